@@ -1,0 +1,406 @@
+"""The ``cellsight`` command line (contract: shared/cli-contract.md).
+
+Each command is a few lines calling the core. Rules kept here for all of them:
+``--json`` puts one JSON document on stdout and nothing else; messages go to
+stderr; exit 0 on success, 2 for bad usage or unusable input, 1 otherwise; an
+error is one line naming the file, never a traceback unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cellsight import __version__
+from cellsight.core.case import Case, CaseError
+from cellsight.core.casefile import CaseFileError, open_case, save_case
+from cellsight.core.schema import ROLES
+from cellsight.core.timezones import DEFAULT_ZONE, ZoneError
+from cellsight.progress import Cancelled, TerminalProgress
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or input that cannot be used at all (exit 2)."""
+
+
+# Errors that mean "the input or the request cannot be used": exit 2, one line.
+USAGE_ERRORS: tuple[type[BaseException], ...] = (UsageError, CaseFileError, CaseError, ZoneError)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _emit(args: argparse.Namespace, document: Any, human: str) -> None:
+    if getattr(args, "json", False):
+        json.dump(document, sys.stdout, indent=1, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+    elif human:
+        print(human)
+
+
+def _load(path: str) -> Case:
+    return open_case(path)
+
+
+def _subject_for(case: Case, name: str) -> str:
+    """The subject named ``name``; created (role other) if absent, and said so on stderr."""
+    subject, created = case.subject_for(name)
+    if created:
+        _say(f"created subject {subject.name!r} (role other)")
+    return subject.name
+
+
+# ----- case and people ---------------------------------------------------------------
+def cmd_new(args: argparse.Namespace) -> int:
+    path = Path(args.case)
+    if path.exists() and not args.force:
+        raise UsageError(f"{path}: already exists (use --force to replace it)")
+    case = Case.new(name=args.name or path.stem, reference=args.reference or "",
+                    officer=args.officer or "", tz=args.tz, region=args.region)
+    save_case(case, path)
+    _emit(args, case_summary(case), f"created case {path}")
+    return EXIT_OK
+
+
+def cmd_subject(args: argparse.Namespace) -> int:
+    case = _load(args.case)
+    subject = case.set_subject(args.name, role=args.role, numbers=args.number or [],
+                               imeis=args.imei or [])
+    save_case(case, args.case)
+    _emit(args, _subject_json(subject), f"subject {subject.name}: {subject.role}, "
+          f"numbers {', '.join(subject.numbers) or 'none'}")
+    return EXIT_OK
+
+
+def cmd_place(args: argparse.Namespace) -> int:
+    case = _load(args.case)
+    place = case.set_place(args.name, args.lat, args.lon, args.radius, args.note or "")
+    save_case(case, args.case)
+    _emit(args, _place_json(place), f"place {place.name} at {place.lat}, {place.lon}")
+    return EXIT_OK
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    case = _load(args.case)
+    summary = case_summary(case)
+    human = "\n".join([
+        f"{summary['name']} ({summary['reference'] or 'no reference'}), zone {summary['tz']}",
+        f"subjects: {', '.join(s['name'] + ' (' + s['role'] + ')' for s in summary['subjects']) or 'none'}",
+        f"sources: {len(summary['sources'])}; events {summary['events']}, "
+        f"locations {summary['locations']}, cells {summary['cells']}",
+    ])
+    _emit(args, summary, human)
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from cellsight.core.verify import verify_case
+
+    report = verify_case(args.case)
+    lines = [f"{item['file']}: {item['status']}" + (f" ({item['path']})" if item.get("path") else "")
+             for item in report["sources"]]
+    _emit(args, report, "\n".join(lines + [f"case file: {report['case_file']}"]))
+    return EXIT_OK if report["ok"] else EXIT_FAIL
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    """The contract's ``info --json`` document."""
+    return {
+        "name": case.info.name,
+        "reference": case.info.reference,
+        "officer": case.info.officer,
+        "tz": case.info.tz,
+        "region": case.info.region,
+        "subjects": [_subject_json(s) for s in case.subjects],
+        "places": [_place_json(p) for p in case.places],
+        "sources": [{"id": s.id, "file": s.file, "path": s.path, "sha256": s.sha256,
+                     "format": s.format, "subject": s.subject, "rows": s.rows,
+                     "imported": s.imported, "rejected": s.rejected, "kinds": s.kinds,
+                     "tz": s.declared_tz, "tz_rule": s.tz_rule}
+                    for s in case.sources],
+        "events": len(case.events),
+        "locations": len(case.locations),
+        "cells": len(case.cells),
+        "contacts": len(case.contacts),
+    }
+
+
+def _subject_json(subject: Any) -> dict[str, Any]:
+    return {"name": subject.name, "role": subject.role, "numbers": list(subject.numbers),
+            "imeis": list(subject.imeis)}
+
+
+def _place_json(place: Any) -> dict[str, Any]:
+    return {"name": place.name, "lat": place.lat, "lon": place.lon, "radius_m": place.radius_m,
+            "note": place.note}
+
+
+# ----- import ------------------------------------------------------------------------
+def cmd_import(args: argparse.Namespace) -> int:
+    from cellsight.importers.api import import_file
+    from cellsight.importers.base import ImportFailure
+
+    case = _load(args.case)
+    subject = _subject_for(case, args.subject) if args.subject else None
+    reports, failed = [], False
+    progress = TerminalProgress()
+    for file in args.files:
+        try:
+            report = import_file(case, file, subject=subject, format=args.format,
+                                 template=args.template, tz=args.tz, region=args.region,
+                                 progress=progress)
+        except (ImportFailure, *USAGE_ERRORS) as exc:
+            failed = True
+            _say(f"cellsight: {exc}")
+            continue
+        finally:
+            progress.close()
+        reports.append(report)
+        for warning in report.get("warnings", []):
+            _say(f"{report['file']}: warning: {warning}")
+        _say(f"{report['file']}: {report['format']}, {report['rows']} rows, "
+             f"{report['imported']} imported, {report['rejected']} rejected")
+    if case.dirty:
+        save_case(case, args.case)
+    _emit(args, reports, "")
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def cmd_formats(args: argparse.Namespace) -> int:
+    from cellsight.importers.registry import describe
+
+    doc = describe()
+    lines = [f"{i['name']:<14} {i['label']}" for i in doc["importers"]]
+    lines += ["", "templates:"] + [f"  {t['name']:<24} {t['label']}" for t in doc["templates"]]
+    _emit(args, doc, "\n".join(lines))
+    return EXIT_OK
+
+
+# ----- analyses ----------------------------------------------------------------------
+def cmd_contacts(args: argparse.Namespace) -> int:
+    from cellsight.analysis import contacts
+
+    case = _load(args.case)
+    if args.between:
+        kinds = args.kind.split(",") if args.kind else None
+        doc = contacts.between(case, args.between[0], args.between[1], kinds=kinds, by=args.by)
+        human = contacts.describe_between(doc)
+    elif args.subject:
+        doc = contacts.for_subject(case, args.subject, top=args.top)
+        human = contacts.describe_for_subject(doc)
+    else:
+        raise UsageError("contacts needs --between A B or --subject A")
+    _emit(args, doc, human)
+    return EXIT_OK
+
+
+def cmd_proximity(args: argparse.Namespace) -> int:
+    from cellsight.analysis import proximity
+
+    case = _load(args.case)
+    if bool(args.b) == bool(args.place):
+        raise UsageError("proximity needs exactly one of --b B or --place NAME")
+    result = proximity.run(case, args.a, b=args.b, place=args.place, method=args.method,
+                           distance_m=args.distance, window_min=args.window, gap_min=args.gap)
+    _emit(args, result.to_json(case.info.tz), result.describe(case.info.tz))
+    return EXIT_OK
+
+
+def cmd_patterns(args: argparse.Namespace) -> int:
+    from cellsight.analysis import patterns
+
+    case = _load(args.case)
+    doc = patterns.hour_weekday(case, args.subject)
+    _emit(args, doc, patterns.describe(doc))
+    return EXIT_OK
+
+
+# ----- outputs -----------------------------------------------------------------------
+def cmd_report(args: argparse.Namespace) -> int:
+    from cellsight.report.build import write_report
+
+    case = _load(args.case)
+    if bool(args.a) != bool(args.b) and not args.place:
+        raise UsageError("report needs both --a and --b, or neither")
+    summary = write_report(case, args.out, a=args.a, b=args.b, places=args.place or [],
+                           method=args.method, distance_m=args.distance, window_min=args.window,
+                           gap_min=args.gap, produced=args.produced, case_path=args.case)
+    _emit(args, summary, f"wrote {args.out} ({summary['pages']} pages)")
+    return EXIT_OK
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from cellsight.report.webmap import write_map
+
+    case = _load(args.case)
+    summary = write_map(case, args.out, subjects=args.subject or [], start=args.start, end=args.end)
+    _emit(args, summary, f"wrote {args.out}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from cellsight.report.export import export_events
+
+    case = _load(args.case)
+    kinds = args.kind.split(",") if args.kind else None
+    summary = export_events(case, args.out, subject=args.subject, kinds=kinds, dedupe=args.dedupe)
+    _emit(args, summary, f"wrote {summary['rows']} rows to {args.out}")
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from cellsight.gui.app import run
+
+    return run(getattr(args, "case", None))
+
+
+# ----- parser ------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cellsight", description="Cellsight: call records, phone "
+                                     "downloads and proximity for stalking investigations.")
+    parser.add_argument("--version", action="version", version=f"cellsight {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str,
+                json_flag: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+        return p
+
+    p = command("new", cmd_new, "create a new case file")
+    p.add_argument("case")
+    p.add_argument("--name")
+    p.add_argument("--reference")
+    p.add_argument("--officer")
+    p.add_argument("--tz", default=DEFAULT_ZONE, help="the case's zone (default Europe/London)")
+    p.add_argument("--region", default="GB", help="country for national numbers (default GB)")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+
+    p = command("subject", cmd_subject, "create or update a subject")
+    p.add_argument("case")
+    p.add_argument("name")
+    p.add_argument("--role", choices=ROLES)
+    p.add_argument("--number", action="append")
+    p.add_argument("--imei", action="append")
+
+    p = command("place", cmd_place, "create or replace a place")
+    p.add_argument("case")
+    p.add_argument("name")
+    p.add_argument("--lat", type=float, required=True)
+    p.add_argument("--lon", type=float, required=True)
+    p.add_argument("--radius", type=float, help="metres")
+    p.add_argument("--note")
+
+    p = command("info", cmd_info, "describe a case")
+    p.add_argument("case")
+
+    p = command("verify", cmd_verify, "re-hash every source and the case file's members")
+    p.add_argument("case")
+
+    p = command("import", cmd_import, "import files into a case")
+    p.add_argument("case")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--subject")
+    p.add_argument("--format")
+    p.add_argument("--template")
+    p.add_argument("--tz", help="the zone the files' times are written in, where they do not say")
+    p.add_argument("--region", help="country for national numbers in these files")
+
+    command("formats", cmd_formats, "list importers and built-in templates")
+
+    p = command("contacts", cmd_contacts, "contact counts between two parties, or one's contacts")
+    p.add_argument("case")
+    p.add_argument("--between", nargs=2, metavar=("A", "B"))
+    p.add_argument("--subject")
+    p.add_argument("--kind")
+    p.add_argument("--by", choices=("hour", "day", "week", "month"), default="day")
+    p.add_argument("--top", type=int, default=20)
+
+    p = command("proximity", cmd_proximity, "when A was near B or a place")
+    p.add_argument("case")
+    p.add_argument("--a", required=True)
+    p.add_argument("--b")
+    p.add_argument("--place")
+    _analysis_options(p)
+
+    p = command("patterns", cmd_patterns, "hour × weekday activity of a subject")
+    p.add_argument("case")
+    p.add_argument("--subject", required=True)
+
+    p = command("report", cmd_report, "write the evidential storyboard PDF")
+    p.add_argument("case")
+    p.add_argument("--out", required=True)
+    p.add_argument("--a")
+    p.add_argument("--b")
+    p.add_argument("--place", action="append")
+    p.add_argument("--produced", help="produced date (ISO 8601); else SOURCE_DATE_EPOCH, else now")
+    _analysis_options(p)
+
+    p = command("map", cmd_map, "write a self-contained interactive map (HTML)")
+    p.add_argument("case")
+    p.add_argument("--out", required=True)
+    p.add_argument("--subject", action="append")
+    p.add_argument("--from", dest="start")
+    p.add_argument("--to", dest="end")
+
+    p = command("export", cmd_export, "export event sightings to CSV or XLSX")
+    p.add_argument("case")
+    p.add_argument("--out", required=True)
+    p.add_argument("--subject")
+    p.add_argument("--kind")
+    p.add_argument("--dedupe", action="store_true", help="add the shared communication id")
+
+    p = command("gui", cmd_gui, "open the workstation", json_flag=False)
+    p.add_argument("case", nargs="?")
+    return parser
+
+
+def _analysis_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--method", choices=("gps", "cell", "any"), default="gps")
+    p.add_argument("--distance", type=float, help="metres (default 200, or the place's radius)")
+    p.add_argument("--window", type=float, default=5.0, help="minutes (default 5)")
+    p.add_argument("--gap", type=float, default=60.0, help="minutes (default 60)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        return cmd_gui(argparse.Namespace(case=None))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its one-line usage error
+        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except Cancelled:
+        _say("cellsight: cancelled; nothing was changed")
+        return EXIT_FAIL
+    except USAGE_ERRORS as exc:
+        if args.debug:
+            raise
+        _say(f"cellsight: {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _say("cellsight: interrupted; nothing was changed")
+        return EXIT_FAIL
+    except Exception as exc:  # noqa: BLE001 - the contract: one line, never a traceback
+        if args.debug or os.environ.get("CELLSIGHT_DEBUG"):
+            raise
+        _say(f"cellsight: error: {type(exc).__name__}: {exc}".splitlines()[0])
+        return EXIT_FAIL

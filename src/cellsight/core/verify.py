@@ -1,0 +1,36 @@
+"""Continuity checks: are the exhibits still the files that were imported, and is the case whole?
+
+A source is looked for at its recorded absolute path, then under the same file
+name beside the case file (a case and its exhibits copied to another machine
+together). A damaged case file raises CaseFileError (exit 2); a changed or
+missing source is reported (exit 1).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cellsight.core.casefile import CaseFileError, file_sha256, open_case, verify_members
+
+
+def verify_case(case_path: str) -> dict[str, Any]:
+    """Check the case file's members, then re-hash every source it records."""
+    problems = verify_members(case_path)
+    if problems:
+        raise CaseFileError(f"{case_path}: damaged case file ({'; '.join(problems)})")
+    case = open_case(case_path)
+    beside = Path(case_path).absolute().parent
+    results = []
+    for source in case.sources:
+        candidates = [Path(source.path), beside / source.file]
+        found = next((p for p in candidates if p.is_file()), None)
+        if found is None:
+            status, where = "missing", ""
+        else:
+            status = "ok" if file_sha256(found) == source.sha256 else "changed"
+            where = str(found)
+        results.append({"id": source.id, "file": source.file, "sha256": source.sha256,
+                        "status": status, "path": where})
+    ok = all(r["status"] == "ok" for r in results)
+    return {"case_file": "ok", "ok": ok, "sources": results}
