@@ -18,12 +18,16 @@ A process killed at any moment leaves either the old file or the new one.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import io
 import json
+import mmap
 import os
+import struct
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +63,7 @@ def save_case(case: Case, path: str | os.PathLike[str]) -> None:
         "members": {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
                     for name, data in members.items()},
     }
+    _remove_stale_temporaries(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as raw:
@@ -82,15 +87,17 @@ def open_case(path: str | os.PathLike[str]) -> Case:
     if not source.exists():
         raise CaseFileError(f"{source}: no such case file")
     try:
-        with zipfile.ZipFile(source) as zf:
+        with open(source, "rb") as fh, zipfile.ZipFile(fh) as zf:
             manifest = _read_manifest(zf, source)
             record = json.loads(zf.read(RECORD))
+            # The map is left to the garbage collector: Arrow may still hold views of it.
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
             tables = {}
             for name in schema.TABLES:
                 member = f"tables/{name}.parquet"
                 if member not in manifest["members"]:
                     raise CaseFileError(f"{source}: damaged case file (table {name!r} is missing)")
-                table = pq.read_table(io.BytesIO(zf.read(member)))
+                table = pq.read_table(pa.BufferReader(_stored_member(zf, mapped, member)))
                 frame = schema.restore(table.to_pandas(), name)
                 schema.validate(frame, name)
                 tables[name] = frame
@@ -135,6 +142,27 @@ def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def _stored_member(zf: zipfile.ZipFile, mapped: mmap.mmap, name: str) -> pa.Buffer:
+    """A stored member's bytes, straight from the mapped file, after checking its CRC-32.
+
+    Parquet members are stored uncompressed, so they can be read in place without
+    the copy ``ZipFile.read`` makes; the CRC check is the one the zip would do.
+    """
+    info = zf.getinfo(name)
+    if info.compress_type != zipfile.ZIP_STORED:
+        return pa.py_buffer(zf.read(name))
+    header = mapped[info.header_offset: info.header_offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {name}")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    start = info.header_offset + 30 + name_len + extra_len
+    data = memoryview(mapped)[start: start + info.file_size]
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        data.release()
+        raise zipfile.BadZipFile(f"bad CRC-32 for {name}")
+    return pa.py_buffer(data)
+
+
 def _read_manifest(zf: zipfile.ZipFile, source: Path) -> dict:
     try:
         manifest = json.loads(zf.read(MANIFEST))
@@ -158,6 +186,12 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
 
 def _json_bytes(data: object) -> bytes:
     return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Delete temporaries that a save killed before its rename left beside the case."""
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def _fsync_dir(directory: Path) -> None:

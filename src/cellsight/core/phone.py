@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
@@ -88,16 +89,22 @@ def _result(number: phonenumbers.PhoneNumber) -> tuple[str, str]:
 def normalise_series(raw: pd.Series, region: str = "GB") -> tuple[pd.Series, pd.Series]:
     """Normalise a column of numbers as written; returns ``(values, flags)``.
 
-    Missing values count as blank. Computed once per distinct string.
+    Missing values count as blank. Each distinct string is normalised once and
+    the results are spread back by the factorised codes, so the cost follows the
+    number of distinct numbers, not the number of rows.
     """
-    as_text = raw.astype(object).where(raw.notna(), "")
-    as_text = as_text.map(lambda v: v if isinstance(v, str) else _number_text(v))
-    uniques = pd.unique(as_text)
-    results = {u: normalise(u, region) for u in uniques}
-    values = as_text.map({u: r[0] for u, r in results.items()})
-    flags = as_text.map({u: r[1] for u, r in results.items()})
-    values = values.where(values != "", None).astype(STR)
-    return values, flags.astype(pd.CategoricalDtype(list(NUMBER_FLAGS)))
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    texts = [u if isinstance(u, str) else _number_text(u) for u in uniques]
+    results = [normalise(t, region) for t in texts]
+    # One extra slot at the end stands for missing values (code -1).
+    values = np.array([r[0] if r[1] != "blank" else None for r in results] + [None], dtype=object)
+    flag_codes = np.array([NUMBER_FLAGS.index(r[1]) for r in results]
+                          + [NUMBER_FLAGS.index("blank")], dtype=np.int8)
+    taken = np.where(codes < 0, len(results), codes)
+    out_values = pd.Series(values[taken], index=raw.index, dtype=STR)
+    out_flags = pd.Series(pd.Categorical.from_codes(flag_codes[taken], categories=list(NUMBER_FLAGS)),
+                          index=raw.index)
+    return out_values, out_flags
 
 
 def _number_text(value: object) -> str:

@@ -184,9 +184,13 @@ def _cast(col: pd.Series, dtype: object, name: str) -> pd.Series:
     if dtype == "boolean" and col.dtype == object:
         col = col.where(col.notna(), pd.NA)
     if isinstance(dtype, pd.CategoricalDtype) or dtype == FREE_CATEGORY:
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            col = col.astype(object).where(col.notna(), None)
+        if isinstance(col.dtype, pd.CategoricalDtype) and (
+            dtype == FREE_CATEGORY or set(col.cat.categories) <= set(dtype.categories)
+        ):
+            return col.cat.set_categories(dtype.categories) if dtype != FREE_CATEGORY else col
         col = col.astype(object).where(col.notna(), None)
+        if isinstance(dtype, pd.CategoricalDtype):
+            col = col.where(col.isin(dtype.categories), None)
     return col.astype(dtype)
 
 
@@ -201,7 +205,14 @@ def restore(df: pd.DataFrame, table: str) -> pd.DataFrame:
         return empty(table)
     for name, dtype in spec.items():
         if name in df.columns and not _dtype_ok(df[name].dtype, dtype):
-            df[name] = _cast(df[name], dtype, name)
+            col = df[name]
+            if isinstance(dtype, pd.CategoricalDtype) or dtype == FREE_CATEGORY:
+                if col.isna().all():  # fast path: no values to look at
+                    cat = dtype if isinstance(dtype, pd.CategoricalDtype) else pd.CategoricalDtype([])
+                    codes = np.full(len(col), -1, dtype=np.int8)
+                    df[name] = pd.Categorical.from_codes(codes, dtype=cat)
+                    continue
+            df[name] = _cast(col, dtype, name)
     return df
 
 

@@ -1,0 +1,82 @@
+"""Application settings (not case data): defaults for new cases and imports, base map, proximity.
+
+Stored with QSettings, so they live in the user's profile and never travel in a
+case file. The base map is ``none`` (offline, a plain grid), a local MBTiles
+file, or a tile URL the user enters (for forces with an internal tile server).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from PySide6.QtCore import QSettings
+
+from cellsight.core.timezones import DEFAULT_ZONE
+
+ORGANISATION = "Cellsight"
+APPLICATION = "Cellsight"
+BASEMAPS = ("none", "mbtiles", "url")
+MAX_RECENT = 8
+
+
+def qsettings() -> QSettings:
+    return QSettings(ORGANISATION, APPLICATION)
+
+
+@dataclass
+class AppSettings:
+    region: str = "GB"
+    zone: str = DEFAULT_ZONE
+    basemap: str = "none"
+    mbtiles_path: str = ""
+    tile_url: str = ""
+    proximity_method: str = "gps"
+    proximity_distance_m: float = 200.0
+    proximity_window_min: float = 5.0
+    proximity_gap_min: float = 60.0
+
+    @classmethod
+    def load(cls) -> AppSettings:
+        store = qsettings()
+        values = {}
+        for f in fields(cls):
+            default = f.default
+            raw = store.value(f"settings/{f.name}", default)
+            try:
+                values[f.name] = type(default)(raw)
+            except (TypeError, ValueError):
+                values[f.name] = default
+        loaded = cls(**values)
+        if loaded.basemap not in BASEMAPS:
+            loaded.basemap = "none"
+        return loaded
+
+    def save(self) -> None:
+        store = qsettings()
+        for name, value in asdict(self).items():
+            store.setValue(f"settings/{name}", value)
+        store.sync()
+
+    def tile_source(self) -> str | None:
+        """What the map should draw under the data: None (grid), a tile URL, or an MBTiles path."""
+        if self.basemap == "url" and self.tile_url.strip():
+            return self.tile_url.strip()
+        if self.basemap == "mbtiles" and self.mbtiles_path.strip():
+            return self.mbtiles_path.strip()
+        return None
+
+
+def recent_cases() -> list[str]:
+    value = qsettings().value("recent", [])
+    if isinstance(value, str):
+        value = [value]
+    return [str(v) for v in (value or [])]
+
+
+def add_recent_case(path: str) -> list[str]:
+    items = [path] + [p for p in recent_cases() if p != path]
+    items = items[:MAX_RECENT]
+    store = qsettings()
+    store.setValue("recent", items)
+    store.sync()
+    return items

@@ -1,0 +1,139 @@
+"""Background work with progress and Cancel, without touching a widget off the main thread.
+
+Long work is a plain function taking a ``progress.Progress`` (the same function
+the CLI runs). ``run_task`` runs it on the global QThreadPool; ``QtProgress``
+implements the protocol by emitting Qt signals, which Qt queues to the main
+thread, where a QProgressDialog shows them; its Cancel button sets a flag that
+the function reads through ``progress.cancelled()`` at its safe points. The
+result, error or cancellation comes back as a signal too, so callbacks run on
+the main thread and may update widgets and the case.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from cellsight.progress import Cancelled
+
+_MIN_INTERVAL_S = 0.05  # at most ~20 progress signals a second reach the dialog
+
+
+class QtProgress(QObject):
+    """The Progress protocol for a worker: thread-safe ``update`` and ``cancelled``."""
+
+    progressed = Signal(int, int, str)  # done, total (0: unknown), message
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cancel = threading.Event()
+        self._last = 0.0
+
+    def update(self, done: int, total: int | None = None, message: str = "") -> None:
+        now = time.monotonic()
+        if now - self._last < _MIN_INTERVAL_S and not (total and done >= total):
+            return
+        self._last = now
+        self.progressed.emit(int(done), int(total or 0), message)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+
+class _Signals(QObject):
+    succeeded = Signal(object)
+    failed = Signal(object, str)  # exception, formatted traceback
+    cancelled = Signal()
+    finished = Signal()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[[QtProgress], Any], progress: QtProgress, signals: _Signals) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._fn, self._progress, self._signals = fn, progress, signals
+
+    def run(self) -> None:
+        try:
+            result = self._fn(self._progress)
+        except Cancelled:
+            self._signals.cancelled.emit()
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to the main thread
+            self._signals.failed.emit(exc, traceback.format_exc())
+        else:
+            self._signals.succeeded.emit(result)
+        finally:
+            self._signals.finished.emit()
+
+
+class Task(QObject):
+    """One piece of background work; its callbacks run on the main thread."""
+
+    done = Signal()
+
+    def __init__(self, fn: Callable[[QtProgress], Any], title: str, parent: QWidget | None,
+                 on_success: Callable[[Any], None] | None, on_error: Callable[[BaseException, str], None] | None,
+                 on_cancel: Callable[[], None] | None, dialog: bool) -> None:
+        super().__init__(parent)
+        self.progress = QtProgress()
+        self._signals = _Signals()
+        self.dialog: QProgressDialog | None = None
+        self.finished = False
+        if dialog:
+            self.dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
+            self.dialog.setWindowTitle("Cellsight")
+            self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            self.dialog.setMinimumDuration(400)
+            self.dialog.setAutoClose(False)
+            self.dialog.setAutoReset(False)
+            self.dialog.canceled.connect(self.cancel)
+            self.progress.progressed.connect(self._show_progress)
+        self._signals.succeeded.connect(lambda r: on_success and on_success(r))
+        self._signals.failed.connect(lambda e, tb: on_error and on_error(e, tb))
+        self._signals.cancelled.connect(lambda: on_cancel and on_cancel())
+        self._signals.finished.connect(self._finish)
+        self._runnable = _Runnable(fn, self.progress, self._signals)
+
+    def start(self, pool: QThreadPool | None = None) -> Task:
+        (pool or QThreadPool.globalInstance()).start(self._runnable)
+        return self
+
+    def cancel(self) -> None:
+        self.progress.cancel()
+        if self.dialog is not None:
+            self.dialog.setLabelText("Cancelling…")
+
+    def _show_progress(self, done: int, total: int, message: str) -> None:
+        if self.dialog is None or self.finished:
+            return
+        if message and not self.progress.cancelled():
+            self.dialog.setLabelText(message)
+        self.dialog.setMaximum(total)
+        self.dialog.setValue(min(done, total) if total else 0)
+
+    def _finish(self) -> None:
+        self.finished = True
+        if self.dialog is not None:
+            self.dialog.canceled.disconnect(self.cancel)
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+        self.done.emit()
+        self.deleteLater()
+
+
+def run_task(parent: QWidget | None, title: str, fn: Callable[[QtProgress], Any], *,
+             on_success: Callable[[Any], None] | None = None,
+             on_error: Callable[[BaseException, str], None] | None = None,
+             on_cancel: Callable[[], None] | None = None, dialog: bool = True) -> Task:
+    """Run ``fn(progress)`` on the thread pool; show a progress dialog with Cancel if ``dialog``."""
+    return Task(fn, title, parent, on_success, on_error, on_cancel, dialog).start()

@@ -1,0 +1,144 @@
+"""Times: one DST rule, checked against Python's own zoneinfo reading of wall clocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cellsight.core.timezones import (
+    ZoneError,
+    check_zone,
+    iso_local,
+    localize,
+    parse_offset_times,
+    period_labels,
+    period_range,
+)
+
+UTC = dt.timezone.utc
+
+
+def reference(wall: dt.datetime, zone: str) -> tuple[dt.datetime, str]:
+    """The slow obvious reading: zoneinfo with fold=0 is exactly the documented rule.
+
+    fold=0 takes the first occurrence of a repeated time and reads a skipped time
+    with the offset in force before the gap.
+    """
+    zi = ZoneInfo(zone)
+    first = wall.replace(tzinfo=zi, fold=0)
+    second = wall.replace(tzinfo=zi, fold=1)
+    utc = first.astimezone(UTC)
+    if first.utcoffset() == second.utcoffset():
+        flag = ""
+    elif utc.astimezone(zi).replace(tzinfo=None) == wall:
+        flag = "dst_ambiguous"
+    else:
+        flag = "dst_nonexistent"
+    return utc, flag
+
+
+def test_london_autumn_repeated_hour_takes_first_occurrence() -> None:
+    utc, flags = localize(pd.Series(pd.to_datetime(["2023-10-29 01:30"])), "Europe/London")
+    assert utc.iloc[0] == pd.Timestamp("2023-10-29 00:30", tz="UTC")
+    assert flags.iloc[0] == "dst_ambiguous"
+
+
+def test_london_spring_missing_hour_moves_forward() -> None:
+    utc, flags = localize(pd.Series(pd.to_datetime(["2023-03-26 01:30"])), "Europe/London")
+    assert utc.iloc[0] == pd.Timestamp("2023-03-26 01:30", tz="UTC")
+    assert utc.dt.tz_convert("Europe/London").iloc[0].hour == 2
+    assert flags.iloc[0] == "dst_nonexistent"
+
+
+def test_missing_times_stay_missing() -> None:
+    utc, flags = localize(pd.Series([pd.NaT, pd.Timestamp("2023-06-01 12:00")]), "Europe/London")
+    assert pd.isna(utc.iloc[0])
+    assert utc.iloc[1] == pd.Timestamp("2023-06-01 11:00", tz="UTC")
+    assert flags.tolist() == ["", ""]
+
+
+def test_implausible_clock_is_kept_and_flagged() -> None:
+    utc, flags = localize(pd.Series(pd.to_datetime(["1901-12-13 20:45"])), "UTC")
+    assert utc.iloc[0].year == 1901
+    assert flags.iloc[0] == "implausible"
+
+
+ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe", "UTC",
+         "Asia/Kolkata"]
+walls = st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2025, 12, 31))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(walls, min_size=1, max_size=20), st.sampled_from(ZONES))
+def test_localize_agrees_with_zoneinfo_fold_zero(values: list[dt.datetime], zone: str) -> None:
+    values = [v.replace(microsecond=0) for v in values]
+    utc, flags = localize(pd.Series(pd.to_datetime(values)), zone)
+    for wall, got, flag in zip(values, utc, flags):
+        expected, expected_flag = reference(wall, zone)
+        assert got.to_pydatetime() == expected, (wall, zone)
+        assert flag == expected_flag, (wall, zone)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.datetimes(min_value=dt.datetime(2022, 3, 1), max_value=dt.datetime(2022, 11, 30)))
+def test_transition_hours_around_london_changes(base: dt.datetime) -> None:
+    # Concentrate on the two change days, where mistakes happen.
+    for day in (dt.date(2022, 3, 27), dt.date(2022, 10, 30)):
+        wall = dt.datetime.combine(day, base.time()).replace(microsecond=0)
+        utc, flags = localize(pd.Series([pd.Timestamp(wall)]), "Europe/London")
+        assert (utc.iloc[0].to_pydatetime(), flags.iloc[0]) == reference(wall, "Europe/London")
+
+
+def test_offset_times_parse_to_utc_and_naive_ones_do_not() -> None:
+    text = pd.Series(["2023-10-29T01:30:00+01:00", "2023-10-29T01:30:00Z", "2023-10-29T01:30:00"])
+    parsed = parse_offset_times(text)
+    assert parsed.iloc[0] == pd.Timestamp("2023-10-29 00:30", tz="UTC")
+    assert parsed.iloc[1] == pd.Timestamp("2023-10-29 01:30", tz="UTC")
+    assert pd.isna(parsed.iloc[2])
+
+
+def test_hour_labels_tell_the_two_autumn_one_oclocks_apart() -> None:
+    utc = pd.Series(pd.to_datetime(["2023-10-29 00:30", "2023-10-29 01:30"], utc=True))
+    assert period_labels(utc, "Europe/London", "hour").tolist() == [
+        "2023-10-29T01+01:00", "2023-10-29T01+00:00"]
+
+
+def test_period_labels_day_week_month() -> None:
+    utc = pd.Series(pd.to_datetime(["2023-03-18 23:30"], utc=True))  # 23:30 GMT
+    assert period_labels(utc, "Europe/London", "day").tolist() == ["2023-03-18"]
+    assert period_labels(utc, "Europe/London", "week").tolist() == ["2023-W11"]
+    assert period_labels(utc, "Europe/London", "month").tolist() == ["2023-03"]
+    summer = pd.Series(pd.to_datetime(["2023-06-18 23:30"], utc=True))  # 00:30 BST next day
+    assert period_labels(summer, "Europe/London", "day").tolist() == ["2023-06-19"]
+
+
+def test_period_range_counts_25_hours_on_the_autumn_day() -> None:
+    first = pd.Timestamp("2023-10-28 23:00", tz="UTC")  # 00:00 BST on the 29th
+    last = pd.Timestamp("2023-10-29 23:59", tz="UTC")  # 23:59 GMT on the 29th
+    labels = period_range(first, last, "Europe/London", "hour")
+    assert len(labels) == 25
+    assert len(set(labels)) == 25
+
+
+def test_period_range_days_and_weeks_zero_fill() -> None:
+    first = pd.Timestamp("2023-03-01 10:00", tz="UTC")
+    last = pd.Timestamp("2023-03-31 10:00", tz="UTC")
+    assert len(period_range(first, last, "Europe/London", "day")) == 31
+    assert period_range(first, last, "Europe/London", "week")[0] == "2023-W09"
+    assert period_range(first, last, "Europe/London", "month") == ["2023-03"]
+
+
+def test_iso_local_is_to_the_second_with_offset() -> None:
+    ts = pd.Timestamp("2023-07-01 12:00:00.7", tz="UTC")
+    assert iso_local(ts, "Europe/London") == "2023-07-01T13:00:00+01:00"
+
+
+def test_unknown_zone_is_a_clear_error() -> None:
+    with pytest.raises(ZoneError, match="unknown time zone 'Mars/Base'"):
+        check_zone("Mars/Base")
+    assert check_zone("Europe/London") == "Europe/London"

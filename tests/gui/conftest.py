@@ -1,0 +1,53 @@
+"""GUI test setup: QtWebEngine imported before pytest-qt makes the QApplication, offscreen.
+
+QtWebEngine must be imported before any QApplication exists, and as root
+Chromium needs ``--no-sandbox``; both are arranged here, at import time, before
+pytest-qt's ``qapp`` fixture runs. Every test also checks that it leaves no
+worker running in the global thread pool and no timer owned by the window.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
+
+from PySide6 import QtWebEngineWidgets  # noqa: E402,F401  (must precede the QApplication)
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QSettings, QThreadPool, QTimer  # noqa: E402
+
+from tests.gui.cases import make_case  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """Each test gets its own QSettings file, so recent files and layouts do not leak."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    monkeypatch.setenv("CELLSIGHT_SETTINGS_DIR", str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture
+def case():
+    return make_case()
+
+
+@pytest.fixture
+def window(qtbot, case):
+    """A main window showing the small test case; closed and checked for leftovers afterwards."""
+    from cellsight.gui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.set_case(case, path=None)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.discard_and_close()
+    assert QThreadPool.globalInstance().waitForDone(10_000), "a worker was still running"
+    running = [t for t in win.findChildren(QTimer) if t.isActive()]
+    assert not running, f"timers still running: {[t.objectName() for t in running]}"

@@ -1,0 +1,99 @@
+"""The DataFrame table model: correct under qtmodeltester, dtype-aware, sorts and filters by arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QPersistentModelIndex, Qt
+
+from cellsight.core import schema
+from cellsight.gui.models.frame_model import FrameModel
+from tests.gui.cases import ANN, BOB, make_case
+
+
+def _model(case=None) -> FrameModel:
+    case = case or make_case(days=3, per_day=4)
+    model = FrameModel(case.events, zone="Europe/London")
+    model.set_annotations({"party_a": case.number_names(), "party_b": case.number_names()})
+    return model
+
+
+def test_model_passes_qtmodeltester(qtmodeltester) -> None:
+    model = _model()
+    qtmodeltester.check(model, force_py=True)
+    model.sort(model.columns.index("start"), Qt.SortOrder.DescendingOrder)
+    model.set_mask(np.arange(len(model.frame)) % 2 == 0)
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_display_is_dtype_aware_and_edit_role_is_raw() -> None:
+    model = _model()
+    col = model.columns.index
+    # 08:xx UTC on 4 March is 08:xx in London (GMT); times show in the case zone
+    summer = schema.conform(pd.DataFrame({"start": [pd.Timestamp("2024-07-01T10:00", tz="UTC")],
+                                          "kind": ["call"], "direction": ["outgoing"],
+                                          "source_id": ["S1"], "source_row": ["1"]}), "events")
+    summer_model = FrameModel(summer, zone="Europe/London")
+    assert summer_model.data(summer_model.index(0, col("start"))) == "2024-07-01 11:00:00"
+    edit = summer_model.data(summer_model.index(0, col("start")), Qt.ItemDataRole.EditRole)
+    assert edit.utcoffset().total_seconds() == 3600
+    row_with_missing = int(np.flatnonzero(model.frame["duration_s"].isna().to_numpy())[0])
+    view_row = int(np.flatnonzero(model.order == row_with_missing)[0])
+    assert model.data(model.index(view_row, col("duration_s"))) == ""
+    assert model.data(model.index(view_row, col("duration_s")), Qt.ItemDataRole.EditRole) is None
+    assert model.data(model.index(0, col("duration_s")), Qt.ItemDataRole.TextAlignmentRole) is not None
+    parties = {model.data(model.index(r, col("party_a"))) for r in range(model.rowCount())}
+    assert f"{BOB} (Bob)" in parties  # subjects' names beside their numbers
+    assert model.data(model.index(0, col("kind"))) in ("call", "sms")
+
+
+def test_sort_by_index_permutation_missing_last_and_persistent_indexes_follow() -> None:
+    model = _model()
+    col = model.columns.index("duration_s")
+    tracked = QPersistentModelIndex(model.index(1, col))
+    tracked_position = int(model.order[1])
+    model.sort(col, Qt.SortOrder.DescendingOrder)
+    values = [model.data(model.index(r, col), Qt.ItemDataRole.EditRole) for r in range(model.rowCount())]
+    present = [v for v in values if v is not None]
+    assert present == sorted(present, reverse=True)
+    assert values[len(present):] == [None] * (len(values) - len(present))
+    assert int(model.order[tracked.row()]) == tracked_position
+    start = model.columns.index("start")
+    model.sort(start, Qt.SortOrder.AscendingOrder)
+    times = model.frame["start"].dt.tz_localize(None).to_numpy()[model.order]
+    assert (np.diff(times.astype("datetime64[us]").astype(np.int64)) >= 0).all()
+    kind = model.columns.index("kind")
+    model.sort(kind, Qt.SortOrder.AscendingOrder)
+    kinds = [model.data(model.index(r, kind)) for r in range(model.rowCount())]
+    assert kinds == sorted(kinds)
+
+
+def test_mask_filters_and_keeps_the_sort_and_copy_gives_tsv() -> None:
+    model = _model()
+    start = model.columns.index("start")
+    model.sort(start, Qt.SortOrder.DescendingOrder)
+    mask = (model.frame["party_b"] == ANN).to_numpy(dtype=bool, na_value=False)
+    model.set_mask(mask)
+    assert model.rowCount() == int(mask.sum())
+    assert set(model.frame["party_b"].to_numpy()[model.order]) == {ANN}
+    times = model.frame["start"].dt.tz_localize(None).to_numpy()[model.order].astype("datetime64[us]").astype(np.int64)
+    assert (np.diff(times) <= 0).all()
+    text = model.as_tsv([0, 1], [start, model.columns.index("party_b")])
+    lines = text.splitlines()
+    assert lines[0] == "start\tparty_b" and len(lines) == 3 and "(Ann)" in lines[1]
+    model.set_mask(None)
+    assert model.rowCount() == len(model.frame)
+
+
+def test_a_million_rows_cost_arrays_not_objects() -> None:
+    n = 1_000_000
+    frame = pd.DataFrame({"x": np.arange(n, dtype=np.float64)[::-1],
+                          "s": pd.array(np.char.add("n", (np.arange(n) % 1000).astype(str)),
+                                        dtype=schema.STR)})
+    model = FrameModel(frame)
+    assert model.rowCount() == n
+    model.sort(0, Qt.SortOrder.AscendingOrder)
+    assert model.data(model.index(0, 0)) == "0" and model.data(model.index(n - 1, 0)) == str(n - 1)
+    assert model.headerData(0, Qt.Orientation.Vertical) == str(n)  # the frame's own row number
+    model.set_mask(frame["x"].to_numpy() < 10)
+    assert model.rowCount() == 10
