@@ -9,6 +9,7 @@ error is one line naming the file, never a traceback unless ``--debug``.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -18,7 +19,8 @@ from typing import Any
 
 from cellsight import __version__
 from cellsight.core.case import Case, CaseError
-from cellsight.core.casefile import CaseFileError, open_case, save_case
+from cellsight.core.casefile import CaseFileError, is_encrypted, open_case, save_case
+from cellsight.core.crypto import derive
 from cellsight.core.schema import ROLES
 from cellsight.core.timezones import DEFAULT_ZONE, ZoneError
 from cellsight.progress import Cancelled, TerminalProgress
@@ -46,7 +48,26 @@ def _emit(args: argparse.Namespace, document: Any, human: str) -> None:
         print(human)
 
 
+def _password(prompt: str, confirm: bool = False) -> str:
+    """The case password: CELLSIGHT_PASSWORD in scripts, else a prompt on a terminal."""
+    password = os.environ.get("CELLSIGHT_PASSWORD")
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise UsageError("the case is encrypted: set CELLSIGHT_PASSWORD or run on a terminal")
+    password = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Repeat the password: ") != password:
+        raise UsageError("the passwords differ")
+    return password
+
+
+def _encrypted(path: str) -> bool:
+    return Path(path).is_file() and is_encrypted(path)
+
+
 def _load(path: str) -> Case:
+    if _encrypted(path):
+        return open_case(path, password=_password(f"Password for {path}: "))
     return open_case(path)
 
 
@@ -65,6 +86,9 @@ def cmd_new(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: already exists (use --force to replace it)")
     case = Case.new(name=args.name or path.stem, reference=args.reference or "",
                     officer=args.officer or "", tz=args.tz, region=args.region)
+    if args.encrypt:
+        case.key = derive(_password("New case password: ", confirm=True))
+        case.log("encrypt case", {"cipher": "AES-256-GCM", "kdf": "scrypt"})
     save_case(case, path)
     _emit(args, case_summary(case), f"created case {path}")
     return EXIT_OK
@@ -104,7 +128,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from cellsight.core.verify import verify_case
 
-    report = verify_case(args.case)
+    password = _password(f"Password for {args.case}: ") if _encrypted(args.case) else None
+    report = verify_case(args.case, password)
     lines = [f"{item['file']}: {item['status']}" + (f" ({item['path']})" if item.get("path") else "")
              for item in report["sources"]]
     _emit(args, report, "\n".join(lines + [f"case file: {report['case_file']}"]))
@@ -287,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tz", default=DEFAULT_ZONE, help="the case's zone (default Europe/London)")
     p.add_argument("--region", default="GB", help="country for national numbers (default GB)")
     p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.add_argument("--encrypt", action="store_true",
+                   help="encrypt the case (password from CELLSIGHT_PASSWORD or a prompt)")
 
     p = command("subject", cmd_subject, "create or update a subject")
     p.add_argument("case")

@@ -18,6 +18,7 @@ import pandas as pd
 
 from cellsight import __version__
 from cellsight.core import schema
+from cellsight.core.crypto import CaseKey
 from cellsight.core.phone import is_normalised, normalise
 from cellsight.core.timezones import DEFAULT_ZONE, check_zone
 
@@ -107,6 +108,7 @@ class Case:
         self.sources: list[Source] = []
         self.tables: dict[str, pd.DataFrame] = {name: schema.empty(name) for name in schema.TABLES}
         self.extras: dict[str, Any] = {}  # JSON-able state of later features (storyboard, settings)
+        self.key: CaseKey | None = None  # set for an encrypted case; never saved in the file
         self.dirty = False
 
     # ----- creation -------------------------------------------------------------------

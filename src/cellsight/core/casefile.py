@@ -18,6 +18,7 @@ A process killed at any moment leaves either the old file or the new one.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import io
@@ -29,13 +30,14 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cellsight import __version__
-from cellsight.core import schema
+from cellsight.core import crypto, schema
 from cellsight.core.case import Case
 
 FORMAT = "cellsight-case"
@@ -46,11 +48,15 @@ SUFFIX = ".cellsight"
 
 
 class CaseFileError(Exception):
-    """A case file that cannot be read: missing, not a case, damaged or too new."""
+    """A case file that cannot be read: missing, not a case, damaged, too new, or locked."""
+
+
+class PasswordRequired(CaseFileError):
+    """The case is encrypted and no password was given."""
 
 
 def save_case(case: Case, path: str | os.PathLike[str]) -> None:
-    """Write ``case`` to ``path`` atomically."""
+    """Write ``case`` to ``path`` atomically (sealed with its key when it is encrypted)."""
     target = Path(path).absolute()
     members: dict[str, bytes] = {RECORD: _json_bytes(case.source_record())}
     for name in schema.TABLES:
@@ -63,14 +69,23 @@ def save_case(case: Case, path: str | os.PathLike[str]) -> None:
         "members": {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
                     for name, data in members.items()},
     }
+
+    def write_zip(out: IO[bytes]) -> None:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr(MANIFEST, _json_bytes(manifest))
+            for name, data in members.items():
+                zf.writestr(name, data)
+
     _remove_stale_temporaries(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED) as zf:
-                zf.writestr(MANIFEST, _json_bytes(manifest))
-                for name, data in members.items():
-                    zf.writestr(name, data)
+            if case.key is None:
+                write_zip(raw)
+            else:
+                plain = io.BytesIO()
+                write_zip(plain)
+                raw.write(crypto.seal(plain.getvalue(), case.key))
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(tmp_name, target)
@@ -81,55 +96,82 @@ def save_case(case: Case, path: str | os.PathLike[str]) -> None:
     case.dirty = False
 
 
-def open_case(path: str | os.PathLike[str]) -> Case:
-    """Read a case file whole, or raise CaseFileError with one clear sentence."""
-    source = Path(path)
+def is_encrypted(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` is an encrypted case (needs a password to open)."""
+    with open(path, "rb") as fh:
+        return crypto.is_sealed(fh.read(len(crypto.MAGIC)))
+
+
+@contextlib.contextmanager
+def _container(source: Path, password: str | None):
+    """The case's zip, the bytes behind it, and its key (None when not encrypted).
+
+    A plain case is memory-mapped so that stored Parquet members are read in
+    place; an encrypted one is decrypted whole (GCM authenticates it whole).
+    """
     if not source.exists():
         raise CaseFileError(f"{source}: no such case file")
     try:
-        with open(source, "rb") as fh, zipfile.ZipFile(fh) as zf:
-            manifest = _read_manifest(zf, source)
-            record = json.loads(zf.read(RECORD))
+        with open(source, "rb") as fh:
+            if crypto.is_sealed(fh.read(len(crypto.MAGIC))):
+                if password is None:
+                    raise PasswordRequired(f"{source}: the case is encrypted; a password is needed")
+                fh.seek(0)
+                plain, key = crypto.unseal(fh.read(), password)
+                with zipfile.ZipFile(io.BytesIO(plain)) as zf:
+                    yield zf, plain, key
+                return
             # The map is left to the garbage collector: Arrow may still hold views of it.
             mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-            tables = {}
-            for name in schema.TABLES:
-                member = f"tables/{name}.parquet"
-                if member not in manifest["members"]:
-                    raise CaseFileError(f"{source}: damaged case file (table {name!r} is missing)")
-                table = pq.read_table(pa.BufferReader(_stored_member(zf, mapped, member)))
-                frame = schema.restore(table.to_pandas(), name)
-                schema.validate(frame, name)
-                tables[name] = frame
-        return Case.from_record(record, tables)
+            with zipfile.ZipFile(fh) as zf:
+                yield zf, mapped, None
     except CaseFileError:
         raise
+    except crypto.DecryptionError as exc:
+        raise CaseFileError(f"{source}: {exc}") from exc
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
         raise CaseFileError(f"{source}: not a readable case file ({exc})") from exc
     except (KeyError, ValueError, TypeError, OSError, pa.ArrowException, EOFError) as exc:
         raise CaseFileError(f"{source}: damaged case file ({_short(exc)})") from exc
 
 
-def verify_members(path: str | os.PathLike[str]) -> list[str]:
+def open_case(path: str | os.PathLike[str], password: str | None = None) -> Case:
+    """Read a case file whole, or raise CaseFileError with one clear sentence."""
+    source = Path(path)
+    with _container(source, password) as (zf, buffer, key):
+        manifest = _read_manifest(zf, source)
+        record = json.loads(zf.read(RECORD))
+        tables = {}
+        for name in schema.TABLES:
+            member = f"tables/{name}.parquet"
+            if member not in manifest["members"]:
+                raise CaseFileError(f"{source}: damaged case file (table {name!r} is missing)")
+            table = pq.read_table(pa.BufferReader(_stored_member(zf, buffer, member)))
+            frame = schema.restore(table.to_pandas(), name)
+            schema.validate(frame, name)
+            tables[name] = frame
+        case = Case.from_record(record, tables)
+    case.key = key
+    return case
+
+
+def verify_members(path: str | os.PathLike[str], password: str | None = None) -> list[str]:
     """Re-hash every member against the manifest; return the problems found (none: [])."""
     source = Path(path)
     problems = []
-    try:
-        with zipfile.ZipFile(source) as zf:
-            manifest = _read_manifest(zf, source)
-            for name, expected in manifest["members"].items():
-                try:
-                    data = zf.read(name)
-                except KeyError:
-                    problems.append(f"member {name} is missing")
-                    continue
-                except zipfile.BadZipFile as exc:
-                    problems.append(f"member {name} is damaged ({exc})")
-                    continue
-                if hashlib.sha256(data).hexdigest() != expected["sha256"]:
-                    problems.append(f"member {name} does not match its recorded SHA-256")
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
-        raise CaseFileError(f"{source}: damaged case file ({_short(exc)})") from exc
+    with _container(source, password) as (zf, _, _):
+        manifest = _read_manifest(zf, source)
+        for name, expected in manifest["members"].items():
+            try:
+                data = zf.read(name)
+            except KeyError:
+                problems.append(f"member {name} is missing")
+                continue
+            except zipfile.BadZipFile as exc:
+                problems.append(f"member {name} is damaged ({exc})")
+                continue
+            if hashlib.sha256(data).hexdigest() != expected["sha256"]:
+                problems.append(f"member {name} does not match its recorded SHA-256")
     return problems
 
 
@@ -142,7 +184,7 @@ def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def _stored_member(zf: zipfile.ZipFile, mapped: mmap.mmap, name: str) -> pa.Buffer:
+def _stored_member(zf: zipfile.ZipFile, mapped: mmap.mmap | bytes, name: str) -> pa.Buffer:
     """A stored member's bytes, straight from the mapped file, after checking its CRC-32.
 
     Parquet members are stored uncompressed, so they can be read in place without

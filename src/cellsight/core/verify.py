@@ -14,12 +14,12 @@ from typing import Any
 from cellsight.core.casefile import CaseFileError, file_sha256, open_case, verify_members
 
 
-def verify_case(case_path: str) -> dict[str, Any]:
+def verify_case(case_path: str, password: str | None = None) -> dict[str, Any]:
     """Check the case file's members, then re-hash every source it records."""
-    problems = verify_members(case_path)
+    problems = verify_members(case_path, password)
     if problems:
         raise CaseFileError(f"{case_path}: damaged case file ({'; '.join(problems)})")
-    case = open_case(case_path)
+    case = open_case(case_path, password)
     beside = Path(case_path).absolute().parent
     results = []
     for source in case.sources:
