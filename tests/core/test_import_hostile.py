@@ -1,0 +1,262 @@
+"""Hostile files from a suspect's phone: refused with one clear line, never a hang or a blow-up.
+
+Each file here is built to attack the reader (entity expansion, external entities,
+zip bombs, paths outside the archive, nesting, NUL bytes, broken UTF-8). The
+reader must refuse it with an ImportFailure naming the file, or import it
+cleanly; pytest-timeout turns a hang into a failure and tracemalloc checks that
+memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cellsight.importers import gpx, kml, safety, takeout, ufdr
+from cellsight.importers.base import ImportFailure, ImportOptions
+from cellsight.progress import NullProgress
+
+pytestmark = pytest.mark.timeout(60)
+
+NS = "http://pa.cellebrite.com/report/2.0"
+LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE {root} [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+{body}
+"""
+BODIES = {
+    "ufdr": ("project", f'<project xmlns="{NS}"><decodedData><modelType type="Location">'
+                        '<model type="Location" id="l1"><field name="Name"><value>&lol9;</value>'
+                        '</field></model></modelType></decodedData></project>'),
+    "gpx": ("gpx", '<gpx version="1.1"><wpt lat="1" lon="1"><name>&lol9;</name></wpt></gpx>'),
+    "kml": ("kml", '<kml><Placemark><name>&lol9;</name></Placemark></kml>'),
+}
+READERS = {"ufdr": ufdr, "gpx": gpx, "kml": kml}
+
+
+def refused(module, path: Path, pattern: str) -> str:
+    """Run the importer; it must refuse with one line that names the file and matches."""
+    with pytest.raises(ImportFailure) as caught:
+        module.read(path, ImportOptions(), NullProgress())
+    message = str(caught.value)
+    assert "\n" not in message and path.name in message
+    assert re.search(pattern, message), message
+    return message
+
+
+@pytest.mark.parametrize("fmt", sorted(BODIES))
+def test_billion_laughs_is_refused(tmp_path: Path, fmt: str) -> None:
+    root, body = BODIES[fmt]
+    path = tmp_path / f"laughs.{'xml' if fmt == 'ufdr' else fmt}"
+    path.write_text(LAUGHS.format(root=root, body=body), encoding="utf-8")
+    tracemalloc.start()
+    try:
+        refused(READERS[fmt], path, "entities")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024**2
+
+
+def test_billion_laughs_inside_a_ufdr_zip(tmp_path: Path) -> None:
+    path = tmp_path / "phone.ufdr"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("report.xml", LAUGHS.format(root="project", body=BODIES["ufdr"][1]))
+    refused(ufdr, path, r"phone\.ufdr:report\.xml: declares XML entities")
+
+
+@pytest.mark.parametrize("target", ["file:///etc/passwd", "http://127.0.0.1:9/secret"])
+@pytest.mark.parametrize("fmt", sorted(BODIES))
+def test_external_entities_are_refused(tmp_path: Path, fmt: str, target: str) -> None:
+    root, body = BODIES[fmt]
+    doc = (f'<?xml version="1.0"?>\n<!DOCTYPE {root} [<!ENTITY lol9 SYSTEM "{target}">]>\n'
+           + body)
+    path = tmp_path / f"external.{'xml' if fmt == 'ufdr' else fmt}"
+    path.write_text(doc, encoding="utf-8")
+    refused(READERS[fmt], path, "entities")
+
+
+def test_an_external_dtd_is_never_loaded(tmp_path: Path) -> None:
+    """A DTD named by the file would define &secret;; since it is never read, the entity is unknown."""
+    dtd = tmp_path / "evil.dtd"
+    dtd.write_text('<!ENTITY secret "FROM-THE-DTD">', encoding="utf-8")
+    path = tmp_path / "track.gpx"
+    path.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE gpx SYSTEM "{dtd.as_uri()}">\n'
+                    '<gpx><wpt lat="1" lon="1"><name>&secret;</name>'
+                    '<time>2023-01-01T00:00:00Z</time></wpt></gpx>', encoding="utf-8")
+    message = refused(gpx, path, r"line 3.*not well-formed XML \(undefined entity")
+    assert "FROM-THE-DTD" not in message
+
+
+def test_a_doctype_without_entities_imports(tmp_path: Path) -> None:
+    path = tmp_path / "plain.gpx"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE gpx SYSTEM "http://127.0.0.1:9/gpx.dtd">\n'
+                    '<gpx><wpt lat="1" lon="1"><time>2023-01-01T00:00:00Z</time></wpt></gpx>',
+                    encoding="utf-8")
+    assert len(gpx.read(path, ImportOptions(), NullProgress()).locations) == 1
+
+
+def test_a_zip_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.ufdr"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("report.xml", b"<project>" + b" " * (64 * 1024**2) + b"</project>")
+    assert path.stat().st_size < 1024**2
+    tracemalloc.start()
+    try:
+        refused(ufdr, path, r"would expand \d[\d,]* times .*zip bomb")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024**2
+
+
+@pytest.mark.parametrize("member", ["../../outside/report.xml", "/etc/report.xml",
+                                    "files/../../report.xml", "C:\\Windows\\report.xml"])
+def test_members_named_outside_the_archive_are_refused(tmp_path: Path, member: str) -> None:
+    path = tmp_path / "evil.ufdr"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("report.xml", f'<project xmlns="{NS}"/>')
+        info = zipfile.ZipInfo("placeholder")
+        info.filename = member  # ZipInfo would clean the name; an attacker's tool does not
+        archive.writestr(info, "x")
+    refused(ufdr, path, "points outside the archive")
+    kmz = tmp_path / "evil.kmz"
+    path.rename(kmz)
+    refused(kml, kmz, "points outside the archive")
+    assert not (tmp_path.parent / "outside").exists()
+
+
+def test_too_many_members_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(safety, "MAX_ZIP_MEMBERS", 10)
+    path = tmp_path / "many.kmz"
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(11):
+            archive.writestr(f"f{i}.kml", "<kml/>")
+    refused(kml, path, "11 members")
+
+
+def test_a_damaged_zip_member_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.ufdr"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("report.xml", f'<project xmlns="{NS}">' + "<x/>" * 50_000 + "</project>")
+    raw = bytearray(path.read_bytes())
+    raw[200:400] = b"\x00" * 200  # inside the compressed data
+    path.write_bytes(bytes(raw))
+    refused(ufdr, path, "damaged.ufdr")
+
+
+def test_deeply_nested_json_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "Records.json"
+    depth = 200_000
+    path.write_text('{"locations": [' + "[" * depth + "]" * depth + "]}", encoding="utf-8")
+    refused(takeout, path, "nested too deeply")
+    top = tmp_path / "Timeline.json"
+    top.write_text('{"semanticSegments": [], "userLocationProfile": ' + '{"a":' * depth + "1"
+                   + "}" * depth + "}", encoding="utf-8")
+    refused(takeout, top, "nested too deeply")
+
+
+def test_an_oversized_json_record_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(safety, "MAX_JSON_RECORD_CHARS", 4096)
+    monkeypatch.setattr(safety, "JSON_CHUNK_BYTES", 1024)
+    path = tmp_path / "Records.json"
+    path.write_text(json.dumps({"locations": [{"latitudeE7": 1, "note": "x" * 100_000}]}),
+                    encoding="utf-8")
+    refused(takeout, path, "larger than")
+
+
+def test_nul_bytes(tmp_path: Path) -> None:
+    records = tmp_path / "Records.json"
+    records.write_bytes(b'{"locations": [{"latitudeE7": 1, "source": "G\x00PS"}]}')
+    refused(takeout, records, r"invalid control character \(at locations record 0\)")
+    between = tmp_path / "Between.json"
+    between.write_bytes(b'{"locations": [\x00{"latitudeE7": 1}]}')
+    refused(takeout, between, "not valid JSON")
+    track = tmp_path / "track.gpx"
+    track.write_bytes(b'<gpx><wpt lat="1" lon="1"><name>a\x00b</name></wpt></gpx>')
+    refused(gpx, track, r"line 1, column \d+: not well-formed XML")
+
+
+def test_invalid_utf8(tmp_path: Path) -> None:
+    records = tmp_path / "Records.json"
+    records.write_bytes(b'{"locations": [{"latitudeE7": 1, "source": "\xff\xfe"}]}')
+    refused(takeout, records, r"not UTF-8 text \(near byte 44\)")
+    report = tmp_path / "report.xml"
+    report.write_bytes(f'<project xmlns="{NS}"><decodedData>'.encode() + b"\xff\xfe</decodedData></project>")
+    refused(ufdr, report, "not well-formed XML")
+
+
+def test_truncated_json_is_refused_at_the_record(tmp_path: Path) -> None:
+    path = tmp_path / "Records.json"
+    text = json.dumps({"locations": [{"latitudeE7": i, "longitudeE7": i,
+                                      "timestamp": "2023-01-01T00:00:00Z"} for i in range(50)]})
+    path.write_text(text[: len(text) // 2], encoding="utf-8")
+    refused(takeout, path, r"locations record \d+")
+
+
+def test_json_records_split_across_reads_decode_the_same(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiny reads cut numbers, strings, escapes and multi-byte characters at every point."""
+    doc = {"locations": [{"latitudeE7": 534808000 + i, "longitudeE7": -22426000, "accuracy": 1.5e1,
+                          "source": "WIFI", "note": "café \\ \"quoted\" ✓",
+                          "timestamp": f"2023-03-18T14:{i:02d}:00Z"} for i in range(30)],
+           "other": [1, 2.5, True, None]}
+    path = tmp_path / "Records.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    for size in (1, 3, 7, 64):
+        monkeypatch.setattr(safety, "JSON_CHUNK_BYTES", size)
+        with open(path, "rb") as handle:
+            got = list(safety.JsonStream(handle, path.name))
+        records = [value for key, _, value in got if key == "locations"]
+        assert records == doc["locations"]
+        assert [value for key, _, value in got if key == "other"] == doc["other"]
+
+
+@pytest.mark.parametrize(("start", "plain"), [
+    (b'<?xml version="1.0"?>\n<!-- a > b --><?pi x?>\n<gpx>', True),
+    (b"\xef\xbb\xbf<kml xmlns='x'>", True),
+    (b'<?xml version="1.0"?><!-- hidden --><!DOCTYPE gpx [<!ENTITY a "b">]><gpx>', False),
+    (b"<!-- an unterminated comment <gpx>", False),
+    ('<?xml version="1.0" encoding="utf-16"?><gpx>'.encode("utf-16"), False),
+    (b"", False),
+])
+def test_only_a_prolog_without_doctype_takes_the_fast_parser(start: bytes, plain: bool) -> None:
+    assert safety.plain_prolog(start) is plain
+
+
+def test_an_entity_reference_without_a_doctype_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "report.xml"
+    path.write_text(f'<project xmlns="{NS}"><decodedData>&lol9;</decodedData></project>',
+                    encoding="utf-8")
+    refused(ufdr, path, r"line 1, column \d+: not well-formed XML \(undefined entity")
+
+
+@pytest.mark.parametrize("fmt", sorted(BODIES))
+def test_deeply_nested_xml_is_refused(tmp_path: Path, fmt: str) -> None:
+    root = BODIES[fmt][0]
+    path = tmp_path / f"deep.{'xml' if fmt == 'ufdr' else fmt}"
+    ns = f' xmlns="{NS}"' if fmt == "ufdr" else ""
+    path.write_text(f"<{root}{ns}>" + "<a>" * 1_000_000 + "</a>" * 1_000_000 + f"</{root}>",
+                    encoding="utf-8")
+    tracemalloc.start()
+    try:
+        refused(READERS[fmt], path, "nested more than 512 deep")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024**2
