@@ -47,7 +47,7 @@ fi
 # fails if any PySide6 module was imported (tests/core/conftest.py).
 status=0
 env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM CELLSIGHT_CORE_ONLY=1 \
-  .venv/bin/python -m pytest tests/core -p no:pytestqt -q || status=$?
+  .venv/bin/python -m pytest tests/core -p no:pytest-qt -q || status=$?
 QT_QPA_PLATFORM=offscreen QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox --disable-gpu" \
   .venv/bin/python -m pytest tests/gui -q || status=$?
 exit "$status"

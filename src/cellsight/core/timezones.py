@@ -98,7 +98,15 @@ def iso_local(ts: pd.Timestamp | dt.datetime, zone: str) -> str:
     stamp = pd.Timestamp(ts)
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
-    return stamp.tz_convert(zone).floor("s").isoformat()
+    # Floor in UTC: flooring a local time in the repeated autumn hour is ambiguous to pandas.
+    return stamp.tz_convert("UTC").floor("s").tz_convert(zone).isoformat()
+
+
+def iso_local_series(utc: pd.Series, zone: str) -> pd.Series:
+    """``iso_local`` over a column (vectorised): ISO 8601 with offset, to the second; missing stays missing."""
+    # Floor in UTC: flooring local times re-localises them, which fails in the repeated autumn hour.
+    text = to_local(pd.Series(utc).dt.floor("s"), zone).dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return (text.str[:-2] + ":" + text.str[-2:]).astype(object)
 
 
 def period_labels(utc: pd.Series, zone: str, by: str) -> pd.Series:

@@ -58,7 +58,7 @@ def series_chart(series: Sequence[dict[str, Any]], peak: dict[str, Any] | None, 
     d.add(String(12, bottom + plot_h / 2, unit, fontName=font, fontSize=7, textAnchor="middle"))
     n = len(counts)
     slot = plot_w / n
-    bar_w = max(slot * 0.8, 0.3)
+    bar_w = min(max(slot * 0.8, 0.3), 36.0)  # a few periods still read as bars, not blocks
     peak_index = next((i for i, item in enumerate(series) if peak and item["period"] == peak.get("period")),
                       None)
     for i, count in enumerate(counts):

@@ -16,6 +16,7 @@ agree on what was selected and on the few rules that shape a drawing:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +24,10 @@ import numpy as np
 import pandas as pd
 
 from cellsight.core import cellkeys
+from cellsight.core.case import CaseError
 
 TRACK_BREAK = pd.Timedelta(minutes=60)
+MAX_TRACK_VERTICES = 5_000  # per subject and map
 ROLE_COLOURS = {"suspect": "#c62828", "victim": "#1565c0"}
 OTHER_COLOURS = ("#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#ad1457", "#455a64")
 SITE_COLOUR = "#37474f"
@@ -48,20 +51,27 @@ class MapData:
     """Everything a map of one selection draws, in WGS84 latitude/longitude."""
 
     subjects: list[SubjectLayer] = field(default_factory=list)
-    sites: pd.DataFrame = field(default_factory=pd.DataFrame)  # key, site, lat, lon, azimuth, beamwidth, range_m, events, subjects
+    # key, site, lat, lon, azimuth, beamwidth, range_m, technology, events, subjects
+    sites: pd.DataFrame = field(default_factory=pd.DataFrame)
     unlocated_cells: int = 0
     places: list[Any] = field(default_factory=list)  # core.case.Place
     occasions: list[dict[str, Any]] = field(default_factory=list)  # label, lat, lon, start, end, hits, ...
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
 
-    def bounds(self) -> tuple[float, float, float, float] | None:
-        """(south, west, north, east) around everything drawn; None when nothing is."""
+    def bounds(self, focus: bool = False) -> tuple[float, float, float, float] | None:
+        """(south, west, north, east) around everything drawn; None when nothing is.
+
+        ``focus`` leaves cell sites out when there are fixes, places or occasions
+        to frame: a map of an occasion is about where the phones reported
+        themselves, and a mast kilometres away would shrink them to a dot.
+        """
         lats, lons = [], []
         for layer in self.subjects:
             lats.append(layer.fixes["lat"].to_numpy(float))
             lons.append(layer.fixes["lon"].to_numpy(float))
-        if not self.sites.empty:
+        others = any(len(x) for x in lats) or bool(self.places) or bool(self.occasions)
+        if not self.sites.empty and not (focus and others):
             lats.append(self.sites["lat"].to_numpy(float))
             lons.append(self.sites["lon"].to_numpy(float))
         for place in self.places:
@@ -69,7 +79,7 @@ class MapData:
             lats.append(np.array([place.lat - pad, place.lat + pad]))
             lons.append(np.array([place.lon - pad / max(np.cos(np.radians(place.lat)), 0.01),
                                   place.lon + pad / max(np.cos(np.radians(place.lat)), 0.01)]))
-        located = [o for o in self.occasions if _finite(o.get("lat")) and _finite(o.get("lon"))]
+        located = [o for o in self.occasions if is_finite(o.get("lat")) and is_finite(o.get("lon"))]
         if located:
             lats.append(np.array([o["lat"] for o in located], float))
             lons.append(np.array([o["lon"] for o in located], float))
@@ -87,7 +97,7 @@ class MapData:
         return self.bounds() is None
 
 
-def _finite(value: Any) -> bool:
+def is_finite(value: Any) -> bool:
     try:
         return value is not None and bool(np.isfinite(float(value)))
     except (TypeError, ValueError):
@@ -110,11 +120,23 @@ def subject_colours(case: Any) -> dict[str, str]:
     return colours
 
 
-def to_utc(value: Any, zone: str) -> pd.Timestamp | None:
-    """An ISO time or timestamp as UTC; a time without an offset is read in the case's zone."""
+_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+
+
+def to_utc(value: Any, zone: str, end_of_day: bool = False) -> pd.Timestamp | None:
+    """An ISO time or timestamp as UTC; a time without an offset is read in the case's zone.
+
+    With ``end_of_day``, a bare date means the end of that day, so that
+    ``--to 2024-03-03`` includes the 3rd, as a person means it.
+    """
     if value is None or value == "":
         return None
-    stamp = pd.Timestamp(value)
+    try:
+        stamp = pd.Timestamp(value)
+    except ValueError as exc:
+        raise CaseError(f"{value!r} is not an ISO 8601 time") from exc
+    if end_of_day and isinstance(value, str) and _DATE_ONLY.match(value):
+        stamp = stamp + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
     return stamp.tz_convert("UTC")
@@ -122,21 +144,24 @@ def to_utc(value: Any, zone: str) -> pd.Timestamp | None:
 
 def gather(case: Any, subjects: tuple[str, ...] | list[str] = (), start: Any = None, end: Any = None,
            places: tuple[str, ...] | list[str] | None = None,
-           occasions: list[dict[str, Any]] | None = None) -> MapData:
+           occasions: list[dict[str, Any]] | None = None,
+           intervals: list[tuple[Any, Any]] | None = None) -> MapData:
     """Collect what a map of ``subjects`` between ``start`` and ``end`` shows.
 
     ``subjects`` are names or numbers (empty: every subject); ``places`` are
-    names (None: every place of the case); ``occasions`` are already located
-    dicts (see ``occasion_points``).
+    names (None: every place of the case); ``occasions`` are located dicts
+    (label, lat, lon, ...). ``intervals`` narrows further to a set of time spans
+    (an occasion map shows only the fixes and cells around its occasions).
     """
     zone = case.info.tz
-    t0, t1 = to_utc(start, zone), to_utc(end, zone)
+    t0, t1 = to_utc(start, zone), to_utc(end, zone, end_of_day=True)
+    spans = _merged([(to_utc(a, zone), to_utc(b, zone)) for a, b in intervals or []])
     if subjects:
         chosen = []
         for key in subjects:
             found = case.find_subject(key)
             if found is None:
-                raise ValueError(f"no subject {key!r} in the case")
+                raise CaseError(f"no subject {key!r} in the case")
             if found not in chosen:
                 chosen.append(found)
     else:
@@ -147,12 +172,12 @@ def gather(case: Any, subjects: tuple[str, ...] | list[str] = (), start: Any = N
     for subject in chosen:
         rows = locations[locations["subject"].astype(object) == subject.name]
         total = len(rows)
-        rows = _in_range(rows, "time", t0, t1)
+        rows = _in_range(rows, "time", t0, t1, spans)
         fixes = rows[["time", "lat", "lon", "accuracy_m", "origin", "source_id", "source_row"]]
         fixes = fixes.sort_values("time", kind="stable").reset_index(drop=True)
         layers.append(SubjectLayer(subject.name, subject.role, colours[subject.name], fixes, total))
     names = [s.name for s in chosen]
-    sites, unlocated = _sites(case, names, t0, t1)
+    sites, unlocated = _sites(case, names, t0, t1, spans)
     if places is None:
         chosen_places = list(case.places)
     else:
@@ -160,28 +185,48 @@ def gather(case: Any, subjects: tuple[str, ...] | list[str] = (), start: Any = N
         for name in places:
             place = case.find_place(name)
             if place is None:
-                raise ValueError(f"no place {name!r} in the case")
+                raise CaseError(f"no place {name!r} in the case")
             chosen_places.append(place)
     return MapData(layers, sites, unlocated, chosen_places, list(occasions or []), t0, t1)
 
 
-def _in_range(frame: pd.DataFrame, column: str, t0: pd.Timestamp | None,
-              t1: pd.Timestamp | None) -> pd.DataFrame:
+def _merged(spans: list[tuple[pd.Timestamp, pd.Timestamp]]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Overlapping spans joined, in time order."""
+    out: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _in_range(frame: pd.DataFrame, column: str, t0: pd.Timestamp | None, t1: pd.Timestamp | None,
+              spans: list[tuple[pd.Timestamp, pd.Timestamp]] | None = None) -> pd.DataFrame:
     mask = pd.Series(True, index=frame.index)
     if t0 is not None:
         mask &= frame[column] >= t0
     if t1 is not None:
         mask &= frame[column] <= t1
+    if spans:
+        # Merged spans are disjoint and sorted: each time falls in the last span starting before it.
+        starts = pd.DatetimeIndex([a for a, _ in spans]).as_unit("us")
+        ends = pd.DatetimeIndex([b for _, b in spans]).as_unit("us")
+        times = pd.DatetimeIndex(frame[column]).as_unit("us")
+        at = starts.searchsorted(times, side="right") - 1
+        inside = (at >= 0) & (times <= ends[at.clip(0)])
+        mask &= inside
     return frame[mask]
 
 
-def _sites(case: Any, subjects: list[str], t0: pd.Timestamp | None,
-           t1: pd.Timestamp | None) -> tuple[pd.DataFrame, int]:
+def _sites(case: Any, subjects: list[str], t0: pd.Timestamp | None, t1: pd.Timestamp | None,
+           spans: list[tuple[pd.Timestamp, pd.Timestamp]]) -> tuple[pd.DataFrame, int]:
     """Cells the subjects' events used in the range, with their positions and use counts."""
-    columns = ["key", "site", "lat", "lon", "azimuth", "beamwidth", "range_m", "events", "subjects"]
+    columns = ["key", "site", "lat", "lon", "azimuth", "beamwidth", "range_m", "technology", "events",
+               "subjects"]
     events = case.events
     events = events[events["subject"].astype(object).isin(subjects)]
-    events = _in_range(events, "start", t0, t1)
+    events = _in_range(events, "start", t0, t1, spans)
     first = events[["cell_first", "subject"]].rename(columns={"cell_first": "key"})
     last = events.loc[events["cell_last"] != events["cell_first"], ["cell_last", "subject"]]
     used = pd.concat([first, last.rename(columns={"cell_last": "key"})], ignore_index=True)
@@ -202,13 +247,27 @@ def _sites(case: Any, subjects: list[str], t0: pd.Timestamp | None,
         "azimuth": cells["azimuth"].astype("float64").to_numpy(),
         "beamwidth": cells["beamwidth"].astype("float64").to_numpy(),
         "range_m": cells["range_m"].astype("float64").to_numpy(),
+        "technology": cells["technology"].astype(object).to_numpy(),
         "events": found["events"].to_numpy(), "subjects": found["subjects"].to_numpy()})
     out = out[np.isfinite(out["lat"]) & np.isfinite(out["lon"])].reset_index(drop=True)
     return out[columns], int((~located).sum()) + int(located.sum() - len(out))
 
 
-def track_segments(fixes: pd.DataFrame) -> list[np.ndarray]:
-    """Runs of consecutive fixes no more than ``TRACK_BREAK`` apart, as (n, 2) lat/lon arrays."""
+def fix_count(layer: SubjectLayer) -> str:
+    """"12 fixes", or "12 of 340 fixes" when the map shows part of the subject's record."""
+    shown = len(layer.fixes)
+    return f"{shown} fixes" if shown == layer.total_fixes else f"{shown} of {layer.total_fixes} fixes"
+
+
+def track_segments(fixes: pd.DataFrame, limit: int | None = None) -> list[np.ndarray]:
+    """Runs of consecutive fixes no more than ``TRACK_BREAK`` apart, as (n, 2) lat/lon arrays.
+
+    With ``limit``, a longer track keeps every k-th fix so that at most about
+    ``limit`` vertices are drawn: at map scale a line through a million fixes is
+    a blot either way, and the fixes themselves are still all drawn as dots.
+    """
+    if limit is not None and len(fixes) > limit:
+        fixes = fixes.iloc[:: -(-len(fixes) // limit)]
     if len(fixes) < 2:
         return []
     gaps = fixes["time"].diff() > TRACK_BREAK

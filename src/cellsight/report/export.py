@@ -1,0 +1,191 @@
+"""Event exports to CSV and XLSX that a spreadsheet can open safely.
+
+One row per event sighting (nothing merged away), with times in the case's zone
+and in UTC, numbers as written and as normalised, names where the case knows
+them, kind, direction, cells, message text, and where each row came from
+(source, exhibit, file and row). ``dedupe`` adds the communication id shared by
+the sightings of one communication, computed over the whole case so that it is
+the same whatever the filter.
+
+Formula neutralisation (the rule, stated once): names and message bodies come
+from a suspect's phone, and a cell beginning ``=``, ``+``, ``-`` or ``@`` (or a
+tab or carriage return, which some programs skip before such a character) is
+run as a formula by spreadsheet programs. So:
+
+- CSV: such a text cell gets a leading apostrophe (``'=HYPERLINK(...)``,
+  ``'+447700900123``), the convention spreadsheet users know for "text, not a
+  formula". The value after the apostrophe is exactly what the source said.
+- XLSX: such a cell is written as a text cell with Excel's "quote prefix" flag,
+  the same apostrophe Excel itself adds when a user types ``'+44...``: it is
+  never evaluated, even after editing, and it shows exactly as written, so an
+  E.164 number reads ``+447700900123`` and is not turned into 4.477E+11.
+
+Numeric columns (duration) are numbers and are not touched. Control characters
+that XLSX cannot hold are written as visible ``\\xNN`` escapes. CSV is UTF-8
+with a byte-order mark so that spreadsheet programs read names correctly.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cellsight.core.case import CaseError
+from cellsight.core.schema import EVENT_KINDS
+from cellsight.core.timezones import iso_local_series
+
+RISKY_START = re.compile(r"^[=+\-@\t\r]")
+XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+class ExportError(CaseError):
+    """An export that cannot be written as asked (nothing is written)."""
+
+
+COLUMNS = ["time_local", "time_utc", "kind", "direction", "party_a", "party_a_name", "party_a_raw",
+           "party_b", "party_b_name", "party_b_raw", "duration_s", "status", "app", "thread",
+           "cell_first", "cell_last", "imei", "imsi", "text", "deleted", "time_flag", "subject",
+           "source_id", "exhibit", "source_file", "source_row"]
+
+
+def event_rows(case: Any, subject: str | None = None, kinds: list[str] | None = None,
+               dedupe: bool = False) -> pd.DataFrame:
+    """The export's table (strings not yet neutralised), in time order."""
+    events = case.events
+    mask = pd.Series(True, index=events.index)
+    if subject:
+        label, numbers = case.party(subject)
+        mask &= (events["party_a"].isin(numbers) | events["party_b"].isin(numbers)
+                 | (events["subject"].astype(object) == label)).fillna(False)
+    if kinds:
+        cleaned = [k.strip().lower() for k in kinds if k.strip()]
+        unknown = [k for k in cleaned if k not in EVENT_KINDS]
+        if unknown:
+            raise ExportError(f"unknown kind {', '.join(unknown)}: use {', '.join(EVENT_KINDS)}")
+        mask &= events["kind"].isin(cleaned)
+    comm_ids = None
+    if dedupe:
+        from cellsight.analysis import dedupe as matching
+
+        comm_ids = matching.for_case(case)["comm_id"]
+    chosen = events[mask.to_numpy()]
+    zone = case.info.tz
+    names = case.number_names()
+    sources = {s.id: s for s in case.sources}
+    source_id = chosen["source_id"].astype(object)
+    out = pd.DataFrame({
+        "time_local": iso_local_series(chosen["start"], zone),
+        "time_utc": chosen["start"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object),
+        "kind": chosen["kind"].astype(object), "direction": chosen["direction"].astype(object),
+        "party_a": chosen["party_a"].astype(object),
+        "party_a_name": chosen["party_a"].astype(object).map(names),
+        "party_a_raw": chosen["party_a_raw"].astype(object),
+        "party_b": chosen["party_b"].astype(object),
+        "party_b_name": chosen["party_b"].astype(object).map(names),
+        "party_b_raw": chosen["party_b_raw"].astype(object),
+        "duration_s": chosen["duration_s"].astype("Float64"),
+        **{c: chosen[c].astype(object) for c in ("status", "app", "thread", "cell_first", "cell_last", "imei",
+                                                  "imsi", "text", "deleted", "time_flag", "subject")},
+        "source_id": source_id,
+        "exhibit": source_id.map({k: s.exhibit for k, s in sources.items()}),
+        "source_file": source_id.map({k: s.file for k, s in sources.items()}),
+        "source_row": chosen["source_row"].astype(object),
+    }, index=chosen.index)
+    if comm_ids is not None:
+        out["communication_id"] = comm_ids.reindex(chosen.index).astype("Int64")
+    order = pd.DataFrame({"t": chosen["start"], "s": source_id.astype(str),
+                          "r": pd.to_numeric(chosen["source_row"], errors="coerce")}, index=chosen.index)
+    order = order.sort_values(["t", "s", "r"], kind="stable", na_position="last").index
+    return out.loc[order].reset_index(drop=True)
+
+
+def risky(values: pd.Series) -> pd.Series:
+    """True for text cells a spreadsheet would run as a formula."""
+    text = values.astype(object)
+    is_text = text.map(lambda v: isinstance(v, str))
+    starts = text.where(is_text, "").astype(str).str.contains(RISKY_START, na=False)
+    return is_text & starts
+
+
+def neutralise_csv(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every risky text cell with a leading apostrophe (see the module's rule)."""
+    out = frame.copy()
+    for column in out.columns:
+        flag = risky(out[column])
+        if flag.any():
+            out[column] = out[column].astype(object)
+            out.loc[flag, column] = "'" + out.loc[flag, column].astype(str)
+    return out
+
+
+def _write_csv(frame: pd.DataFrame, path: str) -> None:
+    neutralise_csv(frame).to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_MINIMAL,
+                                 lineterminator="\r\n")
+
+
+def _xlsx_text(value: str) -> str:
+    return _XLSX_ILLEGAL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", value)
+
+
+def _write_xlsx(frame: pd.DataFrame, path: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    if len(frame) > XLSX_MAX_ROWS:
+        raise ExportError(f"{len(frame)} rows do not fit in one XLSX sheet ({XLSX_MAX_ROWS} at most): "
+                          "export to CSV, or narrow the export with --subject or --kind")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("events")
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in frame.columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    flags = {c: risky(frame[c]).to_numpy() for c in frame.columns}
+    columns = list(frame.columns)
+    values = frame.astype(object).where(frame.notna(), None).to_numpy()
+    for i, row in enumerate(values):  # openpyxl writes cell by cell; this is the writer's own loop
+        out = []
+        for j, value in enumerate(row):
+            if isinstance(value, str):
+                value = _xlsx_text(value)
+                if flags[columns[j]][i] or value.startswith("="):
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.data_type = "s"  # text, never a formula
+                    cell.quotePrefix = True
+                    value = cell
+            out.append(value)
+        sheet.append(out)
+    book.save(path)
+
+
+def export_events(case: Any, out: str | os.PathLike[str], subject: str | None = None,
+                  kinds: list[str] | None = None, dedupe: bool = False) -> dict[str, Any]:
+    """Write the case's event sightings to ``out`` (``.csv`` or ``.xlsx``); return rows and path."""
+    target = Path(out)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ExportError(f"{target}: export to a .csv or .xlsx file")
+    frame = event_rows(case, subject=subject, kinds=kinds, dedupe=dedupe)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.absolute().parent)
+    os.close(fd)
+    try:
+        (_write_csv if suffix == ".csv" else _write_xlsx)(frame, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return {"out": str(target), "rows": int(len(frame)), "format": suffix[1:],
+            "columns": list(frame.columns),
+            "neutralised": int(sum(int(risky(frame[c]).sum()) for c in frame.columns))}
