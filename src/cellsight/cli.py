@@ -79,6 +79,20 @@ def _subject_for(case: Case, name: str) -> str:
     return subject.name
 
 
+def _named(case: Case, key: str) -> str:
+    """A subject, number or party as a read-only command names it (canonical subject name).
+
+    A name the case does not know becomes a subject (role other), as the contract
+    says, but only in memory: read-only commands never save.
+    """
+    from cellsight.analysis.contacts import unknown_name
+
+    if unknown_name(case, key):
+        return _subject_for(case, key)
+    subject = case.find_subject(key)
+    return subject.name if subject is not None else key
+
+
 # ----- case and people ---------------------------------------------------------------
 def cmd_new(args: argparse.Namespace) -> int:
     path = Path(args.case)
@@ -219,7 +233,7 @@ def cmd_contacts(args: argparse.Namespace) -> int:
         doc = contacts.between(case, args.between[0], args.between[1], kinds=kinds, by=args.by)
         human = contacts.describe_between(doc)
     elif args.subject:
-        doc = contacts.for_subject(case, args.subject, top=args.top)
+        doc = contacts.for_subject(case, _named(case, args.subject), top=args.top)
         human = contacts.describe_for_subject(doc)
     else:
         raise UsageError("contacts needs --between A B or --subject A")
@@ -243,7 +257,7 @@ def cmd_patterns(args: argparse.Namespace) -> int:
     from cellsight.analysis import patterns
 
     case = _load(args.case)
-    doc = patterns.hour_weekday(case, args.subject)
+    doc = patterns.hour_weekday(case, _named(case, args.subject))
     _emit(args, doc, patterns.describe(doc))
     return EXIT_OK
 
@@ -266,7 +280,8 @@ def cmd_map(args: argparse.Namespace) -> int:
     from cellsight.report.webmap import write_map
 
     case = _load(args.case)
-    summary = write_map(case, args.out, subjects=args.subject or [], start=args.start, end=args.end)
+    subjects = [_named(case, name) for name in args.subject or []]
+    summary = write_map(case, args.out, subjects=subjects, start=args.start, end=args.end)
     _emit(args, summary, f"wrote {args.out}")
     return EXIT_OK
 
@@ -276,7 +291,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     case = _load(args.case)
     kinds = args.kind.split(",") if args.kind else None
-    summary = export_events(case, args.out, subject=args.subject, kinds=kinds, dedupe=args.dedupe)
+    subject = _named(case, args.subject) if args.subject else None
+    summary = export_events(case, args.out, subject=subject, kinds=kinds, dedupe=args.dedupe)
     _emit(args, summary, f"wrote {summary['rows']} rows to {args.out}")
     return EXIT_OK
 
