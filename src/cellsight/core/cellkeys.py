@@ -70,8 +70,14 @@ def eci_to_parts(eci: int) -> tuple[int, int]:
 
 
 def lac_ci_of(key: str) -> str:
-    """The ``LAC-CI`` tail of a canonical key, used when MCC/MNC are unknown."""
-    return key.split("-", 2)[2]
+    """The ``LAC-CI`` tail of a canonical key, used when MCC/MNC are unknown.
+
+    A cell an operator names in no numeric form (``TOWER-0343``) is kept as its
+    own key by the importers; its "tail" is the whole name, which no numeric
+    tail can equal.
+    """
+    parts = key.split("-", 2)
+    return parts[2] if len(parts) == 3 else key
 
 
 def resolve(keys: pd.Series, cells: pd.DataFrame) -> pd.Series:

@@ -1,0 +1,608 @@
+"""Reading tables as operators and analysts send them: CSV of any dialect, XLSX and XLS.
+
+Operators' exports are not tidy: a logo or title above the header, blank rows,
+a totals row below the data, semicolons or tabs, cp1252 or UTF-16 text. This
+module turns any of them into ``Table``s: the data as text columns named by the
+header, each row labelled with the number a person would look for (the 1-based
+line of a CSV, the Excel row number), and an account of the rows that are not
+data (title, blank, repeated header, totals) or are broken (wrong field count).
+What the columns *mean* is not decided here: the importer supplies a header
+finder that scores candidate header rows with its own vocabulary.
+
+CSV is parsed by pyarrow (multi-threaded, the floor of the import benchmark)
+when every physical line is one record, which is what lets row numbers be
+positional; anything else (a quoted newline, a row with the wrong number of
+fields) falls back to Python's csv module, which is slower but exact.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from cellsight.core.schema import STR
+from cellsight.importers.base import ImportFailure
+
+SAMPLE_BYTES = 64 * 1024
+HEADER_SEARCH_ROWS = 60
+DELIMITERS = (",", ";", "\t", "|")
+_NOT_SPACE = re.compile(rb"\S")
+EXCEL_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
+
+_SUMMARY = re.compile(
+    r"^\s*(grand\s+)?(sub\s*)?(total|totals|sum|summary|count|number of|records?\b|rows?\b"
+    r"|end of|report (generated|end|printed)|generated (on|by)|page \d|\*{3}|-{3}|={3})",
+    re.I)
+
+
+@dataclass
+class HeaderChoice:
+    """Where the header is among the first rows of a sheet, and the column names to use.
+
+    ``index`` is the header row's position in the rows given to the finder, or
+    None for a headerless layout whose data starts at ``data_start``.
+    """
+
+    index: int | None
+    names: list[str]
+    data_start: int
+
+
+HeaderFinder = Callable[[list[list[str]]], HeaderChoice | None]
+
+
+@dataclass
+class Table:
+    """One sheet's data as text, with row labels and what was set aside."""
+
+    frame: pd.DataFrame  # text columns (schema.STR), missing for an empty cell
+    rows: np.ndarray  # int row numbers a person sees (CSV line, Excel row)
+    header: list[str]
+    sheet: str = ""
+    prefix: str = ""  # "Sheet2!" when a workbook gives data on several sheets
+    title: list[str] = field(default_factory=list)  # text of the rows above the header
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    broken: list[tuple[str, str]] = field(default_factory=list)  # rows that cannot be read
+    encoding: str = ""
+    delimiter: str = ""
+
+    def labels(self, positions: np.ndarray | None = None) -> pd.Series:
+        """Row labels as text (``"14"``, ``"Calls!14"``) for the given positions (default all)."""
+        rows = self.rows if positions is None else self.rows[positions]
+        text = pc.cast(pa.array(rows, pa.int64()), pa.large_string())
+        if self.prefix:
+            text = pc.binary_join_element_wise(pa.scalar(self.prefix, pa.large_string()), text,
+                                               pa.scalar("", pa.large_string()))
+        return pd.Series(STR.__from_arrow__(pa.chunked_array([text], pa.large_string())))
+
+
+# ----- reading ---------------------------------------------------------------------------
+def kind_of(path: Path) -> str:
+    """``xlsx``, ``xls`` or ``csv`` (anything else is read as delimited text)."""
+    suffix = EXCEL_SUFFIXES.get(path.suffix.lower())
+    if suffix:
+        return suffix
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    return "csv"
+
+
+def peek(path: Path, max_rows: int = HEADER_SEARCH_ROWS) -> list[tuple[str, list[list[str]]]]:
+    """The first rows of each sheet as text, cheaply: what sniffers look at."""
+    kind = kind_of(path)
+    if kind == "xlsx":
+        return [(name, [cells for _, cells in rows]) for name, rows in _xlsx_rows(path, max_rows)]
+    if kind == "xls":
+        return [(name, [cells for _, cells in rows]) for name, rows in _xls_rows(path, max_rows)]
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    text, _ = _decode_sample(sample)
+    delimiter = sniff_delimiter(text)
+    return [("", [cells for _, cells in _sample_records(text, delimiter)][:max_rows])]
+
+
+def read_tables(path: Path, find_header: HeaderFinder, *, delimiter: str | None = None,
+                encoding: str | None = None) -> tuple[list[Table], list[str]]:
+    """Every sheet of ``path`` whose header ``find_header`` recognises; plus warnings.
+
+    Raises ImportFailure when no sheet has a recognisable header.
+    """
+    kind = kind_of(path)
+    warnings: list[str] = []
+    if kind == "csv":
+        tables = [_read_csv(path, find_header, delimiter, encoding)]
+    else:
+        reader = _xlsx_rows if kind == "xlsx" else _xls_rows
+        tables = []
+        for name, rows in reader(path, None):
+            table = _sheet_table(name, rows, find_header)
+            if table is None:
+                if any(any(c for c in cells) for _, cells in rows):
+                    warnings.append(f"sheet {name!r} has no recognisable header; not read")
+                continue
+            tables.append(table)
+        if len(tables) > 1:
+            for table in tables:
+                table.prefix = f"{table.sheet}!"
+                table.skipped = [(f"{table.prefix}{row}", reason) for row, reason in table.skipped]
+                table.broken = [(f"{table.prefix}{row}", reason) for row, reason in table.broken]
+    tables = [t for t in tables if t is not None]
+    if not tables:
+        raise ImportFailure(f"{path.name}: no header row that Cellsight recognises in the first "
+                            f"{HEADER_SEARCH_ROWS} rows (use --template or --format)")
+    return tables, warnings
+
+
+def _sheet_table(name: str, rows: list[tuple[int, list[str]]], find_header: HeaderFinder
+                 ) -> Table | None:
+    """A Table from a sheet's rows (Excel), using the finder on its first rows."""
+    choice = find_header([cells for _, cells in rows[:HEADER_SEARCH_ROWS]])
+    if choice is None:
+        return None
+    start = choice.data_start
+    title_rows = rows[:choice.index if choice.index is not None else start]
+    width = len(choice.names)
+    data = rows[start:]
+    grid = [(cells + [""] * width)[:width] for _, cells in data]
+    frame = pd.DataFrame(grid, columns=range(width), dtype=object) if grid else \
+        pd.DataFrame({i: pd.Series([], dtype=object) for i in range(width)})
+    frame.columns = choice.names
+    frame = _blank_as_missing(frame)
+    broken = []
+    extra = [(row, cells) for row, cells in data if len(cells) > width and any(cells[width:])]
+    if extra:
+        keep = ~pd.Series([row for row, _ in data]).isin([row for row, _ in extra]).to_numpy()
+        broken = [(str(row), f"{sum(1 for c in cells if c)} values beyond the header's "
+                   f"{width} columns") for row, cells in extra]
+        frame = frame[keep].reset_index(drop=True)
+        data = [d for d, k in zip(data, keep) if k]
+    table = Table(frame=frame, rows=np.array([row for row, _ in data], dtype=np.int64),
+                  header=choice.names, sheet=name)
+    table.title, table.skipped = _title_rows(title_rows)
+    table.broken = broken
+    return table
+
+
+def _title_rows(rows: list[tuple[int, list[str]]]) -> tuple[list[str], list[tuple[str, str]]]:
+    title, skipped = [], []
+    for row, cells in rows:
+        text = " ".join(c.strip() for c in cells if c.strip())
+        if text:
+            title.append(text)
+        skipped.append((str(row), "title row" if text else "blank row"))
+    return title, skipped
+
+
+# ----- CSV -------------------------------------------------------------------------------
+def _decode_sample(sample: bytes) -> tuple[str, str]:
+    """Decode the start of a file; returns ``(text, encoding)``."""
+    encoding = detect_encoding(sample)
+    text = sample.decode(encoding, errors="ignore")
+    if len(sample) == SAMPLE_BYTES:
+        # The sample may end mid-line; drop the partial last line.
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        if cut > 0:
+            text = text[:cut + 1]
+    return text.lstrip("\ufeff"), encoding
+
+
+def detect_encoding(sample: bytes) -> str:
+    """BOM first, then UTF-16 without BOM, then strict UTF-8, then charset-normalizer."""
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = sample[:4096]
+    if len(head) >= 4 and head.count(b"\x00") > len(head) // 4:
+        evens = head[0::2].count(b"\x00")
+        return "utf-16-be" if evens > head[1::2].count(b"\x00") else "utf-16-le"
+    try:
+        sample[:len(sample) - 4 if len(sample) == SAMPLE_BYTES else None].decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample[:16384]).best()
+    name = best.encoding if best is not None else "cp1252"
+    return "cp1252" if name in ("ascii", "utf_8") else name
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the sample's lines into the most consistent field count."""
+    lines = [line for line in text.splitlines()[:200] if line.strip()]
+    if not lines:
+        return ","
+    best, best_score = ",", -1.0
+    for delimiter in DELIMITERS:
+        counts = [len(r) for r in csv.reader(lines, delimiter=delimiter)]
+        values, freq = np.unique(counts, return_counts=True)
+        modal = int(values[np.argmax(freq)])
+        if modal < 2:
+            continue
+        score = freq.max() * np.log2(modal)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _sample_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """``(line number where the record starts, cells)`` for each record of a text sample."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    out, line = [], 1
+    try:
+        for cells in reader:
+            out.append((line, cells))
+            line = reader.line_num + 1
+    except csv.Error:
+        pass  # a broken quote at the end of a sample; the full read deals with it
+    return out
+
+
+def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
+              encoding: str | None) -> Table:
+    raw = path.read_bytes()
+    if not raw or raw.isspace():
+        raise ImportFailure(f"{path.name}: the file is empty")
+    sample_text, detected = _decode_sample(raw[:SAMPLE_BYTES])
+    encoding = encoding or detected
+    if "\r" in sample_text and "\n" not in sample_text:
+        raw = raw.replace(b"\r", b"\n")  # classic Mac line ends; one record per line still
+        sample_text = sample_text.replace("\r", "\n")
+    delimiter = delimiter or sniff_delimiter(sample_text)
+    records = _sample_records(sample_text, delimiter)
+    choice = find_header([cells for _, cells in records[:HEADER_SEARCH_ROWS]])
+    if choice is None:
+        raise ImportFailure(f"{path.name}: no header row that Cellsight recognises in the first "
+                            f"{HEADER_SEARCH_ROWS} rows (use --template or --format)")
+    above = records[:choice.index if choice.index is not None else choice.data_start]
+    if choice.data_start < len(records):
+        first_data_line = records[choice.data_start][0]
+    else:
+        first_data_line = (records[-1][0] + 1) if records else 1
+    title, skipped = _title_rows(above)
+    table = _parse_body(raw, encoding, delimiter, first_data_line, choice.names, path)
+    table.title = title
+    table.skipped = skipped + table.skipped
+    table.encoding, table.delimiter = encoding, delimiter
+    return table
+
+
+def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, names: list[str],
+                path: Path) -> Table:
+    """Parse the data lines (from ``first_line``) with pyarrow when lines are records."""
+    if encoding in ("utf-8", "utf-8-sig"):
+        start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+        data, offset = raw, _line_offset(raw, first_line - 1, start)
+    else:
+        try:
+            text = raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            encoding = "cp1252"
+            text = raw.decode(encoding, errors="replace")
+        text = text.lstrip("\ufeff")
+        data, offset = text[_char_line_offset(text, first_line - 1):].encode("utf-8"), 0
+    # The body is never copied out of the file's bytes: pyarrow reads a zero-copy slice.
+    lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
+    width = len(names)
+    fast = _pyarrow_body(data, offset, delimiter, names)
+    if fast is None and encoding in ("utf-8", "utf-8-sig"):
+        try:
+            data[offset:].decode("utf-8")
+        except UnicodeDecodeError:
+            # Not UTF-8 after all (the sample was ASCII): decode as the single-byte text it is.
+            return _parse_body(raw, "cp1252", delimiter, first_line, names, path)
+    if fast is not None and fast.num_rows == lines:
+        frame = fast.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
+        frame.columns = names
+        rows = np.arange(first_line, first_line + len(frame), dtype=np.int64)
+        return Table(frame=frame, rows=rows, header=names)
+    return _python_body(data[offset:].decode("utf-8", errors="replace"), delimiter, first_line, width,
+                        names)
+
+
+def _line_offset(raw: bytes, skip_lines: int, start: int = 0) -> int:
+    pos = start
+    for _ in range(skip_lines):
+        nxt = raw.find(b"\n", pos)
+        if nxt < 0:
+            return len(raw)
+        pos = nxt + 1
+    return pos
+
+
+def _char_line_offset(text: str, skip_lines: int) -> int:
+    pos = 0
+    for _ in range(skip_lines):
+        nxt = text.find("\n", pos)
+        if nxt < 0:
+            return len(text)
+        pos = nxt + 1
+    return pos
+
+
+def _pyarrow_body(data: bytes, offset: int, delimiter: str, names: list[str]) -> pa.Table | None:
+    """``data[offset:]`` parsed by pyarrow as text columns, or None if a line is not one clean record."""
+    if not _NOT_SPACE.search(data, offset):
+        return pa.table({f"c{i}": pa.array([], pa.large_string()) for i in range(len(names))})
+    invalid: list[int] = []
+
+    def on_invalid(_row: object) -> str:
+        invalid.append(1)
+        return "skip"
+
+    keys = [f"c{i}" for i in range(len(names))]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data).slice(offset)),
+            read_options=pacsv.ReadOptions(column_names=keys),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
+                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={k: pa.large_string() for k in keys},
+                                                  strings_can_be_null=True))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    return None if invalid else table
+
+
+def _python_body(text: str, delimiter: str, first_line: int, width: int, names: list[str]) -> Table:
+    """Exact parsing with line numbers, for bodies pyarrow cannot take line by line."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    grid, rows, broken, skipped = [], [], [], []
+    line = first_line
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            broken.append((str(line), f"cannot be read as CSV ({exc})"))
+            line = first_line + reader.line_num
+            continue
+        if not cells:
+            cells = [""]
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            if not any(c.strip() for c in cells[:width]) or _SUMMARY.match(_first_value(cells)):
+                skipped.append((str(line), "totals row" if any(c.strip() for c in cells) else "blank row"))
+            else:
+                broken.append((str(line), f"{len(cells)} fields where the header has {width}"))
+        else:
+            grid.append((cells + [""] * width)[:width])
+            rows.append(line)
+        line = first_line + reader.line_num
+    frame = pd.DataFrame(grid, columns=range(width), dtype=object) if grid else \
+        pd.DataFrame({i: pd.Series([], dtype=object) for i in range(width)})
+    frame.columns = names
+    return Table(frame=_blank_as_missing(frame), rows=np.array(rows, dtype=np.int64), header=names,
+                 skipped=skipped, broken=broken)
+
+
+def _blank_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with empty cells missing, as the pyarrow path gives them."""
+    text = frame.astype(STR)
+    return text.where(text.ne(""))
+
+
+def _first_value(cells: list[str]) -> str:
+    return next((c for c in cells if c.strip()), "")
+
+
+# ----- Excel -----------------------------------------------------------------------------
+def _xlsx_rows(path: Path, max_rows: int | None) -> list[tuple[str, list[tuple[int, list[str]]]]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise ImportFailure(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+    try:
+        sheets = []
+        for sheet in book.worksheets:
+            rows = []
+            for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+                rows.append((number, [cell_text(v) for v in values]))
+                if max_rows and number >= max_rows:
+                    break
+            sheets.append((sheet.title, _trim(rows)))
+        return sheets
+    finally:
+        book.close()
+
+
+def _xls_rows(path: Path, max_rows: int | None) -> list[tuple[str, list[tuple[int, list[str]]]]]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(path, on_demand=True)
+    except Exception as exc:  # xlrd raises its own and struct errors for a damaged file
+        raise ImportFailure(f"{path.name}: not a readable XLS workbook ({exc})") from exc
+    try:
+        sheets = []
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            limit = sheet.nrows if not max_rows else min(sheet.nrows, max_rows)
+            rows = []
+            for r in range(limit):
+                cells = []
+                for c in range(sheet.ncols):
+                    cell = sheet.cell(r, c)
+                    value = cell.value
+                    if cell.ctype == xlrd.XL_CELL_DATE:
+                        value = _xls_date(value, book.datemode)
+                    elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                        value = bool(value)
+                    cells.append(cell_text(value))
+                rows.append((r + 1, cells))
+            sheets.append((sheet.name, _trim(rows)))
+        return sheets
+    finally:
+        book.release_resources()
+
+
+def _xls_date(value: float, datemode: int) -> object:
+    import xlrd
+
+    stamp = xlrd.xldate.xldate_as_datetime(value, datemode)
+    return stamp.time() if value < 1 else stamp
+
+
+def _trim(rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """Drop trailing empty cells of each row and trailing empty rows (Excel's formatted blanks)."""
+    out = []
+    for number, cells in rows:
+        while cells and not cells[-1]:
+            cells.pop()
+        out.append((number, cells))
+    while out and not out[-1][1]:
+        out.pop()
+    return out
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a person would read, in forms the parsers accept."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0) and value.microsecond == 0:
+            return value.strftime("%Y-%m-%d")
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, dt.timedelta):
+        seconds = int(value.total_seconds())
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+# ----- what is not data ------------------------------------------------------------------
+def noise_reasons(frame: pd.DataFrame, header: list[str]) -> pd.Series:
+    """For rows that are not usable data: "blank row", "totals row", "repeated header" or "".
+
+    Vectorised over the (usually few) rows the importer could not use; rows
+    given "" are real rows to reject with the importer's own reason.
+    """
+    if frame.empty:
+        return pd.Series([], dtype=object, index=frame.index)
+    cells = frame.fillna("").astype(object).apply(lambda col: col.str.strip())
+    filled = cells.ne("")
+    blank = ~filled.any(axis=1)
+    first = cells.where(filled).bfill(axis=1).iloc[:, 0].fillna("")
+    summary = first.str.match(_SUMMARY)
+    wanted = np.array([h.strip().lower() for h in header], dtype=object)
+    same = (cells.apply(lambda col: col.str.lower()).to_numpy(dtype=object) == wanted).sum(axis=1)
+    repeated = same >= np.maximum(2, filled.sum(axis=1).to_numpy() // 2 + 1)
+    reasons = pd.Series("", index=frame.index, dtype=object)
+    reasons[summary] = "totals row"
+    reasons[repeated] = "repeated header"
+    reasons[blank] = "blank row"
+    return reasons
+
+
+def unique_names(cells: list[str]) -> list[str]:
+    """Header cells as column names: stripped, never empty, never repeated."""
+    names, seen = [], {}
+    for i, cell in enumerate(cells):
+        name = " ".join(str(cell).split()) or f"column {i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name} ({seen[name]})"
+        else:
+            seen[name] = 1
+        names.append(name)
+    return names
+
+
+def headerless(rows: list[list[str]], names: list[str]) -> HeaderChoice | None:
+    """A layout with no header row: ``names`` in order, data from the first non-blank row."""
+    first = next((i for i, cells in enumerate(rows) if any(c.strip() for c in cells)), None)
+    if first is None:
+        return None
+    return HeaderChoice(index=None, names=unique_names(names), data_start=first)
+
+
+def best_header(rows: list[list[str]], score: Callable[[list[str]], float],
+                minimum: float) -> HeaderChoice | None:
+    """The first row with the highest score of at least ``minimum``, as a HeaderChoice.
+
+    The header is widened when (nearly) every data row carries empty fields
+    beyond it (a trailing delimiter on every line).
+    """
+    best_index, best_score = None, minimum - 1e-9
+    for index, cells in enumerate(rows):
+        value = score(cells)
+        if value > best_score:
+            best_index, best_score = index, value
+    if best_index is None:
+        return None
+    header = list(rows[best_index])
+    while header and not header[-1].strip():
+        header.pop()
+    below = [r for r in rows[best_index + 1:] if any(c.strip() for c in r)]
+    longer = [r for r in below if len(r) > len(header)]
+    if below and len(longer) >= 0.8 * len(below) and all(not any(c.strip() for c in r[len(header):])
+                                                           for r in longer):
+        # A trailing delimiter on every data line: room for the empty fields, not broken rows.
+        header += [""] * (max(len(r) for r in longer) - len(header))
+    return HeaderChoice(index=best_index, names=unique_names(header), data_start=best_index + 1)
+
+
+# ----- column roles and value helpers shared by the table importers -----------------------
+def header_text(header: str) -> str:
+    """A header reduced to lower-case words: ``Conn. Time(UTC)`` -> ``conn time utc``."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", str(header).lower()).split())
+
+
+def by_unique(values: pd.Series, fn: Callable[[pd.Series], pd.Series],
+              unchanged_ok: bool = False) -> pd.Series:
+    """Apply ``fn`` to the distinct values of a column and spread the results back.
+
+    A column of a million cells holds a few thousand distinct numbers, cells or
+    codes; doing the work once per distinct value is what keeps imports fast.
+    Missing values stay missing. With ``unchanged_ok``, a column that ``fn``
+    leaves exactly as it was is returned itself, uncopied.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = fn(pd.Series(uniques)).reset_index(drop=True)
+    if unchanged_ok and mapped.dtype == values.dtype and \
+            mapped.equals(pd.Series(uniques, dtype=values.dtype)):
+        return values
+    filler = pd.Series([None], dtype=mapped.dtype)
+    extended = pd.concat([mapped, filler], ignore_index=True)
+    positions = np.where(codes < 0, len(mapped), codes)
+    out = extended.take(positions)
+    out.index = values.index
+    return out
+
+
+def in_row_order(labels: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``(row, reason)`` pairs sorted as a person reads the file: by sheet, then row number."""
+    def key(item: tuple[str, str]) -> tuple[str, int, str]:
+        sheet, _, row = str(item[0]).rpartition("!")
+        return (sheet, int(row), "") if row.isdigit() else (sheet, 0, row)
+
+    return sorted(labels, key=key)
