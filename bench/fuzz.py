@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.core.fuzz_mutations import check_import, flip_bytes, mutate  # noqa: E402
-from tests.core.fuzz_seeds import SEEDS  # noqa: E402
+from tests.core.fuzz_seeds import SEEDS, seed  # noqa: E402
 
 RANDOM_NAMES = ["x.csv", "x.xlsx", "x.ufdr", "report.xml", "x.json", "x.gpx", "x.kml", "x.kmz", "x"]
 
@@ -45,7 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     pick = RandomPicker(rng)
-    seeds = {name: builder() for name, builder in SEEDS.items()}
+    seeds = {name: seed(name) for name in SEEDS}
     outcomes: Counter[str] = Counter()
     failures: list[str] = []
     stop = time.monotonic() + args.minutes * 60
@@ -54,11 +54,11 @@ def main() -> None:
         while time.monotonic() < stop:
             strategy = rng.choice(["structure", "flip", "random"])
             if strategy == "random":
-                seed, name = "random", rng.choice(RANDOM_NAMES)
+                origin, name = "random", rng.choice(RANDOM_NAMES)
                 data = rng.randbytes(rng.randint(0, 4096))
             else:
-                seed = rng.choice(sorted(seeds))
-                name, raw = seeds[seed]
+                origin = rng.choice(sorted(seeds))
+                name, raw = seeds[origin]
                 data = mutate(raw, pick) if strategy == "structure" else flip_bytes(raw, pick)
             try:
                 outcomes[check_import(Path(tmp), name, data)] += 1
@@ -66,7 +66,7 @@ def main() -> None:
                 outcomes["failed"] += 1
                 n = len(failures) + 1
                 out_dir.mkdir(parents=True, exist_ok=True)
-                kept = out_dir / f"{n}-{seed}--{name}"
+                kept = out_dir / f"{n}-{origin}--{name}"
                 kept.write_bytes(data)
                 failures.append(f"{kept.name}: {type(exc).__name__}: {str(exc)[:200]}")
                 traceback.print_exc(limit=3, file=sys.stderr)

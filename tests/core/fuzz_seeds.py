@@ -176,6 +176,15 @@ def kml() -> tuple[str, bytes]:
     return "track.kml", text.encode()
 
 
+def seed(name: str) -> tuple[str, bytes]:
+    """A seed by name, built once, so every draw mutates the same bytes (XLSX stamps times)."""
+    if name not in _BUILT:
+        _BUILT[name] = SEEDS[name]()
+    return _BUILT[name]
+
+
+_BUILT: dict[str, tuple[str, bytes]] = {}
+
 SEEDS = {
     "cdr_csv": cdr_csv,
     "cdr_xlsx": cdr_xlsx,

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core.fuzz_mutations import check_import, flip_bytes, mutate
-from tests.core.fuzz_seeds import SEEDS
+from tests.core.fuzz_seeds import SEEDS, seed
 
 REGRESSIONS = Path(__file__).parents[1] / "data" / "fuzz"
-EXAMPLES = 60
+EXAMPLES = 40
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
@@ -41,25 +41,25 @@ class DrawPicker:
         return self.data.draw(st.sampled_from(options))
 
 
-@pytest.mark.parametrize("seed", sorted(SEEDS))
-def test_every_seed_imports_cleanly(tmp_path: Path, seed: str) -> None:
-    name, raw = SEEDS[seed]()
+@pytest.mark.parametrize("seed_name", sorted(SEEDS))
+def test_every_seed_imports_cleanly(tmp_path: Path, seed_name: str) -> None:
+    name, raw = seed(seed_name)
     assert check_import(tmp_path, name, raw) == "imported"
 
 
-@pytest.mark.parametrize("seed", sorted(SEEDS))
+@pytest.mark.parametrize("seed_name", sorted(SEEDS))
 @FUZZ
 @given(data=st.data())
-def test_structure_aware_mutations(tmp_path: Path, seed: str, data: st.DataObject) -> None:
-    name, raw = SEEDS[seed]()
+def test_structure_aware_mutations(tmp_path: Path, seed_name: str, data: st.DataObject) -> None:
+    name, raw = seed(seed_name)
     check_import(tmp_path, name, mutate(raw, DrawPicker(data)))
 
 
-@pytest.mark.parametrize("seed", sorted(SEEDS))
+@pytest.mark.parametrize("seed_name", sorted(SEEDS))
 @FUZZ
 @given(data=st.data())
-def test_raw_byte_flips(tmp_path: Path, seed: str, data: st.DataObject) -> None:
-    name, raw = SEEDS[seed]()
+def test_raw_byte_flips(tmp_path: Path, seed_name: str, data: st.DataObject) -> None:
+    name, raw = seed(seed_name)
     check_import(tmp_path, name, flip_bytes(raw, DrawPicker(data)))
 
 
