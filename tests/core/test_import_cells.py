@@ -167,3 +167,21 @@ def test_a_list_without_positions_is_refused_naming_the_file(case, tmp_path):
     with pytest.raises(ImportFailure, match=r"^ids.csv: no header row"):
         import_file(case, path, format="cells")
     assert case.sources == []
+
+
+def test_impossible_sector_geometry_is_blanked_with_a_warning_and_the_cell_kept(case, tmp_path):
+    path = tmp_path / "cells.csv"
+    path.write_text("Cell ID,Site Name,Latitude,Longitude,Azimuth,Beamwidth,Range\n"
+                    "234-30-10451-23011,Mill Lane,53.48,-2.24,400,65,1500\n"
+                    "234-30-10451-23012,Mill Lane,53.48,-2.24,120,0,1e20\n"
+                    "234-30-10451-23013,Mill Lane,53.48,-2.24,240,65,1500\n")
+    report = import_file(case, path)
+    assert (report["imported"], report["rejected"]) == (3, 0)
+    geometry = case.cells.set_index("key")[["azimuth", "beamwidth", "range_m"]]
+    assert pd.isna(geometry.loc["234-30-10451-23011", "azimuth"])
+    assert pd.isna(geometry.loc["234-30-10451-23012", "beamwidth"])
+    assert pd.isna(geometry.loc["234-30-10451-23012", "range_m"])
+    assert geometry.loc["234-30-10451-23013"].tolist() == [240.0, 65.0, 1500.0]
+    warnings = " ".join(report["warnings"])
+    assert "impossible azimuth" in warnings and "rows 2" in warnings
+    assert "impossible beamwidth" in warnings and "impossible range_m" in warnings

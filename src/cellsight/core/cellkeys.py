@@ -26,19 +26,20 @@ _LAC_CI = re.compile(r"^\s*(\d{1,6})\D{1,3}(\d{1,10})\s*$")
 
 def make_key(mcc: object, mnc: object, lac: object, ci: object) -> str | None:
     """The canonical key from parts; None when LAC or CI is missing."""
-    parts = [_part(mcc), _part(mnc), _part(lac), _part(ci)]
+    parts = [_part(mcc, 3), _part(mnc, 3), _part(lac, 6), _part(ci, 10)]
     if parts[2] == UNKNOWN or parts[3] == UNKNOWN:
         return None
     return "-".join(parts)
 
 
-def _part(value: object) -> str:
+def _part(value: object, max_digits: int) -> str:
+    """One part as digits without leading zeros; ``?`` when missing or longer than any real id."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return UNKNOWN
     text = str(value).strip()
     if text.endswith(".0"):
         text = text[:-2]
-    if not text or not text.isdigit():
+    if not text or not text.isdigit() or len(text.lstrip("0")) > max_digits:
         return UNKNOWN
     return str(int(text))
 

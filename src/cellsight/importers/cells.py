@@ -311,7 +311,28 @@ def _read_table(table: tabular.Table, template: Template | None, result: ImportR
         cells[name] = cells[name].astype("Int32")
     for name in ("lac", "ci"):
         cells[name] = cells[name].astype("Int64")
+    _drop_impossible_geometry(cells, result)
     return cells
+
+
+# What a sector's geometry can be; anything else is a typing error in the list.
+_GEOMETRY_LIMITS = {"azimuth": (0.0, 360.0), "beamwidth": (1.0, 360.0), "range_m": (1.0, 100_000.0)}
+
+
+def _drop_impossible_geometry(cells: pd.DataFrame, result: ImportResult) -> None:
+    """Blank an azimuth, beamwidth or range no real sector has, keeping the cell and saying so.
+
+    The cell's site position is still evidence; a wedge drawn from an azimuth of
+    400 or a range of 10^20 m would not be.
+    """
+    for name, (low, high) in _GEOMETRY_LIMITS.items():
+        values = cells[name]
+        impossible = values.notna() & ~values.between(low, high)
+        if impossible.any():
+            rows = ", ".join(cells.loc[impossible, "source_row"].astype(str).head(5))
+            result.warnings.append(f"{int(impossible.sum())} cells have an impossible {name} "
+                                   f"(outside {low:g}-{high:g}), kept without it: rows {rows}")
+            cells.loc[impossible, name] = np.nan
 
 
 def _keys(frame: pd.DataFrame, roles: dict[str, str]) -> pd.Series:
