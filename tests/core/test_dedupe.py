@@ -44,7 +44,7 @@ def reference(rows: list[dict], tolerance_s: float, shift_s: float = 3600) -> se
     def pair_key(r):
         if r.get("a") is None or r.get("b") is None:
             return None
-        return frozenset([r["a"], r["b"]]), r.get("kind", "sms")
+        return r["a"], r["b"], r.get("kind", "sms")  # sender first: direction matters
 
     tol, shift = round(tolerance_s * 1_000_000), round(shift_s * 1_000_000)
 
@@ -126,7 +126,7 @@ def test_matches_reference(rows, tolerance, shift):
 
 def test_one_call_in_three_sources_counts_once_and_says_where():
     rows = [{"t": 0, "source": "S1", "a": NUMBERS[0], "b": NUMBERS[1], "kind": "call"},
-            {"t": 4, "source": "S2", "a": NUMBERS[1], "b": NUMBERS[0], "kind": "call"},  # other side's view
+            {"t": 4, "source": "S2", "a": NUMBERS[0], "b": NUMBERS[1], "kind": "call"},  # callee's network
             {"t": 10, "source": "S3", "a": NUMBERS[0], "b": NUMBERS[1], "kind": "call"},  # exactly 10 s: in
             {"t": 10.5, "source": "S1", "a": NUMBERS[0], "b": NUMBERS[1], "kind": "call"},  # 10.5 s: a new call
             {"t": 10.25, "source": "S3", "a": NUMBERS[0], "b": NUMBERS[1], "kind": "call"}]  # nearest to it
@@ -134,6 +134,19 @@ def test_one_call_in_three_sources_counts_once_and_says_where():
     assert list(result["comm_id"]) == [0, 0, 0, 1, 1]
     assert list(result["comm_sources"]) == ["S1, S2, S3"] * 3 + ["S1, S3"] * 2
     assert list(result["comm_sightings"]) == [3, 3, 3, 2, 2]
+
+
+def test_calls_in_opposite_directions_seconds_apart_are_two_communications():
+    case = new_case({"Sam": ("suspect", ["07700 900001"]), "Vic": ("victim", ["07700 900002"])})
+    add_events(case, "Sam", [{"start": T0, "kind": "call", "direction": "outgoing",
+                              "party_a": "07700900001", "party_b": "07700900002"}])
+    # Vic's records, target first: her call back to Sam three seconds later.
+    add_events(case, "Vic", [{"start": T0 + pd.Timedelta(seconds=3), "kind": "call",
+                              "direction": "outgoing", "party_a": "07700900002",
+                              "party_b": "07700900001"}])
+    comms = dedupe.for_case(case)
+    assert comms["comm_id"].nunique() == 2
+    assert list(comms["sender"]) == [NUMBERS[0], NUMBERS[1]]
 
 
 def test_a_burst_in_one_source_is_many_texts_and_kinds_do_not_mix():

@@ -8,9 +8,11 @@ say "seen in both networks' records".
 
 Rules (the contract's, made precise):
 
-- Sightings of different sources match when they have the same two parties
-  (E.164 after normalisation, whichever side recorded them, so the pair is
-  unordered), the same kind, and start within ``tolerance_s`` seconds.
+- Sightings of different sources match when they have the same sender and
+  recipient (E.164 after normalisation; who sent is read from each source's
+  direction and owner by ``orient``, whichever side recorded it), the same
+  kind, and start within ``tolerance_s`` seconds. A call from A to B and a
+  call back from B to A seconds later stay two communications.
 - Matching is one to one and nearest first; two rows of one source are never
   merged (a burst of texts seconds apart is many texts).
 - The exception is a message to a group: rows of one source with the same
@@ -111,15 +113,18 @@ def for_case(case, events: pd.DataFrame | None = None,
 
 
 def _pair_keys(sender: pd.Series, recipient: pd.Series, kind: pd.Series) -> np.ndarray:
-    """One integer per unordered (party, party, kind); -1 where a party is missing."""
+    """One integer per (sender, recipient, kind); -1 where a party is missing.
+
+    The pair is ordered: a call from A to B and a call from B to A seconds apart
+    are two communications, never sightings of one.
+    """
     both = pd.concat([sender, recipient], ignore_index=True).astype(object)
     codes, uniques = pd.factorize(both)
     n = len(sender)
     s, r = codes[:n].astype("int64"), codes[n:].astype("int64")
-    lo, hi = np.minimum(s, r), np.maximum(s, r)
     kind_codes = pd.factorize(kind.astype(object), use_na_sentinel=False)[0].astype("int64")
     width = len(uniques) + 1
-    keys = (lo * width + hi) * (int(kind_codes.max(initial=0)) + 1) + kind_codes
+    keys = (s * width + r) * (int(kind_codes.max(initial=0)) + 1) + kind_codes
     return np.where((s < 0) | (r < 0), -1, keys)
 
 
