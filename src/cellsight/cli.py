@@ -188,12 +188,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from cellsight.importers.base import ImportFailure
 
     case = _load(args.case)
-    subject = _subject_for(case, args.subject) if args.subject else None
     reports, failed = [], False
     progress = TerminalProgress()
     for file in args.files:
+        known = {s.name for s in case.subjects}
         try:
-            report = import_file(case, file, subject=subject, format=args.format,
+            report = import_file(case, file, subject=args.subject, format=args.format,
                                  template=args.template, tz=args.tz, region=args.region,
                                  progress=progress)
         except (ImportFailure, *USAGE_ERRORS) as exc:
@@ -203,11 +203,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         finally:
             progress.close()
         reports.append(report)
+        for created in [s for s in case.subjects if s.name not in known]:
+            _say(f"created subject {created.name!r} (role {created.role})")
         for warning in report.get("warnings", []):
             _say(f"{report['file']}: warning: {warning}")
         _say(f"{report['file']}: {report['format']}, {report['rows']} rows, "
              f"{report['imported']} imported, {report['rejected']} rejected")
-    if case.dirty:
+    if reports:
         save_case(case, args.case)
     _emit(args, reports, "")
     return EXIT_USAGE if failed else EXIT_OK
@@ -439,6 +441,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _say(f"cellsight: {exc}")
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, without a second error at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAIL
     except KeyboardInterrupt:
         _say("cellsight: interrupted; nothing was changed")
         return EXIT_FAIL

@@ -185,3 +185,14 @@ def test_impossible_sector_geometry_is_blanked_with_a_warning_and_the_cell_kept(
     warnings = " ".join(report["warnings"])
     assert "impossible azimuth" in warnings and "rows 2" in warnings
     assert "impossible beamwidth" in warnings and "impossible range_m" in warnings
+
+
+def test_a_list_without_mcc_mnc_links_call_records_that_write_the_full_cgi():
+    from cellsight.core.cellkeys import resolve
+
+    cells_table = pd.DataFrame({"key": ["?-?-10451-23011", "234-30-10452-23013", "234-15-10452-23013"]})
+    keys = pd.Series(["234-30-10451-23011", "234-20-10451-23011", "?-?-10452-23013",
+                      "234-30-10452-23013", "234-10-10452-23013", None])
+    # The full key links to the network-less listing; an ambiguous LAC-CI pair and a
+    # full key of another network with both listed fully never link.
+    assert resolve(keys, cells_table).tolist() == [0, 0, -1, 1, -1, -1]

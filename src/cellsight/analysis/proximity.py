@@ -355,7 +355,7 @@ class ProximityResult:
                     "method_statement": self.method_statement,
                     "occasions": [{"start": iso_local(o.start, tz), "end": iso_local(o.end, tz),
                                    "hits": int(o.hits), "min_distance_m": round(float(o.min_distance_m), 1),
-                                   "evidence": o.evidence}
+                                   "max_accuracy_m": _metres(o.max_accuracy_m), "evidence": o.evidence}
                                   for o in self.occasions.itertuples(index=False)],
                     "limitations": list(self.limitations),
                     "parameters": {k: v for k, v in p.items() if k not in ("a", "b", "place")}})
@@ -369,11 +369,16 @@ class ProximityResult:
                  f"(method {p['method']}, distance {p['distance_m']:g} m, window {p['window_min']:g} min, "
                  f"gap {p['gap_min']:g} min)"]
         for o in self.occasions.itertuples(index=False):
+            accuracy = "" if pd.isna(o.max_accuracy_m) else f", fixes report accuracy up to {o.max_accuracy_m:.0f} m"
             lines.append(f"  {iso_local(o.start, tz)} to {iso_local(o.end, tz)}: {o.hits} hits, "
-                         f"closest {o.min_distance_m:.1f} m ({', '.join(o.methods)})")
+                         f"closest {o.min_distance_m:.1f} m{accuracy} ({', '.join(o.methods)})")
         lines.append(self.method_statement)
         lines.extend(f"Note: {text}" for text in self.limitations)
         return "\n".join(lines)
+
+
+def _metres(value: float) -> float | None:
+    return None if pd.isna(value) else round(float(value), 1)
 
 
 # ----- running it ------------------------------------------------------------------------
@@ -484,7 +489,7 @@ _EVIDENCE_METHOD = {"gps": "gps", "cell": "cell", "fix-site": "cell", "site-fix"
 
 def _occasions(hits: pd.DataFrame, gap_us: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hits in time order, grouped: a hit less than ``gap`` after the previous joins its occasion."""
-    columns = ["start", "end", "hits", "min_distance_m", "methods", "rows", "evidence"]
+    columns = ["start", "end", "hits", "min_distance_m", "max_accuracy_m", "methods", "rows", "evidence"]
     if hits.empty:
         hits = hits.assign(occasion=pd.Series(dtype="int64"))
         return hits, pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -497,6 +502,7 @@ def _occasions(hits: pd.DataFrame, gap_us: int) -> tuple[pd.DataFrame, pd.DataFr
     grouped = hits.groupby("occasion", sort=True)
     occasions = grouped.agg(start=("a_time", "first"), end=("a_time", "last"), hits=("a_time", "size"),
                             min_distance_m=("distance_m", "min"))
+    occasions["max_accuracy_m"] = _worst_accuracy(hits).groupby(hits["occasion"]).max()
     methods = hits[["occasion", "evidence_method"]].drop_duplicates()
     methods = methods.sort_values(["occasion", "evidence_method"])
     occasions["methods"] = _lists_per_occasion(methods["occasion"], methods["evidence_method"],
@@ -517,6 +523,16 @@ def _occasions(hits: pd.DataFrame, gap_us: int) -> tuple[pd.DataFrame, pd.DataFr
     return hits, occasions[columns]
 
 
+def _worst_accuracy(hits: pd.DataFrame) -> pd.Series:
+    """Per hit, the largest accuracy radius reported by the fixes behind it (NaN: none given).
+
+    A place's radius and a cell site are not fixes and have no reported accuracy.
+    """
+    sides = [hits[f"{side}_accuracy_m"].astype("float64").where(hits[f"{side}_type"] == "fix")
+             for side in ("a", "b")]
+    return pd.concat(sides, axis=1).max(axis=1)
+
+
 def _lists_per_occasion(occasion: pd.Series, values: pd.Series, count: int) -> pd.Series:
     """Values grouped into one Python list per occasion (0..count-1), keeping their order."""
     occasion = occasion.to_numpy()
@@ -529,7 +545,8 @@ def method_statement(p: dict[str, Any]) -> str:
     """Plain words for the report: what was compared and what the result is consistent with."""
     d, w, gap = f"{p['distance_m']:g} m", f"{p['window_min']:g} minutes", f"{p['gap_min']:g} minutes"
     distance = ("Distances are great-circle (haversine) distances on a sphere of radius 6,371,008.8 m "
-                "between the reported positions; reported accuracy is shown, not subtracted.")
+                "between the reported positions; the largest accuracy radius the fixes report is given "
+                "with each occasion, and is not subtracted.")
     grouping = f"Hits less than {gap} apart are grouped into one occasion."
     if p.get("place") is not None:
         what = {"gps": f"location fixes of {p['a']} within {d} of {p['place']}",

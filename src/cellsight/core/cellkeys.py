@@ -84,9 +84,11 @@ def lac_ci_of(key: str) -> str:
 def resolve(keys: pd.Series, cells: pd.DataFrame) -> pd.Series:
     """Position (row number) in ``cells`` of each key, or -1 when it links to no cell.
 
-    Exact canonical key first; an event key with ``?`` for MCC or MNC then links
-    by LAC and CI alone, but only when that pair is unique in the list, because
-    guessing between two networks' cells would put a handset in the wrong place.
+    Exact canonical key first. Then LAC and CI alone, when one side does not
+    know the network (an event key ``?-?-LAC-CI`` against a listed full key, or a
+    full event key against a listed ``?-?-LAC-CI``), but only when that pair is
+    unique in the list, because guessing between two networks' cells would put
+    a handset in the wrong place. Two full keys of different networks never link.
     """
     result = pd.Series(-1, index=keys.index, dtype="int64")
     if cells.empty or keys.empty:
@@ -94,20 +96,27 @@ def resolve(keys: pd.Series, cells: pd.DataFrame) -> pd.Series:
     listed = cells["key"].astype(object)
     exact = pd.Series(np.arange(len(cells)), index=listed.values)
     exact = exact[~exact.index.duplicated(keep="first")]
-    uniques = pd.unique(keys.dropna())
-    mapping: dict[str, int] = {}
     tails = listed.map(lac_ci_of)
     tail_counts = tails.value_counts()
     unique_tails = pd.Series(np.arange(len(cells)), index=tails.values)
     unique_tails = unique_tails[unique_tails.index.map(tail_counts) == 1]
-    for key in uniques:
+    mapping: dict[str, int] = {}
+    for key in pd.unique(keys.dropna()):
         if key in exact.index:
             mapping[key] = int(exact[key])
-        elif key.startswith(UNKNOWN) or f"-{UNKNOWN}-" in key[:8]:
-            tail = lac_ci_of(key)
-            if tail in unique_tails.index:
-                mapping[key] = int(unique_tails[tail])
+            continue
+        tail = lac_ci_of(key)
+        if tail not in unique_tails.index:
+            continue
+        row = int(unique_tails[tail])
+        if _network_unknown(key) or _network_unknown(listed.iloc[row]):
+            mapping[key] = row
     if mapping:
-        mapped = keys.map(mapping)
-        result = mapped.fillna(-1).astype("int64")
+        result = keys.map(mapping).fillna(-1).astype("int64")
     return result
+
+
+def _network_unknown(key: str) -> bool:
+    """True when a canonical key lacks its MCC or MNC (``?-?-LAC-CI``, ``234-?-LAC-CI``)."""
+    parts = key.split("-")
+    return len(parts) == 4 and UNKNOWN in parts[:2]

@@ -73,8 +73,7 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
     # From here the case changes: subjects, then the source; any failure puts it back.
     before = (copy.deepcopy(case.subjects), len(case.audit))
     try:
-        given = case.subject_for(subject)[0] if subject else None
-        owner = _owner(case, result, given, path, region)
+        owner = _owner(case, result, subject, path, region)
         source = _source(case, path, sha256, chosen.name, owner, result, options)
         frames = _frames(result, source.id, owner)
         case.add_source(source, frames)
@@ -118,7 +117,7 @@ def _read(chosen: registry.Importer, path: Path, options: ImportOptions,
         raise ImportFailure(f"{path.name}: cannot be read as {chosen.name} ({detail})") from exc
 
 
-def _owner(case: Case, result: ImportResult, given: Any, path: Path, region: str) -> str:
+def _owner(case: Case, result: ImportResult, given: str | None, path: Path, region: str) -> str:
     """Whose rows these are (the contract's rules), attaching device identifiers to them.
 
     ``--subject``; else the subject already holding the device's (or the
@@ -127,19 +126,19 @@ def _owner(case: Case, result: ImportResult, given: Any, path: Path, region: str
     no one; anything else is refused with a request for ``--subject``.
     """
     personal = any(len(t) for t in (result.events, result.locations, result.contacts))
+    if not personal:
+        return ""  # a cell list belongs to no one, whatever --subject says
     device = {k: [str(v).strip() for v in vals if v and str(v).strip()]
               for k, vals in result.device.items()}
     numbers = _device_numbers(device.get("msisdn", []), region)
     imeis = device.get("imei", [])
     known = case.subject_by_identifier(numbers, imeis) if numbers or imeis else None
-    if given is not None:
-        subject = given
+    if given:
+        subject, _ = case.subject_for(given)
     elif known is not None:
         subject = known
     elif numbers or imeis or device.get("owner") or device.get("model"):
         subject, _ = case.subject_for(_device_name(device, numbers, imeis))
-    elif not personal:
-        return ""
     else:
         what = " (it states no target number)" if result.format in NETWORK_FORMATS else ""
         raise ImportFailure(f"{path.name}: the file does not say whose records these are{what}; "

@@ -275,7 +275,8 @@ def proximity_section(case: Any, a: str, *, b: str | None = None, place: str | N
     occasions = doc.get("occasions", [])
     located = occasion_points(result, occasions)
     rows = [[i, o["start"], o["end"], _duration(o["start"], o["end"]), o["hits"],
-             _metres(o.get("min_distance_m")), _evidence(o.get("evidence"))]
+             _metres(o.get("min_distance_m")), _metres(o.get("max_accuracy_m")),
+             _evidence(o.get("evidence"))]
             for i, o in enumerate(occasions, 1)]
     limitations = getattr(result, "limitations", "") or ""
     if isinstance(limitations, (list, tuple)):
@@ -283,8 +284,8 @@ def proximity_section(case: Any, a: str, *, b: str | None = None, place: str | N
     frames = [_text("Method", doc.get("method_statement") or result.method_statement, params),
               _text("Limitations", limitations or "None stated."),
               _table(f"Occasions ({len(occasions)})", ["#", "Start", "End", "Duration", "Hits",
-                                                      "Closest (m)", "Evidence"], rows,
-                     widths=[0.4, 2.1, 2.1, 0.9, 0.6, 0.9, 4.5],
+                                                      "Closest (m)", "Fix accuracy (m)", "Evidence"], rows,
+                     widths=[0.4, 2.1, 2.1, 0.9, 0.6, 0.9, 0.9, 3.6],
                      empty="No occasion met these parameters.")]
     subjects = [a] + ([b] if b else [])
     window = pd.Timedelta(minutes=window_min)
