@@ -365,9 +365,9 @@ class ProximityResult:
         """A short human account: the count, each occasion, the method and its limits."""
         p = self.parameters
         target = f"place {p['place']}" if p.get("place") is not None else p["b"]
+        window = "" if p.get("place") is not None else f", window {p['window_min']:g} min"
         lines = [f"{p['a']} near {target}: {len(self.occasions)} occasions, {len(self.hits)} hits "
-                 f"(method {p['method']}, distance {p['distance_m']:g} m, window {p['window_min']:g} min, "
-                 f"gap {p['gap_min']:g} min)"]
+                 f"(method {p['method']}, distance {p['distance_m']:g} m{window}, gap {p['gap_min']:g} min)"]
         for o in self.occasions.itertuples(index=False):
             accuracy = "" if pd.isna(o.max_accuracy_m) else f", fixes report accuracy up to {o.max_accuracy_m:.0f} m"
             lines.append(f"  {iso_local(o.start, tz)} to {iso_local(o.end, tz)}: {o.hits} hits, "
@@ -545,14 +545,15 @@ def method_statement(p: dict[str, Any]) -> str:
     """Plain words for the report: what was compared and what the result is consistent with."""
     d, w, gap = f"{p['distance_m']:g} m", f"{p['window_min']:g} minutes", f"{p['gap_min']:g} minutes"
     distance = ("Distances are great-circle (haversine) distances on a sphere of radius 6,371,008.8 m "
-                "between the reported positions; the largest accuracy radius the fixes report is given "
-                "with each occasion, and is not subtracted.")
+                "between the reported positions" +
+                ("." if p["method"] == "cell" else "; the largest accuracy radius the fixes report is "
+                 "given with each occasion, and is not subtracted."))
     grouping = f"Hits less than {gap} apart are grouped into one occasion."
     if p.get("place") is not None:
         what = {"gps": f"location fixes of {p['a']} within {d} of {p['place']}",
                 "cell": f"network events of {p['a']} whose serving cell site is within {d} of {p['place']}",
-                "any": f"location fixes of {p['a']}, and network events whose serving cell site is, "
-                       f"within {d} of {p['place']}"}[p["method"]]
+                "any": f"location fixes of {p['a']} within {d} of {p['place']}, and network events of "
+                       f"{p['a']} whose serving cell site is within {d} of it"}[p["method"]]
         meaning = {"gps": "The fixes are consistent with the handset having been within about that "
                           "distance of the place at those times, within the accuracy each fix reports.",
                    "cell": "A serving cell site near the place is consistent with the handset having been "

@@ -12,7 +12,7 @@ Second, the ``cells`` importer: analyst lists (cell id, site, latitude,
 longitude, azimuth, beamwidth, technology in many spellings), OpenCelliD's
 export with or without its header row (longitude *before* latitude), and UK
 lists in OS grid easting/northing, converted to WGS84 by pyproj's Helmert
-transformation (a few metres: fine for a mast, and the method statement says so).
+transformation (a few metres: fine for a mast; the source's parameters record it).
 """
 
 from __future__ import annotations
