@@ -146,3 +146,36 @@ def test_from_dict_rejects_unknown_kinds() -> None:
     with pytest.raises(ValueError, match="unknown selection kind"):
         Selection.from_dict({"kind": "telepathy"})
     assert isinstance(Or.of(Kinds({"sms"}), Kinds({"call"})), Or)
+
+
+def test_mask_cache_reuses_leaf_masks_per_frame_and_keeps_them_read_only() -> None:
+    from cellsight.core.selection import MaskCache
+
+    events = _events()
+    cache = MaskCache(size=4)
+    calls = []
+    original = Parties._mask
+
+    def counting(self, df, table, tables):
+        calls.append(1)
+        return original(self, df, table, tables)
+
+    Parties._mask = counting
+    try:
+        pair = Parties({A}, {C})
+        first = (pair & Kinds({"call"})).to_mask(events, cache=cache)
+        second = (pair & Subjects({"Ann"})).to_mask(events, cache=cache)
+        assert len(calls) == 1  # the parties leaf was computed once for both
+        assert first.tolist() == [False, False, True, False, False]
+        assert second.tolist() == [False, False, True, False, False]
+        assert not pair.to_mask(events, cache=cache).flags.writeable
+        other = events.copy()  # a different frame (a new case) is never served the old mask
+        pair.to_mask(other, cache=cache)
+        assert len(calls) == 2
+        for kind in ("call", "sms", "chat", "mms", "data"):
+            Kinds({kind}).to_mask(events, cache=cache)
+        assert len(cache) == 4
+        cache.clear()
+        assert len(cache) == 0
+    finally:
+        Parties._mask = original

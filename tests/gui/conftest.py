@@ -15,17 +15,24 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu"
 
 from PySide6 import QtWebEngineWidgets  # noqa: E402,F401  (must precede the QApplication)
 
+from cellsight.gui.mbtiles import register_scheme  # noqa: E402
+
+register_scheme()  # like QtWebEngine, URL schemes must be declared before the QApplication
+
 import pytest  # noqa: E402
-from PySide6.QtCore import QSettings, QThreadPool, QTimer  # noqa: E402
+from PySide6.QtCore import QThreadPool, QTimer  # noqa: E402
 
 from tests.gui.cases import make_case  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def qapp_args():
+    return ["cellsight-tests"]
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, monkeypatch):
-    """Each test gets its own QSettings file, so recent files and layouts do not leak."""
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    """Each test gets its own settings file, so recent files and layouts do not leak."""
     monkeypatch.setenv("CELLSIGHT_SETTINGS_DIR", str(tmp_path / "settings"))
     yield
 
@@ -41,7 +48,8 @@ def window(qtbot, case):
     from cellsight.gui.main_window import MainWindow
 
     win = MainWindow()
-    qtbot.addWidget(win)
+    # closed here without the unsaved-work prompt, which would wait for an answer forever
+    qtbot.addWidget(win, before_close_func=lambda w: setattr(w, "_closing", True))
     win.set_case(case, path=None)
     win.resize(1400, 900)
     win.show()
@@ -50,4 +58,5 @@ def window(qtbot, case):
     win.discard_and_close()
     assert QThreadPool.globalInstance().waitForDone(10_000), "a worker was still running"
     running = [t for t in win.findChildren(QTimer) if t.isActive()]
-    assert not running, f"timers still running: {[t.objectName() for t in running]}"
+    assert not running, "timers still running: " + ", ".join(
+        f"{t.objectName() or '?'} in {type(t.parent()).__name__}" for t in running)

@@ -59,6 +59,14 @@ class FocusRequested(Message):
 
 
 @dataclass(frozen=True)
+class ResultsChanged(Message):
+    """An analysis produced results other views show (``kind="proximity"``: located occasions)."""
+
+    kind: str = ""
+    results: Any = None
+
+
+@dataclass(frozen=True)
 class StatusMessage(Message):
     """A short line for the status bar."""
 
@@ -165,8 +173,9 @@ class Hub:
                 self._facets[facet] = selection
         self.publish(SelectionChanged(sender, facet, self.selection))
 
-    def clear_selection(self, sender: object) -> None:
-        """Forget every facet (a new case, or the user's Clear selection)."""
+    def clear_selection(self, sender: object, announce: bool = True) -> None:
+        """Forget every facet (the user's Clear selection; silently when a new case replaces the old)."""
         with self._lock:
             self._facets.clear()
-        self.publish(SelectionChanged(sender, "*", Everything()))
+        if announce:
+            self.publish(SelectionChanged(sender, "*", Everything()))

@@ -17,7 +17,8 @@ list. Each predicate can be written to and read from plain JSON (``to_dict`` /
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -68,15 +69,17 @@ class Selection:
 
     # ----- evaluation -----------------------------------------------------------------
     def to_mask(self, df: pd.DataFrame, table: str | None = None,
-                tables: Tables | None = None) -> np.ndarray:
+                tables: Tables | None = None, cache: MaskCache | None = None) -> np.ndarray:
         """A boolean array, one per row of ``df``: True where the row is selected.
 
         ``table`` names the case table ``df`` is (guessed from its columns when
         omitted); ``tables`` gives the other tables of the case, which a box on the
-        map needs to place events by their cells.
+        map needs to place events by their cells. With a ``cache``, the masks of
+        the simple predicates are reused across calls (several panes drawing one
+        selection); such a mask is read-only.
         """
         name = table or table_name(df)
-        mask = self._mask(df, name, tables or {})
+        mask = _evaluate(self, df, name, tables or {}, cache)
         return np.ones(len(df), dtype=bool) if mask is None else mask
 
     def _mask(self, df: pd.DataFrame, table: str, tables: Tables) -> np.ndarray | None:
@@ -417,10 +420,11 @@ class And(Selection):
                 (right.parts if isinstance(right, And) else (right,))
         return cls(parts)
 
-    def _mask(self, df: pd.DataFrame, table: str, tables: Tables) -> np.ndarray | None:
+    def _mask(self, df: pd.DataFrame, table: str, tables: Tables,
+              cache: MaskCache | None = None) -> np.ndarray | None:
         result = None
         for part in self.parts:
-            mask = part._mask(df, table, tables)
+            mask = _evaluate(part, df, table, tables, cache)
             if mask is not None:
                 result = mask if result is None else result & mask
         return result
@@ -449,10 +453,11 @@ class Or(Selection):
                 (right.parts if isinstance(right, Or) else (right,))
         return cls(parts)
 
-    def _mask(self, df: pd.DataFrame, table: str, tables: Tables) -> np.ndarray | None:
+    def _mask(self, df: pd.DataFrame, table: str, tables: Tables,
+              cache: MaskCache | None = None) -> np.ndarray | None:
         result = None
         for part in self.parts:
-            mask = part._mask(df, table, tables)
+            mask = _evaluate(part, df, table, tables, cache)
             if mask is None:  # one unconstrained part selects every row
                 return None
             result = mask if result is None else result | mask
@@ -474,8 +479,9 @@ class Not(Selection):
     part: Selection
     kind: ClassVar[str] = "not"
 
-    def _mask(self, df: pd.DataFrame, table: str, tables: Tables) -> np.ndarray | None:
-        mask = self.part._mask(df, table, tables)
+    def _mask(self, df: pd.DataFrame, table: str, tables: Tables,
+              cache: MaskCache | None = None) -> np.ndarray | None:
+        mask = _evaluate(self.part, df, table, tables, cache)
         return None if mask is None else ~mask
 
     def __invert__(self) -> Selection:
@@ -490,3 +496,50 @@ class Not(Selection):
     @classmethod
     def _from_dict(cls, data: Mapping[str, Any]) -> Selection:
         return cls(Selection.from_dict(data["part"]))
+
+
+_COMPOSITES = (And, Or, Not)
+
+
+def _evaluate(sel: Selection, df: pd.DataFrame, table: str, tables: Tables,
+              cache: MaskCache | None) -> np.ndarray | None:
+    if isinstance(sel, _COMPOSITES):
+        return sel._mask(df, table, tables, cache)
+    if cache is None:
+        return sel._mask(df, table, tables)
+    return cache.lookup(sel, df, table, lambda: sel._mask(df, table, tables))
+
+
+class MaskCache:
+    """The masks of simple predicates, reused while several panes draw the same selection.
+
+    A selection change makes every pane evaluate the hub's selection (or most
+    of it) against the same million-row table; the expensive leaves (parties,
+    boxes) are computed once. Keys hold the frame itself, so a replaced table
+    is never confused with the old one; masks are read-only.
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self._items: OrderedDict[tuple, tuple[pd.DataFrame, np.ndarray | None]] = OrderedDict()
+        self._size = size
+
+    def lookup(self, sel: Selection, df: pd.DataFrame, table: str,
+               compute: Callable[[], np.ndarray | None]) -> np.ndarray | None:
+        key = (sel, table, id(df))
+        hit = self._items.get(key)
+        if hit is not None and hit[0] is df:
+            self._items.move_to_end(key)
+            return hit[1]
+        mask = compute()
+        if mask is not None:
+            mask.setflags(write=False)
+        self._items[key] = (df, mask)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return mask
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -13,8 +13,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from cellsight.core.hub import (
-    CaseChanged, FocusRequested, Hub, Message, SelectionChanged, SettingsChanged, StatusMessage,
-    StoryboardChanged,
+    CaseChanged, FocusRequested, Hub, Message, ResultsChanged, SelectionChanged, SettingsChanged,
+    StatusMessage, StoryboardChanged,
 )
 
 
@@ -26,6 +26,7 @@ class HubBridge(QObject):
     statusMessage = Signal(object)  # StatusMessage
     storyboardChanged = Signal(object)  # StoryboardChanged
     settingsChanged = Signal(object)  # SettingsChanged
+    resultsChanged = Signal(object)  # ResultsChanged
 
     def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +38,7 @@ class HubBridge(QObject):
             StatusMessage: self.statusMessage,
             StoryboardChanged: self.storyboardChanged,
             SettingsChanged: self.settingsChanged,
+            ResultsChanged: self.resultsChanged,
         }
         hub.subscribe(self, Message, self._relay)
 

@@ -7,7 +7,9 @@ file, or a tile URL the user enters (for forces with an internal tile server).
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
@@ -20,6 +22,14 @@ MAX_RECENT = 8
 
 
 def qsettings() -> QSettings:
+    """The settings store: the user's profile, or ``$CELLSIGHT_SETTINGS_DIR/cellsight.ini``.
+
+    The override makes a portable install (settings beside the program on a
+    USB stick) possible, and keeps tests away from the user's own settings.
+    """
+    folder = os.environ.get("CELLSIGHT_SETTINGS_DIR")
+    if folder:
+        return QSettings(str(Path(folder) / "cellsight.ini"), QSettings.Format.IniFormat)
     return QSettings(ORGANISATION, APPLICATION)
 
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from cellsight.progress import Cancelled
 
 _MIN_INTERVAL_S = 0.05  # at most ~20 progress signals a second reach the dialog
+_LIVE: set[Task] = set()  # running tasks, kept alive until they finish even without a Qt parent
 
 
 class QtProgress(QObject):
@@ -87,6 +88,7 @@ class Task(QObject):
         self.progress = QtProgress()
         self._signals = _Signals()
         self.dialog: QProgressDialog | None = None
+        self.foreground = dialog  # the officer is waiting for it (background refreshes are not)
         self.finished = False
         if dialog:
             self.dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
@@ -104,6 +106,7 @@ class Task(QObject):
         self._runnable = _Runnable(fn, self.progress, self._signals)
 
     def start(self, pool: QThreadPool | None = None) -> Task:
+        _LIVE.add(self)
         (pool or QThreadPool.globalInstance()).start(self._runnable)
         return self
 
@@ -128,6 +131,7 @@ class Task(QObject):
             self.dialog.deleteLater()
             self.dialog = None
         self.done.emit()
+        _LIVE.discard(self)
         self.deleteLater()
 
 
@@ -137,3 +141,31 @@ def run_task(parent: QWidget | None, title: str, fn: Callable[[QtProgress], Any]
              on_cancel: Callable[[], None] | None = None, dialog: bool = True) -> Task:
     """Run ``fn(progress)`` on the thread pool; show a progress dialog with Cancel if ``dialog``."""
     return Task(fn, title, parent, on_success, on_error, on_cancel, dialog).start()
+
+
+class Latest(QObject):
+    """Runs background refreshes of one pane, delivering only the newest request's result.
+
+    A pane that recomputes an analysis on every selection change must not show
+    an older answer that arrives after a newer one; each request gets a number
+    and stale results are dropped on the main thread.
+    """
+
+    def __init__(self, start: Callable[..., Task], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._start = start
+        self._generation = 0
+
+    def submit(self, title: str, fn: Callable[[QtProgress], Any], on_result: Callable[[Any], None]) -> Task:
+        self._generation += 1
+        generation = self._generation
+
+        def deliver(result: Any) -> None:
+            if generation == self._generation:
+                on_result(result)
+
+        return self._start(title, fn, on_success=deliver, dialog=False)
+
+    @property
+    def generation(self) -> int:
+        return self._generation

@@ -61,6 +61,7 @@ class FrameModel(QAbstractTableModel):
         self._numeric: list[bool] = []
         self._mask: np.ndarray | None = None
         self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._sorted_all: np.ndarray | None = None  # every row, in the current sort order
         self._order = np.empty(0, dtype=np.int64)
         self.set_frame(frame if frame is not None else pd.DataFrame())
 
@@ -92,6 +93,7 @@ class FrameModel(QAbstractTableModel):
             self._formatters.append(formatter)
             self._numeric.append(numeric)
         self._mask = None
+        self._sorted_all = None
         self._order = self._compute_order()
         self.endResetModel()
 
@@ -136,17 +138,25 @@ class FrameModel(QAbstractTableModel):
 
     # ----- ordering ---------------------------------------------------------------------
     def _compute_order(self) -> np.ndarray:
-        rows = (np.arange(len(self._frame), dtype=np.int64) if self._mask is None
-                else np.flatnonzero(self._mask).astype(np.int64))
-        if self._sort is None or not len(rows) or self._sort[0] >= len(self._columns):
-            return rows
-        column, order = self._sort
-        keys = self._frame.iloc[:, column].take(rows).reset_index(drop=True)
+        """The rows to show: the sorted permutation of all rows, cut by the mask (order kept).
+
+        The full permutation is sorted once per sort key; a new mask only filters
+        it (linear), so selections on a sorted million-row table stay fast.
+        """
+        if self._sort is None or self._sort[0] >= len(self._columns):
+            rows = np.arange(len(self._frame), dtype=np.int64)
+        else:
+            if self._sorted_all is None:
+                self._sorted_all = self._sorted_permutation(*self._sort)
+            rows = self._sorted_all
+        return rows if self._mask is None else rows[self._mask[rows]]
+
+    def _sorted_permutation(self, column: int, order: Qt.SortOrder) -> np.ndarray:
+        keys = self._frame.iloc[:, column].reset_index(drop=True)
         if isinstance(keys.dtype, pd.CategoricalDtype):  # by the words, not the category codes
             keys = keys.astype(object).where(keys.notna(), None).astype("str")
-        ranked = keys.sort_values(ascending=order == Qt.SortOrder.AscendingOrder, kind="stable",
-                                  na_position="last").index.to_numpy()
-        return rows[ranked]
+        return keys.sort_values(ascending=order == Qt.SortOrder.AscendingOrder, kind="stable",
+                                na_position="last").index.to_numpy().astype(np.int64)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by one column (missing values last), keeping persistent indexes on their rows."""
@@ -157,6 +167,7 @@ class FrameModel(QAbstractTableModel):
         persistent = self.persistentIndexList()
         old_positions = [self._order[p.row()] if p.isValid() else -1 for p in persistent]
         self._sort = (column, order)
+        self._sorted_all = None
         self._order = self._compute_order()
         if persistent:
             inverse = np.empty(len(self._frame), dtype=np.int64)

@@ -1,0 +1,52 @@
+"""New case: its name, reference, officer, zone and numbering region."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout, QWidget
+
+from cellsight.core.case import Case, CaseError
+from cellsight.core.timezones import ZoneError
+from cellsight.gui.dialogs.common import ok_cancel, zone_combo, zone_value
+from cellsight.gui.settings import AppSettings
+
+
+class NewCaseDialog(QDialog):
+    def __init__(self, parent: QWidget | None, settings: AppSettings) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New case")
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("e.g. Operation Larch")
+        self.reference = QLineEdit()
+        self.reference.setPlaceholderText("crime or case reference")
+        self.officer = QLineEdit()
+        self.zone = zone_combo(settings.zone)
+        self.region = QLineEdit(settings.region)
+        self.region.setMaxLength(2)
+        self.region.setToolTip("Country whose national numbers the records use (GB: 07700 900123)")
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("Reference", self.reference)
+        form.addRow("Officer", self.officer)
+        form.addRow("Time zone", self.zone)
+        form.addRow("Numbers from", self.region)
+        hint = QLabel("Times are stored in UTC and shown in this zone, with its summer time.")
+        hint.setObjectName("hint")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(ok_cancel(self, "Create"))
+        self.case: Case | None = None
+
+    def accept(self) -> None:
+        try:
+            self.case = Case.new(name=self.name.text().strip(), reference=self.reference.text().strip(),
+                                 officer=self.officer.text().strip(), tz=zone_value(self.zone),
+                                 region=self.region.text().strip() or "GB")
+        except (CaseError, ZoneError) as exc:
+            QMessageBox.warning(self, "New case", str(exc))
+            return
+        super().accept()
+
+    def make_case(self) -> Case:
+        assert self.case is not None, "make_case() after the dialog was accepted"
+        return self.case

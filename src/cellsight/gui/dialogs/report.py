@@ -1,0 +1,77 @@
+"""Export PDF: where to write it, and which pair or places to report on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
+    QVBoxLayout, QWidget,
+)
+
+from cellsight.core.case import Case
+from cellsight.gui.dialogs.common import ok_cancel
+from cellsight.gui.settings import AppSettings
+
+EVERY_PAIR = "every suspect–victim pair"
+
+
+class ReportDialog(QDialog):
+    def __init__(self, parent: QWidget | None, case: Case, settings: AppSettings,
+                 folder: str | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export PDF report")
+        self.settings = settings
+        start = Path(folder or Path.home()) / f"{case.info.name or 'report'}.pdf"
+        self.out = QLineEdit(str(start))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        self.a = QComboBox()
+        self.a.addItem(EVERY_PAIR, None)
+        for subject in case.subjects:
+            self.a.addItem(subject.name, subject.name)
+        self.b = QComboBox()
+        self.b.addItem("—", None)
+        for subject in case.subjects:
+            self.b.addItem(subject.name, subject.name)
+        row = QHBoxLayout()
+        row.addWidget(self.out, 1)
+        row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("File", row)
+        form.addRow("A", self.a)
+        form.addRow("B", self.b)
+        hint = QLabel("The report holds every source with its SHA-256, the method and parameters of each "
+                      "analysis, its results, and the storyboard frames in order.")
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(ok_cancel(self, "Export"))
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export PDF", self.out.text(), "PDF (*.pdf)")
+        if path:
+            self.out.setText(path if path.lower().endswith(".pdf") else path + ".pdf")
+
+    def accept(self) -> None:
+        a, b = self.a.currentData(), self.b.currentData()
+        if (a is None) != (b is None) or (a is not None and a == b):
+            QMessageBox.warning(self, "Export PDF", f"Choose two different people, or {EVERY_PAIR}.")
+            return
+        if not self.out.text().strip():
+            return
+        super().accept()
+
+    def output(self) -> str:
+        return self.out.text().strip()
+
+    def options(self) -> dict[str, Any]:
+        s = self.settings
+        options: dict[str, Any] = {"method": s.proximity_method, "window_min": s.proximity_window_min,
+                                   "gap_min": s.proximity_gap_min, "distance_m": s.proximity_distance_m}
+        if self.a.currentData() is not None:
+            options.update(a=self.a.currentData(), b=self.b.currentData())
+        return options

@@ -1,0 +1,198 @@
+"""Importing files dropped on the window (or chosen with File > Import), one after another.
+
+For each file: detect the format from its content; a table no importer
+recognises opens the mapping dialog; ask whose records they are (or let the
+file say, for a phone download with its own device details); then run
+``importers.api.import_file`` in a worker with a progress dialog and Cancel.
+
+The worker imports into a *clone* of the case (the same frames, copied lists),
+and the main thread adopts the clone's tables, subjects and sources only when
+the import succeeded: the case the panes are drawing is never changed from
+another thread, and a cancelled or failed import leaves it exactly as it was.
+At the end a summary lists every file with its counts, warnings and browsable
+rejections.
+"""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+
+from cellsight.core.case import Case
+from cellsight.importers import registry
+from cellsight.importers.base import ImportFailure
+
+if TYPE_CHECKING:
+    from cellsight.gui.main_window import MainWindow
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".xlsm")
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file: its report, or why it was not imported."""
+
+    path: Path
+    report: dict[str, Any] | None = None
+    error: str = ""
+    cancelled: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.report is not None
+
+
+@dataclass
+class ImportPlan:
+    """The officer's answers for one file."""
+
+    subject: str | None = None
+    format: str | None = None
+    template: str | None = None
+    tz: str | None = None
+
+
+def clone_case(case: Case) -> Case:
+    """A copy of ``case`` that an import may change without touching the original.
+
+    Frames are shared (the case replaces them, never edits them in place);
+    the lists and records the import may change are copied.
+    """
+    clone = copy.copy(case)
+    clone.tables = dict(case.tables)
+    clone.subjects = copy.deepcopy(case.subjects)
+    clone.sources = list(case.sources)
+    clone.places = list(case.places)
+    clone.extras = dict(case.extras)
+    return clone
+
+
+def adopt(case: Case, clone: Case) -> None:
+    """Make ``case`` hold what the import put into ``clone`` (main thread only)."""
+    case.tables = clone.tables
+    case.subjects = clone.subjects
+    case.sources = clone.sources
+    case.dirty = True
+
+
+def is_table(path: Path) -> bool:
+    return path.suffix.lower() in TABLE_SUFFIXES
+
+
+class ImportFlow(QObject):
+    """Imports ``paths`` into the window's case, asking what it must, then shows a summary."""
+
+    def __init__(self, window: MainWindow, paths: list[Path]) -> None:
+        super().__init__(window)
+        self.window = window
+        self.queue = list(paths)
+        self.outcomes: list[FileOutcome] = []
+        self._temp_templates: list[Path] = []
+
+    def start(self) -> None:
+        self.window.import_flow = self
+        self._next()
+
+    # ----- one file at a time ------------------------------------------------------------------------
+    def _next(self) -> None:
+        if not self.queue:
+            self._finish()
+            return
+        path = self.queue.pop(0)
+        try:
+            plan = self._plan(path)
+        except ImportFailure as exc:
+            self.outcomes.append(FileOutcome(path, error=str(exc)))
+            self._next()
+            return
+        if plan is None:
+            self.outcomes.append(FileOutcome(path, error=f"{path.name}: not imported (you cancelled)",
+                                             cancelled=True))
+            self._next()
+            return
+        self._run(path, plan)
+
+    def _plan(self, path: Path) -> ImportPlan | None:
+        """Detect the format and ask for the subject (and a mapping, for an unknown table)."""
+        from cellsight.gui.dialogs.import_mapping import MappingDialog
+        from cellsight.gui.dialogs.subject import ChooseSubjectDialog
+
+        case = self.window.case
+        plan = ImportPlan()
+        try:
+            importer = registry.detect(path)
+        except ImportFailure:
+            if not is_table(path):
+                raise
+            mapping = MappingDialog.ask(self.window, case, path)
+            if mapping is None:
+                return None
+            template_path = Path(tempfile.mkstemp(prefix="cellsight-template-", suffix=".json")[1])
+            mapping.save(template_path)
+            self._temp_templates.append(template_path)
+            plan.format, plan.template = mapping.format, str(template_path)
+            importer = registry.get(mapping.format)
+        personal = any(t in importer.produces for t in ("events", "locations", "contacts"))
+        if personal:
+            answer = ChooseSubjectDialog.ask(self.window, case, path, importer)
+            if answer is None:
+                return None
+            plan.subject = answer or None
+        return plan
+
+    def _run(self, path: Path, plan: ImportPlan) -> None:
+        from cellsight.importers.api import import_file
+
+        window = self.window
+        case = window.case
+        region = case.info.region
+
+        def work(progress: Any) -> Any:
+            clone = clone_case(case)
+            report = import_file(clone, path, subject=plan.subject, format=plan.format,
+                                 template=plan.template, tz=plan.tz, region=region, progress=progress)
+            return clone, report
+
+        def done(result: Any) -> None:
+            clone, report = result
+            adopt(case, clone)
+            self.outcomes.append(FileOutcome(path, report=report, warnings=list(report.get("warnings", []))))
+            window.case_modified("import")
+            self._next()
+
+        def failed(exc: BaseException, details: str) -> None:
+            message = str(exc) if isinstance(exc, (ImportFailure, ValueError, OSError)) else \
+                f"{path.name}: {type(exc).__name__}: {exc}"
+            self.outcomes.append(FileOutcome(path, error=message))
+            self._next()
+
+        def cancelled() -> None:
+            self.outcomes.append(FileOutcome(path, error=f"{path.name}: cancelled; nothing was changed",
+                                             cancelled=True))
+            for rest in self.queue:
+                self.outcomes.append(FileOutcome(rest, error=f"{rest.name}: not imported (cancelled)",
+                                                 cancelled=True))
+            self.queue = []
+            self._next()
+
+        # Import failures go into the summary, not a message box each.
+        window.run(f"Importing {path.name}…", work, on_success=done, on_cancel=cancelled, on_error=failed)
+
+    def _finish(self) -> None:
+        from cellsight.gui.dialogs.import_summary import ImportSummaryDialog
+
+        for path in self._temp_templates:
+            path.unlink(missing_ok=True)
+        self.window.import_flow = None
+        self.window.last_import = self.outcomes
+        imported = sum(1 for o in self.outcomes if o.ok)
+        self.window.statusBar().showMessage(f"Imported {imported} of {len(self.outcomes)} files", 8000)
+        if self.outcomes:
+            ImportSummaryDialog.show_for(self.window, self.window.case, self.outcomes)
+        self.deleteLater()

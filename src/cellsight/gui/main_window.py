@@ -1,0 +1,559 @@
+"""The main window: owns the Case and the hub, arranges the panes, never loses work.
+
+Panes are dock widgets that the analyst may move, tab, float and close; their
+arrangement and the window geometry are saved in QSettings on close and
+restored at start (View > Reset layout goes back to the default). The case is
+opened and saved in workers so the window stays responsive with a million
+rows; every action that would drop the open case goes through
+``when_safe``, which asks to save unsaved work first. Files dropped anywhere
+on the window are imported (or opened, for a ``.cellsight`` case file).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QThreadPool, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabBar, QToolBar, QWidget,
+)
+
+from cellsight.core.case import Case, current_user
+from cellsight.core.casefile import SUFFIX, CaseFileError, open_case, save_case
+from cellsight.core.hub import CaseChanged, Hub, SelectionChanged, StatusMessage
+from cellsight.core.selection import MaskCache
+from cellsight.gui import settings as app_settings
+from cellsight.gui.bridge import HubBridge
+from cellsight.gui.panes.base import Pane
+from cellsight.gui.resources import icon
+from cellsight.gui.workers import Task, run_task
+
+CASE_FILTER = f"Cellsight cases (*{SUFFIX});;All files (*)"
+LAYOUT_VERSION = 1
+
+
+class MainWindow(QMainWindow):
+    """The workstation window. ``case`` is None until one is created or opened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.hub = Hub()
+        self.masks = MaskCache()  # leaf masks shared by the panes while they draw one selection
+        self.bridge = HubBridge(self.hub, self)
+        self.settings = app_settings.AppSettings.load()
+        self.case: Case | None = None
+        self.path: Path | None = None
+        self.tasks: list[Task] = []
+        self._pending_audit: list[tuple[str, dict[str, Any]]] = []
+        self._closing = False
+        self.import_flow: Any = None  # the import in progress, if any
+        self.last_import: list[Any] = []  # outcomes of the last import, as the summary showed them
+        self.setWindowIcon(icon("cellsight"))
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AllowNestedDocks)
+        self.panes: dict[str, Pane] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        self._build_panes()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._restore_layout()
+        self.bridge.selectionChanged.connect(self._show_selection)
+        self.bridge.statusMessage.connect(lambda m: self.statusBar().showMessage(m.text, 8000))
+        self._update_title()
+
+    # ----- construction -----------------------------------------------------------------
+    def _build_panes(self) -> None:
+        from cellsight.gui.panes.case import CasePane
+        from cellsight.gui.panes.contacts import ContactsPane
+        from cellsight.gui.panes.events import EventsPane
+        from cellsight.gui.panes.map import MapPane
+        from cellsight.gui.panes.proximity import ProximityPane
+        from cellsight.gui.panes.storyboard import StoryboardPane
+        from cellsight.gui.panes.timeline import TimelinePane
+
+        for cls in (CasePane, EventsPane, TimelinePane, ContactsPane, MapPane, ProximityPane,
+                    StoryboardPane):
+            pane = cls(self)
+            dock = QDockWidget(pane.title, self)
+            dock.setObjectName(f"dock_{pane.name}")
+            dock.setWidget(pane)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                             | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            self.panes[pane.name] = pane
+            self.docks[pane.name] = dock
+        placeholder = QWidget()  # every pane is a dock; the central area stays empty and hidden
+        self.setCentralWidget(placeholder)
+        placeholder.hide()
+        self._arrange_default()
+
+    def _arrange_default(self) -> None:
+        d = self.docks
+        left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.addDockWidget(bottom, d["timeline"])
+        self.addDockWidget(left, d["case"])
+        self.addDockWidget(right, d["events"])
+        self.addDockWidget(right, d["map"])
+        self.splitDockWidget(d["events"], d["map"], Qt.Orientation.Horizontal)
+        for host, guest in (("case", "proximity"), ("proximity", "storyboard"), ("map", "contacts")):
+            self.tabifyDockWidget(d[host], d[guest])
+        d["case"].raise_()
+        d["map"].raise_()
+        self._size_docks()
+
+    def _size_docks(self) -> None:
+        """The default proportions: the table widest, the timeline a band along the bottom."""
+        d = self.docks
+        width, height = max(self.width(), 1200), max(self.height(), 800)
+        self.resizeDocks([d["case"], d["events"], d["map"]],
+                         [int(width * 0.24), int(width * 0.42), int(width * 0.34)], Qt.Orientation.Horizontal)
+        # The bottom area's height is set through the docks above it (resizing the timeline itself
+        # is not honoured by Qt 6.12 when every pane is a dock).
+        top = [d["case"], d["events"], d["map"]]
+        self.resizeDocks(top, [int(height * 0.62)] * len(top), Qt.Orientation.Vertical)
+
+    def _action(self, text: str, slot: Callable[[], Any], shortcut: Any = None, icon_name: str = "",
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(lambda checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        A, K = self._action, QKeySequence.StandardKey
+        self.act_new = A("&New case…", self.new_case, K.New, "new", "Start a new case")
+        self.act_open = A("&Open case…", self.choose_and_open, K.Open, "open", "Open a case file")
+        self.act_save = A("&Save", self.save, K.Save, "save", "Save the case")
+        self.act_save_as = A("Save &as…", self.save_as, K.SaveAs)
+        self.act_import = A("&Import files…", self.choose_and_import, "Ctrl+I", "import",
+                            "Import call records, phone downloads, location files or cell lists "
+                            "(or drop them on the window)")
+        self.act_export = A("Export storyboard as &PDF…", self.export_pdf, "Ctrl+E", "pdf",
+                            "Write the storyboard to a PDF report")
+        self.act_quit = A("&Quit", self.close, K.Quit)
+        self.act_copy = A("&Copy rows", self.copy_rows, K.Copy, tip="Copy the selected table rows")
+        self.act_clear = A("C&lear selection", self.clear_selection, "Esc", "clear",
+                           "Show everything again")
+        self.act_story = A("Add to &storyboard", self.add_to_storyboard, "Ctrl+B", "story",
+                           "Add what the current pane shows to the storyboard")
+        self.act_settings = A("&Settings…", self.edit_settings, K.Preferences, "settings")
+        self.act_subject = A("Add or edit &subject…", self.edit_subject, tip="Name a person and their numbers")
+        self.act_place = A("Add &place…", self.add_place, tip="A place that matters, with a radius")
+        self.act_reset_layout = A("&Reset layout", self.reset_layout)
+        self.act_about = A("&About Cellsight", self.about)
+        for act in (self.act_save, self.act_save_as, self.act_import, self.act_export, self.act_story,
+                    self.act_subject, self.act_place, self.act_clear, self.act_copy):
+            act.setEnabled(False)
+        self.act_clear.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addActions([self.act_new, self.act_open])
+        self.recent_menu = file.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file.addSeparator()
+        file.addActions([self.act_save, self.act_save_as])
+        file.addSeparator()
+        file.addActions([self.act_import, self.act_export])
+        file.addSeparator()
+        file.addAction(self.act_quit)
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.act_copy, self.act_clear, self.act_story])
+        edit.addSeparator()
+        edit.addAction(self.act_settings)
+        case = bar.addMenu("&Case")
+        case.addActions([self.act_subject, self.act_place])
+        view = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(self.act_reset_layout)
+        helpmenu = bar.addMenu("&Help")
+        helpmenu.addAction(self.act_about)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main", self)
+        bar.setObjectName("toolbar_main")
+        bar.setIconSize(QSize(20, 20))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setMovable(False)
+        bar.addActions([self.act_open, self.act_save])
+        bar.addSeparator()
+        bar.addActions([self.act_import])
+        bar.addSeparator()
+        bar.addActions([self.act_clear, self.act_story, self.act_export])
+        self.addToolBar(bar)
+
+    def _build_status_bar(self) -> None:
+        self.case_label = QLabel()
+        self.selection_label = QLabel("Showing everything")
+        self.selection_label.setObjectName("selectionLabel")
+        self.statusBar().addPermanentWidget(self.selection_label, 1)
+        self.statusBar().addPermanentWidget(self.case_label)
+
+    # ----- the case -----------------------------------------------------------------------
+    def set_case(self, case: Case | None, path: str | os.PathLike[str] | None) -> None:
+        """Show ``case`` (already loaded) in every pane; clears the selection."""
+        self.case = case
+        self.path = Path(path) if path else None
+        self._pending_audit = []
+        has_case = case is not None
+        for act in (self.act_save, self.act_save_as, self.act_import, self.act_export, self.act_story,
+                    self.act_subject, self.act_place, self.act_clear, self.act_copy):
+            act.setEnabled(has_case)
+        self.masks.clear()
+        self.hub.clear_selection(self, announce=False)  # the old case's selection means nothing now
+        self.selection_label.setText("Showing everything")
+        self.hub.publish(CaseChanged(self, "case"))
+        self._update_title()
+        if self.path is not None:
+            app_settings.add_recent_case(str(self.path))
+
+    def case_modified(self, what: str, sender: object = None) -> None:
+        """Call after changing the case (import, subject, storyboard): panes redraw, title shows *."""
+        self.masks.clear()
+        self.hub.publish(CaseChanged(sender or self, what))
+        self._update_title()
+
+    def _update_title(self) -> None:
+        if self.case is None:
+            self.setWindowTitle("Cellsight")
+            self.case_label.setText("No case open: File > New or Open, then drop files here")
+            return
+        name = self.case.info.name or (self.path.stem if self.path else "Untitled case")
+        where = f" — {self.path}" if self.path else " — not saved yet"
+        self.setWindowTitle(f"{name}{' *' if self.case.dirty else ''}{where} — Cellsight")
+        ev = len(self.case.events)
+        self.case_label.setText(f"{len(self.case.subjects)} subjects · {len(self.case.sources)} sources · "
+                                f"{ev:,} events · {len(self.case.locations):,} fixes")
+
+    def _show_selection(self, message: SelectionChanged) -> None:
+        if self.case is None:
+            return
+        text = message.selection.describe(self.case.info.tz)
+        self.selection_label.setText("Showing everything" if text == "everything" else f"Selection: {text}")
+
+    # ----- never lose work --------------------------------------------------------------------
+    def when_safe(self, action: Callable[[], Any]) -> None:
+        """Run ``action`` once unsaved work is saved or knowingly discarded; never if cancelled."""
+        self._flush_panes()
+        if self.case is None or not self.case.dirty:
+            action()
+            return
+        name = self.case.info.name or "this case"
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {name} first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            self.save(then=action)
+        elif answer == QMessageBox.StandardButton.Discard:
+            action()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self._flush_panes()
+        if self._closing or self.case is None or not self.case.dirty:
+            self._shutdown()
+            event.accept()
+            return
+        event.ignore()
+        self.when_safe(self._close_now)
+
+    def _close_now(self) -> None:
+        self._closing = True
+        self.close()
+
+    def discard_and_close(self) -> None:
+        """Close without asking (tests, and after the user chose Discard)."""
+        self._closing = True
+        self.close()
+
+    def _shutdown(self) -> None:
+        store = app_settings.qsettings()
+        store.setValue("window/geometry", self.saveGeometry())
+        store.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        store.sync()
+        for task in list(self.tasks):
+            task.cancel()
+        QThreadPool.globalInstance().waitForDone(30_000)
+        QApplication.processEvents()
+        for pane in self.panes.values():
+            shutdown = getattr(pane, "shutdown", None)
+            if shutdown is not None:
+                shutdown()
+        self.bridge.detach()
+        self.statusBar().clearMessage()  # stops the status bar's message timer
+
+    def _restore_layout(self) -> None:
+        store = app_settings.qsettings()
+        geometry, state = store.value("window/geometry"), store.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        self._layout_restored = isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._layout_restored:  # proportions need the real window size, known only once shown
+            self._layout_restored = True
+            QTimer.singleShot(0, self._settle_layout)
+
+    def _settle_layout(self) -> None:
+        self._size_docks()
+        self._hide_stale_tab_bars()
+
+    def _hide_stale_tab_bars(self) -> None:
+        """Hide dock tab bars left over from arranging (seen with Qt 6.12), which would draw twice.
+
+        The live bar of a tabbed group sits right under its docks; a copy with
+        the same tabs anywhere else is a leftover.
+        """
+        bars = [b for b in self.findChildren(QTabBar) if b.parent() is self and b.isVisible()]
+        for bar in bars:
+            names = {bar.tabText(i) for i in range(bar.count())}
+            docks = [d for d in self.docks.values() if d.windowTitle() in names and d.isVisible()]
+            if docks and not any(abs(d.geometry().bottom() + 1 - bar.geometry().top()) <= 2 for d in docks):
+                bar.hide()
+
+    def reset_layout(self) -> None:
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.setVisible(True)
+        self._arrange_default()
+
+    # ----- background work -----------------------------------------------------------------
+    def run(self, title: str, fn: Callable[[Any], Any], on_success: Callable[[Any], None] | None = None,
+            dialog: bool = True, on_cancel: Callable[[], None] | None = None,
+            on_error: Callable[[BaseException, str], None] | None = None) -> Task:
+        """Run ``fn(progress)`` in a worker with a progress dialog; errors are shown, not raised."""
+        task = run_task(self, title, fn, on_success=on_success, on_error=on_error or self._task_failed,
+                        on_cancel=on_cancel or (lambda: self.statusBar().showMessage(
+                            f"{title.rstrip('…')}: cancelled; nothing was changed", 8000)),
+                        dialog=dialog)
+        self.tasks.append(task)
+        task.done.connect(lambda: task in self.tasks and self.tasks.remove(task))
+        return task
+
+    def _task_failed(self, exc: BaseException, details: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Cellsight", str(exc) or type(exc).__name__,
+                          QMessageBox.StandardButton.Ok, self)
+        if not isinstance(exc, (CaseFileError, ValueError, OSError)):
+            box.setDetailedText(details)
+        box.open()
+
+    def busy(self) -> bool:
+        """An import, open, save or export is running (background refreshes do not count)."""
+        return self.import_flow is not None or any(t.foreground for t in self.tasks)
+
+    # ----- file actions ----------------------------------------------------------------------
+    def new_case(self) -> None:
+        from cellsight.gui.dialogs.new_case import NewCaseDialog
+
+        def ask() -> None:
+            dialog = NewCaseDialog(self, self.settings)
+            if dialog.exec():
+                self.set_case(dialog.make_case(), None)
+                self.panes["case"].raise_dock()
+        self.when_safe(ask)
+
+    def choose_and_open(self) -> None:
+        def ask() -> None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open case", self.last_dir(), CASE_FILTER)
+            if path:
+                self.open_path(path)
+        self.when_safe(ask)
+
+    def open_path(self, path: str | os.PathLike[str]) -> Task:
+        """Open a case file in a worker; the window shows it when read."""
+        target = Path(path)
+        return self.run(f"Opening {target.name}…", lambda progress: open_case(target),
+                        on_success=lambda case: self._opened(case, target))
+
+    def _opened(self, case: Case, path: Path) -> None:
+        self.set_case(case, path)
+        self._pending_audit.append(("open in workstation", {"user": current_user(), "file": str(path)}))
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = app_settings.recent_cases()
+        if not recent:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        for path in recent:
+            action = self.recent_menu.addAction(path)
+            action.setEnabled(Path(path).exists())
+            action.triggered.connect(lambda checked=False, p=path: self.when_safe(lambda: self.open_path(p)))
+
+    def save(self, then: Callable[[], Any] | None = None) -> Task | None:
+        if self.case is None:
+            return None
+        if self.path is None:
+            return self.save_as(then=then)
+        return self._save_to(self.path, then)
+
+    def save_as(self, path: str | os.PathLike[str] | None = None,
+                then: Callable[[], Any] | None = None) -> Task | None:
+        if self.case is None:
+            return None
+        if path is None:
+            suggested = str(Path(self.last_dir()) / f"{self.case.info.name or 'case'}{SUFFIX}")
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save case as", suggested, CASE_FILTER)
+            if not chosen:
+                return None
+            path = chosen if chosen.endswith(SUFFIX) else chosen + SUFFIX
+        return self._save_to(Path(path), then)
+
+    def _flush_panes(self) -> None:
+        """Let panes store edits still being typed (a storyboard note) before the case is judged."""
+        for pane in self.panes.values():
+            flush = getattr(pane, "flush", None)
+            if flush is not None:
+                flush()
+
+    def _save_to(self, path: Path, then: Callable[[], Any] | None) -> Task:
+        self._flush_panes()
+        case = self.case
+        for action, details in self._pending_audit:
+            case.log(action, details)
+        self._pending_audit = []
+
+        def saved(_: Any) -> None:
+            self.path = path
+            app_settings.add_recent_case(str(path))
+            self._update_title()
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+            if then is not None:
+                then()
+
+        return self.run(f"Saving {path.name}…", lambda progress: save_case(case, path), on_success=saved)
+
+    def last_dir(self) -> str:
+        if self.path is not None:
+            return str(self.path.parent)
+        recent = app_settings.recent_cases()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    # ----- import ----------------------------------------------------------------------------------
+    def choose_and_import(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import files", self.last_dir(), "All files (*)")
+        if paths:
+            self.import_files(paths)
+
+    def import_files(self, paths: list[str]) -> None:
+        from cellsight.gui.import_flow import ImportFlow
+
+        if self.case is None:
+            self.set_case(Case.new(name="Untitled case", tz=self.settings.zone, region=self.settings.region),
+                          None)
+        ImportFlow(self, [Path(p) for p in paths]).start()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if _local_files(event) and not self.busy():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if _local_files(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = _local_files(event)
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        cases = [p for p in paths if p.endswith(SUFFIX)]
+        if cases:
+            self.when_safe(lambda: self.open_path(cases[0]))
+            return
+        # Let the drop finish before dialogs appear (the drag source is waiting on us).
+        QTimer.singleShot(0, lambda: self.import_files(paths))
+
+    # ----- other actions ----------------------------------------------------------------------------
+    def export_pdf(self) -> None:
+        self.panes["storyboard"].export_pdf()
+
+    def add_to_storyboard(self, pane_name: str | None = None) -> None:
+        pane = self.panes.get(pane_name) if pane_name else self._current_pane()
+        self.panes["storyboard"].add_from(pane)
+
+    def _current_pane(self) -> Pane | None:
+        widget = QApplication.focusWidget()
+        while widget is not None:
+            if isinstance(widget, Pane):
+                return widget
+            widget = widget.parentWidget()
+        visible = [p for p in self.panes.values() if p.isVisible() and p.name != "storyboard"]
+        return visible[0] if visible else None
+
+    def copy_rows(self) -> None:
+        self.panes["events"].copy_selected()
+
+    def clear_selection(self) -> None:
+        self.hub.clear_selection(self)
+
+    def edit_settings(self) -> None:
+        from cellsight.gui.dialogs.settings import SettingsDialog
+
+        dialog = SettingsDialog(self, self.settings)
+        if dialog.exec():
+            self.settings = dialog.result_settings()
+            self.settings.save()
+            from cellsight.core.hub import SettingsChanged
+
+            self.hub.publish(SettingsChanged(self, tuple(dialog.changed)))
+
+    def edit_subject(self, name: str | None = None) -> None:
+        from cellsight.gui.dialogs.subject import SubjectDialog
+
+        if self.case is None:
+            return
+        dialog = SubjectDialog(self, self.case, name)
+        if dialog.exec() and dialog.apply():
+            self.case_modified("subjects")
+
+    def add_place(self) -> None:
+        from cellsight.gui.dialogs.place import PlaceDialog
+
+        if self.case is None:
+            return
+        dialog = PlaceDialog(self, self.case)
+        if dialog.exec() and dialog.apply():
+            self.case_modified("places")
+
+    def about(self) -> None:
+        from cellsight import __version__
+
+        QMessageBox.about(self, "About Cellsight",
+                          f"<b>Cellsight {__version__}</b><p>An offline analyst workstation for "
+                          "stalking and harassment investigations: call records, phone downloads, "
+                          "proximity and evidential storyboards.</p><p>GPL-3.0-or-later.</p>")
+
+    def status(self, text: str) -> None:
+        self.hub.publish(StatusMessage(self, text))
+
+
+def _local_files(event: Any) -> list[str]:
+    mime = event.mimeData()
+    if mime is None or not mime.hasUrls():
+        return []
+    paths = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+    return [p for p in paths if p and Path(p).is_file()]

@@ -1,0 +1,143 @@
+"""What every pane shares: the link to the hub, the case, and the storyboard capture.
+
+Panes never talk to each other. A pane publishes a selection facet on the hub
+with itself as sender; every pane hears the change through the bridge (on the
+main thread) and redraws from the hub's current selection, and the sender skips
+its own echo (it already shows what it selected). A pane that is hidden (a
+tab behind another) only notes that it is stale and redraws when shown, so a
+selection round trip costs only the panes the analyst can see.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from PySide6.QtWidgets import QWidget
+
+from cellsight.core.hub import CaseChanged, FocusRequested, SelectionChanged
+from cellsight.core.selection import Everything, MaskCache, Selection
+
+if TYPE_CHECKING:
+    from cellsight.core.case import Case
+    from cellsight.gui.main_window import MainWindow
+    from cellsight.report.storyboard import Frame
+
+
+# What ``CaseChanged.what`` says when the tables or people changed (panes redraw for these).
+DATA_CHANGES = frozenset({"case", "import", "subjects", "places", "events", "contacts"})
+
+
+def case_view(case: Case, selection: Selection, cache: MaskCache | None = None) -> Case:
+    """A read-only look at ``case`` with its events and locations cut to ``selection``.
+
+    Analyses take a Case; giving them this shallow copy lets a pane rank
+    contacts or count days within what the analyst selected, without copying
+    the case or touching it.
+    """
+    if isinstance(selection, Everything):
+        return case
+    view = copy.copy(case)
+    view.tables = dict(case.tables)
+    for name in ("events", "locations"):
+        table = case.tables[name]
+        view.tables[name] = table[selection.to_mask(table, name, case.tables, cache)]
+    return view
+
+
+class Pane(QWidget):
+    """Base of the dockable panes; subclasses implement ``refresh`` and may ``capture``."""
+
+    name = "pane"
+    title = "Pane"
+
+    def __init__(self, ctx: MainWindow) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._stale = True
+        ctx.bridge.selectionChanged.connect(self._on_selection)
+        ctx.bridge.caseChanged.connect(self._on_case)
+        ctx.bridge.focusRequested.connect(self._on_focus)
+
+    # ----- shared state -----------------------------------------------------------------
+    @property
+    def case(self) -> Case | None:
+        return self.ctx.case
+
+    @property
+    def zone(self) -> str:
+        return self.case.info.tz if self.case is not None else "UTC"
+
+    @property
+    def selection(self) -> Selection:
+        return self.ctx.hub.selection
+
+    def mask(self, selection: Selection, table: str = "events") -> np.ndarray:
+        """``selection`` over one of the case's tables, sharing leaf masks with the other panes."""
+        case = self.case
+        return selection.to_mask(case.tables[table], table, case.tables, self.ctx.masks)
+
+    def selection_without(self, facet: str) -> Selection:
+        """The selection made by everything but this pane's own ``facet``."""
+        combined: Selection = Everything()
+        for name, part in self.ctx.hub.facets().items():
+            if name != facet:
+                combined = combined & part
+        return combined
+
+    def publish(self, facet: str, selection: Selection | None) -> None:
+        """Set one facet of the shared selection, as this pane."""
+        self.ctx.hub.set_selection(self, facet, selection)
+
+    # ----- redrawing ------------------------------------------------------------------------
+    def _on_case(self, message: CaseChanged) -> None:
+        self.case_changed(message.what)
+
+    def _on_selection(self, message: SelectionChanged) -> None:
+        if message.sender is self:
+            return
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def _on_focus(self, message: FocusRequested) -> None:
+        if message.sender is not self:
+            self.focus(message)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def ensure_fresh(self) -> None:
+        """Redraw now if a change arrived while hidden (tests, screenshots, capture)."""
+        if self._stale:
+            self.refresh()
+
+    def case_changed(self, what: str) -> None:
+        """The case was replaced or its data changed: redraw (storyboard edits change no data)."""
+        if what not in DATA_CHANGES:
+            return
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw from ``self.case`` and ``self.selection``; subclasses call ``super`` last."""
+        self._stale = False
+
+    def focus(self, message: FocusRequested) -> None:
+        """Zoom to a time span or area (an occasion chosen elsewhere); panes that can, do."""
+
+    def capture(self) -> Frame | None:
+        """A storyboard frame of what this pane shows now (None when there is nothing to add)."""
+        return None
+
+    def selection_parameters(self) -> dict[str, Any]:
+        """The current selection as the frame's parameters record it."""
+        sel = self.selection
+        if isinstance(sel, Everything):
+            return {"selection": None}
+        return {"selection": sel.to_dict(), "selection_text": sel.describe(self.zone)}

@@ -1,0 +1,179 @@
+"""The Case pane: who is in the case, which files it holds, and which places matter.
+
+Subjects (role, numbers, IMEIs, event counts), sources (format, counts,
+SHA-256, and their rejected rows, browsable so nothing is silently dropped) and
+places (with their radius). Clicking a subject selects that person's records
+in every pane; double-clicking opens it for editing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView, QTabWidget,
+    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+)
+
+from cellsight.core.selection import Subjects
+from cellsight.gui.models.frame_model import FrameModel
+from cellsight.gui.panes.base import Pane
+from cellsight.report.storyboard import Frame
+
+
+def _tree(headers: list[str]) -> QTreeWidget:
+    tree = QTreeWidget()
+    tree.setHeaderLabels(headers)
+    tree.setRootIsDecorated(False)
+    tree.setAlternatingRowColors(True)
+    tree.setUniformRowHeights(True)
+    tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    tree.header().setStretchLastSection(True)
+    return tree
+
+
+def _section(title: str, widget: QWidget, *buttons: QPushButton) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 4, 0, 0)
+    row = QHBoxLayout()
+    heading = QLabel(title)
+    heading.setObjectName("heading")
+    row.addWidget(heading)
+    row.addStretch(1)
+    for button in buttons:
+        row.addWidget(button)
+    layout.addLayout(row)
+    layout.addWidget(widget)
+    return box
+
+
+class CasePane(Pane):
+    name = "case"
+    title = "Case"
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.header = QLabel()
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.subjects = _tree(["Subject", "Role", "Numbers", "IMEIs", "Events"])
+        self.subjects.itemSelectionChanged.connect(self._subject_clicked)
+        self.subjects.itemDoubleClicked.connect(lambda item, col: ctx.edit_subject(item.text(0)))
+        self.sources = _tree(["Source", "File", "Format", "Subject", "Rows", "Imported", "Rejected",
+                              "SHA-256"])
+        self.sources.itemSelectionChanged.connect(self._source_clicked)
+        self.places = _tree(["Place", "Latitude", "Longitude", "Radius (m)"])
+        self.rejections = FrameModel(pd.DataFrame({"row": [], "reason": []}))
+        self.rejections_view = QTableView()
+        self.rejections_view.setModel(self.rejections)
+        self.rejections_view.verticalHeader().hide()
+        self.rejections_view.horizontalHeader().setStretchLastSection(True)
+        self.rejections_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.rejections_label = QLabel("Choose a source to see the rows it could not use.")
+        self.rejections_label.setObjectName("hint")
+        self.rejections_label.setWordWrap(True)
+        add_subject = QPushButton("Add…")
+        add_subject.clicked.connect(lambda: ctx.edit_subject())
+        add_place = QPushButton("Add…")
+        add_place.clicked.connect(ctx.add_place)
+        import_button = QPushButton("Import…")
+        import_button.clicked.connect(ctx.choose_and_import)
+        rejected_box = QWidget()
+        rejected_layout = QVBoxLayout(rejected_box)
+        rejected_layout.setContentsMargins(0, 4, 0, 0)
+        rejected_layout.addWidget(self.rejections_label)
+        rejected_layout.addWidget(self.rejections_view)
+        sources = QSplitter(Qt.Orientation.Vertical)
+        sources.addWidget(_section("Files imported, with their SHA-256", self.sources, import_button))
+        sources.addWidget(_section("Rows the chosen file could not use", rejected_box))
+        sources.setSizes([220, 160])
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(_section("People in the case (click to select their records)", self.subjects,
+                                  add_subject), "Subjects")
+        self.tabs.addTab(sources, "Sources")
+        self.tabs.addTab(_section("Places that matter", self.places, add_place), "Places")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.header)
+        layout.addWidget(self.tabs, 1)
+
+    def raise_dock(self) -> None:
+        self.ctx.docks[self.name].raise_()
+
+    def case_changed(self, what: str) -> None:
+        self._fill()
+        super().case_changed(what)
+
+    def refresh(self) -> None:
+        if self.case is not None and self.subjects.topLevelItemCount() != len(self.case.subjects):
+            self._fill()
+        super().refresh()
+
+    def _fill(self) -> None:
+        case = self.case
+        self.tabs.setTabText(0, f"Subjects ({len(case.subjects)})" if case else "Subjects")
+        self.tabs.setTabText(1, f"Sources ({len(case.sources)})" if case else "Sources")
+        self.tabs.setTabText(2, f"Places ({len(case.places)})" if case else "Places")
+        for tree in (self.subjects, self.sources, self.places):
+            tree.blockSignals(True)
+            tree.clear()
+            tree.blockSignals(False)
+        if case is None:
+            self.header.setText("<i>No case open.</i> Create one with File › New, or open a case file. "
+                                "Then drop call records, phone downloads or location files on this window.")
+            return
+        info = case.info
+        self.header.setText(f"<b>{info.name or 'Untitled case'}</b> &nbsp; {info.reference}"
+                            f"<br><span style='color:#5b6b7c'>Officer {info.officer or '—'} · "
+                            f"times shown in {info.tz} · numbers read as {info.region}</span>")
+        counts = case.events["subject"].value_counts() if len(case.events) else pd.Series(dtype=int)
+        for subject in case.subjects:
+            item = QTreeWidgetItem([subject.name, subject.role, ", ".join(subject.numbers),
+                                    ", ".join(subject.imeis), f"{int(counts.get(subject.name, 0)):,}"])
+            item.setToolTip(2, "\n".join(subject.numbers))
+            self.subjects.addTopLevelItem(item)
+        for source in case.sources:
+            item = QTreeWidgetItem([source.id, source.file, source.format, source.subject,
+                                    f"{source.rows:,}", f"{source.imported:,}", f"{source.rejected:,}",
+                                    source.sha256])
+            item.setToolTip(1, source.path)
+            item.setToolTip(7, source.sha256)
+            self.sources.addTopLevelItem(item)
+        for place in case.places:
+            radius = "" if place.radius_m is None else f"{place.radius_m:g}"
+            self.places.addTopLevelItem(QTreeWidgetItem([place.name, f"{place.lat:.6f}",
+                                                         f"{place.lon:.6f}", radius]))
+        self._show_rejections(None)
+
+    def _subject_clicked(self) -> None:
+        names = [item.text(0) for item in self.subjects.selectedItems()]
+        self.publish("subjects", Subjects(frozenset(names)) if names else None)
+
+    def _source_clicked(self) -> None:
+        items = self.sources.selectedItems()
+        self._show_rejections(items[0].text(0) if items else None)
+
+    def _show_rejections(self, source_id: str | None) -> None:
+        if self.case is None or source_id is None:
+            self.rejections.set_frame(pd.DataFrame({"row": [], "reason": []}))
+            self.rejections_label.setText("Choose a source to see the rows it could not use.")
+            return
+        rejected = self.case.rejections
+        rows = rejected[rejected["source_id"] == source_id][["row", "reason"]].reset_index(drop=True)
+        self.rejections.set_frame(rows)
+        self.rejections_label.setText(f"{len(rows):,} rows of {source_id} could not be used"
+                                      if len(rows) else f"Every row of {source_id} was used.")
+
+    def capture(self) -> Frame | None:
+        if self.case is None or not self.case.sources:
+            return None
+        rows = [[s.id, s.file, s.format, s.subject, s.rows, s.imported, s.rejected, s.sha256]
+                for s in self.case.sources]
+        return Frame("table", caption="Exhibits: the files this analysis is based on",
+                     parameters={"pane": self.name},
+                     content={"columns": ["Source", "File", "Format", "Subject", "Rows", "Imported",
+                                         "Rejected", "SHA-256"], "rows": rows})

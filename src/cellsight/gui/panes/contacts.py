@@ -1,0 +1,235 @@
+"""The Contacts pane: who a subject talks to, how often, and when, for the pair chosen.
+
+The ranking and the pair figures come from ``analysis.contacts`` (so they count
+communications, not sightings, exactly as the CLI does), computed in a worker
+over the current selection minus this pane's own choice. Clicking a contact
+publishes the pair (the "parties" facet): every pane then shows the
+communications between the subject and that contact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QSplitter, QTableView,
+    QVBoxLayout, QWidget,
+)
+
+from cellsight.analysis import contacts as contact_analysis
+from cellsight.core.selection import Parties
+from cellsight.gui.models.frame_model import FrameModel
+from cellsight.gui.panes.base import Pane, case_view
+from cellsight.gui.workers import Latest
+from cellsight.report.storyboard import Frame
+
+RANK_COLUMNS = ["number", "name", "total", "calls", "texts", "chats", "first", "last"]
+RANK_HEADERS = {"number": "Number", "name": "Name", "total": "Total", "calls": "Calls", "texts": "SMS/MMS",
+                "chats": "Chats", "first": "First", "last": "Last"}
+
+
+def ranking_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    """The ``for_subject`` document as a table."""
+    rows = []
+    for item in doc.get("contacts", []):
+        kinds = item.get("by_kind", {})
+        rows.append({"number": item["number"], "name": item.get("name") or "", "total": item["total"],
+                     "calls": kinds.get("call", 0), "texts": kinds.get("sms", 0) + kinds.get("mms", 0),
+                     "chats": kinds.get("chat", 0), "first": item["first"][:16].replace("T", " "),
+                     "last": item["last"][:16].replace("T", " ")})
+    return pd.DataFrame(rows, columns=RANK_COLUMNS)
+
+
+class ContactsPane(Pane):
+    name = "contacts"
+    title = "Contacts"
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.subject = QComboBox()
+        self.subject.setMinimumWidth(160)
+        self.subject.currentTextChanged.connect(lambda _: self._subject_changed())
+        self.top = QSpinBox()
+        self.top.setRange(5, 500)
+        self.top.setValue(25)
+        self.top.setPrefix("top ")
+        self.top.valueChanged.connect(lambda _: self.refresh())
+        self.status = QLabel()
+        self.status.setObjectName("hint")
+        self.model = FrameModel(pd.DataFrame(columns=RANK_COLUMNS), headers=RANK_HEADERS)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.verticalHeader().hide()
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view.clicked.connect(lambda index: self.choose_row(index.row()))
+        self.pair_label = QLabel("Click a contact to see the pair and select its events everywhere.")
+        self.pair_label.setWordWrap(True)
+        self.pair_label.setTextFormat(Qt.TextFormat.RichText)
+        self.chart = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0)})
+        self.chart.setAcceptDrops(False)
+        self.chart.setMouseEnabled(x=True, y=False)
+        self.chart.hideButtons()
+        self.chart.setLabel("left", "a day")
+        self.chart.showGrid(x=False, y=True, alpha=0.2)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=86_400 * 0.85, brush=pg.mkBrush("#c62828"),
+                                    pen=pg.mkPen(None))
+        self.chart.addItem(self.bars)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Contacts of"))
+        top.addWidget(self.subject)
+        top.addWidget(self.top)
+        top.addStretch(1)
+        top.addWidget(self.status)
+        pair_box = QWidget()
+        pair_layout = QVBoxLayout(pair_box)
+        pair_layout.setContentsMargins(0, 0, 0, 0)
+        pair_layout.addWidget(self.pair_label)
+        pair_layout.addWidget(self.chart, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.view)
+        splitter.addWidget(pair_box)
+        splitter.setSizes([300, 260])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self._ranking = Latest(ctx.run, self)
+        self._pairing = Latest(ctx.run, self)
+        self.doc: dict[str, Any] | None = None
+        self.pair: dict[str, Any] | None = None
+        self.chosen: str | None = None
+
+    # ----- data ------------------------------------------------------------------------------
+    def case_changed(self, what: str) -> None:
+        if what in ("case", "subjects", "import"):
+            current = self.subject.currentText()
+            self.subject.blockSignals(True)
+            self.subject.clear()
+            if self.case is not None:
+                ordered = sorted(self.case.subjects, key=lambda s: (s.role != "suspect", s.role != "victim", s.name))
+                self.subject.addItems([s.name for s in ordered if s.numbers])
+                if current:
+                    self.subject.setCurrentText(current)
+            self.subject.blockSignals(False)
+            self.chosen = None
+            self._show_pair(None)
+        super().case_changed(what)
+
+    def _subject_changed(self) -> None:
+        if self.chosen is not None:
+            self.chosen = None
+            self.publish("parties", None)
+        self.refresh()
+
+    def refresh(self) -> None:
+        case, subject = self.case, self.subject.currentText()
+        super().refresh()
+        if case is None or not subject:
+            self.model.set_frame(pd.DataFrame(columns=RANK_COLUMNS))
+            self.status.setText("")
+            return
+        view = case_view(case, self.selection_without("parties"), self.ctx.masks)
+        top = self.top.value()
+        self.status.setText("counting…")
+
+        def work(progress: Any) -> Any:
+            try:
+                return contact_analysis.for_subject(view, subject, top=top)
+            except ValueError as exc:  # CaseError: no such subject or number
+                return exc
+
+        self._ranking.submit("Counting contacts…", work, self._show_ranking)
+        if self.chosen is not None:
+            self._compute_pair(view, subject, self.chosen)
+
+    def _show_ranking(self, doc: Any) -> None:
+        if isinstance(doc, Exception):
+            self.doc = None
+            self.model.set_frame(pd.DataFrame(columns=RANK_COLUMNS))
+            self.status.setText(str(doc))
+            return
+        self.doc = doc
+        frame = ranking_frame(doc)
+        self.model.set_frame(frame)
+        self.status.setText(f"{len(frame)} contacts")
+        if self.chosen is not None and self.chosen in set(frame["number"]):
+            row = int(np.flatnonzero(frame["number"].to_numpy() == self.chosen)[0])
+            self.view.selectRow(row)
+
+    # ----- choosing a contact --------------------------------------------------------------------
+    def choose_row(self, row: int) -> None:
+        """Select the pair (subject, contact in ``row``) everywhere."""
+        if self.case is None or not (0 <= row < self.model.rowCount()):
+            return
+        number = str(self.model.raw(row, RANK_COLUMNS.index("number")))
+        self.choose(number)
+
+    def choose(self, number: str) -> None:
+        subject = self.subject.currentText()
+        label, numbers = self.case.party(subject)
+        name = self.case.number_names().get(number)
+        self.chosen = number
+        self.publish("parties", Parties(frozenset(numbers), frozenset([number]),
+                                        label=f"{label} ↔ {name or number}"))
+        self._compute_pair(case_view(self.case, self.selection_without("parties"), self.ctx.masks), subject, number)
+
+    def _compute_pair(self, view: Any, subject: str, number: str) -> None:
+        def work(progress: Any) -> Any:
+            try:
+                return contact_analysis.between(view, subject, number, by="day")
+            except ValueError as exc:
+                return exc
+
+        self._pairing.submit("Counting the pair…", work, self._show_pair)
+
+    def _show_pair(self, doc: Any) -> None:
+        if doc is None or isinstance(doc, Exception):
+            self.pair = None
+            self.pair_label.setText(str(doc) if doc is not None else
+                                    "Click a contact to see the pair and select its events everywhere.")
+            self.bars.setOpts(x=[], height=[])
+            return
+        self.pair = doc
+        kinds = ", ".join(f"{n} {k}" for k, n in doc["by_kind"].items()) or "none"
+        peak = doc.get("peak") or {}
+        direction = doc["by_direction"]
+        self.pair_label.setText(
+            f"<b>{doc['a']} ↔ {doc['b']}</b>: <b>{doc['total']:,}</b> communications ({kinds}); "
+            f"{direction['a_to_b']:,} from {doc['a']}, {direction['b_to_a']:,} from {doc['b']}. "
+            f"First {(doc.get('first') or '—')[:16].replace('T', ' ')}, last "
+            f"{(doc.get('last') or '—')[:16].replace('T', ' ')}. "
+            f"Busiest day {peak.get('period', '—')} ({peak.get('count', 0)}).")
+        series = doc.get("series", [])
+        if series:
+            days = pd.to_datetime([s["period"] for s in series])
+            xs = (days - pd.Timestamp("1970-01-01")).total_seconds().to_numpy() + 43_200
+            heights = np.array([s["count"] for s in series], dtype=float)
+            self.bars.setOpts(x=xs, height=heights, width=86_400 * 0.85)
+            self.chart.setXRange(xs.min() - 86_400, xs.max() + 86_400, padding=0)
+            self.chart.setYRange(0, max(heights.max(), 1) * 1.1, padding=0)
+        else:
+            self.bars.setOpts(x=[], height=[])
+
+    def capture(self) -> Frame | None:
+        params = {"pane": self.name, "zone": self.zone, **self.selection_parameters()}
+        if self.pair is not None:
+            return Frame("chart", caption=f"Contact between {self.pair['a']} and {self.pair['b']}, by day",
+                         parameters={**params, **self.pair.get("parameters", {})},
+                         content={"chart": "series", "a": self.pair["a"], "b": self.pair["b"], "by": "day",
+                                  "kinds": None, "data": {"series": self.pair["series"],
+                                                          "peak": self.pair["peak"],
+                                                          "total": self.pair["total"]}})
+        if self.doc is not None and self.doc["contacts"]:
+            frame = ranking_frame(self.doc)
+            return Frame("table", caption=f"Contacts of {self.doc['subject']}",
+                         parameters={**params, **self.doc.get("parameters", {})},
+                         content={"columns": [RANK_HEADERS[c] for c in RANK_COLUMNS],
+                                  "rows": frame.astype(object).values.tolist()})
+        return None

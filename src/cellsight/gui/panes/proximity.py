@@ -1,0 +1,241 @@
+"""The Proximity pane: when A was near B or a place, with the parameters in plain view.
+
+The form holds the contract's parameters (method, distance, window, gap;
+defaults from Settings). ``analysis.proximity.run`` works in a worker; the
+occasions fill a table and, located, go to the map through the hub
+(``ResultsChanged``). Choosing an occasion asks the map and the timeline to
+zoom to it (``FocusRequested``); "Select its evidence" selects the source rows
+behind it in every pane.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
+    QPushButton, QScrollArea, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
+)
+
+from cellsight.analysis import proximity
+from cellsight.core.hub import FocusRequested, ResultsChanged
+from cellsight.core.selection import SourceRows
+from cellsight.gui.models.frame_model import FrameModel
+from cellsight.gui.panes.base import Pane
+from cellsight.report.build import occasion_points
+from cellsight.report.storyboard import Frame
+
+COLUMNS = ["#", "start", "end", "hits", "closest_m", "evidence", "rows"]
+HEADERS = {"#": "#", "start": "Start", "end": "End", "hits": "Hits", "closest_m": "Closest (m)",
+           "evidence": "By", "rows": "Source rows"}
+PLACE_PREFIX = "Place: "
+METERS_PER_DEGREE = 111_320.0
+
+
+def occasions_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for i, o in enumerate(doc.get("occasions", []), start=1):
+        evidence = o.get("evidence") or {}
+        rows.append({"#": i, "start": o["start"][:19].replace("T", " "), "end": o["end"][:19].replace("T", " "),
+                     "hits": o["hits"], "closest_m": o["min_distance_m"],
+                     "evidence": ", ".join(evidence.get("methods", [])),
+                     "rows": len(evidence.get("rows", []))})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+class ProximityPane(Pane):
+    name = "proximity"
+    title = "Proximity"
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.a = QComboBox()
+        self.b = QComboBox()
+        self.method = QComboBox()
+        self.method.addItem("GPS and other fixes", "gps")
+        self.method.addItem("Cell sites of network events", "cell")
+        self.method.addItem("Both, and fixes against sites", "any")
+        self.distance = QDoubleSpinBox()
+        self.distance.setRange(0, 100_000)
+        self.distance.setDecimals(0)
+        self.distance.setSuffix(" m")
+        self.distance.setSpecialValueText("place radius")
+        self.window = QDoubleSpinBox()
+        self.window.setRange(0, 24 * 60)
+        self.window.setSuffix(" min")
+        self.gap = QDoubleSpinBox()
+        self.gap.setRange(0, 7 * 24 * 60)
+        self.gap.setSuffix(" min")
+        self.apply_defaults()
+        ctx.bridge.settingsChanged.connect(lambda m: self.apply_defaults())
+        run = QPushButton("Find occasions")
+        run.setObjectName("primary")
+        run.clicked.connect(self.run_analysis)
+        form = QFormLayout()
+        form.addRow("A (who)", self.a)
+        form.addRow("near B or a place", self.b)
+        form.addRow("Method", self.method)
+        form.addRow("Within", self.distance)
+        form.addRow("Time window", self.window)
+        form.addRow("New occasion after", self.gap)
+        self.summary = QLabel("Choose A and B (or a place) and press Find occasions.")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.statement = QTextBrowser()
+        self.statement.setPlaceholderText("The method statement of the analysis appears here.")
+        self.statement.setOpenLinks(False)
+        self.model = FrameModel(pd.DataFrame(columns=COLUMNS), headers=HEADERS)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.verticalHeader().hide()
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.clicked.connect(lambda index: self.choose(index.row()))
+        evidence = QPushButton("Select its evidence")
+        evidence.setToolTip("Select the source rows behind the chosen occasion in every pane")
+        evidence.clicked.connect(self.select_evidence)
+        buttons = QHBoxLayout()
+        buttons.addWidget(run)
+        buttons.addStretch(1)
+        buttons.addWidget(evidence)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(form)
+        top_layout.addLayout(buttons)
+        top_layout.addWidget(self.summary)
+        scroller = QScrollArea()  # the form scrolls rather than forcing the dock column tall
+        scroller.setWidget(top)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(scroller)
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.statement)
+        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(2, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(splitter, 1)
+        self.result: Any = None
+        self.doc: dict[str, Any] | None = None
+        self.located: list[dict[str, Any]] = []
+
+    def apply_defaults(self) -> None:
+        s = self.ctx.settings
+        index = self.method.findData(s.proximity_method)
+        self.method.setCurrentIndex(max(index, 0))
+        self.distance.setValue(s.proximity_distance_m)
+        self.window.setValue(s.proximity_window_min)
+        self.gap.setValue(s.proximity_gap_min)
+
+    def case_changed(self, what: str) -> None:
+        if what in ("case", "subjects", "places", "import"):
+            self._fill_parties()
+        if what == "case":
+            self._show(None)
+        super().case_changed(what)
+
+    def _fill_parties(self) -> None:
+        case = self.case
+        for combo in (self.a, self.b):
+            combo.clear()
+        if case is None:
+            return
+        suspects = sorted(case.subjects, key=lambda s: (s.role != "suspect", s.name))
+        victims = sorted(case.subjects, key=lambda s: (s.role != "victim", s.name))
+        self.a.addItems([s.name for s in suspects])
+        self.b.addItems([s.name for s in victims])
+        self.b.addItems([PLACE_PREFIX + p.name for p in case.places])
+        if self.b.currentText() == self.a.currentText() and self.b.count() > 1:
+            self.b.setCurrentIndex(1)
+
+    # ----- running -----------------------------------------------------------------------------
+    def parameters(self) -> dict[str, Any]:
+        target = self.b.currentText()
+        place = target[len(PLACE_PREFIX):] if target.startswith(PLACE_PREFIX) else None
+        distance = self.distance.value()
+        return {"a": self.a.currentText(), "b": None if place else target, "place": place,
+                "method": self.method.currentData(),
+                "distance_m": None if (place and distance == 0) else distance,
+                "window_min": self.window.value(), "gap_min": self.gap.value()}
+
+    def run_analysis(self) -> Any:
+        case = self.case
+        if case is None or not self.a.currentText() or not self.b.currentText():
+            return None
+        params = self.parameters()
+        self.summary.setText("Looking for occasions…")
+
+        def work(progress: Any) -> Any:
+            result = proximity.run(case, **params)
+            doc = result.to_json(case.info.tz)
+            pair = f"{doc['a']} and {doc.get('b') or doc.get('place')}"
+            located = [{**o, "pair": pair} for o in occasion_points(result, doc.get("occasions", []))]
+            return result, doc, located
+
+        return self.ctx.run("Finding occasions…", work, on_success=self._finished)
+
+    def _finished(self, outcome: Any) -> None:
+        result, doc, located = outcome
+        self._show(doc, result, located)
+        self.ctx.hub.publish(ResultsChanged(self, "proximity", located))
+
+    def _show(self, doc: dict[str, Any] | None, result: Any = None,
+              located: list[dict[str, Any]] | None = None) -> None:
+        self.result, self.doc, self.located = result, doc, located or []
+        if doc is None:
+            self.model.set_frame(pd.DataFrame(columns=COLUMNS))
+            self.summary.setText("Choose A and B (or a place) and press Find occasions.")
+            self.statement.clear()
+            return
+        self.model.set_frame(occasions_frame(doc), zone=self.zone)
+        target = doc.get("b") or f"place {doc.get('place')}"
+        self.summary.setText(f"<b>{doc['count']}</b> occasions of {doc['a']} near {target} "
+                             f"({doc['hits']} hits; within {doc['distance_m']:g} m and "
+                             f"{doc['window_min']:g} min; new occasion after {doc['gap_min']:g} min).")
+        notes = " ".join(doc.get("limitations", []))
+        self.statement.setPlainText(f"{doc['method_statement']} {notes}".strip())
+
+    # ----- choosing -------------------------------------------------------------------------------
+    def choose(self, row: int) -> None:
+        """Zoom the map and the timeline to occasion ``row``."""
+        if self.result is None or not (0 <= row < len(self.result.occasions)):
+            return
+        occasion = self.result.occasions.iloc[row]
+        label = str(row + 1)
+        spot = next((o for o in self.located if o["label"] == label), None)
+        bbox = None
+        if spot is not None:
+            pad = max(float(self.doc["distance_m"]), 50.0) / METERS_PER_DEGREE
+            bbox = (spot["lat"] - pad, spot["lon"] - pad, spot["lat"] + pad, spot["lon"] + pad)
+        self.ctx.hub.publish(FocusRequested(self, pd.Timestamp(occasion["start"]),
+                                            pd.Timestamp(occasion["end"]), bbox))
+
+    def select_evidence(self) -> None:
+        rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
+        if self.doc is None or not rows:
+            return
+        index = rows[0].row()
+        evidence = self.doc["occasions"][index].get("evidence") or {}
+        pairs = {tuple(r.split(":", 1)) for r in evidence.get("rows", []) if ":" in r}
+        self.publish("proximity", SourceRows(frozenset(pairs), label=f"evidence of occasion {index + 1}"))
+
+    def capture(self) -> Frame | None:
+        if self.doc is None:
+            return None
+        frame = occasions_frame(self.doc)
+        parameters = {"pane": self.name, **{k: self.doc[k] for k in ("a", "method", "distance_m",
+                                                                      "window_min", "gap_min")},
+                      "b": self.doc.get("b"), "place": self.doc.get("place"),
+                      "method_statement": self.doc["method_statement"], "zone": self.zone}
+        target = self.doc.get("b") or self.doc.get("place")
+        return Frame("table", caption=f"Occasions when {self.doc['a']} was near {target} "
+                                      f"({self.doc['count']})",
+                     note=self.doc["method_statement"], parameters=parameters,
+                     content={"columns": [HEADERS[c] for c in COLUMNS],
+                              "rows": frame.astype(object).where(frame.notna(), None).values.tolist()})
