@@ -4,7 +4,13 @@ Runs offscreen: builds the demo case from ``sample_data/demo`` through the
 importers, opens the main window, does what an officer would (finds the
 proximity occasions, chooses one, selects a week on the timeline and a contact,
 adds frames to the storyboard) and grabs the window and each pane to
-``docs/screenshots/*.png``.
+``docs/screenshots/*.png``. The dialogs the user guide walks through (new case,
+whose records, the mapping dialog, the import summary, place, settings, export)
+are opened on the same case and grabbed as ``dialog-*.png``; the mapping dialog
+is shown on a copy of the demo's Pennine records rewritten in a layout no
+importer recognises, and the import summary holds the real reports of importing
+the five demo files as a drop does (no zone stated; the location history left to
+"the file says", and so refused).
 
     QT_QPA_PLATFORM=offscreen QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox --disable-gpu" \\
         .venv/bin/python docs/make_screenshots.py
@@ -12,6 +18,7 @@ adds frames to the storyboard) and grabs the window and each pane to
 
 from __future__ import annotations
 
+import csv
 import os
 import sys
 import tempfile
@@ -41,6 +48,110 @@ def settle(app, seconds: float = 0.6) -> None:
     while time.monotonic() < end:
         app.processEvents()
         time.sleep(0.02)
+
+
+def legacy_export(source: Path, out: Path, rows: int = 400) -> Path:
+    """The first ``rows`` of the demo's Pennine records in a layout no importer recognises.
+
+    Semicolons, German headings, times written ``20250922080054`` and house event
+    codes: the kind of legacy export that needs the mapping dialog.
+    """
+    codes = {"MOC": "V1", "MTC": "V2", "SMS-MO": "T1", "SMS-MT": "T2", "GPRS": "D"}
+    with open(source, newline="", encoding="utf-8") as fh, open(out, "w", newline="", encoding="utf-8") as oh:
+        writer = csv.writer(oh, delimiter=";")
+        writer.writerow(["Verbindungsbeginn", "Anschluss", "Gegenstelle", "Art", "Sekunden", "Funkzelle"])
+        for number, row in enumerate(csv.DictReader(fh)):
+            if number >= rows:
+                break
+            day, month, year = row["Event Date"].split("/")
+            hours, minutes, seconds = (int(x) for x in row["Duration"].split(":"))
+            writer.writerow([f"{year}{month}{day}{row['Event Time'].replace(':', '')}", row["Calling Number"],
+                             row["Called Number"], codes.get(row["Event Type"], row["Event Type"]),
+                             hours * 3600 + minutes * 60 + seconds, row["First Cell ID"]])
+    return out
+
+
+def dialog_shots(window, case, shot) -> None:
+    """The dialogs of the user guide, opened on the demo case and grabbed one by one."""
+    from build_demo_case import DEMO_DIR, load_answers
+
+    from cellsight.core.case import Case
+    from cellsight.gui.dialogs.import_mapping import MappingDialog
+    from cellsight.gui.dialogs.import_summary import ImportSummaryDialog
+    from cellsight.gui.dialogs.new_case import NewCaseDialog
+    from cellsight.gui.dialogs.place import PlaceDialog
+    from cellsight.gui.dialogs.report import ReportDialog
+    from cellsight.gui.dialogs.settings import SettingsDialog
+    from cellsight.gui.dialogs.subject import ChooseSubjectDialog
+    from cellsight.gui.import_flow import FileOutcome
+    from cellsight.importers import registry
+    from cellsight.importers.api import import_file
+    from cellsight.importers.base import ImportFailure
+
+    answers = load_answers()
+    info, home = answers["case"], answers["places"][0]
+
+    def grab(name: str, dialog) -> None:
+        dialog.show()
+        shot(name, dialog)
+        dialog.close()
+        dialog.deleteLater()
+
+    dialog = NewCaseDialog(window, window.settings)
+    dialog.name.setText(info["name"])
+    dialog.reference.setText(info["reference"])
+    dialog.officer.setText(info["officer"])
+    grab("dialog-new-case", dialog)
+
+    history = DEMO_DIR / "holt_Records.json"
+    dialog = ChooseSubjectDialog(window, case, history, registry.detect(history))
+    dialog.choice.setCurrentIndex(dialog.choice.findData("Sarah Holt"))
+    grab("dialog-choose-subject", dialog)
+
+    dialog = PlaceDialog(window, case)
+    dialog.name.setText(home["name"])
+    dialog.lat.setValue(home["lat"])
+    dialog.lon.setValue(home["lon"])
+    dialog.radius.setValue(home["radius_m"])
+    dialog.note.setText(home["note"])
+    dialog.resize(460, dialog.sizeHint().height())  # wide enough to read the note
+    grab("dialog-place", dialog)
+
+    # The summary of dropping all five files as an officer would: no zone stated (the workstation
+    # cannot state one), and the location history left to "the file says", which refuses it.
+    fresh = Case.new(name=info["name"], tz=info["tz"], region=info["region"])
+    for s in answers["subjects"]:
+        fresh.set_subject(s["name"], role=s["role"], numbers=s["numbers"], imeis=s["imeis"])
+    outcomes = []
+    for f in answers["files"]:
+        path = DEMO_DIR / f["file"]
+        subject = None if path == history else f["subject"]
+        try:
+            report = import_file(fresh, path, subject=subject)
+        except ImportFailure as exc:
+            outcomes.append(FileOutcome(path, error=str(exc)))
+        else:
+            outcomes.append(FileOutcome(path, report=report, warnings=list(report.get("warnings", []))))
+    dialog = ImportSummaryDialog(window, case, outcomes)
+    dialog.files.setCurrentItem(dialog.files.topLevelItem(1))
+    grab("dialog-import-summary", dialog)
+
+    with tempfile.TemporaryDirectory(prefix="cellsight-shots-") as folder:
+        legacy = legacy_export(DEMO_DIR / "price_cdr_pennine.csv", Path(folder) / "pennine_legacy_export.csv")
+        dialog = MappingDialog(window, case, legacy)
+        for header, role in (("Verbindungsbeginn", "start"), ("Anschluss", "party_a"),
+                             ("Gegenstelle", "party_b"), ("Art", "event"), ("Sekunden", "duration"),
+                             ("Funkzelle", "cell_first")):
+            dialog.set_role(header, role)
+        dialog.date_format.setText("%Y%m%d%H%M%S")
+        dialog.zone.setCurrentText("Europe/London")
+        dialog.update_preview()
+        grab("dialog-mapping", dialog)
+
+    grab("dialog-settings", SettingsDialog(window, window.settings))
+    dialog = ReportDialog(window, case, window.settings, str(REPO / "sample_data"))  # the demo case's folder
+    dialog.resize(560, dialog.sizeHint().height())  # wide enough to read the file name
+    grab("dialog-export-pdf", dialog)
 
 
 def main() -> int:
@@ -107,6 +218,8 @@ def main() -> int:
     window.docks["storyboard"].raise_()
     board.list.setCurrentRow(1)
     shot("pane-storyboard", window.docks["storyboard"])
+
+    dialog_shots(window, case, shot)
 
     window.discard_and_close()
     return 0
