@@ -38,6 +38,7 @@ import pandas as pd
 
 from cellsight.core.case import CaseError
 from cellsight.core.schema import EVENT_KINDS
+from cellsight.core.text import reveal_frame
 from cellsight.core.timezones import iso_local_series
 
 RISKY_START = re.compile(r"^[=+\-@\t\r]")
@@ -177,7 +178,7 @@ def export_events(case: Any, out: str | os.PathLike[str], subject: str | None = 
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ExportError(f"{target}: export to a .csv or .xlsx file")
-    frame = event_rows(case, subject=subject, kinds=kinds, dedupe=dedupe)
+    frame = reveal_frame(event_rows(case, subject=subject, kinds=kinds, dedupe=dedupe))
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.absolute().parent)
     os.close(fd)
     try:

@@ -51,6 +51,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
+from cellsight.core.text import reveal
 from cellsight.report.charts import heatmap_chart, series_chart
 from cellsight.report.storyboard import Frame
 
@@ -108,7 +109,7 @@ def esc(value: Any) -> str:
     """Text from the case made safe for Paragraph markup: escaped, control characters dropped."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
-    text = _CONTROL.sub("", str(value))
+    text = reveal(_CONTROL.sub("", str(value)))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br/>")
 

@@ -41,6 +41,7 @@ from jinja2 import Template
 
 import cellsight
 from cellsight.core import geo
+from cellsight.core.text import reveal_any
 from cellsight.core.timezones import iso_local, iso_local_series
 from cellsight.report import mapdata
 
@@ -81,7 +82,7 @@ def _script_safe(text: str) -> str:
 
 def json_for_script(data: Any) -> str:
     """JSON that is safe inside a ``<script>`` element whatever strings it holds."""
-    text = json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    text = json.dumps(reveal_any(data), ensure_ascii=True, allow_nan=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
