@@ -39,8 +39,8 @@ python_bin="$(command -v python3.11 || command -v python3)"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
 
 if [ "$mode" = demo ]; then
-  [ -f sample_data/demo.cellsight ] || .venv/bin/python sample_data/build_demo_case.py sample_data/demo.cellsight
-  exec .venv/bin/cellsight gui sample_data/demo.cellsight
+  # Builds sample_data/demo.cellsight from the demo files on first use, then opens it.
+  exec .venv/bin/python sample_data/build_demo_case.py --open
 fi
 
 # The core runs with no display and no Qt: its own pytest run, with Qt's plugin off,
