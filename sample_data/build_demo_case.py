@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -54,10 +55,12 @@ def build(case_path: Path | None = DEFAULT_CASE, demo_dir: Path = DEMO_DIR,
         case.set_place(p["name"], p["lat"], p["lon"], p["radius_m"], p["note"])
     progress = progress or NullProgress()
     reports = []
-    for f in answers["files"]:
+    officer = re.sub(r"\(.*?\)", "", info["officer"]).split()  # "DC Alex Morgan (fictional)"
+    initials = "".join(word[0] for word in officer[-2:]).upper()  # AM: exhibits AM/1, AM/2, ...
+    for number, f in enumerate(answers["files"], 1):
         try:
             reports.append(import_file(case, demo_dir / f["file"], subject=f["subject"], tz=f["tz"],
-                                       progress=progress))
+                                       progress=progress, exhibit=f"{initials}/{number}"))
         finally:
             getattr(progress, "close", lambda: None)()  # a terminal bar ends with its file
     if case_path is not None:

@@ -163,7 +163,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "sources": [{"id": s.id, "file": s.file, "path": s.path, "sha256": s.sha256,
                      "format": s.format, "subject": s.subject, "rows": s.rows,
                      "imported": s.imported, "rejected": s.rejected, "kinds": s.kinds,
-                     "tz": s.declared_tz, "tz_rule": s.tz_rule}
+                     "exhibit": s.exhibit, "tz": s.declared_tz, "tz_rule": s.tz_rule}
                     for s in case.sources],
         "events": len(case.events),
         "locations": len(case.locations),
@@ -187,6 +187,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from cellsight.importers.api import import_file
     from cellsight.importers.base import ImportFailure
 
+    if args.exhibit and len(args.files) > 1:
+        raise UsageError("--exhibit names one file: import the files one at a time")
     case = _load(args.case)
     reports, failed = [], False
     progress = TerminalProgress()
@@ -195,7 +197,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             report = import_file(case, file, subject=args.subject, format=args.format,
                                  template=args.template, tz=args.tz, region=args.region,
-                                 progress=progress)
+                                 progress=progress, exhibit=args.exhibit or "")
         except (ImportFailure, *USAGE_ERRORS) as exc:
             failed = True
             _say(f"cellsight: {exc}")
@@ -362,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template")
     p.add_argument("--tz", help="the zone the files' times are written in, where they do not say")
     p.add_argument("--region", help="country for national numbers in these files")
+    p.add_argument("--exhibit", help="the exhibit reference of the file, e.g. DR/1")
 
     command("formats", cmd_formats, "list importers and built-in templates")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -354,8 +355,8 @@ def test_a_download_naming_no_one_needs_a_subject(tmp_path, monkeypatch):
     _phone_download(monkeypatch, {})
     path = tmp_path / "phone.bin"
     path.write_bytes(b"anonymous")
-    with pytest.raises(ImportFailure, match="phone.bin: the file does not say whose records these are; "
-                                            "name the subject with --subject"):
+    with pytest.raises(ImportFailure, match=re.escape("phone.bin: the file does not say whose records these "
+                                                      "are; choose the subject (--subject)")):
         import_file(Case.new(), path, format="phone")
 
 
@@ -372,3 +373,22 @@ def test_headerless_template(tmp_path):
     assert (report["rows"], report["imported"], report["skipped"]) == (2, 2, [])
     assert list(case.events["source_row"]) == ["1", "2"]
     assert str(case.events.loc[0, "start"]) == "2023-01-02 09:30:00+00:00"
+
+
+def test_an_exhibit_reference_is_recorded_with_the_source(tmp_path, capsys):
+    from cellsight.cli import main
+
+    case_path = tmp_path / "kite.cellsight"
+    records = tmp_path / "dan.csv"
+    records.write_text("Date,Time,Event Type,Calling Number,Called Number\n"
+                       "01/03/2023,10:00:00,MOC,07700900001,07700900002\n")
+    assert main(["new", str(case_path)]) == 0
+    assert main(["import", str(case_path), str(records), str(records), "--subject", "Dan",
+                 "--exhibit", "DR/1"]) == 2  # one reference cannot name two files
+    assert main(["import", str(case_path), str(records), "--subject", "Dan", "--exhibit", "DR/1",
+                 "--json"]) == 0
+    capsys.readouterr()
+    assert main(["info", str(case_path), "--json"]) == 0
+    import json
+
+    assert json.loads(capsys.readouterr().out)["sources"][0]["exhibit"] == "DR/1"

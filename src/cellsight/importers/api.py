@@ -39,7 +39,7 @@ NETWORK_FORMATS = ("cdr",)  # records whose owner is the target number, not a de
 def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None = None,
                 format: str | None = None, template: str | os.PathLike[str] | None = None,
                 tz: str | None = None, region: str | None = None,
-                progress: Progress | None = None) -> dict[str, Any]:
+                progress: Progress | None = None, exhibit: str = "") -> dict[str, Any]:
     """Import one file into ``case``; returns the contract's per-file report.
 
     Raises ImportFailure (nothing changed) when the file cannot be used at all.
@@ -75,6 +75,7 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
     try:
         owner = _owner(case, result, subject, path, region)
         source = _source(case, path, sha256, chosen.name, owner, result, options)
+        source.exhibit = exhibit.strip()
         frames = _frames(result, source.id, owner)
         case.add_source(source, frames)
     except BaseException:
@@ -96,7 +97,7 @@ def _importer(format_name: str | None, path: Path) -> registry.Importer:
         raise
     except Exception as exc:  # noqa: BLE001 - a faulty sniffer must not crash an import
         raise ImportFailure(f"{path.name}: cannot tell what format this is ({exc}); "
-                            "use --format") from exc
+                            "choose the format (--format)") from exc
 
 
 def _read(chosen: registry.Importer, path: Path, options: ImportOptions,
@@ -142,7 +143,7 @@ def _owner(case: Case, result: ImportResult, given: str | None, path: Path, regi
     else:
         what = " (it states no target number)" if result.format in NETWORK_FORMATS else ""
         raise ImportFailure(f"{path.name}: the file does not say whose records these are{what}; "
-                            "name the subject with --subject")
+                            "choose the subject (--subject)")
     if numbers or imeis:
         try:
             case.set_subject(subject.name, numbers=numbers, imeis=imeis)
@@ -243,7 +244,7 @@ def _report(source: Source, result: ImportResult) -> dict[str, Any]:
         "rejected": source.rejected,
         "rejections": [{"row": str(r), "reason": str(why)} for r, why in result.rejections],
         "skipped": list(source.skipped), "kinds": dict(source.kinds),
-        "warnings": list(source.warnings), "source_id": source.id,
+        "warnings": list(source.warnings), "source_id": source.id, "exhibit": source.exhibit,
         "tz": source.declared_tz, "tz_rule": source.tz_rule,
     }
 
