@@ -60,3 +60,4 @@ def window(qtbot, case):
     running = [t for t in win.findChildren(QTimer) if t.isActive()]
     assert not running, "timers still running: " + ", ".join(
         f"{t.objectName() or '?'} in {type(t.parent()).__name__}" for t in running)
+

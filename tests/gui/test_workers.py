@@ -93,3 +93,26 @@ def test_bridge_delivers_messages_published_from_a_thread_on_the_main_thread(qtb
     assert received == [("from a worker", True)]
     bridge.detach()
     assert hub.subscriber_count() == 0
+
+
+def test_a_tasks_qt_objects_belong_to_it_and_are_deleted_on_the_main_thread(qtbot) -> None:
+    """A worker (or a garbage collection running in one) must never be the one to delete them."""
+    import gc
+
+    from shiboken6 import Shiboken
+
+    done = []
+    task = run_task(None, "Owned", lambda progress: progress.update(1, 1) or 7, on_success=done.append,
+                    dialog=False)
+    progress, signals = task.progress, task._signals  # the main thread has not run the finish yet
+    destroyed = []
+    progress.destroyed.connect(lambda *_: destroyed.append(QThread.currentThread()))
+    assert progress.parent() is task and signals.parent() is task
+    assert not Shiboken.ownedByPython(progress) and not Shiboken.ownedByPython(signals)
+    del task
+    qtbot.waitUntil(lambda: done == [7], timeout=5000)
+    assert QThreadPool.globalInstance().waitForDone(5000)
+    qtbot.waitUntil(lambda: bool(destroyed), timeout=5000)  # with the Task, by its deleteLater
+    gc.collect()
+    assert destroyed == [QApplication.instance().thread()]
+    assert not Shiboken.isValid(progress) and not Shiboken.isValid(signals)

@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from cellsight.progress import Cancelled
@@ -31,8 +31,8 @@ class QtProgress(QObject):
 
     progressed = Signal(int, int, str)  # done, total (0: unknown), message
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._cancel = threading.Event()
         self._last = 0.0
 
@@ -51,6 +51,8 @@ class QtProgress(QObject):
 
 
 class _Signals(QObject):
+    """The worker's way back to the main thread (owned by its Task, so deleted on the main thread)."""
+
     succeeded = Signal(object)
     failed = Signal(object, str)  # exception, formatted traceback
     cancelled = Signal()
@@ -58,22 +60,37 @@ class _Signals(QObject):
 
 
 class _Runnable(QRunnable):
-    def __init__(self, fn: Callable[[QtProgress], Any], progress: QtProgress, signals: _Signals) -> None:
+    """Runs ``fn`` on a pool thread and lets go of every Python reference before it ends.
+
+    The work function is usually a closure over a pane. If the worker thread
+    dropped the last reference to it (the window closed meanwhile), the pane's
+    widgets would be destroyed on the worker thread, which deadlocks against the
+    main thread's own deletions (seen as a hang in the GUI tests). So the Task
+    on the main thread keeps ``fn``, the progress and the signals alive until
+    this runnable has emptied itself and said so through ``released``.
+    """
+
+    def __init__(self, fn: Callable[[QtProgress], Any], progress: QtProgress, signals: _Signals,
+                 released: threading.Event) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._fn, self._progress, self._signals = fn, progress, signals
+        self._fn, self._progress, self._signals, self._released = fn, progress, signals, released
 
     def run(self) -> None:
+        signals, released = self._signals, self._released
         try:
             result = self._fn(self._progress)
         except Cancelled:
-            self._signals.cancelled.emit()
+            signals.cancelled.emit()
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the main thread
-            self._signals.failed.emit(exc, traceback.format_exc())
+            signals.failed.emit(exc, traceback.format_exc())
         else:
-            self._signals.succeeded.emit(result)
-        finally:
-            self._signals.finished.emit()
+            signals.succeeded.emit(result)
+            del result
+        self.__dict__.clear()
+        signals.finished.emit()
+        del signals
+        released.set()
 
 
 class Task(QObject):
@@ -85,8 +102,13 @@ class Task(QObject):
                  on_success: Callable[[Any], None] | None, on_error: Callable[[BaseException, str], None] | None,
                  on_cancel: Callable[[], None] | None, dialog: bool) -> None:
         super().__init__(parent)
-        self.progress = QtProgress()
-        self._signals = _Signals()
+        # Both are children of the Task: Qt deletes them with it, on the main thread. Owned by
+        # Python instead, they would be deleted wherever their last reference went, which may be
+        # the worker thread (the runnable is deleted there) or a garbage collection that happens
+        # to run in a worker: destroying a main-thread QObject off the main thread is unsafe in
+        # Qt and was seen to hang the test suite.
+        self.progress = QtProgress(self)
+        self._signals = _Signals(self)
         self.dialog: QProgressDialog | None = None
         self.foreground = dialog  # the officer is waiting for it (background refreshes are not)
         self.finished = False
@@ -103,9 +125,12 @@ class Task(QObject):
         self._signals.failed.connect(lambda e, tb: on_error and on_error(e, tb))
         self._signals.cancelled.connect(lambda: on_cancel and on_cancel())
         self._signals.finished.connect(self._finish)
-        self._runnable = _Runnable(fn, self.progress, self._signals)
+        self._fn = fn  # owned here, on the main thread (see _Runnable)
+        self._released = threading.Event()
+        self._runnable = _Runnable(fn, self.progress, self._signals, self._released)
 
     def start(self, pool: QThreadPool | None = None) -> Task:
+        collect_garbage_on_main_thread()  # before any worker can allocate
         _LIVE.add(self)
         (pool or QThreadPool.globalInstance()).start(self._runnable)
         return self
@@ -124,6 +149,9 @@ class Task(QObject):
         self.dialog.setValue(min(done, total) if total else 0)
 
     def _finish(self) -> None:
+        if not self._released.is_set():  # the worker is still letting go: look again shortly
+            QTimer.singleShot(1, self._finish)
+            return
         self.finished = True
         if self.dialog is not None:
             self.dialog.canceled.disconnect(self.cancel)
@@ -133,6 +161,25 @@ class Task(QObject):
         self.done.emit()
         _LIVE.discard(self)
         self.deleteLater()
+
+
+_COLLECTOR: list[object] = []
+
+
+def collect_garbage_on_main_thread() -> None:
+    """From now on, Python's cyclic garbage collector runs only on the main thread.
+
+    Left automatic, a collection can start in whichever thread happens to
+    allocate, often a worker in the middle of an analysis; if it frees a closed
+    window's widgets there, Qt destroys them off the main thread and the two
+    threads deadlock (seen in the GUI tests, stack dumps in the issue notes).
+    pyqtgraph's GarbageCollector disables the automatic collector and collects on
+    a main-thread timer instead.
+    """
+    if not _COLLECTOR:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _COLLECTOR.append(GarbageCollector(interval=0.5))
 
 
 def run_task(parent: QWidget | None, title: str, fn: Callable[[QtProgress], Any], *,
