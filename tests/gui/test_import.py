@@ -11,7 +11,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from cellsight.gui.dialogs.import_mapping import MappingDialog, guess_header_row
-from cellsight.gui.dialogs.subject import ChooseSubjectDialog
+from cellsight.gui.dialogs.subject import ChooseSubjectDialog, SubjectAnswer
 from cellsight.gui.import_flow import clone_case
 from cellsight.importers.templates import load_template
 from tests.gui.cases import BOB
@@ -35,8 +35,9 @@ def _drop(widget, paths: list[Path]) -> QDropEvent:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     top = widget.window()
-    pos = QPointF(widget.mapTo(top, QPoint(widget.width() // 2, widget.height() // 2)))
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    point = widget.mapTo(top, QPoint(widget.width() // 2, widget.height() // 2))
+    pos = QPointF(point)  # QDropEvent takes a QPointF, QDragEnterEvent a QPoint
+    enter = QDragEnterEvent(point, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(top.windowHandle(), enter)
     assert enter.isAccepted(), "the window refused the drag"
@@ -50,7 +51,8 @@ def test_dropping_call_records_on_a_pane_imports_them_for_the_chosen_subject(win
                                                                                 monkeypatch) -> None:
     asked = []
     monkeypatch.setattr(ChooseSubjectDialog, "ask",
-                        classmethod(lambda cls, parent, case, path, importer: asked.append(importer.name) or "Bob"))
+                        classmethod(lambda cls, parent, case, path, importer:
+                                    asked.append(importer.name) or SubjectAnswer("Bob")))
     path = _copy("bob_records.csv", tmp_path)
     before = len(window.case.events)
     target = window.panes["events"].view.viewport()  # a drop on any pane reaches the window
@@ -75,7 +77,7 @@ def test_dropping_call_records_on_a_pane_imports_them_for_the_chosen_subject(win
 
 
 def test_the_same_file_twice_is_refused_and_nothing_changes(window, qtbot, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: "Bob"))
+    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob")))
     path = _copy("bob_records.csv", tmp_path)
     window.import_files([str(path)])
     qtbot.waitUntil(lambda: bool(window.last_import), timeout=20_000)
@@ -103,7 +105,7 @@ def test_cancel_during_the_import_leaves_the_case_untouched(window, qtbot, tmp_p
     from cellsight.gui import import_flow
     from cellsight.progress import Cancelled
 
-    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: "Bob"))
+    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob")))
 
     def cancelled_import(case, path, **kwargs):
         case.set_subject("Half-made")  # a change to the clone that must not reach the case
@@ -171,7 +173,7 @@ def test_an_unrecognised_table_opens_the_mapping_dialog_and_imports_with_it(wind
         return mapping
 
     monkeypatch.setattr(MappingDialog, "ask", classmethod(fake_ask))
-    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: "Bob"))
+    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob")))
     window.import_files([str(path)])
     qtbot.waitUntil(lambda: bool(window.last_import), timeout=20_000)
     assert opened == [path]

@@ -124,8 +124,9 @@ def test_dragging_a_frame_in_the_list_reorders_the_storyboard(window, qtbot) -> 
     assert Storyboard.load(window.case).frames[1].caption == first
 
 
-def test_export_pdf_runs_in_a_worker(window, qtbot, tmp_path) -> None:
+def test_export_pdf_runs_in_a_worker(window, qtbot, tmp_path, monkeypatch) -> None:
     board = window.panes["storyboard"]
+    monkeypatch.setattr(type(board), "ask_save_first", lambda self: "without")  # the case is not saved
     window.add_to_storyboard("case")
     out = tmp_path / "report.pdf"
     task = board.export_pdf(str(out))

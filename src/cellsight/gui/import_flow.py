@@ -22,10 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMessageBox
 
 from cellsight.core.case import Case
 from cellsight.importers import registry
 from cellsight.importers.base import ImportFailure
+from cellsight.importers.cdr import NO_EVENT_TYPE
+from cellsight.importers.templates import TemplateError, load_template
 
 if TYPE_CHECKING:
     from cellsight.gui.main_window import MainWindow
@@ -88,10 +91,11 @@ def is_table(path: Path) -> bool:
 class ImportFlow(QObject):
     """Imports ``paths`` into the window's case, asking what it must, then shows a summary."""
 
-    def __init__(self, window: MainWindow, paths: list[Path]) -> None:
+    def __init__(self, window: MainWindow, paths: list[Path], template: Path | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.queue = list(paths)
+        self.template = template  # a saved template the officer chose for every file
         self.outcomes: list[FileOutcome] = []
         self._temp_templates: list[Path] = []
 
@@ -120,31 +124,74 @@ class ImportFlow(QObject):
 
     def _plan(self, path: Path) -> ImportPlan | None:
         """Detect the format and ask for the subject (and a mapping, for an unknown table)."""
-        from cellsight.gui.dialogs.import_mapping import MappingDialog
         from cellsight.gui.dialogs.subject import ChooseSubjectDialog
 
         case = self.window.case
         plan = ImportPlan()
-        try:
-            importer = registry.detect(path)
-        except ImportFailure:
-            if not is_table(path):
-                raise
-            mapping = MappingDialog.ask(self.window, case, path)
-            if mapping is None:
-                return None
-            template_path = Path(tempfile.mkstemp(prefix="cellsight-template-", suffix=".json")[1])
-            mapping.save(template_path)
-            self._temp_templates.append(template_path)
-            plan.format, plan.template = mapping.format, str(template_path)
-            importer = registry.get(mapping.format)
+        if self.template is not None:
+            try:
+                plan.format = load_template(self.template).format
+            except TemplateError as exc:
+                raise ImportFailure(f"{path.name}: not imported: {exc}") from None
+            plan.template = str(self.template)
+            importer = registry.get(plan.format)
+        else:
+            try:
+                importer = registry.detect(path)
+            except ImportFailure:
+                if not is_table(path):
+                    raise
+                if not self._map(path, plan):
+                    return None
+                importer = registry.get(plan.format)
         personal = any(t in importer.produces for t in ("events", "locations", "contacts"))
         if personal:
             answer = ChooseSubjectDialog.ask(self.window, case, path, importer)
             if answer is None:
                 return None
-            plan.subject = answer or None
+            plan.subject, plan.tz = answer.subject or None, answer.tz
         return plan
+
+    def _map(self, path: Path, plan: ImportPlan) -> bool:
+        """Ask the officer to map the columns; put the mapping in ``plan``. False if they cancelled."""
+        from cellsight.gui.dialogs.import_mapping import MappingDialog
+
+        mapping = MappingDialog.ask(self.window, self.window.case, path)
+        if mapping is None:
+            return False
+        template_path = Path(tempfile.mkstemp(prefix="cellsight-template-", suffix=".json")[1])
+        mapping.save(template_path)
+        self._temp_templates.append(template_path)
+        plan.format, plan.template = mapping.format, str(template_path)
+        return True
+
+    def _should_map(self, path: Path, plan: ImportPlan, report: dict[str, Any]) -> bool | None:
+        """After a call-record file was read by guesswork (no event-type column), offer the mapping.
+
+        The import went into a clone, so nothing has changed yet: the officer can map the
+        columns and read the file again, keep what was read, or import nothing. True: the
+        mapping is in ``plan``; False: keep; None: import nothing.
+        """
+        warnings = [w for w in report.get("warnings", []) if w.startswith(NO_EVENT_TYPE)]
+        if plan.template is not None or report.get("format") != "cdr" or not warnings:
+            return False
+        answer = self.ask_to_map(path, warnings[0])
+        if answer == "map":
+            return True if self._map(path, plan) else None
+        return False if answer == "keep" else None
+
+    def ask_to_map(self, path: Path, warning: str) -> str:
+        """"map", "keep" or "cancel": what the officer wants done with a file read by guesswork."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Import", f"{path.name}: {warning}.\n\n"
+                          "Map the columns to say which holds the event type, or import it as it is?",
+                          QMessageBox.StandardButton.NoButton, self.window)
+        map_button = box.addButton("Map columns…", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton("Import as it is", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(map_button)
+        box.exec()
+        clicked = box.clickedButton()
+        return "map" if clicked is map_button else "keep" if clicked is keep else "cancel"
 
     def _run(self, path: Path, plan: ImportPlan) -> None:
         from cellsight.importers.api import import_file
@@ -161,6 +208,15 @@ class ImportFlow(QObject):
 
         def done(result: Any) -> None:
             clone, report = result
+            remap = self._should_map(path, plan, report)
+            if remap is None:
+                self.outcomes.append(FileOutcome(path, error=f"{path.name}: not imported (you cancelled)",
+                                                 cancelled=True))
+                self._next()
+                return
+            if remap:
+                self._run(path, plan)
+                return
             adopt(case, clone)
             self.outcomes.append(FileOutcome(path, report=report, warnings=list(report.get("warnings", []))))
             window.case_modified("import")

@@ -16,14 +16,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabBar, QToolBar, QWidget,
+    QApplication, QDockWidget, QFileDialog, QInputDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QTabBar,
+    QToolBar, QWidget,
 )
 
 from cellsight.core.case import Case, current_user
-from cellsight.core.casefile import SUFFIX, CaseFileError, open_case, save_case
+from cellsight.core.casefile import SUFFIX, CaseFileError, is_encrypted, open_case, save_case
+from cellsight.core.crypto import DecryptionError
 from cellsight.core.hub import CaseChanged, Hub, SelectionChanged, StatusMessage
 from cellsight.core.selection import MaskCache
 from cellsight.gui import settings as app_settings
@@ -65,6 +67,9 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._restore_layout()
+        self.last_pane: Pane | None = None  # the pane the officer last clicked or typed in
+        QApplication.instance().focusChanged.connect(self._focus_changed)
+        self._tracking_focus = True
         self.bridge.selectionChanged.connect(self._show_selection)
         self.bridge.statusMessage.connect(lambda m: self.statusBar().showMessage(m.text, 8000))
         self._update_title()
@@ -90,6 +95,7 @@ class MainWindow(QMainWindow):
                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
             self.panes[pane.name] = pane
             self.docks[pane.name] = dock
+            dock.installEventFilter(self)  # a click on a dock's title or frame marks its pane
         placeholder = QWidget()  # every pane is a dock; the central area stays empty and hidden
         self.setCentralWidget(placeholder)
         placeholder.hide()
@@ -143,6 +149,9 @@ class MainWindow(QMainWindow):
         self.act_import = A("&Import files…", self.choose_and_import, "Ctrl+I", "import",
                             "Import call records, phone downloads, location files or cell lists "
                             "(or drop them on the window)")
+        self.act_import_template = A("Import with a saved &template…", self.choose_and_import_with_template,
+                                     tip="Import files laid out as a template saved from the column mapping "
+                                         "says")
         self.act_export = A("Export storyboard as &PDF…", self.export_pdf, "Ctrl+E", "pdf",
                             "Write the storyboard to a PDF report")
         self.act_quit = A("&Quit", self.close, K.Quit)
@@ -156,8 +165,8 @@ class MainWindow(QMainWindow):
         self.act_place = A("Add &place…", self.add_place, tip="A place that matters, with a radius")
         self.act_reset_layout = A("&Reset layout", self.reset_layout)
         self.act_about = A("&About Cellsight", self.about)
-        for act in (self.act_save, self.act_save_as, self.act_import, self.act_export, self.act_story,
-                    self.act_subject, self.act_place, self.act_clear, self.act_copy):
+        for act in (self.act_save, self.act_save_as, self.act_import, self.act_import_template, self.act_export,
+                    self.act_story, self.act_subject, self.act_place, self.act_clear, self.act_copy):
             act.setEnabled(False)
         self.act_clear.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
 
@@ -170,7 +179,7 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addActions([self.act_save, self.act_save_as])
         file.addSeparator()
-        file.addActions([self.act_import, self.act_export])
+        file.addActions([self.act_import, self.act_import_template, self.act_export])
         file.addSeparator()
         file.addAction(self.act_quit)
         edit = bar.addMenu("&Edit")
@@ -214,8 +223,8 @@ class MainWindow(QMainWindow):
         self.path = Path(path) if path else None
         self._pending_audit = []
         has_case = case is not None
-        for act in (self.act_save, self.act_save_as, self.act_import, self.act_export, self.act_story,
-                    self.act_subject, self.act_place, self.act_clear, self.act_copy):
+        for act in (self.act_save, self.act_save_as, self.act_import, self.act_import_template, self.act_export,
+                    self.act_story, self.act_subject, self.act_place, self.act_clear, self.act_copy):
             act.setEnabled(has_case)
         self.masks.clear()
         self.hub.clear_selection(self, announce=False)  # the old case's selection means nothing now
@@ -297,6 +306,9 @@ class MainWindow(QMainWindow):
             shutdown = getattr(pane, "shutdown", None)
             if shutdown is not None:
                 shutdown()
+        if self._tracking_focus:  # a second close must not disconnect twice
+            self._tracking_focus = False
+            QApplication.instance().focusChanged.disconnect(self._focus_changed)
         self.bridge.detach()
         self.statusBar().clearMessage()  # stops the status bar's message timer
 
@@ -380,11 +392,36 @@ class MainWindow(QMainWindow):
                 self.open_path(path)
         self.when_safe(ask)
 
-    def open_path(self, path: str | os.PathLike[str]) -> Task:
-        """Open a case file in a worker; the window shows it when read."""
+    def open_path(self, path: str | os.PathLike[str], retry: str = "") -> Task | None:
+        """Open a case file in a worker; the window shows it when read.
+
+        An encrypted case asks for its password first (on the main thread; the
+        key derivation and decryption run in the worker). A wrong password asks
+        again, saying so, until the officer gets it right or cancels. The key
+        stays on the opened case, so later saves are sealed with it.
+        """
         target = Path(path)
-        return self.run(f"Opening {target.name}…", lambda progress: open_case(target),
-                        on_success=lambda case: self._opened(case, target))
+        password: str | None = None
+        if _encrypted(target):
+            password = self._ask_password(target, retry)
+            if password is None:
+                self.statusBar().showMessage(f"{target.name} was not opened", 6000)
+                return None
+        return self.run(f"Opening {target.name}…", lambda progress: open_case(target, password),
+                        on_success=lambda case: self._opened(case, target),
+                        on_error=lambda exc, details: self._open_failed(target, password, exc, details))
+
+    def _ask_password(self, target: Path, retry: str) -> str | None:
+        label = (f"{retry}\n\n" if retry else "") + f"{target.name} is encrypted. Its password:"
+        text, ok = QInputDialog.getText(self, "Open encrypted case", label, QLineEdit.EchoMode.Password)
+        return text if ok and text else None
+
+    def _open_failed(self, target: Path, password: str | None, exc: BaseException, details: str) -> None:
+        if password is not None and isinstance(exc.__cause__, DecryptionError) and "wrong password" in str(exc):
+            self.open_path(target, retry="That password did not open the case (or the file is damaged). "
+                                         "Try again, or Cancel.")
+            return
+        self._task_failed(exc, details)
 
     def _opened(self, case: Case, path: Path) -> None:
         self.set_case(case, path)
@@ -456,13 +493,23 @@ class MainWindow(QMainWindow):
         if paths:
             self.import_files(paths)
 
-    def import_files(self, paths: list[str]) -> None:
+    def choose_and_import_with_template(self) -> None:
+        template, _ = QFileDialog.getOpenFileName(self, "Template to read the files with", self.last_dir(),
+                                                  "Templates (*.json);;All files (*)")
+        if not template:
+            return
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import files", self.last_dir(), "All files (*)")
+        if paths:
+            self.import_files(paths, template=template)
+
+    def import_files(self, paths: list[str], template: str | None = None) -> None:
+        """Import ``paths`` (with the saved ``template`` for every one, if given)."""
         from cellsight.gui.import_flow import ImportFlow
 
         if self.case is None:
             self.set_case(Case.new(name="Untitled case", tz=self.settings.zone, region=self.settings.region),
                           None)
-        ImportFlow(self, [Path(p) for p in paths]).start()
+        ImportFlow(self, [Path(p) for p in paths], Path(template) if template else None).start()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if _local_files(event) and not self.busy():
@@ -483,9 +530,23 @@ class MainWindow(QMainWindow):
         cases = [p for p in paths if p.endswith(SUFFIX)]
         if cases:
             self.when_safe(lambda: self.open_path(cases[0]))
+            ignored = [Path(p).name for p in paths if p != cases[0]]
+            if ignored:
+                QTimer.singleShot(0, lambda: self._say_not_imported(Path(cases[0]).name, ignored))
             return
         # Let the drop finish before dialogs appear (the drag source is waiting on us).
         QTimer.singleShot(0, lambda: self.import_files(paths))
+
+    def _say_not_imported(self, case_name: str, ignored: list[str]) -> None:
+        """A case file dropped with other files is opened alone; say what was left out."""
+        listed = ", ".join(ignored[:8]) + (f" and {len(ignored) - 8} more" if len(ignored) > 8 else "")
+        box = QMessageBox(QMessageBox.Icon.Information, "Cellsight",
+                          f"Only the case {case_name} was opened. These dropped files were not imported "
+                          f"(or opened): {listed}.\n\nDrop them again once the case is open to import them "
+                          "into it.", QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.drop_note = box
 
     # ----- other actions ----------------------------------------------------------------------------
     def export_pdf(self) -> None:
@@ -496,13 +557,31 @@ class MainWindow(QMainWindow):
         self.panes["storyboard"].add_from(pane)
 
     def _current_pane(self) -> Pane | None:
-        widget = QApplication.focusWidget()
-        while widget is not None:
-            if isinstance(widget, Pane):
-                return widget
-            widget = widget.parentWidget()
+        """The pane the officer last worked in (clicked, or gave keyboard focus), if still shown;
+        else the first visible one."""
+        if self.last_pane is not None and self.last_pane.isVisible():
+            return self.last_pane
         visible = [p for p in self.panes.values() if p.isVisible() and p.name != "storyboard"]
         return visible[0] if visible else None
+
+    def _note_interaction(self, widget: Any) -> None:
+        """Remember the pane holding ``widget`` (the storyboard is where frames go, not a source)."""
+        while widget is not None:
+            if isinstance(widget, QDockWidget) and widget in self.docks.values():
+                widget = widget.widget()
+            if isinstance(widget, Pane):
+                if widget.name != "storyboard":
+                    self.last_pane = widget
+                return
+            widget = widget.parentWidget()
+
+    def _focus_changed(self, old: Any, new: Any) -> None:
+        self._note_interaction(new)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.FocusIn):
+            self._note_interaction(watched)
+        return super().eventFilter(watched, event)
 
     def copy_rows(self) -> None:
         self.panes["events"].copy_selected()
@@ -549,6 +628,14 @@ class MainWindow(QMainWindow):
 
     def status(self, text: str) -> None:
         self.hub.publish(StatusMessage(self, text))
+
+
+def _encrypted(path: Path) -> bool:
+    """True for an encrypted case; an unreadable file is left for ``open_case`` to report."""
+    try:
+        return is_encrypted(path)
+    except OSError:
+        return False
 
 
 def _local_files(event: Any) -> list[str]:

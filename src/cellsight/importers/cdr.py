@@ -756,7 +756,7 @@ def _time_text(ctx: _Context) -> pd.Series:
     if only is not None:
         return only
     raise ImportFailure(f"no column holds the date and time of each record (columns: "
-                        f"{', '.join(frame.columns)}); use --template")
+                        f"{', '.join(frame.columns)}); map the columns (--template)")
 
 
 def _arrow(values: pd.Series, keep_missing: bool = False) -> pa.Array:
@@ -797,7 +797,7 @@ def _times(ctx: _Context, result: ImportResult, path: Path) -> tuple[ParsedTimes
         return times, stated, TZ_FROM_FILE
     if times.naive.notna().any():
         result.warnings.append(f"the file does not state its time zone; times assumed to be "
-                               f"{options.case_tz} (use --tz to say otherwise)")
+                               f"{options.case_tz}; if they are not, state the time zone (--tz)")
     return times, options.case_tz, TZ_ASSUMED
 
 
@@ -885,6 +885,11 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
         codes[unknown & b_own & ~a_own] = schema.DIRECTIONS.index("incoming")
         direction = pd.Series(pd.Categorical.from_codes(codes, list(schema.DIRECTIONS)),
                               index=frame.index)
+    undirected = int(direction.eq("unknown").sum())
+    if undirected * 2 > len(frame):
+        result.warnings.append(f"{NO_DIRECTION}: for {undirected:,} of {len(frame):,} rows no column says who "
+                               "called whom and neither party is the subject's number; imported as "
+                               "'unknown' (choose the subject (--subject) or map the columns (--template))")
     if own is not None:
         # Layouts with the target and one "other party": the direction says who called whom.
         incoming = direction.eq("incoming").to_numpy()
@@ -953,6 +958,11 @@ def _normalised(raw: pd.Series | None, region: str
     return raw, out[0], out[1]
 
 
+# Warnings the workstation recognises, to offer the column mapping before anything is imported.
+NO_EVENT_TYPE = "no column gives the event type"
+NO_DIRECTION = "direction unknown"
+
+
 def _kinds(ctx: _Context, result: ImportResult) -> tuple[pd.Series, pd.Series]:
     """Kind and direction of each row, from the event code and direction columns."""
     index = ctx.table.frame.index
@@ -980,7 +990,12 @@ def _kinds(ctx: _Context, result: ImportResult) -> tuple[pd.Series, pd.Series]:
         index=index)
     direction = pd.Series(pd.Categorical.from_codes(np.full(len(index), -1), list(schema.DIRECTIONS)),
                           index=index)
-    if event is not None:
+    if event is None:
+        result.warnings.append(f"{NO_EVENT_TYPE}: every event imported as '{default_kind}' "
+                               + ("(the file has call durations)" if default_kind == "call" else
+                                  "(calls and messages cannot be told apart)")
+                               + "; map the columns to read it (--template)")
+    else:
         kind, direction = decode(event, default_kind)
         if unknown_codes:
             result.warnings.append("event types not recognised, imported as 'other': "

@@ -96,7 +96,7 @@ def detect(path: Path) -> Importer:
     scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
     if not scored or scored[0][0] <= 0:
         raise ImportFailure(f"{path.name}: not a format Cellsight recognises "
-                            "(use --format or a template; `cellsight formats` lists them)")
+                            "(choose the format (--format; `cellsight formats` lists them) or map the columns (--template))")
     return scored[0][3]
 
 

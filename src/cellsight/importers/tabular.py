@@ -144,7 +144,7 @@ def read_tables(path: Path, find_header: HeaderFinder, *, delimiter: str | None 
     tables = [t for t in tables if t is not None]
     if not tables:
         raise ImportFailure(f"{path.name}: no header row that Cellsight recognises in the first "
-                            f"{HEADER_SEARCH_ROWS} rows (use --template or --format)")
+                            f"{HEADER_SEARCH_ROWS} rows; map the columns (--template) or choose the format (--format)")
     return tables, warnings
 
 
@@ -271,7 +271,7 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
     choice = find_header([cells for _, cells in records[:HEADER_SEARCH_ROWS]])
     if choice is None:
         raise ImportFailure(f"{path.name}: no header row that Cellsight recognises in the first "
-                            f"{HEADER_SEARCH_ROWS} rows (use --template or --format)")
+                            f"{HEADER_SEARCH_ROWS} rows; map the columns (--template) or choose the format (--format)")
     above = records[:choice.index if choice.index is not None else choice.data_start]
     if choice.data_start < len(records):
         first_data_line = records[choice.data_start][0]

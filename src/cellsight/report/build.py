@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from cellsight import __version__
+from cellsight.core.outputs import atomic_output
 from cellsight.core.case import CaseError
 from cellsight.core.casefile import file_sha256
 from cellsight.core.timezones import iso_local
@@ -460,15 +460,9 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
         "distance (m)": distance_m if distance_m is not None else "default: 200 between people; a place's radius",
         "window (min)": window_min, "gap (min)": gap_min}))
     target = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.absolute().parent)
-    os.close(fd)
-    try:
-        pages = render_pdf(tmp, meta, sections, resolver)
-        digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(target) as tmp:
+        pages = render_pdf(str(tmp), meta, sections, resolver)
+        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
     return {"out": str(target), "pages": pages, "sha256": digest, "produced": iso_local(stamp, zone),
             "pairs": [{"a": x, "b": y} for x, y in pairs],
             "places": [{"a": x, "place": y} for x, y in place_runs], "occasions": occasion_total,

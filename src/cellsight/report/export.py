@@ -30,12 +30,12 @@ from __future__ import annotations
 import csv
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from cellsight.core.outputs import atomic_output
 from cellsight.core.case import CaseError
 from cellsight.core.schema import EVENT_KINDS
 from cellsight.core.text import reveal_frame
@@ -179,14 +179,8 @@ def export_events(case: Any, out: str | os.PathLike[str], subject: str | None = 
     if suffix not in (".csv", ".xlsx"):
         raise ExportError(f"{target}: export to a .csv or .xlsx file")
     frame = reveal_frame(event_rows(case, subject=subject, kinds=kinds, dedupe=dedupe))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.absolute().parent)
-    os.close(fd)
-    try:
-        (_write_csv if suffix == ".csv" else _write_xlsx)(frame, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(target) as tmp:
+        (_write_csv if suffix == ".csv" else _write_xlsx)(frame, str(tmp))
     return {"out": str(target), "rows": int(len(frame)), "format": suffix[1:],
             "columns": list(frame.columns),
             "neutralised": int(sum(int(risky(frame[c]).sum()) for c in frame.columns))}

@@ -28,7 +28,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 import cellsight
+from cellsight.core.outputs import atomic_output
 from cellsight.core import geo
 from cellsight.core.text import reveal_any
 from cellsight.core.timezones import iso_local, iso_local_series
@@ -313,13 +313,7 @@ def write_map(case: Any, out: str | os.PathLike[str], subjects: Any = (), start:
     """Write the self-contained map to ``out`` (atomically); return what it holds."""
     page = map_page(case, subjects, start, end, occasions)
     target = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.absolute().parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page.html)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(target) as tmp:
+        tmp.write_text(page.html, encoding="utf-8")
     return {"out": str(target), "bytes": target.stat().st_size, "layers": page.layers,
             "aggregated": page.aggregated, **page.counts}

@@ -10,6 +10,7 @@ writes the same JSON file that ``cellsight import --template`` reads.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,17 +20,19 @@ import pandas as pd
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QMessageBox, QPushButton, QSpinBox, QSplitter, QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QMessageBox, QPlainTextEdit, QPushButton, QSpinBox, QSplitter, QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout,
     QWidget,
 )
 
 from cellsight.core.case import Case
+from cellsight.core.schema import DIRECTIONS, EVENT_KINDS
 from cellsight.gui.dialogs.common import zone_combo, zone_value
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.importers import registry, tabular
 from cellsight.importers.base import ImportFailure, ImportOptions
 from cellsight.importers.templates import DURATION_UNITS, ROLES, Template, TemplateError, save_template
 from cellsight.progress import NullProgress
+from cellsight.gui.markup import esc
 
 PREVIEW_ROWS = 30
 SAMPLE_LINES = 300  # the live preview parses this many lines of a text file
@@ -76,17 +79,35 @@ class Mapping:
         save_template(self.template, path)
 
 
-def sample_file(path: Path, lines: int = SAMPLE_LINES) -> Path:
-    """A copy of the first ``lines`` lines of a text table (the whole file for spreadsheets)."""
+def sample_file(path: Path, folder: Path, lines: int = SAMPLE_LINES) -> Path:
+    """A copy of the first ``lines`` lines of a text table (the whole file for spreadsheets).
+
+    The copy has the file's own name (in ``folder``), so that a message the importer
+    gives about it names the file the officer chose, not a temporary one.
+    """
     if tabular.kind_of(path) != "csv":
         return path
-    handle = tempfile.NamedTemporaryFile("wb", suffix=path.suffix, prefix="cellsight-sample-", delete=False)
-    with open(path, "rb") as source, handle:
+    sample = folder / path.name
+    with open(path, "rb") as source, open(sample, "wb") as handle:
         for number, line in enumerate(source):
             if number >= lines:
                 break
             handle.write(line)
-    return Path(handle.name)
+    return sample
+
+
+def parse_codes(text: str) -> dict[str, str]:
+    """Event codes typed one a line as ``CODE = kind/direction`` (``:`` works too)."""
+    codes = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        code, sep, meaning = line.replace(":", "=", 1).partition("=")
+        if not sep or not code.strip() or not meaning.strip():
+            raise TemplateError(f"event codes, line {number}: write CODE = kind/direction "
+                                "(e.g. MOC = call/outgoing)")
+        codes[code.strip()] = meaning.strip().replace(" ", "")
+    return codes
 
 
 class MappingDialog(QDialog):
@@ -97,8 +118,9 @@ class MappingDialog(QDialog):
         self.resize(1100, 760)
         sheets = tabular.peek(self.path, max_rows=PREVIEW_ROWS + 20)
         self.rows = [list(map(str, r)) for r in (sheets[0][1] if sheets else [])]
-        self.sample = sample_file(self.path)
-        self._temp_template = Path(tempfile.mkstemp(prefix="cellsight-mapping-", suffix=".json")[1])
+        self._work = Path(tempfile.mkdtemp(prefix="cellsight-mapping-"))
+        self.sample = sample_file(self.path, self._work)
+        self._temp_template = self._work / f"mapping of {self.path.stem}.json"
 
         self.format = QComboBox()
         self.format.addItem("Call records (CDR)", "cdr")
@@ -115,6 +137,12 @@ class MappingDialog(QDialog):
         self.zone = zone_combo("", allow_blank=NOT_STATED)
         self.duration_unit = QComboBox()
         self.duration_unit.addItems(DURATION_UNITS)
+        self.codes = QPlainTextEdit()
+        self.codes.setPlaceholderText("one a line, e.g.\nMOC = call/outgoing\nSMT = sms/incoming\nGPRS = data/")
+        self.codes.setToolTip("What the file's event codes mean: kind (" + ", ".join(EVENT_KINDS) + ") / "
+                              "direction (" + ", ".join(DIRECTIONS) + "); either part may be left out. "
+                              "Saved in the template.")
+        self.codes.setFixedHeight(90)
         self.grid = QTableWidget()
         self.grid.setAlternatingRowColors(True)
         self.grid.verticalHeader().setDefaultSectionSize(22)
@@ -139,6 +167,7 @@ class MappingDialog(QDialog):
         form.addRow("Dates are written", self.dayfirst)
         form.addRow("Times are in zone", self.zone)
         form.addRow("Plain-number durations in", self.duration_unit)
+        form.addRow("Event codes", self.codes)
         save = QPushButton("Save as template…")
         save.clicked.connect(self.save_as_template)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -178,7 +207,8 @@ class MappingDialog(QDialog):
         self.format.currentIndexChanged.connect(lambda _: self._fill_grid())
         self.header_row.valueChanged.connect(lambda _: self._fill_grid())
         for signal in (self.date_format.textChanged, self.dayfirst.currentIndexChanged,
-                       self.zone.currentTextChanged, self.duration_unit.currentIndexChanged):
+                       self.zone.currentTextChanged, self.duration_unit.currentIndexChanged,
+                       self.codes.textChanged):
             signal.connect(lambda *_: self._timer.start())
         self._fill_grid()
 
@@ -225,7 +255,8 @@ class MappingDialog(QDialog):
         return Template(name=self.path.stem, label=f"Layout of {self.path.name}", format=self.format.currentData(),
                         columns=columns, date_format=self.date_format.text().strip() or None,
                         dayfirst=self.dayfirst.currentData(), zone=zone_value(self.zone) or None,
-                        duration_unit=self.duration_unit.currentText(), auto=False)
+                        duration_unit=self.duration_unit.currentText(),
+                        codes=parse_codes(self.codes.toPlainText()), auto=False)
 
     def mapping(self) -> Mapping:
         return Mapping(self.template())
@@ -241,7 +272,7 @@ class MappingDialog(QDialog):
             result = registry.get(template.format).read(self.sample, options, NullProgress())
         except (ImportFailure, TemplateError, ValueError, KeyError) as exc:
             self.preview_model.set_frame(pd.DataFrame())
-            self.preview_label.setText(f"<span style='color:#b71c1c'>{exc}</span>")
+            self.preview_label.setText(f"<span style='color:#b71c1c'>{esc(exc)}</span>")
             return {"ok": False, "error": str(exc)}
         table = result.cells if template.format == "cells" else result.events
         wanted = PREVIEW_COLUMNS["cells" if template.format == "cells" else "events"]
@@ -274,9 +305,7 @@ class MappingDialog(QDialog):
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt override: clean up the temporary files
         self._timer.stop()
-        self._temp_template.unlink(missing_ok=True)
-        if self.sample != self.path:
-            self.sample.unlink(missing_ok=True)
+        shutil.rmtree(self._work, ignore_errors=True)
         super().done(result)
 
     @classmethod

@@ -31,7 +31,7 @@ class ImportSummaryDialog(QDialog):
             if outcome.warnings:
                 result += " — " + "; ".join(outcome.warnings)
             item = QTreeWidgetItem([outcome.path.name, str(report.get("format", "")),
-                                    str(report.get("subject", "")), _n(report.get("rows")),
+                                    _owner(outcome.report), _n(report.get("rows")),
                                     _n(report.get("imported")), _n(report.get("rejected")), result])
             item.setToolTip(6, result)
             if not outcome.ok:
@@ -44,6 +44,7 @@ class ImportSummaryDialog(QDialog):
         view.verticalHeader().hide()
         view.horizontalHeader().setStretchLastSection(True)
         self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # file names and errors, never markup
         self.label.setWordWrap(True)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
@@ -87,6 +88,13 @@ class ImportSummaryDialog(QDialog):
         dialog.open()
         parent.import_summary = dialog
         return dialog
+
+
+def _owner(report: dict[str, Any] | None) -> str:
+    """Whose records: "—" for a file that belongs to no one (a cell list), blank if not imported."""
+    if report is None:
+        return ""
+    return str(report.get("subject") or "—")
 
 
 def _n(value: Any) -> str:

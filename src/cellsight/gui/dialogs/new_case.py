@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox, QDialog, QFormLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout, QWidget,
+)
 
+from cellsight.core import crypto
 from cellsight.core.case import Case, CaseError
 from cellsight.core.timezones import ZoneError
 from cellsight.gui.dialogs.common import ok_cancel, zone_combo, zone_value
@@ -29,6 +32,18 @@ class NewCaseDialog(QDialog):
         form.addRow("Officer", self.officer)
         form.addRow("Time zone", self.zone)
         form.addRow("Numbers from", self.region)
+        self.encrypt = QCheckBox("Encrypt this case")
+        self.encrypt.setToolTip("The case file is sealed with AES-256-GCM; without the password it cannot "
+                                "be opened, and a lost password cannot be recovered.")
+        self.password = QLineEdit()
+        self.confirm = QLineEdit()
+        for field in (self.password, self.confirm):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+            field.setEnabled(False)
+            self.encrypt.toggled.connect(field.setEnabled)
+        form.addRow(self.encrypt)
+        form.addRow("Password", self.password)
+        form.addRow("Confirm password", self.confirm)
         hint = QLabel("Times are stored in UTC and shown in this zone, with its summer time.")
         hint.setObjectName("hint")
         layout = QVBoxLayout(self)
@@ -45,6 +60,15 @@ class NewCaseDialog(QDialog):
         except (CaseError, ZoneError) as exc:
             QMessageBox.warning(self, "New case", str(exc))
             return
+        if self.encrypt.isChecked():
+            password = self.password.text()
+            if not password or password != self.confirm.text():
+                QMessageBox.warning(self, "New case", "Enter the password twice, the same both times."
+                                    if password else "Enter a password to encrypt the case.")
+                self.case = None
+                return
+            self.case.key = crypto.derive(password)
+            self.case.log("encrypt case", {"cipher": "AES-256-GCM", "kdf": "scrypt"})
         super().accept()
 
     def make_case(self) -> Case:

@@ -22,6 +22,7 @@ class PlaceDialog(QDialog):
         super().__init__(parent)
         self.case = case
         self.setWindowTitle("Add place")
+        self.setMinimumWidth(440)  # room to read a note of a sentence
         self.name = QLineEdit()
         self.lat = _spin(-90, 90, 6, 51.5)
         self.lon = _spin(-180, 180, 6, -0.1)

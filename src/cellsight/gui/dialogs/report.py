@@ -23,6 +23,8 @@ class ReportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export PDF report")
         self.settings = settings
+        self.case = case
+        self.setMinimumWidth(560)  # wide enough to read a full path to the report
         start = Path(folder or Path.home()) / f"{case.info.name or 'report'}.pdf"
         self.out = QLineEdit(str(start))
         browse = QPushButton("Browse…")
@@ -43,7 +45,8 @@ class ReportDialog(QDialog):
         form.addRow("A", self.a)
         form.addRow("B", self.b)
         hint = QLabel("The report holds every source with its SHA-256, the method and parameters of each "
-                      "analysis, its results, and the storyboard frames in order.")
+                      "analysis, its results, and the storyboard frames in order. Proximity to a place uses the place's "
+                      "radius.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -68,10 +71,18 @@ class ReportDialog(QDialog):
     def output(self) -> str:
         return self.out.text().strip()
 
+    def reports_places(self) -> bool:
+        """Every pair is reported with every place of the case (as ``cellsight report`` does)."""
+        return self.a.currentData() is None and bool(self.case.places)
+
     def options(self) -> dict[str, Any]:
+        """The report's parameters. A place is judged within its own radius, as ``cellsight report``
+        does: when places are reported the Settings distance (between people) is not passed, since
+        the report has one distance for all its analyses and the pairs then use the 200 m default."""
         s = self.settings
         options: dict[str, Any] = {"method": s.proximity_method, "window_min": s.proximity_window_min,
-                                   "gap_min": s.proximity_gap_min, "distance_m": s.proximity_distance_m}
+                                   "gap_min": s.proximity_gap_min,
+                                   "distance_m": None if self.reports_places() else s.proximity_distance_m}
         if self.a.currentData() is not None:
             options.update(a=self.a.currentData(), b=self.b.currentData())
         return options

@@ -14,6 +14,9 @@ from cellsight.gui.dialogs.common import ok_cancel, zone_combo, zone_value
 from cellsight.gui.settings import AppSettings
 
 
+TILE_PARTS = ("{z}", "{x}", "{y}")  # a tile URL names the zoom, column and row
+
+
 class SettingsDialog(QDialog):
     def __init__(self, parent: QWidget | None, settings: AppSettings) -> None:
         super().__init__(parent)
@@ -23,7 +26,11 @@ class SettingsDialog(QDialog):
         self.region = QLineEdit(settings.region)
         self.region.setMaxLength(2)
         self.zone = zone_combo(settings.zone)
-        defaults = QGroupBox("New cases and imports")
+        # Imports read numbers and zones by the open case's own settings (chosen when it was made),
+        # so these are only what a new case starts with: the label says no more than that.
+        defaults = QGroupBox("New cases start with")
+        defaults.setToolTip("A case keeps the country and zone it was made with; imports into it use "
+                            "those, not these.")
         form = QFormLayout(defaults)
         form.addRow("Numbers from (country)", self.region)
         form.addRow("Time zone", self.zone)
@@ -107,7 +114,7 @@ class SettingsDialog(QDialog):
         except ZoneError as exc:
             QMessageBox.warning(self, "Settings", str(exc))
             return
-        if self.url.isChecked() and "{z}" not in self.tile_url.text():
+        if self.url.isChecked() and not all(part in self.tile_url.text() for part in TILE_PARTS):
             QMessageBox.warning(self, "Settings", "A tile URL needs {z}, {x} and {y} in it.")
             return
         super().accept()

@@ -21,6 +21,9 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from cellsight.core.text import reveal
+from cellsight.gui.markup import esc
+
 Formatter = Callable[[Any], str]
 
 _ROW_COUNT_LIMIT = 2**31 - 1  # Qt's row counts are C ints
@@ -207,8 +210,8 @@ class FrameModel(QAbstractTableModel):
         if labels:
             label = labels.get(text)
             if label:
-                return f"{text} ({label})"
-        return text
+                return reveal(f"{text} ({label})")
+        return reveal(text)  # a right-to-left override from a phone is shown, not obeyed
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -221,7 +224,8 @@ class FrameModel(QAbstractTableModel):
             return _plain(self.raw(index.row(), index.column()))
         if role == Qt.ItemDataRole.ToolTipRole:
             text = self.display(index.row(), index.column())
-            return text if len(text) > 40 else None
+            # Qt renders tooltip text that looks like HTML: make it rich text that shows the characters.
+            return f"<p>{esc(text)}</p>" if len(text) > 40 else None
         if role == Qt.ItemDataRole.TextAlignmentRole and self._numeric[index.column()]:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -21,6 +21,7 @@ from cellsight.core.selection import Subjects
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane
 from cellsight.report.storyboard import Frame
+from cellsight.gui.markup import esc
 
 
 def _tree(headers: list[str]) -> QTreeWidget:
@@ -127,9 +128,9 @@ class CasePane(Pane):
                                 "Then drop call records, phone downloads or location files on this window.")
             return
         info = case.info
-        self.header.setText(f"<b>{info.name or 'Untitled case'}</b> &nbsp; {info.reference}"
-                            f"<br><span style='color:#5b6b7c'>Officer {info.officer or '—'} · "
-                            f"times shown in {info.tz} · numbers read as {info.region}</span>")
+        self.header.setText(f"<b>{esc(info.name or 'Untitled case')}</b> &nbsp; {esc(info.reference)}"
+                            f"<br><span style='color:#5b6b7c'>Officer {esc(info.officer or '—')} · "
+                            f"times shown in {esc(info.tz)} · numbers read as {esc(info.region)}</span>")
         counts = case.events["subject"].value_counts() if len(case.events) else pd.Series(dtype=int)
         for subject in case.subjects:
             item = QTreeWidgetItem([subject.name, subject.role, ", ".join(subject.numbers),

@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from cellsight.analysis import contacts as contact_analysis
-from cellsight.core.selection import Parties
+from cellsight.core.selection import Everything, Parties
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane, case_view
 from cellsight.gui.workers import Latest
 from cellsight.report.storyboard import Frame
+from cellsight.gui.markup import esc
 
 RANK_COLUMNS = ["number", "name", "total", "calls", "texts", "chats", "first", "last"]
 RANK_HEADERS = {"number": "Number", "name": "Name", "total": "Total", "calls": "Calls", "texts": "SMS/MMS",
@@ -130,6 +131,11 @@ class ContactsPane(Pane):
 
     def refresh(self) -> None:
         case, subject = self.case, self.subject.currentText()
+        if self.chosen is not None and "parties" not in self.ctx.hub.facets():
+            # The pair was cleared elsewhere (Clear selection, Esc): forget it here too.
+            self.chosen = None
+            self.view.clearSelection()
+            self._show_pair(None)
         super().refresh()
         if case is None or not subject:
             self.model.set_frame(pd.DataFrame(columns=RANK_COLUMNS))
@@ -192,7 +198,7 @@ class ContactsPane(Pane):
     def _show_pair(self, doc: Any) -> None:
         if doc is None or isinstance(doc, Exception):
             self.pair = None
-            self.pair_label.setText(str(doc) if doc is not None else
+            self.pair_label.setText(esc(doc) if doc is not None else
                                     "Click a contact to see the pair and select its events everywhere.")
             self.bars.setOpts(x=[], height=[])
             return
@@ -201,8 +207,8 @@ class ContactsPane(Pane):
         peak = doc.get("peak") or {}
         direction = doc["by_direction"]
         self.pair_label.setText(
-            f"<b>{doc['a']} ↔ {doc['b']}</b>: <b>{doc['total']:,}</b> communications ({kinds}); "
-            f"{direction['a_to_b']:,} from {doc['a']}, {direction['b_to_a']:,} from {doc['b']}. "
+            f"<b>{esc(doc['a'])} ↔ {esc(doc['b'])}</b>: <b>{doc['total']:,}</b> communications ({kinds}); "
+            f"{direction['a_to_b']:,} from {esc(doc['a'])}, {direction['b_to_a']:,} from {esc(doc['b'])}. "
             f"First {(doc.get('first') or '—')[:16].replace('T', ' ')}, last "
             f"{(doc.get('last') or '—')[:16].replace('T', ' ')}. "
             f"Busiest day {peak.get('period', '—')} ({peak.get('count', 0)}).")
@@ -217,10 +223,19 @@ class ContactsPane(Pane):
         else:
             self.bars.setOpts(x=[], height=[])
 
+    def _pair_caption(self) -> str:
+        """Says what tells this chart from another of the same pair: the period and the selection."""
+        pair = self.pair
+        first, last = (pair.get("first") or "")[:10], (pair.get("last") or "")[:10]
+        period = (f"{first}" if first == last else f"{first} to {last}") if first else "no contact"
+        others = self.selection_without("parties")
+        within = "" if isinstance(others, Everything) else f"; selection: {others.describe(self.zone)}"
+        return f"Contact between {pair['a']} and {pair['b']}, by day, {period}{within}"
+
     def capture(self) -> Frame | None:
         params = {"pane": self.name, "zone": self.zone, **self.selection_parameters()}
         if self.pair is not None:
-            return Frame("chart", caption=f"Contact between {self.pair['a']} and {self.pair['b']}, by day",
+            return Frame("chart", caption=self._pair_caption(),
                          parameters={**params, **self.pair.get("parameters", {})},
                          content={"chart": "series", "a": self.pair["a"], "b": self.pair["b"], "by": "day",
                                   "kinds": None, "data": {"series": self.pair["series"],

@@ -305,8 +305,17 @@ class MapPane(Pane):
     def select_visible_area(self) -> None:
         if not self._ready:
             return
-        self.page.runJavaScript("window.cellsightPane ? cellsightPane.bounds() : null",
-                                lambda bounds: bounds and self.publish("map", BBox(*bounds)))
+        # Qt hands a JavaScript array back as an empty string; JSON travels intact.
+        self.page.runJavaScript("JSON.stringify(window.cellsightPane ? cellsightPane.bounds() : null)", 0,
+                                self._visible_area_known)
+
+    def _visible_area_known(self, text: Any) -> None:
+        try:
+            bounds = json.loads(text) if isinstance(text, str) and text else None
+        except ValueError:
+            bounds = None
+        if isinstance(bounds, list) and len(bounds) == 4:
+            self.publish("map", BBox(*(float(v) for v in bounds)))
 
     def focus(self, message: FocusRequested) -> None:
         if not self._ready:

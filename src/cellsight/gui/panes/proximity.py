@@ -26,12 +26,14 @@ from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane
 from cellsight.report.build import occasion_points
 from cellsight.report.storyboard import Frame
+from cellsight.gui.markup import esc
 
 COLUMNS = ["#", "start", "end", "hits", "closest_m", "evidence", "rows"]
 HEADERS = {"#": "#", "start": "Start", "end": "End", "hits": "Hits", "closest_m": "Closest (m)",
            "evidence": "By", "rows": "Source rows"}
 PLACE_PREFIX = "Place: "
 METERS_PER_DEGREE = 111_320.0
+DEFAULT_PLACE_RADIUS_M = 100.0  # "Within" for a place recorded without a radius
 
 
 def occasions_frame(doc: dict[str, Any]) -> pd.DataFrame:
@@ -68,8 +70,10 @@ class ProximityPane(Pane):
         self.gap = QDoubleSpinBox()
         self.gap.setRange(0, 7 * 24 * 60)
         self.gap.setSuffix(" min")
+        self._near_place: str | None = None  # the place "Within" was last set for, if any
         self.apply_defaults()
         ctx.bridge.settingsChanged.connect(lambda m: self.apply_defaults())
+        self.b.currentTextChanged.connect(self._target_changed)
         run = QPushButton("Find occasions")
         run.setObjectName("primary")
         run.clicked.connect(self.run_analysis)
@@ -132,6 +136,25 @@ class ProximityPane(Pane):
         self.distance.setValue(s.proximity_distance_m)
         self.window.setValue(s.proximity_window_min)
         self.gap.setValue(s.proximity_gap_min)
+        self._near_place = None
+        self._target_changed(self.b.currentText())
+
+    def _target_changed(self, target: str) -> None:
+        """A place is judged within its own radius (100 m without one); a person, within the
+        Settings distance. Says so, since the officer may not expect the number to change."""
+        place = self.case.find_place(target[len(PLACE_PREFIX):]) if (
+            self.case is not None and target.startswith(PLACE_PREFIX)) else None
+        if place is not None:
+            radius = place.radius_m or DEFAULT_PLACE_RADIUS_M
+            self.distance.setValue(radius)
+            self._near_place = place.name
+            why = "its radius" if place.radius_m else "it has no radius; the default for a place"
+            self.summary.setText(f"Within set to {radius:g} m for {esc(place.name)} ({why}).")
+        elif self._near_place is not None:
+            self._near_place = None
+            self.distance.setValue(self.ctx.settings.proximity_distance_m)
+            self.summary.setText(f"Within set back to {self.ctx.settings.proximity_distance_m:g} m "
+                                 "between people (Settings).")
 
     def case_changed(self, what: str) -> None:
         if what in ("case", "subjects", "places", "import"):
@@ -195,7 +218,7 @@ class ProximityPane(Pane):
             return
         self.model.set_frame(occasions_frame(doc), zone=self.zone)
         target = doc.get("b") or f"place {doc.get('place')}"
-        self.summary.setText(f"<b>{doc['count']}</b> occasions of {doc['a']} near {target} "
+        self.summary.setText(f"<b>{doc['count']}</b> occasions of {esc(doc['a'])} near {esc(target)} "
                              f"({doc['hits']} hits; within {doc['distance_m']:g} m and "
                              f"{doc['window_min']:g} min; new occasion after {doc['gap_min']:g} min).")
         notes = " ".join(doc.get("limitations", []))

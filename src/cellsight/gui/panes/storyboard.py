@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
 from cellsight.gui.panes.base import Pane
@@ -241,15 +241,44 @@ class StoryboardPane(Pane):
             out, _ = QFileDialog.getSaveFileName(self, "Export PDF", suggested, "PDF (*.pdf)")
             if not out:
                 return None
+        if case.dirty or self.ctx.path is None:
+            answer = self.ask_save_first()
+            if answer == "cancel":
+                return None
+            if answer == "save":
+                return self.ctx.save(then=lambda: self._write(out, options))
+        return self._write(out, options)
+
+    def ask_save_first(self) -> str:
+        """"save", "without" or "cancel": the report states the case file's SHA-256 only for a
+        case saved as it is; unsaved changes would make that hash describe another case."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Export PDF",
+                          "The case has unsaved changes. Save it first, so that the report can state the "
+                          "SHA-256 of the case file it came from?", QMessageBox.StandardButton.NoButton, self)
+        save = box.addButton(QMessageBox.StandardButton.Save)
+        without = box.addButton("Export without the hash", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(save)
+        box.exec()
+        clicked = box.clickedButton()
+        return "save" if clicked is save else "without" if clicked is without else "cancel"
+
+    def _write(self, out: str, options: dict[str, Any]) -> Any:
         from cellsight.report.build import write_report
 
+        case = self.case
+        if case is None:
+            return None
         path = str(self.ctx.path) if self.ctx.path is not None and not case.dirty else None
         basemap = self.ctx.settings.mbtiles_path if self.ctx.settings.basemap == "mbtiles" else None
-        return self.ctx.run(f"Writing {Path(out).name}…",
-                            lambda progress: write_report(case, out, case_path=path, basemap=basemap or None,
-                                                          **options),
+        left_out = "" if path else " — without the case file's SHA-256 (the case was not saved as it is)"
+
+        def work(progress: Any) -> Any:
+            return write_report(case, out, case_path=path, basemap=basemap or None, **options)
+
+        return self.ctx.run(f"Writing {Path(out).name}…", work,
                             on_success=lambda summary: self.ctx.statusBar().showMessage(
-                                f"Wrote {out}", 10000))
+                                f"Wrote {out}{left_out}", 15000))
 
     def shutdown(self) -> None:
         self.flush()
