@@ -55,8 +55,12 @@ class PasswordRequired(CaseFileError):
     """The case is encrypted and no password was given."""
 
 
-def save_case(case: Case, path: str | os.PathLike[str]) -> None:
-    """Write ``case`` to ``path`` atomically (sealed with its key when it is encrypted)."""
+def save_case(case: Case, path: str | os.PathLike[str], mark_clean: bool = True) -> None:
+    """Write ``case`` to ``path`` atomically (sealed with its key when it is encrypted).
+
+    ``mark_clean=False`` is for copies that are not the case's own file (the
+    workstation's recovery file): the case still has unsaved changes after them.
+    """
     target = Path(path).absolute()
     members: dict[str, bytes] = {RECORD: _json_bytes(case.source_record())}
     for name in schema.TABLES:
@@ -93,7 +97,8 @@ def save_case(case: Case, path: str | os.PathLike[str]) -> None:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     _fsync_dir(target.parent)
-    case.dirty = False
+    if mark_clean:
+        case.dirty = False
 
 
 def is_encrypted(path: str | os.PathLike[str]) -> bool:
@@ -103,7 +108,7 @@ def is_encrypted(path: str | os.PathLike[str]) -> bool:
 
 
 @contextlib.contextmanager
-def _container(source: Path, password: str | None):
+def _container(source: Path, password: str | None, key: crypto.CaseKey | None = None):
     """The case's zip, the bytes behind it, and its key (None when not encrypted).
 
     A plain case is memory-mapped so that stored Parquet members are read in
@@ -114,10 +119,10 @@ def _container(source: Path, password: str | None):
     try:
         with open(source, "rb") as fh:
             if crypto.is_sealed(fh.read(len(crypto.MAGIC))):
-                if password is None:
+                if password is None and key is None:
                     raise PasswordRequired(f"{source}: the case is encrypted; a password is needed")
                 fh.seek(0)
-                plain, key = crypto.unseal(fh.read(), password)
+                plain, key = crypto.unseal(fh.read(), password, key)
                 with zipfile.ZipFile(io.BytesIO(plain)) as zf:
                     yield zf, plain, key
                 return
@@ -135,10 +140,15 @@ def _container(source: Path, password: str | None):
         raise CaseFileError(f"{source}: damaged case file ({_short(exc)})") from exc
 
 
-def open_case(path: str | os.PathLike[str], password: str | None = None) -> Case:
-    """Read a case file whole, or raise CaseFileError with one clear sentence."""
+def open_case(path: str | os.PathLike[str], password: str | None = None,
+              key: crypto.CaseKey | None = None) -> Case:
+    """Read a case file whole, or raise CaseFileError with one clear sentence.
+
+    An encrypted case opens with its password, or with the key of an open case
+    it is a copy of (``key``), which saves deriving it again.
+    """
     source = Path(path)
-    with _container(source, password) as (zf, buffer, key):
+    with _container(source, password, key) as (zf, buffer, key):
         manifest = _read_manifest(zf, source)
         record = json.loads(zf.read(RECORD))
         tables = {}

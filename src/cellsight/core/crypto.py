@@ -70,8 +70,13 @@ def seal(data: bytes, key: CaseKey) -> bytes:
     return prefix + AESGCM(key.key).encrypt(nonce, data, prefix)
 
 
-def unseal(blob: bytes, password: str) -> tuple[bytes, CaseKey]:
-    """Decrypt a sealed case; returns the plaintext and the key for later saves."""
+def unseal(blob: bytes, password: str | None = None, key: CaseKey | None = None) -> tuple[bytes, CaseKey]:
+    """Decrypt a sealed case with its password, or with a key already derived from it.
+
+    Returns the plaintext and the key for later saves. A ``key`` is used only if
+    it was derived with the salt and parameters this file names (the recovery
+    copy of an open case is sealed with the case's own key).
+    """
     if not is_sealed(blob):
         raise DecryptionError("not an encrypted case")
     offset = len(MAGIC)
@@ -88,7 +93,10 @@ def unseal(blob: bytes, password: str) -> tuple[bytes, CaseKey]:
         nonce = base64.b64decode(header["nonce"])
     except (ValueError, KeyError, TypeError, struct.error) as exc:
         raise DecryptionError(f"damaged encrypted case ({exc})") from exc
-    key = derive(password, salt, params)
+    if key is None or key.salt != salt or key.params != params:
+        if password is None:
+            raise DecryptionError("the encrypted case needs its password")
+        key = derive(password, salt, params)
     try:
         data = AESGCM(key.key).decrypt(nonce, blob[len(prefix):], prefix)
     except InvalidTag as exc:

@@ -52,4 +52,6 @@ def run(case_path: str | None = None) -> int:
     window.show()
     if case_path:
         window.open_path(case_path)
+    else:
+        window.offer_recovery(None)  # work on a case never saved, left by a crash
     return app.exec()

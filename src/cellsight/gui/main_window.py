@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from cellsight.core.crypto import DecryptionError
 from cellsight.core.hub import CaseChanged, Hub, SelectionChanged, StatusMessage
 from cellsight.core.selection import MaskCache
 from cellsight.gui import settings as app_settings
+from cellsight.gui.autosave import Autosave, pending_recovery
 from cellsight.gui.bridge import HubBridge
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.resources import icon
@@ -51,6 +53,7 @@ class MainWindow(QMainWindow):
         self.case: Case | None = None
         self.path: Path | None = None
         self.tasks: list[Task] = []
+        self.autosave = Autosave(self)
         self._pending_audit: list[tuple[str, dict[str, Any]]] = []
         self._closing = False
         self.import_flow: Any = None  # the import in progress, if any
@@ -273,6 +276,7 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Save:
             self.save(then=action)
         elif answer == QMessageBox.StandardButton.Discard:
+            self.autosave.discard()
             action()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
@@ -291,9 +295,11 @@ class MainWindow(QMainWindow):
     def discard_and_close(self) -> None:
         """Close without asking (tests, and after the user chose Discard)."""
         self._closing = True
+        self.autosave.discard()
         self.close()
 
     def _shutdown(self) -> None:
+        self.autosave.stop()
         store = app_settings.qsettings()
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState(LAYOUT_VERSION))
@@ -427,6 +433,33 @@ class MainWindow(QMainWindow):
         self.set_case(case, path)
         self._pending_audit.append(("open in workstation", {"user": current_user(), "file": str(path)}))
         self.statusBar().showMessage(f"Opened {path}", 5000)
+        self.offer_recovery(path)
+
+    def offer_recovery(self, path: Path | None) -> Task | None:
+        """If the workstation stopped with unsaved work on this case, offer to bring it back."""
+        recovery = pending_recovery(path)
+        if recovery is None:
+            return None
+        when = datetime.fromtimestamp(recovery.stat().st_mtime).strftime("%d %B %Y %H:%M")
+        name = path.name if path is not None else "a case not yet saved"
+        answer = QMessageBox.question(
+            self, "Recover unsaved work",
+            f"Cellsight stopped on {when} with unsaved changes to {name}. A recovery copy was kept.\n\n"
+            "Restore it? (No deletes the copy and keeps the case as it was last saved.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+        if answer != QMessageBox.StandardButton.Yes:
+            recovery.unlink(missing_ok=True)
+            return None
+        key = self.case.key if self.case is not None else None
+
+        def restored(case: Case) -> None:
+            case.dirty = True  # the officer's file does not hold this work until Save
+            case.log("restore recovery copy", {"file": str(recovery), "user": current_user()})
+            self.set_case(case, path)
+            self.statusBar().showMessage("Unsaved work restored: Save to keep it", 10000)
+
+        return self.run("Restoring unsaved work…", lambda progress: open_case(recovery, key=key),
+                        on_success=restored)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -472,7 +505,9 @@ class MainWindow(QMainWindow):
         self._pending_audit = []
 
         def saved(_: Any) -> None:
+            self.autosave.discard()  # the recovery copy of the old name (Save As) or of this one
             self.path = path
+            self.autosave.discard()
             app_settings.add_recent_case(str(path))
             self._update_title()
             self.statusBar().showMessage(f"Saved {path}", 5000)

@@ -1,0 +1,77 @@
+"""Recovery after a crash: the open case's unsaved work is copied aside every few minutes.
+
+The copy (the *recovery file*) is a complete case file written atomically by
+the same code as Save, encrypted with the case's key when the case is
+encrypted, beside the case as ``.NAME.cellsight.recovery`` (or, for a case
+never saved, in the settings folder). It never replaces the officer's file:
+Save does that. It is deleted when the case is saved or the officer chooses to
+discard the changes, so a recovery file that is still there when the case is
+next opened means the workstation stopped with unsaved work; the window then
+offers to restore it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QStandardPaths, QTimer
+
+from cellsight.core.casefile import save_case
+
+INTERVAL_MS = 120_000  # two minutes of work at most is lost
+
+
+def recovery_path(case_path: Path | None) -> Path:
+    """Where the recovery copy of the case at ``case_path`` (None: never saved) is kept."""
+    if case_path is not None:
+        return case_path.with_name(f".{case_path.name}.recovery")
+    folder = os.environ.get("CELLSIGHT_SETTINGS_DIR") or QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.AppDataLocation)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder) / "untitled.cellsight.recovery"
+
+
+def pending_recovery(case_path: Path | None) -> Path | None:
+    """The recovery file left by a workstation that stopped with unsaved work, if any.
+
+    For a saved case it counts only when it is newer than the case file: an
+    older one is work the officer already saved over.
+    """
+    path = recovery_path(case_path)
+    if not path.is_file():
+        return None
+    if case_path is not None and case_path.is_file() and path.stat().st_mtime <= case_path.stat().st_mtime:
+        return None
+    return path
+
+
+class Autosave(QObject):
+    """Writes the window's case to its recovery file, in a worker, while it has unsaved changes."""
+
+    def __init__(self, window: Any, interval_ms: int = INTERVAL_MS) -> None:
+        super().__init__(window)
+        self.window = window
+        self.timer = QTimer(self)
+        self.timer.setObjectName("autosave")
+        self.timer.timeout.connect(self.write_now)
+        self.timer.start(interval_ms)
+
+    def write_now(self) -> Any:
+        """Copy the case aside now if it has unsaved changes; returns the worker's task or None."""
+        case = self.window.case
+        if case is None or not case.dirty:
+            return None
+        target = recovery_path(self.window.path)
+        return self.window.run("Keeping a recovery copy…",
+                               lambda progress: save_case(case, target, mark_clean=False), dialog=False,
+                               on_error=lambda exc, details: self.window.statusBar().showMessage(
+                                   f"The recovery copy could not be written: {exc}", 10000))
+
+    def discard(self) -> None:
+        """Forget the recovery copy (the case was saved, or its changes were discarded)."""
+        recovery_path(self.window.path).unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        self.timer.stop()
