@@ -75,7 +75,8 @@ def tz_outcome(stats: TimeStats, options: ImportOptions,
     zone, rule = naive_zone(options, file_zone)
     where = {TZ_FROM_OPTION: "the zone given for this file",
              TZ_FROM_FILE: "the zone the file states",
-             TZ_ASSUMED: "the case's zone, ASSUMED: give --tz if the device was set otherwise"}[rule]
+             TZ_ASSUMED: "the case's zone, ASSUMED: state the time zone (--tz) if the device was "
+                         "set otherwise"}[rule]
     warnings.append(f"{stats.naive} times carry no UTC offset; read as {zone} ({where})")
     if stats.with_offset:
         warnings.append(f"{stats.with_offset} other times carry their own offsets and were "
