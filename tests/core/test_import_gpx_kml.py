@@ -8,23 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cellsight.core import schema
 from cellsight.importers import gpx, kml, registry
 from cellsight.importers.base import ImportFailure, ImportOptions
 from cellsight.progress import NullProgress
+from tests.core.location_results import fixes, read_fixes
 
 
-def run(module, path: Path, **options):
-    result = module.read(path, ImportOptions(**options), NullProgress())
-    assert result.rows == result.imported + result.rejected
-    n = len(result.locations)
-    schema.validate(result.locations.assign(source_id=pd.Categorical(["s"] * n),
-                                            subject=pd.Categorical(["x"] * n)), "locations")
-    return result
-
-
-def fixes(result) -> pd.DataFrame:
-    return result.locations.set_index("source_row")
+run = read_fixes
 
 
 # ----- GPX ----------------------------------------------------------------------------

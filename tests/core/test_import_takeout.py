@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cellsight.core import schema
 from cellsight.importers import registry, takeout
 from cellsight.importers.base import ImportFailure, ImportOptions
 from cellsight.importers.fixes import FixBuffer
 from cellsight.progress import Cancelled, NullProgress
+from tests.core.location_results import fixes, read_fixes
 
 
 def write(path: Path, doc: object, bom: bool = False) -> Path:
@@ -25,16 +25,7 @@ def write(path: Path, doc: object, bom: bool = False) -> Path:
 
 
 def read(path: Path, **options):
-    result = takeout.read(path, ImportOptions(**options), NullProgress())
-    assert result.rows == result.imported + result.rejected
-    n = len(result.locations)
-    schema.validate(result.locations.assign(source_id=pd.Categorical(["s"] * n),
-                                            subject=pd.Categorical(["x"] * n)), "locations")
-    return result
-
-
-def fixes(result) -> pd.DataFrame:
-    return result.locations.set_index("source_row")
+    return read_fixes(takeout, path, **options)
 
 
 # ----- Records.json -------------------------------------------------------------------
