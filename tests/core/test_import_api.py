@@ -199,7 +199,8 @@ def test_template_round_trip_and_use(tmp_path):
     records.write_text("When,Us,Them,What,Way\n20230102 0930,07700900123,07700900456,V1,I\n"
                        "20230102 0931,07700900123,07700900456,T9,U\n")
     case = Case.new()
-    report = import_file(case, records, subject="Alice", template=path, format="cdr")
+    report = import_file(case, records, subject="Alice", template=path)  # the template names its format
+    assert report["format"] == "cdr"
     assert report["kinds"] == {"call": 1, "sms": 1}
     ev = case.events
     assert list(ev["direction"]) == ["incoming", "outgoing"]

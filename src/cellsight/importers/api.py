@@ -59,6 +59,8 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
     if earlier is not None:
         raise ImportFailure(f"{path.name}: already imported as source {earlier.id} "
                             f"({earlier.file}, same SHA-256)")
+    if template and not format:
+        format = _template_format(Path(template))  # a template says which importer reads its layout
     chosen = _importer(format, path)
     known = case.find_subject(subject) if subject else None
     options = ImportOptions(
@@ -85,6 +87,15 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
     report = _report(source, result)
     _warn_unlinked(case, source, report)
     return report
+
+
+def _template_format(template: Path) -> str:
+    from cellsight.importers.templates import TemplateError, load_template
+
+    try:
+        return load_template(template).format
+    except TemplateError as exc:
+        raise ImportFailure(str(exc)) from None
 
 
 def _importer(format_name: str | None, path: Path) -> registry.Importer:
