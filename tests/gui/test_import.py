@@ -52,7 +52,7 @@ def test_dropping_call_records_on_a_pane_imports_them_for_the_chosen_subject(win
     asked = []
     monkeypatch.setattr(ChooseSubjectDialog, "ask",
                         classmethod(lambda cls, parent, case, path, importer:
-                                    asked.append(importer.name) or SubjectAnswer("Bob")))
+                                    asked.append(importer.name) or SubjectAnswer("Bob", exhibit="DR/1")))
     path = _copy("bob_records.csv", tmp_path)
     before = len(window.case.events)
     target = window.panes["events"].view.viewport()  # a drop on any pane reaches the window
@@ -74,6 +74,9 @@ def test_dropping_call_records_on_a_pane_imports_them_for_the_chosen_subject(win
     assert summary.files.topLevelItem(0).text(5) == "1"
     summary.close()
     assert window.panes["case"].sources.topLevelItemCount() == len(window.case.sources)
+    assert window.case.sources[-1].exhibit == "DR/1"  # the officer's exhibit reference is kept
+    last = window.panes["case"].sources.topLevelItem(len(window.case.sources) - 1)
+    assert last.text(1) == "DR/1"
 
 
 def test_the_same_file_twice_is_refused_and_nothing_changes(window, qtbot, tmp_path, monkeypatch) -> None:

@@ -190,8 +190,10 @@ def test_the_subject_chooser_states_the_files_zone_and_the_import_uses_it(window
     dialog = ChooseSubjectDialog(None, window.case, "bob_records.csv", registry.get("cdr"))
     qtbot.addWidget(dialog)
     dialog.zone.setCurrentText("America/New_York")
+    dialog.exhibit.setText("  DR/7 ")
     dialog.accept()
     assert dialog.answer.subject == "Bob" and dialog.answer.tz == "America/New_York"
+    assert dialog.answer.exhibit == "DR/7"
     monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: dialog.answer))
     path = tmp_path / "bob_records.csv"
     shutil.copy(Path(__file__).parent.parent / "data" / "gui" / "bob_records.csv", path)
@@ -201,6 +203,7 @@ def test_the_subject_chooser_states_the_files_zone_and_the_import_uses_it(window
     outcome = window.last_import[0]
     assert outcome.ok, outcome.error
     assert outcome.report["tz"] == "America/New_York"
+    assert window.case.sources[-1].exhibit == "DR/7"
     first = window.case.events[window.case.events["source_id"] == window.case.sources[-1].id]["start"].min()
     assert first == pd.Timestamp("2024-03-04T13:01", tz="UTC")  # 08:01 in New York
 

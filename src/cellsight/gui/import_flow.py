@@ -59,6 +59,7 @@ class ImportPlan:
     format: str | None = None
     template: str | None = None
     tz: str | None = None
+    exhibit: str = ""
 
 
 def clone_case(case: Case) -> Case:
@@ -149,7 +150,7 @@ class ImportFlow(QObject):
             answer = ChooseSubjectDialog.ask(self.window, case, path, importer)
             if answer is None:
                 return None
-            plan.subject, plan.tz = answer.subject or None, answer.tz
+            plan.subject, plan.tz, plan.exhibit = answer.subject or None, answer.tz, answer.exhibit
         return plan
 
     def _map(self, path: Path, plan: ImportPlan) -> bool:
@@ -203,7 +204,8 @@ class ImportFlow(QObject):
         def work(progress: Any) -> Any:
             clone = clone_case(case)
             report = import_file(clone, path, subject=plan.subject, format=plan.format,
-                                 template=plan.template, tz=plan.tz, region=region, progress=progress)
+                                 template=plan.template, tz=plan.tz, region=region, progress=progress,
+                                 exhibit=plan.exhibit)
             return clone, report
 
         def done(result: Any) -> None:

@@ -85,6 +85,7 @@ class SubjectAnswer:
 
     subject: str
     tz: str | None = None
+    exhibit: str = ""  # the exhibit reference the officer gives the file (e.g. DR/1)
 
 
 def named_in(file_name: str, case: Case) -> str | None:
@@ -142,6 +143,8 @@ class ChooseSubjectDialog(QDialog):
         self.zone.setCurrentIndex(0)
         self.zone.setToolTip("The zone of times the file writes without an offset or zone. Files that "
                              "give one are read as they say.")
+        self.exhibit = QLineEdit()
+        self.exhibit.setPlaceholderText("e.g. DR/1 (shown in the report's list of exhibits)")
         self.choice.currentIndexChanged.connect(lambda _: self._toggle())
         form = QFormLayout()
         form.addRow(QLabel(f"<b>{esc(getattr(path, 'name', path))}</b> looks like: {esc(importer.label)}"))
@@ -150,6 +153,7 @@ class ChooseSubjectDialog(QDialog):
         form.addRow("Role", self.role)
         form.addRow("Number", self.number)
         form.addRow("Times are in", self.zone)
+        form.addRow("Exhibit reference", self.exhibit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         self.buttons = ok_cancel(self, "Import")
@@ -182,8 +186,9 @@ class ChooseSubjectDialog(QDialog):
             except ZoneError as exc:
                 QMessageBox.warning(self, "Time zone", str(exc))
                 return
+        exhibit = self.exhibit.text().strip()
         if data is not None:
-            self.answer = SubjectAnswer(data, zone)
+            self.answer = SubjectAnswer(data, zone, exhibit)
             super().accept()
             return
         try:
@@ -192,7 +197,7 @@ class ChooseSubjectDialog(QDialog):
         except CaseError as exc:
             QMessageBox.warning(self, "Subject", str(exc))
             return
-        self.answer = SubjectAnswer(subject.name, zone)
+        self.answer = SubjectAnswer(subject.name, zone, exhibit)
         super().accept()
 
     @classmethod

@@ -63,8 +63,8 @@ class CasePane(Pane):
         self.subjects = _tree(["Subject", "Role", "Numbers", "IMEIs", "Events"])
         self.subjects.itemSelectionChanged.connect(self._subject_clicked)
         self.subjects.itemDoubleClicked.connect(lambda item, col: ctx.edit_subject(item.text(0)))
-        self.sources = _tree(["Source", "File", "Format", "Subject", "Rows", "Imported", "Rejected",
-                              "SHA-256"])
+        self.sources = _tree(["Source", "Exhibit", "File", "Format", "Subject", "Rows", "Imported",
+                              "Rejected", "SHA-256"])
         self.sources.itemSelectionChanged.connect(self._source_clicked)
         self.places = _tree(["Place", "Latitude", "Longitude", "Radius (m)"])
         self.rejections = FrameModel(pd.DataFrame({"row": [], "reason": []}))
@@ -138,11 +138,11 @@ class CasePane(Pane):
             item.setToolTip(2, "\n".join(subject.numbers))
             self.subjects.addTopLevelItem(item)
         for source in case.sources:
-            item = QTreeWidgetItem([source.id, source.file, source.format, source.subject,
-                                    f"{source.rows:,}", f"{source.imported:,}", f"{source.rejected:,}",
-                                    source.sha256])
-            item.setToolTip(1, source.path)
-            item.setToolTip(7, source.sha256)
+            item = QTreeWidgetItem([source.id, source.exhibit or "—", source.file, source.format,
+                                    source.subject, f"{source.rows:,}", f"{source.imported:,}",
+                                    f"{source.rejected:,}", source.sha256])
+            item.setToolTip(2, source.path)
+            item.setToolTip(8, source.sha256)
             self.sources.addTopLevelItem(item)
         for place in case.places:
             radius = "" if place.radius_m is None else f"{place.radius_m:g}"
