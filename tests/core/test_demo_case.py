@@ -22,6 +22,7 @@ from types import ModuleType
 
 import pytest
 
+from cellsight.analysis import contacts, proximity
 from cellsight.core.casefile import open_case
 
 REPO = Path(__file__).resolve().parents[2]
@@ -187,7 +188,6 @@ def test_download_keeps_deleted_items_and_both_chats(built, answers: dict) -> No
 # ----- the analyses find what was planted ----------------------------------------------
 @pytest.fixture(scope="module")
 def contacts_doc(built):
-    contacts = pytest.importorskip("cellsight.analysis.contacts")
     case, _ = built
     return contacts.between(case, SUSPECT, VICTIM)
 
@@ -213,7 +213,6 @@ def test_calls_answered_and_unanswered(contacts_doc: dict, answers: dict) -> Non
 
 
 def test_contacts_in_the_two_repeated_hours(built, answers: dict) -> None:
-    contacts = pytest.importorskip("cellsight.analysis.contacts")
     case, _ = built
     doc = contacts.between(case, SUSPECT, VICTIM, by="hour")
     got = {p["period"]: p["count"] for p in doc["series"]}
@@ -223,7 +222,6 @@ def test_contacts_in_the_two_repeated_hours(built, answers: dict) -> None:
 
 @pytest.mark.parametrize("subject, other", [(SUSPECT, VICTIM), (VICTIM, SUSPECT)])
 def test_each_is_the_others_top_contact(built, answers: dict, subject: str, other: str) -> None:
-    contacts = pytest.importorskip("cellsight.analysis.contacts")
     case, _ = built
     doc = contacts.for_subject(case, subject, top=5)
     people = [c for c in doc["contacts"] if c["number"].startswith("+")]
@@ -241,7 +239,6 @@ PROXIMITY = {
 
 @pytest.mark.parametrize("key", sorted(PROXIMITY))
 def test_proximity_occasions(built, answers: dict, key: str) -> None:
-    proximity = pytest.importorskip("cellsight.analysis.proximity")
     case, _ = built
     doc = proximity.run(case, SUSPECT, **PROXIMITY[key]).to_json(case.info.tz)
     planted = answers["proximity"][key]
