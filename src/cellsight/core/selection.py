@@ -234,56 +234,59 @@ class Parties(Selection):
                    data.get("label", ""))
 
 
+class _ValuesIn(Selection):
+    """Rows whose ``_column`` holds one of the selection's values, in the tables it concerns.
+
+    Subclasses are frozen dataclasses with one frozenset field named ``_field``;
+    that name is also the key of their saved form.
+    """
+
+    _field: ClassVar[str]
+    _column: ClassVar[str]
+    _tables: ClassVar[tuple[str, ...]]
+
+    def _values(self) -> frozenset[str]:
+        return getattr(self, self._field)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, self._field, _frozen(self._values()))
+
+    def _mask(self, df: pd.DataFrame, table: str, tables: Tables) -> np.ndarray | None:
+        if table not in self._tables or self._column not in df.columns:
+            return None
+        return _bools(df[self._column].isin(list(self._values())))
+
+    def describe(self, zone: str = "UTC") -> str:
+        return f"{self.kind} " + ", ".join(sorted(self._values()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, self._field: sorted(self._values())}
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, Any]) -> Selection:
+        return cls(frozenset(data[cls._field]))
+
+
 @dataclass(frozen=True)
-class Subjects(Selection):
+class Subjects(_ValuesIn):
     """Rows belonging to the named subjects (events, locations, address books)."""
 
     names: frozenset[str]
     kind: ClassVar[str] = "subjects"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "names", _frozen(self.names))
-
-    def _mask(self, df: pd.DataFrame, table: str, tables: Tables) -> np.ndarray | None:
-        if table not in _SUBJECT_TABLES or "subject" not in df.columns:
-            return None
-        return _bools(df["subject"].isin(list(self.names)))
-
-    def describe(self, zone: str = "UTC") -> str:
-        return "subjects " + ", ".join(sorted(self.names))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "names": sorted(self.names)}
-
-    @classmethod
-    def _from_dict(cls, data: Mapping[str, Any]) -> Selection:
-        return cls(frozenset(data["names"]))
+    _field: ClassVar[str] = "names"
+    _column: ClassVar[str] = "subject"
+    _tables: ClassVar[tuple[str, ...]] = _SUBJECT_TABLES
 
 
 @dataclass(frozen=True)
-class Kinds(Selection):
+class Kinds(_ValuesIn):
     """Events of the given kinds (call, sms, chat...)."""
 
     kinds: frozenset[str]
     kind: ClassVar[str] = "kinds"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "kinds", _frozen(self.kinds))
-
-    def _mask(self, df: pd.DataFrame, table: str, tables: Tables) -> np.ndarray | None:
-        if table != "events":
-            return None
-        return _bools(df["kind"].isin(list(self.kinds)))
-
-    def describe(self, zone: str = "UTC") -> str:
-        return "kinds " + ", ".join(sorted(self.kinds))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "kinds": sorted(self.kinds)}
-
-    @classmethod
-    def _from_dict(cls, data: Mapping[str, Any]) -> Selection:
-        return cls(frozenset(data["kinds"]))
+    _field: ClassVar[str] = "kinds"
+    _column: ClassVar[str] = "kind"
+    _tables: ClassVar[tuple[str, ...]] = ("events",)
 
 
 @dataclass(frozen=True)
