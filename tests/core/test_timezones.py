@@ -142,3 +142,43 @@ def test_unknown_zone_is_a_clear_error() -> None:
     with pytest.raises(ZoneError, match="unknown time zone 'Mars/Base'"):
         check_zone("Mars/Base")
     assert check_zone("Europe/London") == "Europe/London"
+
+
+# ----- the court's form -------------------------------------------------------------
+from cellsight.core.timezones import court_time, court_times  # noqa: E402
+
+
+def test_court_times_name_the_zone_and_tell_the_repeated_hour_apart() -> None:
+    times = pd.Series(pd.to_datetime(["2023-04-29T11:30:00Z", "2023-10-29T00:30:00Z",
+                                      "2023-10-29T01:30:00Z", "2023-01-05T09:00:00.900Z", None],
+                                     utc=True, format="ISO8601"))
+    assert court_times(times, "Europe/London").tolist() == [
+        "Sat 29 Apr 2023 12:30:00 BST",
+        "Sun 29 Oct 2023 01:30:00 BST (UTC+01:00)",
+        "Sun 29 Oct 2023 01:30:00 GMT (UTC+00:00)",
+        "Thu 5 Jan 2023 09:00:00 GMT",
+        "",
+    ]
+
+
+def test_court_times_write_an_offset_where_the_zone_has_no_letters() -> None:
+    stamp = pd.Timestamp("2023-04-29T11:30:00Z")
+    assert court_time(stamp, "Asia/Dubai") == "Sat 29 Apr 2023 15:30:00 UTC+04:00"
+    assert court_time(stamp, "UTC") == "Sat 29 Apr 2023 11:30:00 UTC"
+    assert court_time(None, "UTC") == ""
+
+
+def test_court_times_ignore_the_machine_locale(monkeypatch) -> None:
+    import locale
+
+    for name in ("de_DE.UTF-8", "fr_FR.UTF-8"):
+        try:
+            locale.setlocale(locale.LC_TIME, name)
+            break
+        except locale.Error:
+            continue
+    try:
+        assert court_time(pd.Timestamp("2023-05-01T08:00:00Z"), "Europe/London") == \
+            "Mon 1 May 2023 09:00:00 BST"
+    finally:
+        locale.setlocale(locale.LC_TIME, "C")

@@ -109,6 +109,56 @@ def iso_local_series(utc: pd.Series, zone: str) -> pd.Series:
     return (text.str[:-2] + ":" + text.str[-2:]).astype(object)
 
 
+_WEEKDAYS = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)
+_MONTHS = np.array(["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                    "Dec"], dtype=object)
+
+
+def court_time(ts: pd.Timestamp | dt.datetime | None, zone: str) -> str:
+    """One time as a court reads it: ``Sat 29 Apr 2023 12:30:00 BST`` (see ``court_times``)."""
+    if ts is None or pd.isna(ts):
+        return ""
+    stamp = pd.Timestamp(ts)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return str(court_times(pd.Series([stamp]), zone).iat[0])
+
+
+def court_times(utc: pd.Series, zone: str) -> pd.Series:
+    """Times as a court reads them, in ``zone``: ``Sat 29 Apr 2023 12:30:00 BST``.
+
+    The zone's abbreviation follows every time; where the zone has no letters
+    for it (``+04``) the offset is written ``UTC+04:00``. A wall-clock time that
+    occurs twice (the repeated hour of the autumn change) also carries its
+    offset, ``Sun 29 Oct 2023 01:30:00 BST (UTC+01:00)``, so the two readings
+    can never be confused. Day and month names are English whatever the
+    machine's locale (a GUI sets the C library's locale from the desktop).
+    Missing times give "".
+    """
+    utc = pd.Series(utc)
+    if not isinstance(utc.dtype, pd.DatetimeTZDtype):
+        utc = pd.to_datetime(utc, utc=True)
+    present = utc.notna().to_numpy()
+    out = pd.Series("", index=utc.index, dtype=object)
+    if not present.any():
+        return out
+    local = to_local(utc[present].dt.floor("s"), zone)
+    offset = local.dt.strftime("%z")
+    offset = "UTC" + offset.str[:3] + ":" + offset.str[3:]
+    abbreviation = local.dt.strftime("%Z")
+    numeric = abbreviation.str.match(r"^[+-]\d").fillna(True) | abbreviation.eq("")
+    abbreviation = abbreviation.where(~numeric, offset)
+    naive = local.dt.tz_localize(None)
+    twice = (naive.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").isna()
+             & naive.notna()).to_numpy() if zone.upper() != "UTC" else np.zeros(len(naive), bool)
+    text = (_WEEKDAYS[local.dt.weekday.to_numpy()] + " " + local.dt.day.astype(str).to_numpy(object) + " "
+            + _MONTHS[local.dt.month.to_numpy()] + local.dt.strftime(" %Y %H:%M:%S ").to_numpy(object)
+            + abbreviation.to_numpy(object))
+    text = np.where(twice, text + " (" + offset.to_numpy(object) + ")", text)
+    out[present] = text
+    return out
+
+
 def period_labels(utc: pd.Series, zone: str, by: str) -> pd.Series:
     """Label each time with its period in ``zone``: day, hour, ISO week or month.
 
