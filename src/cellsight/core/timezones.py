@@ -151,7 +151,7 @@ def court_times(utc: pd.Series, zone: str) -> pd.Series:
     naive = local.dt.tz_localize(None)
     twice = (naive.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").isna()
              & naive.notna()).to_numpy() if zone.upper() != "UTC" else np.zeros(len(naive), bool)
-    text = (_WEEKDAYS[local.dt.weekday.to_numpy()] + " " + local.dt.day.astype(str).to_numpy(object) + " "
+    text = (_WEEKDAYS[local.dt.day_of_week.to_numpy()] + " " + local.dt.day.astype(str).to_numpy(object) + " "
             + _MONTHS[local.dt.month.to_numpy()] + local.dt.strftime(" %Y %H:%M:%S ").to_numpy(object)
             + abbreviation.to_numpy(object))
     text = np.where(twice, text + " (" + offset.to_numpy(object) + ")", text)
