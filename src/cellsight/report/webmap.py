@@ -210,7 +210,7 @@ def served_basemap(path: str | os.PathLike[str], url: str) -> dict[str, Any]:
     """A base map the page fetches from ``url`` (``{z}/{x}/{y}``), described from the MBTiles file."""
     info = tileset.read_info(path)
     return {"url": url, "attribution": info.attribution, "minzoom": info.minzoom, "maxzoom": info.maxzoom,
-            "file": info.path.name, "tiles": info.tiles, "note": None}
+            "file": info.path.name, "note": None}
 
 
 def embedded_basemap(path: str | os.PathLike[str], area: tileset.Area | None,
