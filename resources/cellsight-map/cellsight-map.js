@@ -15,6 +15,8 @@
  *   cellsight.map / .data / .layers   the Leaflet map, the document, the layers by name
  *   cellsight.show(name, visible)  turn a layer on or off
  *   cellsight.fit()                frame everything; cellsight.fitTo(s, w, n, e) frame a box
+ *                                  (clear of the legend's corner)
+ *   cellsight.foldLegend(folded)   fold the legend to one word, or unfold it
  *   cellsight.bounds()             the view as [south, west, north, east]
  *   cellsight.highlight(state)     show a selection in place, without redrawing:
  *       state.fixes      one entry per subject (in data.subjects order): null for "all of
@@ -281,7 +283,17 @@
     var control = L.control({position: "bottomright"});
     control.onAdd = function () {
       var box = el("div", "cs-legend");
-      box.appendChild(el("div", "cs-legend-title", data.title));
+      var head = el("div", "cs-legend-head");
+      head.appendChild(el("span", "cs-legend-title", data.title));
+      // Folds the legend to one word, for a small map where it would hide what it explains.
+      var toggle = el("button", "cs-legend-toggle", "\u2013");
+      toggle.title = "Fold or unfold the legend";
+      toggle.onclick = function () {
+        var folded = box.classList.toggle("cs-legend-folded");
+        toggle.textContent = folded ? "Legend \u25B8" : "\u2013";
+      };
+      head.appendChild(toggle);
+      box.appendChild(head);
       if (data.subtitle) { box.appendChild(el("div", "cs-legend-sub", data.subtitle)); }
       data.subjects.forEach(function (s) {
         legendRow(box, "subject", s.colour, s.name + " (" + s.role + "): " + s.summary);
@@ -345,7 +357,18 @@
     }
     L.control.layers(null, overlays, {collapsed: false}).addTo(map);
     L.control.scale({imperial: false}).addTo(map);
-    legend(data).addTo(map);
+    var key = legend(data).addTo(map);
+    // Framing a detail (an occasion, a fix) leaves the legend's corner free, along whichever side
+    // costs the map less; the whole case is framed as it is, the legend over its edge.
+    function framing(padding) {
+      var box = key.getContainer(), size = map.getSize();
+      if (!box || box.classList.contains("cs-legend-folded") || !size.x || !size.y) {
+        return {padding: [padding, padding]};
+      }
+      var w = box.offsetWidth + 10, h = box.offsetHeight + 10;
+      return {paddingTopLeft: [padding, padding],
+        paddingBottomRight: w / size.x < h / size.y ? [padding + w, padding] : [padding, padding + h]};
+    }
     if (data.bounds) { map.fitBounds(data.bounds, {padding: [20, 20]}); }
     occasions.layout();
 
@@ -393,7 +416,14 @@
         return true;
       },
       fit: function () { if (data.bounds) { map.fitBounds(data.bounds, {padding: [20, 20]}); } },
-      fitTo: function (s, w, n, e) { map.fitBounds([[s, w], [n, e]], {padding: [30, 30], maxZoom: 17}); },
+      fitTo: function (s, w, n, e) {
+        map.fitBounds([[s, w], [n, e]], L.extend(framing(30), {maxZoom: 17}));
+      },
+      foldLegend: function (folded) {
+        var box = key.getContainer();
+        if (box.classList.contains("cs-legend-folded") !== !!folded) { box.querySelector(".cs-legend-toggle").click(); }
+        return box.classList.contains("cs-legend-folded");
+      },
       bounds: function () {
         var b = map.getBounds();
         return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()];

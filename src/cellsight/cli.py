@@ -275,7 +275,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError("report needs both --a and --b, or neither")
     summary = write_report(case, args.out, a=args.a, b=args.b, places=args.place or [],
                            method=args.method, distance_m=args.distance, window_min=args.window,
-                           gap_min=args.gap, produced=args.produced, case_path=args.case)
+                           gap_min=args.gap, produced=args.produced, case_path=args.case, basemap=args.tiles)
     _emit(args, summary, f"wrote {args.out} ({summary['pages']} pages)")
     return EXIT_OK
 
@@ -440,6 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--b")
     p.add_argument("--place", action="append")
     p.add_argument("--produced", help="produced date (ISO 8601); else SOURCE_DATE_EPOCH, else now")
+    p.add_argument("--tiles", metavar="FILE.mbtiles", help="draw the maps on this base map (else $CELLSIGHT_MBTILES)")
     _analysis_options(p)
 
     p = command("map", cmd_map, "write a self-contained interactive map (HTML)")

@@ -297,3 +297,29 @@ def test_cli_tiles_stopped_by_the_server_says_how_to_resume(clock, tmp_path, cap
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "not a map tile image" in err and "t.mbtiles.part" in err and "Traceback" not in err
+
+
+# ----- the PDF's maps ------------------------------------------------------------------------------
+def test_the_report_draws_its_maps_on_the_prepared_base_map_and_names_it(server, clock, tmp_path, capsys) -> None:
+    from pypdf import PdfReader
+
+    from cellsight.core.casefile import file_sha256
+
+    case = make_case(days=1)
+    case_path = tmp_path / "lantern.cellsight"
+    save_case(case, case_path)
+    base = tmp_path / "lantern.mbtiles"
+    tilepack.prepare(tilepack.case_area(case, 300), range(14, 16), source(server, max_tiles=2000), base,
+                     sleep=clock.sleep, clock=clock)
+    out = tmp_path / "report.pdf"
+    assert cli.main(["report", str(case_path), "--out", str(out), "--tiles", str(base), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["basemap"] == {"file": "lantern.mbtiles", "sha256": file_sha256(base),
+                                  "attribution": "Map data © Invented Mapping Ltd"}
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(out).pages)
+    assert f"lantern.mbtiles (SHA-256 {file_sha256(base)}): Map data © Invented Mapping Ltd" in text
+    # a base map that is not there is refused before any analysis, in one line
+    assert cli.main(["report", str(case_path), "--out", str(tmp_path / "r2.pdf"), "--tiles",
+                     str(tmp_path / "gone.mbtiles")]) == 2
+    assert "gone.mbtiles: base map file not found" in capsys.readouterr().err
+    assert not (tmp_path / "r2.pdf").exists()

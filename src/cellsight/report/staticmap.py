@@ -43,6 +43,7 @@ from cellsight.report.mapdata import (
     fix_count,
     track_segments,
 )
+from cellsight.report.tileset import attribution_text
 
 EARTH_RADIUS_MERCATOR = 6_378_137.0
 TILE_SIZE = 256
@@ -162,7 +163,7 @@ def draw_mbtiles(image: Image.Image, view: View, path: str | Path) -> str | None
                 py = int(round((view.top - (origin - row * tile_m)) * view.scale))
                 image.paste(tile.resize((size, size), Image.Resampling.BILINEAR), (px, py))
                 painted += 1
-        return (meta.get("attribution") or meta.get("name") or path.name) if painted else None
+        return (attribution_text(meta.get("attribution")) or meta.get("name") or path.name) if painted else None
     finally:
         db.close()
 

@@ -105,24 +105,27 @@ class SettingsDialog(QDialog):
         self.tile_max.setGroupSeparatorShown(True)
         self.tile_max.setValue(settings.tile_max)
         self.tile_max.setSuffix(" tiles a map")
-        hint = QLabel("Used only when you press <b>Prepare offline map…</b> on the Map pane, and only "
-                      "after you confirm: the server then learns the area of the case. The map itself never "
-                      "goes on the network.")
+        # Broken by hand, not wrapped: a wrapped label in a group box gets less height than it needs.
+        hint = QLabel("Used only by <b>Offline map…</b> on the Map pane, after you confirm<br>(the server "
+                      "learns the case's area). The map itself never goes on the network.")
         hint.setObjectName("hint")
-        hint.setWordWrap(True)
-        form = QFormLayout(group)
-        form.addRow(hint)
+        box = QVBoxLayout(group)
+        box.addWidget(hint)
+        form = QFormLayout()
+        box.addLayout(form)
         form.addRow("Tile URL", self.tile_url)
         form.addRow("Attribution", self.tile_attribution)
         form.addRow("Your contact", self.tile_contact)
-        form.addRow("At most", self.tile_rate)
-        form.addRow("Up to", self.tile_max)
+        pace = QHBoxLayout()
+        pace.addWidget(self.tile_rate)
+        pace.addWidget(self.tile_max)
+        form.addRow("At most", pace)
         return group
 
     def _describe_file(self) -> None:
         path = self.mbtiles_path.text().strip()
         if not path:
-            self.mbtiles_info.setText("No file chosen. Prepare one for a case with <b>Prepare offline map…</b> on "
+            self.mbtiles_info.setText("No file chosen. Prepare one for a case with <b>Offline map…</b> on "
                                       "the Map pane.")
             return
         try:

@@ -14,7 +14,7 @@ come back through a QWebChannel: a cell site selects the events that used it, a
 fix the subject's events within a quarter of an hour of it.
 
 The base map is the MBTiles file chosen in Settings, served to the page by
-``gui.mbtiles`` (no network). "Prepare offline map…" makes such a file for the
+``gui.mbtiles`` (no network). "Offline map…" makes such a file for the
 case from a tile server the officer configured, after a warning, in a worker
 with a progress dialog (``report.tilepack``).
 """
@@ -52,8 +52,10 @@ PANE_SCRIPT = r"""
     if (!cs) { return; }
     var style = document.createElement("style");  // a pane is smaller than a page: quieter overlays
     // The legend's notes are shown under the map by the pane; the layer list opens on hover.
-    style.textContent = ".cs-legend{font-size:11px;max-width:270px;padding:3px 6px;opacity:.92}" +
-      ".cs-legend-title{font-size:12px}.cs-legend-note{display:none}" +
+    // The case's name is on the window already: the pane's legend keeps to the symbols.
+    style.textContent = ".cs-legend{font-size:10.5px;line-height:1.25;max-width:235px;padding:2px 6px;opacity:.93}" +
+      ".cs-legend-title,.cs-legend-note{display:none}.cs-legend-head{justify-content:flex-end;height:12px}" +
+      ".cs-legend-folded .cs-legend-head{height:auto}.cs-legend-row{margin-top:0}" +
       ".leaflet-control-layers-expanded{font-size:11px;padding:3px 7px}" +
       ".leaflet-control-layers-expanded label{margin:0}" +
       ".leaflet-control-layers-expanded .leaflet-control-layers-list{display:none}" +
@@ -142,7 +144,7 @@ class MapPane(Pane):
         area.clicked.connect(self.select_visible_area)
         fit = QPushButton("Fit")
         fit.clicked.connect(lambda: self.page.runJavaScript("window.cellsight && cellsight.fit()"))
-        prepare = QPushButton("Prepare offline map…")
+        prepare = QPushButton("Offline map…")
         prepare.setToolTip("Download the streets of this case's area once, from the tile server in Settings, "
                            "into an MBTiles file (the server learns the area)")
         prepare.clicked.connect(self.prepare_offline_map)
