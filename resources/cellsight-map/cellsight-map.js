@@ -35,7 +35,7 @@
  *   cellsight.onFixClick(fn)       fn(subjectIndex, fixIndex) when a fix is clicked
  *   cellsight.onSiteClick(fn)      fn(lat, lon, key) when a cell site is clicked
  *
- * Occasion numbers do not pile up: occasions whose rings fall within a few pixels of
+ * Occasion numbers do not pile up: occasions whose rings fall within a label's room of
  * each other at the current zoom share one label ("1, 4–6"), laid out again on zoom.
  *
  * Licence: GPL-3.0-or-later, part of Cellsight.
@@ -44,7 +44,7 @@
   "use strict";
 
   var FADED = {fill: 0.08, stroke: 0.15};
-  var LABEL_SPACING_PX = 28;
+  var LABEL_ROOM = {x: 44, y: 22};  // pixels: occasions closer than this share a label
 
   function esc(value) {
     return String(value === null || value === undefined ? "" : value)
@@ -254,7 +254,8 @@
         var at = map.latLngToLayerPoint([o.lat, o.lon]);
         var home = null;
         for (var k = 0; k < clusters.length && !home; k++) {
-          if (clusters[k].at.distanceTo(at) <= LABEL_SPACING_PX) { home = clusters[k]; }
+          var d = clusters[k].at.subtract(at);
+          if (Math.abs(d.x) <= LABEL_ROOM.x && Math.abs(d.y) <= LABEL_ROOM.y) { home = clusters[k]; }
         }
         if (home) { home.members.push(i); } else { clusters.push({at: at, members: [i]}); }
       });
@@ -336,12 +337,12 @@
       layers[name] = layer;
       if (on) { layer.addTo(map); }
     }
-    var base = null;
-    if (data.basemap) {
-      base = baseLayer(data.basemap).addTo(map);
+    add("Grid (degrees)", graticule(map), !data.basemap);
+    var base = data.basemap ? baseLayer(data.basemap) : null;
+    if (base) {
+      add("Base map", base, true);
       base.bringToBack();
     }
-    add("Grid (degrees)", graticule(map), !data.basemap);
     var cells = cellLayer(data.cells, renderer);
     if (data.cells.length) { add("Cell sites and sectors (" + data.cells.length + ")", cells.group, true); }
     if (data.places.length) { add("Places (" + data.places.length + ")", placeLayer(data.places), true); }
