@@ -262,21 +262,23 @@ class MapPane(Pane):
         case = self.case
         selection = self.selection
         fixes = []
-        times = []
+        times = []  # of what is selected, only when there are occasions to light up
         for frame in self._order:
             if self._aggregated or frame.empty:
                 fixes.append(None)
                 continue
             mask = selection.to_mask(frame, "locations", case.tables, self.ctx.masks)
             fixes.append(None if mask.all() else "".join(np.where(mask, "1", "0").tolist()))
-            times.append(_utc64(frame["time"])[mask])
+            if self._occasions:
+                times.append(_utc64(frame["time"])[mask])
         sites: list[str] | None = None
         events = case.events
         mask = self.mask(selection)
         if not mask.all():
             chosen = events.loc[mask, ["cell_first", "cell_last"]]
             sites = sorted(set(chosen["cell_first"].dropna().unique()) | set(chosen["cell_last"].dropna().unique()))
-            times.append(_utc64(events["start"])[mask])
+            if self._occasions:
+                times.append(_utc64(events["start"])[mask])
         occasions = None
         if sites is not None or any(f is not None for f in fixes):
             occasions = _occasions_touched(self._occasions, times)
