@@ -230,27 +230,22 @@ def embedded_basemap(path: str | os.PathLike[str], area: tileset.Area | None,
     grow = max(north - south, east - west) * EMBED_MARGIN
     around = tileset.pad_area((south - grow, west - grow, north + grow, east + grow), EMBED_MIN_SPAN_M / 2)
     used = 0
-    mime = info.mime
     with tileset.TilesetReader(path) as reader:
         for zoom in range(info.minzoom, info.maxzoom + 1):
-            found = {}
-            size = 0
-            for z, x, y in tileset.tiles_of(around, range(zoom, zoom + 1)):
-                data = reader.tile(z, x, y)
-                if data is not None:
-                    found[f"{z}/{x}/{y}"] = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-                    size += len(found[f"{z}/{x}/{y}"])
+            found = {f"{z}/{x}/{y}": f"data:{info.mime};base64,{base64.b64encode(data).decode('ascii')}"
+                     for z, x, y in tileset.tiles_of(around, range(zoom, zoom + 1))
+                     if (data := reader.tile(z, x, y)) is not None}
+            size = sum(len(uri) for uri in found.values())
             if used + size > budget:
+                megabytes = budget // 2**20
                 spec["note"] = (f"Base map zooms {zoom}–{info.maxzoom} of {info.path.name} are left out to keep "
-                                f"this file under {budget // 2**20} MB; closer in, the map enlarges zoom "
-                                f"{zoom - 1}.") if zoom > info.minzoom else (
-                                f"The base map {info.path.name} is left out: even its coarsest zoom would "
-                                f"pass {budget // 2**20} MB here.")
+                                f"this file under {megabytes} MB; closer in, the map enlarges zoom {zoom - 1}."
+                                if zoom > info.minzoom else f"The base map {info.path.name} is left out: even its "
+                                f"coarsest zoom would pass {megabytes} MB here.")
                 break
             spec["tiles"].update(found)
             used += size
-            spec["minzoom"] = info.minzoom if spec["minzoom"] is None else spec["minzoom"]
-            spec["maxzoom"] = zoom
+            spec["minzoom"], spec["maxzoom"] = info.minzoom, zoom
     return spec
 
 
