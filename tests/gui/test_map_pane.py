@@ -207,6 +207,7 @@ def test_prepare_offline_map_warns_counts_downloads_and_becomes_the_base_map(win
         assert "more than the limit of 500" in dialog.estimate.text() and not dialog.download.isEnabled()
         dialog.high.setValue(15)
         generation = pane._build_generation
+        window.panes["proximity"].distance.setValue(123)  # the officer's own choice, not a setting
         dialog.accept()
         qtbot.waitUntil(lambda: window.settings.basemap == "mbtiles" and not window.tasks, timeout=60_000)
         assert len(server.requests) == expected
@@ -216,6 +217,7 @@ def test_prepare_offline_map_warns_counts_downloads_and_becomes_the_base_map(win
     pane = ready(window, qtbot, generation)
     assert state(pane, qtbot)["basemap"]["shown"] is True
     assert "Offline map ready" in window.statusBar().currentMessage()
+    assert window.panes["proximity"].distance.value() == 123
 
 
 def test_a_cancelled_download_keeps_its_tiles_for_next_time(window, qtbot, tmp_path) -> None:

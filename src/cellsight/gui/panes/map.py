@@ -129,7 +129,7 @@ class MapPane(Pane):
         self.page.loadFinished.connect(self._loaded)
         self._install_tile_handler()
         ctx.bridge.resultsChanged.connect(self._results_changed)
-        ctx.bridge.settingsChanged.connect(lambda m: self._rebuild())
+        ctx.bridge.settingsChanged.connect(self._settings_changed)
 
         self.info = QLabel()
         self.info.setObjectName("hint")
@@ -183,6 +183,10 @@ class MapPane(Pane):
     def _results_changed(self, message: ResultsChanged) -> None:
         if message.kind == "proximity":
             self._occasions = list(message.results or [])
+            self._rebuild()
+
+    def _settings_changed(self, message: SettingsChanged) -> None:
+        if not message.keys or {"basemap", "mbtiles_path"} & set(message.keys):
             self._rebuild()
 
     def _rebuild(self) -> None:
@@ -372,7 +376,9 @@ class MapPane(Pane):
         self.ctx.statusBar().showMessage(
             f"Offline map ready: {summary.tiles:,} tiles in {Path(summary.out).name} "
             f"({summary.downloaded:,} downloaded); it is now the base map (Settings).", 15000)
-        self.ctx.hub.publish(SettingsChanged(self, ("basemap", "mbtiles_path")))
+        # Only the base map changed: the map draws itself again; other panes keep what the officer set
+        # (a SettingsChanged would reset the Proximity pane's parameters to their defaults).
+        self._rebuild()
 
     def capture(self) -> Frame | None:
         case = self.case
