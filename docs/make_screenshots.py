@@ -81,6 +81,7 @@ def dialog_shots(window, case, shot) -> None:
     from cellsight.gui.dialogs.new_case import NewCaseDialog
     from cellsight.gui.dialogs.place import PlaceDialog
     from cellsight.gui.dialogs.report import ReportDialog
+    from cellsight.gui.dialogs.offline_map import PrepareMapDialog
     from cellsight.gui.dialogs.settings import SettingsDialog
     from cellsight.gui.dialogs.subject import ChooseSubjectDialog
     from cellsight.gui.import_flow import FileOutcome
@@ -149,15 +150,34 @@ def dialog_shots(window, case, shot) -> None:
         grab("dialog-mapping", dialog)
 
     grab("dialog-settings", SettingsDialog(window, window.settings))
+    grab("dialog-offline-map", PrepareMapDialog(window, case, window.settings,
+                                                REPO / "sample_data" / "demo.cellsight", None))
     dialog = ReportDialog(window, case, window.settings, str(REPO / "sample_data"))  # the demo case's folder
     dialog.resize(560, dialog.sizeHint().height())  # wide enough to read the file name
     grab("dialog-export-pdf", dialog)
+
+
+def offline_map(window, case) -> None:
+    """A base map of the demo's area, made as an officer would ("Offline map…"), from the tests' tile
+    server: generated streets, not a real map, and the attribution says so."""
+    from cellsight.report import tilepack
+    from tests.tile_server import TileServer
+
+    out = Path(os.environ["CELLSIGHT_SETTINGS_DIR"]) / "larkspur-map.mbtiles"
+    with TileServer() as server:
+        tilepack.prepare(tilepack.case_area(case, 500), range(12, 17), tilepack.TileServer(
+            server.template, "Generated test streets, not a real map", rate=1000), out, name=case.info.name)
+    settings = window.settings
+    settings.basemap, settings.mbtiles_path = "mbtiles", str(out)
+    settings.tile_url = "https://tiles.force.example/{z}/{x}/{y}.png"
+    settings.tile_attribution = "Force mapping service"
 
 
 def main() -> int:
     # A throwaway settings file: screenshots show the default layout, not the user's own.
     os.environ["CELLSIGHT_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="cellsight-shots-")
     sys.path.insert(0, str(REPO / "sample_data"))
+    sys.path.insert(0, str(REPO))  # tests.tile_server, for the base map
     from build_demo_case import build
 
     from cellsight.gui.app import create_application
@@ -170,6 +190,7 @@ def main() -> int:
     window = MainWindow()
     window.resize(*SIZE)
     window.show()
+    offline_map(window, case)
     window.set_case(case, None)
     map_pane = window.panes["map"]
     wait(app, lambda: map_pane._ready and not window.tasks)

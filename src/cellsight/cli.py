@@ -275,7 +275,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError("report needs both --a and --b, or neither")
     summary = write_report(case, args.out, a=args.a, b=args.b, places=args.place or [],
                            method=args.method, distance_m=args.distance, window_min=args.window,
-                           gap_min=args.gap, produced=args.produced, case_path=args.case)
+                           gap_min=args.gap, produced=args.produced, case_path=args.case, basemap=args.tiles)
     _emit(args, summary, f"wrote {args.out} ({summary['pages']} pages)")
     return EXIT_OK
 
@@ -285,8 +285,54 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     case = _load(args.case)
     subjects = [_named(case, name) for name in args.subject or []]
-    summary = write_map(case, args.out, subjects=subjects, start=args.start, end=args.end)
+    summary = write_map(case, args.out, subjects=subjects, start=args.start, end=args.end, basemap=args.tiles)
+    if summary["basemap"] and summary["basemap"]["note"]:
+        _say(summary["basemap"]["note"])
     _emit(args, summary, f"wrote {args.out}")
+    return EXIT_OK
+
+
+def cmd_tiles(args: argparse.Namespace) -> int:
+    """Fetch the case's area from a tile server into an MBTiles file; asks before the first request."""
+    from cellsight.report import tilepack
+
+    if Path(args.out).absolute() == Path(args.case).absolute():
+        raise UsageError(f"{args.out}: that is the case file; choose another --out")
+    case = _load(args.case)
+    server = tilepack.TileServer(
+        args.url, args.attribution or "", contact=args.contact or "",
+        rate=tilepack.DEFAULT_RATE if args.rate is None else args.rate,
+        max_tiles=tilepack.DEFAULT_MAX_TILES if args.max_tiles is None else args.max_tiles)
+    margin = tilepack.DEFAULT_MARGIN_M if args.margin is None else args.margin
+    area = tilepack.parse_area(args.area) if args.area else tilepack.case_area(case, margin)
+    planned = tilepack.plan(area, tilepack.parse_zooms(args.zoom), args.out)
+    estimate = {"estimate": planned.total, "stored": planned.stored, "to_fetch": planned.to_fetch,
+                "max_tiles": server.max_tiles, "area": [round(v, 6) for v in area],
+                "zooms": [planned.zooms.start, planned.zooms.stop - 1], "out": args.out}
+    _say(f"{args.out}: {planned.describe()} (limit {server.max_tiles:,}, at most {server.rate:g} a second)")
+    if args.estimate:
+        _emit(args, estimate, "")
+        return EXIT_OK
+    _say("warning: " + tilepack.area_warning(tilepack.server_host(server.url)))
+    if planned.to_fetch and not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("nothing downloaded: add --yes to confirm that the tile server may learn the area")
+        if input(f"Download {planned.to_fetch:,} tiles from {tilepack.server_host(server.url)}? [y/N] ").strip().lower() \
+                not in ("y", "yes"):
+            _say("nothing downloaded")
+            return EXIT_FAIL
+    progress = TerminalProgress()
+    try:
+        summary = tilepack.prepare(area, planned.zooms, server, args.out, progress, name=case.info.name)
+    except (Cancelled, KeyboardInterrupt, tilepack.TileServerError) as exc:
+        reason = str(exc) if isinstance(exc, tilepack.TileServerError) else "stopped"
+        _say(f"cellsight: {reason}; the tiles fetched so far are in {tilepack.part_path(Path(args.out))}: "
+             "run the same command again to resume")
+        return EXIT_FAIL
+    finally:
+        progress.close()
+    _emit(args, summary.to_json(), f"wrote {args.out}: {summary.tiles:,} tiles ({summary.downloaded:,} downloaded, "
+          f"{summary.kept:,} already there, {summary.absent:,} not on the server)")
     return EXIT_OK
 
 
@@ -394,6 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--b")
     p.add_argument("--place", action="append")
     p.add_argument("--produced", help="produced date (ISO 8601); else SOURCE_DATE_EPOCH, else now")
+    p.add_argument("--tiles", metavar="FILE.mbtiles", help="draw the maps on this base map (else $CELLSIGHT_MBTILES)")
     _analysis_options(p)
 
     p = command("map", cmd_map, "write a self-contained interactive map (HTML)")
@@ -402,6 +449,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subject", action="append")
     p.add_argument("--from", dest="start")
     p.add_argument("--to", dest="end")
+    p.add_argument("--tiles", metavar="FILE.mbtiles", help="a base map from a local MBTiles file (its tiles of "
+                   "the map's area are put into the page)")
+
+    p = command("tiles", cmd_tiles, "download the case's area from a tile server into an MBTiles file "
+                "(opt-in: the server learns the area)")
+    p.add_argument("case")
+    p.add_argument("--url", required=True, metavar="TEMPLATE", help="tile URL with {z}, {x} and {y}")
+    p.add_argument("--attribution", required=True, help="the tile server's attribution text (shown on maps)")
+    p.add_argument("--zoom", required=True, help="zoom or zoom range, e.g. 12-17")
+    p.add_argument("--out", required=True, metavar="FILE.mbtiles")
+    p.add_argument("--margin", type=float, help="metres around the case's area (default 500)")
+    p.add_argument("--area", metavar="S,W,N,E", help="this area instead of the case's (degrees)")
+    p.add_argument("--max-tiles", type=int, help="refuse more tiles than this (default 5000)")
+    p.add_argument("--rate", type=float, help="requests a second at most (default 2)")
+    p.add_argument("--contact", help="your contact (e-mail), added to the User-Agent for the server's operator")
+    p.add_argument("--estimate", action="store_true", help="only count the tiles; nothing is downloaded")
+    p.add_argument("--yes", action="store_true", help="go ahead without asking (the server learns the area)")
 
     p = command("export", cmd_export, "export event sightings to CSV or XLSX")
     p.add_argument("case")

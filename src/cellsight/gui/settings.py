@@ -1,8 +1,11 @@
 """Application settings (not case data): defaults for new cases and imports, base map, proximity.
 
 Stored with QSettings, so they live in the user's profile and never travel in a
-case file. The base map is ``none`` (offline, a plain grid), a local MBTiles
-file, or a tile URL the user enters (for forces with an internal tile server).
+case file. The base map is ``none`` (offline, a plain grid) or a local MBTiles
+file. The map never fetches tiles while it is looked at: a tile server the
+officer configures here (URL template, attribution, contact, pace and limit) is
+used only when they ask to prepare an offline map of a case's area
+(``report.tilepack``), which writes an MBTiles file.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from cellsight.core.timezones import DEFAULT_ZONE
+from cellsight.report.tilepack import DEFAULT_MAX_TILES, DEFAULT_RATE
 
 ORGANISATION = "Cellsight"
 APPLICATION = "Cellsight"
-BASEMAPS = ("none", "mbtiles", "url")
+BASEMAPS = ("none", "mbtiles")
 MAX_RECENT = 8
 
 
@@ -39,7 +43,11 @@ class AppSettings:
     zone: str = DEFAULT_ZONE
     basemap: str = "none"
     mbtiles_path: str = ""
-    tile_url: str = ""
+    tile_url: str = ""  # a tile server's URL template, for preparing offline maps only
+    tile_attribution: str = ""
+    tile_contact: str = ""
+    tile_rate: float = DEFAULT_RATE
+    tile_max: int = DEFAULT_MAX_TILES
     proximity_method: str = "gps"
     proximity_distance_m: float = 200.0
     proximity_window_min: float = 5.0
@@ -67,10 +75,8 @@ class AppSettings:
             store.setValue(f"settings/{name}", value)
         store.sync()
 
-    def tile_source(self) -> str | None:
-        """What the map should draw under the data: None (grid), a tile URL, or an MBTiles path."""
-        if self.basemap == "url" and self.tile_url.strip():
-            return self.tile_url.strip()
+    def basemap_file(self) -> str | None:
+        """The MBTiles file the maps (pane and PDF) draw under the data; None for the plain grid."""
         if self.basemap == "mbtiles" and self.mbtiles_path.strip():
             return self.mbtiles_path.strip()
         return None

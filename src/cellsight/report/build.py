@@ -29,7 +29,7 @@ from cellsight.core.case import CaseError
 from cellsight.core.casefile import file_sha256
 from cellsight.core.timezones import iso_local
 from cellsight.progress import NullProgress, Progress, check
-from cellsight.report import mapdata, staticmap
+from cellsight.report import mapdata, staticmap, tileset
 from cellsight.report.pdf import ReportMeta, Section, render_pdf
 from cellsight.report.storyboard import Frame, Storyboard, StoryboardError
 
@@ -403,6 +403,19 @@ def about_section(case: Any, options: dict[str, Any]) -> Section:
     return Section("About this report", [_text("Conventions", text, options)])
 
 
+def basemap_record(path: str | os.PathLike[str] | None) -> dict[str, str] | None:
+    """Which base map the report's maps are drawn on, for the About page: file, SHA-256, attribution.
+
+    Read before any analysis runs, so that a missing or damaged file is refused
+    at once (one line, exit 2) rather than after minutes of work.
+    """
+    if not path:
+        return None
+    info = tileset.read_info(path)
+    return {"file": info.path.name, "sha256": file_sha256(info.path),
+            "attribution": info.attribution or "no attribution given in the file"}
+
+
 # ----- the report ------------------------------------------------------------------------
 def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None, b: str | None = None,
                  places: Sequence[str] = (), method: str = "gps", distance_m: float | None = None,
@@ -422,7 +435,9 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
     case_sha = file_sha256(case_path) if case_path else None
     meta = ReportMeta(case.info.name, case.info.reference, case.info.officer, stamp, zone, __version__, case_sha)
     progress = progress or NullProgress()
-    resolver = CaseResolver(case, basemap or os.environ.get(BASEMAP_ENV) or None, progress)
+    basemap = basemap or os.environ.get(BASEMAP_ENV) or None
+    base = basemap_record(basemap)
+    resolver = CaseResolver(case, basemap, progress)
     pairs = report_pairs(case, a, b)
     place_runs = report_places(case, a, places)
     analysis: list[Section] = []
@@ -458,7 +473,9 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
         "places reported": [f"{x} near {y}" for x, y in place_runs] or "(none)",
         "proximity method": method,
         "distance (m)": distance_m if distance_m is not None else "default: 200 between people; a place's radius",
-        "window (min)": window_min, "gap (min)": gap_min}))
+        "window (min)": window_min, "gap (min)": gap_min,
+        "base map of the maps": (f"{base['file']} (SHA-256 {base['sha256']}): {base['attribution']}" if base
+                                 else "none: a grid in WGS84 degrees")}))
     target = Path(out)
     with atomic_output(target) as tmp:
         pages = render_pdf(str(tmp), meta, sections, resolver)
@@ -467,4 +484,4 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
             "pairs": [{"a": x, "b": y} for x, y in pairs],
             "places": [{"a": x, "place": y} for x, y in place_runs], "occasions": occasion_total,
             "maps": resolver.maps, "storyboard_frames": len(board.frames) if board else 0,
-            "case_sha256": case_sha}
+            "case_sha256": case_sha, "basemap": base}

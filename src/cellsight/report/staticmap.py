@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import io
 import math
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,6 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from cellsight.core.case import CaseError
 from cellsight.core.geo import sector_polygon
 from cellsight.report.mapdata import (
     MAX_TRACK_VERTICES,
@@ -43,6 +41,7 @@ from cellsight.report.mapdata import (
     fix_count,
     track_segments,
 )
+from cellsight.report.tileset import TilesetError, TilesetReader, read_info
 
 EARTH_RADIUS_MERCATOR = 6_378_137.0
 TILE_SIZE = 256
@@ -57,8 +56,7 @@ TEXT = (33, 33, 33)
 _FONT_DIR = Path(__import__("reportlab").__file__).parent / "fonts"
 
 
-class BaseMapError(CaseError):
-    """An MBTiles file that cannot be used as a base map."""
+BaseMapError = TilesetError  # an MBTiles file that cannot be used as a base map
 
 
 # ----- projection ------------------------------------------------------------------------
@@ -120,51 +118,37 @@ def fit_view(bounds: tuple[float, float, float, float], width: int, height: int,
 # ----- base maps -------------------------------------------------------------------------
 def draw_mbtiles(image: Image.Image, view: View, path: str | Path) -> str | None:
     """Paint tiles from an MBTiles file under ``view``; return its attribution, or None if it had no tile here."""
-    path = Path(path)
-    if not path.is_file():
-        raise BaseMapError(f"{path}: base map file not found")
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise BaseMapError(f"{path}: not an MBTiles file ({exc})") from exc
-    try:
-        try:
-            zooms = db.execute("SELECT MIN(zoom_level), MAX(zoom_level) FROM tiles").fetchone()
-            meta = dict(db.execute("SELECT name, value FROM metadata").fetchall())
-        except sqlite3.Error as exc:
-            raise BaseMapError(f"{path}: not an MBTiles file ({exc})") from exc
-        if zooms[0] is None:
-            return None
-        world = 2 * math.pi * EARTH_RADIUS_MERCATOR
-        # The zoom whose tiles are at least as detailed as the page, within what the file holds.
-        wanted = math.ceil(math.log2(view.scale * world / TILE_SIZE))
-        zoom = int(min(max(wanted, zooms[0]), zooms[1]))
-        n = 2 ** zoom
-        tile_m = world / n
-        origin = world / 2
-        col0 = int(math.floor((view.left + origin) / tile_m))
-        col1 = int(math.floor((view.left + view.width / view.scale + origin) / tile_m))
-        row0 = int(math.floor((origin - view.top) / tile_m))
-        row1 = int(math.floor((origin - (view.top - view.height / view.scale)) / tile_m))
-        size = max(1, int(round(tile_m * view.scale)))
-        painted = 0
+    info = read_info(path)  # BaseMapError when it is missing or not MBTiles
+    if info.minzoom is None:
+        return None
+    world = 2 * math.pi * EARTH_RADIUS_MERCATOR
+    # The zoom whose tiles are at least as detailed as the page, within what the file holds.
+    wanted = math.ceil(math.log2(view.scale * world / TILE_SIZE))
+    zoom = int(min(max(wanted, info.minzoom), info.maxzoom))
+    n = 2 ** zoom
+    tile_m = world / n
+    origin = world / 2
+    col0 = int(math.floor((view.left + origin) / tile_m))
+    col1 = int(math.floor((view.left + view.width / view.scale + origin) / tile_m))
+    row0 = int(math.floor((origin - view.top) / tile_m))
+    row1 = int(math.floor((origin - (view.top - view.height / view.scale)) / tile_m))
+    size = max(1, int(round(tile_m * view.scale)))
+    painted = 0
+    with TilesetReader(path) as reader:
         for col in range(max(col0, 0), min(col1, n - 1) + 1):
             for row in range(max(row0, 0), min(row1, n - 1) + 1):
-                found = db.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? "
-                                   "AND tile_row=?", (zoom, col, n - 1 - row)).fetchone()
+                found = reader.tile(zoom, col, row)  # XYZ row, counted from the north as here
                 if found is None:
                     continue
                 try:
-                    tile = Image.open(io.BytesIO(found[0])).convert("RGB")
+                    tile = Image.open(io.BytesIO(found)).convert("RGB")
                 except OSError:
                     continue  # a damaged tile leaves plain background, not a failed report
                 px = int(round((col * tile_m - origin - view.left) * view.scale))
                 py = int(round((view.top - (origin - row * tile_m)) * view.scale))
                 image.paste(tile.resize((size, size), Image.Resampling.BILINEAR), (px, py))
                 painted += 1
-        return (meta.get("attribution") or meta.get("name") or path.name) if painted else None
-    finally:
-        db.close()
+    return (info.attribution or info.name) if painted else None
 
 
 def nice_step(span: float, target: int) -> float:
