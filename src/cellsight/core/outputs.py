@@ -42,7 +42,7 @@ KINDS = {"report": "report (PDF)", "map": "map", "export": "export"}
 GENERATOR = "Cellsight"  # the creator/generator every output names
 ZIP_COMMENT = "Cellsight {kind} (AES-256 encrypted zip)"
 PDF_MARK = b"%Cellsight report"
-EXPORT_HEADER = {"time_utc", "kind", "source_id", "source_row"}  # columns every export's header holds
+EXPORT_HEADER = {"kind", "source_id", "source_row"}  # provenance columns every export's header holds
 _SNIFF = 64 * 1024
 
 
