@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 from cellsight import __version__
 from cellsight.core import crypto, schema
 from cellsight.core.case import Case
+from cellsight.core.tempfiles import held_temporary
 
 FORMAT = "cellsight-case"
 FORMAT_VERSION = 1
@@ -98,8 +99,6 @@ def save_case(case: Case, path: str | os.PathLike[str], mark_clean: bool = True)
     replace the file the case was read from if another program has replaced it
     since.
     """
-    from cellsight.core.tempfiles import held_temporary
-
     target = Path(path).absolute()
     if mark_clean:
         refuse_if_changed(case, target)
