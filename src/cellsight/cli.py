@@ -78,10 +78,13 @@ def _encrypted(path: str) -> bool:
     return Path(path).is_file() and is_encrypted(path)
 
 
-def _load(path: str, lazy: bool = True) -> Case:
+def _case_password(path: str) -> str | None:
+    return _password(f"Password for {path}: ") if _encrypted(path) else None
+
+
+def _load(path: str) -> Case:
     """The case at ``path``; each table is read (and its hash checked) when a command first uses it."""
-    password = _password(f"Password for {path}: ") if _encrypted(path) else None
-    return open_case(path, password=password, lazy=lazy)
+    return open_case(path, password=_case_password(path), lazy=True)
 
 
 @contextlib.contextmanager
@@ -93,8 +96,9 @@ def _editing(path: str, command: str) -> Iterator[Case]:
     """
     if not Path(path).is_file():
         raise CaseFileError(f"{path}: no such case file")
+    password = _case_password(path)  # asked before the lock: nobody waits on a prompt
     with _case_lock(path, command):
-        yield _load(path)
+        yield open_case(path, password=password, lazy=True)
 
 
 def _case_lock(path: str, command: str) -> Any:
@@ -189,8 +193,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from cellsight.core.verify import verify_case
 
-    password = _password(f"Password for {args.case}: ") if _encrypted(args.case) else None
-    report = verify_case(args.case, password)
+    report = verify_case(args.case, _case_password(args.case))
     lines = [f"{item['file']}: {item['status']}" + (f" ({item['path']})" if item.get("path") else "")
              for item in report["sources"]]
     _emit(args, report, "\n".join(lines + [f"case file: {report['case_file']}"]))
