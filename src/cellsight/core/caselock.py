@@ -31,6 +31,7 @@ import filelock
 
 from cellsight.core.case import current_user
 from cellsight.core.casefile import CaseFileError
+from cellsight.core.outputs import current_umask
 from cellsight.core.tempfiles import held_temporary
 
 DEFAULT_WAIT_S = 10.0
@@ -153,4 +154,5 @@ class CaseLock:
         target = holder_path(self.case_path)
         with held_temporary(target) as (fd, tmp):
             os.write(fd, json.dumps(asdict(holder), sort_keys=True).encode("utf-8"))
+            os.chmod(tmp, 0o666 & ~current_umask())  # colleagues sharing the folder can read who it is
             os.replace(tmp, target)

@@ -61,11 +61,13 @@ class ReportDialog(QDialog):
         self.encrypt.setChecked(case.key is not None)  # an encrypted case's report is protected by default
         self.password.setEnabled(self.encrypt.isChecked())
         self.repeat.setEnabled(self.encrypt.isChecked())
-        form.addRow("", self.encrypt)
-        form.addRow("Password", self.password)
-        form.addRow("Repeat", self.repeat)
+        secret = QFormLayout()  # its own form: its wider labels do not narrow the File box
+        secret.addRow(self.encrypt)
+        secret.addRow("Password", self.password)
+        secret.addRow("Repeat", self.repeat)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addLayout(secret)
         if case.key is not None:
             warning = QLabel("This case is encrypted. A PDF without a password can be read by anyone who gets "
                              "the file.")
