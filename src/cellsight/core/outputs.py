@@ -117,7 +117,8 @@ def is_output(path: str | os.PathLike[str], kind: str) -> bool:
             if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
                 return _zip_output(fh, kind)
             if kind == "report":
-                return head.startswith(b"%PDF-") and (PDF_MARK in head[:256] or _contains(fh, b"/Creator (Cellsight"))
+                creator = f"/Creator ({GENERATOR}".encode()
+                return head.startswith(b"%PDF-") and (PDF_MARK in head[:256] or _contains(fh, creator))
             if kind == "map":
                 return f'<meta name="generator" content="{GENERATOR}'.encode() in head
             if kind == "export":

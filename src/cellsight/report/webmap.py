@@ -321,7 +321,8 @@ def write_map(case: Any, out: str | os.PathLike[str], subjects: Any = (), start:
     target = zipped(out) if password else Path(out)
     check_output(target, "map", case, force)
     page = map_page(case, subjects, start, end, occasions)
-    html = page.html.replace("<head>", f'<head>\n<meta name="generator" content="{GENERATOR} {cellsight.__version__}">', 1)
+    generator = f'<meta name="generator" content="{GENERATOR} {cellsight.__version__}">'  # marks our output
+    html = page.html.replace("<head>", f"<head>\n{generator}", 1)
     with atomic_output(target, "map", case, force) as tmp:
         if password:
             with encrypted_member(tmp, inner_name(target), password, "map") as stream:
