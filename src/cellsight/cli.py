@@ -51,8 +51,7 @@ def _say(message: str) -> None:
 
 def _emit(args: argparse.Namespace, document: Any, human: str) -> None:
     if getattr(args, "json", False):
-        # dumps, not dump: dump feeds the stream piece by piece, which costs seconds on large results.
-        sys.stdout.write(json.dumps(document, indent=1, ensure_ascii=False, default=str))
+        json.dump(document, sys.stdout, indent=1, ensure_ascii=False, default=str)
         sys.stdout.write("\n")
     elif human:
         print(human)
