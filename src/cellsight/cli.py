@@ -4,16 +4,25 @@ Each command is a few lines calling the core. Rules kept here for all of them:
 ``--json`` puts one JSON document on stdout and nothing else; messages go to
 stderr; exit 0 on success, 2 for bad usage or unusable input, 1 otherwise; an
 error is one line naming the file, never a traceback unless ``--debug``.
+
+A command that changes a case holds the case's lock from before it reads the
+case until after it has saved (``_editing``), so two commands never lose each
+other's change: the second waits briefly, then exits 2 naming the holder.
+Read-only commands never lock, and read only the tables they use. SIGTERM is
+turned into the same clean stop as Ctrl-C, so an output or a save cut short
+removes its temporary file.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +57,19 @@ def _emit(args: argparse.Namespace, document: Any, human: str) -> None:
         print(human)
 
 
-def _password(prompt: str, confirm: bool = False) -> str:
-    """The case password: CELLSIGHT_PASSWORD in scripts, else a prompt on a terminal."""
-    password = os.environ.get("CELLSIGHT_PASSWORD")
+def _password(prompt: str, confirm: bool = False, env: str = "CELLSIGHT_PASSWORD",
+              what: str = "the case is encrypted") -> str:
+    """A password: from ``env`` in scripts, else a prompt on a terminal."""
+    password = os.environ.get(env)
     if password:
         return password
     if not sys.stdin.isatty():
-        raise UsageError("the case is encrypted: set CELLSIGHT_PASSWORD or run on a terminal")
+        raise UsageError(f"{what}: set {env} or run on a terminal")
     password = getpass.getpass(prompt)
     if confirm and getpass.getpass("Repeat the password: ") != password:
         raise UsageError("the passwords differ")
+    if not password:
+        raise UsageError("the password cannot be empty")
     return password
 
 
@@ -65,10 +77,45 @@ def _encrypted(path: str) -> bool:
     return Path(path).is_file() and is_encrypted(path)
 
 
+def _case_password(path: str) -> str | None:
+    return _password(f"Password for {path}: ") if _encrypted(path) else None
+
+
 def _load(path: str) -> Case:
-    if _encrypted(path):
-        return open_case(path, password=_password(f"Password for {path}: "))
-    return open_case(path)
+    """The case at ``path``; each table is read (and its hash checked) when a command first uses it."""
+    return open_case(path, password=_case_password(path), lazy=True)
+
+
+@contextlib.contextmanager
+def _editing(path: str, command: str) -> Iterator[Case]:
+    """The case read under its lock, for a command that changes it; saved by the caller inside the block.
+
+    The lock is taken before the case is read, so the change is made to the
+    latest saved case, and released after the save.
+    """
+    if not Path(path).is_file():
+        raise CaseFileError(f"{path}: no such case file")
+    password = _case_password(path)  # asked before the lock: nobody waits on a prompt
+    with _case_lock(path, command):
+        yield open_case(path, password=password, lazy=True)
+
+
+def _case_lock(path: str, command: str) -> Any:
+    """The case's lock, taken for ``command``; waits ``CELLSIGHT_LOCK_WAIT`` seconds (default 10)."""
+    from cellsight.core.caselock import CaseLock, wait_from_environment
+
+    return CaseLock(path, f"cellsight {command}").acquire(wait_from_environment())
+
+
+def _output_password(args: argparse.Namespace, case: Case) -> str | None:
+    """The password for ``--encrypt``; without it, a warning when the case itself is encrypted."""
+    if getattr(args, "encrypt", False):
+        return _password("Password for the output: ", confirm=True, env="CELLSIGHT_EXPORT_PASSWORD",
+                         what="--encrypt needs a password")
+    if case.key is not None:
+        _say(f"cellsight: warning: the case is encrypted but {args.out} will be written in plain text; "
+             "add --encrypt to protect it with a password")
+    return None
 
 
 def _subject_for(case: Case, name: str) -> str:
@@ -103,25 +150,28 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.encrypt:
         case.key = derive(_password("New case password: ", confirm=True))
         case.log("encrypt case", {"cipher": "AES-256-GCM", "kdf": "scrypt"})
-    save_case(case, path)
+    with _case_lock(args.case, "new"):
+        if path.exists() and not args.force:  # made by another command while this one waited
+            raise UsageError(f"{path}: already exists (use --force to replace it)")
+        save_case(case, path)
     _emit(args, case_summary(case), f"created case {path}")
     return EXIT_OK
 
 
 def cmd_subject(args: argparse.Namespace) -> int:
-    case = _load(args.case)
-    subject = case.set_subject(args.name, role=args.role, numbers=args.number or [],
-                               imeis=args.imei or [])
-    save_case(case, args.case)
+    with _editing(args.case, "subject") as case:
+        subject = case.set_subject(args.name, role=args.role, numbers=args.number or [],
+                                   imeis=args.imei or [])
+        save_case(case, args.case)
     _emit(args, _subject_json(subject), f"subject {subject.name}: {subject.role}, "
           f"numbers {', '.join(subject.numbers) or 'none'}")
     return EXIT_OK
 
 
 def cmd_place(args: argparse.Namespace) -> int:
-    case = _load(args.case)
-    place = case.set_place(args.name, args.lat, args.lon, args.radius, args.note or "")
-    save_case(case, args.case)
+    with _editing(args.case, "place") as case:
+        place = case.set_place(args.name, args.lat, args.lon, args.radius, args.note or "")
+        save_case(case, args.case)
     _emit(args, _place_json(place), f"place {place.name} at {place.lat}, {place.lon}")
     return EXIT_OK
 
@@ -142,8 +192,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from cellsight.core.verify import verify_case
 
-    password = _password(f"Password for {args.case}: ") if _encrypted(args.case) else None
-    report = verify_case(args.case, password)
+    report = verify_case(args.case, _case_password(args.case))
     lines = [f"{item['file']}: {item['status']}" + (f" ({item['path']})" if item.get("path") else "")
              for item in report["sources"]]
     _emit(args, report, "\n".join(lines + [f"case file: {report['case_file']}"]))
@@ -184,12 +233,21 @@ def _place_json(place: Any) -> dict[str, Any]:
 
 # ----- import ------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
+    if args.exhibit and len(args.files) > 1:
+        raise UsageError("--exhibit names one file: import the files one at a time")
+    with _editing(args.case, "import") as case:
+        reports, failed = _import_each(args, case)
+        if reports:
+            save_case(case, args.case)
+    _emit(args, reports, "")
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def _import_each(args: argparse.Namespace, case: Case) -> tuple[list[dict[str, Any]], bool]:
+    """Import every file of the command line into ``case``; a failed file is said and skipped."""
     from cellsight.importers.api import import_file
     from cellsight.importers.base import ImportFailure
 
-    if args.exhibit and len(args.files) > 1:
-        raise UsageError("--exhibit names one file: import the files one at a time")
-    case = _load(args.case)
     reports, failed = [], False
     progress = TerminalProgress()
     for file in args.files:
@@ -211,10 +269,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             _say(f"{report['file']}: warning: {warning}")
         _say(f"{report['file']}: {report['format']}, {report['rows']} rows, "
              f"{report['imported']} imported, {report['rejected']} rejected")
-    if reports:
-        save_case(case, args.case)
-    _emit(args, reports, "")
-    return EXIT_USAGE if failed else EXIT_OK
+    return reports, failed
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
@@ -275,8 +330,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError("report needs both --a and --b, or neither")
     summary = write_report(case, args.out, a=args.a, b=args.b, places=args.place or [],
                            method=args.method, distance_m=args.distance, window_min=args.window,
-                           gap_min=args.gap, produced=args.produced, case_path=args.case, basemap=args.tiles)
-    _emit(args, summary, f"wrote {args.out} ({summary['pages']} pages)")
+                           gap_min=args.gap, produced=args.produced, case_path=args.case,
+                           basemap=args.tiles, force=args.force, password=_output_password(args, case))
+    _emit(args, summary, f"wrote {summary['out']} ({summary['pages']} pages)")
     return EXIT_OK
 
 
@@ -285,10 +341,11 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     case = _load(args.case)
     subjects = [_named(case, name) for name in args.subject or []]
-    summary = write_map(case, args.out, subjects=subjects, start=args.start, end=args.end, basemap=args.tiles)
+    summary = write_map(case, args.out, subjects=subjects, start=args.start, end=args.end,
+                        basemap=args.tiles, force=args.force, password=_output_password(args, case))
     if summary["basemap"] and summary["basemap"]["note"]:
         _say(summary["basemap"]["note"])
-    _emit(args, summary, f"wrote {args.out}")
+    _emit(args, summary, f"wrote {summary['out']}")
     return EXIT_OK
 
 
@@ -296,9 +353,10 @@ def cmd_tiles(args: argparse.Namespace) -> int:
     """Fetch the case's area from a tile server into an MBTiles file; asks before the first request."""
     from cellsight.report import tilepack
 
-    if Path(args.out).absolute() == Path(args.case).absolute():
-        raise UsageError(f"{args.out}: that is the case file; choose another --out")
+    from cellsight.core.outputs import check_output
+
     case = _load(args.case)
+    check_output(args.out, "tiles", case, case_path=args.case)  # never the case, an exhibit or a foreign file
     server = tilepack.TileServer(
         args.url, args.attribution or "", contact=args.contact or "",
         rate=tilepack.DEFAULT_RATE if args.rate is None else args.rate,
@@ -342,8 +400,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     case = _load(args.case)
     kinds = args.kind.split(",") if args.kind else None
     subject = _named(case, args.subject) if args.subject else None
-    summary = export_events(case, args.out, subject=subject, kinds=kinds, dedupe=args.dedupe)
-    _emit(args, summary, f"wrote {summary['rows']} rows to {args.out}")
+    summary = export_events(case, args.out, subject=subject, kinds=kinds, dedupe=args.dedupe,
+                            force=args.force, password=_output_password(args, case))
+    _emit(args, summary, f"wrote {summary['rows']} rows to {summary['out']}")
     return EXIT_OK
 
 
@@ -442,6 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--produced", help="produced date (ISO 8601); else SOURCE_DATE_EPOCH, else now")
     p.add_argument("--tiles", metavar="FILE.mbtiles", help="draw the maps on this base map (else $CELLSIGHT_MBTILES)")
     _analysis_options(p)
+    _output_options(p, "an encrypted PDF (AES-256)")
 
     p = command("map", cmd_map, "write a self-contained interactive map (HTML)")
     p.add_argument("case")
@@ -451,6 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end")
     p.add_argument("--tiles", metavar="FILE.mbtiles", help="a base map from a local MBTiles file (its tiles of "
                    "the map's area are put into the page)")
+    _output_options(p, "FILE.html.zip, an AES-256 encrypted zip")
 
     p = command("tiles", cmd_tiles, "download the case's area from a tile server into an MBTiles file "
                 "(opt-in: the server learns the area)")
@@ -473,10 +534,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subject")
     p.add_argument("--kind")
     p.add_argument("--dedupe", action="store_true", help="add the shared communication id")
+    _output_options(p, "FILE.csv.zip or FILE.xlsx.zip, an AES-256 encrypted zip")
 
     p = command("gui", cmd_gui, "open the workstation", json_flag=False)
     p.add_argument("case", nargs="?")
     return parser
+
+
+def _output_options(p: argparse.ArgumentParser, encrypted: str) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing file that is not a Cellsight output of this kind (never the case "
+                        "file or an exhibit)")
+    p.add_argument("--encrypt", action="store_true",
+                   help=f"write {encrypted}; password from CELLSIGHT_EXPORT_PASSWORD or a prompt")
 
 
 def _analysis_options(p: argparse.ArgumentParser) -> None:
@@ -498,6 +568,28 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    with _sigterm_as_interrupt():
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM stops it as Ctrl-C does: temporaries are removed on the way out."""
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
     except Cancelled:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import threading
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -98,6 +100,73 @@ def current_user() -> str:
         return "unknown"
 
 
+class Tables(MutableMapping[str, pd.DataFrame]):
+    """The case's tables by name; a table still in its case file is read on its first use.
+
+    A command that needs the locations only (``proximity --method gps``) then
+    never pays for reading the events. ``pending`` maps a name to the function
+    that reads it (with its integrity check); ``when_loaded`` runs once nothing
+    is pending (the case file's handle is closed then). Reads are serialised,
+    so a table asked for by two threads at once is read once.
+    """
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame] | None = None,
+                 pending: Mapping[str, Callable[[], pd.DataFrame]] | None = None,
+                 when_loaded: Callable[[], None] | None = None) -> None:
+        self._frames: dict[str, pd.DataFrame] = dict(frames or {})
+        self._pending: dict[str, Callable[[], pd.DataFrame]] = dict(pending or {})
+        self._when_loaded = when_loaded
+        self._lock = threading.RLock()
+        self._settle()
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        frame = self._frames.get(name)
+        if frame is not None:
+            return frame
+        with self._lock:
+            if name not in self._frames:
+                if name not in self._pending:
+                    raise KeyError(name)
+                self._frames[name] = self._pending[name]()
+                del self._pending[name]
+                self._settle()
+            return self._frames[name]
+
+    def __setitem__(self, name: str, frame: pd.DataFrame) -> None:
+        with self._lock:
+            self._frames[name] = frame
+            if self._pending.pop(name, None) is not None:
+                self._settle()
+
+    def __delitem__(self, name: str) -> None:
+        with self._lock:
+            if name not in self._frames and name not in self._pending:
+                raise KeyError(name)
+            self._frames.pop(name, None)
+            self._pending.pop(name, None)
+            self._settle()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._frames, *(n for n in self._pending if n not in self._frames)])
+
+    def __len__(self) -> int:
+        return len(self._frames.keys() | self._pending.keys())
+
+    def loaded(self) -> list[str]:
+        """The names of the tables read so far."""
+        return list(self._frames)
+
+    def load_all(self) -> None:
+        """Read every table still pending (the workstation shows them all)."""
+        for name in list(self._pending):
+            self[name]
+
+    def _settle(self) -> None:
+        if not self._pending and self._when_loaded is not None:
+            done, self._when_loaded = self._when_loaded, None
+            done()
+
+
 class Case:
     """A case: the tables of ``schema.TABLES`` plus subjects, places and sources."""
 
@@ -106,9 +175,11 @@ class Case:
         self.subjects: list[Subject] = []
         self.places: list[Place] = []
         self.sources: list[Source] = []
-        self.tables: dict[str, pd.DataFrame] = {name: schema.empty(name) for name in schema.TABLES}
+        self.tables: MutableMapping[str, pd.DataFrame] = Tables(
+            {name: schema.empty(name) for name in schema.TABLES})
         self.extras: dict[str, Any] = {}  # JSON-able state of later features (storyboard, settings)
         self.key: CaseKey | None = None  # set for an encrypted case; never saved in the file
+        self.origin: Any = None  # the case file it was read from or saved to, and its state then (casefile)
         self.dirty = False
 
     # ----- creation -------------------------------------------------------------------
@@ -318,14 +389,20 @@ class Case:
         }
 
     @classmethod
-    def from_record(cls, record: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Case:
-        """Rebuild a case from ``source_record`` output and validated tables."""
+    def from_record(cls, record: dict[str, Any], tables: Mapping[str, pd.DataFrame]) -> Case:
+        """Rebuild a case from ``source_record`` output and validated tables.
+
+        A ``Tables`` is adopted as it is, so tables still pending stay unread.
+        """
         case = cls(CaseInfo(**record["info"]))
         case.subjects = [Subject(**s) for s in record.get("subjects", [])]
         case.places = [Place(**p) for p in record.get("places", [])]
         case.sources = [Source(**s) for s in record.get("sources", [])]
         case.extras = record.get("extras", {})
-        case.tables.update(tables)
+        if isinstance(tables, Tables):
+            case.tables = tables
+        else:
+            case.tables.update(tables)
         return case
 
 

@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from cellsight.core.case import Case, current_user
-from cellsight.core.casefile import SUFFIX, CaseFileError, is_encrypted, open_case, save_case
+from cellsight.core.casefile import SUFFIX, CaseChangedOnDisk, CaseFileError, is_encrypted, open_case, save_case
 from cellsight.core.crypto import DecryptionError
 from cellsight.core.hub import CaseChanged, Hub, SelectionChanged, StatusMessage
 from cellsight.core.selection import MaskCache
 from cellsight.gui import settings as app_settings
 from cellsight.gui.autosave import Autosave, pending_recovery
 from cellsight.gui.bridge import HubBridge
+from cellsight.gui.case_hold import CaseHold, ask_open_read_only
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.resources import icon
 from cellsight.gui.workers import Task, run_task
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.path: Path | None = None
         self.tasks: list[Task] = []
         self.autosave = Autosave(self)
+        self.hold = CaseHold()  # the case's lock while this window may change it (read-only without)
         self._pending_audit: list[tuple[str, dict[str, Any]]] = []
         self._closing = False
         self.import_flow: Any = None  # the import in progress, if any
@@ -224,6 +226,7 @@ class MainWindow(QMainWindow):
         """Show ``case`` (already loaded) in every pane; clears the selection."""
         self.case = case
         self.path = Path(path) if path else None
+        self.hold.follow(self.path)
         self._pending_audit = []
         has_case = case is not None
         for act in (self.act_save, self.act_save_as, self.act_import, self.act_import_template, self.act_export,
@@ -250,9 +253,11 @@ class MainWindow(QMainWindow):
             return
         name = self.case.info.name or (self.path.stem if self.path else "Untitled case")
         where = f" — {self.path}" if self.path else " — not saved yet"
-        self.setWindowTitle(f"{name}{' *' if self.case.dirty else ''}{where} — Cellsight")
+        read_only = " (read-only)" if self.hold.read_only else ""
+        self.setWindowTitle(f"{name}{' *' if self.case.dirty else ''}{read_only}{where} — Cellsight")
         ev = len(self.case.events)
-        self.case_label.setText(f"{len(self.case.subjects)} subjects · {len(self.case.sources)} sources · "
+        self.case_label.setText(("Read-only: save changes under another name · " if read_only else "")
+                                + f"{len(self.case.subjects)} subjects · {len(self.case.sources)} sources · "
                                 f"{ev:,} events · {len(self.case.locations):,} fixes")
 
     def _show_selection(self, message: SelectionChanged) -> None:
@@ -300,6 +305,7 @@ class MainWindow(QMainWindow):
 
     def _shutdown(self) -> None:
         self.autosave.stop()
+        self.hold.release()
         store = app_settings.qsettings()
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState(LAYOUT_VERSION))
@@ -413,9 +419,21 @@ class MainWindow(QMainWindow):
             if password is None:
                 self.statusBar().showMessage(f"{target.name} was not opened", 6000)
                 return None
+        try:
+            lock = self.hold.lock_for(target) if target.is_file() else None
+        except CaseFileError as refusal:  # held by another process, or a folder that cannot be written
+            if not ask_open_read_only(self, target, refusal):
+                self.statusBar().showMessage(f"{target.name} was not opened", 6000)
+                return None
+            lock = None
+
+        def failed(exc: BaseException, details: str) -> None:
+            if lock is not None:
+                self.hold.drop(lock)
+            self._open_failed(target, password, exc, details)
+
         return self.run(f"Opening {target.name}…", lambda progress: open_case(target, password),
-                        on_success=lambda case: self._opened(case, target),
-                        on_error=lambda exc, details: self._open_failed(target, password, exc, details))
+                        on_success=lambda case: self._opened(case, target, lock), on_error=failed)
 
     def _ask_password(self, target: Path, retry: str) -> str | None:
         label = (f"{retry}\n\n" if retry else "") + f"{target.name} is encrypted. Its password:"
@@ -429,9 +447,15 @@ class MainWindow(QMainWindow):
             return
         self._task_failed(exc, details)
 
-    def _opened(self, case: Case, path: Path) -> None:
+    def _opened(self, case: Case, path: Path, lock: Any = None) -> None:
         self.set_case(case, path)
+        self.hold.keep(lock)
+        self.act_save.setEnabled(not self.hold.read_only)
+        self._update_title()
         self._pending_audit.append(("open in workstation", {"user": current_user(), "file": str(path)}))
+        if self.hold.read_only:
+            self.statusBar().showMessage(f"Opened {path} read-only: save changes under another name", 10000)
+            return
         self.statusBar().showMessage(f"Opened {path}", 5000)
         self.offer_recovery(path)
 
@@ -451,8 +475,10 @@ class MainWindow(QMainWindow):
             recovery.unlink(missing_ok=True)
             return None
         key = self.case.key if self.case is not None else None
+        origin = self.case.origin if self.case is not None else None
 
         def restored(case: Case) -> None:
+            case.origin = origin  # the case file it belongs to, as it was opened
             case.dirty = True  # the officer's file does not hold this work until Save
             case.log("restore recovery copy", {"file": str(recovery), "user": current_user()})
             self.set_case(case, path)
@@ -474,7 +500,7 @@ class MainWindow(QMainWindow):
     def save(self, then: Callable[[], Any] | None = None) -> Task | None:
         if self.case is None:
             return None
-        if self.path is None:
+        if self.path is None or self.hold.read_only:
             return self.save_as(then=then)
         return self._save_to(self.path, then)
 
@@ -497,8 +523,13 @@ class MainWindow(QMainWindow):
             if flush is not None:
                 flush()
 
-    def _save_to(self, path: Path, then: Callable[[], Any] | None) -> Task:
+    def _save_to(self, path: Path, then: Callable[[], Any] | None) -> Task | None:
         self._flush_panes()
+        try:
+            lock = self.hold.lock_for(path)  # the lock of the file saved to: held from now on
+        except CaseFileError as refusal:
+            self._task_failed(refusal, "")
+            return None
         case = self.case
         for action, details in self._pending_audit:
             case.log(action, details)
@@ -507,6 +538,8 @@ class MainWindow(QMainWindow):
         def saved(_: Any) -> None:
             self.autosave.discard()  # the recovery copy of the old name (Save As) or of this one
             self.path = path
+            self.hold.keep(lock)
+            self.act_save.setEnabled(True)
             self.autosave.discard()
             app_settings.add_recent_case(str(path))
             self._update_title()
@@ -514,7 +547,23 @@ class MainWindow(QMainWindow):
             if then is not None:
                 then()
 
-        return self.run(f"Saving {path.name}…", lambda progress: save_case(case, path), on_success=saved)
+        def failed(exc: BaseException, details: str) -> None:
+            self.hold.drop(lock)
+            if isinstance(exc, CaseChangedOnDisk):
+                self._offer_save_as(exc)
+            else:
+                self._task_failed(exc, details)
+
+        return self.run(f"Saving {path.name}…", lambda progress: save_case(case, path), on_success=saved,
+                        on_error=failed)
+
+    def _offer_save_as(self, refusal: CaseChangedOnDisk) -> None:
+        """The case changed on disk since it was opened: keep this version under another name?"""
+        answer = QMessageBox.question(self, "Case changed on disk", f"{refusal}\n\nSave your version as…?",
+                                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            self.save_as()
 
     def last_dir(self) -> str:
         if self.path is not None:

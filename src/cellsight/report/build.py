@@ -24,13 +24,14 @@ from typing import Any
 import pandas as pd
 
 from cellsight import __version__
-from cellsight.core.outputs import atomic_output
+from cellsight.core.outputs import atomic_output, check_output
 from cellsight.core.case import CaseError
 from cellsight.core.casefile import file_sha256
 from cellsight.core.timezones import iso_local
 from cellsight.progress import NullProgress, Progress, check
 from cellsight.report import mapdata, staticmap, tileset
 from cellsight.report.pdf import ReportMeta, Section, render_pdf
+from cellsight.report.protect import encrypt_pdf
 from cellsight.report.storyboard import Frame, Storyboard, StoryboardError
 
 MAX_MAPS_PER_ANALYSIS = 30
@@ -421,15 +422,19 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
                  places: Sequence[str] = (), method: str = "gps", distance_m: float | None = None,
                  window_min: float = 5, gap_min: float = 60, produced: str | None = None,
                  case_path: str | os.PathLike[str] | None = None, basemap: str | None = None,
-                 progress: Progress | None = None) -> dict[str, Any]:
+                 progress: Progress | None = None, force: bool = False,
+                 password: str | None = None) -> dict[str, Any]:
     """Write the evidential storyboard PDF for ``case`` to ``out``; return a summary.
 
     Without ``a``/``b``, every suspect–victim pair is reported; ``places`` adds
     proximity to those places (without ``a``, of every suspect; with neither,
     every place of the case). ``basemap`` (else ``CELLSIGHT_MBTILES``) is a
     local MBTiles file for the maps. ``progress`` reports analyses and maps and
-    can cancel (``Cancelled``) before anything is written.
+    can cancel (``Cancelled``) before anything is written. ``password``
+    encrypts the PDF (``report.protect``); ``force`` allows replacing a file that
+    is not a Cellsight report (never the case or an exhibit: ``core.outputs``).
     """
+    check_output(out, "report", case, force, case_path)
     zone = case.info.tz
     stamp = produced_time(produced, zone)
     case_sha = file_sha256(case_path) if case_path else None
@@ -477,11 +482,13 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
         "base map of the maps": (f"{base['file']} (SHA-256 {base['sha256']}): {base['attribution']}" if base
                                  else "none: a grid in WGS84 degrees")}))
     target = Path(out)
-    with atomic_output(target) as tmp:
+    with atomic_output(target, "report", case, force, case_path) as tmp:
         pages = render_pdf(str(tmp), meta, sections, resolver)
+        if password:
+            encrypt_pdf(tmp, password)
         digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
     return {"out": str(target), "pages": pages, "sha256": digest, "produced": iso_local(stamp, zone),
             "pairs": [{"a": x, "b": y} for x, y in pairs],
             "places": [{"a": x, "place": y} for x, y in place_runs], "occasions": occasion_total,
             "maps": resolver.maps, "storyboard_frames": len(board.frames) if board else 0,
-            "case_sha256": case_sha, "basemap": base}
+            "case_sha256": case_sha, "basemap": base, "encrypted": bool(password)}

@@ -43,7 +43,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 import cellsight
-from cellsight.core.outputs import atomic_output
+from cellsight.core.outputs import GENERATOR, atomic_output, check_output
 from cellsight.core import geo
 from cellsight.core.text import reveal_any
 from cellsight.core.timezones import iso_local, iso_local_series
@@ -393,15 +393,29 @@ def map_page(case: Any, subjects: Any = (), start: Any = None, end: Any = None,
 
 def write_map(case: Any, out: str | os.PathLike[str], subjects: Any = (), start: Any = None,
               end: Any = None, occasions: list[dict[str, Any]] | None = None,
-              basemap: BaseMap = None) -> dict[str, Any]:
-    """Write the self-contained map to ``out`` (atomically); return what it holds."""
+              basemap: BaseMap = None, force: bool = False,
+              password: str | None = None) -> dict[str, Any]:
+    """Write the self-contained map to ``out`` (atomically); return what it holds.
+
+    With ``password`` the page goes into an AES-256 zip, ``out`` + ``.zip``
+    (``report.protect``); ``force`` as for every output (``core.outputs``).
+    """
+    from cellsight.report.protect import encrypted_member, inner_name, zipped
+
+    target = zipped(out) if password else Path(out)
+    check_output(target, "map", case, force)
     page = map_page(case, subjects, start, end, occasions, basemap=basemap)
-    target = Path(out)
-    with atomic_output(target) as tmp:
-        tmp.write_text(page.html, encoding="utf-8")
+    generator = f'<meta name="generator" content="{GENERATOR} {cellsight.__version__}">'  # marks our output
+    html = page.html.replace("<head>", f"<head>\n{generator}", 1)
+    with atomic_output(target, "map", case, force) as tmp:
+        if password:
+            with encrypted_member(tmp, inner_name(target), password, "map") as stream:
+                stream.write(html.encode("utf-8"))
+        else:
+            tmp.write_text(html, encoding="utf-8")
     base = page.basemap
     return {"out": str(target), "bytes": target.stat().st_size, "layers": page.layers,
-            "aggregated": page.aggregated, **page.counts,
+            "aggregated": page.aggregated, "encrypted": bool(password), **page.counts,
             "basemap": None if base is None else {
                 "file": base.get("file"), "attribution": base.get("attribution"),
                 "zooms": [base["minzoom"], base["maxzoom"]] if base.get("maxzoom") is not None else [],

@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
-    QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+    QPushButton, QVBoxLayout, QWidget,
 )
 
 from cellsight.core.case import Case
+from cellsight.core.outputs import OutputRefused, check_output
 from cellsight.gui.dialogs.common import ok_cancel
 from cellsight.gui.settings import AppSettings
 
@@ -49,8 +50,30 @@ class ReportDialog(QDialog):
                       "radius.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
+        self.force = False  # the officer agreed to replace a file that is not a Cellsight report
+        self.encrypt = QCheckBox("Protect the PDF with a password (AES-256)")
+        self.password = QLineEdit()
+        self.repeat = QLineEdit()
+        for field in (self.password, self.repeat):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.encrypt.toggled.connect(self.password.setEnabled)
+        self.encrypt.toggled.connect(self.repeat.setEnabled)
+        self.encrypt.setChecked(case.key is not None)  # an encrypted case's report is protected by default
+        self.password.setEnabled(self.encrypt.isChecked())
+        self.repeat.setEnabled(self.encrypt.isChecked())
+        secret = QFormLayout()  # its own form: its wider labels do not narrow the File box
+        secret.addRow(self.encrypt)
+        secret.addRow("Password", self.password)
+        secret.addRow("Repeat", self.repeat)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addLayout(secret)
+        if case.key is not None:
+            warning = QLabel("This case is encrypted. A PDF without a password can be read by anyone who gets "
+                             "the file.")
+            warning.setObjectName("warning")
+            warning.setWordWrap(True)
+            layout.addWidget(warning)
         layout.addWidget(hint)
         layout.addWidget(ok_cancel(self, "Export"))
 
@@ -66,7 +89,27 @@ class ReportDialog(QDialog):
             return
         if not self.out.text().strip():
             return
+        if self.encrypt.isChecked() and (not self.password.text() or self.password.text() != self.repeat.text()):
+            QMessageBox.warning(self, "Export PDF", "Type the same password twice, or clear the password box.")
+            return
+        if not self._may_write(self.output()):
+            return
         super().accept()
+
+    def _may_write(self, out: str) -> bool:
+        """The rules of every output (core.outputs): never the case or an exhibit; another file knowingly."""
+        try:
+            check_output(out, "report", self.case)
+        except OutputRefused as refusal:
+            if not refusal.forceable:
+                QMessageBox.warning(self, "Export PDF", str(refusal))
+                return False
+            answer = QMessageBox.question(self, "Export PDF", f"{Path(out).name} exists and is not a Cellsight "
+                                          "report. Replace it?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+            self.force = True
+        return True
 
     def output(self) -> str:
         return self.out.text().strip()
@@ -85,4 +128,8 @@ class ReportDialog(QDialog):
                                    "distance_m": None if self.reports_places() else s.proximity_distance_m}
         if self.a.currentData() is not None:
             options.update(a=self.a.currentData(), b=self.b.currentData())
+        if self.force:
+            options["force"] = True
+        if self.encrypt.isChecked():
+            options["password"] = self.password.text()
         return options
