@@ -268,15 +268,60 @@ def cmd_patterns(args: argparse.Namespace) -> int:
 
 # ----- outputs -----------------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
+    from cellsight.report import producer as producers
     from cellsight.report.build import write_report
 
     case = _load(args.case)
     if bool(args.a) != bool(args.b) and not args.place:
         raise UsageError("report needs both --a and --b, or neither")
-    summary = write_report(case, args.out, a=args.a, b=args.b, places=args.place or [],
-                           method=args.method, distance_m=args.distance, window_min=args.window,
-                           gap_min=args.gap, produced=args.produced, case_path=args.case)
-    _emit(args, summary, f"wrote {args.out} ({summary['pages']} pages)")
+    declaration = _declaration(args.declaration)
+    producer = producers.for_case(case, name=args.producer, rank=args.producer_rank, force=args.producer_force,
+                                  declaration=declaration)
+    progress = TerminalProgress()
+    try:
+        summary = write_report(case, args.out, a=args.a, b=args.b, places=args.place or [],
+                               method=args.method, distance_m=args.distance, window_min=args.window,
+                               gap_min=args.gap, produced=args.produced, case_path=args.case, progress=progress,
+                               redact=args.redact, producer=producer, chronology_from=args.chronology_from,
+                               chronology_to=args.chronology_to, statement=args.statement)
+    finally:
+        progress.close()
+    extra = f"; statement {args.statement} ({summary['statement']['pages']} pages)" if args.statement else ""
+    _emit(args, summary, f"wrote {args.out} ({summary['pages']} pages){extra}")
+    return EXIT_OK
+
+
+def _declaration(value: str | None) -> str | None:
+    """``--declaration``: the template's text, or ``@FILE`` to read it from a file."""
+    if not value:
+        return None
+    if value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read the declaration ({exc.strerror or exc})") from exc
+    return value
+
+
+def cmd_producer(args: argparse.Namespace) -> int:
+    from cellsight.report import producer as producers
+
+    case = _load(args.case)
+    stored = producers.Producer.from_dict(case.extras.get(producers.EXTRAS_KEY))
+    changes = {"name": args.producer, "rank": args.producer_rank, "force": args.producer_force,
+               "declaration": _declaration(args.declaration)}
+    if any(v is not None for v in changes.values()):
+        updated = producers.Producer(**{k: (v if v is not None else getattr(stored, k)) for k, v in changes.items()})
+        unknown = producers.unknown_placeholders(updated.declaration)
+        if unknown:
+            raise UsageError(f"the declaration names unknown placeholders {', '.join('{' + u + '}' for u in unknown)}:"
+                             f" use {', '.join('{' + p + '}' for p in producers.PLACEHOLDERS)}")
+        producers.store(case, updated)
+        save_case(case, args.case)
+        stored = updated
+    doc = {**stored.to_dict(), "declaration_in_use": stored.template()}
+    _emit(args, doc, f"report producer: {stored.described() or '(not set: the case officer is used)'}")
     return EXIT_OK
 
 
@@ -285,7 +330,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     case = _load(args.case)
     subjects = [_named(case, name) for name in args.subject or []]
-    summary = write_map(case, args.out, subjects=subjects, start=args.start, end=args.end)
+    summary = write_map(case, args.out, subjects=subjects, start=args.start, end=args.end, redact=args.redact)
     _emit(args, summary, f"wrote {args.out}")
     return EXIT_OK
 
@@ -296,7 +341,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     case = _load(args.case)
     kinds = args.kind.split(",") if args.kind else None
     subject = _named(case, args.subject) if args.subject else None
-    summary = export_events(case, args.out, subject=subject, kinds=kinds, dedupe=args.dedupe)
+    summary = export_events(case, args.out, subject=subject, kinds=kinds, dedupe=args.dedupe, redact=args.redact)
     _emit(args, summary, f"wrote {summary['rows']} rows to {args.out}")
     return EXIT_OK
 
@@ -394,7 +439,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--b")
     p.add_argument("--place", action="append")
     p.add_argument("--produced", help="produced date (ISO 8601); else SOURCE_DATE_EPOCH, else now")
-    _analysis_options(p)
+    _analysis_options(p, method_default=None,
+                      method_help="default: location fixes, plus cell sites as corroboration where the case "
+                                  "has located network events")
+    p.add_argument("--chronology-from", metavar="T", help="the schedule of communications starts here (ISO 8601)")
+    p.add_argument("--chronology-to", metavar="T", help="and ends here (a bare date: the whole day)")
+    p.add_argument("--producer", metavar="NAME", help="who produces the report (default: the case's, else its officer)")
+    p.add_argument("--producer-rank", metavar="RANK", help="the producer's rank or role")
+    p.add_argument("--producer-force", metavar="FORCE", help="the producer's force or organisation")
+    p.add_argument("--declaration", metavar="TEXT|@FILE", help="the declaration template (placeholders: see docs)")
+    p.add_argument("--statement", metavar="FILE.pdf", help="also write an SFR1-style short statement")
+    p.add_argument("--redact", action="store_true", help="replace third parties' numbers and names by pseudonyms")
+
+    p = command("producer", cmd_producer, "set or show who produces the case's reports, and their declaration")
+    p.add_argument("case")
+    p.add_argument("--producer", metavar="NAME")
+    p.add_argument("--producer-rank", metavar="RANK")
+    p.add_argument("--producer-force", metavar="FORCE")
+    p.add_argument("--declaration", metavar="TEXT|@FILE")
 
     p = command("map", cmd_map, "write a self-contained interactive map (HTML)")
     p.add_argument("case")
@@ -402,6 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subject", action="append")
     p.add_argument("--from", dest="start")
     p.add_argument("--to", dest="end")
+    p.add_argument("--redact", action="store_true", help="replace third parties' numbers and names by pseudonyms")
 
     p = command("export", cmd_export, "export event sightings to CSV or XLSX")
     p.add_argument("case")
@@ -409,14 +472,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subject")
     p.add_argument("--kind")
     p.add_argument("--dedupe", action="store_true", help="add the shared communication id")
+    p.add_argument("--redact", action="store_true", help="replace third parties' numbers and names by pseudonyms")
 
     p = command("gui", cmd_gui, "open the workstation", json_flag=False)
     p.add_argument("case", nargs="?")
     return parser
 
 
-def _analysis_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--method", choices=("gps", "cell", "any"), default="gps")
+def _analysis_options(p: argparse.ArgumentParser, method_default: str | None = "gps",
+                      method_help: str = "default gps") -> None:
+    p.add_argument("--method", choices=("gps", "cell", "any"), default=method_default, help=method_help)
     p.add_argument("--distance", type=float, help="metres (default 200, or the place's radius)")
     p.add_argument("--window", type=float, default=5.0, help="minutes (default 5)")
     p.add_argument("--gap", type=float, default=60.0, help="minutes (default 60)")

@@ -26,7 +26,7 @@ from cellsight.report.mapdata import to_utc
 from cellsight.report.words import KIND_PLURAL, duration_words
 
 COLUMNS = ["#", "Date and time", "From", "To", "What", "Recorded in (exhibit and row)"]
-WIDTHS = [28, 132, 72, 72, 104, 394]  # points: the citations get the room to sit on one line
+WIDTHS = [34, 146, 64, 64, 100, 394]  # points: the citations get the room to sit on one line
 
 
 @dataclass

@@ -172,15 +172,23 @@ def _write_xlsx(frame: pd.DataFrame, path: str) -> None:
 
 
 def export_events(case: Any, out: str | os.PathLike[str], subject: str | None = None,
-                  kinds: list[str] | None = None, dedupe: bool = False) -> dict[str, Any]:
-    """Write the case's event sightings to ``out`` (``.csv`` or ``.xlsx``); return rows and path."""
+                  kinds: list[str] | None = None, dedupe: bool = False, redact: bool = False) -> dict[str, Any]:
+    """Write the case's event sightings to ``out`` (``.csv`` or ``.xlsx``); return rows and path.
+
+    ``redact`` replaces every third party's number and name by its pseudonym
+    (``report.redaction``), in every column, message bodies included.
+    """
     target = Path(out)
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ExportError(f"{target}: export to a .csv or .xlsx file")
     frame = reveal_frame(event_rows(case, subject=subject, kinds=kinds, dedupe=dedupe))
+    if redact:
+        from cellsight.report.redaction import Redactor
+
+        frame = Redactor.for_case(case).frame(frame)
     with atomic_output(target) as tmp:
         (_write_csv if suffix == ".csv" else _write_xlsx)(frame, str(tmp))
     return {"out": str(target), "rows": int(len(frame)), "format": suffix[1:],
             "columns": list(frame.columns),
-            "neutralised": int(sum(int(risky(frame[c]).sum()) for c in frame.columns))}
+            "neutralised": int(sum(int(risky(frame[c]).sum()) for c in frame.columns)), "redacted": redact}

@@ -39,7 +39,8 @@ EXTRAS_KEY = "redaction"
 PREFIX = "Third party"
 # A run of digits that may be a telephone number as people write them, with an optional
 # messaging-account suffix (447700900123@s.whatsapp.net).
-_NUMBERISH = re.compile(r"\+?\(?\d[\d ()\-.\u00a0]{5,}\d(?:@[A-Za-z0-9.\-]+)?")
+# Not inside a longer token (a UUID such as a Cellebrite model id, a cell id, a file name).
+_NUMBERISH = re.compile(r"(?<![\w\-/.:])\+?\(?\d(?:[ \u00a0\-()]{0,2}\d){5,}\)?(?:@[A-Za-z0-9.\-]+)?(?![\w\-/])")
 _NOT_DIGIT = re.compile(r"\D")
 _MIN_NAME = 3  # shorter names ("Jo") would redact parts of ordinary words
 

@@ -267,11 +267,15 @@ def build_map(case: Any, subjects: tuple[str, ...] | list[str] = (), start: Any 
 
 
 def _build(case: Any, subjects: Any, start: Any, end: Any, occasions: list[dict[str, Any]] | None,
-           places: list[str] | None) -> tuple[folium.Map, list[str], dict[str, int], bool]:
+           places: list[str] | None, redact: bool = False) -> tuple[folium.Map, list[str], dict[str, int], bool]:
     if occasions is None:
         occasions = default_occasions(case, list(subjects), start, end)
     data = mapdata.gather(case, subjects, start, end, places=places, occasions=occasions)
     doc, aggregated = payload(case, data)
+    if redact:  # every string of the page's data, third parties' numbers and names as pseudonyms
+        from cellsight.report.redaction import Redactor
+
+        doc = Redactor.for_case(case).any(doc)
     bounds = data.bounds()
     centre = [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2] if bounds else [51.5, -0.1]
     fmap = folium.Map(location=centre, zoom_start=13, tiles=None, prefer_canvas=True)
@@ -302,18 +306,20 @@ def _html_text(text: str) -> str:
 
 
 def map_page(case: Any, subjects: Any = (), start: Any = None, end: Any = None,
-             occasions: list[dict[str, Any]] | None = None, places: list[str] | None = None) -> MapPage:
+             occasions: list[dict[str, Any]] | None = None, places: list[str] | None = None,
+             redact: bool = False) -> MapPage:
     """The built page as HTML, with the names of the layers it drew (for the GUI's map pane)."""
-    fmap, layers, counts, aggregated = _build(case, subjects, start, end, occasions, places)
+    fmap, layers, counts, aggregated = _build(case, subjects, start, end, occasions, places, redact)
     return MapPage(fmap.get_root().render(), layers, counts, aggregated)
 
 
 def write_map(case: Any, out: str | os.PathLike[str], subjects: Any = (), start: Any = None,
-              end: Any = None, occasions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Write the self-contained map to ``out`` (atomically); return what it holds."""
-    page = map_page(case, subjects, start, end, occasions)
+              end: Any = None, occasions: list[dict[str, Any]] | None = None, redact: bool = False) -> dict[str, Any]:
+    """Write the self-contained map to ``out`` (atomically); return what it holds (``redact``: third
+    parties' numbers and names as pseudonyms)."""
+    page = map_page(case, subjects, start, end, occasions, redact=redact)
     target = Path(out)
     with atomic_output(target) as tmp:
         tmp.write_text(page.html, encoding="utf-8")
     return {"out": str(target), "bytes": target.stat().st_size, "layers": page.layers,
-            "aggregated": page.aggregated, **page.counts}
+            "aggregated": page.aggregated, "redacted": redact, **page.counts}

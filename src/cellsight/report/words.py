@@ -61,7 +61,7 @@ def day_words(day: str | dt.date | pd.Timestamp, long: bool = False) -> str:
     stamp = pd.Timestamp(day)
     if long:
         return f"{stamp.day_name()} {stamp.day} {_MONTHS_LONG[stamp.month]} {stamp.year}"
-    return f"{_WEEKDAYS[stamp.dayofweek]} {stamp.day} {_MONTHS[stamp.month]} {stamp.year}"
+    return f"{_WEEKDAYS[stamp.day_of_week]} {stamp.day} {_MONTHS[stamp.month]} {stamp.year}"
 
 
 def period_words(period: str, by: str) -> str:
@@ -90,7 +90,7 @@ def period_words(period: str, by: str) -> str:
 def _hour_words(stamp: pd.Timestamp) -> str:
     """An hour label with its offset, as its start: ``Sun 26 Oct 2025 01:00 (UTC+01:00)``."""
     offset = stamp.strftime("%z")
-    return (f"{_WEEKDAYS[stamp.dayofweek]} {stamp.day} {_MONTHS[stamp.month]} {stamp.year} "
+    return (f"{_WEEKDAYS[stamp.day_of_week]} {stamp.day} {_MONTHS[stamp.month]} {stamp.year} "
             f"{stamp.hour:02d}:00 (UTC{offset[:3]}:{offset[3:]})")
 
 
