@@ -87,11 +87,12 @@ def build(case: Any, a: str, b: str, start: Any = None, end: Any = None,
         first, last = court_times(pd.Series([pd.Timestamp(occasion["start"]), pd.Timestamp(occasion["end"])]),
                                   zone)
         closest = occasion.get("min_distance_m")
-        what = f"Proximity occasion {occasion['label']} ({occasion.get('analysis', 'proximity')}), until {last}"
+        reference = occasion.get("reference", occasion["label"])
+        what = f"Proximity occasion {reference} ({occasion.get('analysis', 'proximity')}), until {last}"
         if closest is not None:
             what += f"; closest {float(closest):.1f} m"
         entries.append((when, 1, [first, occasion.get("a", ""), occasion.get("other", ""), what,
-                                  f"Appendix A, {occasion.get('reference', occasion['label'])}"]))
+                                  f"Appendix A, {reference}"]))
     entries.sort(key=lambda e: (e[0], e[1]))
     rows, shaded, counted = [], [], 0
     for index, (_, is_occasion, cells) in enumerate(entries):
