@@ -44,14 +44,15 @@ from cellsight.core.case import CaseError
 from cellsight.core.casefile import file_sha256
 from cellsight.core.citations import cite, exhibit_for
 from cellsight.core.outputs import atomic_output
-from cellsight.core.timezones import court_time, iso_local
+from cellsight.core.timezones import iso_local
 from cellsight.progress import NullProgress, Progress, check
 from cellsight.report import chronology, evidence, mapdata, staticmap
 from cellsight.report.pdf import ReportMeta, Section, render_pdf
 from cellsight.report.producer import Producer, fill
 from cellsight.report.storyboard import Frame, Storyboard, StoryboardError
 from cellsight.report.summary import PairRun, ProximityRun, key_figures, pair_paragraphs, place_paragraphs
-from cellsight.report.words import court_text, duration_words, period_words
+from cellsight.report.words import court_text, duration_words, period_words, prime_times
+from cellsight.report.words import time_words as court_time
 
 MAX_MAPS_PER_ANALYSIS = 30
 BASEMAP_ENV = "CELLSIGHT_MBTILES"
@@ -319,7 +320,7 @@ def contact_sections(case: Any, run: PairRun, index: int) -> list[Section]:
         figures.append(["Communications recorded in more than one exhibit", f"{doc['seen_in_several_sources']:,}"])
     for key, label in (("first", "First communication"), ("last", "Last communication")):
         if doc.get(key):
-            figures.append([label, court_time(pd.Timestamp(doc[key]), zone)])
+            figures.append([label, court_time(doc[key], zone)])
     contact = Section(f"Contact between {doc['a']} and {doc['b']}", [
         _text("Method", CONTACT_METHOD.format(tz=zone), params),
         _text("Limitations", CONTACT_LIMITS),
@@ -336,6 +337,7 @@ def contact_sections(case: Any, run: PairRun, index: int) -> list[Section]:
         Frame("chart", caption=f"All communications of {heat.get('subject', a)} by hour of day and day of week",
               content={"chart": "heatmap", "subject": a, "data": heat})])
     ranked = contacts.for_subject(case, a, top=20)
+    prime_times([c.get(k) for c in ranked.get("contacts", []) for k in ("first", "last")], zone)
     rows = [[i, c.get("number", ""), c.get("name") or "", f"{c.get('total', 0):,}",
              ", ".join(f"{k} {v}" for k, v in (c.get("by_kind") or {}).items() if v),
              court_text(c.get("first", ""), zone), court_text(c.get("last", ""), zone)]
@@ -375,7 +377,8 @@ def proximity_section(case: Any, run: ProximityRun, window_min: float) -> Sectio
     if not run.place:
         params["window (min)"] = doc["window_min"]
     occasions = doc.get("occasions", [])
-    starts = [court_time(pd.Timestamp(o["start"]), zone) for o in occasions]
+    prime_times([o[k] for o in occasions for k in ("start", "end")], zone)
+    starts = [court_time(o["start"], zone) for o in occasions]
     ends = [_end_words(pd.Timestamp(o["start"]), pd.Timestamp(o["end"]), zone) for o in occasions]
     rows = [[i, starts[i - 1], ends[i - 1], _duration(o["start"], o["end"]), o["hits"],
              _metres(o.get("min_distance_m")), _metres(o.get("max_accuracy_m")),
@@ -397,7 +400,7 @@ def proximity_section(case: Any, run: ProximityRun, window_min: float) -> Sectio
         label = f"occasion {first['label']}" if len(group) == 1 else f"occasions {first['label']}–{last['label']}"
         intervals = [[(pd.Timestamp(o["start"]) - window).isoformat(),
                       (pd.Timestamp(o["end"]) + window).isoformat()] for o in group]
-        when = (f"{court_time(pd.Timestamp(first['start']), zone)} to "
+        when = (f"{court_time(first['start'], zone)} to "
                 f"{_end_words(pd.Timestamp(first['start']), pd.Timestamp(last['end']), zone)}")
         map_params = {"subjects": subjects, **({"place": run.other} if run.place else {}),
                       "fixes and cells shown": f"within {window_min:g} min of each occasion shown"}

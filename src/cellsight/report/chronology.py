@@ -23,7 +23,7 @@ import pandas as pd
 from cellsight.core.citations import cite_series
 from cellsight.core.timezones import court_times
 from cellsight.report.mapdata import to_utc
-from cellsight.report.words import KIND_PLURAL, duration_words
+from cellsight.report.words import KIND_PLURAL, duration_words, prime_times, time_words
 
 COLUMNS = ["#", "Date and time", "From", "To", "What", "Recorded in (exhibit and row)"]
 WIDTHS = [34, 146, 64, 64, 100, 394]  # points: the citations get the room to sit on one line
@@ -78,14 +78,14 @@ def build(case: Any, a: str, b: str, start: Any = None, end: Any = None,
         sender, recipient = names.get(row.direction, (row.sender, row.recipient))
         entries.append((row.start, 0, [times.iat[i], sender, recipient, _what(row), row.cited]))
     t0, t1 = to_utc(start, zone), to_utc(end, zone, end_of_day=True)
+    prime_times([o[k] for o in occasions or [] for k in ("start", "end")], zone)
     shown_occasions = 0
     for occasion in occasions or []:
         when = pd.Timestamp(occasion["start"]).tz_convert("UTC")
         if (t0 is not None and when < t0) or (t1 is not None and when > t1):
             continue
         shown_occasions += 1
-        first, last = court_times(pd.Series([pd.Timestamp(occasion["start"]), pd.Timestamp(occasion["end"])]),
-                                  zone)
+        first, last = time_words(occasion["start"], zone), time_words(occasion["end"], zone)
         closest = occasion.get("min_distance_m")
         reference = occasion.get("reference", occasion["label"])
         what = f"Proximity occasion {reference} ({occasion.get('analysis', 'proximity')}), until {last}"

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
@@ -60,13 +61,12 @@ from reportlab.platypus import (
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from cellsight.core.text import reveal
-from cellsight.core.timezones import court_time
 from cellsight.progress import NullProgress, Progress, check
 from cellsight.report import fonts
 from cellsight.report.charts import heatmap_chart, series_chart
 from cellsight.report.fonts import SANS, SANS_BOLD, SANS_ITALIC
 from cellsight.report.storyboard import Frame
-from cellsight.report.words import court_text, parameters_words
+from cellsight.report.words import court_text, parameters_words, prime_times, time_words
 
 PAGE = landscape(A4)
 MARGIN = 14 * mm
@@ -87,6 +87,9 @@ PAGE_TOTAL = "__total__"  # ``{page:__total__}``: the document's own number of p
 KEEP_WITH_CAPTION = 70  # points of what follows a caption that must fit under it on the same page
 
 fonts.register()
+# Images stored as binary (Flate) rather than ASCII85 text: a quarter smaller, and reportlab's
+# pure-Python ASCII85 encoder was most of the time a report with thirty maps took.
+rl_config.useA85 = 0
 
 STYLES = {
     "title": ParagraphStyle("title", fontName=SANS_BOLD, fontSize=26, leading=32, alignment=TA_CENTER,
@@ -139,7 +142,7 @@ class ReportMeta:
     title: str = "Cellsight evidential report"
 
     def produced_text(self) -> str:
-        return court_time(self.produced, self.tz)
+        return time_words(self.produced, self.tz)
 
 
 @dataclass
@@ -175,6 +178,7 @@ class RenderContext:
     known: dict[str, int] = field(default_factory=dict)
     pages: dict[str, int] | None = None
     ref_format: str = "page {n}"
+    dry: bool = False  # the pass being laid out will not be kept (see ReportCanvas)
 
     def text(self, value: Any) -> str:
         """A value as it prints: redacted, cleaned, every character drawable."""
@@ -209,6 +213,20 @@ def _canvas_class(meta: ReportMeta) -> type[Canvas]:
             self.setAuthor(meta.producer or meta.officer)
             self.setSubject(meta.reference)
             self.setCreator(f"Cellsight {meta.version}")
+            self._dry = context().dry
+
+        # The first pass only finds out where pages break (its file is thrown away): nothing
+        # is drawn in it, which saves the cost of encoding every map and setting every cell.
+        def drawImage(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 - reportlab's name
+            return None if self._dry else super().drawImage(*args, **kwargs)
+
+        def drawText(self, *args: Any, **kwargs: Any) -> None:  # noqa: N802 - reportlab's name
+            if not self._dry:
+                super().drawText(*args, **kwargs)
+
+        def drawString(self, *args: Any, **kwargs: Any) -> None:  # noqa: N802 - reportlab's name
+            if not self._dry:
+                super().drawString(*args, **kwargs)
 
     return ReportCanvas
 
@@ -502,6 +520,7 @@ def map_flowables(frame: Frame, resolver: Resolver, head: list[Flowable], after:
     """
     occasions = frame.content.get("occasions") or []
     zone = context().zone
+    prime_times([o.get(k) for o in occasions for k in ("start", "end")], zone)
     rows = [[o.get("label", ""), court_text(o.get("start", ""), zone), court_text(o.get("end", ""), zone),
              o.get("hits", "not recorded"),
              _plain(round(float(o["min_distance_m"]), 1)) if o.get("min_distance_m") is not None else "not recorded",
@@ -534,6 +553,7 @@ class _Document(SimpleDocTemplate):
         ctx = context()
         self._counted = self.total_pages
         ctx.known, ctx.anchors = dict(ctx.anchors), {}
+        ctx.dry = self._counted is None  # the first pass can never be the last (see _allSatisfied)
         super().build(flowables, **kwargs)
         self.total_pages = self.page
         ctx.anchors[PAGE_TOTAL] = self.page

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from cellsight.core.timezones import court_time
+from cellsight.core.timezones import court_times
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -173,18 +173,48 @@ def _iso_to_court(text: str, zone: str) -> str:
     return pattern.sub(lambda m: time_words(m.group(0), zone), text)
 
 
-def time_words(value: Any, zone: str) -> str:
-    """An ISO time in the court's form; one written without an offset is a wall-clock time in ``zone``
-    (as the workstation's tables show them), the first of two in the repeated autumn hour."""
+_TIMES: dict[tuple[str, str], str] = {}  # (value as written, zone) → court form; see prime_times
+_TIMES_LIMIT = 200_000
+
+
+def _stamp(value: Any, zone: str) -> pd.Timestamp | None:
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError):
-        return str(value)
+        return None
     if stamp is pd.NaT:
-        return ""
+        return None
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
-    return court_time(stamp, zone)
+    return stamp.tz_convert("UTC")
+
+
+def prime_times(values: Any, zone: str) -> None:
+    """Work out the court form of many times in one vectorised ``court_times`` call.
+
+    A report prints thousands of single times (each occasion's start and end,
+    in its table, its map and the chronology); one call per time would cost far
+    more than the whole layout. Priming remembers them, so ``time_words`` is a
+    look-up afterwards.
+    """
+    todo = {str(v): v for v in values if v is not None and (str(v), zone) not in _TIMES}
+    stamps = {k: _stamp(v, zone) for k, v in todo.items()}
+    stamps = {k: v for k, v in stamps.items() if v is not None}
+    if not stamps:
+        return
+    if len(_TIMES) > _TIMES_LIMIT:
+        _TIMES.clear()
+    texts = court_times(pd.Series(list(stamps.values()), dtype="datetime64[us, UTC]"), zone)
+    _TIMES.update({(k, zone): t for k, t in zip(stamps, texts)})
+
+
+def time_words(value: Any, zone: str) -> str:
+    """An ISO time (or timestamp) in the court's form; one written without an offset is a wall-clock
+    time in ``zone`` (as the workstation's tables show them), the first of two in the repeated hour."""
+    key = (str(value), zone)
+    if key not in _TIMES:
+        prime_times([value], zone)
+    return _TIMES.get(key, str(value))
 
 
 def parameters_words(parameters: dict[str, Any], zone: str) -> dict[str, Any]:
