@@ -1,18 +1,22 @@
-"""Export PDF: where to write it, and which pair or places to report on."""
+"""Export PDF: where to write it, which pair or places, who produces it, which period the schedule of
+communications covers, whether to redact third parties for disclosure, and whether to write an
+SFR1-style short statement beside it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
-    QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 
 from cellsight.core.case import Case
 from cellsight.gui.dialogs.common import ok_cancel
 from cellsight.gui.settings import AppSettings
+from cellsight.report import producer as producers
 
 EVERY_PAIR = "every suspect–victim pair"
 
@@ -44,6 +48,30 @@ class ReportDialog(QDialog):
         form.addRow("File", row)
         form.addRow("A", self.a)
         form.addRow("B", self.b)
+        # Who produces it: this computer's settings, else what the case holds, else its officer.
+        who = producers.for_case(case, **settings.producer_overrides())
+        self.producer = who
+        self.producer_name = QLineEdit(who.name)
+        self.producer_rank = QLineEdit(who.rank)
+        self.producer_force = QLineEdit(who.force)
+        people = QGroupBox("Produced by (the declaration's wording is in Settings)")
+        pform = QFormLayout(people)
+        pform.addRow("Name", self.producer_name)
+        pform.addRow("Rank or role", self.producer_rank)
+        pform.addRow("Force", self.producer_force)
+        self.chronology_from = QLineEdit()
+        self.chronology_to = QLineEdit()
+        for edit in (self.chronology_from, self.chronology_to):
+            edit.setPlaceholderText("YYYY-MM-DD (blank: all)")
+        period = QHBoxLayout()
+        period.addWidget(QLabel("from"))
+        period.addWidget(self.chronology_from, 1)
+        period.addWidget(QLabel("to"))
+        period.addWidget(self.chronology_to, 1)
+        form.addRow("Schedule of communications", period)
+        self.redact = QCheckBox("Redact for disclosure: replace every number and name that is not a subject's "
+                                "by a pseudonym (Third party 1, …)")
+        self.statement = QCheckBox("Also write a short statement (SFR1 style) beside the report")
         hint = QLabel("The report holds every source with its SHA-256, the method and parameters of each "
                       "analysis, its results, and the storyboard frames in order. Proximity to a place uses the place's "
                       "radius.")
@@ -51,6 +79,9 @@ class ReportDialog(QDialog):
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(people)
+        layout.addWidget(self.redact)
+        layout.addWidget(self.statement)
         layout.addWidget(hint)
         layout.addWidget(ok_cancel(self, "Export"))
 
@@ -66,6 +97,14 @@ class ReportDialog(QDialog):
             return
         if not self.out.text().strip():
             return
+        for edit in (self.chronology_from, self.chronology_to):
+            text = edit.text().strip()
+            try:
+                if text:
+                    pd.Timestamp(text)
+            except ValueError:
+                QMessageBox.warning(self, "Export PDF", f"{text!r} is not a date: write it as 2025-10-31.")
+                return
         super().accept()
 
     def output(self) -> str:
@@ -80,9 +119,20 @@ class ReportDialog(QDialog):
         does: when places are reported the Settings distance (between people) is not passed, since
         the report has one distance for all its analyses and the pairs then use the 200 m default."""
         s = self.settings
-        options: dict[str, Any] = {"method": s.proximity_method, "window_min": s.proximity_window_min,
+        # The default method (location fixes) also brings cell sites in as corroboration, as the command does.
+        method = None if s.proximity_method == "gps" else s.proximity_method
+        options: dict[str, Any] = {"method": method, "window_min": s.proximity_window_min,
                                    "gap_min": s.proximity_gap_min,
                                    "distance_m": None if self.reports_places() else s.proximity_distance_m}
         if self.a.currentData() is not None:
             options.update(a=self.a.currentData(), b=self.b.currentData())
+        options["producer"] = self.producer.merged(name=self.producer_name.text().strip(),
+                                                   rank=self.producer_rank.text().strip(),
+                                                   force=self.producer_force.text().strip())
+        options["redact"] = self.redact.isChecked()
+        options["chronology_from"] = self.chronology_from.text().strip() or None
+        options["chronology_to"] = self.chronology_to.text().strip() or None
+        if self.statement.isChecked():
+            out = Path(self.output())
+            options["statement"] = str(out.with_name(out.stem + " SFR1 statement.pdf"))
         return options

@@ -1,4 +1,5 @@
-"""Settings: default region and zone for new cases and imports, base map, proximity defaults."""
+"""Settings: default region and zone for new cases and imports, base map, proximity defaults, and the
+report's producer and declaration."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from dataclasses import asdict, replace
 
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QMessageBox, QPushButton, QRadioButton, QVBoxLayout, QWidget,
+    QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget,
 )
 
 from cellsight.core.timezones import ZoneError, check_zone
 from cellsight.gui.dialogs.common import ok_cancel, zone_combo, zone_value
 from cellsight.gui.settings import AppSettings
+from cellsight.report.producer import DEFAULT_DECLARATION, PLACEHOLDERS, unknown_placeholders
 
 
 TILE_PARTS = ("{z}", "{x}", "{y}")  # a tile URL names the zoom, column and row
@@ -71,14 +73,44 @@ class SettingsDialog(QDialog):
         pform.addRow("Distance", self.distance)
         pform.addRow("Window", self.window)
         pform.addRow("Gap", self.gap)
+        producer = self._producer_box(settings)
         hint = QLabel("These are settings of this computer, not of a case.")
         hint.setObjectName("hint")
         layout = QVBoxLayout(self)
         layout.addWidget(defaults)
         layout.addWidget(basemap)
         layout.addWidget(prox)
+        layout.addWidget(producer)
         layout.addWidget(hint)
         layout.addWidget(ok_cancel(self, "Save"))
+
+    def _producer_box(self, settings: AppSettings) -> QGroupBox:
+        """Who produces reports here and the declaration they sign (blank: the case's, else its officer)."""
+        box = QGroupBox("Reports are produced by")
+        form = QFormLayout(box)
+        self.producer_name = QLineEdit(settings.producer_name)
+        self.producer_name.setPlaceholderText("blank: the producer stored in the case, else its officer")
+        self.producer_rank = QLineEdit(settings.producer_rank)
+        self.producer_rank.setPlaceholderText("Detective Constable, Intelligence analyst…")
+        self.producer_force = QLineEdit(settings.producer_force)
+        self.declaration = QPlainTextEdit(settings.producer_declaration or DEFAULT_DECLARATION)
+        self.declaration.setMinimumHeight(110)
+        reset = QPushButton("Default wording")
+        reset.clicked.connect(lambda: self.declaration.setPlainText(DEFAULT_DECLARATION))
+        fields = QLabel("Placeholders: " + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
+        fields.setObjectName("hint")
+        fields.setWordWrap(True)
+        form.addRow("Name", self.producer_name)
+        form.addRow("Rank or role", self.producer_rank)
+        form.addRow("Force", self.producer_force)
+        form.addRow("Declaration", self.declaration)
+        form.addRow(reset, fields)
+        return box
+
+    def declaration_text(self) -> str:
+        """The template as typed; the default wording is stored as empty, so it follows new versions."""
+        text = self.declaration.toPlainText().strip()
+        return "" if text == DEFAULT_DECLARATION else text
 
     @staticmethod
     def _spin(value: float, high: float, suffix: str) -> QDoubleSpinBox:
@@ -103,7 +135,10 @@ class SettingsDialog(QDialog):
                       mbtiles_path=self.mbtiles_path.text().strip(), tile_url=self.tile_url.text().strip(),
                       proximity_method=self.method.currentData(),
                       proximity_distance_m=self.distance.value(), proximity_window_min=self.window.value(),
-                      proximity_gap_min=self.gap.value())
+                      proximity_gap_min=self.gap.value(), producer_name=self.producer_name.text().strip(),
+                      producer_rank=self.producer_rank.text().strip(),
+                      producer_force=self.producer_force.text().strip(),
+                      producer_declaration=self.declaration_text())
         old = asdict(self.original)
         self.changed = [k for k, v in asdict(new).items() if old[k] != v]
         return new
@@ -116,5 +151,10 @@ class SettingsDialog(QDialog):
             return
         if self.url.isChecked() and not all(part in self.tile_url.text() for part in TILE_PARTS):
             QMessageBox.warning(self, "Settings", "A tile URL needs {z}, {x} and {y} in it.")
+            return
+        unknown = unknown_placeholders(self.declaration.toPlainText())
+        if unknown:
+            QMessageBox.warning(self, "Settings", "The declaration names placeholders that do not exist: "
+                                + ", ".join("{" + u + "}" for u in unknown) + ".")
             return
         super().accept()

@@ -273,12 +273,24 @@ class StoryboardPane(Pane):
         basemap = self.ctx.settings.mbtiles_path if self.ctx.settings.basemap == "mbtiles" else None
         left_out = "" if path else " — without the case file's SHA-256 (the case was not saved as it is)"
 
+        if options.get("redact"):
+            # The pseudonyms are kept in the case (only there), so the next redacted output agrees.
+            from cellsight.report.redaction import Redactor
+
+            if Redactor.for_case(case).remember(case):
+                self.ctx.case_modified("redaction-key", sender=self)
+        if "producer" not in options:
+            from cellsight.report import producer as producers
+
+            options = {**options, "producer": producers.for_case(case, **self.ctx.settings.producer_overrides())}
+
         def work(progress: Any) -> Any:
-            return write_report(case, out, case_path=path, basemap=basemap or None, **options)
+            # The progress bar follows analyses, maps and pages; Cancel stops before anything is written.
+            return write_report(case, out, case_path=path, basemap=basemap or None, progress=progress, **options)
 
         return self.ctx.run(f"Writing {Path(out).name}…", work,
                             on_success=lambda summary: self.ctx.statusBar().showMessage(
-                                f"Wrote {out}{left_out}", 15000))
+                                f"Wrote {out} ({summary['pages']} pages){left_out}", 15000))
 
     def shutdown(self) -> None:
         self.flush()
