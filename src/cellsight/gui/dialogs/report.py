@@ -28,7 +28,7 @@ class ReportDialog(QDialog):
         self.setWindowTitle("Export PDF report")
         self.settings = settings
         self.case = case
-        self.setMinimumWidth(560)  # wide enough to read a full path to the report
+        self.setMinimumWidth(680)  # wide enough to read a full path to the report
         start = Path(folder or Path.home()) / f"{case.info.name or 'report'}.pdf"
         self.out = QLineEdit(str(start))
         browse = QPushButton("Browse…")
@@ -68,7 +68,7 @@ class ReportDialog(QDialog):
         period.addWidget(self.chronology_from, 1)
         period.addWidget(QLabel("to"))
         period.addWidget(self.chronology_to, 1)
-        form.addRow("Schedule of communications", period)
+        form.addRow("Schedule period", period)
         self.redact = QCheckBox("Redact for disclosure: replace every number and name that is not a subject's "
                                 "by a pseudonym (Third party 1, …)")
         self.statement = QCheckBox("Also write a short statement (SFR1 style) beside the report")
