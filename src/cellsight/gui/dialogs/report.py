@@ -69,8 +69,7 @@ class ReportDialog(QDialog):
         period.addWidget(QLabel("to"))
         period.addWidget(self.chronology_to, 1)
         form.addRow("Schedule period", period)
-        self.redact = QCheckBox("Redact for disclosure: replace every number and name that is not a subject's "
-                                "by a pseudonym (Third party 1, …)")
+        self.redact = QCheckBox("Redact for disclosure: other people's numbers and names become Third party 1, 2, …")
         self.statement = QCheckBox("Also write a short statement (SFR1 style) beside the report")
         hint = QLabel("The report holds every source with its SHA-256, the method and parameters of each "
                       "analysis, its results, and the storyboard frames in order. Proximity to a place uses the place's "

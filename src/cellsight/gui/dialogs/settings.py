@@ -23,6 +23,7 @@ class SettingsDialog(QDialog):
     def __init__(self, parent: QWidget | None, settings: AppSettings) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        self.setMinimumWidth(600)  # the declaration is a paragraph: room to read it
         self.original = settings
         self.changed: list[str] = []
         self.region = QLineEdit(settings.region)
@@ -97,14 +98,17 @@ class SettingsDialog(QDialog):
         self.declaration.setMinimumHeight(110)
         reset = QPushButton("Default wording")
         reset.clicked.connect(lambda: self.declaration.setPlainText(DEFAULT_DECLARATION))
-        fields = QLabel("Placeholders: " + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
+        names = ["{" + p + "}" for p in PLACEHOLDERS]
+        half = (len(names) + 1) // 2
+        # Two fixed lines: a word-wrapped label under a text box is given too little height by the form.
+        fields = QLabel("Placeholders: " + ", ".join(names[:half]) + ",\n" + ", ".join(names[half:]))
         fields.setObjectName("hint")
-        fields.setWordWrap(True)
         form.addRow("Name", self.producer_name)
         form.addRow("Rank or role", self.producer_rank)
         form.addRow("Force", self.producer_force)
         form.addRow("Declaration", self.declaration)
-        form.addRow(reset, fields)
+        form.addRow("", fields)
+        form.addRow("", reset)
         return box
 
     def declaration_text(self) -> str:
