@@ -319,4 +319,4 @@ def test_cli_producer_is_kept_in_the_case_and_used(tmp_path):
     pages = text_of(tmp_path / "r.pdf")
     assert f"I, DS Jo Bloggs (Detective Sergeant, Avon Constabulary (fictional)), made this {len(pages)}-page " \
            "report." in flat(pages[-1])
-    assert "by DS Jo Bloggs, Detective Sergeant, Avon Constabulary (fictional)" in pages[0]
+    assert "DS Jo Bloggs, Detective Sergeant, Avon Constabulary (fictional)" in pages[0]

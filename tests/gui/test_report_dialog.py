@@ -72,7 +72,7 @@ def test_report_dialog_options_and_progress_bar(window, qtbot, monkeypatch, tmp_
     assert seen["redact"] is True and seen["chronology_from"] == "2024-03-05"
     assert seen["producer"].described() == "DS Jo Bloggs, Detective Sergeant, Avon Constabulary (fictional)"
     pages = _text(out)
-    assert "by DS Jo Bloggs, Detective Sergeant, Avon Constabulary (fictional)" in pages[0]
+    assert "DS Jo Bloggs, Detective Sergeant, Avon Constabulary (fictional)" in pages[0]
     statement = out.with_name("report SFR1 statement.pdf")
     assert statement.exists() and "SFR1 style" in _text(statement)[0]
     assert "redaction" in window.case.extras  # the pseudonyms are kept in the case, and only there

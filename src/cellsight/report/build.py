@@ -435,11 +435,11 @@ def appendix_section(runs: list[ProximityRun]) -> Section | None:
             columns[3], columns[4] = "", "Place"
             rows = [[r[0], r[1], r[2], r[4], r[5], r[6]] for r in rows]
             del columns[3]
-            widths = [0.6, 1.9, 3.2, 2.0, 0.7, 1.2]
+            widths = [0.95, 1.9, 3.1, 2.0, 0.8, 1.2]
         else:
             columns[3] = f"Time of {run.other}'s item"
             columns[4] = f"{run.other}'s item (exhibit and row)"
-            widths = [0.6, 1.6, 2.6, 1.6, 2.6, 0.6, 1.1]
+            widths = [0.8, 1.6, 2.5, 1.6, 2.5, 0.8, 1.15]
         frames.append(_table(f"{run.reference}: {run.analysis_words()}", columns, rows, widths=widths))
     if not frames:
         return None
@@ -672,7 +672,8 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
     case_sha = file_sha256(case_path) if case_path else None
     producer = producer or producers.for_case(case)
     meta = ReportMeta(case.info.name, case.info.reference, case.info.officer, stamp, zone, __version__, case_sha,
-                      producer=producer.described())
+                      producer=producer.described(),
+                      footer_by=", ".join(p for p in (producer.name, producer.force) if p.strip()))
     progress = progress or NullProgress()
     redactor = Redactor.for_case(case) if redact else None
     pairs = report_pairs(case, a, b)

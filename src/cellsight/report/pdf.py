@@ -138,7 +138,8 @@ class ReportMeta:
     tz: str
     version: str
     case_sha256: str | None = None
-    producer: str = ""  # "DC Alex Morgan, West Yorkshire Police": who produced it, for the footer
+    producer: str = ""  # "DC Alex Morgan, Detective Constable, West Yorkshire Police": who produced it
+    footer_by: str = ""  # the same without the rank, short enough for every page's footer
     title: str = "Cellsight evidential report"
 
     def produced_text(self) -> str:
@@ -249,9 +250,9 @@ def _furniture(meta: ReportMeta) -> Callable[[Canvas, _Document], None]:
         canvas.drawCentredString(width / 2, top, _fit(ctx.text(meta.case_name), 60))
         canvas.drawRightString(width - MARGIN, top, meta.title)
         bottom = BOTTOM - 9 * mm
-        by = f" by {meta.producer}" if meta.producer else ""
+        by = f" by {meta.footer_by}" if meta.footer_by else ""
         canvas.drawString(MARGIN, bottom, _fit(ctx.text(f"Produced {meta.produced_text()}{by} with Cellsight "
-                                                        f"{meta.version}"), 140))
+                                                        f"{meta.version}"), 150))
         canvas.drawRightString(width - MARGIN, bottom, f"Page {doc.page} of {doc.total_pages or '?'}")
         canvas.restoreState()
         ctx.progress.update(doc.page, doc.total_pages, "Laying out pages")

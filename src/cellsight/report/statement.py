@@ -83,7 +83,8 @@ def write_statement(case: Any, out: str | os.PathLike[str], *, meta: ReportMeta,
     ]
     target = Path(out)
     statement_meta = ReportMeta(meta.case_name, meta.reference, meta.officer, meta.produced, meta.tz, meta.version,
-                                meta.case_sha256, producer=meta.producer, title="Short statement (SFR1 style)")
+                                meta.case_sha256, producer=meta.producer, footer_by=meta.footer_by,
+                                title="Short statement (SFR1 style)")
 
     class _NoResolver:
         def chart_data(self, frame: Frame) -> dict[str, Any]:

@@ -61,6 +61,7 @@ TILE_SIZE = 256
 SUPERSAMPLE = 2
 FURNITURE_WIDTH = 950  # an image this wide (or narrower) gets text of 11 px; wider ones scale it up
 MIN_SPAN_M = 600.0  # the narrowest map: a single point still shows its streets' scale
+MIN_SPAN_FRAMED_M = 350.0  # a map framed on an occasion's hits: close enough to tell its markers apart
 PAD = 0.10
 NOMINAL_WEDGE = 0.07  # a sector's drawn length, as a share of the map's shorter side
 BACKGROUND = (246, 244, 238)
@@ -117,13 +118,13 @@ class View:
 
 
 def fit_view(bounds: tuple[float, float, float, float], width: int, height: int,
-             unit: float = float(SUPERSAMPLE)) -> View:
-    """The view that shows ``bounds`` (south, west, north, east) with a margin, at least MIN_SPAN_M wide."""
+             unit: float = float(SUPERSAMPLE), min_span_m: float = MIN_SPAN_M) -> View:
+    """The view that shows ``bounds`` (south, west, north, east) with a margin, at least ``min_span_m`` wide."""
     south, west, north, east = bounds
     x0, y0 = mercator(south, west)
     x1, y1 = mercator(north, east)
     mid_lat = (south + north) / 2
-    min_span = MIN_SPAN_M / max(math.cos(math.radians(mid_lat)), 0.01)
+    min_span = min_span_m / max(math.cos(math.radians(mid_lat)), 0.01)
     span_x = max(float(x1 - x0), min_span) * (1 + 2 * PAD)
     span_y = max(float(y1 - y0), min_span) * (1 + 2 * PAD)
     scale = min(width / span_x, height / span_y)
@@ -645,7 +646,7 @@ def render_map(data: MapData, width: int = 1400, height: int = 860, basemap: str
         draw.text((big_w / 2, big_h / 2), "Nothing to draw for this selection (no located fixes, "
                   "cells, places or occasions).", font=_font(16 * s), fill=TEXT, anchor="mm")
         return _png(_reduced(image, width, height))
-    view = fit_view(area, big_w, big_h, s)
+    view = fit_view(area, big_w, big_h, s, MIN_SPAN_FRAMED_M if bounds else MIN_SPAN_M)
     attribution = draw_mbtiles(image, view, basemap) if basemap else None
     draw_grid(ImageDraw.Draw(image), view, labels=attribution is None)
     image = image.convert("RGBA")
