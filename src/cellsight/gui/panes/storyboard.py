@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.resources import icon
 from cellsight.report.storyboard import Frame, Storyboard
+from cellsight.report.words import parameters_words
 
 KIND_LABELS = {"title": "Title", "text": "Note", "table": "Table", "chart": "Chart", "map": "Map"}
 KIND_ICONS = {"table": "table", "chart": "chart", "map": "map"}
@@ -162,14 +163,16 @@ class StoryboardPane(Pane):
         else:
             what = KIND_LABELS.get(frame.kind, frame.kind)
         lines = [f"{what}, made with:"]
-        for key, value in frame.parameters.items():
-            if key == "selection" or value in (None, "", [], {}):
+        # In the words the PDF prints them (report.words): no field names, no raw selections.
+        zone = frame.parameters.get("zone") or "UTC"
+        for key, value in parameters_words(frame.parameters, zone).items():
+            if value in (None, "", [], {}):
                 continue
             if isinstance(value, (list, tuple)):
                 value = ", ".join(map(str, value))
             elif isinstance(value, dict):
                 value = json.dumps(value, ensure_ascii=False)
-            lines.append(f"  {key.replace('_', ' ')}: {value}")
+            lines.append(f"  {key}: {value}")
         return "\n".join(lines)[:1200]
 
     def _caption_edited(self) -> None:
