@@ -68,18 +68,20 @@ def write_statement(case: Any, out: str | os.PathLike[str], *, meta: ReportMeta,
     declaration = fill(producer.template(), {**values, "pages": "{page:__total__}"})
     signature = [["Signed", ""], ["Name", producer.name], ["Rank or role", producer.rank],
                  ["Force", producer.force], ["Date", ""]]
+    # Two sections only (a section starts a page): the header, then the numbered parts one after another.
     sections = [
         Section("", [Frame("title", content={"title": "Streamlined forensic report (SFR1 style)",
                                              "subtitle": "Key findings: communications and proximity"}),
                      _table("", ["Item", "Detail"], header, widths=[1, 4])]),
-        Section("1. Purpose", [_text("", purpose)]),
-        Section("2. Exhibits examined", [_table("", ["Exhibit", "File", "Subject", "SHA-256"], exhibits,
-                                                widths=[0.8, 1.8, 1.1, 4])]),
-        Section("3. Key findings", [_text("", "\n\n".join(findings))]),
-        Section("4. What the findings do not show", [_text("", NOT_SHOWN)]),
-        Section("5. Status of this report", [_text("", STATUS)]),
-        Section("6. Declaration", [_text("", declaration),
-                                   _table("", ["", ""], signature, widths=[1, 4], tall=True)]),
+        Section("Findings", [
+            _text("1. Purpose", purpose),
+            _table("2. Exhibits examined", ["Exhibit", "File", "Subject", "SHA-256"], exhibits,
+                   widths=[0.8, 1.8, 1.1, 4]),
+            _text("3. Key findings", "\n\n".join(findings)),
+            _text("4. What the findings do not show", NOT_SHOWN),
+            _text("5. Status of this report", STATUS),
+            _text("6. Declaration", declaration),
+            _table("", ["", ""], signature, widths=[1, 4], tall=True)]),
     ]
     target = Path(out)
     statement_meta = ReportMeta(meta.case_name, meta.reference, meta.officer, meta.produced, meta.tz, meta.version,
