@@ -251,9 +251,15 @@ def cmd_proximity(args: argparse.Namespace) -> int:
     case = _load(args.case)
     if bool(args.b) == bool(args.place):
         raise UsageError("proximity needs exactly one of --b B or --place NAME")
+    from cellsight.report.evidence import occasion_evidence
+
     result = proximity.run(case, args.a, b=args.b, place=args.place, method=args.method,
                            distance_m=args.distance, window_min=args.window, gap_min=args.gap)
-    _emit(args, result.to_json(case.info.tz), result.describe(case.info.tz))
+    doc = result.to_json(case.info.tz)
+    # Beside the contract's rows (source id:row), the same rows as the exhibits number them.
+    for occasion, cited in zip(doc["occasions"], occasion_evidence(case, result)):
+        occasion["evidence"] = {**occasion["evidence"], "cited": cited.cited}
+    _emit(args, doc, result.describe(case.info.tz))
     return EXIT_OK
 
 

@@ -320,3 +320,16 @@ def test_cli_producer_is_kept_in_the_case_and_used(tmp_path):
     assert f"I, DS Jo Bloggs (Detective Sergeant, Avon Constabulary (fictional)), made this {len(pages)}-page " \
            "report." in flat(pages[-1])
     assert "DS Jo Bloggs, Detective Sergeant, Avon Constabulary (fictional)" in pages[0]
+
+
+def test_proximity_json_keeps_its_evidence_keys_and_adds_citations(demo, capsys):
+    _case, path, *_ = demo
+    assert cli.main(["proximity", str(path), "--a", SUSPECT, "--b", VICTIM, "--json"]) == 0
+    import json
+
+    doc = json.loads(capsys.readouterr().out)
+    for occasion in doc["occasions"]:
+        evidence = occasion["evidence"]
+        assert {"methods", "rows", "cited"} <= set(evidence)
+        assert all(re.match(r"^S\d+:", row) for row in evidence["rows"])  # the contract's form, unchanged
+        assert len(evidence["cited"]) == len(evidence["rows"]) and all(CITATION.match(c) for c in evidence["cited"])
