@@ -150,7 +150,7 @@ def dialog_shots(window, case, shot) -> None:
 
     grab("dialog-settings", SettingsDialog(window, window.settings))
     dialog = ReportDialog(window, case, window.settings, str(REPO / "sample_data"))  # the demo case's folder
-    dialog.resize(560, dialog.sizeHint().height())  # wide enough to read the file name
+    dialog.resize(680, dialog.sizeHint().height())  # wide enough to read the file name
     grab("dialog-export-pdf", dialog)
 
 

@@ -100,7 +100,7 @@ def test_no_internal_source_ids_and_every_evidence_cell_cites_exhibit_rows(demo)
     text = "\n".join(pages)
     assert not re.search(r"\bS\d+:\S", text), "an internal source row id is printed"
     assert not re.search(r"(?<![\w/])S[1-5](?![\w/])", text), "an internal source id is printed"
-    joined = flat(text)
+    squeezed = re.sub(r"\s", "", text)
     for run in summary["analyses"]:
         other = {"b": run["b"]} if "b" in run else {"place": run["place"]}
         result = proximity.run(case, run["a"], method=run["method"], **other)
@@ -109,9 +109,9 @@ def test_no_internal_source_ids_and_every_evidence_cell_cites_exhibit_rows(demo)
         for occasion in cited:
             # The cell names every exhibit with a row from it; the appendix lists every cited row.
             assert CITATION.search(occasion.short) and "(Appendix A" in occasion.short
-            assert occasion.cited[0] in joined
-            for row in occasion.cited:
-                assert row in joined
+            assert occasion.cited[0].replace(" ", "") in squeezed
+            for row in occasion.cited:  # a long model id may wrap inside its cell
+                assert row.replace(" ", "") in squeezed
     appendix = page_with(pages, "Appendix A: the evidence")
     assert CITATION.search(pages[appendix])
 

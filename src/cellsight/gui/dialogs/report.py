@@ -71,9 +71,10 @@ class ReportDialog(QDialog):
         form.addRow("Schedule period", period)
         self.redact = QCheckBox("Redact for disclosure: other people's numbers and names become Third party 1, 2, …")
         self.statement = QCheckBox("Also write a short statement (SFR1 style) beside the report")
-        hint = QLabel("The report holds every source with its SHA-256, the method and parameters of each "
-                      "analysis, its results, and the storyboard frames in order. Proximity to a place uses the place's "
-                      "radius.")
+        hint = QLabel("The report holds a written summary, every exhibit with its SHA-256, each analysis with its "
+                      "method, parameters, limitations and results, your storyboard frames, the schedule of "
+                      "communications and the evidence behind every occasion. Proximity to a place uses the "
+                      "place's radius.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
