@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from cellsight.report.words import KIND_PLURAL, listing, period_words, plural
+from cellsight.report.words import listing, period_words, plural
 
 KIND_ORDER = ("call", "sms", "mms", "chat", "voicemail", "data", "other")
 
@@ -176,7 +176,3 @@ def key_figures(run: PairRun) -> list[list[Any]]:
     for p in run.proximity:
         rows.append([f"Occasions: {p.analysis_words()}", p.count])
     return rows
-
-
-def _kind_word(kind: str) -> str:
-    return KIND_PLURAL.get(kind, (kind, kind))[1]
