@@ -21,8 +21,6 @@ from cellsight.core.timezones import court_times
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MONTHS_LONG = ("", "January", "February", "March", "April", "May", "June", "July", "August", "September",
-                "October", "November", "December")
 KIND_PLURAL = {"call": ("call", "calls"), "sms": ("text (SMS)", "texts (SMS)"),
                "mms": ("picture message (MMS)", "picture messages (MMS)"),
                "chat": ("chat message", "chat messages"), "voicemail": ("voicemail", "voicemails"),
@@ -56,11 +54,9 @@ def listing(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def day_words(day: str | dt.date | pd.Timestamp, long: bool = False) -> str:
-    """``2025-11-01`` as ``Sat 1 Nov 2025`` (``Saturday 1 November 2025`` with ``long``)."""
+def day_words(day: str | dt.date | pd.Timestamp) -> str:
+    """``2025-11-01`` as ``Sat 1 Nov 2025``."""
     stamp = pd.Timestamp(day)
-    if long:
-        return f"{stamp.day_name()} {stamp.day} {_MONTHS_LONG[stamp.month]} {stamp.year}"
     return f"{_WEEKDAYS[stamp.day_of_week]} {stamp.day} {_MONTHS[stamp.month]} {stamp.year}"
 
 
