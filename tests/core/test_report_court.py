@@ -112,6 +112,13 @@ def test_no_internal_source_ids_and_every_evidence_cell_cites_exhibit_rows(demo)
             assert occasion.cited[0].replace(" ", "") in squeezed
             for row in occasion.cited:  # a long model id may wrap inside its cell
                 assert row.replace(" ", "") in squeezed
+    # Every evidence cell printed in an occasions table: a cited exhibit row, then its appendix reference.
+    cells = list(re.finditer(r"\(AppendixA,(GPS|Cell|Place\d?GPS|Place\d?Cell)\d+\)", squeezed))
+    assert len(cells) == sum(r["occasions"] for r in summary["analyses"]) == 24
+    for cell in cells:
+        before = squeezed[max(0, cell.start() - 200):cell.start()]
+        cell_text = before.split("(AppendixA,")[-1].split("everyrowinAppendixA)")[-1]
+        assert re.search(r"AM/\d(line\d+|row\d+|model[0-9a-f\-]{36}|record\d+)", cell_text), cell_text
     appendix = page_with(pages, "Appendix A: the evidence")
     assert CITATION.search(pages[appendix])
 
