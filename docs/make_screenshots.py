@@ -153,7 +153,7 @@ def dialog_shots(window, case, shot) -> None:
     grab("dialog-offline-map", PrepareMapDialog(window, case, window.settings,
                                                 REPO / "sample_data" / "demo.cellsight", None))
     dialog = ReportDialog(window, case, window.settings, str(REPO / "sample_data"))  # the demo case's folder
-    dialog.resize(560, dialog.sizeHint().height())  # wide enough to read the file name
+    dialog.resize(680, dialog.sizeHint().height())  # wide enough to read the file name
     grab("dialog-export-pdf", dialog)
 
 

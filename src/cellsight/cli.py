@@ -306,9 +306,15 @@ def cmd_proximity(args: argparse.Namespace) -> int:
     case = _load(args.case)
     if bool(args.b) == bool(args.place):
         raise UsageError("proximity needs exactly one of --b B or --place NAME")
+    from cellsight.report.evidence import occasion_evidence
+
     result = proximity.run(case, args.a, b=args.b, place=args.place, method=args.method,
                            distance_m=args.distance, window_min=args.window, gap_min=args.gap)
-    _emit(args, result.to_json(case.info.tz), result.describe(case.info.tz))
+    doc = result.to_json(case.info.tz)
+    # Beside the contract's rows (source id:row), the same rows as the exhibits number them.
+    for occasion, cited in zip(doc["occasions"], occasion_evidence(case, result)):
+        occasion["evidence"] = {**occasion["evidence"], "cited": cited.cited}
+    _emit(args, doc, result.describe(case.info.tz))
     return EXIT_OK
 
 
@@ -323,16 +329,64 @@ def cmd_patterns(args: argparse.Namespace) -> int:
 
 # ----- outputs -----------------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
+    from cellsight.report import producer as producers
     from cellsight.report.build import write_report
 
     case = _load(args.case)
     if bool(args.a) != bool(args.b) and not args.place:
         raise UsageError("report needs both --a and --b, or neither")
-    summary = write_report(case, args.out, a=args.a, b=args.b, places=args.place or [],
-                           method=args.method, distance_m=args.distance, window_min=args.window,
-                           gap_min=args.gap, produced=args.produced, case_path=args.case,
-                           basemap=args.tiles, force=args.force, password=_output_password(args, case))
-    _emit(args, summary, f"wrote {summary['out']} ({summary['pages']} pages)")
+    declaration = _declaration(args.declaration)
+    producer = producers.for_case(case, name=args.producer, rank=args.producer_rank, force=args.producer_force,
+                                  declaration=declaration)
+    progress = TerminalProgress()
+    try:
+        summary = write_report(case, args.out, a=args.a, b=args.b, places=args.place or [],
+                               method=args.method, distance_m=args.distance, window_min=args.window,
+                               gap_min=args.gap, produced=args.produced, case_path=args.case, progress=progress,
+                               redact=args.redact, producer=producer, chronology_from=args.chronology_from,
+                               chronology_to=args.chronology_to, statement=args.statement,
+                               basemap=args.tiles, force=args.force, password=_output_password(args, case))
+    finally:
+        progress.close()
+    extra = f"; statement {args.statement} ({summary['statement']['pages']} pages)" if args.statement else ""
+    _emit(args, summary, f"wrote {summary['out']} ({summary['pages']} pages){extra}")
+    return EXIT_OK
+
+
+def _declaration(value: str | None) -> str | None:
+    """``--declaration``: the template's text, or ``@FILE`` to read it from a file."""
+    if not value:
+        return None
+    if value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read the declaration ({exc.strerror or exc})") from exc
+    return value
+
+
+def cmd_producer(args: argparse.Namespace) -> int:
+    from cellsight.report import producer as producers
+
+    changes = {"name": args.producer, "rank": args.producer_rank, "force": args.producer_force,
+               "declaration": _declaration(args.declaration)}
+    if all(v is None for v in changes.values()):  # only showing: read-only, no lock
+        stored = producers.Producer.from_dict(_load(args.case).extras.get(producers.EXTRAS_KEY))
+    else:
+        with _editing(args.case, "producer") as case:
+            stored = producers.Producer.from_dict(case.extras.get(producers.EXTRAS_KEY))
+            stored = producers.Producer(**{k: (v if v is not None else getattr(stored, k))
+                                           for k, v in changes.items()})
+            unknown = producers.unknown_placeholders(stored.declaration)
+            if unknown:
+                raise UsageError(f"the declaration names unknown placeholders "
+                                 f"{', '.join('{' + u + '}' for u in unknown)}: use "
+                                 f"{', '.join('{' + p + '}' for p in producers.PLACEHOLDERS)}")
+            producers.store(case, stored)
+            save_case(case, args.case)
+    doc = {**stored.to_dict(), "declaration_in_use": stored.template()}
+    _emit(args, doc, f"report producer: {stored.described() or '(not set: the case officer is used)'}")
     return EXIT_OK
 
 
@@ -342,7 +396,8 @@ def cmd_map(args: argparse.Namespace) -> int:
     case = _load(args.case)
     subjects = [_named(case, name) for name in args.subject or []]
     summary = write_map(case, args.out, subjects=subjects, start=args.start, end=args.end,
-                        basemap=args.tiles, force=args.force, password=_output_password(args, case))
+                        basemap=args.tiles, force=args.force, password=_output_password(args, case),
+                        redact=args.redact)
     if summary["basemap"] and summary["basemap"]["note"]:
         _say(summary["basemap"]["note"])
     _emit(args, summary, f"wrote {summary['out']}")
@@ -351,9 +406,8 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def cmd_tiles(args: argparse.Namespace) -> int:
     """Fetch the case's area from a tile server into an MBTiles file; asks before the first request."""
-    from cellsight.report import tilepack
-
     from cellsight.core.outputs import check_output
+    from cellsight.report import tilepack
 
     case = _load(args.case)
     check_output(args.out, "tiles", case, case_path=args.case)  # never the case, an exhibit or a foreign file
@@ -401,7 +455,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     kinds = args.kind.split(",") if args.kind else None
     subject = _named(case, args.subject) if args.subject else None
     summary = export_events(case, args.out, subject=subject, kinds=kinds, dedupe=args.dedupe,
-                            force=args.force, password=_output_password(args, case))
+                            force=args.force, password=_output_password(args, case), redact=args.redact)
     _emit(args, summary, f"wrote {summary['rows']} rows to {summary['out']}")
     return EXIT_OK
 
@@ -500,8 +554,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--place", action="append")
     p.add_argument("--produced", help="produced date (ISO 8601); else SOURCE_DATE_EPOCH, else now")
     p.add_argument("--tiles", metavar="FILE.mbtiles", help="draw the maps on this base map (else $CELLSIGHT_MBTILES)")
-    _analysis_options(p)
+    _analysis_options(p, method_default=None,
+                      method_help="default: location fixes, plus cell sites as corroboration where the case "
+                                  "has located network events")
+    p.add_argument("--chronology-from", metavar="T", help="the schedule of communications starts here (ISO 8601)")
+    p.add_argument("--chronology-to", metavar="T", help="and ends here (a bare date: the whole day)")
+    p.add_argument("--producer", metavar="NAME", help="who produces the report (default: the case's, else its officer)")
+    p.add_argument("--producer-rank", metavar="RANK", help="the producer's rank or role")
+    p.add_argument("--producer-force", metavar="FORCE", help="the producer's force or organisation")
+    p.add_argument("--declaration", metavar="TEXT|@FILE", help="the declaration template (placeholders: see docs)")
+    p.add_argument("--statement", metavar="FILE.pdf", help="also write an SFR1-style short statement")
+    p.add_argument("--redact", action="store_true", help="replace third parties' numbers and names by pseudonyms")
     _output_options(p, "an encrypted PDF (AES-256)")
+
+    p = command("producer", cmd_producer, "set or show who produces the case's reports, and their declaration")
+    p.add_argument("case")
+    p.add_argument("--producer", metavar="NAME")
+    p.add_argument("--producer-rank", metavar="RANK")
+    p.add_argument("--producer-force", metavar="FORCE")
+    p.add_argument("--declaration", metavar="TEXT|@FILE")
 
     p = command("map", cmd_map, "write a self-contained interactive map (HTML)")
     p.add_argument("case")
@@ -512,6 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tiles", metavar="FILE.mbtiles", help="a base map from a local MBTiles file (its tiles of "
                    "the map's area are put into the page)")
     _output_options(p, "FILE.html.zip, an AES-256 encrypted zip")
+    p.add_argument("--redact", action="store_true", help="replace third parties' numbers and names by pseudonyms")
 
     p = command("tiles", cmd_tiles, "download the case's area from a tile server into an MBTiles file "
                 "(opt-in: the server learns the area)")
@@ -535,6 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind")
     p.add_argument("--dedupe", action="store_true", help="add the shared communication id")
     _output_options(p, "FILE.csv.zip or FILE.xlsx.zip, an AES-256 encrypted zip")
+    p.add_argument("--redact", action="store_true", help="replace third parties' numbers and names by pseudonyms")
 
     p = command("gui", cmd_gui, "open the workstation", json_flag=False)
     p.add_argument("case", nargs="?")
@@ -549,8 +622,9 @@ def _output_options(p: argparse.ArgumentParser, encrypted: str) -> None:
                    help=f"write {encrypted}; password from CELLSIGHT_EXPORT_PASSWORD or a prompt")
 
 
-def _analysis_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--method", choices=("gps", "cell", "any"), default="gps")
+def _analysis_options(p: argparse.ArgumentParser, method_default: str | None = "gps",
+                      method_help: str = "default gps") -> None:
+    p.add_argument("--method", choices=("gps", "cell", "any"), default=method_default, help=method_help)
     p.add_argument("--distance", type=float, help="metres (default 200, or the place's radius)")
     p.add_argument("--window", type=float, default=5.0, help="minutes (default 5)")
     p.add_argument("--gap", type=float, default=60.0, help="minutes (default 60)")

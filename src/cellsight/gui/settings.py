@@ -1,4 +1,5 @@
-"""Application settings (not case data): defaults for new cases and imports, base map, proximity.
+"""Application settings (not case data): defaults for new cases and imports, base map, proximity,
+and who produces reports (name, rank or role, force, declaration template).
 
 Stored with QSettings, so they live in the user's profile and never travel in a
 case file. The base map is ``none`` (offline, a plain grid) or a local MBTiles
@@ -52,6 +53,17 @@ class AppSettings:
     proximity_distance_m: float = 200.0
     proximity_window_min: float = 5.0
     proximity_gap_min: float = 60.0
+    # Who produces reports on this computer, and the declaration they sign (report.producer).
+    producer_name: str = ""
+    producer_rank: str = ""
+    producer_force: str = ""
+    producer_declaration: str = ""
+
+    def producer_overrides(self) -> dict[str, str]:
+        """The producer fields set here, as ``report.producer.for_case`` overrides (empty ones left out)."""
+        return {k: v for k, v in (("name", self.producer_name), ("rank", self.producer_rank),
+                                  ("force", self.producer_force),
+                                  ("declaration", self.producer_declaration)) if v.strip()}
 
     @classmethod
     def load(cls) -> AppSettings:

@@ -175,12 +175,14 @@ def _write_xlsx(frame: pd.DataFrame, path: str | IO[bytes]) -> None:
 
 def export_events(case: Any, out: str | os.PathLike[str], subject: str | None = None,
                   kinds: list[str] | None = None, dedupe: bool = False, force: bool = False,
-                  password: str | None = None) -> dict[str, Any]:
+                  password: str | None = None, redact: bool = False) -> dict[str, Any]:
     """Write the case's event sightings to ``out`` (``.csv`` or ``.xlsx``); return rows and path.
 
     With ``password`` the file goes into an AES-256 zip, ``out`` + ``.zip``
     (``report.protect``). ``force`` allows replacing an existing file that is
     not a Cellsight export (never the case or an exhibit: ``core.outputs``).
+    ``redact`` replaces every third party's number and name by its pseudonym
+    (``report.redaction``), in every column, message bodies included.
     """
     target = zipped(out) if password else Path(out)
     inner = inner_name(target) if password else target.name
@@ -190,6 +192,10 @@ def export_events(case: Any, out: str | os.PathLike[str], subject: str | None = 
         raise ExportError(f"{target}: export to a .csv or .xlsx file" + (" (.csv.zip or .xlsx.zip encrypted)"
                                                                           if password else ""))
     frame = reveal_frame(event_rows(case, subject=subject, kinds=kinds, dedupe=dedupe))
+    if redact:
+        from cellsight.report.redaction import Redactor
+
+        frame = Redactor.for_case(case).frame(frame)
     write = _write_csv if suffix == ".csv" else _write_xlsx
     with atomic_output(target, "export", case, force) as tmp:
         if password:
@@ -198,5 +204,5 @@ def export_events(case: Any, out: str | os.PathLike[str], subject: str | None = 
         else:
             write(frame, str(tmp))
     return {"out": str(target), "rows": int(len(frame)), "format": suffix[1:],
-            "columns": list(frame.columns), "encrypted": bool(password),
+            "columns": list(frame.columns), "encrypted": bool(password), "redacted": redact,
             "neutralised": int(sum(int(risky(frame[c]).sum()) for c in frame.columns))}

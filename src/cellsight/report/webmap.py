@@ -346,14 +346,19 @@ def build_map(case: Any, subjects: tuple[str, ...] | list[str] = (), start: Any 
 
 
 def _build(case: Any, subjects: Any, start: Any, end: Any, occasions: list[dict[str, Any]] | None,
-           places: list[str] | None, basemap: BaseMap) -> tuple[folium.Map, list[str], dict[str, int], bool,
-                                                                dict[str, Any] | None]:
+           places: list[str] | None, basemap: BaseMap,
+           redact: bool = False) -> tuple[folium.Map, list[str], dict[str, int], bool, dict[str, Any] | None]:
     if occasions is None:
         occasions = default_occasions(case, list(subjects), start, end)
     data = mapdata.gather(case, subjects, start, end, places=places, occasions=occasions)
     if basemap is not None and not isinstance(basemap, dict):
         basemap = embedded_basemap(basemap, data.bounds())
     doc, aggregated = payload(case, data, basemap)
+    if redact:  # every string of the page's data, third parties' numbers and names as pseudonyms
+        from cellsight.report.redaction import Redactor
+
+        tiles = doc.pop("basemap")  # image data, not text: never rewritten
+        doc = {**Redactor.for_case(case).any(doc), "basemap": tiles}
     bounds = data.bounds()
     centre = [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2] if bounds else [51.5, -0.1]
     fmap = folium.Map(location=centre, zoom_start=13, tiles=None, prefer_canvas=True)
@@ -385,26 +390,28 @@ def _html_text(text: str) -> str:
 
 def map_page(case: Any, subjects: Any = (), start: Any = None, end: Any = None,
              occasions: list[dict[str, Any]] | None = None, places: list[str] | None = None,
-             basemap: BaseMap = None) -> MapPage:
+             basemap: BaseMap = None, redact: bool = False) -> MapPage:
     """The built page as HTML, with the names of the layers it drew (for the GUI's map pane)."""
-    fmap, layers, counts, aggregated, base = _build(case, subjects, start, end, occasions, places, basemap)
+    fmap, layers, counts, aggregated, base = _build(case, subjects, start, end, occasions, places, basemap,
+                                                    redact)
     return MapPage(fmap.get_root().render(), layers, counts, aggregated, base)
 
 
 def write_map(case: Any, out: str | os.PathLike[str], subjects: Any = (), start: Any = None,
               end: Any = None, occasions: list[dict[str, Any]] | None = None,
               basemap: BaseMap = None, force: bool = False,
-              password: str | None = None) -> dict[str, Any]:
+              password: str | None = None, redact: bool = False) -> dict[str, Any]:
     """Write the self-contained map to ``out`` (atomically); return what it holds.
 
     With ``password`` the page goes into an AES-256 zip, ``out`` + ``.zip``
-    (``report.protect``); ``force`` as for every output (``core.outputs``).
+    (``report.protect``); ``force`` as for every output (``core.outputs``);
+    ``redact``: third parties' numbers and names as pseudonyms.
     """
     from cellsight.report.protect import encrypted_member, inner_name, zipped
 
     target = zipped(out) if password else Path(out)
     check_output(target, "map", case, force)
-    page = map_page(case, subjects, start, end, occasions, basemap=basemap)
+    page = map_page(case, subjects, start, end, occasions, basemap=basemap, redact=redact)
     generator = f'<meta name="generator" content="{GENERATOR} {cellsight.__version__}">'  # marks our output
     html = page.html.replace("<head>", f"<head>\n{generator}", 1)
     with atomic_output(target, "map", case, force) as tmp:
@@ -415,7 +422,7 @@ def write_map(case: Any, out: str | os.PathLike[str], subjects: Any = (), start:
             tmp.write_text(html, encoding="utf-8")
     base = page.basemap
     return {"out": str(target), "bytes": target.stat().st_size, "layers": page.layers,
-            "aggregated": page.aggregated, "encrypted": bool(password), **page.counts,
+            "aggregated": page.aggregated, "encrypted": bool(password), "redacted": redact, **page.counts,
             "basemap": None if base is None else {
                 "file": base.get("file"), "attribution": base.get("attribution"),
                 "zooms": [base["minzoom"], base["maxzoom"]] if base.get("maxzoom") is not None else [],

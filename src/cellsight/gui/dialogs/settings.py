@@ -1,4 +1,5 @@
-"""Settings: default region and zone for new cases and imports, base map, proximity defaults."""
+"""Settings: default region and zone for new cases and imports, base map, proximity defaults, and the
+report's producer and declaration."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from dataclasses import asdict, replace
 
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QMessageBox, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
+    QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QRadioButton, QSpinBox, QVBoxLayout,
+    QWidget,
 )
 
 from cellsight.core.timezones import ZoneError, check_zone
@@ -15,12 +17,14 @@ from cellsight.gui.markup import esc
 from cellsight.gui.settings import AppSettings
 from cellsight.report.tilepack import TilePackError, check_template
 from cellsight.report.tileset import TilesetError, read_info
+from cellsight.report.producer import DEFAULT_DECLARATION, PLACEHOLDERS, unknown_placeholders
 
 
 class SettingsDialog(QDialog):
     def __init__(self, parent: QWidget | None, settings: AppSettings) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        self.setMinimumWidth(600)  # the declaration is a paragraph: room to read it
         self.original = settings
         self.changed: list[str] = []
         self.region = QLineEdit(settings.region)
@@ -51,6 +55,7 @@ class SettingsDialog(QDialog):
         pform.addRow("Distance", self.distance)
         pform.addRow("Window", self.window)
         pform.addRow("Gap", self.gap)
+        producer = self._producer_box(settings)
         hint = QLabel("These are settings of this computer, not of a case.")
         hint.setObjectName("hint")
         layout = QVBoxLayout(self)
@@ -58,6 +63,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(basemap)
         layout.addWidget(server)
         layout.addWidget(prox)
+        layout.addWidget(producer)
         layout.addWidget(hint)
         layout.addWidget(ok_cancel(self, "Save"))
 
@@ -133,6 +139,37 @@ class SettingsDialog(QDialog):
         except TilesetError as exc:
             self.mbtiles_info.setText(esc(exc))
 
+    def _producer_box(self, settings: AppSettings) -> QGroupBox:
+        """Who produces reports here and the declaration they sign (blank: the case's, else its officer)."""
+        box = QGroupBox("Reports are produced by")
+        form = QFormLayout(box)
+        self.producer_name = QLineEdit(settings.producer_name)
+        self.producer_name.setPlaceholderText("blank: the producer stored in the case, else its officer")
+        self.producer_rank = QLineEdit(settings.producer_rank)
+        self.producer_rank.setPlaceholderText("Detective Constable, Intelligence analyst…")
+        self.producer_force = QLineEdit(settings.producer_force)
+        self.declaration = QPlainTextEdit(settings.producer_declaration or DEFAULT_DECLARATION)
+        self.declaration.setMinimumHeight(110)
+        reset = QPushButton("Default wording")
+        reset.clicked.connect(lambda: self.declaration.setPlainText(DEFAULT_DECLARATION))
+        names = ["{" + p + "}" for p in PLACEHOLDERS]
+        half = (len(names) + 1) // 2
+        # Two fixed lines: a word-wrapped label under a text box is given too little height by the form.
+        fields = QLabel("Placeholders: " + ", ".join(names[:half]) + ",\n" + ", ".join(names[half:]))
+        fields.setObjectName("hint")
+        form.addRow("Name", self.producer_name)
+        form.addRow("Rank or role", self.producer_rank)
+        form.addRow("Force", self.producer_force)
+        form.addRow("Declaration", self.declaration)
+        form.addRow("", fields)
+        form.addRow("", reset)
+        return box
+
+    def declaration_text(self) -> str:
+        """The template as typed; the default wording is stored as empty, so it follows new versions."""
+        text = self.declaration.toPlainText().strip()
+        return "" if text == DEFAULT_DECLARATION else text
+
     @staticmethod
     def _spin(value: float, high: float, suffix: str) -> QDoubleSpinBox:
         spin = QDoubleSpinBox()
@@ -158,7 +195,10 @@ class SettingsDialog(QDialog):
                       tile_max=self.tile_max.value(),
                       proximity_method=self.method.currentData(),
                       proximity_distance_m=self.distance.value(), proximity_window_min=self.window.value(),
-                      proximity_gap_min=self.gap.value())
+                      proximity_gap_min=self.gap.value(), producer_name=self.producer_name.text().strip(),
+                      producer_rank=self.producer_rank.text().strip(),
+                      producer_force=self.producer_force.text().strip(),
+                      producer_declaration=self.declaration_text())
         old = asdict(self.original)
         self.changed = [k for k, v in asdict(new).items() if old[k] != v]
         return new
@@ -172,6 +212,11 @@ class SettingsDialog(QDialog):
         problem = self._basemap_problem()
         if problem:
             QMessageBox.warning(self, "Settings", problem)
+            return
+        unknown = unknown_placeholders(self.declaration.toPlainText())
+        if unknown:
+            QMessageBox.warning(self, "Settings", "The declaration names placeholders that do not exist: "
+                                + ", ".join("{" + u + "}" for u in unknown) + ".")
             return
         super().accept()
 
