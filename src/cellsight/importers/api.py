@@ -28,7 +28,7 @@ from cellsight.core.case import Case, CaseError, Source, utc_stamp
 from cellsight.core.casefile import file_sha256
 from cellsight.core.cellkeys import resolve
 from cellsight.core.phone import is_normalised, normalise
-from cellsight.core.timezones import check_zone
+from cellsight.core.timezones import check_zone, iso_local_series, outside_accepted, outside_reason
 from cellsight.importers import registry
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.progress import Cancelled, NullProgress, Progress, check
@@ -70,6 +70,7 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
         subject_numbers=frozenset(known.numbers) if known else frozenset())
     result = _read(chosen, path, options, progress)
     check(progress)
+    reject_outside_times(result)
     result.check(path.name)
 
     # From here the case changes: subjects, then the source; any failure puts it back.
@@ -127,6 +128,28 @@ def _read(chosen: registry.Importer, path: Path, options: ImportOptions,
     except Exception as exc:  # noqa: BLE001 - malformed input raises anything; report it in one line
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ImportFailure(f"{path.name}: cannot be read as {chosen.name} ({detail})") from exc
+
+
+def reject_outside_times(result: ImportResult) -> None:
+    """Move rows whose time is outside the accepted years (1900-2100) to the rejections.
+
+    The location and phone importers reject such times themselves, quoting
+    them as written; this applies the same rule (``core.timezones``) to every
+    importer, call records and plug-ins included, so that no output or analysis
+    ever meets a time it cannot write.
+    """
+    for table, column in (("events", "start"), ("locations", "time")):
+        frame = getattr(result, table)
+        if not len(frame):
+            continue
+        outside = outside_accepted(frame[column])
+        if not outside.any():
+            continue
+        written = iso_local_series(frame[column][outside], "UTC")
+        result.rejections.extend(
+            (str(row), outside_reason(text))
+            for row, text in zip(frame["source_row"][outside], written))
+        setattr(result, table, frame[~outside].reset_index(drop=True))
 
 
 def _owner(case: Case, result: ImportResult, given: str | None, path: Path, region: str) -> str:

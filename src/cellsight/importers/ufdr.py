@@ -397,11 +397,11 @@ class _Report:
         if not len(self.events):
             return schema.empty("events"), TimeStats()
         cols = self.events.frame()
-        utc, flags, stats = resolve_times(cols["start"], zone)
+        times = resolve_times(cols["start"], zone)
         owner = self.owner_number()
         frame = cols[["kind", "direction", "thread", "app", "status", "text", "deleted"]].copy()
-        frame["start"] = utc
-        frame["time_flag"] = flags
+        frame["start"] = times.utc
+        frame["time_flag"] = times.flags
         duration = cols["duration"].astype(object).where(cols["duration"].notna(), None)
         frame["duration_s"] = pd.to_timedelta(duration, errors="coerce").dt.total_seconds()
         unreadable = int((cols["duration"].notna() & frame["duration_s"].isna()).sum())
@@ -419,10 +419,9 @@ class _Report:
             frame["imei"] = imeis[0]
         no_time = frame["start"].isna().to_numpy()
         for i in no_time.nonzero()[0]:
-            written = cols["start"].iat[i]
-            reason = f"unreadable time {written[:40]!r}" if isinstance(written, str) else "no time"
-            self.rejections.append((str(cols["row"].iat[i]), f"{cols['kind'].iat[i]}: {reason}"))
-        return schema.conform(frame[~no_time], "events"), stats
+            self.rejections.append((str(cols["row"].iat[i]),
+                                    f"{cols['kind'].iat[i]}: {times.problems.iat[i]}"))
+        return schema.conform(frame[~no_time], "events"), times.stats
 
     def contacts_frame(self) -> pd.DataFrame:
         if not len(self.contacts):
