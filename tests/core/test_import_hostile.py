@@ -15,6 +15,7 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cellsight.importers import gpx, kml, safety, takeout, ufdr
@@ -260,3 +261,69 @@ def test_deeply_nested_xml_is_refused(tmp_path: Path, fmt: str) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 20 * 1024**2
+
+
+# ----- strings are kept exactly as written (issue 13 item 8) --------------------------
+AS_WRITTEN = [" =1+1", "\t=1+1", "\u2028line\u2029", "  two  spaces  ", "tail\t"]
+
+
+def _ufdr_value(name: str, value: str) -> str:
+    return f'<field name="{name}"><value><![CDATA[{value}]]></value></field>'
+
+
+def test_ufdr_bodies_names_and_chats_keep_every_character(tmp_path: Path) -> None:
+    sms = "".join(
+        f'<model type="SMS" id="s{i}">{_ufdr_value("TimeStamp", " 2023-03-18T14:00:00+00:00 ")}'
+        f'{_ufdr_value("Body", body)}{_ufdr_value("Folder", "Sent")}<multiModelField name="Parties">'
+        f'<model type="Party">{_ufdr_value("Identifier", " 07700 900002 ")}'
+        f'{_ufdr_value("Role", " To ")}</model></multiModelField></model>'
+        for i, body in enumerate(AS_WRITTEN))
+    contacts = "".join(
+        f'<model type="Contact" id="k{i}">{_ufdr_value("Name", name)}<multiModelField name="Entries">'
+        f'<model type="PhoneNumber">{_ufdr_value("Value", f"07700 90010{i}")}</model>'
+        f"</multiModelField></model>" for i, name in enumerate(AS_WRITTEN))
+    chat = ('<model type="Chat" id="c1">' + _ufdr_value("Id", " chat 1 ")
+            + '<multiModelField name="Participants">'
+            + f'<model type="Party">{_ufdr_value("Identifier", "447700900001@s.whatsapp.net")}'
+            + f'{_ufdr_value("IsPhoneOwner", " True ")}</model>'
+            + f'<model type="Party">{_ufdr_value("Identifier", "447700900002@s.whatsapp.net")}'
+            + f'{_ufdr_value("IsPhoneOwner", "False")}</model></multiModelField>'
+            + '<multiModelField name="Messages"><model type="InstantMessage" id="m1">'
+            + _ufdr_value("TimeStamp", "2023-03-18T15:00:00+00:00") + _ufdr_value("Body", " =1+1")
+            + '<modelField name="From"><model type="Party">'
+            + _ufdr_value("Identifier", "447700900002@s.whatsapp.net") + "</model></modelField>"
+            + "</model></multiModelField></model>")
+    path = tmp_path / "report.xml"
+    path.write_text(f'<project xmlns="{NS}"><decodedData><modelType type="SMS">{sms}</modelType>'
+                    f'<modelType type="Contact">{contacts}</modelType><modelType type="Chat">{chat}'
+                    "</modelType></decodedData></project>", encoding="utf-8")
+    result = ufdr.read(path, ImportOptions(), NullProgress())
+    sms_rows = result.events[result.events["kind"] == "sms"]
+    assert sms_rows["text"].tolist() == AS_WRITTEN
+    assert set(sms_rows["direction"]) == {"outgoing"}  # " To " and " Sent " still decide
+    assert set(sms_rows["party_b"]) == {"+447700900002"}
+    assert set(sms_rows["party_b_raw"]) == {" 07700 900002 "}
+    assert sms_rows["start"].notna().all()
+    assert result.contacts["name"].tolist() == AS_WRITTEN
+    message = result.events[result.events["kind"] == "chat"].iloc[0]
+    assert (message["text"], message["thread"], message["direction"]) == (" =1+1", " chat 1 ", "incoming")
+
+
+def test_gpx_kml_and_cell_names_keep_every_character(tmp_path: Path) -> None:
+    track = tmp_path / "t.gpx"
+    track.write_text('<gpx version="1.1"><wpt lat="53.8" lon="-1.5"><name> =1+1</name>'
+                     "<time> 2023-03-18T14:00:00Z </time></wpt></gpx>", encoding="utf-8")
+    got = gpx.read(track, ImportOptions(), NullProgress()).locations
+    assert got["label"].tolist() == ["waypoint:  =1+1"]
+    places = tmp_path / "p.kml"
+    places.write_text("<kml><Placemark><name>\tHome\u2028</name><TimeStamp><when>2023-03-18T14:00:00Z"
+                      "</when></TimeStamp><Point><coordinates> -1.5,53.8 </coordinates></Point>"
+                      "</Placemark></kml>", encoding="utf-8")
+    assert kml.read(places, ImportOptions(), NullProgress()).locations["label"].tolist() == ["\tHome\u2028"]
+    from cellsight.importers import cells
+
+    listing = tmp_path / "cells.csv"
+    listing.write_text("Cell ID,Site Name,Latitude,Longitude\n234-30-1-1, Mast  One ,53.8,-1.5\n"
+                       "234-30-1-2,   ,53.8,-1.5\n", encoding="utf-8")
+    sites = cells.read(listing, ImportOptions(), NullProgress()).cells["site"].tolist()
+    assert sites[0] == " Mast  One " and pd.isna(sites[1])

@@ -397,5 +397,5 @@ def _technology(values: pd.Series) -> pd.Series:
 def _site(frame: pd.DataFrame, roles: dict[str, str]) -> pd.Series:
     if "site" not in roles:
         return pd.Series(pd.NA, index=frame.index, dtype=STR)
-    text = frame[roles["site"]].astype(STR).str.strip()
-    return text.where(text.ne(""), None)
+    text = frame[roles["site"]].astype(STR)  # a name, kept as written; a blank one is missing
+    return text.where(text.str.strip().ne(""), None)

@@ -104,7 +104,7 @@ def resolve_times(text: Iterable[str | None], zone: str,
     used. Unreadable times, and times outside the accepted years, come back NaT
     with their reason in ``problems``.
     """
-    values = [v if isinstance(v, str) else None for v in text]
+    values = [v.strip() if isinstance(v, str) else None for v in text]
     raw = pd.Series(values, dtype=object)
     utc = pd.Series(pd.NaT, index=raw.index, dtype=schema.UTC_TIME)
     flags = pd.Series("", index=raw.index, dtype=object)

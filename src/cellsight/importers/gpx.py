@@ -50,9 +50,9 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
             discard(element, ancestors)
         elif name in ("name", "type") and ancestors and ancestors[-1].tag.endswith(("trk", "rte")):
             container = "trk" if ancestors[-1].tag.endswith("trk") else "rte"
-            text = (element.text or "").strip()
-            if text:
-                names[container] = f"{names.get(container, '')} {text}".strip()
+            text = element.text or ""
+            if text.strip():  # a name is kept as written; the label joins name and type
+                names[container] = f"{names[container]} {text}" if container in names else text
         elif name in _POINTS:
             _point(fixes, name, element, counters, names)
             discard(element, ancestors)
@@ -76,7 +76,7 @@ def _point(fixes: FixBuffer, kind: str, element, counters: dict[str, int],
     else:
         row = f"wpt[{counters['wpt']}]"
         context = "waypoint"
-    own = child_text(element, "name")
+    own = child_text(element, "name", strip=False)
     label = f"{context}: {own}" if own else context
     fixes.add(row, element.get("lat"), element.get("lon"), time=child_text(element, "time"),
               origin=_POINTS[kind], label=label)

@@ -97,7 +97,7 @@ class _Reader:
     def _track(self, track: Element, placemark: Element | None) -> None:
         whens = [(c.text or "").strip() for c in track if local(c.tag) == "when"]
         coords = [(c.text or "").split() for c in track if local(c.tag) == "coord"]
-        name = child_text(placemark, "name") if placemark is not None else None
+        name = child_text(placemark, "name", strip=False) if placemark is not None else None
         label = f"track: {name}" if name else "track"
         row = f"{self._row()}.Track[{self.tracks}]"
         for j in range(max(len(whens), len(coords))):
@@ -121,7 +121,7 @@ class _Reader:
                 when = child_text(child, "when")
             elif tag == "TimeSpan":
                 begin, end = child_text(child, "begin"), child_text(child, "end")
-        name = child_text(placemark, "name")
+        name = child_text(placemark, "name", strip=False)
         label = name or "placemark"
         counts: dict[str, int] = {}
         for geometry in placemark.iter():

@@ -182,12 +182,18 @@ def discard(element: Element, ancestors: list[Element]) -> None:
         ancestors[-1].remove(element)
 
 
-def child_text(element: Element, name: str) -> str | None:
-    """Stripped text of the first direct child with local name ``name``, or None."""
+def child_text(element: Element, name: str, strip: bool = True) -> str | None:
+    """Text of the first direct child with local name ``name``; None if there is none or it is blank.
+
+    ``strip`` trims it (for values to be parsed: times, coordinates); content
+    (a name) is asked for with ``strip=False`` and kept exactly as written.
+    """
     for child in element:
         if local(child.tag) == name:
-            text = (child.text or "").strip()
-            return text or None
+            text = child.text or ""
+            if not text.strip():
+                return None
+            return text.strip() if strip else text
     return None
 
 
