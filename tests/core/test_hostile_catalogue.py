@@ -214,3 +214,41 @@ def test_out_of_range_and_swapped_coordinates(tmp_path: Path) -> None:
     assert (report["imported"], report["rejected"]) == (1, 2)
     assert all("range" in r["reason"] or "position" in r["reason"] for r in report["rejections"])
     assert case.locations["lat"].between(-90, 90).all()
+
+
+# ----- smaller items: templates, durations --------------------------------------------
+def test_a_deeply_nested_template_is_one_line_and_exit_2(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from cellsight.cli import main
+
+    case = tmp_path / "c.cellsight"
+    assert main(["new", str(case)]) == 0
+    records = tmp_path / "records.csv"
+    records.write_text("Date,Time,Calling Number,Called Number\n01/03/2023,10:00:00,07700900001,"
+                       "07700900002\n")
+    for name, text in (("deep.json", "[" * 100_000 + "]" * 100_000),
+                       ("huge.json", '{"name": "' + "x" * (2 * 1024**2) + '"}')):
+        template = tmp_path / name
+        template.write_text(text)
+        capsys.readouterr()
+        code = main(["import", str(case), str(records), "--subject", "Dan", "--template", str(template)])
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err.count("\n") == 1 and name in err and "Traceback" not in err
+        assert "nested too deeply" in err or "too large for a template" in err
+
+
+def test_implausible_durations_are_kept_and_flagged_naming_the_rows(tmp_path: Path) -> None:
+    path = tmp_path / "records.csv"
+    path.write_text("Date,Time,Calling Number,Called Number,Duration\n"
+                    "01/03/2023,10:00:00,07700900001,07700900002,359999996400\n"  # 99,999,999 hours
+                    "01/03/2023,11:00:00,07700900001,07700900002,86400\n"  # a day: plausible
+                    "01/03/2023,12:00:00,07700900001,07700900002,86401\n"
+                    "01/03/2023,13:00:00,07700900001,07700900002,60\n")
+    case = Case.new()
+    report = import_file(case, path, subject="Dan", tz="UTC")
+    assert report["imported"] == 4  # kept as written
+    assert case.events["duration_s"].max() == 359999996400
+    warning = [w for w in report["warnings"] if "24 hours" in w]
+    assert warning == ["2 durations are negative or longer than 24 hours (rows 2, 4); "
+                       "kept as written: check them"]

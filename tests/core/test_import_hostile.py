@@ -92,21 +92,31 @@ def test_external_entities_are_refused(tmp_path: Path, fmt: str, target: str) ->
     refused(READERS[fmt], path, "entities")
 
 
-def test_an_external_dtd_is_never_loaded(tmp_path: Path) -> None:
-    """A DTD named by the file would define &secret;; since it is never read, the entity is unknown."""
+def test_an_external_dtd_is_refused_and_never_loaded(tmp_path: Path) -> None:
+    """A DTD named by the file would define &secret;; it is refused before anything is read."""
     dtd = tmp_path / "evil.dtd"
     dtd.write_text('<!ENTITY secret "FROM-THE-DTD">', encoding="utf-8")
     path = tmp_path / "track.gpx"
     path.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE gpx SYSTEM "{dtd.as_uri()}">\n'
                     '<gpx><wpt lat="1" lon="1"><name>&secret;</name>'
                     '<time>2023-01-01T00:00:00Z</time></wpt></gpx>', encoding="utf-8")
-    message = refused(gpx, path, r"line 3.*not well-formed XML \(undefined entity")
+    message = refused(gpx, path, r"refers to an external resource \(a DTD at 'file://")
     assert "FROM-THE-DTD" not in message
 
 
-def test_a_doctype_without_entities_imports(tmp_path: Path) -> None:
+@pytest.mark.parametrize("doctype", ['<!DOCTYPE gpx SYSTEM "http://127.0.0.1:9/gpx.dtd">',
+                                     "<!DOCTYPE kml PUBLIC '-//X//DTD Y//EN' 'http://x.invalid/k.dtd'>"])
+def test_a_doctype_naming_an_external_dtd_is_refused(tmp_path: Path, doctype: str) -> None:
     path = tmp_path / "plain.gpx"
-    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE gpx SYSTEM "http://127.0.0.1:9/gpx.dtd">\n'
+    path.write_text(f'<?xml version="1.0"?>\n{doctype}\n'
+                    '<gpx><wpt lat="1" lon="1"><time>2023-01-01T00:00:00Z</time></wpt></gpx>',
+                    encoding="utf-8")
+    refused(gpx, path, r"refers to an external resource \(a DTD at 'http://")
+
+
+def test_a_doctype_without_an_external_dtd_imports(tmp_path: Path) -> None:
+    path = tmp_path / "plain.gpx"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE gpx>\n'
                     '<gpx><wpt lat="1" lon="1"><time>2023-01-01T00:00:00Z</time></wpt></gpx>',
                     encoding="utf-8")
     assert len(gpx.read(path, ImportOptions(), NullProgress()).locations) == 1
@@ -128,18 +138,65 @@ def test_a_zip_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("member", ["../../outside/report.xml", "/etc/report.xml",
                                     "files/../../report.xml", "C:\\Windows\\report.xml"])
-def test_members_named_outside_the_archive_are_refused(tmp_path: Path, member: str) -> None:
+def test_members_named_outside_the_archive_are_skipped_with_a_warning(tmp_path: Path,
+                                                                     member: str) -> None:
+    """A hostile name costs the officer nothing: that member is never read, the rest imports."""
     path = tmp_path / "evil.ufdr"
+    location = ('<model type="Location" id="l1"><field name="TimeStamp"><value>'
+                "2023-03-18T14:00:00Z</value></field><modelField name=\"Position\">"
+                '<model type="Coordinate"><field name="Latitude"><value>53.8</value></field>'
+                '<field name="Longitude"><value>-1.5</value></field></model></modelField></model>')
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("report.xml", f'<project xmlns="{NS}"/>')
+        archive.writestr("report.xml", f'<project xmlns="{NS}"><decodedData><modelType '
+                                       f'type="Location">{location}</modelType></decodedData></project>')
         info = zipfile.ZipInfo("placeholder")
         info.filename = member  # ZipInfo would clean the name; an attacker's tool does not
-        archive.writestr(info, "x")
-    refused(ufdr, path, "points outside the archive")
+        archive.writestr(info, f'<project xmlns="{NS}"><decodedData>{location * 3}</decodedData>'
+                               "</project>")
+    result = ufdr.read(path, ImportOptions(), NullProgress())
+    assert (result.rows, len(result.locations)) == (1, 1)
+    assert any("named outside the archive" in w and repr(member) in w for w in result.warnings)
     kmz = tmp_path / "evil.kmz"
-    path.rename(kmz)
-    refused(kml, kmz, "points outside the archive")
+    with zipfile.ZipFile(kmz, "w") as archive:
+        archive.writestr("doc.kml", "<kml><Placemark><TimeStamp><when>2023-03-18T14:00:00Z</when>"
+                                    "</TimeStamp><Point><coordinates>-1.5,53.8</coordinates></Point>"
+                                    "</Placemark></kml>")
+        info = zipfile.ZipInfo("placeholder")
+        info.filename = member.replace("report.xml", "doc.kml")
+        archive.writestr(info, "<kml/>")
+    result = kml.read(kmz, ImportOptions(), NullProgress())
+    assert len(result.locations) == 1 and "skipped, never read" in result.warnings[0]
     assert not (tmp_path.parent / "outside").exists()
+
+
+def test_the_only_report_named_outside_the_archive_is_no_report(tmp_path: Path) -> None:
+    path = tmp_path / "evil.ufdr"
+    with zipfile.ZipFile(path, "w") as archive:
+        info = zipfile.ZipInfo("placeholder")
+        info.filename = "../report.xml"
+        archive.writestr(info, f'<project xmlns="{NS}"/>')
+    refused(ufdr, path, "holds no report.xml")
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+@pytest.mark.parametrize("names", [("report.xml", "report.xml"), ("a/report.xml", "b/Report.xml")])
+def test_two_reports_in_one_ufdr_are_refused_naming_both(tmp_path: Path, names: tuple[str, str]) -> None:
+    path = tmp_path / "two.ufdr"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in names:
+            archive.writestr(name, f'<project xmlns="{NS}"/>')
+        archive.writestr("files/Documents/x/report.xml", "<not-the-report/>")  # a phone's own file
+    message = refused(ufdr, path, "holds 2 reports")
+    assert all(repr(name) in message for name in names)
+
+
+def test_a_report_beside_phone_files_of_the_same_name_imports(tmp_path: Path) -> None:
+    path = tmp_path / "one.ufdr"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("report.xml", f'<project xmlns="{NS}"><metadata section="Device Info">'
+                                       '<item name="IMEI">356938035643809</item></metadata></project>')
+        archive.writestr("files/Documents/report.xml", "<not-the-report/>")
+    assert ufdr.read(path, ImportOptions(), NullProgress()).device["imei"] == ["356938035643809"]
 
 
 def test_too_many_members_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -327,3 +384,39 @@ def test_gpx_kml_and_cell_names_keep_every_character(tmp_path: Path) -> None:
                        "234-30-1-2,   ,53.8,-1.5\n", encoding="utf-8")
     sites = cells.read(listing, ImportOptions(), NullProgress()).cells["site"].tolist()
     assert sites[0] == " Mast  One " and pd.isna(sites[1])
+
+
+@pytest.mark.parametrize("filler", [
+    "x" * 1000,  # one text node
+    "<!--" + "a" * 200 + "-->b",  # text and comments alternating: joined into one text
+    "<![CDATA[<a><b>" + "c" * 200 + "]]>",  # markup-like text inside CDATA
+])
+def test_an_xml_text_node_larger_than_the_cap_is_refused(tmp_path: Path, filler: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The catalogue's 2 GB SMS body, scaled down: refused once the cap is passed, before
+    the parser holds it whole."""
+    monkeypatch.setattr(safety, "MAX_XML_TEXT_BYTES", 256 * 1024)
+    body = filler * (1024 * 1024 // len(filler))
+    sms = (f'<model type="SMS" id="s1"><field name="Body"><value>{body}</value></field>'
+           '<field name="TimeStamp"><value>2023-03-18T14:00:00Z</value></field></model>')
+    path = tmp_path / "phone.ufdr"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("report.xml", f'<project xmlns="{NS}"><decodedData><modelType type="SMS">'
+                                       f"{sms}</modelType></decodedData></project>")
+    tracemalloc.start()
+    try:
+        refused(ufdr, path, r"phone\.ufdr:report\.xml: more than 0.25 MB of text in one XML node")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024**2
+
+
+def test_many_small_records_are_never_taken_for_one_big_node(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(safety, "MAX_XML_TEXT_BYTES", 64 * 1024)
+    points = "".join(f'<wpt lat="1" lon="1"><name>{"n" * 500}</name>'
+                     "<time>2023-01-01T00:00:00Z</time></wpt>" for _ in range(2000))
+    path = tmp_path / "many.gpx"
+    path.write_text(f"<gpx>{points}</gpx>", encoding="utf-8")
+    assert len(gpx.read(path, ImportOptions(), NullProgress()).locations) == 2000

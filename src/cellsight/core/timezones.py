@@ -110,6 +110,18 @@ def outside_accepted(times: pd.Series) -> np.ndarray:
     return present & (early | late)
 
 
+# No operator writes one record for more than a day (calls are cut after a few hours, data
+# sessions are split into partial records): a longer or negative duration is kept, flagged.
+MAX_PLAUSIBLE_DURATION_S = 24 * 3600
+
+
+def implausible_durations(seconds: pd.Series) -> np.ndarray:
+    """True for each duration (seconds) that is negative or longer than 24 hours."""
+    values = pd.to_numeric(pd.Series(seconds), errors="coerce").astype("float64").to_numpy()
+    with np.errstate(invalid="ignore"):
+        return (values < 0) | (values > MAX_PLAUSIBLE_DURATION_S)
+
+
 def outside_reason(written: object) -> str:
     """The rejection reason for a time outside the accepted years, quoting it as written."""
     text = str(written)

@@ -28,7 +28,8 @@ from cellsight.core.case import Case, CaseError, Source, utc_stamp
 from cellsight.core.casefile import file_sha256
 from cellsight.core.cellkeys import resolve
 from cellsight.core.phone import is_normalised, normalise
-from cellsight.core.timezones import check_zone, iso_local_series, outside_accepted, outside_reason
+from cellsight.core.timezones import (check_zone, implausible_durations, iso_local_series,
+                                     outside_accepted, outside_reason)
 from cellsight.importers import registry
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.progress import Cancelled, NullProgress, Progress, check
@@ -71,6 +72,7 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
     result = _read(chosen, path, options, progress)
     check(progress)
     reject_outside_times(result)
+    warn_implausible_durations(result)
     result.check(path.name)
 
     # From here the case changes: subjects, then the source; any failure puts it back.
@@ -150,6 +152,25 @@ def reject_outside_times(result: ImportResult) -> None:
             (str(row), outside_reason(text))
             for row, text in zip(frame["source_row"][outside], written))
         setattr(result, table, frame[~outside].reset_index(drop=True))
+
+
+def warn_implausible_durations(result: ImportResult, listed: int = 10) -> None:
+    """Warn, naming the rows, of durations that are negative or longer than 24 hours.
+
+    They are kept as the file wrote them (a clock or a switch may have erred,
+    and the officer should see what the exhibit says); the warning makes sure
+    nobody adds them up unseen.
+    """
+    events = result.events
+    if not len(events) or "duration_s" not in events:
+        return
+    odd = implausible_durations(events["duration_s"])
+    if not odd.any():
+        return
+    rows = [str(r) for r in events["source_row"][odd].head(listed)]
+    more = f" and {int(odd.sum()) - listed} more" if odd.sum() > listed else ""
+    result.warnings.append(f"{int(odd.sum())} durations are negative or longer than 24 hours "
+                           f"(rows {', '.join(rows)}{more}); kept as written: check them")
 
 
 def _owner(case: Case, result: ImportResult, given: str | None, path: Path, region: str) -> str:

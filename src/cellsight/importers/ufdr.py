@@ -473,9 +473,20 @@ class _Report:
             "source_row": cols["row"]}), "contacts")
 
 
-def _choose_report(members: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
+def _choose_report(members: list[zipfile.ZipInfo], name: str) -> zipfile.ZipInfo | None:
+    """The report: the ``report.xml`` nearest the archive's root (deeper ones are the phone's
+    own files). Two at that level (or one name twice) are refused: which is the evidence?"""
     reports = [m for m in members if m.filename.lower().rsplit("/", 1)[-1] == "report.xml"]
-    return min(reports, key=lambda m: m.filename.count("/"), default=None)
+    if not reports:
+        return None
+    depth = min(m.filename.count("/") for m in reports)
+    top = [m for m in reports if m.filename.count("/") == depth]
+    if len(top) > 1:
+        names = ", ".join(repr(m.filename) for m in top[:5])
+        raise ImportFailure(f"{name}: the archive holds {len(top)} reports ({names}); one "
+                            "extraction has one report.xml, so this one is refused: ask for a "
+                            "fresh export")
+    return top[0]
 
 
 def _walk(report: _Report, stream: IO[bytes], name: str, size: int, progress: Progress) -> None:
@@ -516,8 +527,9 @@ def _walk(report: _Report, stream: IO[bytes], name: str, size: int, progress: Pr
           ("events", "locations", "contacts"), sniff, priority=10)
 def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult:
     if is_zip(path):
-        with zip_member(path, _choose_report, "report.xml") as (stream, name, size):
+        with zip_member(path, _choose_report, "report.xml") as (stream, name, size, warnings):
             report = _Report(name, options)
+            report.warnings.extend(warnings)
             _walk(report, stream, name, size, progress)
     else:
         report = _Report(path.name, options)
