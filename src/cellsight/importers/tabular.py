@@ -13,10 +13,16 @@ CSV is parsed by pyarrow (multi-threaded, the floor of the import benchmark)
 when every physical line is one record, which is what lets row numbers be
 positional; anything else (a quoted newline, a row with the wrong number of
 fields) falls back to Python's csv module, which is slower but exact.
+
+Text that is UTF-8 but for a few damaged bytes stays UTF-8: each bad sequence
+becomes U+FFFD and a warning names its line, so one bad byte never turns every
+"Zoë" in the file into "ZoÃ«". Only a file whose non-ASCII bytes are mostly
+not UTF-8 is read in a legacy code page (the one charset-normalizer names).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -76,6 +82,7 @@ class Table:
     broken: list[tuple[str, str]] = field(default_factory=list)  # rows that cannot be read
     encoding: str = ""
     delimiter: str = ""
+    warnings: list[str] = field(default_factory=list)  # e.g. lines with bytes that are not UTF-8
 
     def labels(self, positions: np.ndarray | None = None) -> pd.Series:
         """Row labels as text (``"14"``, ``"Calls!14"``) for the given positions (default all)."""
@@ -126,6 +133,7 @@ def read_tables(path: Path, find_header: HeaderFinder, *, delimiter: str | None 
     warnings: list[str] = []
     if kind == "csv":
         tables = [_read_csv(path, find_header, delimiter, encoding)]
+        warnings.extend(tables[0].warnings)
     else:
         reader = _xlsx_rows if kind == "xlsx" else _xls_rows
         tables = []
@@ -192,7 +200,7 @@ def _title_rows(rows: list[tuple[int, list[str]]]) -> tuple[list[str], list[tupl
 def _decode_sample(sample: bytes) -> tuple[str, str]:
     """Decode the start of a file; returns ``(text, encoding)``."""
     encoding = detect_encoding(sample)
-    text = sample.decode(encoding, errors="ignore")
+    text = sample.decode(encoding, errors="replace")
     if len(sample) == SAMPLE_BYTES:
         # The sample may end mid-line; drop the partial last line.
         cut = max(text.rfind("\n"), text.rfind("\r"))
@@ -202,7 +210,8 @@ def _decode_sample(sample: bytes) -> tuple[str, str]:
 
 
 def detect_encoding(sample: bytes) -> str:
-    """BOM first, then UTF-16 without BOM, then strict UTF-8, then charset-normalizer."""
+    """BOM first, then UTF-16 without BOM, then UTF-8 (a few damaged bytes allowed), then
+    charset-normalizer."""
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if sample.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
@@ -213,16 +222,79 @@ def detect_encoding(sample: bytes) -> str:
     if len(head) >= 4 and head.count(b"\x00") > len(head) // 4:
         evens = head[0::2].count(b"\x00")
         return "utf-16-be" if evens > head[1::2].count(b"\x00") else "utf-16-le"
-    try:
-        sample[:len(sample) - 4 if len(sample) == SAMPLE_BYTES else None].decode("utf-8")
+    if utf8_damage(sample, final=len(sample) < SAMPLE_BYTES).is_utf8:
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    return legacy_encoding(sample)
+
+
+def legacy_encoding(data: bytes) -> str:
+    """The single-byte code page charset-normalizer reads in the lines holding non-ASCII bytes."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample[:16384]).best()
+    lines = [line for line in data.splitlines() if max(line, default=0) >= 0x80]
+    best = from_bytes(b"\n".join(lines)[:16384] or data[:16384]).best()
     name = best.encoding if best is not None else "cp1252"
     return "cp1252" if name in ("ascii", "utf_8") else name
+
+
+@dataclass
+class Utf8Damage:
+    """How far bytes are UTF-8: valid non-ASCII characters, and where the bad sequences are."""
+
+    valid: int
+    bad: list[int]  # byte offsets of sequences that are not UTF-8
+    stopped: bool = False  # counting stopped early: clearly not UTF-8
+
+    @property
+    def is_utf8(self) -> bool:
+        """UTF-8 when it has no bad sequence, or more valid non-ASCII characters than bad ones."""
+        return not self.bad or (not self.stopped and self.valid > len(self.bad))
+
+
+_DAMAGE_CHUNK = 1024**2
+_DAMAGE_ENOUGH = 1000  # bad sequences outnumbering valid characters this far: clearly not UTF-8
+
+
+def utf8_damage(data: bytes, final: bool = True) -> Utf8Damage:
+    """Count valid non-ASCII characters and find the bad sequences of ``data`` read as UTF-8.
+
+    Unless ``final``, a sequence cut by the end of the data (a sample's last
+    bytes) is not bad. Linear in the data and cheap for valid UTF-8 (the C
+    decoder, a megabyte at a time).
+    """
+    view = memoryview(data)
+    valid, bad, pos, size = 0, [], 0, len(data)
+    while pos < size:
+        chunk = view[pos:pos + _DAMAGE_CHUNK]
+        try:
+            text, used = codecs.utf_8_decode(chunk, "strict", final and pos + len(chunk) >= size)
+        except UnicodeDecodeError as exc:
+            text, _ = codecs.utf_8_decode(chunk[:exc.start], "strict", True)
+            bad.append(pos + exc.start)
+            used = exc.end
+        if not used:
+            break  # a sequence cut by the end of the data
+        valid += len(text) - len(text.encode("ascii", "ignore"))
+        pos += used
+        if len(bad) > _DAMAGE_ENOUGH and len(bad) > valid:
+            return Utf8Damage(valid, bad, stopped=True)
+    return Utf8Damage(valid, bad)
+
+
+def _damage_warnings(raw: bytes, bad: list[int], listed: int = 20) -> list[str]:
+    """One warning per line holding bytes that are not UTF-8 (the first ``listed`` lines)."""
+    lines: list[int] = []
+    line, counted = 1, 0
+    for offset in bad:
+        line += raw.count(b"\n", counted, offset)
+        counted = offset
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    shown = [f"line {n}: bytes that are not UTF-8 shown as U+FFFD (the rest of the file is "
+             "UTF-8)" for n in lines[:listed]]
+    if len(lines) > listed:
+        shown.append(f"{len(lines) - listed} more lines with bytes that are not UTF-8")
+    return shown
 
 
 def sniff_delimiter(text: str) -> str:
@@ -279,6 +351,9 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
         first_data_line = (records[-1][0] + 1) if records else 1
     title, skipped = _title_rows(above)
     table = _parse_body(raw, encoding, delimiter, first_data_line, choice.names, path)
+    if encoding in ("utf-8", "utf-8-sig") and not table.warnings:
+        head = raw[:_line_offset(raw, first_data_line - 1)]  # title and header lines
+        table.warnings = _damage_warnings(raw, utf8_damage(head).bad)
     table.title = title
     table.skipped = skipped + table.skipped
     table.encoding, table.delimiter = encoding, delimiter
@@ -286,14 +361,17 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
 
 
 def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, names: list[str],
-                path: Path) -> Table:
-    """Parse the data lines (from ``first_line``) with pyarrow when lines are records."""
-    if encoding in ("utf-8", "utf-8-sig"):
+                path: Path, errors: str = "strict") -> Table:
+    """Parse the data lines (from ``first_line``) with pyarrow when lines are records.
+
+    ``errors="replace"`` reads UTF-8 with its damaged bytes as U+FFFD.
+    """
+    if encoding in ("utf-8", "utf-8-sig") and errors == "strict":
         start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
         data, offset = raw, _line_offset(raw, first_line - 1, start)
     else:
         try:
-            text = raw.decode(encoding)
+            text = raw.decode(encoding, errors=errors)
         except (UnicodeDecodeError, LookupError):
             encoding = "cp1252"
             text = raw.decode(encoding, errors="replace")
@@ -303,12 +381,14 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
     lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
     width = len(names)
     fast = _pyarrow_body(data, offset, delimiter, names)
-    if fast is None and encoding in ("utf-8", "utf-8-sig"):
-        try:
-            data[offset:].decode("utf-8")
-        except UnicodeDecodeError:
-            # Not UTF-8 after all (the sample was ASCII): decode as the single-byte text it is.
-            return _parse_body(raw, "cp1252", delimiter, first_line, names, path)
+    if fast is None and encoding in ("utf-8", "utf-8-sig") and errors == "strict":
+        damage = utf8_damage(raw)
+        if damage.bad and damage.is_utf8:  # a few damaged bytes: UTF-8 still, and say where
+            table = _parse_body(raw, encoding, delimiter, first_line, names, path, "replace")
+            table.warnings = _damage_warnings(raw, damage.bad)
+            return table
+        if damage.bad:  # not UTF-8 after all (the sample was ASCII): the code page it is in
+            return _parse_body(raw, legacy_encoding(raw), delimiter, first_line, names, path)
     if fast is not None and fast.num_rows == lines:
         frame = fast.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
         frame.columns = names
