@@ -420,3 +420,97 @@ def test_many_small_records_are_never_taken_for_one_big_node(tmp_path: Path,
     path = tmp_path / "many.gpx"
     path.write_text(f"<gpx>{points}</gpx>", encoding="utf-8")
     assert len(gpx.read(path, ImportOptions(), NullProgress()).locations) == 2000
+
+
+# ----- resource bounds of tables (issue 13 item 4) ------------------------------------
+def _xlsx_with_sheet(path: Path, sheet_xml: bytes) -> Path:
+    """A real workbook (openpyxl's) whose first sheet's XML is replaced by ``sheet_xml``."""
+    import openpyxl
+
+    plain = path.with_suffix(".plain.xlsx")
+    book = openpyxl.Workbook()
+    book.active.append(["x"])
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED,
+                                                          compresslevel=9) as target:
+        for info in source.infolist():
+            data = sheet_xml if info.filename == "xl/worksheets/sheet1.xml" else source.read(info)
+            target.writestr(info.filename, data)
+    return path
+
+
+SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+         b"%s<sheetData>%s</sheetData></worksheet>")
+HEADER_ROW = (b'<row r="1"><c r="A1" t="inlineStr"><is><t>Date</t></is></c><c r="B1" t="inlineStr">'
+              b'<is><t>Time</t></is></c><c r="C1" t="inlineStr"><is><t>Calling Number</t></is></c>'
+              b'<c r="D1" t="inlineStr"><is><t>Called Number</t></is></c></row>')
+
+
+def _data_row(n: int, extra: bytes = b"") -> bytes:
+    return (b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>01/03/2023</t></is></c>'
+            b'<c r="B%d" t="inlineStr"><is><t>10:%02d:00</t></is></c>'
+            b'<c r="C%d" t="inlineStr"><is><t>07700900001</t></is></c>'
+            b'<c r="D%d" t="inlineStr"><is><t>07700900002</t></is></c>%s</row>'
+            % (n, n, n, n % 60, n, n, extra))
+
+
+def test_an_xlsx_sheet_that_inflates_a_thousand_times_is_refused(tmp_path: Path) -> None:
+    from cellsight.importers import cdr
+
+    padding = b"<!--" + b" " * (64 * 1024**2) + b"-->"
+    path = _xlsx_with_sheet(tmp_path / "bomb.xlsx", SHEET % (padding, HEADER_ROW + _data_row(2)))
+    assert path.stat().st_size < 1024**2
+    tracemalloc.start()
+    try:
+        refused(cdr, path, r"bomb\.xlsx: archive member 'xl/worksheets/sheet1\.xml' would expand "
+                           r"[\d,]+ times .*zip bomb")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024**2
+
+
+def test_a_declared_dimension_of_column_xfd_is_ignored(tmp_path: Path) -> None:
+    """openpyxl would pad each of these rows to 16,384 cells (2,000 rows: 260 MB of lists)."""
+    from cellsight.importers import cdr
+
+    rows = b"".join(_data_row(n) for n in range(2, 2002))
+    path = _xlsx_with_sheet(tmp_path / "wide.xlsx",
+                            SHEET % (b'<dimension ref="A1:XFD1048576"/>', HEADER_ROW + rows))
+    tracemalloc.start()
+    try:
+        result = cdr.read(path, ImportOptions(subject="Dan", tz="UTC"), NullProgress())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (result.rows, len(result.events), result.rejected) == (2000, 2000, 0)
+    assert peak < 60 * 1024**2, f"peak {peak:,} bytes"
+
+
+def test_a_cell_far_to_the_right_rejects_its_row_and_costs_nothing(tmp_path: Path) -> None:
+    from cellsight.importers import cdr
+
+    far = b'<c r="XFD3" t="inlineStr"><is><t>hidden</t></is></c>'
+    rows = _data_row(2) + _data_row(3, far) + _data_row(4)
+    path = _xlsx_with_sheet(tmp_path / "far.xlsx", SHEET % (b"", HEADER_ROW + rows))
+    result = cdr.read(path, ImportOptions(subject="Dan", tz="UTC"), NullProgress())
+    assert (result.rows, len(result.events), result.rejected) == (3, 2, 1)
+    assert result.rejections[0][0] == "3" and "beyond" in result.rejections[0][1]
+
+
+@pytest.mark.parametrize(("junk", "refused_too"), [(3000, True), (900, False)])
+def test_a_table_mostly_of_junk_lines_is_refused_with_one_line(tmp_path: Path, junk: int,
+                                                               refused_too: bool) -> None:
+    """The catalogue's 5.6 million lines of ``B,``, scaled down: more than half of at least
+    1,000 rows unusable is one error; a small broken file still imports what it can."""
+    from cellsight.importers import cdr
+
+    path = tmp_path / "junk.csv"
+    path.write_text("Date,Time,Calling Number,Called Number\n"
+                    + "01/03/2023,10:00:00,07700900001,07700900002\n" * 50 + "B,\n" * junk)
+    if refused_too:
+        refused(cdr, path, r"junk\.csv: 3,000 of 3,050 rows cannot be used \(more than half; "
+                           r"most often: no time \(3,000\)\); refused")
+    else:
+        result = cdr.read(path, ImportOptions(subject="Dan", tz="UTC"), NullProgress())
+        assert (result.rows, result.rejected) == (950, 900)

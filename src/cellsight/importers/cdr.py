@@ -572,6 +572,7 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     events = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     result.events = events
     result.rows = len(events) + len(result.rejections)
+    tabular.refuse_mostly_rejected(path.name, result.rows, result.rejections)
     result.rejections = tabular.in_row_order(result.rejections)
     result.skipped = tabular.in_row_order(result.skipped)
     result.warnings = list(dict.fromkeys(result.warnings))

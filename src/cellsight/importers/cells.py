@@ -227,6 +227,7 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     parts = [_read_table(t, template, result) for t in tables]
     result.cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     result.rows = len(result.cells) + len(result.rejections)
+    tabular.refuse_mostly_rejected(path.name, result.rows, result.rejections)
     result.rejections = tabular.in_row_order(result.rejections)
     result.skipped = tabular.in_row_order(result.skipped)
     result.warnings = list(dict.fromkeys(result.warnings))

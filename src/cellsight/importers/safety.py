@@ -277,6 +277,17 @@ def checked_members(archive: zipfile.ZipFile, name: str) -> tuple[list[zipfile.Z
     return [info for info in members if not _unsafe_member_name(info.filename)], [warning]
 
 
+def check_members(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse an archive any of whose members (or their number) exceeds the limits.
+
+    For archives read whole by a library (an XLSX workbook), where no single
+    member is chosen first.
+    """
+    members, _ = checked_members(archive, name)
+    for info in members:
+        _check_member_size(info, name)
+
+
 def _check_member_size(info: zipfile.ZipInfo, name: str) -> None:
     where = f"{name}: archive member {info.filename!r}"
     if info.file_size > MAX_MEMBER_BYTES:

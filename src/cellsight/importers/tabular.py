@@ -27,7 +27,8 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -422,11 +423,8 @@ def _pyarrow_body(data: bytes, offset: int, delimiter: str, names: list[str]) ->
     """``data[offset:]`` parsed by pyarrow as text columns, or None if a line is not one clean record."""
     if not _NOT_SPACE.search(data, offset):
         return pa.table({f"c{i}": pa.array([], pa.large_string()) for i in range(len(names))})
-    invalid: list[int] = []
-
     def on_invalid(_row: object) -> str:
-        invalid.append(1)
-        return "skip"
+        return "error"  # the first line that is not one clean record ends the fast path
 
     keys = [f"c{i}" for i in range(len(names))]
     try:
@@ -439,7 +437,7 @@ def _pyarrow_body(data: bytes, offset: int, delimiter: str, names: list[str]) ->
                                                   strings_can_be_null=True))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-    return None if invalid else table
+    return table
 
 
 def _python_body(text: str, delimiter: str, first_line: int, width: int, names: list[str]) -> Table:
@@ -485,25 +483,91 @@ def _first_value(cells: list[str]) -> str:
 
 
 # ----- Excel -----------------------------------------------------------------------------
+MAX_SHEET_COLUMNS = 1024  # operators' tables have tens of columns; Excel allows 16,384
+_BLANK_ROWS_FILLED = 1000  # a longer run of absent rows is blank, and not listed one by one
+
+
 def _xlsx_rows(path: Path, max_rows: int | None) -> list[tuple[str, list[tuple[int, list[str]]]]]:
+    """Every sheet's rows as text, read from the cells the sheet holds, never from what it declares.
+
+    The workbook is a zip: its members pass the archive limits (size, ratio)
+    before a byte is inflated. A sheet's ``<dimension>`` is ignored (openpyxl
+    would pad every row to it: a tiny file claiming column XFD costs gigabytes),
+    rows are as wide as their last cell, and a cell beyond column
+    ``MAX_SHEET_COLUMNS`` is kept only as a marker that the row holds values
+    beyond its table (so it is rejected as such, not silently cut).
+    """
     import openpyxl
 
+    check_archive(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except ImportFailure:
+        raise
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise ImportFailure(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
     try:
         sheets = []
         for sheet in book.worksheets:
-            rows = []
-            for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-                rows.append((number, [cell_text(v) for v in values]))
-                if max_rows and number >= max_rows:
+            rows: list[tuple[int, list[str]]] = []
+            for number, cells in _sheet_cells(sheet):
+                if max_rows and number > max_rows:
                     break
+                gap = number - (rows[-1][0] if rows else 0) - 1
+                if 0 < gap <= _BLANK_ROWS_FILLED:
+                    rows.extend((number - gap + i, []) for i in range(gap))
+                rows.append((number, cells))
             sheets.append((sheet.title, _trim(rows)))
         return sheets
+    except ImportFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet raises anything from the parser
+        raise ImportFailure(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
     finally:
         book.close()
+
+
+def _sheet_cells(sheet) -> Iterator[tuple[int, list[str]]]:
+    """``(row number, cells as text)`` for each row a read-only sheet holds, sparse.
+
+    Uses openpyxl's own worksheet parser (what ``iter_rows`` runs on) without
+    its padding to the declared dimension.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = sheet.parent
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(source, sheet._shared_strings, data_only=book.data_only,
+                                 epoch=book.epoch, date_formats=book._date_formats,
+                                 timedelta_formats=book._timedelta_formats)
+        for number, parsed in parser.parse():
+            cells: list[str] = []
+            beyond = False
+            for cell in parsed:
+                column, value = cell["column"], cell["value"]
+                if column > MAX_SHEET_COLUMNS:
+                    beyond = beyond or value not in (None, "")
+                    continue
+                if column > len(cells):
+                    cells.extend([""] * (column - len(cells)))
+                cells[column - 1] = cell_text(value)
+            if beyond:
+                cells.extend([""] * (MAX_SHEET_COLUMNS - len(cells)))
+                cells.append(f"(values beyond column {MAX_SHEET_COLUMNS})")
+            yield number, cells
+
+
+def check_archive(path: Path) -> None:
+    """Refuse a workbook whose zip members exceed the archive limits (a zip bomb)."""
+    import zipfile
+
+    from cellsight.importers.safety import check_members
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            check_members(archive, path.name)
+    except zipfile.BadZipFile as exc:
+        raise ImportFailure(f"{path.name}: not a readable XLSX workbook ({exc})") from None
 
 
 def _xls_rows(path: Path, max_rows: int | None) -> list[tuple[str, list[tuple[int, list[str]]]]]:
@@ -677,6 +741,26 @@ def by_unique(values: pd.Series, fn: Callable[[pd.Series], pd.Series],
     out = extended.take(positions)
     out.index = values.index
     return out
+
+
+MOSTLY_REJECTED_FROM = 1000  # rows: below this a file may be small and broken, not junk
+
+
+def refuse_mostly_rejected(name: str, rows: int, rejections: list[tuple[str, str]]) -> None:
+    """Refuse a table of at least 1,000 rows of which more than half could not be used.
+
+    Such a file is not the kind of table it was read as (junk lines, a wrong
+    format, a mapping that went wrong): importing it would bury its few rows
+    under a rejection for every other line. One error says so, with the most
+    common reasons.
+    """
+    if rows < MOSTLY_REJECTED_FROM or 2 * len(rejections) <= rows:
+        return
+    reasons = Counter(reason for _, reason in rejections).most_common(3)
+    common = "; ".join(f"{reason} ({n:,})" for reason, n in reasons)
+    raise ImportFailure(f"{name}: {len(rejections):,} of {rows:,} rows cannot be used (more than "
+                        f"half; most often: {common}); refused: check the format (--format) or "
+                        "the column mapping (--template)")
 
 
 def in_row_order(labels: list[tuple[str, str]]) -> list[tuple[str, str]]:
