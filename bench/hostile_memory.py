@@ -12,6 +12,8 @@ import's own, interpreter and libraries included. Cases:
   about 150x (so that the archive's ratio limit lets it through and the text cap must act);
 - ``baseline``: the smallest import (one call record), for the interpreter's own share.
 
+Files are written by a child of their own, so that the writer's memory never
+counts in an import's peak (a forked child's peak RSS includes its parent's pages).
 Prints, per case: exit status, seconds, peak RSS (MB) and the first line the import
 printed. Run: ``.venv/bin/python bench/hostile_memory.py`` (``--junk N``, ``--body-mb N``).
 """
@@ -138,13 +140,21 @@ def main() -> None:
     parser.add_argument("--junk", type=int, default=5_600_000)
     parser.add_argument("--body-mb", type=int, default=512)
     parser.add_argument("--xlsx-rows", type=int, default=60_000)
+    parser.add_argument("--write-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("cases", nargs="*", default=list(CASES))
     args = parser.parse_args()
+    if args.write_only:  # the child that writes one case's file and prints its path
+        print(CASES[args.cases[0]](args.dir, args))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.dir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         for name in args.cases:
-            file = CASES[name](folder, args)
+            written = subprocess.run(
+                [sys.executable, __file__, "--write-only", "--dir", str(folder), "--junk",
+                 str(args.junk), "--body-mb", str(args.body_mb), "--xlsx-rows", str(args.xlsx_rows),
+                 name], check=True, capture_output=True, text=True)
+            file = Path(written.stdout.strip())
             code, seconds, peak, line = run_import(folder / "bench.cellsight", file)
             print(f"{name:<15} {file.stat().st_size / 1024**2:9.1f} MB file  exit {code}  "
                   f"{seconds:7.1f} s  peak {peak:7.0f} MB  {line[:150]}", flush=True)

@@ -514,3 +514,13 @@ def test_a_table_mostly_of_junk_lines_is_refused_with_one_line(tmp_path: Path, j
     else:
         result = cdr.read(path, ImportOptions(subject="Dan", tz="UTC"), NullProgress())
         assert (result.rows, result.rejected) == (950, 900)
+
+
+def test_a_workbook_bomb_is_named_as_such_when_the_format_is_detected(tmp_path: Path) -> None:
+    from cellsight.core.case import Case
+    from cellsight.importers.api import import_file
+
+    padding = b"<!--" + b" " * (16 * 1024**2) + b"-->"
+    path = _xlsx_with_sheet(tmp_path / "bomb.xlsx", SHEET % (padding, HEADER_ROW + _data_row(2)))
+    with pytest.raises(ImportFailure, match=r"bomb\.xlsx: archive member .* zip bomb is refused"):
+        import_file(Case.new(), path, subject="Dan")

@@ -108,10 +108,26 @@ def _importer(format_name: str | None, path: Path) -> registry.Importer:
     try:
         return registry.detect(path)
     except ImportFailure:
+        _refuse_unsafe_archive(path)  # a zip bomb says so, not merely "not a format"
         raise
     except Exception as exc:  # noqa: BLE001 - a faulty sniffer must not crash an import
         raise ImportFailure(f"{path.name}: cannot tell what format this is ({exc}); "
                             "choose the format (--format)") from exc
+
+
+def _refuse_unsafe_archive(path: Path) -> None:
+    """Raise the archive limits' own refusal if ``path`` is a zip that breaks them."""
+    import zipfile
+
+    from cellsight.importers.safety import check_members, is_zip
+
+    if not is_zip(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            check_members(archive, path.name)
+    except (zipfile.BadZipFile, OSError):
+        return
 
 
 def _read(chosen: registry.Importer, path: Path, options: ImportOptions,
