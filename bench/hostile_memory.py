@@ -30,6 +30,9 @@ import time
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from factories import xlsx_with_sheet  # noqa: E402
+
 SHEET = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
          "{head}<sheetData>{rows}</sheetData></worksheet>")
 NS = "http://pa.cellebrite.com/report/2.0"
@@ -48,32 +51,17 @@ def _header() -> str:
     return f'<row r="1">{cells}</row>'
 
 
-def write_xlsx(path: Path, sheet_xml: str | bytes) -> None:
-    import openpyxl
-
-    plain = path.with_suffix(".plain.xlsx")
-    book = openpyxl.Workbook()
-    book.active.append(["x"])
-    book.save(plain)
-    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED,
-                                                          compresslevel=9) as target:
-        for info in source.infolist():
-            data = sheet_xml if info.filename == "xl/worksheets/sheet1.xml" else source.read(info)
-            target.writestr(info.filename, data)
-    plain.unlink()
-
-
 def case_xlsx_bomb(folder: Path, _args: argparse.Namespace) -> Path:
     path = folder / "bomb.xlsx"
     padding = "<!--" + " " * (2 * 1024**3 // 2) + "-->"  # 1 GB of one byte: ~1000x
-    write_xlsx(path, SHEET.format(head=padding, rows=_header() + _row(2)))
+    xlsx_with_sheet(path, SHEET.format(head=padding, rows=_header() + _row(2)))
     return path
 
 
 def case_xlsx_dimension(folder: Path, args: argparse.Namespace) -> Path:
     path = folder / "wide.xlsx"
     rows = "".join(_row(n) for n in range(2, args.xlsx_rows + 2))
-    write_xlsx(path, SHEET.format(head='<dimension ref="A1:XFD1048576"/>', rows=_header() + rows))
+    xlsx_with_sheet(path, SHEET.format(head='<dimension ref="A1:XFD1048576"/>', rows=_header() + rows))
     return path
 
 

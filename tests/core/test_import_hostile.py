@@ -21,6 +21,7 @@ import pytest
 from cellsight.importers import gpx, kml, safety, takeout, ufdr
 from cellsight.importers.base import ImportFailure, ImportOptions
 from cellsight.progress import NullProgress
+from factories import xlsx_with_sheet
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -60,18 +61,23 @@ def refused(module, path: Path, pattern: str) -> str:
     return message
 
 
+def refused_in_bounded_memory(module, path: Path, pattern: str, limit_mb: int = 20) -> None:
+    """``refused``, with the memory Python allocated meanwhile held under ``limit_mb``."""
+    tracemalloc.start()
+    try:
+        refused(module, path, pattern)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < limit_mb * 1024**2, f"peak {peak:,} bytes"
+
+
 @pytest.mark.parametrize("fmt", sorted(BODIES))
 def test_billion_laughs_is_refused(tmp_path: Path, fmt: str) -> None:
     root, body = BODIES[fmt]
     path = tmp_path / f"laughs.{'xml' if fmt == 'ufdr' else fmt}"
     path.write_text(LAUGHS.format(root=root, body=body), encoding="utf-8")
-    tracemalloc.start()
-    try:
-        refused(READERS[fmt], path, "entities")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 20 * 1024**2
+    refused_in_bounded_memory(READERS[fmt], path, "entities")
 
 
 def test_billion_laughs_inside_a_ufdr_zip(tmp_path: Path) -> None:
@@ -127,13 +133,7 @@ def test_a_zip_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr("report.xml", b"<project>" + b" " * (64 * 1024**2) + b"</project>")
     assert path.stat().st_size < 1024**2
-    tracemalloc.start()
-    try:
-        refused(ufdr, path, r"would expand \d[\d,]* times .*zip bomb")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 20 * 1024**2
+    refused_in_bounded_memory(ufdr, path, r"would expand \d[\d,]* times .*zip bomb")
 
 
 @pytest.mark.parametrize("member", ["../../outside/report.xml", "/etc/report.xml",
@@ -311,13 +311,7 @@ def test_deeply_nested_xml_is_refused(tmp_path: Path, fmt: str) -> None:
     ns = f' xmlns="{NS}"' if fmt == "ufdr" else ""
     path.write_text(f"<{root}{ns}>" + "<a>" * 1_000_000 + "</a>" * 1_000_000 + f"</{root}>",
                     encoding="utf-8")
-    tracemalloc.start()
-    try:
-        refused(READERS[fmt], path, "nested more than 512 deep")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 20 * 1024**2
+    refused_in_bounded_memory(READERS[fmt], path, "nested more than 512 deep")
 
 
 # ----- strings are kept exactly as written (issue 13 item 8) --------------------------
@@ -403,13 +397,8 @@ def test_an_xml_text_node_larger_than_the_cap_is_refused(tmp_path: Path, filler:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("report.xml", f'<project xmlns="{NS}"><decodedData><modelType type="SMS">'
                                        f"{sms}</modelType></decodedData></project>")
-    tracemalloc.start()
-    try:
-        refused(ufdr, path, r"phone\.ufdr:report\.xml: more than 0.25 MB of text in one XML node")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 8 * 1024**2
+    refused_in_bounded_memory(ufdr, path, r"phone\.ufdr:report\.xml: more than 0.25 MB of text in "
+                                          r"one XML node", limit_mb=8)
 
 
 def test_many_small_records_are_never_taken_for_one_big_node(tmp_path: Path,
@@ -423,22 +412,6 @@ def test_many_small_records_are_never_taken_for_one_big_node(tmp_path: Path,
 
 
 # ----- resource bounds of tables (issue 13 item 4) ------------------------------------
-def _xlsx_with_sheet(path: Path, sheet_xml: bytes) -> Path:
-    """A real workbook (openpyxl's) whose first sheet's XML is replaced by ``sheet_xml``."""
-    import openpyxl
-
-    plain = path.with_suffix(".plain.xlsx")
-    book = openpyxl.Workbook()
-    book.active.append(["x"])
-    book.save(plain)
-    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED,
-                                                          compresslevel=9) as target:
-        for info in source.infolist():
-            data = sheet_xml if info.filename == "xl/worksheets/sheet1.xml" else source.read(info)
-            target.writestr(info.filename, data)
-    return path
-
-
 SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
          b"%s<sheetData>%s</sheetData></worksheet>")
 HEADER_ROW = (b'<row r="1"><c r="A1" t="inlineStr"><is><t>Date</t></is></c><c r="B1" t="inlineStr">'
@@ -458,16 +431,10 @@ def test_an_xlsx_sheet_that_inflates_a_thousand_times_is_refused(tmp_path: Path)
     from cellsight.importers import cdr
 
     padding = b"<!--" + b" " * (64 * 1024**2) + b"-->"
-    path = _xlsx_with_sheet(tmp_path / "bomb.xlsx", SHEET % (padding, HEADER_ROW + _data_row(2)))
+    path = xlsx_with_sheet(tmp_path / "bomb.xlsx", SHEET % (padding, HEADER_ROW + _data_row(2)))
     assert path.stat().st_size < 1024**2
-    tracemalloc.start()
-    try:
-        refused(cdr, path, r"bomb\.xlsx: archive member 'xl/worksheets/sheet1\.xml' would expand "
-                           r"[\d,]+ times .*zip bomb")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 20 * 1024**2
+    refused_in_bounded_memory(cdr, path, r"bomb\.xlsx: archive member 'xl/worksheets/sheet1\.xml' "
+                                         r"would expand [\d,]+ times .*zip bomb")
 
 
 def test_a_declared_dimension_of_column_xfd_is_ignored(tmp_path: Path) -> None:
@@ -475,7 +442,7 @@ def test_a_declared_dimension_of_column_xfd_is_ignored(tmp_path: Path) -> None:
     from cellsight.importers import cdr
 
     rows = b"".join(_data_row(n) for n in range(2, 2002))
-    path = _xlsx_with_sheet(tmp_path / "wide.xlsx",
+    path = xlsx_with_sheet(tmp_path / "wide.xlsx",
                             SHEET % (b'<dimension ref="A1:XFD1048576"/>', HEADER_ROW + rows))
     tracemalloc.start()
     try:
@@ -492,28 +459,42 @@ def test_a_cell_far_to_the_right_rejects_its_row_and_costs_nothing(tmp_path: Pat
 
     far = b'<c r="XFD3" t="inlineStr"><is><t>hidden</t></is></c>'
     rows = _data_row(2) + _data_row(3, far) + _data_row(4)
-    path = _xlsx_with_sheet(tmp_path / "far.xlsx", SHEET % (b"", HEADER_ROW + rows))
+    path = xlsx_with_sheet(tmp_path / "far.xlsx", SHEET % (b"", HEADER_ROW + rows))
     result = cdr.read(path, ImportOptions(subject="Dan", tz="UTC"), NullProgress())
     assert (result.rows, len(result.events), result.rejected) == (3, 2, 1)
     assert result.rejections[0][0] == "3" and "beyond" in result.rejections[0][1]
 
 
-@pytest.mark.parametrize(("junk", "refused_too"), [(3000, True), (900, False)])
-def test_a_table_mostly_of_junk_lines_is_refused_with_one_line(tmp_path: Path, junk: int,
-                                                               refused_too: bool) -> None:
-    """The catalogue's 5.6 million lines of ``B,``, scaled down: more than half of at least
-    1,000 rows unusable is one error; a small broken file still imports what it can."""
-    from cellsight.importers import cdr
+@pytest.mark.parametrize(("good", "junk", "message"), [
+    (50, 3000, r"950 of the first 1,000 rows cannot be used \(more than half; most often: "
+               r"no time \(950\)\); refused"),  # stopped before the rest is read
+    (900, 3000, r"3,000 of 3,900 rows cannot be used \(more than half"),  # the whole file
+    (50, 900, None),  # a small broken file still imports what it can
+])
+def test_a_table_mostly_of_junk_lines_is_refused_with_one_line(tmp_path: Path, good: int, junk: int,
+                                                               message: str | None) -> None:
+    """The catalogue's 5.6 million lines of ``B,``, scaled down: more than half of the first
+    1,000 rows, or of a whole file of at least 1,000, unusable is one error."""
+    from cellsight.importers import cdr, cells
 
     path = tmp_path / "junk.csv"
     path.write_text("Date,Time,Calling Number,Called Number\n"
-                    + "01/03/2023,10:00:00,07700900001,07700900002\n" * 50 + "B,\n" * junk)
-    if refused_too:
-        refused(cdr, path, r"junk\.csv: 3,000 of 3,050 rows cannot be used \(more than half; "
-                           r"most often: no time \(3,000\)\); refused")
+                    + "01/03/2023,10:00:00,07700900001,07700900002\n" * good + "B,\n" * junk)
+    if message:
+        refused(cdr, path, r"junk\.csv: " + message)
+        xlsx = tmp_path / "junk.xlsx"
+        rows = b"".join(_data_row(n) for n in range(2, good + 2)) + b"".join(
+            b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>B</t></is></c></row>' % (n, n)
+            for n in range(good + 2, good + junk + 2))
+        xlsx_with_sheet(xlsx, SHEET % (b"", HEADER_ROW + rows))
+        refused(cdr, xlsx, r"junk\.xlsx: " + message)
     else:
         result = cdr.read(path, ImportOptions(subject="Dan", tz="UTC"), NullProgress())
-        assert (result.rows, result.rejected) == (950, 900)
+        assert (result.rows, result.rejected) == (good + junk, junk)
+    listing = tmp_path / "cells.csv"
+    listing.write_text("Cell ID,Site Name,Latitude,Longitude\n" + "234-30-1-1,Mast,53.8,-1.5\n" * 10
+                       + "234-30-1-2,Mast,north,west\n" * 2000)
+    refused(cells, listing, r"cells\.csv: 990 of the first 1,000 rows cannot be used")
 
 
 def test_a_workbook_bomb_is_named_as_such_when_the_format_is_detected(tmp_path: Path) -> None:
@@ -521,6 +502,6 @@ def test_a_workbook_bomb_is_named_as_such_when_the_format_is_detected(tmp_path: 
     from cellsight.importers.api import import_file
 
     padding = b"<!--" + b" " * (16 * 1024**2) + b"-->"
-    path = _xlsx_with_sheet(tmp_path / "bomb.xlsx", SHEET % (padding, HEADER_ROW + _data_row(2)))
+    path = xlsx_with_sheet(tmp_path / "bomb.xlsx", SHEET % (padding, HEADER_ROW + _data_row(2)))
     with pytest.raises(ImportFailure, match=r"bomb\.xlsx: archive member .* zip bomb is refused"):
         import_file(Case.new(), path, subject="Dan")

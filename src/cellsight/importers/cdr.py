@@ -559,9 +559,11 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
         found = tabular.best_header(rows, lambda cells: header_score(cells, chosen), 2)
         return found if found is not None else header_by_values(rows)
 
+    probe = tabular.probe_head(path.name, lambda head, scratch: _read_table(
+        head, template or builtin_for("cdr", head.header), options, scratch, path))
     tables, warnings = tabular.read_tables(
         path, find, delimiter=template.delimiter if template else None,
-        encoding=template.encoding if template else None)
+        encoding=template.encoding if template else None, probe=probe)
     check(progress)
     result = ImportResult(format="cdr", warnings=warnings)
     parts = []

@@ -219,9 +219,11 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     """Read one cell list into cells and rejections."""
     template = template_option(options.template, "cells")
     progress.update(0, None, f"reading {path.name}")
+    probe = tabular.probe_head(path.name, lambda head, scratch: _read_table(head, template, scratch))
     tables, warnings = tabular.read_tables(path, _find_header(template),
                                            delimiter=template.delimiter if template else None,
-                                           encoding=template.encoding if template else None)
+                                           encoding=template.encoding if template else None,
+                                           probe=probe)
     check(progress)
     result = ImportResult(format="cells", warnings=warnings)
     parts = [_read_table(t, template, result) for t in tables]

@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from cellsight.core.schema import STR
-from cellsight.importers.base import ImportFailure
+from cellsight.importers.base import ImportFailure, ImportResult
 
 SAMPLE_BYTES = 64 * 1024
 HEADER_SEARCH_ROWS = 60
@@ -67,6 +67,9 @@ class HeaderChoice:
 
 
 HeaderFinder = Callable[[list[list[str]]], HeaderChoice | None]
+# Reads a table's first rows the way the importer will read them all; raises ImportFailure
+# to stop a file before the rest is parsed (see ``probe_head``).
+HeadProbe = Callable[["Table"], None]
 
 
 @dataclass
@@ -125,21 +128,25 @@ def peek(path: Path, max_rows: int = HEADER_SEARCH_ROWS) -> list[tuple[str, list
 
 
 def read_tables(path: Path, find_header: HeaderFinder, *, delimiter: str | None = None,
-                encoding: str | None = None) -> tuple[list[Table], list[str]]:
+                encoding: str | None = None,
+                probe: HeadProbe | None = None) -> tuple[list[Table], list[str]]:
     """Every sheet of ``path`` whose header ``find_header`` recognises; plus warnings.
 
-    Raises ImportFailure when no sheet has a recognisable header.
+    ``probe`` is given the first ``PROBE_ROWS`` data rows of each table before
+    the rest is read (a CSV body is parsed only after it), so that an importer
+    can stop a file of junk early. Raises ImportFailure when no sheet has a
+    recognisable header.
     """
     kind = kind_of(path)
     warnings: list[str] = []
     if kind == "csv":
-        tables = [_read_csv(path, find_header, delimiter, encoding)]
+        tables = [_read_csv(path, find_header, delimiter, encoding, probe)]
         warnings.extend(tables[0].warnings)
     else:
         reader = _xlsx_rows if kind == "xlsx" else _xls_rows
         tables = []
         for name, rows in reader(path, None):
-            table = _sheet_table(name, rows, find_header)
+            table = _sheet_table(name, rows, find_header, probe)
             if table is None:
                 if any(any(c for c in cells) for _, cells in rows):
                     warnings.append(f"sheet {name!r} has no recognisable header; not read")
@@ -157,12 +164,16 @@ def read_tables(path: Path, find_header: HeaderFinder, *, delimiter: str | None 
     return tables, warnings
 
 
-def _sheet_table(name: str, rows: list[tuple[int, list[str]]], find_header: HeaderFinder
-                 ) -> Table | None:
+def _sheet_table(name: str, rows: list[tuple[int, list[str]]], find_header: HeaderFinder,
+                 probe: HeadProbe | None = None) -> Table | None:
     """A Table from a sheet's rows (Excel), using the finder on its first rows."""
     choice = find_header([cells for _, cells in rows[:HEADER_SEARCH_ROWS]])
     if choice is None:
         return None
+    if probe is not None and len(rows) - choice.data_start > PROBE_ROWS:
+        head = _sheet_table(name, rows[:choice.data_start + PROBE_ROWS], lambda _rows: choice)
+        if head is not None:
+            probe(head)
     start = choice.data_start
     title_rows = rows[:choice.index if choice.index is not None else start]
     width = len(choice.names)
@@ -330,7 +341,7 @@ def _sample_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
 
 
 def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
-              encoding: str | None) -> Table:
+              encoding: str | None, probe: HeadProbe | None = None) -> Table:
     raw = path.read_bytes()
     if not raw or raw.isspace():
         raise ImportFailure(f"{path.name}: the file is empty")
@@ -351,6 +362,11 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
     else:
         first_data_line = (records[-1][0] + 1) if records else 1
     title, skipped = _title_rows(above)
+    if probe is not None:
+        head_end = _line_offset(raw, first_data_line - 1 + PROBE_ROWS)
+        if head_end < len(raw):  # a longer table: its first rows are judged first
+            probe(_parse_body(raw[:head_end], encoding, delimiter, first_data_line, choice.names,
+                              path))
     table = _parse_body(raw, encoding, delimiter, first_data_line, choice.names, path)
     if encoding in ("utf-8", "utf-8-sig") and not table.warnings:
         head = raw[:_line_offset(raw, first_data_line - 1)]  # title and header lines
@@ -743,24 +759,40 @@ def by_unique(values: pd.Series, fn: Callable[[pd.Series], pd.Series],
     return out
 
 
-MOSTLY_REJECTED_FROM = 1000  # rows: below this a file may be small and broken, not junk
+PROBE_ROWS = 1000  # rows: the first rows judged before the rest is read; and the least
+# number of rows for which "more than half cannot be used" means junk, not a small broken file
 
 
-def refuse_mostly_rejected(name: str, rows: int, rejections: list[tuple[str, str]]) -> None:
+def refuse_mostly_rejected(name: str, rows: int, rejections: list[tuple[str, str]],
+                           where: str = "") -> None:
     """Refuse a table of at least 1,000 rows of which more than half could not be used.
 
     Such a file is not the kind of table it was read as (junk lines, a wrong
     format, a mapping that went wrong): importing it would bury its few rows
     under a rejection for every other line. One error says so, with the most
-    common reasons.
+    common reasons. ``where`` says which rows were counted (``of the first``).
     """
-    if rows < MOSTLY_REJECTED_FROM or 2 * len(rejections) <= rows:
+    if rows < PROBE_ROWS or 2 * len(rejections) <= rows:
         return
     reasons = Counter(reason for _, reason in rejections).most_common(3)
     common = "; ".join(f"{reason} ({n:,})" for reason, n in reasons)
-    raise ImportFailure(f"{name}: {len(rejections):,} of {rows:,} rows cannot be used (more than "
-                        f"half; most often: {common}); refused: check the format (--format) or "
-                        "the column mapping (--template)")
+    raise ImportFailure(f"{name}: {len(rejections):,} {where or 'of'} {rows:,} rows cannot be used "
+                        f"(more than half; most often: {common}); refused: check the format "
+                        "(--format) or the column mapping (--template)")
+
+
+def probe_head(name: str, read_table: Callable[[Table, ImportResult], pd.DataFrame]) -> HeadProbe:
+    """A ``read_tables`` probe that reads a table's first rows with the importer's own
+    ``read_table`` into a scratch result, and refuses the file when more than half of
+    them cannot be used (before the rest of the file is parsed)."""
+
+    def probe(head: Table) -> None:
+        scratch = ImportResult(format="probe")
+        used = len(read_table(head, scratch))
+        refuse_mostly_rejected(name, used + len(scratch.rejections), scratch.rejections,
+                               where="of the first")
+
+    return probe
 
 
 def in_row_order(labels: list[tuple[str, str]]) -> list[tuple[str, str]]:
