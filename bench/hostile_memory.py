@@ -8,8 +8,9 @@ import's own, interpreter and libraries included. Cases:
 - ``xlsx-bomb``: a workbook of about 2 MB whose sheet XML inflates about 1000x;
 - ``xlsx-dimension``: 60,000 rows of four cells in a sheet declaring ``A1:XFD1048576``;
 - ``junk-lines``: a header, one call and N lines of ``B,`` (5.6 million by default);
-- ``ufdr-body``: a .ufdr whose one SMS body is --body-mb megabytes of text that compresses
-  about 150x (so that the archive's ratio limit lets it through and the text cap must act);
+- ``ufdr-body``: a .ufdr whose one SMS body is --body-mb megabytes (2 GB by default) of
+  text that compresses about 60x (so that the archive's ratio limit lets it through and
+  the text cap must act);
 - ``baseline``: the smallest import (one call record), for the interpreter's own share.
 
 Files are written by a child of their own, so that the writer's memory never
@@ -79,7 +80,7 @@ def case_junk(folder: Path, args: argparse.Namespace) -> Path:
 def case_ufdr_body(folder: Path, args: argparse.Namespace) -> Path:
     path = folder / "body.ufdr"
     rng = random.Random(1)
-    # 1 kB of text in which every 150th byte is random: deflate gets about 150x
+    # 1 kB of text in which every 150th byte is random: deflate gets about 60x
     line = bytearray(b"a" * 1024)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         with archive.open("report.xml", "w", force_zip64=True) as out:
@@ -126,7 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path)
     parser.add_argument("--junk", type=int, default=5_600_000)
-    parser.add_argument("--body-mb", type=int, default=512)
+    parser.add_argument("--body-mb", type=int, default=2048)
     parser.add_argument("--xlsx-rows", type=int, default=60_000)
     parser.add_argument("--write-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("cases", nargs="*", default=list(CASES))
