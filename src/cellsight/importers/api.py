@@ -32,6 +32,7 @@ from cellsight.core.timezones import (check_zone, implausible_durations, iso_loc
                                      outside_accepted, outside_reason)
 from cellsight.importers import registry
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
+from cellsight.importers.safety import check_archive, is_zip
 from cellsight.progress import Cancelled, NullProgress, Progress, check
 
 NETWORK_FORMATS = ("cdr",)  # records whose owner is the target number, not a device
@@ -108,26 +109,12 @@ def _importer(format_name: str | None, path: Path) -> registry.Importer:
     try:
         return registry.detect(path)
     except ImportFailure:
-        _refuse_unsafe_archive(path)  # a zip bomb says so, not merely "not a format"
+        if is_zip(path):
+            check_archive(path)  # a zip bomb says so, not merely "not a format"
         raise
     except Exception as exc:  # noqa: BLE001 - a faulty sniffer must not crash an import
         raise ImportFailure(f"{path.name}: cannot tell what format this is ({exc}); "
                             "choose the format (--format)") from exc
-
-
-def _refuse_unsafe_archive(path: Path) -> None:
-    """Raise the archive limits' own refusal if ``path`` is a zip that breaks them."""
-    import zipfile
-
-    from cellsight.importers.safety import check_members, is_zip
-
-    if not is_zip(path):
-        return
-    try:
-        with zipfile.ZipFile(path) as archive:
-            check_members(archive, path.name)
-    except (zipfile.BadZipFile, OSError):
-        return
 
 
 def _read(chosen: registry.Importer, path: Path, options: ImportOptions,

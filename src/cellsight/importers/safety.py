@@ -277,15 +277,19 @@ def checked_members(archive: zipfile.ZipFile, name: str) -> tuple[list[zipfile.Z
     return [info for info in members if not _unsafe_member_name(info.filename)], [warning]
 
 
-def check_members(archive: zipfile.ZipFile, name: str) -> None:
-    """Refuse an archive any of whose members (or their number) exceeds the limits.
+def check_archive(path: Path) -> None:
+    """Refuse a zip any of whose members (or their number) exceeds the limits.
 
     For archives read whole by a library (an XLSX workbook), where no single
     member is chosen first.
     """
-    members, _ = checked_members(archive, name)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members, _ = checked_members(archive, path.name)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFailure(f"{path.name}: not a readable zip archive ({exc})") from None
     for info in members:
-        _check_member_size(info, name)
+        _check_member_size(info, path.name)
 
 
 def _check_member_size(info: zipfile.ZipInfo, name: str) -> None:

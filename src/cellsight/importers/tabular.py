@@ -515,6 +515,8 @@ def _xlsx_rows(path: Path, max_rows: int | None) -> list[tuple[str, list[tuple[i
     """
     import openpyxl
 
+    from cellsight.importers.safety import check_archive
+
     check_archive(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -571,19 +573,6 @@ def _sheet_cells(sheet) -> Iterator[tuple[int, list[str]]]:
                 cells.extend([""] * (MAX_SHEET_COLUMNS - len(cells)))
                 cells.append(f"(values beyond column {MAX_SHEET_COLUMNS})")
             yield number, cells
-
-
-def check_archive(path: Path) -> None:
-    """Refuse a workbook whose zip members exceed the archive limits (a zip bomb)."""
-    import zipfile
-
-    from cellsight.importers.safety import check_members
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            check_members(archive, path.name)
-    except zipfile.BadZipFile as exc:
-        raise ImportFailure(f"{path.name}: not a readable XLSX workbook ({exc})") from None
 
 
 def _xls_rows(path: Path, max_rows: int | None) -> list[tuple[str, list[tuple[int, list[str]]]]]:
