@@ -11,6 +11,15 @@ other's change: the second waits briefly, then exits 2 naming the holder.
 Read-only commands never lock, and read only the tables they use. SIGTERM is
 turned into the same clean stop as Ctrl-C, so an output or a save cut short
 removes its temporary file.
+
+Names, numbers and messages come from a suspect's phone, and a terminal obeys
+the controls in them (ESC sequences move the cursor or erase a line, CR
+overwrites one, bidi overrides reorder it). Every human-readable line leaves
+through ``_print``, which writes controls as ``[U+001B]`` (``core.text``); the
+documents behind the human summaries are revealed in full before they are
+described, so that a line feed inside a contact's name cannot fake a line of
+its own. ``--json`` stays exact JSON: the decoder gives back every string as
+the case holds it.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import contextlib
 import getpass
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -31,6 +41,7 @@ from cellsight.core.case import Case, CaseError
 from cellsight.core.casefile import CaseFileError, is_encrypted, open_case, save_case
 from cellsight.core.crypto import derive
 from cellsight.core.schema import ROLES
+from cellsight.core.text import reveal, reveal_any
 from cellsight.core.timezones import DEFAULT_ZONE, ZoneError
 from cellsight.progress import Cancelled, TerminalProgress
 
@@ -45,16 +56,40 @@ class UsageError(Exception):
 USAGE_ERRORS: tuple[type[BaseException], ...] = (UsageError, CaseFileError, CaseError, ZoneError)
 
 
+# Characters that json.dumps(ensure_ascii=False) writes raw but a terminal may obey: the C1
+# controls (U+009B is a one-byte CSI) and the line and paragraph separators. JSON only ever
+# holds them inside strings, where the escape decodes to the same character.
+_JSON_RAW_CONTROLS = re.compile("[\u0080-\u009f\u2028\u2029]")
+
+
+def _print(text: str, stream: Any = None, keep: str = "\n") -> None:
+    """The one place human-readable text is printed: every control shown, never obeyed.
+
+    Line feeds are the only control kept (the lines of a multi-line summary).
+    """
+    print(reveal(text, keep=keep), file=stream or sys.stdout)
+
+
 def _say(message: str) -> None:
-    print(message, file=sys.stderr)
+    """One line to stderr; a line feed inside it (from a file's content) is shown too."""
+    _print(message, sys.stderr, keep="")
 
 
-def _emit(args: argparse.Namespace, document: Any, human: str) -> None:
+def _emit(args: argparse.Namespace, document: Any, human: str | Callable[[Any], str]) -> None:
+    """Print ``document`` as JSON with ``--json``, else ``human``.
+
+    ``human`` may be a function describing the document: it is then given a
+    copy whose strings have every control revealed (line feeds too).
+    """
     if getattr(args, "json", False):
-        json.dump(document, sys.stdout, indent=1, ensure_ascii=False, default=str)
+        text = json.dumps(document, indent=1, ensure_ascii=False, default=str)
+        sys.stdout.write(_JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
         sys.stdout.write("\n")
-    elif human:
-        print(human)
+        return
+    if callable(human):
+        human = human(reveal_any(document, keep=""))
+    if human:
+        _print(human)
 
 
 def _password(prompt: str, confirm: bool = False, env: str = "CELLSIGHT_PASSWORD",
@@ -178,15 +213,17 @@ def cmd_place(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     case = _load(args.case)
-    summary = case_summary(case)
-    human = "\n".join([
+    _emit(args, case_summary(case), _describe_info)
+    return EXIT_OK
+
+
+def _describe_info(summary: dict[str, Any]) -> str:
+    return "\n".join([
         f"{summary['name']} ({summary['reference'] or 'no reference'}), zone {summary['tz']}",
         f"subjects: {', '.join(s['name'] + ' (' + s['role'] + ')' for s in summary['subjects']) or 'none'}",
         f"sources: {len(summary['sources'])}; events {summary['events']}, "
         f"locations {summary['locations']}, cells {summary['cells']}",
     ])
-    _emit(args, summary, human)
-    return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -290,10 +327,10 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     if args.between:
         kinds = args.kind.split(",") if args.kind else None
         doc = contacts.between(case, args.between[0], args.between[1], kinds=kinds, by=args.by)
-        human = contacts.describe_between(doc)
+        human = contacts.describe_between
     elif args.subject:
         doc = contacts.for_subject(case, _named(case, args.subject), top=args.top)
-        human = contacts.describe_for_subject(doc)
+        human = contacts.describe_for_subject
     else:
         raise UsageError("contacts needs --between A B or --subject A")
     _emit(args, doc, human)
@@ -323,7 +360,7 @@ def cmd_patterns(args: argparse.Namespace) -> int:
 
     case = _load(args.case)
     doc = patterns.hour_weekday(case, _named(case, args.subject))
-    _emit(args, doc, patterns.describe(doc))
+    _emit(args, doc, patterns.describe)
     return EXIT_OK
 
 

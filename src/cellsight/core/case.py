@@ -366,8 +366,11 @@ class Case:
 
     # ----- derived views -------------------------------------------------------------
     def number_names(self) -> dict[str, str]:
-        """Names for numbers: subjects first, then address-book entries from phone downloads."""
+        """Names for numbers: subjects first, then address-book entries from phone downloads,
+        then the names of chats (a WhatsApp group's name for its id) from the sources."""
         names: dict[str, str] = {}
+        for source in self.sources:
+            names.update(source.parameters.get("thread_names") or {})
         contacts = self.contacts
         if not contacts.empty:
             named = contacts.dropna(subset=["name"]).drop_duplicates("number", keep="first")

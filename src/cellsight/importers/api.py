@@ -28,9 +28,11 @@ from cellsight.core.case import Case, CaseError, Source, utc_stamp
 from cellsight.core.casefile import file_sha256
 from cellsight.core.cellkeys import resolve
 from cellsight.core.phone import is_normalised, normalise
-from cellsight.core.timezones import check_zone
+from cellsight.core.timezones import (check_zone, implausible_durations, iso_local_series,
+                                     outside_accepted, outside_reason)
 from cellsight.importers import registry
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
+from cellsight.importers.safety import check_archive, is_zip
 from cellsight.progress import Cancelled, NullProgress, Progress, check
 
 NETWORK_FORMATS = ("cdr",)  # records whose owner is the target number, not a device
@@ -70,6 +72,8 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
         subject_numbers=frozenset(known.numbers) if known else frozenset())
     result = _read(chosen, path, options, progress)
     check(progress)
+    reject_outside_times(result)
+    warn_implausible_durations(result)
     result.check(path.name)
 
     # From here the case changes: subjects, then the source; any failure puts it back.
@@ -105,6 +109,8 @@ def _importer(format_name: str | None, path: Path) -> registry.Importer:
     try:
         return registry.detect(path)
     except ImportFailure:
+        if is_zip(path):
+            check_archive(path)  # a zip bomb says so, not merely "not a format"
         raise
     except Exception as exc:  # noqa: BLE001 - a faulty sniffer must not crash an import
         raise ImportFailure(f"{path.name}: cannot tell what format this is ({exc}); "
@@ -127,6 +133,47 @@ def _read(chosen: registry.Importer, path: Path, options: ImportOptions,
     except Exception as exc:  # noqa: BLE001 - malformed input raises anything; report it in one line
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ImportFailure(f"{path.name}: cannot be read as {chosen.name} ({detail})") from exc
+
+
+def reject_outside_times(result: ImportResult) -> None:
+    """Move rows whose time is outside the accepted years (1900-2100) to the rejections.
+
+    The location and phone importers reject such times themselves, quoting
+    them as written; this applies the same rule (``core.timezones``) to every
+    importer, call records and plug-ins included, so that no output or analysis
+    ever meets a time it cannot write.
+    """
+    for table, column in (("events", "start"), ("locations", "time")):
+        frame = getattr(result, table)
+        if not len(frame):
+            continue
+        outside = outside_accepted(frame[column])
+        if not outside.any():
+            continue
+        written = iso_local_series(frame[column][outside], "UTC")
+        result.rejections.extend(
+            (str(row), outside_reason(text))
+            for row, text in zip(frame["source_row"][outside], written))
+        setattr(result, table, frame[~outside].reset_index(drop=True))
+
+
+def warn_implausible_durations(result: ImportResult, listed: int = 10) -> None:
+    """Warn, naming the rows, of durations that are negative or longer than 24 hours.
+
+    They are kept as the file wrote them (a clock or a switch may have erred,
+    and the officer should see what the exhibit says); the warning makes sure
+    nobody adds them up unseen.
+    """
+    events = result.events
+    if not len(events) or "duration_s" not in events:
+        return
+    odd = implausible_durations(events["duration_s"])
+    if not odd.any():
+        return
+    rows = [str(r) for r in events["source_row"][odd].head(listed)]
+    more = f" and {int(odd.sum()) - listed} more" if odd.sum() > listed else ""
+    result.warnings.append(f"{int(odd.sum())} durations are negative or longer than 24 hours "
+                           f"(rows {', '.join(rows)}{more}); kept as written: check them")
 
 
 def _owner(case: Case, result: ImportResult, given: str | None, path: Path, region: str) -> str:

@@ -559,9 +559,11 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
         found = tabular.best_header(rows, lambda cells: header_score(cells, chosen), 2)
         return found if found is not None else header_by_values(rows)
 
+    probe = tabular.probe_head(path.name, lambda head, scratch: _read_table(
+        head, template or builtin_for("cdr", head.header), options, scratch, path))
     tables, warnings = tabular.read_tables(
         path, find, delimiter=template.delimiter if template else None,
-        encoding=template.encoding if template else None)
+        encoding=template.encoding if template else None, probe=probe)
     check(progress)
     result = ImportResult(format="cdr", warnings=warnings)
     parts = []
@@ -572,6 +574,7 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     events = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     result.events = events
     result.rows = len(events) + len(result.rejections)
+    tabular.refuse_mostly_rejected(path.name, result.rows, result.rejections)
     result.rejections = tabular.in_row_order(result.rejections)
     result.skipped = tabular.in_row_order(result.skipped)
     result.warnings = list(dict.fromkeys(result.warnings))

@@ -219,14 +219,17 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     """Read one cell list into cells and rejections."""
     template = template_option(options.template, "cells")
     progress.update(0, None, f"reading {path.name}")
+    probe = tabular.probe_head(path.name, lambda head, scratch: _read_table(head, template, scratch))
     tables, warnings = tabular.read_tables(path, _find_header(template),
                                            delimiter=template.delimiter if template else None,
-                                           encoding=template.encoding if template else None)
+                                           encoding=template.encoding if template else None,
+                                           probe=probe)
     check(progress)
     result = ImportResult(format="cells", warnings=warnings)
     parts = [_read_table(t, template, result) for t in tables]
     result.cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     result.rows = len(result.cells) + len(result.rejections)
+    tabular.refuse_mostly_rejected(path.name, result.rows, result.rejections)
     result.rejections = tabular.in_row_order(result.rejections)
     result.skipped = tabular.in_row_order(result.skipped)
     result.warnings = list(dict.fromkeys(result.warnings))
@@ -397,5 +400,5 @@ def _technology(values: pd.Series) -> pd.Series:
 def _site(frame: pd.DataFrame, roles: dict[str, str]) -> pd.Series:
     if "site" not in roles:
         return pd.Series(pd.NA, index=frame.index, dtype=STR)
-    text = frame[roles["site"]].astype(STR).str.strip()
-    return text.where(text.ne(""), None)
+    text = frame[roles["site"]].astype(STR)  # a name, kept as written; a blank one is missing
+    return text.where(text.str.strip().ne(""), None)
