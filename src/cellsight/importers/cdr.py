@@ -35,6 +35,7 @@ from cellsight.core.timezones import localize, parse_offset_times, plausibility_
 from cellsight.importers import tabular
 from cellsight.importers.base import (TZ_ASSUMED, TZ_FROM_FILE, TZ_FROM_OPTION, TZ_FROM_VALUES,
                                       ImportFailure, ImportOptions, ImportResult)
+from cellsight.importers.cdr_codes import assign_code_columns, decode_code
 from cellsight.importers.cells import eci_from_enodeb, keys_from_parts, keys_from_text
 from cellsight.importers.registry import importer
 from cellsight.importers.templates import Template, builtin_for, template_option
@@ -52,48 +53,74 @@ _IGNORE = re.compile(r"\b(seizure|lat|latitude|lon|long|longitude|lng|address|az
                      r"make|model|vendor|technology|rat|tariff|volume|bytes|kb|mb|uplink|downlink|"
                      r"zone|timezone|tz|offset|sequence|seq|serial|index|reference|ref|row|"
                      r"record id|call id)\b")
+# Columns that name a number or a code but are never a party, a cell or the event type, with the
+# reason the import report gives for leaving them out.
+_NOT_READ: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), why) for p, why in (
+    (r"\blrn\b|\btranslation\b", "a routing number (LRN) of the network, not a party"),
+    (r"\bsmsc\b|\bsms (centre|center)\b|\bcentre\b|\bcenter\b", "the SMS centre's number, not a party"),
+    (r"\b(forwarding|forwarded|fow|fwd|divert\w*|redirect\w*)\b", "the number a call was forwarded to, "
+     "not the other party"),
+    (r"\boriginal\b", "the original caller of a forwarded call, not the party of this record"),
+    (r"\b(msc|switch|sw)\b|\btg\b|\btrunk\b", "a switch or trunk of the network"),
+    (r"\b(ip|port\d*|mac|apn|pgw|ue ip)\b|\bip address\b", "an internet address, port or access point"),
+    (r"\broam\w*|\bcircle\b|\boperator\b|\bnetwork (name|circle)\b|\bnw\b",
+     "the network or roaming area, not a cell"),
+    (r"\btype of connection\b|\bpre ?paid\b|\bpost ?paid\b|\bconnection type\b",
+     "the kind of subscription (prepaid or postpaid)"),
+))
 _TARGET = re.compile(r"^(target|target (number|no|msisdn|phone|id|handset)|served (msisdn|number|mdn)"
                      r"|msisdn|subscriber|subscriber (number|msisdn|no)|service number"
-                     r"|account (number|msisdn)"
+                     r"|account (number|msisdn)|msisdn user id|mobile no|mobile"
                      r"|mobile number|handset number|own number|user number|subject number)$")
 _A_PARTY = re.compile(r"^a (party|number|no|num|subscriber|msisdn|side)\b")
 _B_PARTY = re.compile(r"^b (party|number|no|num|subscriber|msisdn|side)\b")
-_CI = re.compile(r"^((first|last|start|end|serving|originating|terminating|initial|final) )?"
-                 r"(ci|cid|eci|e ci|cell identity|cell id|cellid|lcid|cell no|cell number)$")
-_A_WORDS = {"calling", "caller", "originating", "origin", "orig", "from", "source", "src", "sender",
-            "originator", "anumber", "aparty", "anum"}
+_CI = re.compile(r"^((first|last|start|end|serving|originating|terminating|initial|final|1st|2nd) )?"
+                 r"(ci|cid|eci|e ci|ci eci|cell identity|cell id|cellid|lcid|cell no|cell number)$")
+_A_WORDS = {"calling", "caller", "originating", "origin", "orig", "org", "from", "source", "src",
+            "sender", "originator", "anumber", "aparty", "anum"}
 _B_WORDS = {"called", "callee", "terminating", "term", "to", "destination", "dest", "recipient",
             "dialled", "dialed", "receiver", "bnumber", "bparty", "bnum", "receiving"}
 _OTHER_WORDS = {"other", "third", "correspondent", "contact", "partner", "remote", "counterpart",
                 "number", "phone", "telephone", "msisdn", "party", "connected", "cli", "mdn"}
 _EVENT_WORDS = {"event", "type", "service", "usage", "category", "record", "activity", "ct",
                 "feature", "description", "traffic", "transaction", "communication", "nature",
-                "action"}
+                "action", "toc", "cdrtype"}
+_DIRECTION_WORDS = {"inbound", "outbound", "incoming", "outgoing", "inout"}
 _STATUS_WORDS = {"status", "result", "outcome", "disposition", "answered", "cause", "termination"}
 _DURATION_WORDS = {"duration", "dur", "elapsed", "length", "airtime", "et", "secs", "seconds",
                    "mins", "minutes", "sec"}
-_LAST_WORDS = {"last", "end", "final", "closing", "terminating"}
+_LAST_WORDS = {"last", "end", "final", "closing", "terminating", "2nd", "second"}
 _END_WORDS = {"end", "stop", "finish", "finished", "release", "released", "disconnect",
               "disconnected", "ended"}
 _ZONE_HEADER = re.compile(r"\butc\b")
 _ZONE_TITLE = re.compile(r"\b(?:all\s+)?times?\b[^.;]{0,40}?\b(utc)\b|\btime\s*zone\s*[:=]?\s*"
                          r"(utc|[A-Za-z]+/[A-Za-z_]+)", re.I)
-_TARGET_TITLE = re.compile(r"\b(?:target|msisdn|subscriber|served msisdn|target number|"
-                           r"records? (?:of|for))\b[^\d+]{0,20}(\+?\d[\d ()-]{6,20}\d)", re.I)
+_TARGET_TITLE = re.compile(r"\b(?:target|msisdn|subscriber|served msisdn|target number|mobile no\.?|"
+                           r"mobile number|records? (?:of|for))\b[^\d+]{0,20}(\+?\d[\d ()-]{6,20}\d)", re.I)
+_SEARCH_TITLE = re.compile(r"^\s*search\s+(criteria|value)\s*:-?\s*(.+?)\s*$", re.I)
+
+
+def _header_words(header: str) -> str:
+    header = re.sub(r"\s\(\d+\)$", "", str(header))  # "Cell ID (2)": a repeated header name
+    return " ".join(_ZONE_HEADER.sub(" ", tabular.header_text(header)).split())
+
+
+def not_read_reason(header: str) -> str | None:
+    """Why a column that names a number or code is no party, cell or event type; None if it may be."""
+    text = _header_words(header)
+    return next((why for pattern, why in _NOT_READ if pattern.search(text)), None)
 
 
 def column_role(header: str) -> str | None:
     """The meaning of a CDR column from its header alone, or None."""
-    header = re.sub(r"\s\(\d+\)$", "", str(header))  # "Cell ID (2)": a repeated header name
-    text = _ZONE_HEADER.sub(" ", tabular.header_text(header)).strip()
-    text = " ".join(text.split())
+    text = _header_words(header)
     words = set(text.split())
     joined = text.replace(" ", "")
     if "imei" in words:
         return "imei"
     if "imsi" in words:
         return "imsi"
-    if _IGNORE.search(text):
+    if _IGNORE.search(text) or not_read_reason(header) or site_role(header):
         return None
     last = "_last" if words & _LAST_WORDS else "_first"
     if words & {"lac", "tac"} and words & {"ci", "cell", "cgi", "eci", "cid"}:
@@ -108,17 +135,17 @@ def column_role(header: str) -> str | None:
         return "enodeb" + last
     if "sector" in words or "local cell" in text:
         return "sector" + last
-    if _CI.match(text):
+    if _CI.match(text) or words & {"ci", "eci", "cid"}:
         return "ci" + last
-    if words & {"cgi", "ecgi", "cell", "cells", "tower", "mast", "site", "cellid", "celltower",
-                "cellsite", "bts"}:
+    if words & {"cgi", "ecgi", "cell", "cells", "tower", "mast", "cellid", "celltower",
+                "cellsite", "bts"} or text == "ipdr format":
         return "cell" + last
     if words & _DURATION_WORDS or "air time" in text:
         return "duration"
     has_date = bool(words & {"date", "day"})
     has_time = bool(words & {"time", "hour"})
-    if words & _END_WORDS and not words & _STATUS_WORDS:
-        return "end"  # "End Time", "Call End", "Release Time"; not "Release Cause"
+    if words & _END_WORDS and not words & _STATUS_WORDS or "termination time" in text:
+        return "end"  # "End Time", "Call End", "Call Termination Time"; not "Release Cause"
     if has_date and has_time:
         return "start"
     if has_date:
@@ -127,10 +154,11 @@ def column_role(header: str) -> str | None:
         return "time"
     if words & {"timestamp", "datetime", "start", "started", "when", "datestamp"}:
         return "start"
-    if words & {"direction", "dir", "inout"} or text in {"in out", "i o", "mo mt",
-                                                         "inbound outbound", "incoming outgoing"}:
+    if words & {"direction", "dir", "inout"} or text in {"in out", "i o", "mo mt", "in out flag",
+                                                         "inbound outbound", "incoming outgoing"} \
+            or len(words & _DIRECTION_WORDS) >= 2:
         return "direction"
-    if _TARGET.match(text):
+    if _TARGET.match(text) or "target" in words:
         return "target"
     if words & _A_WORDS or text == "a" or _A_PARTY.match(text):
         return "party_a"
@@ -138,10 +166,48 @@ def column_role(header: str) -> str | None:
         return "party_b"
     if words & _OTHER_WORDS or joined in {"otherparty", "thirdparty"}:
         return "other_party"
-    if words & _EVENT_WORDS:
+    if words & _EVENT_WORDS or joined in _EVENT_WORDS:
         return "event"
     if words & _STATUS_WORDS:
         return "status"
+    return None
+
+
+def volume_role(header: str) -> str | None:
+    """``volume`` for an amount of usage (bytes, or seconds where a unit says so), ``unit`` for its unit."""
+    text = _header_words(header)
+    words = set(text.split())
+    if words & {"uom", "unit", "units"} or text == "unit of measure":
+        return "unit"
+    if words & {"volume", "usage", "bytes"} and not words & {"type", "uplink", "downlink", "up", "down"}:
+        return "volume"
+    return None
+
+
+# Where the serving site is, when the record says so: its position and its address.
+_SITE_WORDS = {"address", "location", "site", "place", "area", "bts", "locality"}
+
+
+def site_role(header: str) -> str | None:
+    """``lat``/``lon``/``latlon``/``site`` (+ ``_first``/``_last``) for a serving site's position or address.
+
+    ``First CGI Lat/Long`` holds both numbers, ``lat`` and ``longitude`` one
+    each, ``First BTS Location`` the site's address (a place name, not a cell).
+    """
+    text = _header_words(header)
+    words = set(text.split())
+    last = "_last" if words & _LAST_WORDS else "_first"
+    lat = bool(words & {"lat", "latitude"})
+    lon = bool(words & {"lon", "long", "longitude", "lng"})
+    if lat and lon:
+        return "latlon" + last
+    if lat:
+        return "lat" + last
+    if lon:
+        return "lon" + last
+    if words & _SITE_WORDS and not words & {"id", "code", "no", "number"} or \
+            words & {"bts", "cell", "site"} and words & {"location", "address", "name"}:
+        return "site" + last
     return None
 
 
@@ -206,6 +272,12 @@ def map_columns(header: list[str], template: Template | None) -> dict[str, str]:
             if role in roles:
                 continue
         roles[role] = name
+    for name in header:
+        if name in fixed or name in roles.values():
+            continue
+        role = site_role(name) or volume_role(name)
+        if role is not None:
+            roles.setdefault(role, name)
     for part in ("_first", "_last"):
         # CI without LAC, or sector without eNodeB, is a cell named on its own.
         for lone, partner in (("ci", "lac"), ("sector", "enodeb")):
@@ -237,56 +309,6 @@ def title_target(title: list[str]) -> str | None:
         if m:
             return m.group(1).strip()
     return None
-
-
-# ----- event codes -----------------------------------------------------------------------
-_OUT, _IN, _FWD = "outgoing", "incoming", "forwarded"
-_CODES: dict[str, tuple[str | None, str | None]] = {
-    "moc": ("call", _OUT), "mtc": ("call", _IN), "mo": (None, _OUT), "mt": (None, _IN),
-    "mocall": ("call", _OUT), "mtcall": ("call", _IN), "voicemo": ("call", _OUT),
-    "voicemt": ("call", _IN), "msoriginating": ("call", _OUT), "msterminating": ("call", _IN),
-    "msoriginatingsmsinmsc": ("sms", _OUT), "msterminatingsmsinmsc": ("sms", _IN),
-    "msoriginatingsmsinsmsc": ("sms", _OUT), "msterminatingsmsinsmsc": ("sms", _IN),
-    "smsmo": ("sms", _OUT), "smsmt": ("sms", _IN), "mosms": ("sms", _OUT), "mtsms": ("sms", _IN),
-    "mmsmo": ("mms", _OUT), "mmsmt": ("mms", _IN), "momms": ("mms", _OUT), "mtmms": ("mms", _IN),
-    "gprs": ("data", None), "data": ("data", None), "psdata": ("data", None), "pdp": ("data", None),
-    "sgsnpdprecord": ("data", None), "ggsnpdprecord": ("data", None), "pgwrecord": ("data", None),
-    "sgwrecord": ("data", None), "internet": ("data", None), "mobiledata": ("data", None),
-    "lte": ("data", None), "packet": ("data", None), "session": ("data", None),
-    "callforwarding": ("call", _FWD), "cf": ("call", _FWD), "cfu": ("call", _FWD),
-    "cfb": ("call", _FWD), "cfnry": ("call", _FWD), "cfnrc": ("call", _FWD),
-    "forwarded": (None, _FWD), "forward": (None, _FWD), "forwarding": (None, _FWD),
-    "diverted": (None, _FWD), "divert": (None, _FWD), "redirected": (None, _FWD),
-    "voice": ("call", None), "call": ("call", None), "calls": ("call", None),
-    "voicecall": ("call", None), "telephony": ("call", None), "speech": ("call", None),
-    "sms": ("sms", None), "text": ("sms", None), "texts": ("sms", None), "message": ("sms", None),
-    "textmessage": ("sms", None), "mms": ("mms", None), "multimedia": ("mms", None),
-    "voicemail": ("voicemail", None), "vm": ("voicemail", None), "mailbox": ("voicemail", None),
-    "incoming": (None, _IN), "in": (None, _IN), "inbound": (None, _IN), "received": (None, _IN),
-    "receive": (None, _IN), "terminating": (None, _IN), "terminated": (None, _IN),
-    "i": (None, _IN), "mtc2": ("call", _IN),
-    "outgoing": (None, _OUT), "out": (None, _OUT), "outbound": (None, _OUT), "sent": (None, _OUT),
-    "send": (None, _OUT), "dialled": (None, _OUT), "dialed": (None, _OUT),
-    "originating": (None, _OUT), "originated": (None, _OUT), "o": (None, _OUT),
-    "missed": ("call", _IN), "missedcall": ("call", _IN), "ussd": ("other", None),
-}
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-
-
-def decode_code(value: str, template: Template | None = None) -> tuple[str | None, str | None]:
-    """``(kind, direction)`` an event code or word stands for; ``(None, None)`` if unknown."""
-    if template is not None:
-        kind, direction = template.code(value)
-        if kind or direction:
-            return kind, direction
-    key = re.sub(r"[^0-9a-z]", "", value.lower())
-    if key in _CODES:
-        return _CODES[key]
-    kind = direction = None
-    for word in re.split(r"[^0-9A-Za-z]+", _CAMEL.sub(" ", value)):
-        k, d = _CODES.get(word.lower(), (None, None))
-        kind, direction = kind or k, direction or d
-    return kind, direction
 
 
 # ----- times -----------------------------------------------------------------------------
