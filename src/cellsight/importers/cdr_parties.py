@@ -132,15 +132,17 @@ def _layout(a: pd.Series, b: pd.Series, out: np.ndarray, inc: np.ndarray, own: s
         return ORDERED, (f"party A read from column {first!r} as written: no row says it is incoming, "
                          "so the columns' order is the calls' order"), False
     a_in, b_in = a[inc], b[inc]
-    if own:
+    # The file's own evidence first: whoever makes the outgoing calls is the subscriber, and sits in
+    # A on incoming rows too only if A is the subscriber's column. The subject's number (which may
+    # not be the records' owner) is asked only when the file has no outgoing rows to tell.
+    callers = set(a[out].dropna().unique())
+    sub_votes = int((_in(a_in, callers) & ~_in(b_in, callers)).sum())
+    ord_votes = int((_in(b_in, callers) & ~_in(a_in, callers)).sum())
+    evidence = "the numbers that make the outgoing calls"
+    if not sub_votes and not ord_votes and own:
         sub_votes = int((_in(a_in, own) & ~_in(b_in, own)).sum())
         ord_votes = int((_in(b_in, own) & ~_in(a_in, own)).sum())
         evidence = "the subject's number"
-    else:
-        callers = set(a[out].dropna().unique())
-        sub_votes = int((_in(a_in, callers) & ~_in(b_in, callers)).sum())
-        ord_votes = int((_in(b_in, callers) & ~_in(a_in, callers)).sum())
-        evidence = "the numbers that make the outgoing calls"
     if sub_votes > ord_votes:
         return SUBSCRIBER, (f"column {first!r} holds the subscriber on every row ({evidence} "
                             f"sit in it on {sub_votes:,} incoming rows), so party A is read from "
@@ -158,8 +160,10 @@ def _layout(a: pd.Series, b: pd.Series, out: np.ndarray, inc: np.ndarray, own: s
                      f"whether {first!r} is the caller or the subscriber; check the direction"), True
 
 
-def targets_table(subscriber: pd.Series, flags_ok: pd.Series | None = None) -> list[dict[str, object]]:
-    """``[{"number", "rows"}]`` of the subscribers a file holds, most rows first."""
+def targets_table(subscriber: pd.Series | None) -> list[dict[str, object]]:
+    """``[{"number", "rows"}]`` of the subscribers (E.164) a file holds, most rows first."""
+    if subscriber is None:
+        return []
     counts = subscriber.dropna()
     counts = counts[counts.str.startswith("+")] if len(counts) else counts
     tally = counts.value_counts()

@@ -46,7 +46,7 @@ _SUMMARY = re.compile(
     r"|(\w+\s+){1,3}(count|total)\s*[:=]"  # "CDR COUNT : 1", "Total Records :"
     r"|(note\s*:?-?\s*)?(this is )?(a )?system generated|no records? found)",
     re.I)
-_TOTALS = re.compile(r"total|count|sum\b|summary|number of|^\s*(records?|rows?)\b", re.I)
+_TOTALS = re.compile(r"total|count|sum\b|summary|number of|^\s*(?:records?|rows?)\b", re.I)
 
 
 @dataclass
