@@ -86,7 +86,8 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
     result = _read(chosen, path, options, progress)
     check(progress)
     result.check(path.name)
-    parts = _parts(result, path, sha256, wanted, split_by_target)
+    done = {s.parameters.get("file_target") for s in case.sources if s.sha256 == sha256}
+    parts = _parts(result, path, sha256, wanted, split_by_target, done)
 
     # From here the case changes: subjects, then the sources; any failure puts it back.
     before = (copy.deepcopy(case.subjects), len(case.audit), dict(case.tables), list(case.sources))
@@ -124,8 +125,8 @@ def _refuse_repeat(case: Case, path: Path, sha256: str, wanted: str | None, spli
         return
     targets = [s.parameters.get("file_target") for s in earlier]
     ids = ", ".join(s.id for s in earlier)
-    if wanted and all(targets) and wanted not in targets:
-        return
+    if all(targets) and (split or wanted and wanted not in targets):
+        return  # another target's part; a split leaves out the targets already imported
     what = f" (target {wanted})" if wanted and wanted in targets else \
         " (split by target)" if all(targets) and len(targets) > 1 else ""
     raise ImportFailure(f"{path.name}: already imported as source{'s' if len(earlier) > 1 else ''} "
@@ -139,8 +140,9 @@ def tower_dump_message(path: Path, dump: dict[str, int]) -> str:
 
 
 def _parts(result: ImportResult, path: Path, sha256: str, wanted: str | None,
-           split: bool) -> list[ImportResult]:
-    """The result as one part per source: the whole file, one target's rows, or one per target."""
+           split: bool, done: set[str | None]) -> list[ImportResult]:
+    """The result as one part per source: the whole file, one target's rows, or one per target
+    (less the targets ``done``, imported from this file before)."""
     if result.tower_dump:
         raise ImportFailure(tower_dump_message(path, result.tower_dump))
     numbers = [t["number"] for t in result.targets]
@@ -157,8 +159,14 @@ def _parts(result: ImportResult, path: Path, sha256: str, wanted: str | None,
     if wanted:
         return [_part(result, wanted, keep_file_rows=True, others_skipped=True)]
     if split:
-        return [_part(result, n, keep_file_rows=(i == 0), others_skipped=False, index=(i + 1, len(numbers)))
-                for i, n in enumerate(numbers)]
+        todo = [n for n in numbers if n not in done]
+        if not todo:
+            raise ImportFailure(f"{path.name}: every target of the file is already imported")
+        if len(todo) < len(numbers):
+            result.warnings.append(f"{len(numbers) - len(todo)} of the file's {len(numbers)} targets were "
+                                   "imported before and are left out")
+        return [_part(result, n, keep_file_rows=(i == 0 and not done), others_skipped=False,
+                      index=(numbers.index(n) + 1, len(numbers))) for i, n in enumerate(todo)]
     listing = ", ".join(f"{t['number']} ({t['rows']:,} rows)" for t in result.targets[:10])
     more = f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
     report = {"file": path.name, "path": str(path.absolute()), "sha256": sha256, "format": result.format,

@@ -1158,7 +1158,7 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
     _lost_digits(ctx, result)
     direction = _direction_by_number(parties, direction, own)
     subscriber = _subscriber_by_number(parties, direction, own)
-    _say_how(parties, kind, direction, own, result)
+    _say_how(parties, kind, direction, own, result, options.subject)
     b, b_flag = _not_parties(parties, kind, result)
 
     duration, unreadable = _duration(ctx)
@@ -1204,7 +1204,7 @@ def _subscriber_by_number(parties: cdr_parties.Parties, direction: pd.Series, ow
 
 
 def _say_how(parties: cdr_parties.Parties, kind: pd.Series, direction: pd.Series, own: set[str],
-             result: ImportResult) -> None:
+             result: ImportResult, subject: str | None) -> None:
     """Record how the parties were put in order, and warn where it could not be decided."""
     result.parameters["party_order"] = parties.how
     result.parameters["party_layout"] = parties.layout
@@ -1216,7 +1216,8 @@ def _say_how(parties: cdr_parties.Parties, kind: pd.Series, direction: pd.Series
         return
     total = int(talk.sum())
     if parties.layout == cdr_parties.ORDERED:
-        whose = "neither party is the subject's number" if own else "no subject was chosen"
+        whose = "neither party is the subject's number" if own else \
+            "the subject's number is not known" if subject else "no subject was chosen"
         result.warnings.append(
             f"{NO_DIRECTION}: for {undirected:,} of {total:,} calls and messages the file does not say "
             f"whose records they are and {whose}; party A is the caller as the columns are written, the "
