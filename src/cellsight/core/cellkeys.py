@@ -127,60 +127,65 @@ def _compatible(key: str, listed: str) -> bool:
     return all(x == y or UNKNOWN in (x, y) for x, y in zip(a[:2], b[:2]))
 
 
-def preferred_cells(cells: pd.DataFrame) -> pd.Series:
-    """Row position of the cell each distinct key links to: a listed cell before a position read
-    from operator records (``from_records``), then the first listed."""
-    derived = cells["from_records"].fillna(False).to_numpy(dtype=bool) if "from_records" in cells \
-        else np.zeros(len(cells), dtype=bool)
-    order = np.argsort(derived, kind="stable")
-    keys = cells["key"].astype(object).to_numpy()[order]
-    chosen = pd.Series(order, index=keys)
-    return chosen[~chosen.index.duplicated(keep="first")]
-
-
 def resolve(keys: pd.Series, cells: pd.DataFrame) -> pd.Series:
     """Position (row number) in ``cells`` of each key, or -1 when it links to no cell.
 
-    Exact canonical key first (a cell list's row before a position read from
-    operator records). Then LAC and CI alone, when one side does not know the
-    network (an event key ``?-?-LAC-CI`` against a listed full key, or a full
-    event key against a listed ``?-?-LAC-CI``), but only when that pair is
+    Exact canonical key first. Then LAC and CI alone, when one side does not
+    know the network (an event key ``?-?-LAC-CI`` against a listed full key, or a
+    full event key against a listed ``?-?-LAC-CI``), but only when that pair is
     unique in the list, because guessing between two networks' cells would put
     a handset in the wrong place. Then an LTE/NR cell identity alone, when one
     side lacks the TAC, unique among the listed cells of a compatible network.
     Two full keys of different networks never link.
+
+    Cell lists are asked first, by every rule; positions read from operator
+    records (``from_records``) only for keys no list places, so a list's cell,
+    with its azimuth and beamwidth, always wins.
     """
     result = pd.Series(-1, index=keys.index, dtype="int64")
     if cells.empty or keys.empty:
         return result
-    exact = preferred_cells(cells)
+    derived = cells["from_records"].fillna(False).to_numpy(dtype=bool) if "from_records" in cells \
+        else np.zeros(len(cells), dtype=bool)
+    distinct = list(pd.unique(keys.dropna()))
+    mapping: dict[str, int] = {}
+    for rows in (np.flatnonzero(~derived), np.flatnonzero(derived)):
+        todo = [k for k in distinct if k not in mapping]
+        if todo and len(rows):
+            mapping.update(_link(todo, cells["key"].astype(object).to_numpy()[rows], rows))
+    if mapping:
+        result = keys.map(mapping).fillna(-1).astype("int64")
+    return result
+
+
+def _link(keys: list[str], listed_keys: np.ndarray, positions: np.ndarray) -> dict[str, int]:
+    """The linking rules of ``resolve`` for ``keys`` against one set of cells (first of a key wins)."""
+    exact = pd.Series(positions, index=listed_keys)
+    exact = exact[~exact.index.duplicated(keep="first")]
     listed = pd.Series(exact.index, dtype=object)
     tails = listed.map(lac_ci_of)
     tail_counts = tails.value_counts()
-    unique_tails = pd.Series(exact.to_numpy(), index=tails.values)
+    unique_tails = pd.Series(listed.to_numpy(), index=tails.values)
     unique_tails = unique_tails[unique_tails.index.map(tail_counts) == 1]
     long_cis = listed.map(_long_ci)
-    by_ci = pd.Series(range(len(listed)), index=long_cis.values)[long_cis.notna().to_numpy()]
+    by_ci = listed[long_cis.notna().to_numpy()].groupby(long_cis.dropna().to_numpy()).agg(list)
     mapping: dict[str, int] = {}
-    for key in pd.unique(keys.dropna()):
+    for key in keys:
         if key in exact.index:
             mapping[key] = int(exact[key])
             continue
         tail = lac_ci_of(key)
         if tail in unique_tails.index:
-            row = int(unique_tails[tail])
-            if _network_unknown(key) or _network_unknown(cells["key"].iloc[row]):
-                mapping[key] = row
+            match = unique_tails[tail]
+            if _network_unknown(key) or _network_unknown(match):
+                mapping[key] = int(exact[match])
                 continue
         ci = _long_ci(key)
         if ci is not None and ci in by_ci.index:
-            candidates = [listed.iloc[i] for i in np.atleast_1d(by_ci[ci])]
-            fits = [c for c in candidates if _compatible(key, c)]
+            fits = [c for c in by_ci[ci] if _compatible(key, c)]
             if len(fits) == 1 and UNKNOWN in (_parts(key)[2], _parts(fits[0])[2]):
                 mapping[key] = int(exact[fits[0]])
-    if mapping:
-        result = keys.map(mapping).fillna(-1).astype("int64")
-    return result
+    return mapping
 
 
 def _network_unknown(key: str) -> bool:

@@ -369,13 +369,11 @@ def _frames(result: ImportResult, source_id: str, owner: str, case: Case) -> dic
 
 
 def _new_positions(derived: pd.DataFrame, case: Case) -> pd.DataFrame:
-    """Serving sites read from call records, less the cells a cell list in the case already places."""
+    """Serving sites read from call records, less the cells the case already places (by a list, or
+    by another file's records)."""
     if not len(derived) or case.cells.empty:
         return derived
-    listed = case.cells
-    if "from_records" in listed:
-        listed = listed[~listed["from_records"].fillna(False).to_numpy(dtype=bool)]
-    placed = resolve(derived["key"].astype(object), listed.reset_index(drop=True)).to_numpy() >= 0
+    placed = resolve(derived["key"].astype(object), case.cells).to_numpy() >= 0
     return derived[~placed].reset_index(drop=True)
 
 

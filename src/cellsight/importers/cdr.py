@@ -72,23 +72,24 @@ _TARGET = re.compile(r"^(target|target (number|no|msisdn|phone|id|handset)|serve
                      r"|msisdn|subscriber|subscriber (number|msisdn|no)|service number"
                      r"|account (number|msisdn)|msisdn user id|mobile no|mobile"
                      r"|mobile number|handset number|own number|user number|subject number)$")
-_A_PARTY = re.compile(r"^a (party|number|no|num|subscriber|msisdn|side)\b")
-_B_PARTY = re.compile(r"^b (party|number|no|num|subscriber|msisdn|side)\b")
+_A_PARTY = re.compile(r"^a (party|number|no|num|subscriber|msisdn|side)\b|^(numero|telefone|terminal) a$")
+_B_PARTY = re.compile(r"^b (party|number|no|num|subscriber|msisdn|side)\b|^(numero|telefone|terminal) b$")
 _CI = re.compile(r"^((first|last|start|end|serving|originating|terminating|initial|final|1st|2nd) )?"
                  r"(ci|cid|eci|e ci|ci eci|cell identity|cell id|cellid|lcid|cell no|cell number)$")
 _A_WORDS = {"calling", "caller", "originating", "origin", "orig", "org", "from", "source", "src",
-            "sender", "originator", "anumber", "aparty", "anum"}
+            "sender", "originator", "anumber", "aparty", "anum", "chamador", "origem", "originador"}
 _B_WORDS = {"called", "callee", "terminating", "term", "to", "destination", "dest", "recipient",
-            "dialled", "dialed", "receiver", "bnumber", "bparty", "bnum", "receiving"}
+            "dialled", "dialed", "receiver", "bnumber", "bparty", "bnum", "receiving", "chamado",
+            "destino"}
 _OTHER_WORDS = {"other", "third", "correspondent", "contact", "partner", "remote", "counterpart",
                 "number", "phone", "telephone", "msisdn", "party", "connected", "cli", "mdn"}
 _EVENT_WORDS = {"event", "type", "service", "usage", "category", "record", "activity", "ct",
                 "feature", "description", "traffic", "transaction", "communication", "nature",
-                "action", "toc", "cdrtype"}
-_DIRECTION_WORDS = {"inbound", "outbound", "incoming", "outgoing", "inout"}
+                "action", "toc", "cdrtype", "tipo", "servico"}
+_DIRECTION_WORDS = {"inbound", "outbound", "incoming", "outgoing", "inout", "sentido", "direcao"}
 _STATUS_WORDS = {"status", "result", "outcome", "disposition", "answered", "cause", "termination"}
 _DURATION_WORDS = {"duration", "dur", "elapsed", "length", "airtime", "et", "secs", "seconds",
-                   "mins", "minutes", "sec"}
+                   "mins", "minutes", "sec", "duracao"}
 _LAST_WORDS = {"last", "end", "final", "closing", "terminating", "2nd", "second"}
 _END_WORDS = {"end", "stop", "finish", "finished", "release", "released", "disconnect",
               "disconnected", "ended"}
@@ -138,12 +139,12 @@ def column_role(header: str) -> str | None:
     if _CI.match(text) or words & {"ci", "eci", "cid"}:
         return "ci" + last
     if words & {"cgi", "ecgi", "cell", "cells", "tower", "mast", "cellid", "celltower",
-                "cellsite", "bts"} or text == "ipdr format":
+                "cellsite", "bts", "erb", "celula"} or text == "ipdr format":
         return "cell" + last
     if words & _DURATION_WORDS or "air time" in text:
         return "duration"
-    has_date = bool(words & {"date", "day"})
-    has_time = bool(words & {"time", "hour"})
+    has_date = bool(words & {"date", "day", "data"}) and "volume" not in words
+    has_time = bool(words & {"time", "hour", "hora"})
     if words & _END_WORDS and not words & _STATUS_WORDS or "termination time" in text:
         return "end"  # "End Time", "Call End", "Call Termination Time"; not "Release Cause"
     if has_date and has_time:
@@ -154,7 +155,7 @@ def column_role(header: str) -> str | None:
         return "time"
     if words & {"timestamp", "datetime", "start", "started", "when", "datestamp"}:
         return "start"
-    if words & {"direction", "dir", "inout"} or text in {"in out", "i o", "mo mt", "in out flag",
+    if words & {"direction", "dir", "inout", "sentido", "direcao"} or text in {"in out", "i o", "mo mt", "in out flag",
                                                          "inbound outbound", "incoming outgoing"} \
             or len(words & _DIRECTION_WORDS) >= 2:
         return "direction"
@@ -164,7 +165,7 @@ def column_role(header: str) -> str | None:
         return "party_a"
     if words & _B_WORDS or text == "b" or _B_PARTY.match(text):
         return "party_b"
-    if words & _OTHER_WORDS or joined in {"otherparty", "thirdparty"}:
+    if words & _OTHER_WORDS or joined in {"otherparty", "thirdparty"} or words & {"numero", "telefone"}:
         return "other_party"
     if words & _EVENT_WORDS or joined in _EVENT_WORDS:
         return "event"
@@ -1134,7 +1135,8 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
     kind, direction = _kinds(ctx, result)
     roles = ctx.roles
     own = set(options.subject_numbers) | ({ctx.target} if ctx.target else set())
-    if "party_a" in roles or "party_b" in roles:
+    if ("party_a" in roles or "other_party" in roles) and ("party_b" in roles or "other_party" in roles) \
+            and ("party_a" in roles or "party_b" in roles):
         xa = "party_a" if "party_a" in roles else "other_party"
         ya = "party_b" if "party_b" in roles else "other_party"
         x, y = _party(ctx, xa), _party(ctx, ya)
@@ -1143,6 +1145,8 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
                                     names=(roles[xa], roles[ya]), target_name=roles.get("target", ""))
         has_party = _mask(x[0].notna() | y[0].notna())
     else:
+        # The target (or the subscriber's number) and one counterpart column, whatever its name
+        counterpart = next((r for r in ("other_party", "party_b", "party_a") if r in roles), None)
         if "target" in roles:
             x, name = _party(ctx, "target"), roles["target"]
         else:
@@ -1150,11 +1154,10 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
             own_text = ctx.target or (sorted(stated)[0] if len(stated) == 1 else "")
             x = _constant_party(own_text, frame.index, options.region)
             name = "the subscriber's number"
-        y = _party(ctx, "other_party") if "other_party" in roles else \
-            _constant_party("", frame.index, options.region)
+        y = _party(ctx, counterpart) if counterpart else _constant_party("", frame.index, options.region)
         parties = cdr_parties.order(x, y, direction, target=x[1], own=own,
-                                    names=(name, roles.get("other_party", "")), target_name=name)
-        has_party = _mask(y[0].notna()) if "other_party" in roles else np.ones(len(frame), dtype=bool)
+                                    names=(name, roles.get(counterpart, "")), target_name=name)
+        has_party = _mask(y[0].notna()) if counterpart else np.ones(len(frame), dtype=bool)
     _lost_digits(ctx, result)
     direction = _direction_by_number(parties, direction, own)
     subscriber = _subscriber_by_number(parties, direction, own)
@@ -1351,8 +1354,11 @@ def _kinds(ctx: _Context, result: ImportResult) -> tuple[pd.Series, pd.Series]:
                                    + ", ".join(sorted(unknown_codes)[:10]))
     if direction_col is not None:
         unknown_codes.clear()
-        _, stated = decode(direction_col, None)
+        coded_kind, stated = decode(direction_col, None)
         direction = stated.where(stated.notna(), direction)
+        if event is None:  # "A2P_SMSIN" in a direction column still says it was a message
+            coded_kind.index = kind.index
+            kind = coded_kind.where(coded_kind.notna(), kind).astype(kind.dtype)
     direction = direction.fillna("unknown")
     kind.index = direction.index = index
     return kind, direction

@@ -56,6 +56,10 @@ _CODES: dict[str, tuple[str | None, str | None]] = {
     "p2pin": ("sms", _IN), "p2pout": ("sms", _OUT), "a2pin": ("sms", _IN), "a2psmsin": ("sms", _IN),
     "volte": ("call", None), "vowifi": ("call", None), "vonr": ("call", None),
     "ain": (None, _IN), "aout": (None, _OUT),
+    # Brazilian operators (Portuguese)
+    "originada": (None, _OUT), "recebida": (None, _IN), "sainte": (None, _OUT),
+    "entrante": (None, _IN), "voz": ("call", None), "dados": ("data", None),
+    "chamada": ("call", None), "mensagem": ("sms", None),
 }
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 

@@ -21,6 +21,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -592,6 +593,8 @@ def header_text(header: str) -> str:
     """
     text = _ENODEB.sub(lambda m: " enodeb " if "ode" in m.group(0).lower() else " enb ", str(header))
     text = _CAMEL.sub(" ", text)
+    if not text.isascii():  # "Número", "Duração": the letters without their accents
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
 
 
