@@ -517,3 +517,46 @@ def test_real_sample_call_records_import_correctly(real_samples):
     subscribers = [normalise(n, "GB")[0] for n in raw["source_number"]]
     assert list(owners) == subscribers  # each row in its subscriber's source
     assert not ev["party_a_flag"].eq("valid").any()  # "+91" numbers too short: flagged, kept as written
+
+
+# ----- value unwrapping, as properties -------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cellsight.importers import tabular  # noqa: E402
+
+DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=15)
+
+
+@settings(max_examples=60)
+@given(DIGITS, st.sampled_from(["'{}'", "'{}", '="{}"', '"{}"', " '{}' ", "{}"]))
+def test_wrapped_numbers_come_out_as_the_digits(digits, wrapping):
+    assert tabular.unwrap_text(wrapping.format(digits)) == digits
+
+
+@settings(max_examples=60)
+@given(st.integers(min_value=10**9, max_value=10**15 - 1), st.booleans())
+def test_scientific_notation_is_read_only_when_every_digit_is_there(number, upper):
+    digits = len(str(number))
+    full = f"{number:.{digits - 1}{'E' if upper else 'e'}}"
+    assert tabular.unwrap_text(full) == str(number) and not tabular.lost_digits(full)
+    short = f"{number:.3E}"
+    if float(short) != number:  # digits were dropped when Excel wrote it: never completed with zeros
+        assert tabular.unwrap_text(short) == short and tabular.lost_digits(short)
+
+
+@settings(max_examples=60)
+@given(st.text(alphabet=st.characters(blacklist_characters="'\"=", blacklist_categories=("Cs",)),
+               max_size=20))
+def test_plain_values_are_left_as_they_are(text):
+    if not tabular._SCIENTIFIC.match(text):
+        assert tabular.unwrap_text(text) == text.strip()
+
+
+def test_a_column_with_nothing_wrapped_is_returned_itself():
+    from cellsight.core.schema import STR
+
+    column = pd.Series(["447700900101", "07700 900303", None], dtype=STR)
+    assert tabular.unwrap(column) is column
+    wrapped = pd.Series(["'447700900101'", None, '="07700900303"'], dtype=STR)
+    assert tabular.unwrap(wrapped).tolist()[::2] == ["447700900101", "07700900303"]
