@@ -915,7 +915,7 @@ def _unused_reason(values: pd.Series | None, name: str, roles: dict[str, str],
     sample = [str(v) for v in _sample(values).dropna() if str(v).strip()]
     if sample and sum(_looks_like_phone(tabular.unwrap_text(v)) for v in sample) >= 0.8 * len(sample):
         return "holds phone numbers, but its header does not say whose", True
-    if sample and sum(bool(parse_cell(v)) for v in sample) >= 0.8 * len(sample):
+    if sample and sum((parse_cell(v) or "??").count("?") < 2 for v in sample) >= 0.8 * len(sample):
         return "holds cell identities, but its header does not say which cell", True
     if sample and sum(decode_code(v) != (None, None) for v in sample) >= 0.5 * len(sample):
         return "holds event codes or directions, but another column was used", True

@@ -178,8 +178,10 @@ class MappingDialog(QDialog):
         self.preview.verticalHeader().hide()
         self.preview_label = QLabel()
         self.preview_label.setWordWrap(True)
+        self.preview_label.setTextFormat(Qt.TextFormat.RichText)  # escaped text, an error in red
         self.unused_label = QLabel()  # every column the mapping leaves out, with why
         self.unused_label.setWordWrap(True)
+        self.unused_label.setTextFormat(Qt.TextFormat.PlainText)
         self.unused_label.setObjectName("unused_columns")
         self._timer = QTimer(self)
         self._timer.setObjectName("mapping_preview_timer")
@@ -319,8 +321,8 @@ class MappingDialog(QDialog):
             f"{len(table):,} records read, {result.rejected:,} could not be used{sampled}. "
             f"Times shown in {self.case.info.tz}." + (f" Not used: {reasons}" if reasons else "")))
         unused = result.parameters.get("unused_columns", [])
-        self.unused_label.setText(esc("Columns not read: " + "; ".join(
-            f"{u['column']} ({u['reason']})" for u in unused)) if unused else "")
+        self.unused_label.setText("Columns not read: " + "; ".join(
+            f"{u['column']} ({u['reason']})" for u in unused) if unused else "")
         return {"ok": True, "rows": len(table), "rejected": result.rejected}
 
     def save_as_template(self) -> str | None:
