@@ -189,7 +189,9 @@ class ImportFlow(QObject):
 
     def ask_to_map(self, path: Path, warning: str) -> str:
         """"map", "keep" or "cancel": what the officer wants done with a file read by guesswork."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Import", f"{path.name}: {warning}.\n\n"
+        from cellsight.gui.dialogs.import_summary import plain_words
+
+        box = QMessageBox(QMessageBox.Icon.Question, "Import", f"{path.name}: {plain_words(warning)}.\n\n"
                           "Map the columns to say which holds the event type, or import it as it is?",
                           QMessageBox.StandardButton.NoButton, self.window)
         map_button = box.addButton("Map columns…", QMessageBox.ButtonRole.AcceptRole)

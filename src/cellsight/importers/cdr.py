@@ -1213,7 +1213,7 @@ def _say_how(parties: cdr_parties.Parties, kind: pd.Series, direction: pd.Series
     result.parameters["party_layout"] = parties.layout
     if parties.uncertain or parties.layout == cdr_parties.SUBSCRIBER:
         result.warnings.append(f"{PARTY_ORDER} {parties.how}")
-    talk = kind.isin(COMMUNICATION_KINDS).to_numpy(dtype=bool)
+    talk = kind.ne("data").to_numpy(dtype=bool)  # a data session has no direction to tell
     undirected = int((talk & direction.eq("unknown").to_numpy(dtype=bool)).sum())
     if not undirected:
         return
@@ -1222,14 +1222,14 @@ def _say_how(parties: cdr_parties.Parties, kind: pd.Series, direction: pd.Series
         whose = "neither party is the subject's number" if own else \
             "the subject's number is not known" if subject else "no subject was chosen"
         result.warnings.append(
-            f"{NO_DIRECTION}: for {undirected:,} of {total:,} calls and messages the file does not say "
-            f"whose records they are and {whose}; party A is the caller as the columns are written, the "
+            f"{NO_DIRECTION}: for {undirected:,} of {total:,} rows (calls, messages and other events) the "
+            f"file does not say whose records they are and {whose}; party A is the caller as the columns are written, the "
             "direction is imported as 'unknown' (choose the subject (--subject) or map the columns "
             "(--template))")
     else:
         result.warnings.append(
-            f"{NO_DIRECTION}: for {undirected:,} of {total:,} calls and messages no column or code says "
-            "who called whom; party A is the subscriber as written, not necessarily the caller, and "
+            f"{NO_DIRECTION}: for {undirected:,} of {total:,} rows (calls, messages and other events) no "
+            "column or code says who called whom; party A is the subscriber as written, not necessarily the caller, and "
             "the direction is imported as 'unknown' (map the columns (--template))")
 
 
@@ -1247,9 +1247,11 @@ def _not_parties(parties: cdr_parties.Parties, kind: pd.Series, result: ImportRe
     named = b.notna() & ~flag.isin(["valid", "possible", "withheld"])
     if not named.any():
         return b, flag
-    text = b.where(named).str.strip().str.lower()
-    service = text.str.match(_NOT_A_PARTY).fillna(False)
-    clear = _mask((named & kind.eq("data").reindex(b.index)) | service)
+    positions = np.flatnonzero(_mask(named))
+    text = b.iloc[positions].str.strip().str.lower()
+    service = np.zeros(len(b), dtype=bool)
+    service[positions] = _mask(text.str.match(_NOT_A_PARTY))
+    clear = (_mask(named) & kind.eq("data").to_numpy(dtype=bool)) | service
     if not clear.any():
         return b, flag
     values = ", ".join(sorted(set(b[clear].astype(str)))[:4])
@@ -1269,7 +1271,7 @@ def _lost_digits(ctx: _Context, result: ImportResult) -> None:
     """Warn about numbers Excel wrote in scientific notation that no longer hold all their digits."""
     for role in PARTY_ROLES:
         written = ctx.as_written(role)
-        if written is None:
+        if written is None or ctx.col(role) is written:  # nothing was unwrapped in it
             continue
         distinct = pd.Series(written.dropna().unique(), dtype=object)
         lost = distinct[distinct.astype(str).str.contains(r"\d[eE]\+?\d") &

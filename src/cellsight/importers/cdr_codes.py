@@ -89,8 +89,9 @@ def value_shares(values: pd.Series, template: Template | None = None) -> tuple[f
     Rows are weighted by how often each distinct value occurs (the most common
     ``SAMPLE_DISTINCT`` values decide), so a stray code does not swing it.
     """
-    counts = values.dropna().astype(str).str.strip()
-    counts = counts[counts.ne("")].value_counts().head(SAMPLE_DISTINCT)
+    raw = values.value_counts(dropna=True)  # per distinct value first: cheap on a million rows
+    counts = raw.groupby(raw.index.astype(str).str.strip()).sum()
+    counts = counts[counts.index != ""].sort_values(ascending=False).head(SAMPLE_DISTINCT)
     total = int(counts.sum())
     if not total:
         return 0.0, 0.0, []

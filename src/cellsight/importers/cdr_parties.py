@@ -114,14 +114,14 @@ def _ordered_subscriber(a: pd.Series, b: pd.Series, out: np.ndarray, inc: np.nda
     A row with no direction (a data session) is the A party's when it has no B
     party or A is the subject's number; otherwise whose it is stays unknown.
     """
-    sub = pd.Series(np.where(out, a.to_numpy(dtype=object), None), index=a.index, dtype=object)
-    sub = sub.where(~inc, b.astype(object))
+    a, b = a.astype(STR), b.astype(STR)
+    sub = a.where(out).mask(inc, b)
     rest = ~(out | inc)
-    a_own, b_own = _in(a, own), _in(b, own)
-    lone = rest & _mask(b.isna()) & _mask(a.notna())
-    sub = sub.where(~(rest & (a_own | lone)), a.astype(object))
-    sub = sub.where(~(rest & b_own & ~a_own), b.astype(object))
-    return sub.astype(STR)
+    if rest.any():
+        a_own, b_own = _in(a, own), _in(b, own)
+        lone = rest & _mask(b.isna()) & _mask(a.notna())
+        sub = sub.mask(rest & (a_own | lone), a).mask(rest & b_own & ~a_own, b)
+    return sub
 
 
 def _layout(a: pd.Series, b: pd.Series, out: np.ndarray, inc: np.ndarray, own: set[str],
@@ -164,8 +164,7 @@ def targets_table(subscriber: pd.Series | None) -> list[dict[str, object]]:
     """``[{"number", "rows"}]`` of the subscribers (E.164) a file holds, most rows first."""
     if subscriber is None:
         return []
-    counts = subscriber.dropna()
-    counts = counts[counts.str.startswith("+")] if len(counts) else counts
-    tally = counts.value_counts()
+    tally = subscriber.value_counts(dropna=True)
+    tally = tally[tally.index.astype(str).str.startswith("+")]
     tally = tally.sort_index().sort_values(ascending=False, kind="stable")
     return [{"number": str(n), "rows": int(c)} for n, c in tally.items()]
