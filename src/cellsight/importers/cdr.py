@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -106,12 +107,14 @@ def _header_words(header: str) -> str:
     return " ".join(_ZONE_HEADER.sub(" ", tabular.header_text(header)).split())
 
 
+@lru_cache(maxsize=4096)  # headers repeat: every candidate row of every sniff
 def not_read_reason(header: str) -> str | None:
     """Why a column that names a number or code is no party, cell or event type; None if it may be."""
     text = _header_words(header)
     return next((why for pattern, why in _NOT_READ if pattern.search(text)), None)
 
 
+@lru_cache(maxsize=4096)  # headers repeat: every candidate row of every sniff
 def column_role(header: str) -> str | None:
     """The meaning of a CDR column from its header alone, or None."""
     text = _header_words(header)
@@ -174,6 +177,7 @@ def column_role(header: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # headers repeat: every candidate row of every sniff
 def volume_role(header: str) -> str | None:
     """``volume`` for an amount of usage (bytes, or seconds where a unit says so), ``unit`` for its unit."""
     text = _header_words(header)
@@ -189,6 +193,7 @@ def volume_role(header: str) -> str | None:
 _SITE_WORDS = {"address", "location", "site", "place", "area", "bts", "locality"}
 
 
+@lru_cache(maxsize=4096)  # headers repeat: every candidate row of every sniff
 def site_role(header: str) -> str | None:
     """``lat``/``lon``/``latlon``/``site`` (+ ``_first``/``_last``) for a serving site's position or address.
 
@@ -686,8 +691,10 @@ class _Context:
         def take(frame: pd.DataFrame) -> pd.DataFrame:
             return frame.iloc[keep].reset_index(drop=True)
 
-        written = take(self.written) if self.written is not None else None
-        sub = tabular.Table(frame=take(table.frame), rows=table.rows[keep], header=table.header,
+        frame = take(table.frame)
+        written = None if self.written is None else frame if self.written is table.frame \
+            else take(self.written)
+        sub = tabular.Table(frame=frame, rows=table.rows[keep], header=table.header,
                             prefix=table.prefix)
         return _Context(sub, self.roles, self.template, self.options, self.target, written)
 
@@ -698,10 +705,11 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     sites the rows state (``cdr_sites.site_rows``)."""
     written = table.frame
     roles, left = _roles(table, template)
-    frame = _unwrapped(written, roles)
+    frame = written if table.plain else _unwrapped(written, roles)
     table = tabular.Table(frame=frame, rows=table.rows, header=table.header, sheet=table.sheet,
                           prefix=table.prefix, title=table.title, skipped=table.skipped,
-                          broken=table.broken, encoding=table.encoding, delimiter=table.delimiter)
+                          broken=table.broken, encoding=table.encoding, delimiter=table.delimiter,
+                          plain=table.plain)
     ctx = _Context(table, roles, template, options, written=written)
     ctx.target = _stated_target(ctx)
     if ctx.target:
@@ -749,9 +757,13 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
 
 def _unwrapped(frame: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
     """The frame with every column the import reads unwrapped (values as operators wrap them)."""
-    used = [name for name in dict.fromkeys(roles.values()) if name in frame.columns]
-    changed = {name: tabular.unwrap(frame[name]) for name in used}
-    changed = {name: col for name, col in changed.items() if col is not frame[name]}
+    changed = {}
+    for name in dict.fromkeys(roles.values()):
+        if name in frame.columns:
+            original = frame[name]
+            unwrapped = tabular.unwrap(original)
+            if unwrapped is not original:
+                changed[name] = unwrapped
     return frame.assign(**changed) if changed else frame
 
 
@@ -770,7 +782,8 @@ def _roles(table: tabular.Table, template: Template | None) -> tuple[dict[str, s
         candidates = [n for n in table.header if n not in fixed
                       and column_role(n) in ("event", "direction")]
         if candidates:
-            sample = frame[candidates].apply(tabular.unwrap) if len(frame) else frame[candidates]
+            sample = frame[candidates].apply(tabular.unwrap) if len(frame) and not table.plain \
+                else frame[candidates]
             event, direction, left = assign_code_columns(sample, candidates, template)
             header_event = next((n for n in candidates if column_role(n) == "event" and n != direction
                                  and not _numeric(frame[n]) and not _subscription_words(frame[n])),
@@ -1201,7 +1214,8 @@ def _direction_by_number(parties: cdr_parties.Parties, direction: pd.Series, own
 def _subscriber_by_number(parties: cdr_parties.Parties, direction: pd.Series, own: set[str]) -> pd.Series:
     """The row's subscriber, with the subject's number where nothing else said whose the row is."""
     subscriber = parties.subscriber
-    if len(own) == 1 and subscriber.isna().any():
+    missing = int(subscriber.isna().sum())
+    if len(own) == 1 and 0 < missing < len(subscriber):  # all missing: one subscriber, nothing to split
         subscriber = subscriber.fillna(next(iter(own)))
     return subscriber
 
@@ -1262,8 +1276,10 @@ def _not_parties(parties: cdr_parties.Parties, kind: pd.Series, result: ImportRe
 
 def _party(ctx: _Context, role: str) -> tuple[pd.Series, pd.Series, pd.Series]:
     """``(as written, E.164, flag)`` of a party column; normalised from its unwrapped values."""
-    written = ctx.as_written(role).astype(STR)
     raw, value, flag = _normalised(ctx.col(role), ctx.options.region)
+    if ctx.written is None or ctx.written is ctx.table.frame:
+        return raw, value, flag  # nothing was unwrapped: as written, blanks missing
+    written = ctx.as_written(role).astype(STR)
     return written.where(raw.notna(), None).astype(STR), value, flag
 
 
@@ -1271,7 +1287,7 @@ def _lost_digits(ctx: _Context, result: ImportResult) -> None:
     """Warn about numbers Excel wrote in scientific notation that no longer hold all their digits."""
     for role in PARTY_ROLES:
         written = ctx.as_written(role)
-        if written is None or ctx.col(role) is written:  # nothing was unwrapped in it
+        if written is None or ctx.written is ctx.table.frame:  # nothing was unwrapped
             continue
         distinct = pd.Series(written.dropna().unique(), dtype=object)
         lost = distinct[distinct.astype(str).str.contains(r"\d[eE]\+?\d") &

@@ -22,8 +22,8 @@ that are called on incoming rows (B), while in a subscriber-column file they
 sit in A on incoming rows too. The decision and its evidence are recorded; a
 file that gives no evidence either way is read as written and says so.
 
-Everything here works on whole columns (comparisons, ``isin`` on the distinct
-numbers), never row by row in Python.
+Everything here works on whole columns with pyarrow kernels (comparisons,
+``is_in`` on the distinct numbers, ``if_else``), never row by row in Python.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cellsight.core.schema import STR
 
@@ -56,14 +58,31 @@ class Parties:
     notes: list[str] = field(default_factory=list)
 
 
-def _mask(series: pd.Series) -> np.ndarray:
-    return series.fillna(False).to_numpy(dtype=bool)
+def _mask(values: pd.Series | pa.Array | pa.ChunkedArray) -> np.ndarray:
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    return values.fillna(False).to_numpy(dtype=bool)
 
 
-def _in(values: pd.Series, numbers: set[str] | pd.Series) -> np.ndarray:
-    if isinstance(numbers, set) and not numbers:
+def _arrow(values: pd.Series) -> pa.ChunkedArray:
+    """A text column as pyarrow strings, without copying."""
+    arr = pa.array(values.astype(STR).array)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def _series(arr: pa.ChunkedArray | pa.Array, index: pd.Index) -> pd.Series:
+    chunked = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+    return pd.Series(STR.__from_arrow__(chunked.cast(pa.large_string())), index=index)
+
+
+def _in(values: pa.ChunkedArray, numbers: pa.Array) -> np.ndarray:
+    if not len(numbers):
         return np.zeros(len(values), dtype=bool)
-    return _mask(values.isin(numbers) & values.notna())
+    return _mask(pc.is_in(values, value_set=numbers))
+
+
+def _numbers(values: set[str]) -> pa.Array:
+    return pa.array(sorted(values), pa.large_string())
 
 
 def order(a: tuple[pd.Series, pd.Series, pd.Series], b: tuple[pd.Series, pd.Series, pd.Series],
@@ -78,68 +97,79 @@ def order(a: tuple[pd.Series, pd.Series, pd.Series], b: tuple[pd.Series, pd.Seri
     """
     a_raw, a_num, a_flag = a
     b_raw, b_num, b_flag = b
+    index = a_num.index
     out = direction.eq("outgoing").to_numpy(dtype=bool)
     inc = direction.eq("incoming").to_numpy(dtype=bool)
+    x, y = _arrow(a_num), _arrow(b_num)
     if target is not None:
-        subscriber = target.astype(STR)
+        subscriber = _arrow(target)
         layout, uncertain = TARGET, False
         how = (f"the target of each row is in column {target_name!r}; the direction puts it first "
                f"on outgoing rows and second on incoming rows")
     else:
-        layout, how, uncertain = _layout(a_num, b_num, out, inc, own, names)
-        if layout == SUBSCRIBER:
-            subscriber = a_num.where(a_num.notna(), None).astype(STR)
-        else:
-            subscriber = _ordered_subscriber(a_num, b_num, out, inc, own)
-    # Swap where the subscriber sits on the wrong side for the row's direction.
-    sub_a = _mask(a_num.eq(subscriber))
-    sub_b = _mask(b_num.eq(subscriber))
-    swap = (out & sub_b & ~sub_a) | (inc & sub_a & ~sub_b)
+        layout, how, uncertain = _layout(x, y, out, inc, _numbers(own), names)
+        subscriber = x if layout == SUBSCRIBER else _ordered_subscriber(x, y, out, inc, _numbers(own))
+    if layout == ORDERED:
+        swap = np.zeros(len(index), dtype=bool)  # in the calls' order already, by definition
+    else:  # swap where the subscriber sits on the wrong side for the row's direction
+        sub_a = _mask(pc.equal(x, subscriber))
+        sub_b = _mask(pc.equal(y, subscriber))
+        swap = (out & sub_b & ~sub_a) | (inc & sub_a & ~sub_b)
+    parties = Parties(a=a_num, b=b_num, a_raw=a_raw, b_raw=b_raw, a_flag=a_flag, b_flag=b_flag,
+                      subscriber=_series(subscriber, index), layout=layout, how=how,
+                      uncertain=uncertain, swapped=int(swap.sum()))
+    if parties.swapped:
+        mask = pa.array(swap)
+        for first, second in (("a", "b"), ("a_raw", "b_raw")):
+            p, q = _arrow(getattr(parties, first)), _arrow(getattr(parties, second))
+            setattr(parties, first, _series(pc.if_else(mask, q, p), index))
+            setattr(parties, second, _series(pc.if_else(mask, p, q), index))
+        parties.a_flag, parties.b_flag = a_flag.where(~swap, b_flag), b_flag.where(~swap, a_flag)
+    return parties
 
-    def swapped(x: pd.Series, y: pd.Series) -> tuple[pd.Series, pd.Series]:
-        return x.where(~swap, y), y.where(~swap, x)
 
-    a_raw, b_raw = swapped(a_raw, b_raw)
-    a_num, b_num = swapped(a_num, b_num)
-    a_flag, b_flag = swapped(a_flag, b_flag)
-    return Parties(a=a_num, b=b_num, a_raw=a_raw, b_raw=b_raw, a_flag=a_flag, b_flag=b_flag,
-                   subscriber=subscriber, layout=layout, how=how, uncertain=uncertain,
-                   swapped=int(swap.sum()))
-
-
-def _ordered_subscriber(a: pd.Series, b: pd.Series, out: np.ndarray, inc: np.ndarray,
-                        own: set[str]) -> pd.Series:
+def _ordered_subscriber(a: pa.ChunkedArray, b: pa.ChunkedArray, out: np.ndarray, inc: np.ndarray,
+                        own: pa.Array) -> pa.ChunkedArray:
     """In an ordered file: A on outgoing rows, B on incoming rows, the subject's number elsewhere.
 
     A row with no direction (a data session) is the A party's when it has no B
     party or A is the subject's number; otherwise whose it is stays unknown.
     """
-    a, b = a.astype(STR), b.astype(STR)
-    sub = a.where(out).mask(inc, b)
+    none = pa.scalar(None, a.type)
+    distinct = set()
+    for values, rows in ((a, out), (b, inc)):
+        if rows.any():
+            distinct |= set(pc.unique(values.filter(pa.array(rows))).to_pylist()) - {None}
+    if len(distinct) <= 1:
+        # One subscriber (or none): nothing to split, and an ordered file names no owner by itself,
+        # so the rows need no subscriber each; this keeps the million-row import at its pace.
+        return pa.chunked_array([pa.nulls(len(a), a.type)])
+    sub = pc.if_else(pa.array(out), a, pc.if_else(pa.array(inc), b, none))
     rest = ~(out | inc)
     if rest.any():
         a_own, b_own = _in(a, own), _in(b, own)
-        lone = rest & _mask(b.isna()) & _mask(a.notna())
-        sub = sub.mask(rest & (a_own | lone), a).mask(rest & b_own & ~a_own, b)
+        lone = rest & _mask(pc.is_null(b)) & _mask(pc.is_valid(a))
+        sub = pc.if_else(pa.array(rest & (a_own | lone)), a, sub)
+        sub = pc.if_else(pa.array(rest & b_own & ~a_own), b, sub)
     return sub
 
 
-def _layout(a: pd.Series, b: pd.Series, out: np.ndarray, inc: np.ndarray, own: set[str],
+def _layout(a: pa.ChunkedArray, b: pa.ChunkedArray, out: np.ndarray, inc: np.ndarray, own: pa.Array,
             names: tuple[str, str]) -> tuple[str, str, bool]:
     """``(layout, how it was decided, uncertain)`` for two party columns without a target column."""
     first, second = names
     if not inc.any() or not (out | inc).any():
         return ORDERED, (f"party A read from column {first!r} as written: no row says it is incoming, "
                          "so the columns' order is the calls' order"), False
-    a_in, b_in = a[inc], b[inc]
+    a_in, b_in = a.filter(pa.array(inc)), b.filter(pa.array(inc))
     # The file's own evidence first: whoever makes the outgoing calls is the subscriber, and sits in
     # A on incoming rows too only if A is the subscriber's column. The subject's number (which may
     # not be the records' owner) is asked only when the file has no outgoing rows to tell.
-    callers = set(a[out].dropna().unique())
+    callers = pc.drop_null(pc.unique(a.filter(pa.array(out)))) if out.any() else _numbers(set())
     sub_votes = int((_in(a_in, callers) & ~_in(b_in, callers)).sum())
     ord_votes = int((_in(b_in, callers) & ~_in(a_in, callers)).sum())
     evidence = "the numbers that make the outgoing calls"
-    if not sub_votes and not ord_votes and own:
+    if not sub_votes and not ord_votes and len(own):
         sub_votes = int((_in(a_in, own) & ~_in(b_in, own)).sum())
         ord_votes = int((_in(b_in, own) & ~_in(a_in, own)).sum())
         evidence = "the subject's number"
@@ -152,7 +182,7 @@ def _layout(a: pd.Series, b: pd.Series, out: np.ndarray, inc: np.ndarray, own: s
                          f"calls' order ({evidence} sit in {second!r} on {ord_votes:,} incoming "
                          "rows)"), False
     if not out.any():  # only incoming rows and no subject: the subscriber's column repeats one number
-        if a[inc].nunique() < b[inc].nunique():
+        if pc.count_distinct(a_in).as_py() < pc.count_distinct(b_in).as_py():
             return SUBSCRIBER, (f"column {first!r} holds fewer numbers than {second!r} on the incoming "
                                 f"rows, so it was taken as the subscriber's: party A is read from "
                                 f"{second!r} on incoming rows"), True
