@@ -5,7 +5,8 @@ importers, opens the main window, does what an officer would (finds the
 proximity occasions, chooses one, selects a week on the timeline and a contact,
 adds frames to the storyboard) and grabs the window and each pane to
 ``docs/screenshots/*.png``. The dialogs the user guide walks through (new case,
-whose records, the mapping dialog, the import summary, place, settings, export)
+whose records, the mapping dialog, the import summary, several numbers in one
+file, place, settings, export)
 are opened on the same case and grabbed as ``dialog-*.png``; the mapping dialog
 is shown on a copy of the demo's Pennine records rewritten in a layout no
 importer recognises, and the import summary holds the real reports of importing
@@ -59,7 +60,8 @@ def legacy_export(source: Path, out: Path, rows: int = 400) -> Path:
     codes = {"MOC": "V1", "MTC": "V2", "SMS-MO": "T1", "SMS-MT": "T2", "GPRS": "D"}
     with open(source, newline="", encoding="utf-8") as fh, open(out, "w", newline="", encoding="utf-8") as oh:
         writer = csv.writer(oh, delimiter=";")
-        writer.writerow(["Verbindungsbeginn", "Anschluss", "Gegenstelle", "Art", "Sekunden", "Funkzelle"])
+        writer.writerow(["Verbindungsbeginn", "Anschluss", "Gegenstelle", "Art", "Sekunden", "Funkzelle",
+                         "Gebühr"])
         for number, row in enumerate(csv.DictReader(fh)):
             if number >= rows:
                 break
@@ -67,7 +69,7 @@ def legacy_export(source: Path, out: Path, rows: int = 400) -> Path:
             hours, minutes, seconds = (int(x) for x in row["Duration"].split(":"))
             writer.writerow([f"{year}{month}{day}{row['Event Time'].replace(':', '')}", row["Calling Number"],
                              row["Called Number"], codes.get(row["Event Type"], row["Event Type"]),
-                             hours * 3600 + minutes * 60 + seconds, row["First Cell ID"]])
+                             hours * 3600 + minutes * 60 + seconds, row["First Cell ID"], "0,09"])
     return out
 
 
@@ -146,8 +148,18 @@ def dialog_shots(window, case, shot) -> None:
             dialog.set_role(header, role)
         dialog.date_format.setText("%Y%m%d%H%M%S")
         dialog.zone.setCurrentText("Europe/London")
+        dialog.codes.setPlainText("V1 = call/outgoing\nV2 = call/incoming\nT1 = sms/outgoing\n"
+                                  "T2 = sms/incoming\nD = data/")
         dialog.update_preview()
         grab("dialog-mapping", dialog)
+
+    # A request by IMEI that returned two numbers' records: the workstation asks how to import it.
+    from cellsight.gui.dialogs.import_targets import TargetsDialog
+
+    targets = [{"number": "+447700900417", "rows": 1952}, {"number": "+447700900981", "rows": 214}]
+    dialog = TargetsDialog(window, Path("ngm_imei_358460075531909.csv"), targets,
+                           {"+447700900417": "Daniel Price"})
+    grab("dialog-targets", dialog)
 
     grab("dialog-settings", SettingsDialog(window, window.settings))
     grab("dialog-offline-map", PrepareMapDialog(window, case, window.settings,

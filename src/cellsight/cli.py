@@ -274,7 +274,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError("--exhibit names one file: import the files one at a time")
     with _editing(args.case, "import") as case:
         reports, failed = _import_each(args, case)
-        if reports:
+        if any("error" not in r for r in reports):  # a refused multi-subscriber file changed nothing
             save_case(case, args.case)
     _emit(args, reports, "")
     return EXIT_USAGE if failed else EXIT_OK
@@ -282,7 +282,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import_each(args: argparse.Namespace, case: Case) -> tuple[list[dict[str, Any]], bool]:
     """Import every file of the command line into ``case``; a failed file is said and skipped."""
-    from cellsight.importers.api import import_file
+    from cellsight.importers.api import MultipleTargets, import_file
     from cellsight.importers.base import ImportFailure
 
     reports, failed = [], False
@@ -292,7 +292,13 @@ def _import_each(args: argparse.Namespace, case: Case) -> tuple[list[dict[str, A
         try:
             report = import_file(case, file, subject=args.subject, format=args.format,
                                  template=args.template, tz=args.tz, region=args.region,
-                                 progress=progress, exhibit=args.exhibit or "")
+                                 progress=progress, exhibit=args.exhibit or "",
+                                 split_by_target=args.split_by_target, target=args.target)
+        except MultipleTargets as exc:
+            failed = True
+            _say(f"cellsight: {exc}")
+            reports.append(exc.report)  # --json lists the targets of the refused file
+            continue
         except (ImportFailure, *USAGE_ERRORS) as exc:
             failed = True
             _say(f"cellsight: {exc}")
@@ -304,6 +310,10 @@ def _import_each(args: argparse.Namespace, case: Case) -> tuple[list[dict[str, A
             _say(f"created subject {created.name!r} (role {created.role})")
         for warning in report.get("warnings", []):
             _say(f"{report['file']}: warning: {warning}")
+        for part in report.get("sources", []):
+            _say(f"{report['file']}: target {part['target']} -> source {part['source_id']} "
+                 f"({part['subject']}): {part['rows']} rows, {part['imported']} imported, "
+                 f"{part['rejected']} rejected")
         _say(f"{report['file']}: {report['format']}, {report['rows']} rows, "
              f"{report['imported']} imported, {report['rejected']} rejected")
     return reports, failed
@@ -561,6 +571,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tz", help="the zone the files' times are written in, where they do not say")
     p.add_argument("--region", help="country for national numbers in these files")
     p.add_argument("--exhibit", help="the exhibit reference of the file, e.g. DR/1")
+    p.add_argument("--split-by-target", action="store_true",
+                   help="a file of several subscribers' records: one source per target, each to the "
+                        "subject with that number or a new one")
+    p.add_argument("--target", metavar="NUMBER",
+                   help="a file of several subscribers' records: import only this subscriber's rows")
 
     command("formats", cmd_formats, "list importers and built-in templates")
 

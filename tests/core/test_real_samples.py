@@ -15,7 +15,7 @@ import pytest
 from cellsight.core.case import Case
 from cellsight.core.timezones import outside_accepted
 from cellsight.importers import registry
-from cellsight.importers.api import import_file
+from cellsight.importers.api import MultipleTargets, import_file
 from cellsight.importers.base import ImportFailure
 from tests.conftest import REAL_SAMPLES
 
@@ -39,7 +39,12 @@ def _consistent(report: dict, case: Case) -> None:
 def test_detected_importer_reads_the_real_sample(real_samples: Path, name: str) -> None:
     path = real_samples / name
     case = Case.new()
-    report = import_file(case, path, subject="Dan")
+    try:
+        report = import_file(case, path, subject="Dan")
+    except MultipleTargets as exc:  # a bulk return of several subscribers: refused, then split
+        assert len(exc.report["targets"]) > 1 and len(case.sources) == 0
+        report = import_file(case, path, split_by_target=True)
+        assert len(case.sources) == len(report["sources"]) == len(exc.report["targets"])
     assert report["format"] == FOLDER_FORMAT[path.parent.name]
     _consistent(report, case)
     assert report["imported"] or report["format"] == "ufdr"  # a bare account model holds no rows

@@ -35,7 +35,9 @@ ROLES: dict[str, tuple[str, ...]] = {
     "cdr": ("start", "date", "time", "end", "duration", "party_a", "party_b", "other_party",
             "target", "direction", "event", "status", "cell_first", "cell_last", "lac_first",
             "ci_first", "lac_last", "ci_last", "enodeb_first", "sector_first", "enodeb_last",
-            "sector_last", "mcc", "mnc", "imei", "imsi", "ignore"),
+            "sector_last", "mcc", "mnc", "lat_first", "lon_first", "latlon_first", "site_first",
+            "lat_last", "lon_last", "latlon_last", "site_last", "volume", "unit", "imei", "imsi",
+            "ignore"),
     "cells": ("cell", "mcc", "mnc", "lac", "ci", "enodeb", "sector", "site", "lat", "lon",
               "easting", "northing", "azimuth", "beamwidth", "technology", "range", "ignore"),
 }
