@@ -149,7 +149,7 @@ def test_mapping_dialog_previews_live_and_saves_a_template(qtbot, case, tmp_path
     model = dialog.preview_model
     assert model.rowCount() == 3
     # 4 March 08:01 UTC is 08:01 in London (GMT): day first, in the zone the officer chose
-    assert model.data(model.index(0, 0)) == "2024-03-04 08:01:00"
+    assert model.data(model.index(0, 0)) == "Mon 4 Mar 2024 08:01:00 GMT"
     assert model.data(model.index(0, model.columns.index("party_a"))) == BOB
     saved = tmp_path / "odd.json"
     monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getSaveFileName", lambda *a, **k: (str(saved), ""))
