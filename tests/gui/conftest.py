@@ -61,3 +61,35 @@ def window(qtbot, case):
     assert not running, "timers still running: " + ", ".join(
         f"{t.objectName() or '?'} in {type(t.parent()).__name__}" for t in running)
 
+
+
+@pytest.fixture(scope="session")
+def demo_case_file(tmp_path_factory):
+    """The demo case (sample_data), built once through the importers and saved; open it per test."""
+    import importlib.util
+    from pathlib import Path
+
+    builder = Path(__file__).resolve().parents[2] / "sample_data" / "build_demo_case.py"
+    spec = importlib.util.spec_from_file_location("demo_builder_for_gui_tests", builder)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path_factory.mktemp("demo") / "demo.cellsight"
+    module.build(path)
+    return path
+
+
+@pytest.fixture
+def demo_window(qtbot, demo_case_file):
+    """A main window showing the demo case, at the documentation's size."""
+    from cellsight.core.casefile import open_case
+    from cellsight.gui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win, before_close_func=lambda w: setattr(w, "_closing", True))
+    win.set_case(open_case(demo_case_file), path=None)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.discard_and_close()
+    assert QThreadPool.globalInstance().waitForDone(10_000), "a worker was still running"

@@ -73,10 +73,10 @@ def test_dropping_call_records_on_a_pane_imports_them_for_the_chosen_subject(win
     assert "date" in str(summary.rejections.raw(0, 1))
     assert summary.files.topLevelItem(0).text(5) == "1"
     summary.close()
-    assert window.panes["case"].sources.topLevelItemCount() == len(window.case.sources)
+    assert window.panes["case"].sources.count() == len(window.case.sources)
     assert window.case.sources[-1].exhibit == "DR/1"  # the officer's exhibit reference is kept
-    last = window.panes["case"].sources.topLevelItem(len(window.case.sources) - 1)
-    assert last.text(1) == "DR/1"
+    last = window.panes["case"].sources.item(len(window.case.sources) - 1)
+    assert last.text().startswith("DR/1 · bob_records.csv")
 
 
 def test_the_same_file_twice_is_refused_and_nothing_changes(window, qtbot, tmp_path, monkeypatch) -> None:

@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
 
 from cellsight.analysis import contacts as contact_analysis
 from cellsight.core.selection import Everything, Parties
+from cellsight.core.timezones import court_time
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane, case_view
 from cellsight.gui.names import party_names
 from cellsight.gui.panes.day_axis import DayAxis
 from cellsight.gui.workers import Latest
+from cellsight.report.standard import court_day
 from cellsight.report.storyboard import Frame
 from cellsight.gui.markup import esc
 
@@ -43,9 +45,11 @@ def ranking_frame(doc: dict[str, Any], names: dict[str, str] | None = None) -> p
         name = item.get("name") or (names or {}).get(item["number"]) or ""
         rows.append({"number": item["number"], "name": name, "total": item["total"],
                      "calls": kinds.get("call", 0), "texts": kinds.get("sms", 0) + kinds.get("mms", 0),
-                     "chats": kinds.get("chat", 0), "first": item["first"][:16].replace("T", " "),
-                     "last": item["last"][:16].replace("T", " ")})
-    return pd.DataFrame(rows, columns=RANK_COLUMNS)
+                     "chats": kinds.get("chat", 0), "first": item["first"], "last": item["last"]})
+    frame = pd.DataFrame(rows, columns=RANK_COLUMNS)
+    for column in ("first", "last"):  # real times: shown in the court form, sorted as times
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    return frame
 
 
 class ContactsPane(Pane):
@@ -215,9 +219,9 @@ class ContactsPane(Pane):
         self.pair_label.setText(
             f"<b>{esc(doc['a'])} ↔ {esc(doc['b'])}</b>: <b>{doc['total']:,}</b> communications ({kinds}); "
             f"{direction['a_to_b']:,} from {esc(doc['a'])}, {direction['b_to_a']:,} from {esc(doc['b'])}. "
-            f"First {(doc.get('first') or '—')[:16].replace('T', ' ')}, last "
-            f"{(doc.get('last') or '—')[:16].replace('T', ' ')}. "
-            f"Busiest day {peak.get('period', '—')} ({peak.get('count', 0)}).")
+            f"First {esc(court_time(pd.Timestamp(doc['first']), self.zone)) if doc.get('first') else '—'}, "
+            f"last {esc(court_time(pd.Timestamp(doc['last']), self.zone)) if doc.get('last') else '—'}. "
+            f"Busiest day {court_day(peak['period'], self.zone) if peak else '—'} ({peak.get('count', 0)}).")
         series = doc.get("series", [])
         if series:
             days = pd.to_datetime([s["period"] for s in series])

@@ -302,6 +302,9 @@ class MessagesPane(Pane):
         self.count.setText(" · ".join(parts))
         self._read(-1)
 
+    def shutdown(self) -> None:
+        self._search_timer.stop()
+
     # ----- search and terms ----------------------------------------------------------------------
     def apply_search(self) -> None:
         text = self.search.text().strip()

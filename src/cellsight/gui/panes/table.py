@@ -151,6 +151,9 @@ class TablePane(Pane):
         """More to say after the count (subclasses)."""
         return ""
 
+    def shutdown(self) -> None:
+        self._quick_timer.stop()
+
     # ----- quick filter -----------------------------------------------------------------------------
     def apply_quick_filter(self) -> None:
         text = self.quick.text().strip()
