@@ -70,10 +70,10 @@ def contact_frames(case: Any, suspect: str, victim: str) -> list[Frame]:
     kinds = ", ".join(f"{n:,} {k}" for k, n in doc["by_kind"].items())
     direction = doc["by_direction"]
     text = (f"Between {court_day(first, zone)} and {court_day(last, zone)} there were {doc['total']:,} "
-            f"communications between {doc['a']} and {doc['b']} ({kinds}): {direction['a_to_b']:,} from "
+            f"communication{'' if doc['total'] == 1 else 's'} between {doc['a']} and {doc['b']} ({kinds}): {direction['a_to_b']:,} from "
             f"{doc['a']} and {direction['b_to_a']:,} from {doc['b']}. Each communication is counted once "
             f"however many exhibits recorded it.\n\nThe busiest day was {court_day(peak['period'], zone)}, "
-            f"with {peak['count']:,} communications.")
+            f"with {peak['count']:,} communication{'' if peak['count'] == 1 else 's'}.")
     note = Frame("text", caption=f"The busiest day: {court_day(peak['period'], zone)} ({peak['count']:,})",
                  parameters={"standard": True, "zone": zone, "peak": peak, **doc["parameters"]},
                  content={"text": text})
