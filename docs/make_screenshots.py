@@ -1,12 +1,15 @@
 """Screenshots of the workstation on the demo case, for the user guide (kept current by a script).
 
-Runs offscreen: builds the demo case from ``sample_data/demo`` through the
-importers, opens the main window, does what an officer would (finds the
-proximity occasions, chooses one, selects a week on the timeline and a contact,
-adds frames to the storyboard) and grabs the window and each pane to
+Runs offscreen: first grabs the start page (no case open), then builds the
+demo case from ``sample_data/demo`` through the importers, opens the main
+window, does what an officer would (finds the proximity occasions, chooses
+one and selects its evidence, reads the messages of the suspect and the victim
+with the terms of concern, selects a week on the timeline and a contact, adds
+frames to the storyboard) and grabs the window and each pane to
 ``docs/screenshots/*.png``. The dialogs the user guide walks through (new case,
 whose records, the mapping dialog, the import summary, place, settings, export)
-are opened on the same case and grabbed as ``dialog-*.png``; the mapping dialog
+, and the guided stalking case and the terms of concern) are opened on the
+same case and grabbed as ``dialog-*.png``; the mapping dialog
 is shown on a copy of the demo's Pennine records rewritten in a layout no
 importer recognises, and the import summary holds the real reports of importing
 the five demo files as a drop does (no zone stated; the location history left to
@@ -148,6 +151,34 @@ def dialog_shots(window, case, shot) -> None:
         dialog.update_preview()
         grab("dialog-mapping", dialog)
 
+    from cellsight.analysis.messages import terms
+    from cellsight.gui.dialogs.concern_terms import ConcernTermsDialog
+    from cellsight.gui.guided import GuidedCaseWizard
+
+    wizard = GuidedCaseWizard(window, info["tz"], info["region"])
+    wizard.restart()
+    suspect, victim = answers["subjects"]
+    wizard.name.setText(info["name"])
+    wizard.reference.setText(info["reference"])
+    for fields, person in ((wizard.suspect, suspect), (wizard.victim, victim)):
+        fields.name.setText(person["name"])
+        fields.numbers.setPlainText("\n".join(person["numbers"]))
+        fields.imeis.setText(", ".join(person["imeis"]))
+    for _ in range(3):
+        wizard.next()
+    wizard.lat.setValue(home["lat"])
+    wizard.lon.setValue(home["lon"])
+    wizard.radius.setValue(home["radius_m"])
+    wizard.home_note.setText(home["note"])
+    grab("dialog-guided-home", wizard)
+    wizard = GuidedCaseWizard(window, info["tz"], info["region"])
+    wizard.restart()
+    for _ in range(4):
+        wizard.next()
+    wizard.files.add_paths([str(DEMO_DIR / f["file"]) for f in answers["files"]])
+    grab("dialog-guided-files", wizard)
+    grab("dialog-terms-of-concern", ConcernTermsDialog(window, terms(case)))
+
     grab("dialog-settings", SettingsDialog(window, window.settings))
     dialog = ReportDialog(window, case, window.settings, str(REPO / "sample_data"))  # the demo case's folder
     dialog.resize(560, dialog.sizeHint().height())  # wide enough to read the file name
@@ -170,9 +201,6 @@ def main() -> int:
     window = MainWindow()
     window.resize(*SIZE)
     window.show()
-    window.set_case(case, None)
-    map_pane = window.panes["map"]
-    wait(app, lambda: map_pane._ready and not window.tasks)
     OUT.mkdir(parents=True, exist_ok=True)
 
     def shot(name: str, widget=None) -> None:
@@ -180,10 +208,27 @@ def main() -> int:
         (widget or window).grab().save(str(OUT / f"{name}.png"))
         print(f"wrote {OUT / name}.png")
 
+    # The start page, as a first start shows it (one case opened before, to show the recent list)
+    from cellsight.gui import settings as app_settings
+
+    app_settings.add_recent_case(str(REPO / "sample_data" / "demo.cellsight"))
+    window.start_page.fill_recent()
+    shot("start-page")
+
+    window.set_case(case, None)
+    map_pane = window.panes["map"]
+    wait(app, lambda: map_pane._ready and not window.tasks)
     shot("main-window")
-    for name in ("case", "events", "timeline"):
+    for name in ("case", "timeline"):
         window.docks[name].raise_()
         shot(f"pane-{name}", window.docks[name])
+    # The events about the night the clocks went back: the repeated hour marked, with its offset
+    events = window.panes["events"]
+    window.docks["events"].raise_()
+    flagged = next(r for r in range(events.model.rowCount()) if events.model.flag(r))
+    events.view.scrollTo(events.model.index(max(flagged - 3, 0), 0),
+                         events.view.ScrollHint.PositionAtTop)
+    shot("pane-events", window.docks["events"])
 
     # Proximity: the suspect near the victim, then the first occasion chosen
     prox = window.panes["proximity"]
@@ -198,6 +243,26 @@ def main() -> int:
     shot("pane-proximity", window.docks["proximity"])
     settle(app, 1.0)
     shot("pane-map", window.docks["map"])
+
+    # Its evidence: the fixes of both people, in the Locations pane
+    prox.select_evidence()
+    window.docks["locations"].raise_()
+    shot("pane-locations", window.docks["locations"])
+    window.clear_selection()
+
+    # The messages between the suspect and the victim, only those of concern
+    messages = window.panes["messages"]
+    window.docks["messages"].raise_()
+    wait(app, lambda: messages.index is not None and not window.tasks)
+    messages.choose(messages.conversation_titles().index("Daniel Price ↔ Sarah Holt"))
+    messages.concern_only.setChecked(True)
+    threat = next(r for r in range(messages.model.rowCount()) if "burn" in messages.model.text(r))
+    messages.view.setCurrentIndex(messages.model.index(threat))
+    messages.view.scrollTo(messages.model.index(threat), messages.view.ScrollHint.PositionAtCenter)
+    shot("pane-messages", window.docks["messages"])
+    messages.concern_only.setChecked(False)
+    window.clear_selection()
+    window.docks["events"].raise_()
 
     # A week on the timeline, then the suspect's top contact
     window.panes["timeline"].fit()

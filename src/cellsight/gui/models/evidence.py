@@ -9,7 +9,7 @@ name) and the row as that exhibit numbers it (``line 14``, ``row 14``, ``model
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,25 +24,27 @@ EXHIBIT_HEADER = "Exhibit"
 ROW_HEADER = "Row in exhibit"
 
 
-def _strings(values: pd.Series) -> np.ndarray:
-    return values.astype(object).where(values.notna(), "").astype(str).to_numpy(object)
+def _strings(values: Any, positions: np.ndarray) -> list[str]:
+    """The values at ``positions`` as text ("" where missing), read a batch at a time."""
+    return ["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+            for v in np.asarray(values[positions], dtype=object)]
 
 
 def exhibit_text(case: Case, frame: pd.DataFrame) -> BatchText:
     """Each row's exhibit reference (its file name when none was given)."""
-    ids = _strings(frame["source_id"])
-    labels = {sid: exhibit_for(case, sid) for sid in pd.unique(ids) if sid}
-    return lambda positions: [labels.get(sid, sid) for sid in ids[positions]]
+    ids = frame["source_id"].array
+    labels = {s.id: exhibit_for(case, s.id) for s in case.sources}
+    return lambda positions: [labels.get(sid, sid) for sid in _strings(ids, positions)]
 
 
 def row_text(case: Case, frame: pd.DataFrame) -> BatchText:
     """Each row's place in its exhibit, as the exhibit's own viewer numbers it."""
-    ids, rows = _strings(frame["source_id"]), _strings(frame["source_row"])
+    ids, rows = frame["source_id"].array, frame["source_row"].array
     sources = {s.id: s for s in case.sources}
 
     def words(positions: np.ndarray) -> list[str]:
         out = []
-        for sid, row in zip(ids[positions], rows[positions]):
+        for sid, row in zip(_strings(ids, positions), _strings(rows, positions)):
             source = sources.get(sid)
             out.append(row_words(source, row) if source is not None and row else row)
         return out

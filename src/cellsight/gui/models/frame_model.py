@@ -122,7 +122,8 @@ class FrameModel(QAbstractTableModel):
         self._formatters: list[Formatter] = []
         self._lazy: dict[int, LazyText] = {}  # column -> batched text (times, citations)
         self._numeric: list[bool] = []
-        self._marked: np.ndarray | None = None  # per frame row: its flag ("" for none)
+        self._marked: Any = None  # the flag column's values, per frame row
+        self._flagged = np.empty(0, dtype=bool)  # per frame row: it carries a flag
         self._marked_columns: set[int] = set()
         self._mask: np.ndarray | None = None
         self._sort: tuple[int, Qt.SortOrder] | None = None
@@ -184,9 +185,14 @@ class FrameModel(QAbstractTableModel):
         """Mark ``columns`` (and the flag column) of the rows whose ``flag_column`` holds a flag."""
         if flag_column not in self._columns:
             return
-        flags = self._frame[flag_column].astype(object).where(self._frame[flag_column].notna(), "")
-        self._marked = flags.astype(str).to_numpy(object)
-        self._flagged = self._marked != ""
+        values = self._frame[flag_column]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # on the codes: a million rows in milliseconds
+            words = np.asarray(values.cat.categories, dtype=object).astype(str)
+            codes = values.cat.codes.to_numpy()
+            self._flagged = (codes >= 0) & (words[codes] != "")
+        else:
+            self._flagged = (values.notna() & (values.astype(str) != "")).to_numpy(dtype=bool)
+        self._marked = values.array
         self._marked_columns = {self._columns.index(c) for c in (*columns, flag_column) if c in self._columns}
         self._changed(Qt.ItemDataRole.BackgroundRole)
 
@@ -196,7 +202,10 @@ class FrameModel(QAbstractTableModel):
 
     def flag(self, row: int) -> str:
         """The flag of view ``row`` ("" when it has none or nothing is marked)."""
-        return "" if self._marked is None else self._marked[int(self._order[row])]
+        if self._marked is None:
+            return ""
+        position = int(self._order[row])
+        return str(self._marked[position]) if self._flagged[position] else ""
 
     def _changed(self, role: Qt.ItemDataRole) -> None:
         if self.rowCount() and self.columnCount():
