@@ -155,26 +155,26 @@ def dialog_shots(window, case, shot) -> None:
     from cellsight.gui.dialogs.concern_terms import ConcernTermsDialog
     from cellsight.gui.guided import GuidedCaseWizard
 
-    wizard = GuidedCaseWizard(window, info["tz"], info["region"])
-    wizard.restart()
-    suspect, victim = answers["subjects"]
-    wizard.name.setText(info["name"])
-    wizard.reference.setText(info["reference"])
-    for fields, person in ((wizard.suspect, suspect), (wizard.victim, victim)):
-        fields.name.setText(person["name"])
-        fields.numbers.setPlainText("\n".join(person["numbers"]))
-        fields.imeis.setText(", ".join(person["imeis"]))
-    for _ in range(3):
-        wizard.next()
-    wizard.lat.setValue(home["lat"])
-    wizard.lon.setValue(home["lon"])
-    wizard.radius.setValue(home["radius_m"])
-    wizard.home_note.setText(home["note"])
-    grab("dialog-guided-home", wizard)
-    wizard = GuidedCaseWizard(window, info["tz"], info["region"])
-    wizard.restart()
-    for _ in range(4):
-        wizard.next()
+    def wizard_at(page: int) -> GuidedCaseWizard:
+        """The guided case filled in as the walkthrough says, at ``page`` (Next checks each page)."""
+        wizard = GuidedCaseWizard(window, info["tz"], info["region"])
+        wizard.restart()
+        wizard.name.setText(info["name"])
+        wizard.reference.setText(info["reference"])
+        for fields, person in zip((wizard.suspect, wizard.victim), answers["subjects"]):
+            fields.name.setText(person["name"])
+            fields.numbers.setPlainText("\n".join(person["numbers"]))
+            fields.imeis.setText(", ".join(person["imeis"]))
+        for _ in range(page):
+            wizard.next()
+        wizard.lat.setValue(home["lat"])
+        wizard.lon.setValue(home["lon"])
+        wizard.radius.setValue(home["radius_m"])
+        wizard.home_note.setText(home["note"])
+        return wizard
+
+    grab("dialog-guided-home", wizard_at(3))
+    wizard = wizard_at(4)
     wizard.files.add_paths([str(DEMO_DIR / f["file"]) for f in answers["files"]])
     grab("dialog-guided-files", wizard)
     grab("dialog-terms-of-concern", ConcernTermsDialog(window, terms(case)))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QThreadPool, Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QToolBar
+from PySide6.QtWidgets import QDialog, QFileDialog, QTabBar, QToolBar
 
 from cellsight.core.casefile import save_case
 from cellsight.gui import guided
@@ -38,6 +38,7 @@ def test_with_no_case_the_start_page_says_what_to_do(empty_window) -> None:
     win = empty_window
     page = win.start_page
     assert page.isVisible() and not any(d.isVisible() for d in win.docks.values())
+    assert not [b for b in win.findChildren(QTabBar) if b.parent() is win and b.isVisible()]  # no stray tabs
     assert page.guided.isVisible() and page.empty.isVisible() and page.open.isVisible()
     toolbar = [a.text() for a in win.findChild(QToolBar, "toolbar_main").actions() if a.text()]
     assert toolbar[:2] == ["&New case…", "&Open case…"]
@@ -55,6 +56,8 @@ def test_start_page_new_case_opens_the_panes(empty_window, monkeypatch) -> None:
     win.start_page.empty.click()
     assert win.case is not None and win.case.info.name == "Op Start"
     assert not win.start_page.isVisible() and win.docks["events"].isVisible() and win.docks["case"].isVisible()
+    tabs = [{b.tabText(i) for i in range(b.count())} for b in win.findChildren(QTabBar) if b.isVisible()]
+    assert {"Events", "Messages", "Locations"} in tabs  # the panes' tabs come back with them
 
 
 def test_start_page_open_and_recent_cases(empty_window, qtbot, tmp_path, monkeypatch) -> None:

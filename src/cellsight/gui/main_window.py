@@ -358,18 +358,29 @@ class MainWindow(QMainWindow):
             self._dock_state = self.saveState(LAYOUT_VERSION)
             for dock in self.docks.values():
                 dock.hide()
+            self._hide_tab_bars()
             self.start_page.fill_recent()
             self.start_page.show()
             return
         self.start_page.hide()
-        self.restoreState(self._dock_state, LAYOUT_VERSION)
+        self.restoreState(self._dock_state, LAYOUT_VERSION)  # shows the tab bars it uses again
         self._dock_state = None
         if not self._layout_restored and self.isVisible():  # proportions need the real window size
             self._layout_restored = True
             QTimer.singleShot(0, self._settle_layout)
 
+    def _hide_tab_bars(self) -> None:
+        """The docks' tab bars stay up when their docks hide (and come back when the window shows)."""
+        if self._dock_state is None:
+            return
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is self:
+                bar.hide()
+
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
+        self._hide_tab_bars()
+        QTimer.singleShot(0, self._hide_tab_bars)  # after the layout has placed them
         if not self._layout_restored and self._dock_state is None:  # sized once shown, with the panes out
             self._layout_restored = True
             QTimer.singleShot(0, self._settle_layout)

@@ -51,8 +51,8 @@ class LocationsPane(TablePane):
     noun = "fixes"
     headers = HEADERS
     default_columns = COLUMNS
-    widths = {"time": 215, "subject": 100, "lat": 90, "lon": 90, "accuracy_m": 95, "origin": 60,
-              "label": 140, "time_flag": 95, "source_id": 70, "source_row": 120}
+    widths = {"time": 295, "time_flag": 110, "subject": 100, "lat": 90, "lon": 90, "accuracy_m": 95, "origin": 60,
+              "label": 140, "source_id": 70, "source_row": 120}
     placeholder = "Quick filter: subject, label, origin, row…"
     time_column = "time"
 

@@ -104,6 +104,7 @@ class MessagesPane(Pane):
         super().__init__(ctx)
         self.threads = QListWidget()  # a conversation a line, its counts on the next: reads in a narrow column
         self.threads.setWordWrap(True)
+        self.threads.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never scroll
         self.threads.setAlternatingRowColors(True)
         self.threads.setSpacing(1)
         self.threads.itemSelectionChanged.connect(self._thread_clicked)
@@ -349,6 +350,11 @@ class MessagesPane(Pane):
             title = index.titles[self.chosen]
             rows = index.positions[index.conversation == self.chosen]
             self.publish("messages", RowIds("events", rows, label=f"messages of {title}"))
+        self.threads.blockSignals(True)
+        for row in range(self.threads.count()):
+            item = self.threads.item(row)
+            item.setSelected(item.data(Qt.ItemDataRole.UserRole) == self.chosen)
+        self.threads.blockSignals(False)
         self._show_messages()
 
     def conversation_titles(self) -> list[str]:
