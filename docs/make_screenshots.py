@@ -222,6 +222,12 @@ def main() -> int:
     for name in ("case", "timeline"):
         window.docks[name].raise_()
         shot(f"pane-{name}", window.docks[name])
+    case_pane = window.panes["case"]  # the Sources tab, a file chosen: its full SHA-256 and rejected rows
+    window.docks["case"].raise_()
+    case_pane.tabs.setCurrentIndex(1)
+    case_pane.sources.setCurrentRow(1)
+    shot("pane-case-sources", window.docks["case"])
+    case_pane.tabs.setCurrentIndex(0)
     # The events about the night the clocks went back: the repeated hour marked, with its offset
     events = window.panes["events"]
     window.docks["events"].raise_()

@@ -153,6 +153,6 @@ def test_column_text_is_made_a_block_at_a_time_and_sorting_still_uses_the_value(
     model.sort(0, Qt.SortOrder.DescendingOrder)  # "999" > "100" as text: the stored value decides
     assert model.data(model.index(0, 0)) == "line 999"
     assert model.data(model.index(5, 0)) == f"line {frame['row'].sort_values(ascending=False).iat[5]}"
-    assert batches == [128]  # one block made the first 128 shown rows; the second read was kept
+    assert batches == [64]  # one block made the first 64 shown rows; the second read was kept
     assert model.data(model.index(900, 0), Qt.ItemDataRole.EditRole) == \
         frame["row"].sort_values(ascending=False).iat[900]

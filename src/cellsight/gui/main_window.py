@@ -103,6 +103,9 @@ class MainWindow(QMainWindow):
             self.panes[pane.name] = pane
             self.docks[pane.name] = dock
             dock.installEventFilter(self)  # a click on a dock's title or frame marks its pane
+            # A tab coming to the front is "shown" without a show event: redraw it if it is behind.
+            dock.visibilityChanged.connect(
+                lambda visible, p=pane: visible and QTimer.singleShot(0, p, p.refresh_if_shown))
             # Floating a dock and docking it again can leave a copy of a tab bar behind (Qt 6.12).
             dock.topLevelChanged.connect(lambda *_: QTimer.singleShot(0, self._hide_stale_tab_bars))
             dock.dockLocationChanged.connect(lambda *_: QTimer.singleShot(0, self._hide_stale_tab_bars))

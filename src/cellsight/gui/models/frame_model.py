@@ -67,7 +67,7 @@ class LazyText:
     rows around it is made in one call (the rows a view paints together).
     """
 
-    def __init__(self, make: BatchText, size: int, block: int = 128) -> None:
+    def __init__(self, make: BatchText, size: int, block: int = 64) -> None:
         self._make = make
         self._block = block
         self._texts = np.full(size, None, dtype=object)

@@ -68,9 +68,10 @@ def build_index(case: Any, names: dict[str, str], terms: list[str], texts_only: 
     """Index ``case``'s messages (plain pandas and numpy: runs in a worker)."""
     events = case.events
     positions = analysis.message_positions(events, with_text_only=texts_only)
-    starts = events["start"].to_numpy()[positions]
+    starts = events["start"].to_numpy(dtype="datetime64[us]")[positions]  # UTC instants; no Timestamp objects
     positions = positions[np.argsort(starts, kind="stable")]
-    messages = events.iloc[positions]
+    # Only the columns read here: copying whole rows of a million-event table would hold the GIL for seconds.
+    messages = events[["party_a", "party_b", "thread", "text"]].iloc[positions]
     conversation, keys = analysis.conversations(messages)
     concern = analysis.concern_mask(messages["text"], terms)
     ranks = _rank(case)
@@ -137,6 +138,9 @@ class MessagesPane(Pane):
         self.view.setItemDelegate(self.delegate)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # A scroll bar that appears halfway through laying out a long thread would change the width and
+        # start the whole layout again: keep it there.
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setLayoutMode(QListView.LayoutMode.Batched)  # a long thread lays out a batch at a time
         self.view.setBatchSize(300)
@@ -207,7 +211,7 @@ class MessagesPane(Pane):
         if what in ("case", "import", "events", "subjects", "contacts", "concern_terms"):
             self.index = None  # rebuilt when next shown
             self._stale = True
-            if self.isVisible():
+            if self.on_screen():
                 self.refresh()
             return
         super().case_changed(what)
