@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QThreadPool, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QTabBar, QToolBar
 
 from cellsight.core.casefile import save_case
@@ -19,19 +18,6 @@ from cellsight.gui.main_window import MainWindow
 from tests.gui.cases import make_case
 
 DEMO = Path(__file__).resolve().parents[2] / "sample_data" / "demo"
-
-
-@pytest.fixture
-def empty_window(qtbot):
-    """The workstation as it starts: no case open."""
-    win = MainWindow()
-    qtbot.addWidget(win, before_close_func=lambda w: setattr(w, "_closing", True))
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.discard_and_close()
-    assert QThreadPool.globalInstance().waitForDone(20_000), "a worker was still running"
 
 
 def test_with_no_case_the_start_page_says_what_to_do(empty_window) -> None:

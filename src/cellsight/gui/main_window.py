@@ -21,7 +21,7 @@ from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QInputDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QTabBar,
-    QToolBar, QWidget,
+    QToolBar,
 )
 
 from cellsight.core.case import Case, current_user
