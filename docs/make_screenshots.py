@@ -1,12 +1,14 @@
 """Screenshots of the workstation on the demo case, for the user guide (kept current by a script).
 
-Runs offscreen: builds the demo case from ``sample_data/demo`` through the
-importers, opens the main window, does what an officer would (finds the
-proximity occasions, chooses one, selects a week on the timeline and a contact,
-adds frames to the storyboard) and grabs the window and each pane to
+Runs offscreen: first grabs the start page (no case open), then builds the
+demo case from ``sample_data/demo`` through the importers, opens the main
+window, does what an officer would (finds the proximity occasions, chooses
+one and selects its evidence, reads the messages of the suspect and the victim
+with the terms of concern, selects a week on the timeline and a contact, adds
+frames to the storyboard) and grabs the window and each pane to
 ``docs/screenshots/*.png``. The dialogs the user guide walks through (new case,
 whose records, the mapping dialog, the import summary, several numbers in one
-file, place, settings, export)
+file, place, settings, export, the guided stalking case and the terms of concern)
 are opened on the same case and grabbed as ``dialog-*.png``; the mapping dialog
 is shown on a copy of the demo's Pennine records rewritten in a layout no
 importer recognises, and the import summary holds the real reports of importing
@@ -161,6 +163,34 @@ def dialog_shots(window, case, shot) -> None:
                            {"+447700900417": "Daniel Price"})
     grab("dialog-targets", dialog)
 
+    from cellsight.analysis.messages import terms
+    from cellsight.gui.dialogs.concern_terms import ConcernTermsDialog
+    from cellsight.gui.guided import GuidedCaseWizard
+
+    def wizard_at(page: int) -> GuidedCaseWizard:
+        """The guided case filled in as the walkthrough says, at ``page`` (Next checks each page)."""
+        wizard = GuidedCaseWizard(window, info["tz"], info["region"])
+        wizard.restart()
+        wizard.name.setText(info["name"])
+        wizard.reference.setText(info["reference"])
+        for fields, person in zip((wizard.suspect, wizard.victim), answers["subjects"]):
+            fields.name.setText(person["name"])
+            fields.numbers.setPlainText("\n".join(person["numbers"]))
+            fields.imeis.setText(", ".join(person["imeis"]))
+        for _ in range(page):
+            wizard.next()
+        wizard.lat.setValue(home["lat"])
+        wizard.lon.setValue(home["lon"])
+        wizard.radius.setValue(home["radius_m"])
+        wizard.home_note.setText(home["note"])
+        return wizard
+
+    grab("dialog-guided-home", wizard_at(3))
+    wizard = wizard_at(4)
+    wizard.files.add_paths([str(DEMO_DIR / f["file"]) for f in answers["files"]])
+    grab("dialog-guided-files", wizard)
+    grab("dialog-terms-of-concern", ConcernTermsDialog(window, terms(case)))
+
     grab("dialog-settings", SettingsDialog(window, window.settings))
     grab("dialog-offline-map", PrepareMapDialog(window, case, window.settings,
                                                 REPO / "sample_data" / "demo.cellsight", None))
@@ -202,10 +232,6 @@ def main() -> int:
     window = MainWindow()
     window.resize(*SIZE)
     window.show()
-    offline_map(window, case)
-    window.set_case(case, None)
-    map_pane = window.panes["map"]
-    wait(app, lambda: map_pane._ready and not window.tasks)
     OUT.mkdir(parents=True, exist_ok=True)
 
     def shot(name: str, widget=None) -> None:
@@ -213,10 +239,34 @@ def main() -> int:
         (widget or window).grab().save(str(OUT / f"{name}.png"))
         print(f"wrote {OUT / name}.png")
 
+    # The start page, as a first start shows it (one case opened before, to show the recent list)
+    from cellsight.gui import settings as app_settings
+
+    app_settings.add_recent_case(str(REPO / "sample_data" / "demo.cellsight"))
+    window.start_page.fill_recent()
+    shot("start-page")
+
+    offline_map(window, case)
+    window.set_case(case, None)
+    map_pane = window.panes["map"]
+    wait(app, lambda: map_pane._ready and not window.tasks)
     shot("main-window")
-    for name in ("case", "events", "timeline"):
+    for name in ("case", "timeline"):
         window.docks[name].raise_()
         shot(f"pane-{name}", window.docks[name])
+    case_pane = window.panes["case"]  # the Sources tab, a file chosen: its full SHA-256 and rejected rows
+    window.docks["case"].raise_()
+    case_pane.tabs.setCurrentIndex(1)
+    case_pane.sources.setCurrentRow(1)
+    shot("pane-case-sources", window.docks["case"])
+    case_pane.tabs.setCurrentIndex(0)
+    # The events about the night the clocks went back: the repeated hour marked, with its offset
+    events = window.panes["events"]
+    window.docks["events"].raise_()
+    flagged = next(r for r in range(events.model.rowCount()) if events.model.flag(r))
+    events.view.scrollTo(events.model.index(max(flagged - 3, 0), 0),
+                         events.view.ScrollHint.PositionAtTop)
+    shot("pane-events", window.docks["events"])
 
     # Proximity: the suspect near the victim, then the first occasion chosen
     prox = window.panes["proximity"]
@@ -231,6 +281,26 @@ def main() -> int:
     shot("pane-proximity", window.docks["proximity"])
     settle(app, 1.0)
     shot("pane-map", window.docks["map"])
+
+    # Its evidence: the fixes of both people, in the Locations pane
+    prox.select_evidence()
+    window.docks["locations"].raise_()
+    shot("pane-locations", window.docks["locations"])
+    window.clear_selection()
+
+    # The messages between the suspect and the victim, only those of concern
+    messages = window.panes["messages"]
+    window.docks["messages"].raise_()
+    wait(app, lambda: messages.index is not None and not window.tasks)
+    messages.choose(messages.conversation_titles().index("Daniel Price ↔ Sarah Holt"))
+    messages.concern_only.setChecked(True)
+    threat = next(r for r in range(messages.model.rowCount()) if "burn" in messages.model.text(r))
+    messages.view.setCurrentIndex(messages.model.index(threat))
+    messages.view.scrollTo(messages.model.index(threat), messages.view.ScrollHint.PositionAtCenter)
+    shot("pane-messages", window.docks["messages"])
+    messages.concern_only.setChecked(False)
+    window.clear_selection()
+    window.docks["events"].raise_()
 
     # A week on the timeline, then the suspect's top contact
     window.panes["timeline"].fit()
