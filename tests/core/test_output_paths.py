@@ -138,7 +138,9 @@ def test_stale_partials_of_a_killed_export_are_removed_by_the_next_run(imported:
 
 
 EXPORTER = r"""
-import sys, time
+import signal, sys, time
+# Ctrl+C as at a terminal: a runner started in the background (CI, `cmd &`) hands its children SIGINT ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from cellsight.report import export
 real = export._write_csv
 def slow(frame, path):
