@@ -54,7 +54,7 @@ def test_start_page_open_and_recent_cases(empty_window, qtbot, tmp_path, monkeyp
     win.start_page.open.click()
     qtbot.waitUntil(lambda: win.case is not None and not win.tasks, timeout=20_000)
     assert win.path == target and win.docks["events"].isVisible()
-    # the next start lists it; one click opens it
+    win.discard_and_close()  # quit, which lets go of the case; the next start lists it, one click opens it
     second = MainWindow()
     qtbot.addWidget(second, before_close_func=lambda w: setattr(w, "_closing", True))
     second.show()
