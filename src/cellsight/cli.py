@@ -146,6 +146,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     report = verify_case(args.case, password)
     lines = [f"{item['file']}: {item['status']}" + (f" ({item['path']})" if item.get("path") else "")
              for item in report["sources"]]
+    lines += [f"{item['parquet']} (rows of scene {item['scene']}): {item['status']}"
+              for item in report.get("scene_files", [])]
     _emit(args, report, "\n".join(lines + [f"case file: {report['case_file']}"]))
     return EXIT_OK if report["ok"] else EXIT_FAIL
 
@@ -264,6 +266,48 @@ def cmd_patterns(args: argparse.Namespace) -> int:
     doc = patterns.hour_weekday(case, _named(case, args.subject))
     _emit(args, doc, patterns.describe(doc))
     return EXIT_OK
+
+
+# ----- scenes (tower dumps) and association ---------------------------------------------
+def cmd_scene(args: argparse.Namespace) -> int:
+    from cellsight.analysis.scenes import scene_json
+    from cellsight.importers.towerdump import add_scene
+
+    case = _load(args.case)
+    scene, reports, failures = add_scene(case, args.case, args.files, args.name, place=args.place,
+                                         lat=args.lat, lon=args.lon, at=args.at, tz=args.tz,
+                                         region=args.region, exhibit=args.exhibit or "",
+                                         progress=TerminalProgress())
+    for line in failures:
+        _say(f"cellsight: {line}")
+    for report in reports:
+        for warning in report["warnings"]:
+            _say(f"{report['file']}: warning: {warning}")
+        _say(f"{report['file']}: {report['rows']} rows, {report['imported']} kept in scene "
+             f"{scene.name!r}, {report['rejected']} rejected")
+    if reports:
+        save_case(case, args.case)
+    _emit(args, {"scene": scene_json(scene, case.info.tz), "files": reports}, "")
+    return EXIT_USAGE if failures else EXIT_OK
+
+
+def cmd_common(args: argparse.Namespace) -> int:
+    from cellsight.analysis import scenes
+
+    case = _load(args.case)
+    options = scenes.CommonOptions(scenes=args.scene, min_scenes=args.min,
+                                   exclude_subjects=args.exclude_subjects,
+                                   night=scenes.parse_night(args.night), scene_hour=args.scene_hour,
+                                   hour_window_min=args.hour_window)
+    doc = scenes.common_numbers(case, args.case, options, engine=_engine(args))
+    _emit(args, doc, scenes.describe(doc, case.info.tz))
+    return EXIT_OK
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from cellsight.analysis.scenequery import engine_from
+
+    return engine_from(args.engine) if args.engine else None
 
 
 # ----- outputs -----------------------------------------------------------------------
@@ -387,6 +431,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case")
     p.add_argument("--subject", required=True)
 
+    p = command("scene", cmd_scene, "add tower dumps to a named scene (place and period)")
+    p.add_argument("case")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--name", required=True, help="the scene's name, e.g. 'Car park'")
+    p.add_argument("--place", help="a place of the case where the mast or the offence is")
+    p.add_argument("--lat", type=float)
+    p.add_argument("--lon", type=float)
+    p.add_argument("--at", help="the time of the offence (ISO 8601; the case's zone without an offset)")
+    p.add_argument("--tz", help="the zone the files' times are written in, where they do not say")
+    p.add_argument("--region", help="country for national numbers in these files")
+    p.add_argument("--exhibit", help="the exhibit reference of the file, e.g. TD/1")
+
+    p = command("common", cmd_common, "numbers and handsets seen at several scenes")
+    p.add_argument("case")
+    p.add_argument("--scene", action="append", help="a scene to compare (default: all)")
+    p.add_argument("--min", type=int, help="seen at this many scenes or more (default 2)")
+    p.add_argument("--exclude-subjects", action="store_true", help="leave out the subjects' numbers")
+    p.add_argument("--night", nargs="?", const="22-6", metavar="FROM-TO",
+                   help="only rows at night, in the case's zone (default 22-6: 22:00 to 06:00)")
+    p.add_argument("--scene-hour", action="store_true",
+                   help="only rows within --hour-window minutes of each scene's time (--at)")
+    p.add_argument("--hour-window", type=float, default=30.0, help="minutes either side (default 30)")
+    _engine_option(p)
+
     p = command("report", cmd_report, "write the evidential storyboard PDF")
     p.add_argument("case")
     p.add_argument("--out", required=True)
@@ -413,6 +481,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("gui", cmd_gui, "open the workstation", json_flag=False)
     p.add_argument("case", nargs="?")
     return parser
+
+
+def _engine_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=("duckdb", "spark"),
+                   help="query engine (default duckdb, or CELLSIGHT_SCENE_ENGINE)")
 
 
 def _analysis_options(p: argparse.ArgumentParser) -> None:
