@@ -304,6 +304,16 @@ def cmd_common(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_cotravel(args: argparse.Namespace) -> int:
+    from cellsight.analysis import cotravel
+
+    case = _load(args.case)
+    doc = cotravel.run(case, args.case, _named(case, args.subject), distance_m=args.distance,
+                       window_min=args.window, top=args.top, engine=_engine(args))
+    _emit(args, doc, cotravel.describe(doc))
+    return EXIT_OK
+
+
 def _engine(args: argparse.Namespace) -> Any:
     from cellsight.analysis.scenequery import engine_from
 
@@ -453,6 +463,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scene-hour", action="store_true",
                    help="only rows within --hour-window minutes of each scene's time (--at)")
     p.add_argument("--hour-window", type=float, default=30.0, help="minutes either side (default 30)")
+    _engine_option(p)
+
+    p = command("cotravel", cmd_cotravel, "numbers whose located records follow a subject's (a second handset)")
+    p.add_argument("case")
+    p.add_argument("--subject", required=True)
+    p.add_argument("--distance", type=float, help="metres between sites (default 1000)")
+    p.add_argument("--window", type=float, help="minutes between records (default 15)")
+    p.add_argument("--top", type=int, default=20)
     _engine_option(p)
 
     p = command("report", cmd_report, "write the evidential storyboard PDF")

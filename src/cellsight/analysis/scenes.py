@@ -186,7 +186,7 @@ def common_numbers(case: Case, case_path: str | os.PathLike[str], options: Commo
     names = case.number_names()
     order = {s.name: i for i, s in enumerate(scenes)}
     entries = _entries(numbers, "number", order, zone, names)
-    several = imeis["companions"].map(lambda c: c is not None and len(c) > 1)
+    several = imeis["companions"].map(lambda c: len(_listed(c)) > 1)
     handsets = imeis[(imeis["without"] > 0).to_numpy() | several.to_numpy(dtype=bool)]
     entries += _entries(handsets, "imei", order, zone, names)
     entries.sort(key=lambda e: (-len(e["scenes"]), -e["total"], e["number"] or "", e["imei"] or ""))
@@ -207,7 +207,7 @@ def _entries(frame: pd.DataFrame, key: str, order: dict[str, int], zone: str,
         return out
     frame = frame.assign(rank=frame["scene"].map(order)).sort_values(["key", "rank"])
     for value, group in frame.groupby("key", sort=False):
-        companions = sorted(str(c) for c in (group["companions"].iat[0] or ()) if c is not None)
+        companions = _listed(group["companions"].iat[0])
         first = from_epoch_us(group["first_us"].to_numpy())
         last = from_epoch_us(group["last_us"].to_numpy())
         visits = [{"scene": s, "first": iso_local(f, zone), "last": iso_local(l, zone), "count": int(c)}
@@ -223,6 +223,11 @@ def _entries(frame: pd.DataFrame, key: str, order: dict[str, int], zone: str,
         entry.update({"total": int(group["total"].iat[0]), "scenes": visits})
         out.append(entry)
     return out
+
+
+def _listed(values: Any) -> list[str]:
+    """A collected array from the engine (None, list or numpy array) as sorted text."""
+    return [] if values is None else sorted(str(v) for v in values if v is not None)
 
 
 def scene_json(scene: Scene, zone: str) -> dict[str, Any]:
