@@ -53,6 +53,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 
 from cellsight.core.text import reveal
 from cellsight.report.charts import heatmap_chart, series_chart
+from cellsight.report.linkchart import link_chart
 from cellsight.report.storyboard import Frame
 
 PAGE = landscape(A4)
@@ -316,7 +317,9 @@ def frame_flowables(frame: Frame, resolver: Resolver) -> list[Flowable]:
         return head + [table, Spacer(1, 6)] + after
     if frame.kind == "chart":
         data = resolver.chart_data(frame)
-        if content["chart"] == "series":
+        if content["chart"] == "links":
+            drawing = link_chart(data, CONTENT_WIDTH, 330, font=SANS)
+        elif content["chart"] == "series":
             drawing = series_chart(data.get("series", []), data.get("peak"), CONTENT_WIDTH, 205, font=SANS)
         else:
             drawing = heatmap_chart(data.get("counts", []), data.get("weekdays", []), CONTENT_WIDTH, 205,
