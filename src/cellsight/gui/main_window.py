@@ -82,13 +82,15 @@ class MainWindow(QMainWindow):
         from cellsight.gui.panes.case import CasePane
         from cellsight.gui.panes.contacts import ContactsPane
         from cellsight.gui.panes.events import EventsPane
+        from cellsight.gui.panes.linkchart import LinkChartPane
         from cellsight.gui.panes.map import MapPane
         from cellsight.gui.panes.proximity import ProximityPane
+        from cellsight.gui.panes.scenes import ScenesPane
         from cellsight.gui.panes.storyboard import StoryboardPane
         from cellsight.gui.panes.timeline import TimelinePane
 
         for cls in (CasePane, EventsPane, TimelinePane, ContactsPane, MapPane, ProximityPane,
-                    StoryboardPane):
+                    StoryboardPane, ScenesPane, LinkChartPane):
             pane = cls(self)
             dock = QDockWidget(pane.title, self)
             dock.setObjectName(f"dock_{pane.name}")
@@ -113,7 +115,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(right, d["events"])
         self.addDockWidget(right, d["map"])
         self.splitDockWidget(d["events"], d["map"], Qt.Orientation.Horizontal)
-        for host, guest in (("case", "proximity"), ("proximity", "storyboard"), ("map", "contacts")):
+        for host, guest in (("case", "proximity"), ("proximity", "storyboard"), ("map", "contacts"),
+                            ("storyboard", "scenes"), ("contacts", "links")):
             self.tabifyDockWidget(d[host], d[guest])
         d["case"].raise_()
         d["map"].raise_()
