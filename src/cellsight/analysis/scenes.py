@@ -43,7 +43,7 @@ from cellsight.analysis import scenequery
 from cellsight.analysis.windows import epoch_us, from_epoch_us
 from cellsight.core.case import Case, CaseError
 from cellsight.core.scenestore import Scene, chosen_scenes
-from cellsight.core.timezones import court_time, iso_local
+from cellsight.core.timezones import court_time, iso_local, iso_local_series
 
 DEFAULT_NIGHT = (22, 6)
 DEFAULT_HOUR_WINDOW_MIN = 30.0
@@ -202,26 +202,31 @@ def common_numbers(case: Case, case_path: str | os.PathLike[str], options: Commo
 
 def _entries(frame: pd.DataFrame, key: str, order: dict[str, int], zone: str,
              names: dict[str, str]) -> list[dict[str, Any]]:
-    out = []
+    """One entry per identifier with its scenes in the scenes' order (one pass over the rows)."""
+    out: list[dict[str, Any]] = []
     if frame.empty:
         return out
-    frame = frame.assign(rank=frame["scene"].map(order)).sort_values(["key", "rank"])
-    for value, group in frame.groupby("key", sort=False):
-        companions = _listed(group["companions"].iat[0])
-        first = from_epoch_us(group["first_us"].to_numpy())
-        last = from_epoch_us(group["last_us"].to_numpy())
-        visits = [{"scene": s, "first": iso_local(f, zone), "last": iso_local(l, zone), "count": int(c)}
-                  for s, f, l, c in zip(group["scene"], first, last, group["count"])]
-        if key == "number":
-            entry = {"key": "number", "number": str(value),
-                     "imei": companions[0] if len(companions) == 1 else None, "imeis": companions,
-                     "name": names.get(str(value))}
-        else:
-            entry = {"key": "imei", "number": None, "imei": str(value), "numbers": companions,
-                     "rows_without_number": int(group["without"].iat[0]),
-                     "name": next((names[c] for c in companions if c in names), None)}
-        entry.update({"total": int(group["total"].iat[0]), "scenes": visits})
-        out.append(entry)
+    frame = frame.assign(rank=frame["scene"].map(order),
+                         first=iso_local_series(from_epoch_us(frame["first_us"].to_numpy()), zone).to_numpy(),
+                         last=iso_local_series(from_epoch_us(frame["last_us"].to_numpy()), zone).to_numpy())
+    frame = frame.sort_values(["key", "rank"], kind="stable")
+    entry: dict[str, Any] = {}
+    for row in frame.itertuples(index=False):  # one row per (identifier, scene)
+        if not out or entry["id"] != row.key:
+            companions = _listed(row.companions)
+            value = str(row.key)
+            if key == "number":
+                entry = {"key": "number", "number": value, "imei": companions[0] if len(companions) == 1 else None,
+                         "imeis": companions, "name": names.get(value)}
+            else:
+                entry = {"key": "imei", "number": None, "imei": value, "numbers": companions,
+                         "rows_without_number": int(row.without),
+                         "name": next((names[c] for c in companions if c in names), None)}
+            entry.update({"id": row.key, "total": int(row.total), "scenes": []})
+            out.append(entry)
+        entry["scenes"].append({"scene": row.scene, "first": row.first, "last": row.last, "count": int(row.count)})
+    for item in out:
+        del item["id"]
     return out
 
 
