@@ -21,6 +21,7 @@ from cellsight import __version__
 from cellsight.core.case import Case, CaseError
 from cellsight.core.casefile import CaseFileError, is_encrypted, open_case, save_case
 from cellsight.core.crypto import derive
+from cellsight.core.scenestore import scenes
 from cellsight.core.schema import ROLES
 from cellsight.core.timezones import DEFAULT_ZONE, ZoneError
 from cellsight.progress import Cancelled, TerminalProgress
@@ -171,6 +172,8 @@ def case_summary(case: Case) -> dict[str, Any]:
         "locations": len(case.locations),
         "cells": len(case.cells),
         "contacts": len(case.contacts),
+        "scenes": [{"name": s.name, "rows": s.rows, "sources": [f.source_id for f in s.files]}
+                   for s in scenes(case)],
     }
 
 
