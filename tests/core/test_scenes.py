@@ -110,7 +110,7 @@ def test_rejected_rows_have_reasons_and_a_changed_scene_file_fails_verify(tmp_pa
     save_case(case, path)
     assert verify_case(str(path))["ok"]
     again = add_scene(case, path, [dump], "Shop again")[2]
-    assert again and "already in the case" in again[0]
+    assert again and "already imported" in again[0]
     target = parquet_path(path, scene.files[0])
     target.write_bytes(target.read_bytes() + b"x")
     report = verify_case(str(path))
@@ -301,7 +301,7 @@ def test_cli_scene_common_and_cotravel(tmp_path: Path, capsys) -> None:
     code, out, err = run(capsys, "verify", str(path))
     assert "(rows of scene A): ok" in out and "(rows of scene D): ok" in out  # the test rows have no files
     code, _, err = run(capsys, "scene", str(path), str(files["A"]), "--name", "A again")
-    assert code == 2 and "already in the case" in err
+    assert code == 2 and "already imported" in err
     code, _, err = run(capsys, "common", str(path), "--scene", "nowhere")
     assert code == 2 and "no scene 'nowhere'" in err
     code, out, _ = run(capsys, "info", str(path), "--json")

@@ -51,14 +51,7 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
     if tz:
         check_zone(tz)
     region = (region or case.info.region).upper()
-    try:
-        sha256 = file_sha256(path)
-    except OSError as exc:
-        raise ImportFailure(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
-    earlier = case.source_by_hash(sha256)
-    if earlier is not None:
-        raise ImportFailure(f"{path.name}: already imported as source {earlier.id} "
-                            f"({earlier.file}, same SHA-256)")
+    sha256 = new_file_digest(case, path)
     if template and not format:
         format = _template_format(Path(template))  # a template says which importer reads its layout
     chosen = _importer(format, path)
@@ -87,6 +80,19 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
     report = _report(source, result)
     _warn_unlinked(case, source, report)
     return report
+
+
+def new_file_digest(case: Case, path: Path) -> str:
+    """The SHA-256 of a file the case does not hold yet; ImportFailure if it does, or if unreadable."""
+    try:
+        sha256 = file_sha256(path)
+    except OSError as exc:
+        raise ImportFailure(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    earlier = case.source_by_hash(sha256)
+    if earlier is not None:
+        raise ImportFailure(f"{path.name}: already imported as source {earlier.id} "
+                            f"({earlier.file}, same SHA-256)")
+    return sha256
 
 
 def _template_format(template: Path) -> str:

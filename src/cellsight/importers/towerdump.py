@@ -39,10 +39,10 @@ from cellsight import __version__
 from cellsight.analysis.windows import epoch_us
 from cellsight.core import scenestore
 from cellsight.core.case import Case, CaseError, Source, utc_stamp
-from cellsight.core.casefile import file_sha256
 from cellsight.core.scenestore import Scene, SceneFile
 from cellsight.core.timezones import check_zone, iso_local
-from cellsight.importers import cdr, tabular
+from cellsight.importers import cdr, registry, tabular
+from cellsight.importers.api import _read, new_file_digest
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.progress import NullProgress, Progress, check
 
@@ -344,23 +344,9 @@ def _add_file(case: Case, case_path: Path, scene: Scene, path: Path, options: Im
               exhibit: str, progress: Progress) -> dict[str, Any]:
     if not path.is_file():
         raise ImportFailure(f"{path.name}: no such file ({path})")
-    try:
-        sha256 = file_sha256(path)
-    except OSError as exc:
-        raise ImportFailure(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
-    earlier = case.source_by_hash(sha256)
-    if earlier is not None:
-        raise ImportFailure(f"{path.name}: already in the case as source {earlier.id} "
-                            f"({earlier.file}, same SHA-256)")
-    try:
-        dump = read_dump(path, options, progress)
-    except (ImportFailure, CaseError):
-        raise
-    except MemoryError:
-        raise ImportFailure(f"{path.name}: too large to read in the memory available") from None
-    except Exception as exc:  # noqa: BLE001 - malformed input raises anything; one line for the user
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ImportFailure(f"{path.name}: cannot be read as a tower dump ({detail})") from exc
+    sha256 = new_file_digest(case, path)
+    reader = registry.Importer(FORMAT, "Tower dump (a scene)", (), sniff, read_dump)
+    dump = _read(reader, path, options, progress)  # any failure of the content: one line naming the file
     check(progress)
     source_id = case.next_source_id()
     rows = dump.table.append_column("source_id", pa.array([source_id] * dump.imported, pa.string()))
