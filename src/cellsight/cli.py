@@ -288,9 +288,10 @@ def cmd_scene(args: argparse.Namespace) -> int:
             _say(f"{report['file']}: warning: {warning}")
         _say(f"{report['file']}: {report['rows']} rows, {report['imported']} kept in scene "
              f"{scene.name!r}, {report['rejected']} rejected")
-    if reports:
+    if reports or not args.files:
         save_case(case, args.case)
-    _emit(args, {"scene": scene_json(scene, case.info.tz), "files": reports}, "")
+    _emit(args, {"scene": scene_json(scene, case.info.tz), "files": reports},
+          "" if args.files else f"scene {scene.name}: position {scene.lat}, {scene.lon}; time {scene.at}")
     return EXIT_USAGE if failures else EXIT_OK
 
 
@@ -446,7 +447,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("scene", cmd_scene, "add tower dumps to a named scene (place and period)")
     p.add_argument("case")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="tower dumps (none: set an existing scene's position or time)")
     p.add_argument("--name", required=True, help="the scene's name, e.g. 'Car park'")
     p.add_argument("--place", help="a place of the case where the mast or the offence is")
     p.add_argument("--lat", type=float)

@@ -137,6 +137,21 @@ def test_a_scene_keeps_its_place_and_time(planted) -> None:
         add_scene(case, path, [], "A", lat=1.0, lon=1.0)
     with pytest.raises(CaseError, match="no place"):
         add_scene(case, path, [], "New", place="Nowhere")
+    with pytest.raises(CaseError, match="needs at least one tower dump"):
+        add_scene(case, path, [], "New", lat=1.0, lon=1.0)
+
+
+def test_a_time_can_be_given_to_a_scene_later(tmp_path: Path, capsys) -> None:
+    case = factories.new_case()
+    path = factories.save(case, tmp_path)
+    dump = tmp_path / "d.csv"
+    dump.write_text("msisdn,event_time\n07700900101,2023-05-02 10:00:00\n")
+    assert run(capsys, "scene", str(path), str(dump), "--name", "Shop", "--tz", "UTC")[0] == 0
+    code, _, err = run(capsys, "common", str(path), "--min", "1", "--scene-hour")
+    assert code == 2 and "none is given for Shop" in err
+    assert run(capsys, "scene", str(path), "--name", "shop", "--at", "2023-05-02 11:20")[0] == 0
+    code, out, _ = run(capsys, "common", str(path), "--min", "1", "--scene-hour", "--json")
+    assert code == 0 and json.loads(out)["numbers"][0]["number"] == "+447700900101"  # 10:00 UTC = 11:00 BST
 
 
 # ----- common numbers -------------------------------------------------------------------------

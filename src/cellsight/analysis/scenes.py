@@ -139,8 +139,8 @@ def common_exprs(rows: Any, min_scenes: int) -> tuple[Any, Any]:
 
     Each gives one row per (identifier, scene): ``key``, ``scene``, ``first_us``,
     ``last_us``, ``count``, ``seen`` (scenes in all), ``total`` (rows in all),
-    ``companions`` (the IMEIs of a number, or the numbers of an IMEI) and, for
-    IMEIs, ``without_number`` (rows with no number).
+    ``companions`` (the IMEIs of a number, or the numbers of an IMEI, at that
+    scene) and ``without`` (its rows there with no companion).
     """
     numbered = rows.filter(rows.number.notnull() & rows.number_flag.isin(list(USABLE_FLAGS)))
     by_number = _per_scene(numbered, "number", "imei", min_scenes)
@@ -150,15 +150,22 @@ def common_exprs(rows: Any, min_scenes: int) -> tuple[Any, Any]:
 
 
 def _per_scene(rows: Any, key: str, companion: str, min_scenes: int) -> Any:
+    """One scan: per (identifier, scene) its times, rows and companions; kept where seen often enough."""
     rows = rows.mutate(key=rows[key], companion=rows[companion])
     per = rows.group_by(["key", "scene"]).agg(first_us=rows.time_us.min(), last_us=rows.time_us.max(),
-                                             count=rows.count())
+                                             count=rows.count(), companions=rows.companion.collect(distinct=True),
+                                             without=rows.companion.isnull().sum())
     overall = per.group_by("key").agg(seen=per.count(), total=per["count"].sum())
-    overall = overall.filter(overall.seen >= min_scenes)
-    chosen = rows.semi_join(overall, "key")
-    companions = chosen.group_by("key").agg(companions=chosen.companion.collect(distinct=True),
-                                            without=chosen.companion.isnull().sum())
-    return per.join(overall, "key").join(companions, "key")
+    return per.join(overall.filter(overall.seen >= min_scenes), "key")
+
+
+def _merged(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each identifier's companions and rows without one over all its scenes (few identifiers)."""
+    if frame.empty:
+        return frame
+    lists = frame.groupby("key")["companions"].agg(lambda parts: sorted({v for part in parts for v in _listed(part)}))
+    without = frame.groupby("key")["without"].sum()
+    return frame.drop(columns=["companions", "without"]).join(lists, on="key").join(without, on="key")
 
 
 def common_numbers(case: Case, case_path: str | os.PathLike[str], options: CommonOptions | None = None,
@@ -177,8 +184,8 @@ def common_numbers(case: Case, case_path: str | os.PathLike[str], options: Commo
     try:
         rows = filtered_rows(engine, case, case_path, scenes, options)
         by_number, by_imei = common_exprs(rows, k)
-        numbers = engine.fetch(by_number)
-        imeis = engine.fetch(by_imei)
+        numbers = _merged(engine.fetch(by_number))
+        imeis = _merged(engine.fetch(by_imei))
     finally:
         if own:
             engine.close()

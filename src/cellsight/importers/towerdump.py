@@ -279,7 +279,8 @@ def add_scene(case: Case, case_path: str | Path | None, files: list[str | Path],
               ) -> tuple[Scene, list[dict[str, Any]], list[str]]:
     """Add tower-dump files to the scene ``name`` (made if new); returns the scene, reports, failures.
 
-    Each file goes in whole or not at all (its Parquet rows written, its source
+    With no files, an existing scene gets the position or time it lacked. Each
+    file goes in whole or not at all (its Parquet rows written, its source
     recorded, the scene registered); the others still go in. ``failures`` holds
     one line per file that could not be used.
     """
@@ -290,6 +291,13 @@ def add_scene(case: Case, case_path: str | Path | None, files: list[str | Path],
     if exhibit and len(files) > 1:
         raise CaseError("an exhibit reference names one file: add the files one at a time")
     scene = _scene_for(case, name, place, lat, lon, at)
+    if not files:  # setting a scene's position or time after its dumps went in
+        if scenestore.find_scene(case, scene.name) is None:
+            raise CaseError(f"a new scene needs at least one tower dump (scene {scene.name!r})")
+        scenestore.save_scenes(case, _in_order(case, [], scene), "update scene",
+                               {"scene": scene.name, "place": scene.place, "lat": scene.lat, "lon": scene.lon,
+                                "at": scene.at})
+        return scene, [], []
     options = ImportOptions(case_tz=case.info.tz, region=(region or case.info.region).upper(), tz=tz)
     reports, failures = [], []
     for file in files:

@@ -207,7 +207,10 @@ class ScenesPane(Pane):
                 place, ok = QInputDialog.getItem(self, "Scene", "Where the mast or the offence is:", places, 0,
                                                  False)
                 if ok:
-                    self.add_files(files, name, None if place == places[0] else place)
+                    at, ok = QInputDialog.getText(self, "Scene", "Time of the offence, if known "
+                                                  "(e.g. 2023-05-02 16:45; the case's time zone):")
+                    if ok:
+                        self.add_files(files, name, None if place == places[0] else place, at.strip() or None)
 
     def add_files(self, files: list[str], name: str, place: str | None = None, at: str | None = None) -> list[str]:
         """Add tower dumps to a scene now (the rows go beside the case file); returns the failures."""
