@@ -117,6 +117,8 @@ def test_rejected_rows_have_reasons_and_a_changed_scene_file_fails_verify(tmp_pa
     assert not report["ok"] and report["scene_files"][0]["status"] == "changed"
     target.unlink()
     assert verify_case(str(path))["scene_files"][0]["status"] == "missing"
+    with pytest.raises(CaseError, match="its rows are missing"):
+        scenes.common_numbers(case, path, scenes.CommonOptions(min_scenes=1))
 
 
 def test_an_encrypted_case_refuses_scenes(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,9 @@ class Engine:
             limit = memory_limit or os.environ.get(DUCKDB_MEMORY_ENV) or DEFAULT_DUCKDB_MEMORY
             self.con.raw_sql(f"SET memory_limit = '{_setting(limit)}'")
             self.con.raw_sql("SET TimeZone = 'UTC'")
+            # Where joins and aggregates spill when they outgrow the limit (not the current folder).
+            spill = Path(tempfile.gettempdir()) / "cellsight-duckdb"
+            self.con.raw_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
         else:
             self.con = ibis.pyspark.connect(session if session is not None else spark_session())
         self._tables: dict[tuple[str, ...], Any] = {}
@@ -83,6 +87,10 @@ class Engine:
             paths = self.location(case_path, scene)
             if not paths:
                 continue
+            missing = [p for p in paths if not self.scene_root and not Path(p).is_file()]
+            if missing:
+                raise CaseError(f"scene {scene.name!r}: its rows are missing ({missing[0]}); "
+                                "`cellsight verify` checks every scene file")
             key = tuple(paths)
             if key not in self._tables:
                 name = f"scene_{len(self._tables)}"

@@ -134,38 +134,42 @@ def filtered_rows(engine: scenequery.Engine, case: Case, case_path: str | os.Pat
     return rows
 
 
-def common_exprs(rows: Any, min_scenes: int) -> tuple[Any, Any]:
-    """The two queries: numbers at ``min_scenes`` or more scenes, and such IMEIs (see the module).
+def common_table(engine: scenequery.Engine, rows: Any, key: str, companion: str,
+                 min_scenes: int) -> pd.DataFrame:
+    """Identifiers (``key``: ``number`` or ``imei``) seen at ``min_scenes`` or more scenes.
 
-    Each gives one row per (identifier, scene): ``key``, ``scene``, ``first_us``,
+    One row per (identifier, scene): ``key``, ``scene``, ``first_us``,
     ``last_us``, ``count``, ``seen`` (scenes in all), ``total`` (rows in all),
-    ``companions`` (the IMEIs of a number, or the numbers of an IMEI, at that
-    scene) and ``without`` (its rows there with no companion).
+    ``companions`` (the IMEIs of a number, or the numbers of an IMEI, over all
+    its scenes) and ``without`` (its rows with no companion).
+
+    Two passes over the rows: the first counts scenes per identifier and keeps
+    those seen often enough (few); the second, over their rows only, gives their
+    times and companions per scene. Collecting companions for every identifier
+    of every scene would cost several times the rest of the query.
     """
-    numbered = rows.filter(rows.number.notnull() & rows.number_flag.isin(list(USABLE_FLAGS)))
-    by_number = _per_scene(numbered, "number", "imei", min_scenes)
-    handsets = rows.filter(rows.imei.notnull())
-    by_imei = _per_scene(handsets, "imei", "number", min_scenes)
-    return by_number, by_imei
-
-
-def _per_scene(rows: Any, key: str, companion: str, min_scenes: int) -> Any:
-    """One scan: per (identifier, scene) its times, rows and companions; kept where seen often enough."""
     rows = rows.mutate(key=rows[key], companion=rows[companion])
-    per = rows.group_by(["key", "scene"]).agg(first_us=rows.time_us.min(), last_us=rows.time_us.max(),
-                                             count=rows.count(), companions=rows.companion.collect(distinct=True),
-                                             without=rows.companion.isnull().sum())
+    per = rows.group_by(["key", "scene"]).agg(count=rows.count())
     overall = per.group_by("key").agg(seen=per.count(), total=per["count"].sum())
-    return per.join(overall.filter(overall.seen >= min_scenes), "key")
+    keys = engine.fetch(overall.filter(overall.seen >= min_scenes))
+    columns = ["key", "scene", "first_us", "last_us", "count", "seen", "total", "companions", "without"]
+    if keys.empty:
+        return pd.DataFrame(columns=columns)
+    kept = rows.semi_join(engine.memtable(keys[["key"]]), "key")
+    stats = kept.group_by(["key", "scene"]).agg(first_us=kept.time_us.min(), last_us=kept.time_us.max(),
+                                               count=kept.count(), companions=kept.companion.collect(distinct=True),
+                                               without=kept.companion.isnull().sum())
+    frame = engine.fetch(stats).merge(keys, on="key")
+    merged = frame.groupby("key").agg(companions=("companions", lambda parts: sorted(
+        {v for part in parts for v in _listed(part)})), without=("without", "sum"))
+    return frame.drop(columns=["companions", "without"]).join(merged, on="key")[columns]
 
 
-def _merged(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each identifier's companions and rows without one over all its scenes (few identifiers)."""
-    if frame.empty:
-        return frame
-    lists = frame.groupby("key")["companions"].agg(lambda parts: sorted({v for part in parts for v in _listed(part)}))
-    without = frame.groupby("key")["without"].sum()
-    return frame.drop(columns=["companions", "without"]).join(lists, on="key").join(without, on="key")
+def common_rows(engine: scenequery.Engine, rows: Any, min_scenes: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Numbers (usable subscribers only) and IMEIs seen at ``min_scenes`` or more scenes."""
+    numbered = rows.filter(rows.number.notnull() & rows.number_flag.isin(list(USABLE_FLAGS)))
+    return (common_table(engine, numbered, "number", "imei", min_scenes),
+            common_table(engine, rows.filter(rows.imei.notnull()), "imei", "number", min_scenes))
 
 
 def common_numbers(case: Case, case_path: str | os.PathLike[str], options: CommonOptions | None = None,
@@ -183,9 +187,7 @@ def common_numbers(case: Case, case_path: str | os.PathLike[str], options: Commo
     engine = engine or scenequery.engine_from()
     try:
         rows = filtered_rows(engine, case, case_path, scenes, options)
-        by_number, by_imei = common_exprs(rows, k)
-        numbers = _merged(engine.fetch(by_number))
-        imeis = _merged(engine.fetch(by_imei))
+        numbers, imeis = common_rows(engine, rows, k)
     finally:
         if own:
             engine.close()

@@ -14,6 +14,7 @@ from typing import Any
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 ROLE_COLOURS = {"suspect": colors.HexColor("#c62828"), "victim": colors.HexColor("#1565c0"),
                 "witness": colors.HexColor("#2e7d32"), "other": colors.HexColor("#6d4c41")}
@@ -77,10 +78,9 @@ def link_chart(data: dict[str, Any], width: float, height: float, font: str = FO
         fill = ROLE_COLOURS.get(node.get("role") or "", UNKNOWN) if node.get("subject") else UNKNOWN
         d.add(Circle(x, y, r, fillColor=fill, strokeColor=colors.white, strokeWidth=1))
         name = node.get("name")
-        d.add(String(x, y - r - 8, node["id"], fontName=font, fontSize=6.5, textAnchor="middle"))
+        _label(d, x, y - r - 8, node["id"], font, 6.5)
         if name:
-            d.add(String(x, y + r + 3, name if len(name) <= 28 else name[:27] + "…", fontName=font,
-                         fontSize=7.5, textAnchor="middle"))
+            _label(d, x, y + r + 3, name if len(name) <= 28 else name[:27] + "…", font, 7.5)
     legend = [("suspect", "Suspect"), ("victim", "Victim"), ("witness", "Witness"), ("other", "Other subject")]
     x = 4.0
     for role, text in legend + [("", "Not a subject")]:
@@ -92,3 +92,11 @@ def link_chart(data: dict[str, Any], width: float, height: float, font: str = FO
                  f"shown; arrows point to the recipient; counts are communications", fontName=font, fontSize=7,
                  textAnchor="end", fillColor=EDGE))
     return d
+
+
+def _label(d: Drawing, x: float, y: float, text: str, font: str, size: float) -> None:
+    """Text centred on ``x`` over a pale backing, so that lines passing under it do not hide it."""
+    width = stringWidth(text, font, size)
+    d.add(Rect(x - width / 2 - 1, y - 1.5, width + 2, size + 1, fillColor=colors.white, strokeColor=None,
+               fillOpacity=0.8))
+    d.add(String(x, y, text, fontName=font, fontSize=size, textAnchor="middle"))
