@@ -8,8 +8,9 @@ in a phone download is one call; every communication counts, attempts
 included; a message to a group counts once for each member it went to (one
 edge each), never once per sighting. Withheld and blank parties are no node.
 
-The layout is networkx's force-directed one, seeded, so that the same case
-draws the same chart in the workstation and the PDF; the positions travel with
+The layout puts the subjects on an inner ring and their contacts around them
+(networkx's seeded force-directed layout when no subject is among the
+numbers), so that the same case draws the same chart in the workstation and the PDF; the positions travel with
 the chart's data so that a storyboard frame is a snapshot of what was shown.
 Only the ``max_nodes`` busiest numbers are drawn (subjects always), and the
 parameters say how many were left out.
@@ -68,7 +69,7 @@ def build(case: Case, events: pd.DataFrame | None = None, max_nodes: int = DEFAU
     keep = list(subjects) + list(others.index[:max(max_nodes - len(subjects), 0)])
     shown = pairs[pairs["sender"].isin(keep) & pairs["recipient"].isin(keep)]
     kinds = [c for c in shown.columns if c not in ("sender", "recipient", "count")]
-    positions = layout(keep, shown)
+    positions = layout(keep, shown, subjects)
     nodes = []
     for number in sorted(keep, key=lambda n: (_ROLE_ORDER.get(owners[n].role, 9) if n in owners else 10,
                                               -int(totals[n]), n)):
@@ -87,29 +88,70 @@ def build(case: Case, events: pd.DataFrame | None = None, max_nodes: int = DEFAU
     return {"nodes": nodes, "edges": edge_list, "parameters": parameters, "method": METHOD}
 
 
-def layout(numbers: list[str], pairs: pd.DataFrame) -> dict[str, tuple[float, float]]:
-    """Positions in [0, 1] × [0, 1]: networkx's spring layout, seeded, spread so labels can be read."""
-    import networkx as nx
+def layout(numbers: list[str], pairs: pd.DataFrame, subjects: list[str] = ()) -> dict[str, tuple[float, float]]:
+    """Positions in [0, 1] × [0, 1].
 
+    With subjects among the numbers: the subjects on an inner ring and every
+    other number on an outer ring, beside the subject it has most
+    communications with (or, for a number that talks to no subject, beside
+    its busiest neighbour's), so that lines run outwards and rarely cross a
+    circle. Without: networkx's spring layout, seeded. Either way the same case
+    draws the same chart.
+    """
     if not numbers:
         return {}
-    graph = nx.Graph()
-    graph.add_nodes_from(sorted(numbers))
-    for r in pairs.itertuples(index=False):
-        weight = 1.0 + math.log1p(int(r.count))
-        if graph.has_edge(r.sender, r.recipient):
-            graph[r.sender][r.recipient]["weight"] += weight
-        else:
-            graph.add_edge(r.sender, r.recipient, weight=weight)
     if len(numbers) == 1:
         return {numbers[0]: (0.5, 0.5)}
-    raw = nx.spring_layout(graph, seed=LAYOUT_SEED, weight=None, k=2.5 / math.sqrt(len(numbers)),
-                           iterations=300)
+    inner = [n for n in subjects if n in set(numbers)]
+    raw = _rings(numbers, pairs, inner) if inner else _spring(numbers, pairs)
     xy = np.array([raw[n] for n in numbers], dtype=float)
     low, high = xy.min(axis=0), xy.max(axis=0)
     span = np.where(high - low > 1e-12, high - low, 1.0)
     scaled = 0.06 + 0.88 * (xy - low) / span
     return {n: (float(x), float(y)) for n, (x, y) in zip(numbers, scaled)}
+
+
+def _weights(pairs: pd.DataFrame) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for r in pairs.itertuples(index=False):
+        for key in ((r.sender, r.recipient), (r.recipient, r.sender)):
+            out[key] = out.get(key, 0) + int(r.count)
+    return out
+
+
+def _rings(numbers: list[str], pairs: pd.DataFrame, inner: list[str]) -> dict[str, tuple[float, float]]:
+    weight = _weights(pairs)
+    angle = {s: 2 * math.pi * i / len(inner) for i, s in enumerate(inner)}
+    others = [n for n in numbers if n not in angle]
+    home: dict[str, int] = {}
+    for n in others:  # the subject it talks to most
+        best = max(range(len(inner)), key=lambda i: (weight.get((n, inner[i]), 0), -i))
+        if weight.get((n, inner[best]), 0):
+            home[n] = best
+    for n in others:  # else its busiest neighbour's subject
+        if n not in home:
+            near = sorted((w, m) for (a, m), w in weight.items() if a == n and m in home)
+            home[n] = home[near[-1][1]] if near else len(inner)
+    ordered = sorted(others, key=lambda n: (home[n], -sum(w for (a, _), w in weight.items() if a == n), n))
+    out = {s: (0.35 * math.cos(a), 0.35 * math.sin(a)) for s, a in angle.items()}
+    if not ordered:
+        return out
+    step = 2 * math.pi / len(ordered)
+    first_group = sum(1 for n in ordered if home[n] == home[ordered[0]])
+    turn = angle.get(inner[home[ordered[0]]] if home[ordered[0]] < len(inner) else inner[0], 0.0) \
+        - step * (first_group - 1) / 2
+    for i, n in enumerate(ordered):
+        out[n] = (math.cos(turn + i * step), math.sin(turn + i * step))
+    return out
+
+
+def _spring(numbers: list[str], pairs: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(numbers))
+    graph.add_edges_from((r.sender, r.recipient) for r in pairs.itertuples(index=False))
+    return nx.spring_layout(graph, seed=LAYOUT_SEED, k=2.5 / math.sqrt(len(numbers)), iterations=300)
 
 
 METHOD = ("Each line is the communications from one number to another (the arrow points to the "

@@ -68,10 +68,6 @@ def link_chart(data: dict[str, Any], width: float, height: float, font: str = FO
                       fillColor=EDGE, strokeColor=None))
         # Past the middle, toward the recipient: the two counts of a pair never meet.
         labels.append((sx + (ex - sx) * 0.62 + ox * 2, sy + (ey - sy) * 0.62 + oy * 2, str(edge["count"])))
-    for x, y, text in labels:  # counts above every line
-        w = len(text) * 4.2 + 4
-        d.add(Rect(x - w / 2, y - 4, w, 9, fillColor=colors.white, strokeColor=EDGE, strokeWidth=0.3))
-        d.add(String(x, y - 2, text, fontName=font, fontSize=6.5, textAnchor="middle"))
     for node in nodes.values():
         x, y = where(node)
         r = node_radius(node["total"], largest)
@@ -81,6 +77,10 @@ def link_chart(data: dict[str, Any], width: float, height: float, font: str = FO
         _label(d, x, y - r - 8, node["id"], font, 6.5)
         if name:
             _label(d, x, y + r + 3, name if len(name) <= 28 else name[:27] + "…", font, 7.5)
+    for x, y, text in labels:  # counts last: above lines and circles
+        w = len(text) * 4.2 + 4
+        d.add(Rect(x - w / 2, y - 4, w, 9, fillColor=colors.white, strokeColor=EDGE, strokeWidth=0.3))
+        d.add(String(x, y - 2, text, fontName=font, fontSize=6.5, textAnchor="middle"))
     legend = [("suspect", "Suspect"), ("victim", "Victim"), ("witness", "Witness"), ("other", "Other subject")]
     x = 4.0
     for role, text in legend + [("", "Not a subject")]:
