@@ -1,13 +1,10 @@
 """The Scenes pane and the Link chart pane: planted answers on screen, linked through the hub.
 
-With ``CELLSIGHT_SCREENSHOTS=1`` the tests also write docs/screenshots/scenes-*.png
-and link-chart*.png (the user guide's pictures of these panes).
+(docs/make_scene_screenshots.py draws the user guide's pictures of these panes.)
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,14 +16,6 @@ from cellsight.core.selection import Parties, TimeRange
 from cellsight.importers.towerdump import add_scene
 from cellsight.report.storyboard import check_frame
 from tests.core import scene_data as sd
-
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def shot(widget, name: str) -> None:
-    if os.environ.get("CELLSIGHT_SCREENSHOTS"):
-        widget.grab().save(str(SHOTS / f"{name}.png"))
-
 
 @pytest.fixture
 def scene_window(qtbot, tmp_path):
@@ -77,7 +66,6 @@ def test_scenes_pane_lists_adds_and_finds_the_planted_numbers(qtbot, scene_windo
     frame = pane.capture()
     check_frame(frame)
     assert frame.kind == "table" and "3 or more of 4 scenes" in frame.caption
-    shot(pane, "scenes-common")
 
     pane.tabs.setCurrentIndex(1)
     pane.subject.setCurrentText("Sam")
@@ -86,7 +74,6 @@ def test_scenes_pane_lists_adds_and_finds_the_planted_numbers(qtbot, scene_windo
     top = pane.cotravel_model.frame.iloc[0]
     assert (top["number"], top["share"], top["hours"], top["of"]) == ("+447700900777", 80.0, 8, 10)
     assert "co-travel" in pane.capture().caption
-    shot(pane, "scenes-cotravel")
 
 
 def test_link_chart_selects_and_highlights(qtbot, scene_window) -> None:
@@ -110,4 +97,3 @@ def test_link_chart_selects_and_highlights(qtbot, scene_window) -> None:
     frame = pane.capture()
     check_frame(frame)
     assert frame.content["chart"] == "links" and frame.content["data"]["nodes"]
-    shot(pane, "link-chart")
