@@ -16,7 +16,8 @@ def _wait_idle(window, qtbot) -> None:
 
 
 def test_every_pane_is_a_movable_dock_and_the_menus_exist(window) -> None:
-    assert set(window.panes) == {"case", "events", "timeline", "contacts", "map", "proximity", "storyboard"}
+    assert set(window.panes) == {"case", "events", "timeline", "contacts", "map", "proximity", "storyboard",
+                                 "scenes", "links"}
     for dock in window.docks.values():
         assert dock.objectName().startswith("dock_")
         assert dock.features() & dock.DockWidgetFeature.DockWidgetMovable
