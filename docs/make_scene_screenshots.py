@@ -46,17 +46,13 @@ def main() -> int:
     import factories
     from cellsight.core.casefile import save_case
     from cellsight.gui.main_window import MainWindow
-    from cellsight.importers.towerdump import add_scene
     from tests.core import scene_data as sd
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         case = sd.planted_case()
         path = factories.save(case, folder)
-        for name, file in sd.write_dumps(folder).items():
-            site = sd.SCENES[name][0]
-            add_scene(case, path, [file], name, lat=sd.SITE_LAT[site], lon=sd.SITE_LON, at=sd.scene_time(name),
-                      tz="Europe/London")
+        sd.add_planted_scenes(case, path, sd.write_dumps(folder))
         save_case(case, path)
         window = MainWindow()
         window._closing = True  # no unsaved-work prompt

@@ -157,6 +157,17 @@ def planted_case():
     return case
 
 
+def add_planted_scenes(case, path: Path, files: dict[str, Path], names: str = "ABCD") -> None:
+    """Add the dumps of ``names`` to ``case`` (saved at ``path``) as scenes at their masts and times."""
+    from cellsight.importers.towerdump import add_scene
+
+    for name in names:
+        site = SCENES[name][0]
+        failures = add_scene(case, path, [files[name]], name, lat=SITE_LAT[site], lon=SITE_LON,
+                             at=scene_time(name), tz="Europe/London", exhibit=f"TD/{len(case.sources)}")[2]
+        assert failures == [], failures
+
+
 def e164(number: str) -> str:
     digits = number.replace(" ", "")
     return "+44" + digits[1:]

@@ -36,12 +36,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
     folder = tmp_path_factory.mktemp("planted")
     case = sd.planted_case()
     path = factories.save(case, folder)
-    for name, file in sd.write_dumps(folder).items():
-        site = sd.SCENES[name][0]
-        scene, reports, failures = add_scene(case, path, [file], name, lat=sd.SITE_LAT[site], lon=sd.SITE_LON,
-                                             at=sd.scene_time(name), tz="Europe/London",
-                                             exhibit=f"TD/{len(case.sources)}")
-        assert failures == [] and len(reports) == 1
+    sd.add_planted_scenes(case, path, sd.write_dumps(folder))
     save_case(case, path)
     return case, path
 
@@ -300,6 +295,7 @@ def test_cli_scene_common_and_cotravel(tmp_path: Path, capsys) -> None:
         doc = json.loads(out)
         assert doc["scene"]["name"] == name and doc["files"][0]["format"] == "tower-dump"
     assert oct(os.stat(tmp_path / "case.scenes").st_mode & 0o777) == "0o700"
+    assert {oct(p.stat().st_mode & 0o777) for p in (tmp_path / "case.scenes").iterdir()} == {"0o600"}
     code, out, _ = run(capsys, "common", str(path), "--min", "3", "--json")
     doc = json.loads(out)
     assert code == 0 and {"scenes", "numbers", "parameters", "method"} <= set(doc)

@@ -13,7 +13,6 @@ import pytest
 import factories
 from cellsight.analysis import cotravel, scenequery, scenes
 from cellsight.core.casefile import save_case
-from cellsight.importers.towerdump import add_scene
 from tests.core import scene_data as sd
 
 pytestmark = pytest.mark.spark
@@ -34,10 +33,7 @@ def spark():
 def test_spark_gives_duckdbs_answers(tmp_path, spark) -> None:
     case = sd.planted_case()
     path = factories.save(case, tmp_path)
-    for name, file in sd.write_dumps(tmp_path).items():
-        site = sd.SCENES[name][0]
-        add_scene(case, path, [file], name, lat=sd.SITE_LAT[site], lon=sd.SITE_LON, at=sd.scene_time(name),
-                  tz="Europe/London")
+    sd.add_planted_scenes(case, path, sd.write_dumps(tmp_path))
     save_case(case, path)
     on_spark = scenequery.Engine("spark", session=spark)
     for options in (scenes.CommonOptions(min_scenes=2), scenes.CommonOptions(min_scenes=2, night=(22, 6)),

@@ -13,7 +13,6 @@ from PySide6.QtCore import QThreadPool
 import factories
 from cellsight.core.casefile import save_case
 from cellsight.core.selection import Parties, TimeRange
-from cellsight.importers.towerdump import add_scene
 from cellsight.report.storyboard import check_frame
 from tests.core import scene_data as sd
 
@@ -24,10 +23,7 @@ def scene_window(qtbot, tmp_path):
     case = sd.planted_case()
     path = factories.save(case, tmp_path)
     files = sd.write_dumps(tmp_path)
-    for name, file in list(files.items())[:3]:
-        site = sd.SCENES[name][0]
-        add_scene(case, path, [file], name, lat=sd.SITE_LAT[site], lon=sd.SITE_LON, at=sd.scene_time(name),
-                  tz="Europe/London")
+    sd.add_planted_scenes(case, path, files, "ABC")
     save_case(case, path)
     win = MainWindow()
     qtbot.addWidget(win, before_close_func=lambda w: setattr(w, "_closing", True))

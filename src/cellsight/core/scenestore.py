@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ import pyarrow.parquet as pq
 
 from cellsight.core.case import Case, CaseError
 from cellsight.core.casefile import file_sha256
+from cellsight.core.outputs import atomic_output
 
 EXTRAS_KEY = "scenes"
 FORMAT_VERSION = 1
@@ -182,24 +182,17 @@ def file_stem(name: str, sha256: str) -> str:
 
 
 def write_rows(case_path: str | os.PathLike[str], stem: str, table: pa.Table) -> tuple[str, str]:
-    """Write a dump's rows as Parquet beside the case, atomically; ``(relative path, SHA-256)``.
+    """Write a dump's rows as Parquet beside the case, whole or not at all; ``(relative path, SHA-256)``.
 
-    The file is private to its owner (0600), as the case file is: it holds the
-    numbers of everyone the mast saw.
+    The file is private to its owner (0600, in a 0700 folder), as the case file
+    is: it holds the numbers of everyone the mast saw.
     """
     folder = scene_folder(case_path)
     folder.mkdir(mode=0o700, exist_ok=True)
     target = folder / f"{stem}.parquet"
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pq.write_table(table.cast(ROW_SCHEMA), fh, compression="zstd")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(target) as tmp:
+        pq.write_table(table.cast(ROW_SCHEMA), tmp, compression="zstd")
+    os.chmod(target, 0o600)
     relative = target.relative_to(Path(case_path).absolute().parent).as_posix()
     return relative, file_sha256(target)
 
