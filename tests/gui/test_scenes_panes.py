@@ -48,8 +48,9 @@ def test_scenes_pane_lists_adds_and_finds_the_planted_numbers(qtbot, scene_windo
     win, dump_d = scene_window
     pane = _show(win, "scenes")
     assert pane.scene_model.rowCount() == 3
-    failures = pane.add_files([str(dump_d)], "D", at=sd.scene_time("D"))
-    assert failures == [] and pane.scene_model.rowCount() == 4
+    pane.add_files([str(dump_d)], "D", at=sd.scene_time("D"))
+    qtbot.waitUntil(lambda: pane.scene_model.rowCount() == 4, timeout=30_000)
+    assert "dump_D.csv: 26 rows kept, 0 rejected" in pane.status.text()
     assert win.case.dirty  # the new source waits for Save; its rows are already beside the case
     pane.min_scenes.setValue(3)
     pane.find_common()

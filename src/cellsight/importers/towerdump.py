@@ -286,11 +286,9 @@ def add_scene(case: Case, case_path: str | Path | None, files: list[str | Path],
     """
     scenestore.check_can_hold_scenes(case, case_path)
     progress = progress or NullProgress()
-    if tz:
-        check_zone(tz)
     if exhibit and len(files) > 1:
         raise CaseError("an exhibit reference names one file: add the files one at a time")
-    scene = _scene_for(case, name, place, lat, lon, at)
+    scene = scene_for(case, name, place, lat, lon, at)
     if not files:  # setting a scene's position or time after its dumps went in
         if scenestore.find_scene(case, scene.name) is None:
             raise CaseError(f"a new scene needs at least one tower dump (scene {scene.name!r})")
@@ -298,17 +296,25 @@ def add_scene(case: Case, case_path: str | Path | None, files: list[str | Path],
                                {"scene": scene.name, "place": scene.place, "lat": scene.lat, "lon": scene.lon,
                                 "at": scene.at})
         return scene, [], []
-    options = ImportOptions(case_tz=case.info.tz, region=(region or case.info.region).upper(), tz=tz)
+    options = scene_options(case, tz, region)
     reports, failures = [], []
     for file in files:
         try:
-            reports.append(_add_file(case, Path(case_path), scene, Path(file), options, exhibit, progress))
+            prepared = prepare_file(case, case_path, scene.name, Path(file), options, progress)
+            reports.append(commit_file(case, case_path, scene, prepared, exhibit))
         except (ImportFailure, CaseError) as exc:
             failures.append(str(exc))
     return scene, reports, failures
 
 
-def _scene_for(case: Case, name: str, place: str | None, lat: float | None, lon: float | None,
+def scene_options(case: Case, tz: str | None = None, region: str | None = None) -> ImportOptions:
+    """What a tower dump is read with: the case's zone and region, or those given."""
+    if tz:
+        check_zone(tz)
+    return ImportOptions(case_tz=case.info.tz, region=(region or case.info.region).upper(), tz=tz)
+
+
+def scene_for(case: Case, name: str, place: str | None, lat: float | None, lon: float | None,
                at: str | None) -> Scene:
     """The scene to add to: an existing one (its place may be set, never changed) or a new one."""
     name = " ".join(name.split())
@@ -348,8 +354,23 @@ def _utc_iso(text: str, zone: str) -> str:
     return stamp.tz_convert("UTC").isoformat()
 
 
-def _add_file(case: Case, case_path: Path, scene: Scene, path: Path, options: ImportOptions,
-              exhibit: str, progress: Progress) -> dict[str, Any]:
+@dataclass
+class Prepared:
+    """A tower dump read and its rows written beside the case, not yet in the case."""
+
+    path: Path
+    sha256: str
+    dump: TowerDump
+    source_id: str
+    scene: str
+    relative: str
+    parquet_sha256: str
+    options: ImportOptions
+
+
+def prepare_file(case: Case, case_path: str | Path, scene_name: str, path: Path, options: ImportOptions,
+                 progress: Progress) -> Prepared:
+    """Hash, read and write one dump's rows; the case is only read (safe in a worker thread)."""
     if not path.is_file():
         raise ImportFailure(f"{path.name}: no such file ({path})")
     sha256 = new_file_digest(case, path)
@@ -357,12 +378,27 @@ def _add_file(case: Case, case_path: Path, scene: Scene, path: Path, options: Im
     dump = _read(reader, path, options, progress)  # any failure of the content: one line naming the file
     check(progress)
     source_id = case.next_source_id()
-    rows = dump.table.append_column("source_id", pa.array([source_id] * dump.imported, pa.string()))
-    relative, parquet_sha = scenestore.write_rows(case_path, scenestore.file_stem(scene.name, sha256),
-                                                  rows.select(scenestore.ROW_SCHEMA.names))
-    result = dump.result
+    dump.table = dump.table.append_column("source_id", pa.array([source_id] * dump.imported, pa.string()))
+    relative, parquet_sha = scenestore.write_rows(case_path, scenestore.file_stem(scene_name, sha256),
+                                                  dump.table.select(scenestore.ROW_SCHEMA.names))
+    return Prepared(path, sha256, dump, source_id, scene_name, relative, parquet_sha, options)
+
+
+def discard(case_path: str | Path, prepared: Prepared) -> None:
+    """Remove the rows of a prepared dump that will not go into the case."""
+    (Path(case_path).absolute().parent / prepared.relative).unlink(missing_ok=True)
+
+
+def commit_file(case: Case, case_path: str | Path, scene: Scene, prepared: Prepared,
+                exhibit: str = "") -> dict[str, Any]:
+    """Put a prepared dump into the case (its source, its rejections, the scene); whole or not at all."""
+    if case.next_source_id() != prepared.source_id or case.source_by_hash(prepared.sha256) is not None:
+        discard(case_path, prepared)
+        raise ImportFailure(f"{prepared.path.name}: the case changed while the file was read; add it again")
+    path, dump, source_id, relative = prepared.path, prepared.dump, prepared.source_id, prepared.relative
+    result, options = dump.result, prepared.options
     source = Source(
-        id=source_id, file=path.name, path=str(path.absolute()), sha256=sha256, size=path.stat().st_size,
+        id=source_id, file=path.name, path=str(path.absolute()), sha256=prepared.sha256, size=path.stat().st_size,
         format=FORMAT, subject="", declared_tz=result.tz, tz_rule=result.tz_rule,
         parameters={"region": options.region, "tz_option": options.tz, "scene": scene.name,
                     "parquet": relative, **result.parameters},
@@ -377,8 +413,9 @@ def _add_file(case: Case, case_path: Path, scene: Scene, path: Path, options: Im
         frames["rejections"] = pd.DataFrame({"source_id": [source_id] * len(rejected_rows),
                                              "row": [str(r) for r in rejected_rows],
                                              "reason": [str(r) for r in reasons]})
-    summary = _summary(rows)
-    item = SceneFile(source_id=source_id, parquet=relative, sha256=parquet_sha, rows=dump.imported, **summary)
+    summary = _summary(dump.table)
+    item = SceneFile(source_id=source_id, parquet=relative, sha256=prepared.parquet_sha256, rows=dump.imported,
+                     **summary)
     others = [s for s in scenestore.scenes(case) if s.name != scene.name]
     before = list(scene.files)
     scene.files = before + [item]
@@ -386,20 +423,21 @@ def _add_file(case: Case, case_path: Path, scene: Scene, path: Path, options: Im
         case.add_source(source, frames, kept_outside=dump.imported)
         scenestore.save_scenes(case, _in_order(case, others, scene), "add scene file",
                                {"scene": scene.name, "source": source_id, "parquet": relative,
-                                "parquet_sha256": parquet_sha, "rows": dump.imported})
+                                "parquet_sha256": prepared.parquet_sha256, "rows": dump.imported})
     except BaseException:
         scene.files = before
-        (Path(case_path).absolute().parent / relative).unlink(missing_ok=True)
+        discard(case_path, prepared)
         raise
     summary_local = {**summary, **{k: iso_local(pd.Timestamp(summary[k]), case.info.tz)
                                    for k in ("first", "last") if summary[k]}}
-    return {"file": source.file, "path": source.path, "sha256": sha256, "format": FORMAT,
+    return {"file": source.file, "path": source.path, "sha256": prepared.sha256, "format": FORMAT,
             "scene": scene.name, "rows": source.rows, "imported": source.imported,
             "rejected": source.rejected,
             "rejections": [{"row": str(r), "reason": str(why)} for r, why in result.rejections],
             "skipped": list(source.skipped), "kinds": dict(source.kinds), "warnings": list(source.warnings),
             "source_id": source_id, "exhibit": source.exhibit, "tz": source.declared_tz,
-            "tz_rule": source.tz_rule, "parquet": relative, "parquet_sha256": parquet_sha, **summary_local}
+            "tz_rule": source.tz_rule, "parquet": relative, "parquet_sha256": prepared.parquet_sha256,
+            **summary_local}
 
 
 def _in_order(case: Case, others: list[Scene], scene: Scene) -> list[Scene]:

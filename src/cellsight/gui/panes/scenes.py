@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
+    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
     QHeaderView, QInputDialog, QLabel, QMessageBox, QPushButton, QSpinBox, QSplitter, QTableView, QTabWidget,
     QVBoxLayout, QWidget,
 )
@@ -212,24 +212,60 @@ class ScenesPane(Pane):
                     if ok:
                         self.add_files(files, name, None if place == places[0] else place, at.strip() or None)
 
-    def add_files(self, files: list[str], name: str, place: str | None = None, at: str | None = None) -> list[str]:
-        """Add tower dumps to a scene now (the rows go beside the case file); returns the failures."""
-        from cellsight.importers.towerdump import add_scene
+    def add_files(self, files: list[str], name: str, place: str | None = None, at: str | None = None) -> None:
+        """Add tower dumps to a scene: read and written beside the case in a worker (with Cancel),
+        then put into the case here, on the main thread."""
+        from cellsight.core.scenestore import check_can_hold_scenes
+        from cellsight.importers import towerdump
 
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        case, path = self.case, self.ctx.path
         try:
-            _, reports, failures = add_scene(self.case, self.ctx.path, files, name, place=place, at=at)
-        except (CaseError, ImportFailure) as exc:
-            reports, failures = [], [str(exc)]
-        finally:
-            QApplication.restoreOverrideCursor()
-        if reports:
-            self.ctx.case_modified("import", self)
-        text = "; ".join(f"{r['file']}: {r['imported']:,} rows kept, {r['rejected']:,} rejected" for r in reports)
-        self.status.setText(" ".join([text] + failures))
+            check_can_hold_scenes(case, path)
+            scene = towerdump.scene_for(case, name, place, None, None, at)
+        except CaseError as exc:
+            self._report([], [str(exc)])
+            return
+        options = towerdump.scene_options(case)
+
+        def work(progress: Any) -> list[Any]:
+            out, seen = [], set()
+            for file in files:
+                try:
+                    prepared = towerdump.prepare_file(case, path, scene.name, Path(file), options, progress)
+                except (ImportFailure, CaseError) as exc:
+                    out.append(exc)
+                    continue
+                if prepared.sha256 in seen:  # the same file twice in one choice
+                    out.append(ImportFailure(f"{prepared.path.name}: given twice"))
+                    continue
+                seen.add(prepared.sha256)
+                out.append(prepared)
+            return out
+
+        def done(results: list[Any]) -> None:
+            reports, failures = [], []
+            for item in results:
+                if isinstance(item, Exception):
+                    failures.append(str(item))
+                    continue
+                try:
+                    reports.append(towerdump.commit_file(case, path, scene, item))
+                except (ImportFailure, CaseError) as exc:
+                    failures.append(str(exc))
+            if reports:
+                self.ctx.case_modified("import", self)
+            self._report(reports, failures)
+
+        self.status.setText("reading tower dumps…")
+        self.ctx.run("Adding tower dumps…", work, done)
+
+    def _report(self, reports: list[dict[str, Any]], failures: list[str]) -> None:
+        text = "; ".join(f"{r['file']}: {r['imported']:,} rows kept, {r['rejected']:,} rejected"
+                         + "".join(f" (warning: {w})" for w in r["warnings"]) for r in reports)
+        self.status.setText(" ".join([text] + failures).strip())
+        self.refresh()
         if failures and self.isVisible():
             QMessageBox.warning(self, "Cellsight", "\n".join(failures))
-        return failures
 
     # ----- the queries -----------------------------------------------------------------------------
     def find_common(self) -> None:
