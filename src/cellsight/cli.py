@@ -130,13 +130,15 @@ def cmd_place(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     case = _load(args.case)
     summary = case_summary(case)
-    human = "\n".join([
+    lines = [
         f"{summary['name']} ({summary['reference'] or 'no reference'}), zone {summary['tz']}",
         f"subjects: {', '.join(s['name'] + ' (' + s['role'] + ')' for s in summary['subjects']) or 'none'}",
         f"sources: {len(summary['sources'])}; events {summary['events']}, "
         f"locations {summary['locations']}, cells {summary['cells']}",
-    ])
-    _emit(args, summary, human)
+    ]
+    if summary["scenes"]:
+        lines.append("scenes: " + ", ".join(f"{s['name']} ({s['rows']:,} rows)" for s in summary["scenes"]))
+    _emit(args, summary, "\n".join(lines))
     return EXIT_OK
 
 
