@@ -319,3 +319,38 @@ def test_cli_scene_common_and_cotravel(tmp_path: Path, capsys) -> None:
     assert code == 2 and "no scene 'nowhere'" in err
     code, out, _ = run(capsys, "info", str(path), "--json")
     assert sum(s["format"] == "tower-dump" for s in json.loads(out)["sources"]) == 4
+
+
+SITES = [(53.80, -1.55), (53.801, -1.55), (53.83, -1.55)]  # the second 111 m from the first
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 600)), min_size=1, max_size=40),
+       st.sampled_from([0, 5, 30]), st.sampled_from([0.0, 200.0]))
+def test_cotravel_agrees_with_a_pair_by_pair_count(events, window, distance) -> None:
+    """Hours together, by comparing every item of the subject with every item of each other number."""
+    numbers = [f"07700 90010{i}" for i in range(4)]
+    case = factories.new_case(subjects={f"P{i}": ("other", [n]) for i, n in enumerate(numbers)})
+    factories.add_cells(case, [{"key": f"234-30-1-{j}", "lat": lat, "lon": lon} for j, (lat, lon) in enumerate(SITES)])
+    start = pd.Timestamp("2023-05-02 10:00", tz="UTC")
+    for i in range(4):
+        rows = [{"start": (start + pd.Timedelta(minutes=m)).isoformat(), "kind": "data", "direction": "outgoing",
+                 "party_a": numbers[i], "cell_first": f"234-30-1-{site}"} for who, site, m in events if who == i]
+        if rows:
+            factories.add_events(case, f"P{i}", rows)
+    from cellsight.core import geo
+
+    expected: dict[str, set] = {}
+    mine = [(m, site) for who, site, m in events if who == 0]
+    for who, site, m in events:
+        if who == 0:
+            continue
+        for m0, site0 in mine:
+            far = geo.haversine_m(*SITES[site0], *SITES[site])
+            if abs(m - m0) <= window and far <= distance:
+                expected.setdefault(sd.e164(numbers[who]), set()).add((start + pd.Timedelta(minutes=m0)).floor("h"))
+    doc = cotravel.run(case, None, "P0", distance_m=distance, window_min=window, top=10)
+    got = {c["number"]: {pd.Timestamp(h[:13] + ":00" + h[13:]).tz_convert("UTC") for h in c["hours"]}
+           for c in doc["candidates"]}
+    assert got == expected
+    assert doc["hours_of_subject"] == len({(start + pd.Timedelta(minutes=m)).floor("h") for m, _ in mine})

@@ -54,7 +54,7 @@ from cellsight.core import geo
 from cellsight.core.case import Case, CaseError
 from cellsight.core.cellkeys import resolve
 from cellsight.core.scenestore import Scene, scenes as case_scenes
-from cellsight.core.timezones import iso_local, period_labels
+from cellsight.core.timezones import period_labels
 
 DEFAULT_DISTANCE_M = 1000.0
 DEFAULT_WINDOW_MIN = 15.0
@@ -240,19 +240,46 @@ def run(case: Case, case_path: str | os.PathLike[str] | None, subject: str,
             "limitations": _limitations(label, counts, unattributed, scenes, mapping, subject_hours)}
 
 
+def subject_intervals(items: pd.DataFrame, window_us: int) -> pd.DataFrame:
+    """The subject's items as time intervals per (site, hour): ``s_site, hour, s_lo, s_hi``.
+
+    A candidate's item is within ``window`` of one of the subject's items at a
+    site in an hour exactly when it lies in the union of ``[t - window, t +
+    window]`` over those items' times ``t``; consecutive times at most two
+    windows apart give overlapping intervals, so the union is a few merged
+    intervals, and the engine joins against those instead of every item.
+    """
+    f = items.sort_values(["site", "hour", "time_us"], kind="stable").reset_index(drop=True)
+    t = f["time_us"].to_numpy()
+    same = np.zeros(len(f), dtype=bool)
+    if len(f) > 1:
+        same[1:] = ((f["site"].to_numpy()[1:] == f["site"].to_numpy()[:-1])
+                    & (f["hour"].to_numpy()[1:] == f["hour"].to_numpy()[:-1])
+                    & (t[1:] - t[:-1] <= 2 * window_us))
+    group = np.cumsum(~same)
+    out = f.groupby(group).agg(s_site=("site", "first"), hour=("hour", "first"), s_lo=("time_us", "min"),
+                               s_hi=("time_us", "max"))
+    out["s_lo"] -= window_us
+    out["s_hi"] += window_us
+    return out.reset_index(drop=True).astype("int64")
+
+
 def _together(engine: scenequery.Engine, scene_rows: Any, others: pd.DataFrame, items: pd.DataFrame,
               numbers: list[str], sites: Sites, distance_m: float, window_us: int) -> pd.DataFrame:
-    """``number, hour, first_us, last_us``: each candidate's hours together with the subject."""
-    empty = pd.DataFrame({"number": pd.Series(dtype=object), "hour": pd.Series(dtype="int64"),
-                          "first_us": pd.Series(dtype="int64"), "last_us": pd.Series(dtype="int64")})
+    """``number, hour``: the hours in which each candidate was together with the subject."""
+    empty = pd.DataFrame({"number": pd.Series(dtype=object), "hour": pd.Series(dtype="int64")})
     if items.empty:
         return empty
     width = max(window_us, 1)
     near = near_pairs(sites.frame(), items["site"].unique(), distance_m)
-    subject = items.assign(bucket=items["time_us"] // width)
-    shifted = pd.concat([subject.assign(bucket=subject["bucket"] + k) for k in (-1, 0, 1)], ignore_index=True)
-    shifted = shifted.rename(columns={"time_us": "s_time", "site": "s_site", "bucket": "s_bucket"})
-    s3 = engine.memtable(shifted[["s_time", "s_site", "s_bucket", "hour"]].astype("int64"))
+    spans = subject_intervals(items, window_us)
+    # Each interval meets the candidates of every time bucket it touches (an equi-join, not a cross join).
+    first, last = spans["s_lo"] // width, spans["s_hi"] // width
+    count = (last - first + 1).to_numpy()
+    buckets = np.repeat(first.to_numpy(), count) + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count,
+                                                                                       count))
+    spans = spans.loc[spans.index.repeat(count)].assign(s_bucket=buckets)
+    s = engine.memtable(spans[["s_site", "hour", "s_lo", "s_hi", "s_bucket"]].astype("int64"))
     near_t = engine.memtable(near.rename(columns={"s_site": "n_s_site", "c_site": "n_c_site"}))
     parts = []
     if scene_rows is not None:
@@ -267,29 +294,24 @@ def _together(engine: scenequery.Engine, scene_rows: Any, others: pd.DataFrame, 
     cand = ibis.union(*parts) if len(parts) > 1 else parts[0]
     cand = cand.mutate(c_bucket=cand.time_us // width)
     joined = cand.join(near_t, cand.site == near_t.n_c_site)
-    joined = joined.join(s3, [joined.c_bucket == s3.s_bucket, joined.n_s_site == s3.s_site])
-    joined = joined.filter((joined.time_us - joined.s_time).abs() <= window_us)
-    hours = joined.group_by(["number", "hour"]).agg(first_us=joined.s_time.min(), last_us=joined.s_time.max())
-    return engine.fetch(hours)
+    joined = joined.join(s, [joined.c_bucket == s.s_bucket, joined.n_s_site == s.s_site])
+    joined = joined.filter((joined.time_us >= joined.s_lo) & (joined.time_us <= joined.s_hi))
+    return engine.fetch(joined.select("number", "hour").distinct())
 
 
 def _ranked(pairs: pd.DataFrame, subject_hours: int, top: int, zone: str,
             names: dict[str, str]) -> list[dict[str, Any]]:
     if pairs.empty or not subject_hours:
         return []
-    per = pairs.groupby("number").agg(hours=("hour", "nunique"), first=("first_us", "min"),
-                                      last=("last_us", "max")).reset_index()
+    per = pairs.groupby("number").agg(hours=("hour", "nunique")).reset_index()
     per["share"] = per["hours"] / subject_hours
     per = per.sort_values(["share", "hours", "number"], ascending=[False, False, True]).head(top)
-    out = []
-    for row in per.itertuples(index=False):  # at most ``top`` rows
-        hours = np.sort(pairs.loc[pairs["number"] == row.number, "hour"].unique())
-        out.append({"number": row.number, "name": names.get(row.number), "share": round(float(row.share), 4),
-                    "hours_together": int(row.hours), "hours_of_subject": subject_hours,
-                    "first": iso_local(from_epoch_us([row.first]).iat[0], zone),
-                    "last": iso_local(from_epoch_us([row.last]).iat[0], zone),
-                    "hours": list(period_labels(from_epoch_us(hours), zone, "hour"))})
-    return out
+    chosen = pairs[pairs["number"].isin(per["number"])].drop_duplicates().sort_values(["number", "hour"])
+    labels = period_labels(from_epoch_us(chosen["hour"].to_numpy()), zone, "hour").to_numpy()
+    hours_of = pd.Series(labels).groupby(chosen["number"].to_numpy()).agg(list)
+    return [{"number": row.number, "name": names.get(row.number), "share": round(float(row.share), 4),
+             "hours_together": int(row.hours), "hours_of_subject": subject_hours, "hours": hours_of[row.number]}
+            for row in per.itertuples(index=False)]  # at most ``top`` rows
 
 
 def method_statement(p: dict[str, Any]) -> str:

@@ -38,11 +38,16 @@ SCENE_HEADERS = {"scene": "Scene", "place": "Position", "at": "Time of offence",
 COMMON_HEADERS = {"number": "Number", "name": "Name", "imei": "IMEI", "seen": "Scenes", "rows": "Rows",
                   "where": "Seen at (rows)"}
 COTRAVEL_HEADERS = {"number": "Number", "name": "Name", "share": "Share %", "hours": "Hours together",
-                    "of": "Of subject's hours", "first": "First", "last": "Last"}
+                    "of": "Of subject's hours", "first": "First hour together", "last": "Last hour together"}
 
 
 def _short(iso: str | None) -> str:
     return (iso or "")[:16].replace("T", " ")
+
+
+def _hour(label: str) -> str:
+    """``2023-05-02T16+01:00`` → ``2023-05-02 16:00``."""
+    return label[:13].replace("T", " ") + ":00"
 
 
 def scenes_frame(case: Any) -> pd.DataFrame:
@@ -65,8 +70,8 @@ def common_frame(doc: dict[str, Any]) -> pd.DataFrame:
 
 def cotravel_frame(doc: dict[str, Any]) -> pd.DataFrame:
     rows = [{"number": c["number"], "name": c.get("name") or "", "share": round(c["share"] * 100, 1),
-             "hours": c["hours_together"], "of": c["hours_of_subject"], "first": _short(c["first"]),
-             "last": _short(c["last"])} for c in doc.get("candidates", [])]
+             "hours": c["hours_together"], "of": c["hours_of_subject"], "first": _hour(c["hours"][0]),
+             "last": _hour(c["hours"][-1])} for c in doc.get("candidates", [])]
     return pd.DataFrame(rows, columns=list(COTRAVEL_HEADERS))
 
 
