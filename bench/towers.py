@@ -3,13 +3,16 @@
 Generates the scenes once (Parquet files in the scene layout, written straight
 with pyarrow: generating 20 million rows through the CSV importer would measure
 the importer, which ``--import-rows`` measures separately on one CSV), plants
-a number at three of the four scenes and a number at all four, then times
+a number at three of the four scenes and a number (the subject Sam's) at all
+four, then times
 ``analysis.scenes.common_numbers`` on the embedded DuckDB (memory limit 2 GB)
 and reports the peak resident memory of a fresh process doing only that. With
 ``--spark`` it runs the same query on a local Spark and checks the answers are
-equal.
+equal; with ``--cotravel`` it also times co-travel of Sam against every other
+row (each scene is one mast, so everyone on it in Sam's minutes is together
+with him: the worst case of the join).
 
-    PYTHONPATH=src .venv/bin/python bench/towers.py [--rows 5000000] [--spark] [--import-rows 1000000]
+    PYTHONPATH=src .venv/bin/python bench/towers.py [--rows 5000000] [--spark] [--cotravel] [--import-rows N]
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ def scene_rows(index: int, rows: int, seed: int) -> pa.Table:
 
 def build(folder: Path, rows: int) -> Path:
     case = Case.new(name="Towers bench")
+    case.set_subject("Sam", role="suspect", numbers=[PLANTED_4])
     path = folder / "towers.cellsight"
     save_case(case, path)
     scenes = []
@@ -80,7 +84,7 @@ def build(folder: Path, rows: int) -> Path:
                         imported_at=utc_stamp(), version="bench")
         case.add_source(source, {}, kept_outside=rows)
         times = table["time"]
-        scenes.append(Scene(name=f"Scene {i + 1}", files=[SceneFile(
+        scenes.append(Scene(name=f"Scene {i + 1}", lat=53.80 + 0.02 * i, lon=-1.55, files=[SceneFile(
             source_id=source.id, parquet=relative, sha256=sha, rows=rows,
             first=times[0].as_py().isoformat(), last=times[-1].as_py().isoformat(), numbers=0)]))
         size = (folder / relative).stat().st_size
@@ -91,21 +95,27 @@ def build(folder: Path, rows: int) -> Path:
     return path
 
 
-def run_common(path: str, engine: str) -> dict:
-    """In this process: the query, its time and the process's peak memory."""
-    from cellsight.analysis import scenequery, scenes
+def run_common(path: str, engine: str, query: str = "common") -> dict:
+    """In this process: the query (``common`` or ``cotravel``), its time and the process's peak memory."""
+    from cellsight.analysis import cotravel, scenequery, scenes
 
     case = open_case(path)
     base = _high_water_kb()
     t = time.perf_counter()
     chosen = scenequery.Engine(engine) if engine == "duckdb" else scenequery.Engine(
         "spark", session=scenequery.spark_session("local[2]"))
-    doc = scenes.common_numbers(case, path, scenes.CommonOptions(min_scenes=3), engine=chosen)
+    if query == "cotravel":
+        doc = cotravel.run(case, path, "Sam", engine=chosen)
+        answer = [(c["number"], c["hours_together"]) for c in doc["candidates"]]
+        found = doc["hours_of_subject"]
+    else:
+        doc = scenes.common_numbers(case, path, scenes.CommonOptions(min_scenes=3), engine=chosen)
+        answer = [(e["number"], [(v["scene"], v["count"]) for v in e["scenes"]]) for e in doc["numbers"]]
+        found = len(doc["numbers"])
     seconds = time.perf_counter() - t
     peak = _high_water_kb()
-    answer = [(e["number"], [(v["scene"], v["count"]) for v in e["scenes"]]) for e in doc["numbers"]]
     return {"seconds": round(seconds, 2), "peak_mb": round(peak / 1024), "before_mb": round(base / 1024),
-            "numbers": len(doc["numbers"]), "answer": answer}
+            "numbers": found, "answer": answer}
 
 
 def _high_water_kb() -> int:
@@ -116,9 +126,9 @@ def _high_water_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def measure(path: Path, engine: str) -> dict:
+def measure(path: Path, engine: str, query: str = "common") -> dict:
     code = (f"import json, sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import towers; "
-            f"print(json.dumps(towers.run_common({str(path)!r}, {engine!r})))")
+            f"print(json.dumps(towers.run_common({str(path)!r}, {engine!r}, {query!r})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -168,6 +178,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=5_000_000, help="rows per scene (default 5,000,000)")
     parser.add_argument("--spark", action="store_true", help="also run on a local Spark and compare")
+    parser.add_argument("--cotravel", action="store_true", help="also time co-travel of the planted number")
     parser.add_argument("--import-rows", type=int, default=0, help="also time importing one CSV of this many rows")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -181,6 +192,11 @@ def main() -> int:
         assert [s for s, _ in planted[PLANTED_4]] == ["Scene 1", "Scene 2", "Scene 3", "Scene 4"], planted
         assert [s for s, _ in planted[PLANTED_3]] == ["Scene 1", "Scene 2", "Scene 3"], planted
         print(f"  planted: {PLANTED_4} at 4 scenes, {PLANTED_3} at 3 scenes: found")
+        if args.cotravel:
+            co = measure(path, "duckdb", "cotravel")
+            print(f"DuckDB: co-travel of {PLANTED_4} ({co['numbers']} located hours) against the other "
+                  f"4 x {args.rows:,} rows: {co['seconds']} s, peak RSS {co['peak_mb']} MB; "
+                  f"{len(co['answer'])} numbers ranked", flush=True)
         if args.spark:
             spark = measure(path, "spark")
             print(f"Spark (local[2]): {spark['seconds']} s, peak RSS of the Python driver {spark['peak_mb']} MB "
