@@ -267,6 +267,12 @@ def test_cotravel_window_and_distance_change_the_answer(planted) -> None:
         cotravel.run(case, path, "Sam", distance_m=-1)
 
 
+def test_hour_of_a_time_late_in_the_hour() -> None:
+    late = pd.Timestamp("2023-05-02 10:59:59.5", tz="UTC").value // 1000  # 11:59:59.5 BST
+    assert cotravel.hour_ids(np.array([late]), "Europe/London")[0] == \
+        pd.Timestamp("2023-05-02 10:00", tz="UTC").value // 1000
+
+
 def test_hours_are_local_and_the_autumn_hour_counts_twice() -> None:
     first = pd.Timestamp("2023-10-29 00:30", tz="UTC").value // 1000  # 01:30 BST
     second = pd.Timestamp("2023-10-29 01:30", tz="UTC").value // 1000  # 01:30 GMT

@@ -125,8 +125,10 @@ def scene_cell_sites(case: Case, scenes: list[Scene], pairs: pd.DataFrame, sites
 def hour_ids(times_us: np.ndarray, zone: str) -> np.ndarray:
     """The start of each time's clock hour in ``zone``, as UTC microseconds (unique per hour)."""
     local = from_epoch_us(times_us).dt.tz_convert(zone)
-    past = (local.dt.minute * 60 + local.dt.second) * 1_000_000 + local.dt.microsecond
-    return np.asarray(times_us, dtype="int64") - past.to_numpy(dtype="int64")
+    # pandas gives the parts as int32: widen before scaling to microseconds (36 minutes overflow int32).
+    minutes, seconds = local.dt.minute.to_numpy("int64"), local.dt.second.to_numpy("int64")
+    past = (minutes * 60 + seconds) * 1_000_000 + local.dt.microsecond.to_numpy("int64")
+    return np.asarray(times_us, dtype="int64") - past
 
 
 # ----- the two sides ---------------------------------------------------------------------
