@@ -7,7 +7,10 @@
    in ten episodes they are together and report every second (the dense case).
    The same question is put to DuckDB (time-window join plus haversine filter,
    minimum distance per fix of A) on the same in-memory data in the same run;
-   the answers are checked to agree and the ratio is printed.
+   the answers are checked to agree and the ratio is printed. The whole
+   ``cellsight proximity CASE --a Sam --b Vic --json`` command (start-up, case
+   file, analysis, JSON out) is timed in a subprocess on the saved case, best of
+   ``--runs``, against DuckDB's query alone.
 2. Cell proximity between two call records of ``--events`` events each, with a
    list of 3,000 cells.
 3. Contacts (between the pair, and the suspect's ranked contacts) on a case of
@@ -20,7 +23,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,6 +38,7 @@ from cellsight.analysis import contacts, proximity
 from cellsight.analysis.proximity import Points, nearest_within
 from cellsight.core import geo
 from cellsight.core.case import Case, Source, utc_stamp
+from cellsight.core.casefile import save_case
 
 YEAR_S = 365 * 24 * 3600
 T0 = pd.Timestamp("2023-01-01", tz="UTC").value // 1000  # µs
@@ -82,7 +91,25 @@ def gps_tracks(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataF
     return frames[0], frames[1]
 
 
-def bench_gps(n: int, rng: np.random.Generator) -> None:
+def whole_command(case: Case, runs: int) -> tuple[float, float]:
+    """Seconds of ``cellsight proximity --json`` in a fresh process (best of ``runs``), and of start-up alone."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.cellsight"
+        save_case(case, path)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        command = [sys.executable, "-m", "cellsight", "proximity", str(path), "--a", "Sam", "--b", "Vic", "--json"]
+
+        def once(argv: list[str]) -> float:
+            t = time.perf_counter()
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
+            return time.perf_counter() - t
+
+        whole = min(once(command) for _ in range(runs))
+        start_up = min(once([sys.executable, "-c", "import cellsight.cli"]) for _ in range(runs))
+    return whole, start_up
+
+
+def bench_gps(n: int, rng: np.random.Generator, runs: int) -> None:
     import duckdb
 
     a, b = gps_tracks(n, rng)
@@ -129,6 +156,9 @@ def bench_gps(n: int, rng: np.random.Generator) -> None:
     print(f"  DuckDB {duck_s:.2f} s ({threads} threads)")
     print(f"  ratio DuckDB / Cellsight engine = {duck_s / engine_s:.2f}× ; "
           f"DuckDB / end-to-end run = {duck_s / run_s:.2f}×")
+    whole_s, start_s = whole_command(case, runs)
+    print(f"  whole command `cellsight proximity --json` in a subprocess: {whole_s:.2f} s (best of {runs}; "
+          f"start-up {start_s:.2f} s); whole command / DuckDB query = {whole_s / duck_s:.2f}× (target < 1)")
 
 
 def bench_cells(n: int, rng: np.random.Generator) -> None:
@@ -197,10 +227,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--contacts", type=int, default=5_000_000)
     parser.add_argument("--only", choices=("gps", "cell", "contacts"))
+    parser.add_argument("--runs", type=int, default=3, help="runs of the whole command (best is kept)")
     args = parser.parse_args()
     rng = np.random.default_rng(20230318)
     if args.only in (None, "gps"):
-        bench_gps(args.fixes, rng)
+        bench_gps(args.fixes, rng, args.runs)
     if args.only in (None, "cell"):
         bench_cells(args.events, rng)
     if args.only in (None, "contacts"):

@@ -10,7 +10,12 @@ Measures, in one run:
   painting each page;
 - selecting a week on the timeline and redrawing every pane from the hub's
   selection (the "selection round trip"), and the same for a contact click;
-  the contacts ranking then finishes in a worker (timed separately).
+  the contacts ranking then finishes in a worker (timed separately);
+- the Messages pane (issue 15): indexing the case's messages in a worker,
+  opening the biggest conversation (about 150,000 bubbles, laid out in
+  batches) with the longest stall of the event loop meanwhile, scrolling it,
+  a full-text search, and a week selected with the pane in front;
+- the Locations pane showing an occasion's worth of fixes.
 
 Targets (issue 6): open under 3 s, selection round trip under 0.3 s.
 
@@ -52,13 +57,17 @@ def build_case(n_events: int, n_fixes: int, seed: int = 1) -> Case:
     other = np.where(rng.random(n_events) < 0.3, VICTIM, others[rng.integers(0, 200, n_events)])
     outgoing = rng.random(n_events) < 0.6
     kinds = np.array(["call", "sms", "data", "chat"])[rng.integers(0, 4, n_events)]
+    words = np.array(["On my way", "Call me", "Where are you", "I know where you live", "Pick up",
+                      "I'll burn your car", "See you later", "Why won't you answer me, I only want to talk "
+                      "about what happened on Saturday and then I will leave you alone, I promise"])
+    texts = np.where(np.isin(kinds, ["sms", "chat"]), words[rng.integers(0, len(words), n_events)], None)
     cells = np.array([f"234-30-{100 + i // 3}-{i}" for i in range(300)])
     events = pd.DataFrame({
         "start": start + pd.to_timedelta(seconds, unit="s"),
         "duration_s": np.where(kinds == "call", rng.integers(0, 900, n_events), np.nan),
         "kind": kinds, "direction": np.where(outgoing, "outgoing", "incoming"),
         "party_a": np.where(outgoing, SUSPECT, other), "party_b": np.where(outgoing, other, SUSPECT),
-        "cell_first": cells[rng.integers(0, 300, n_events)],
+        "cell_first": cells[rng.integers(0, 300, n_events)], "text": texts,
         "subject": "Suspect", "source_id": "S1", "source_row": np.arange(2, n_events + 2).astype(str),
     })
     _add(case, "suspect_cdr.csv", "Suspect", {"events": events})
@@ -91,6 +100,87 @@ def wait(app, condition, timeout: float = 300.0) -> None:
             raise TimeoutError("timed out")
         app.processEvents()
         time.sleep(0.002)
+
+
+def longest_stall(app, until, timeout: float = 120.0) -> tuple[float, float]:
+    """Run the event loop until ``until()``; the seconds it took and the longest gap between two ticks
+    of a 5 ms timer meanwhile (what an officer would feel as the window not answering)."""
+    from PySide6.QtCore import QTimer
+
+    ticks: list[float] = [time.perf_counter()]
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    start = time.perf_counter()
+    wait(app, until, timeout)
+    timer.stop()
+    ticks.append(time.perf_counter())
+    return time.perf_counter() - start, float(np.max(np.diff(ticks)))
+
+
+def bench_messages(app, window, timeline, round_trip) -> None:
+    from cellsight.core.selection import TimeRange
+
+    pane = window.panes["messages"]
+    t = time.perf_counter()
+    window.docks["messages"].raise_()
+    took, stall = longest_stall(app, lambda: pane.index is not None and not window.tasks)
+    print(f"messages: index {len(pane.index.positions):,} messages (worker)  {took:6.2f} s  "
+          f"(longest stall {stall * 1000:.0f} ms)")
+    biggest = int(np.argmax(np.bincount(pane.index.conversation)))
+    measured = {"bubbles": 0}  # the batched layout is done when every bubble has been measured once
+    size_hint = pane.delegate.sizeHint
+    pane.delegate.sizeHint = lambda option, index: (measured.__setitem__("bubbles", measured["bubbles"] + 1),
+                                                    size_hint(option, index))[1]
+    t = time.perf_counter()
+    pane.choose(biggest)
+    pane.view.viewport().repaint()
+    first = time.perf_counter() - t
+    bar = pane.view.verticalScrollBar()
+    took, stall = longest_stall(app, lambda: measured["bubbles"] >= pane.model.rowCount(), timeout=300)
+    pane.delegate.sizeHint = size_hint
+    print(f"  open the biggest conversation ({pane.model.rowCount():,} bubbles): first paint {first:.3f} s, "
+          f"laid out in batches {took:.2f} s (longest stall {stall * 1000:.0f} ms)")
+    positions = np.unique(np.linspace(0, bar.maximum(), 200).astype(int))
+    t = time.perf_counter()
+    for value in positions:  # grab() paints the viewport as shown, whatever the platform defers
+        bar.setValue(int(value))
+        image = pane.view.viewport().grab().toImage()
+    scrolled = time.perf_counter() - t
+    inked = sum(image.pixelColor(x, y).lightness() < 128 for x in range(0, image.width(), 4)
+                for y in range(0, image.height(), 4))
+    print(f"  scroll it end to end ({len(positions)} paints)       {scrolled:6.2f} s  "
+          f"({scrolled / len(positions) * 1000:.1f} ms a paint; the last shows {inked} dark samples of text)")
+    t = time.perf_counter()
+    pane.search.setText("burn")
+    pane.apply_search()
+    pane.view.viewport().repaint()
+    print(f"  search the text for 'burn' ({pane.model.rowCount():,} found)  {time.perf_counter() - t:6.3f} s")
+    pane.search.setText("")
+    pane.apply_search()
+    pane.choose(-1)
+    wait(app, lambda: not window.tasks)
+    first_week = pd.Timestamp("2024-05-06", tz="Europe/London")
+    redrawn, painted = round_trip(lambda: timeline.set_range(TimeRange(first_week, first_week + pd.Timedelta(days=7))))
+    print(f"  select a week, messages in front: redrawn  {redrawn:6.3f} s, painted {painted:.3f} s  "
+          f"({pane.model.rowCount():,} bubbles)")
+    window.clear_selection()
+
+
+def bench_locations(app, window) -> None:
+    from cellsight.core.selection import TimeRange
+
+    pane = window.panes["locations"]
+    window.docks["locations"].raise_()
+    app.processEvents()
+    t = time.perf_counter()
+    start = pd.Timestamp("2024-06-01T12:00", tz="UTC")
+    window.hub.set_selection(None, "time", TimeRange(start, start + pd.Timedelta(hours=6)))
+    pane.view.viewport().repaint()
+    print(f"locations: an afternoon's fixes ({pane.model.rowCount():,} of {len(pane.model.frame):,}) "
+          f"shown in {time.perf_counter() - t:.3f} s")
+    window.clear_selection()
 
 
 def main() -> int:
@@ -186,6 +276,9 @@ def main() -> int:
     redrawn, painted = round_trip(window.clear_selection)
     print(f"clear the selection: panes redrawn            {redrawn:6.3f} s, painted {painted:.3f} s")
     print("(painted includes the contacts analysis running meanwhile in a worker, which shares the GIL)")
+    wait(app, lambda: not window.tasks)
+    bench_messages(app, window, timeline, round_trip)
+    bench_locations(app, window)
     window.discard_and_close()
     path.unlink(missing_ok=True)
     return 0

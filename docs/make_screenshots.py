@@ -1,11 +1,14 @@
 """Screenshots of the workstation on the demo case, for the user guide (kept current by a script).
 
-Runs offscreen: builds the demo case from ``sample_data/demo`` through the
-importers, opens the main window, does what an officer would (finds the
-proximity occasions, chooses one, selects a week on the timeline and a contact,
-adds frames to the storyboard) and grabs the window and each pane to
+Runs offscreen: first grabs the start page (no case open), then builds the
+demo case from ``sample_data/demo`` through the importers, opens the main
+window, does what an officer would (finds the proximity occasions, chooses
+one and selects its evidence, reads the messages of the suspect and the victim
+with the terms of concern, selects a week on the timeline and a contact, adds
+frames to the storyboard) and grabs the window and each pane to
 ``docs/screenshots/*.png``. The dialogs the user guide walks through (new case,
-whose records, the mapping dialog, the import summary, place, settings, export)
+whose records, the mapping dialog, the import summary, several numbers in one
+file, place, settings, export, the guided stalking case and the terms of concern)
 are opened on the same case and grabbed as ``dialog-*.png``; the mapping dialog
 is shown on a copy of the demo's Pennine records rewritten in a layout no
 importer recognises, and the import summary holds the real reports of importing
@@ -59,7 +62,8 @@ def legacy_export(source: Path, out: Path, rows: int = 400) -> Path:
     codes = {"MOC": "V1", "MTC": "V2", "SMS-MO": "T1", "SMS-MT": "T2", "GPRS": "D"}
     with open(source, newline="", encoding="utf-8") as fh, open(out, "w", newline="", encoding="utf-8") as oh:
         writer = csv.writer(oh, delimiter=";")
-        writer.writerow(["Verbindungsbeginn", "Anschluss", "Gegenstelle", "Art", "Sekunden", "Funkzelle"])
+        writer.writerow(["Verbindungsbeginn", "Anschluss", "Gegenstelle", "Art", "Sekunden", "Funkzelle",
+                         "Gebühr"])
         for number, row in enumerate(csv.DictReader(fh)):
             if number >= rows:
                 break
@@ -67,7 +71,7 @@ def legacy_export(source: Path, out: Path, rows: int = 400) -> Path:
             hours, minutes, seconds = (int(x) for x in row["Duration"].split(":"))
             writer.writerow([f"{year}{month}{day}{row['Event Time'].replace(':', '')}", row["Calling Number"],
                              row["Called Number"], codes.get(row["Event Type"], row["Event Type"]),
-                             hours * 3600 + minutes * 60 + seconds, row["First Cell ID"]])
+                             hours * 3600 + minutes * 60 + seconds, row["First Cell ID"], "0,09"])
     return out
 
 
@@ -81,6 +85,7 @@ def dialog_shots(window, case, shot) -> None:
     from cellsight.gui.dialogs.new_case import NewCaseDialog
     from cellsight.gui.dialogs.place import PlaceDialog
     from cellsight.gui.dialogs.report import ReportDialog
+    from cellsight.gui.dialogs.offline_map import PrepareMapDialog
     from cellsight.gui.dialogs.settings import SettingsDialog
     from cellsight.gui.dialogs.subject import ChooseSubjectDialog
     from cellsight.gui.import_flow import FileOutcome
@@ -145,19 +150,76 @@ def dialog_shots(window, case, shot) -> None:
             dialog.set_role(header, role)
         dialog.date_format.setText("%Y%m%d%H%M%S")
         dialog.zone.setCurrentText("Europe/London")
+        dialog.codes.setPlainText("V1 = call/outgoing\nV2 = call/incoming\nT1 = sms/outgoing\n"
+                                  "T2 = sms/incoming\nD = data/")
         dialog.update_preview()
         grab("dialog-mapping", dialog)
 
+    # A request by IMEI that returned two numbers' records: the workstation asks how to import it.
+    from cellsight.gui.dialogs.import_targets import TargetsDialog
+
+    targets = [{"number": "+447700900417", "rows": 1952}, {"number": "+447700900981", "rows": 214}]
+    dialog = TargetsDialog(window, Path("ngm_imei_358460075531909.csv"), targets,
+                           {"+447700900417": "Daniel Price"})
+    grab("dialog-targets", dialog)
+
+    from cellsight.analysis.messages import terms
+    from cellsight.gui.dialogs.concern_terms import ConcernTermsDialog
+    from cellsight.gui.guided import GuidedCaseWizard
+
+    def wizard_at(page: int) -> GuidedCaseWizard:
+        """The guided case filled in as the walkthrough says, at ``page`` (Next checks each page)."""
+        wizard = GuidedCaseWizard(window, info["tz"], info["region"])
+        wizard.restart()
+        wizard.name.setText(info["name"])
+        wizard.reference.setText(info["reference"])
+        for fields, person in zip((wizard.suspect, wizard.victim), answers["subjects"]):
+            fields.name.setText(person["name"])
+            fields.numbers.setPlainText("\n".join(person["numbers"]))
+            fields.imeis.setText(", ".join(person["imeis"]))
+        for _ in range(page):
+            wizard.next()
+        wizard.lat.setValue(home["lat"])
+        wizard.lon.setValue(home["lon"])
+        wizard.radius.setValue(home["radius_m"])
+        wizard.home_note.setText(home["note"])
+        return wizard
+
+    grab("dialog-guided-home", wizard_at(3))
+    wizard = wizard_at(4)
+    wizard.files.add_paths([str(DEMO_DIR / f["file"]) for f in answers["files"]])
+    grab("dialog-guided-files", wizard)
+    grab("dialog-terms-of-concern", ConcernTermsDialog(window, terms(case)))
+
     grab("dialog-settings", SettingsDialog(window, window.settings))
+    grab("dialog-offline-map", PrepareMapDialog(window, case, window.settings,
+                                                REPO / "sample_data" / "demo.cellsight", None))
     dialog = ReportDialog(window, case, window.settings, str(REPO / "sample_data"))  # the demo case's folder
-    dialog.resize(560, dialog.sizeHint().height())  # wide enough to read the file name
+    dialog.resize(680, dialog.sizeHint().height())  # wide enough to read the file name
     grab("dialog-export-pdf", dialog)
+
+
+def offline_map(window, case) -> None:
+    """A base map of the demo's area, made as an officer would ("Offline map…"), from the tests' tile
+    server: generated streets, not a real map, and the attribution says so."""
+    from cellsight.report import tilepack
+    from tests.tile_server import TileServer
+
+    out = Path(os.environ["CELLSIGHT_SETTINGS_DIR"]) / "larkspur-map.mbtiles"
+    with TileServer() as server:
+        tilepack.prepare(tilepack.case_area(case, 500), range(12, 17), tilepack.TileServer(
+            server.template, "Generated test streets, not a real map", rate=1000), out, name=case.info.name)
+    settings = window.settings
+    settings.basemap, settings.mbtiles_path = "mbtiles", str(out)
+    settings.tile_url = "https://tiles.force.example/{z}/{x}/{y}.png"
+    settings.tile_attribution = "Force mapping service"
 
 
 def main() -> int:
     # A throwaway settings file: screenshots show the default layout, not the user's own.
     os.environ["CELLSIGHT_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="cellsight-shots-")
     sys.path.insert(0, str(REPO / "sample_data"))
+    sys.path.insert(0, str(REPO))  # tests.tile_server, for the base map
     from build_demo_case import build
 
     from cellsight.gui.app import create_application
@@ -170,9 +232,6 @@ def main() -> int:
     window = MainWindow()
     window.resize(*SIZE)
     window.show()
-    window.set_case(case, None)
-    map_pane = window.panes["map"]
-    wait(app, lambda: map_pane._ready and not window.tasks)
     OUT.mkdir(parents=True, exist_ok=True)
 
     def shot(name: str, widget=None) -> None:
@@ -180,10 +239,34 @@ def main() -> int:
         (widget or window).grab().save(str(OUT / f"{name}.png"))
         print(f"wrote {OUT / name}.png")
 
+    # The start page, as a first start shows it (one case opened before, to show the recent list)
+    from cellsight.gui import settings as app_settings
+
+    app_settings.add_recent_case(str(REPO / "sample_data" / "demo.cellsight"))
+    window.start_page.fill_recent()
+    shot("start-page")
+
+    offline_map(window, case)
+    window.set_case(case, None)
+    map_pane = window.panes["map"]
+    wait(app, lambda: map_pane._ready and not window.tasks)
     shot("main-window")
-    for name in ("case", "events", "timeline"):
+    for name in ("case", "timeline"):
         window.docks[name].raise_()
         shot(f"pane-{name}", window.docks[name])
+    case_pane = window.panes["case"]  # the Sources tab, a file chosen: its full SHA-256 and rejected rows
+    window.docks["case"].raise_()
+    case_pane.tabs.setCurrentIndex(1)
+    case_pane.sources.setCurrentRow(1)
+    shot("pane-case-sources", window.docks["case"])
+    case_pane.tabs.setCurrentIndex(0)
+    # The events about the night the clocks went back: the repeated hour marked, with its offset
+    events = window.panes["events"]
+    window.docks["events"].raise_()
+    flagged = next(r for r in range(events.model.rowCount()) if events.model.flag(r))
+    events.view.scrollTo(events.model.index(max(flagged - 3, 0), 0),
+                         events.view.ScrollHint.PositionAtTop)
+    shot("pane-events", window.docks["events"])
 
     # Proximity: the suspect near the victim, then the first occasion chosen
     prox = window.panes["proximity"]
@@ -198,6 +281,26 @@ def main() -> int:
     shot("pane-proximity", window.docks["proximity"])
     settle(app, 1.0)
     shot("pane-map", window.docks["map"])
+
+    # Its evidence: the fixes of both people, in the Locations pane
+    prox.select_evidence()
+    window.docks["locations"].raise_()
+    shot("pane-locations", window.docks["locations"])
+    window.clear_selection()
+
+    # The messages between the suspect and the victim, only those of concern
+    messages = window.panes["messages"]
+    window.docks["messages"].raise_()
+    wait(app, lambda: messages.index is not None and not window.tasks)
+    messages.choose(messages.conversation_titles().index("Daniel Price ↔ Sarah Holt"))
+    messages.concern_only.setChecked(True)
+    threat = next(r for r in range(messages.model.rowCount()) if "burn" in messages.model.text(r))
+    messages.view.setCurrentIndex(messages.model.index(threat))
+    messages.view.scrollTo(messages.model.index(threat), messages.view.ScrollHint.PositionAtCenter)
+    shot("pane-messages", window.docks["messages"])
+    messages.concern_only.setChecked(False)
+    window.clear_selection()
+    window.docks["events"].raise_()
 
     # A week on the timeline, then the suspect's top contact
     window.panes["timeline"].fit()

@@ -17,7 +17,7 @@ APT_PACKAGES=(
   libfontconfig1 libdbus-1-3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxi6 libxshmfence1
   libxkbfile1 libglib2.0-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
-  fonts-dejavu-core poppler-utils
+  fonts-dejavu-core fonts-dejavu-extra poppler-utils
 )
 # The tests also open the exported map in a headless browser with the network cut.
 [ "$mode" = test ] && APT_PACKAGES+=(chromium)

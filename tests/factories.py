@@ -132,3 +132,26 @@ def save(case: Case, folder: Path, name: str = "case.cellsight") -> Path:
     path = Path(folder) / name
     save_case(case, path)
     return path
+
+
+def xlsx_with_sheet(path: Path, sheet_xml: bytes | str) -> Path:
+    """A real workbook (openpyxl's) whose first sheet's XML is replaced by ``sheet_xml``.
+
+    For hostile workbooks: a sheet that inflates a thousand times, or declares
+    a dimension it does not hold.
+    """
+    import zipfile
+
+    import openpyxl
+
+    plain = path.with_suffix(".plain.xlsx")
+    book = openpyxl.Workbook()
+    book.active.append(["x"])
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED,
+                                                          compresslevel=9) as target:
+        for info in source.infolist():
+            data = sheet_xml if info.filename == "xl/worksheets/sheet1.xml" else source.read(info)
+            target.writestr(info.filename, data)
+    plain.unlink()
+    return path

@@ -4,16 +4,35 @@ Each command is a few lines calling the core. Rules kept here for all of them:
 ``--json`` puts one JSON document on stdout and nothing else; messages go to
 stderr; exit 0 on success, 2 for bad usage or unusable input, 1 otherwise; an
 error is one line naming the file, never a traceback unless ``--debug``.
+
+A command that changes a case holds the case's lock from before it reads the
+case until after it has saved (``_editing``), so two commands never lose each
+other's change: the second waits briefly, then exits 2 naming the holder.
+Read-only commands never lock, and read only the tables they use. SIGTERM is
+turned into the same clean stop as Ctrl-C, so an output or a save cut short
+removes its temporary file.
+
+Names, numbers and messages come from a suspect's phone, and a terminal obeys
+the controls in them (ESC sequences move the cursor or erase a line, CR
+overwrites one, bidi overrides reorder it). Every human-readable line leaves
+through ``_print``, which writes controls as ``[U+001B]`` (``core.text``); the
+documents behind the human summaries are revealed in full before they are
+described, so that a line feed inside a contact's name cannot fake a line of
+its own. ``--json`` stays exact JSON: the decoder gives back every string as
+the case holds it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
+import re
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +42,7 @@ from cellsight.core.casefile import CaseFileError, is_encrypted, open_case, save
 from cellsight.core.crypto import derive
 from cellsight.core.scenestore import scenes
 from cellsight.core.schema import ROLES
+from cellsight.core.text import reveal, reveal_any
 from cellsight.core.timezones import DEFAULT_ZONE, ZoneError
 from cellsight.progress import Cancelled, TerminalProgress
 
@@ -37,28 +57,55 @@ class UsageError(Exception):
 USAGE_ERRORS: tuple[type[BaseException], ...] = (UsageError, CaseFileError, CaseError, ZoneError)
 
 
+# Characters that json.dumps(ensure_ascii=False) writes raw but a terminal may obey: the C1
+# controls (U+009B is a one-byte CSI) and the line and paragraph separators. JSON only ever
+# holds them inside strings, where the escape decodes to the same character.
+_JSON_RAW_CONTROLS = re.compile("[\u0080-\u009f\u2028\u2029]")
+
+
+def _print(text: str, stream: Any = None, keep: str = "\n") -> None:
+    """The one place human-readable text is printed: every control shown, never obeyed.
+
+    Line feeds are the only control kept (the lines of a multi-line summary).
+    """
+    print(reveal(text, keep=keep), file=stream or sys.stdout)
+
+
 def _say(message: str) -> None:
-    print(message, file=sys.stderr)
+    """One line to stderr; a line feed inside it (from a file's content) is shown too."""
+    _print(message, sys.stderr, keep="")
 
 
-def _emit(args: argparse.Namespace, document: Any, human: str) -> None:
+def _emit(args: argparse.Namespace, document: Any, human: str | Callable[[Any], str]) -> None:
+    """Print ``document`` as JSON with ``--json``, else ``human``.
+
+    ``human`` may be a function describing the document: it is then given a
+    copy whose strings have every control revealed (line feeds too).
+    """
     if getattr(args, "json", False):
-        json.dump(document, sys.stdout, indent=1, ensure_ascii=False, default=str)
+        text = json.dumps(document, indent=1, ensure_ascii=False, default=str)
+        sys.stdout.write(_JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
         sys.stdout.write("\n")
-    elif human:
-        print(human)
+        return
+    if callable(human):
+        human = human(reveal_any(document, keep=""))
+    if human:
+        _print(human)
 
 
-def _password(prompt: str, confirm: bool = False) -> str:
-    """The case password: CELLSIGHT_PASSWORD in scripts, else a prompt on a terminal."""
-    password = os.environ.get("CELLSIGHT_PASSWORD")
+def _password(prompt: str, confirm: bool = False, env: str = "CELLSIGHT_PASSWORD",
+              what: str = "the case is encrypted") -> str:
+    """A password: from ``env`` in scripts, else a prompt on a terminal."""
+    password = os.environ.get(env)
     if password:
         return password
     if not sys.stdin.isatty():
-        raise UsageError("the case is encrypted: set CELLSIGHT_PASSWORD or run on a terminal")
+        raise UsageError(f"{what}: set {env} or run on a terminal")
     password = getpass.getpass(prompt)
     if confirm and getpass.getpass("Repeat the password: ") != password:
         raise UsageError("the passwords differ")
+    if not password:
+        raise UsageError("the password cannot be empty")
     return password
 
 
@@ -66,10 +113,45 @@ def _encrypted(path: str) -> bool:
     return Path(path).is_file() and is_encrypted(path)
 
 
+def _case_password(path: str) -> str | None:
+    return _password(f"Password for {path}: ") if _encrypted(path) else None
+
+
 def _load(path: str) -> Case:
-    if _encrypted(path):
-        return open_case(path, password=_password(f"Password for {path}: "))
-    return open_case(path)
+    """The case at ``path``; each table is read (and its hash checked) when a command first uses it."""
+    return open_case(path, password=_case_password(path), lazy=True)
+
+
+@contextlib.contextmanager
+def _editing(path: str, command: str) -> Iterator[Case]:
+    """The case read under its lock, for a command that changes it; saved by the caller inside the block.
+
+    The lock is taken before the case is read, so the change is made to the
+    latest saved case, and released after the save.
+    """
+    if not Path(path).is_file():
+        raise CaseFileError(f"{path}: no such case file")
+    password = _case_password(path)  # asked before the lock: nobody waits on a prompt
+    with _case_lock(path, command):
+        yield open_case(path, password=password, lazy=True)
+
+
+def _case_lock(path: str, command: str) -> Any:
+    """The case's lock, taken for ``command``; waits ``CELLSIGHT_LOCK_WAIT`` seconds (default 10)."""
+    from cellsight.core.caselock import CaseLock, wait_from_environment
+
+    return CaseLock(path, f"cellsight {command}").acquire(wait_from_environment())
+
+
+def _output_password(args: argparse.Namespace, case: Case) -> str | None:
+    """The password for ``--encrypt``; without it, a warning when the case itself is encrypted."""
+    if getattr(args, "encrypt", False):
+        return _password("Password for the output: ", confirm=True, env="CELLSIGHT_EXPORT_PASSWORD",
+                         what="--encrypt needs a password")
+    if case.key is not None:
+        _say(f"cellsight: warning: the case is encrypted but {args.out} will be written in plain text; "
+             "add --encrypt to protect it with a password")
+    return None
 
 
 def _subject_for(case: Case, name: str) -> str:
@@ -104,32 +186,39 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.encrypt:
         case.key = derive(_password("New case password: ", confirm=True))
         case.log("encrypt case", {"cipher": "AES-256-GCM", "kdf": "scrypt"})
-    save_case(case, path)
+    with _case_lock(args.case, "new"):
+        if path.exists() and not args.force:  # made by another command while this one waited
+            raise UsageError(f"{path}: already exists (use --force to replace it)")
+        save_case(case, path)
     _emit(args, case_summary(case), f"created case {path}")
     return EXIT_OK
 
 
 def cmd_subject(args: argparse.Namespace) -> int:
-    case = _load(args.case)
-    subject = case.set_subject(args.name, role=args.role, numbers=args.number or [],
-                               imeis=args.imei or [])
-    save_case(case, args.case)
+    with _editing(args.case, "subject") as case:
+        subject = case.set_subject(args.name, role=args.role, numbers=args.number or [],
+                                   imeis=args.imei or [])
+        save_case(case, args.case)
     _emit(args, _subject_json(subject), f"subject {subject.name}: {subject.role}, "
           f"numbers {', '.join(subject.numbers) or 'none'}")
     return EXIT_OK
 
 
 def cmd_place(args: argparse.Namespace) -> int:
-    case = _load(args.case)
-    place = case.set_place(args.name, args.lat, args.lon, args.radius, args.note or "")
-    save_case(case, args.case)
+    with _editing(args.case, "place") as case:
+        place = case.set_place(args.name, args.lat, args.lon, args.radius, args.note or "")
+        save_case(case, args.case)
     _emit(args, _place_json(place), f"place {place.name} at {place.lat}, {place.lon}")
     return EXIT_OK
 
 
 def cmd_info(args: argparse.Namespace) -> int:
     case = _load(args.case)
-    summary = case_summary(case)
+    _emit(args, case_summary(case), _describe_info)
+    return EXIT_OK
+
+
+def _describe_info(summary: dict[str, Any]) -> str:
     lines = [
         f"{summary['name']} ({summary['reference'] or 'no reference'}), zone {summary['tz']}",
         f"subjects: {', '.join(s['name'] + ' (' + s['role'] + ')' for s in summary['subjects']) or 'none'}",
@@ -138,15 +227,13 @@ def cmd_info(args: argparse.Namespace) -> int:
     ]
     if summary["scenes"]:
         lines.append("scenes: " + ", ".join(f"{s['name']} ({s['rows']:,} rows)" for s in summary["scenes"]))
-    _emit(args, summary, "\n".join(lines))
-    return EXIT_OK
+    return "\n".join(lines)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from cellsight.core.verify import verify_case
 
-    password = _password(f"Password for {args.case}: ") if _encrypted(args.case) else None
-    report = verify_case(args.case, password)
+    report = verify_case(args.case, _case_password(args.case))
     lines = [f"{item['file']}: {item['status']}" + (f" ({item['path']})" if item.get("path") else "")
              for item in report["sources"]]
     lines += [f"{item['parquet']} (rows of scene {item['scene']}): {item['status']}"
@@ -191,12 +278,21 @@ def _place_json(place: Any) -> dict[str, Any]:
 
 # ----- import ------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
-    from cellsight.importers.api import import_file
-    from cellsight.importers.base import ImportFailure
-
     if args.exhibit and len(args.files) > 1:
         raise UsageError("--exhibit names one file: import the files one at a time")
-    case = _load(args.case)
+    with _editing(args.case, "import") as case:
+        reports, failed = _import_each(args, case)
+        if any("error" not in r for r in reports):  # a refused multi-subscriber file changed nothing
+            save_case(case, args.case)
+    _emit(args, reports, "")
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def _import_each(args: argparse.Namespace, case: Case) -> tuple[list[dict[str, Any]], bool]:
+    """Import every file of the command line into ``case``; a failed file is said and skipped."""
+    from cellsight.importers.api import MultipleTargets, import_file
+    from cellsight.importers.base import ImportFailure
+
     reports, failed = [], False
     progress = TerminalProgress()
     for file in args.files:
@@ -204,7 +300,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             report = import_file(case, file, subject=args.subject, format=args.format,
                                  template=args.template, tz=args.tz, region=args.region,
-                                 progress=progress, exhibit=args.exhibit or "")
+                                 progress=progress, exhibit=args.exhibit or "",
+                                 split_by_target=args.split_by_target, target=args.target)
+        except MultipleTargets as exc:
+            failed = True
+            _say(f"cellsight: {exc}")
+            reports.append(exc.report)  # --json lists the targets of the refused file
+            continue
         except (ImportFailure, *USAGE_ERRORS) as exc:
             failed = True
             _say(f"cellsight: {exc}")
@@ -216,12 +318,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             _say(f"created subject {created.name!r} (role {created.role})")
         for warning in report.get("warnings", []):
             _say(f"{report['file']}: warning: {warning}")
+        for part in report.get("sources", []):
+            _say(f"{report['file']}: target {part['target']} -> source {part['source_id']} "
+                 f"({part['subject']}): {part['rows']} rows, {part['imported']} imported, "
+                 f"{part['rejected']} rejected")
         _say(f"{report['file']}: {report['format']}, {report['rows']} rows, "
              f"{report['imported']} imported, {report['rejected']} rejected")
-    if reports:
-        save_case(case, args.case)
-    _emit(args, reports, "")
-    return EXIT_USAGE if failed else EXIT_OK
+    return reports, failed
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
@@ -242,10 +345,10 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     if args.between:
         kinds = args.kind.split(",") if args.kind else None
         doc = contacts.between(case, args.between[0], args.between[1], kinds=kinds, by=args.by)
-        human = contacts.describe_between(doc)
+        human = contacts.describe_between
     elif args.subject:
         doc = contacts.for_subject(case, _named(case, args.subject), top=args.top)
-        human = contacts.describe_for_subject(doc)
+        human = contacts.describe_for_subject
     else:
         raise UsageError("contacts needs --between A B or --subject A")
     _emit(args, doc, human)
@@ -258,9 +361,15 @@ def cmd_proximity(args: argparse.Namespace) -> int:
     case = _load(args.case)
     if bool(args.b) == bool(args.place):
         raise UsageError("proximity needs exactly one of --b B or --place NAME")
+    from cellsight.report.evidence import occasion_evidence
+
     result = proximity.run(case, args.a, b=args.b, place=args.place, method=args.method,
                            distance_m=args.distance, window_min=args.window, gap_min=args.gap)
-    _emit(args, result.to_json(case.info.tz), result.describe(case.info.tz))
+    doc = result.to_json(case.info.tz)
+    # Beside the contract's rows (source id:row), the same rows as the exhibits number them.
+    for occasion, cited in zip(doc["occasions"], occasion_evidence(case, result)):
+        occasion["evidence"] = {**occasion["evidence"], "cited": cited.cited}
+    _emit(args, doc, result.describe(case.info.tz))
     return EXIT_OK
 
 
@@ -269,7 +378,7 @@ def cmd_patterns(args: argparse.Namespace) -> int:
 
     case = _load(args.case)
     doc = patterns.hour_weekday(case, _named(case, args.subject))
-    _emit(args, doc, patterns.describe(doc))
+    _emit(args, doc, patterns.describe)
     return EXIT_OK
 
 
@@ -278,11 +387,13 @@ def cmd_scene(args: argparse.Namespace) -> int:
     from cellsight.analysis.scenes import scene_json
     from cellsight.importers.towerdump import add_scene
 
-    case = _load(args.case)
-    scene, reports, failures = add_scene(case, args.case, args.files, args.name, place=args.place,
-                                         lat=args.lat, lon=args.lon, at=args.at, tz=args.tz,
-                                         region=args.region, exhibit=args.exhibit or "",
-                                         progress=TerminalProgress())
+    with _editing(args.case, "scene") as case:
+        scene, reports, failures = add_scene(case, args.case, args.files, args.name, place=args.place,
+                                             lat=args.lat, lon=args.lon, at=args.at, tz=args.tz,
+                                             region=args.region, exhibit=args.exhibit or "",
+                                             progress=TerminalProgress())
+        if reports or not args.files:
+            save_case(case, args.case)
     for line in failures:
         _say(f"cellsight: {line}")
     for report in reports:
@@ -290,8 +401,6 @@ def cmd_scene(args: argparse.Namespace) -> int:
             _say(f"{report['file']}: warning: {warning}")
         _say(f"{report['file']}: {report['rows']} rows, {report['imported']} kept in scene "
              f"{scene.name!r}, {report['rejected']} rejected")
-    if reports or not args.files:
-        save_case(case, args.case)
     _emit(args, {"scene": scene_json(scene, case.info.tz), "files": reports},
           "" if args.files else f"scene {scene.name}: position {scene.lat}, {scene.lon}; time {scene.at}")
     return EXIT_USAGE if failures else EXIT_OK
@@ -328,15 +437,64 @@ def _engine(args: argparse.Namespace) -> Any:
 
 # ----- outputs -----------------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
+    from cellsight.report import producer as producers
     from cellsight.report.build import write_report
 
     case = _load(args.case)
     if bool(args.a) != bool(args.b) and not args.place:
         raise UsageError("report needs both --a and --b, or neither")
-    summary = write_report(case, args.out, a=args.a, b=args.b, places=args.place or [],
-                           method=args.method, distance_m=args.distance, window_min=args.window,
-                           gap_min=args.gap, produced=args.produced, case_path=args.case)
-    _emit(args, summary, f"wrote {args.out} ({summary['pages']} pages)")
+    declaration = _declaration(args.declaration)
+    producer = producers.for_case(case, name=args.producer, rank=args.producer_rank, force=args.producer_force,
+                                  declaration=declaration)
+    progress = TerminalProgress()
+    try:
+        summary = write_report(case, args.out, a=args.a, b=args.b, places=args.place or [],
+                               method=args.method, distance_m=args.distance, window_min=args.window,
+                               gap_min=args.gap, produced=args.produced, case_path=args.case, progress=progress,
+                               redact=args.redact, producer=producer, chronology_from=args.chronology_from,
+                               chronology_to=args.chronology_to, statement=args.statement,
+                               basemap=args.tiles, force=args.force, password=_output_password(args, case))
+    finally:
+        progress.close()
+    extra = f"; statement {args.statement} ({summary['statement']['pages']} pages)" if args.statement else ""
+    _emit(args, summary, f"wrote {summary['out']} ({summary['pages']} pages){extra}")
+    return EXIT_OK
+
+
+def _declaration(value: str | None) -> str | None:
+    """``--declaration``: the template's text, or ``@FILE`` to read it from a file."""
+    if not value:
+        return None
+    if value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read the declaration ({exc.strerror or exc})") from exc
+    return value
+
+
+def cmd_producer(args: argparse.Namespace) -> int:
+    from cellsight.report import producer as producers
+
+    changes = {"name": args.producer, "rank": args.producer_rank, "force": args.producer_force,
+               "declaration": _declaration(args.declaration)}
+    if all(v is None for v in changes.values()):  # only showing: read-only, no lock
+        stored = producers.Producer.from_dict(_load(args.case).extras.get(producers.EXTRAS_KEY))
+    else:
+        with _editing(args.case, "producer") as case:
+            stored = producers.Producer.from_dict(case.extras.get(producers.EXTRAS_KEY))
+            stored = producers.Producer(**{k: (v if v is not None else getattr(stored, k))
+                                           for k, v in changes.items()})
+            unknown = producers.unknown_placeholders(stored.declaration)
+            if unknown:
+                raise UsageError(f"the declaration names unknown placeholders "
+                                 f"{', '.join('{' + u + '}' for u in unknown)}: use "
+                                 f"{', '.join('{' + p + '}' for p in producers.PLACEHOLDERS)}")
+            producers.store(case, stored)
+            save_case(case, args.case)
+    doc = {**stored.to_dict(), "declaration_in_use": stored.template()}
+    _emit(args, doc, f"report producer: {stored.described() or '(not set: the case officer is used)'}")
     return EXIT_OK
 
 
@@ -345,8 +503,56 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     case = _load(args.case)
     subjects = [_named(case, name) for name in args.subject or []]
-    summary = write_map(case, args.out, subjects=subjects, start=args.start, end=args.end)
-    _emit(args, summary, f"wrote {args.out}")
+    summary = write_map(case, args.out, subjects=subjects, start=args.start, end=args.end,
+                        basemap=args.tiles, force=args.force, password=_output_password(args, case),
+                        redact=args.redact)
+    if summary["basemap"] and summary["basemap"]["note"]:
+        _say(summary["basemap"]["note"])
+    _emit(args, summary, f"wrote {summary['out']}")
+    return EXIT_OK
+
+
+def cmd_tiles(args: argparse.Namespace) -> int:
+    """Fetch the case's area from a tile server into an MBTiles file; asks before the first request."""
+    from cellsight.core.outputs import check_output
+    from cellsight.report import tilepack
+
+    case = _load(args.case)
+    check_output(args.out, "tiles", case, case_path=args.case)  # never the case, an exhibit or a foreign file
+    server = tilepack.TileServer(
+        args.url, args.attribution or "", contact=args.contact or "",
+        rate=tilepack.DEFAULT_RATE if args.rate is None else args.rate,
+        max_tiles=tilepack.DEFAULT_MAX_TILES if args.max_tiles is None else args.max_tiles)
+    margin = tilepack.DEFAULT_MARGIN_M if args.margin is None else args.margin
+    area = tilepack.parse_area(args.area) if args.area else tilepack.case_area(case, margin)
+    planned = tilepack.plan(area, tilepack.parse_zooms(args.zoom), args.out)
+    estimate = {"estimate": planned.total, "stored": planned.stored, "to_fetch": planned.to_fetch,
+                "max_tiles": server.max_tiles, "area": [round(v, 6) for v in area],
+                "zooms": [planned.zooms.start, planned.zooms.stop - 1], "out": args.out}
+    _say(f"{args.out}: {planned.describe()} (limit {server.max_tiles:,}, at most {server.rate:g} a second)")
+    if args.estimate:
+        _emit(args, estimate, "")
+        return EXIT_OK
+    _say("warning: " + tilepack.area_warning(tilepack.server_host(server.url)))
+    if planned.to_fetch and not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("nothing downloaded: add --yes to confirm that the tile server may learn the area")
+        if input(f"Download {planned.to_fetch:,} tiles from {tilepack.server_host(server.url)}? [y/N] ").strip().lower() \
+                not in ("y", "yes"):
+            _say("nothing downloaded")
+            return EXIT_FAIL
+    progress = TerminalProgress()
+    try:
+        summary = tilepack.prepare(area, planned.zooms, server, args.out, progress, name=case.info.name)
+    except (Cancelled, KeyboardInterrupt, tilepack.TileServerError) as exc:
+        reason = str(exc) if isinstance(exc, tilepack.TileServerError) else "stopped"
+        _say(f"cellsight: {reason}; the tiles fetched so far are in {tilepack.part_path(Path(args.out))}: "
+             "run the same command again to resume")
+        return EXIT_FAIL
+    finally:
+        progress.close()
+    _emit(args, summary.to_json(), f"wrote {args.out}: {summary.tiles:,} tiles ({summary.downloaded:,} downloaded, "
+          f"{summary.kept:,} already there, {summary.absent:,} not on the server)")
     return EXIT_OK
 
 
@@ -356,8 +562,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     case = _load(args.case)
     kinds = args.kind.split(",") if args.kind else None
     subject = _named(case, args.subject) if args.subject else None
-    summary = export_events(case, args.out, subject=subject, kinds=kinds, dedupe=args.dedupe)
-    _emit(args, summary, f"wrote {summary['rows']} rows to {args.out}")
+    summary = export_events(case, args.out, subject=subject, kinds=kinds, dedupe=args.dedupe,
+                            force=args.force, password=_output_password(args, case), redact=args.redact)
+    _emit(args, summary, f"wrote {summary['rows']} rows to {summary['out']}")
     return EXIT_OK
 
 
@@ -425,6 +632,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tz", help="the zone the files' times are written in, where they do not say")
     p.add_argument("--region", help="country for national numbers in these files")
     p.add_argument("--exhibit", help="the exhibit reference of the file, e.g. DR/1")
+    p.add_argument("--split-by-target", action="store_true",
+                   help="a file of several subscribers' records: one source per target, each to the "
+                        "subject with that number or a new one")
+    p.add_argument("--target", metavar="NUMBER",
+                   help="a file of several subscribers' records: import only this subscriber's rows")
 
     command("formats", cmd_formats, "list importers and built-in templates")
 
@@ -487,7 +699,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--b")
     p.add_argument("--place", action="append")
     p.add_argument("--produced", help="produced date (ISO 8601); else SOURCE_DATE_EPOCH, else now")
-    _analysis_options(p)
+    p.add_argument("--tiles", metavar="FILE.mbtiles", help="draw the maps on this base map (else $CELLSIGHT_MBTILES)")
+    _analysis_options(p, method_default=None,
+                      method_help="default: location fixes, plus cell sites as corroboration where the case "
+                                  "has located network events")
+    p.add_argument("--chronology-from", metavar="T", help="the schedule of communications starts here (ISO 8601)")
+    p.add_argument("--chronology-to", metavar="T", help="and ends here (a bare date: the whole day)")
+    p.add_argument("--producer", metavar="NAME", help="who produces the report (default: the case's, else its officer)")
+    p.add_argument("--producer-rank", metavar="RANK", help="the producer's rank or role")
+    p.add_argument("--producer-force", metavar="FORCE", help="the producer's force or organisation")
+    p.add_argument("--declaration", metavar="TEXT|@FILE", help="the declaration template (placeholders: see docs)")
+    p.add_argument("--statement", metavar="FILE.pdf", help="also write an SFR1-style short statement")
+    p.add_argument("--redact", action="store_true", help="replace third parties' numbers and names by pseudonyms")
+    _output_options(p, "an encrypted PDF (AES-256)")
+
+    p = command("producer", cmd_producer, "set or show who produces the case's reports, and their declaration")
+    p.add_argument("case")
+    p.add_argument("--producer", metavar="NAME")
+    p.add_argument("--producer-rank", metavar="RANK")
+    p.add_argument("--producer-force", metavar="FORCE")
+    p.add_argument("--declaration", metavar="TEXT|@FILE")
 
     p = command("map", cmd_map, "write a self-contained interactive map (HTML)")
     p.add_argument("case")
@@ -495,6 +726,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subject", action="append")
     p.add_argument("--from", dest="start")
     p.add_argument("--to", dest="end")
+    p.add_argument("--tiles", metavar="FILE.mbtiles", help="a base map from a local MBTiles file (its tiles of "
+                   "the map's area are put into the page)")
+    _output_options(p, "FILE.html.zip, an AES-256 encrypted zip")
+    p.add_argument("--redact", action="store_true", help="replace third parties' numbers and names by pseudonyms")
+
+    p = command("tiles", cmd_tiles, "download the case's area from a tile server into an MBTiles file "
+                "(opt-in: the server learns the area)")
+    p.add_argument("case")
+    p.add_argument("--url", required=True, metavar="TEMPLATE", help="tile URL with {z}, {x} and {y}")
+    p.add_argument("--attribution", required=True, help="the tile server's attribution text (shown on maps)")
+    p.add_argument("--zoom", required=True, help="zoom or zoom range, e.g. 12-17")
+    p.add_argument("--out", required=True, metavar="FILE.mbtiles")
+    p.add_argument("--margin", type=float, help="metres around the case's area (default 500)")
+    p.add_argument("--area", metavar="S,W,N,E", help="this area instead of the case's (degrees)")
+    p.add_argument("--max-tiles", type=int, help="refuse more tiles than this (default 5000)")
+    p.add_argument("--rate", type=float, help="requests a second at most (default 2)")
+    p.add_argument("--contact", help="your contact (e-mail), added to the User-Agent for the server's operator")
+    p.add_argument("--estimate", action="store_true", help="only count the tiles; nothing is downloaded")
+    p.add_argument("--yes", action="store_true", help="go ahead without asking (the server learns the area)")
 
     p = command("export", cmd_export, "export event sightings to CSV or XLSX")
     p.add_argument("case")
@@ -502,6 +752,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subject")
     p.add_argument("--kind")
     p.add_argument("--dedupe", action="store_true", help="add the shared communication id")
+    _output_options(p, "FILE.csv.zip or FILE.xlsx.zip, an AES-256 encrypted zip")
+    p.add_argument("--redact", action="store_true", help="replace third parties' numbers and names by pseudonyms")
 
     p = command("gui", cmd_gui, "open the workstation", json_flag=False)
     p.add_argument("case", nargs="?")
@@ -513,8 +765,17 @@ def _engine_option(p: argparse.ArgumentParser) -> None:
                    help="query engine (default duckdb, or CELLSIGHT_SCENE_ENGINE)")
 
 
-def _analysis_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--method", choices=("gps", "cell", "any"), default="gps")
+def _output_options(p: argparse.ArgumentParser, encrypted: str) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing file that is not a Cellsight output of this kind (never the case "
+                        "file or an exhibit)")
+    p.add_argument("--encrypt", action="store_true",
+                   help=f"write {encrypted}; password from CELLSIGHT_EXPORT_PASSWORD or a prompt")
+
+
+def _analysis_options(p: argparse.ArgumentParser, method_default: str | None = "gps",
+                      method_help: str = "default gps") -> None:
+    p.add_argument("--method", choices=("gps", "cell", "any"), default=method_default, help=method_help)
     p.add_argument("--distance", type=float, help="metres (default 200, or the place's radius)")
     p.add_argument("--window", type=float, default=5.0, help="minutes (default 5)")
     p.add_argument("--gap", type=float, default=60.0, help="minutes (default 60)")
@@ -532,6 +793,28 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    with _sigterm_as_interrupt():
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM stops it as Ctrl-C does: temporaries are removed on the way out."""
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
     except Cancelled:

@@ -19,6 +19,7 @@ from cellsight.cli import main
 from cellsight.core import schema
 from cellsight.core.case import Case, Source, utc_stamp
 from cellsight.core.casefile import CaseFileError, open_case, save_case, verify_members
+from cellsight.core.tempfiles import SUFFIX
 
 
 def make_events(n: int, source_id: str = "S1") -> pd.DataFrame:
@@ -196,4 +197,4 @@ def test_a_save_killed_at_any_moment_leaves_a_readable_case(tmp_path: Path) -> N
         officers.add(case.info.officer)
     assert all(o.startswith("save ") for o in officers)
     save_case(open_case(path), path)
-    assert not list(tmp_path.glob(".*.tmp")), "stale temporaries are cleaned by the next save"
+    assert not list(tmp_path.glob(f".*{SUFFIX}")), "stale temporaries are cleaned by the next save"

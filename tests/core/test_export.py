@@ -67,7 +67,7 @@ def test_csv_never_starts_a_cell_with_a_formula_character(case, tmp_path):
     texts = {row["text"] for row in rows}
     assert "'=HYPERLINK(\"http://x.invalid\",\"a\")" in texts
     assert "'\r=cmd|' /C calc'!A0" in texts
-    assert "'@SUM(1+1)\ttab\x07bell" in texts
+    assert "'@SUM(1+1)\ttab[U+0007]bell" in texts  # the bell is shown (core.text), tab kept
     assert "'+hello" in texts
     assert [row["duration_s"] for row in rows if row["party_b_raw"] == "'-1"] == ["-1.0"]  # numbers stay numbers
 
@@ -83,7 +83,7 @@ def test_xlsx_cells_are_text_shown_exactly(case, tmp_path):
     assert e164 and all(c.quotePrefix and c.data_type == "s" for c in e164)  # reads +447700900002, never runs
     text = {c.value: c for c in cells["text"]}
     assert text['=HYPERLINK("http://x.invalid","a")'].quotePrefix
-    assert text["@SUM(1+1)\ttab\\x07bell"].quotePrefix  # control characters XLSX cannot hold are escaped
+    assert text["@SUM(1+1)\ttab[U+0007]bell"].quotePrefix  # controls are shown (core.text)
     assert not cells["party_a_raw"][0].quotePrefix  # harmless text is left alone
 
 

@@ -15,6 +15,7 @@ import csv
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -125,19 +126,79 @@ def test_a_huge_single_line_is_refused_or_read_in_bounded_time(tmp_path: Path) -
         assert report["rows"] == report["imported"] + report["rejected"]
 
 
-def test_dates_in_year_9999_and_1900_are_kept_and_flagged(tmp_path: Path) -> None:
-    path = tmp_path / "records.csv"
-    path.write_text("Date,Time,Event Type,Calling Number,Called Number\n"
-                    "31/12/9999,23:59:59,MOC,07700900001,07700900002\n"
-                    "01/01/1900,00:00:00,MOC,07700900001,07700900002\n"
-                    "01/03/2023,10:00:00,MOC,07700900001,07700900002\n")
+# ----- times outside the years 1900-2100: rejected by every importer, with the row ------
+INSIDE = ["1900-01-01T00:00:00Z", "2100-12-31T23:59:59Z", "2023-03-18T14:00:00Z"]
+OUTSIDE = ["1899-12-31T23:59:59Z", "-0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z",
+           "9999-12-31T23:59:59Z", "2101-01-01T00:00:00Z"]
+UFDR_NS = "http://pa.cellebrite.com/report/2.0"
+
+
+def _ufdr_field(name: str, value: str) -> str:
+    return f'<field name="{name}"><value>{value}</value></field>'
+
+
+def _time_file(fmt: str, folder: Path, times: list[str]) -> Path:
+    """A file of ``fmt`` with one row per time, in the order given."""
+    if fmt == "cdr":
+        path = folder / "records.csv"
+        lines = ["Start Time,Event Type,Calling Number,Called Number"]
+        lines += [f"{t},MOC,07700900001,07700900002" for t in times]
+        path.write_text("\n".join(lines) + "\n")
+    elif fmt == "takeout":
+        path = folder / "Records.json"
+        path.write_text(json.dumps({"locations": [
+            {"latitudeE7": 538000000, "longitudeE7": -15500000, "timestamp": t} for t in times]}))
+    elif fmt == "gpx":
+        path = folder / "track.gpx"
+        points = "".join(f'<trkpt lat="53.8" lon="-1.55"><time>{t}</time></trkpt>' for t in times)
+        path.write_text(f'<gpx version="1.1"><trk><trkseg>{points}</trkseg></trk></gpx>')
+    elif fmt == "kml":
+        path = folder / "places.kml"
+        marks = "".join(f"<Placemark><TimeStamp><when>{t}</when></TimeStamp><Point>"
+                        "<coordinates>-1.55,53.8</coordinates></Point></Placemark>" for t in times)
+        path.write_text(f"<kml><Document>{marks}</Document></kml>")
+    else:
+        path = folder / "report.xml"
+        calls = "".join(f'<model type="Call" id="c{i}">{_ufdr_field("TimeStamp", t)}'
+                        f'{_ufdr_field("Direction", "Outgoing")}<multiModelField name="Parties">'
+                        f'<model type="Party">{_ufdr_field("Identifier", "07700900002")}'
+                        f'{_ufdr_field("Role", "To")}</model></multiModelField></model>'
+                        for i, t in enumerate(times))
+        path.write_text(f'<project xmlns="{UFDR_NS}"><decodedData><modelType type="Call">{calls}'
+                        "</modelType></decodedData></project>")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["cdr", "takeout", "gpx", "kml", "ufdr"])
+def test_times_outside_1900_to_2100_are_rejected_naming_the_row(tmp_path: Path, fmt: str) -> None:
+    path = _time_file(fmt, tmp_path, INSIDE + OUTSIDE)
     case = Case.new()
     report = import_file(case, path, subject="Dan", tz="UTC")
-    assert report["rows"] == 3 == report["imported"] + report["rejected"]
-    flags = case.events.set_index(case.events["start"].dt.year)["time_flag"].astype(str).to_dict()
-    assert flags.get(9999, "implausible") == "implausible"
-    assert flags.get(1900, "implausible") == "implausible"
-    assert flags[2023] == ""
+    assert report["rows"] == len(INSIDE + OUTSIDE) == report["imported"] + report["rejected"]
+    assert report["imported"] == len(INSIDE)
+    reasons = [r["reason"] for r in report["rejections"]]
+    assert all("outside the years 1900-2100" in r for r in reasons), reasons
+    assert len({r["row"] for r in report["rejections"]}) == len(OUTSIDE), "each row is named"
+    table = case.events if fmt in ("cdr", "ufdr") else case.locations
+    times = table["start" if fmt in ("cdr", "ufdr") else "time"]
+    assert times.min() == pd.Timestamp("1900-01-01", tz="UTC")
+    assert times.max() == pd.Timestamp("2100-12-31T23:59:59", tz="UTC")
+    flags = table.set_index(times.dt.year)["time_flag"].astype(str).to_dict()
+    assert flags[1900] == flags[2100] == "implausible" and flags[2023] == ""
+
+
+def test_takeout_epoch_milliseconds_far_outside_are_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "Records.json"
+    path.write_text(json.dumps({"locations": [
+        {"latitudeE7": 538000000, "longitudeE7": -15500000, "timestampMs": ms}
+        for ms in ("-99999999999999", "-2208988800001", "-2208988800000", "1679148000000",
+                   "999999999999999999")]}))
+    case = Case.new()
+    report = import_file(case, path, subject="Dan")
+    assert (report["imported"], report["rejected"]) == (2, 3)
+    assert [r["row"] for r in report["rejections"]] == ["0", "1", "4"]
+    assert all("outside the years 1900-2100" in r["reason"] for r in report["rejections"])
+    assert "-99999999999999 ms since 1970" in report["rejections"][0]["reason"]
 
 
 def test_out_of_range_and_swapped_coordinates(tmp_path: Path) -> None:
@@ -153,3 +214,41 @@ def test_out_of_range_and_swapped_coordinates(tmp_path: Path) -> None:
     assert (report["imported"], report["rejected"]) == (1, 2)
     assert all("range" in r["reason"] or "position" in r["reason"] for r in report["rejections"])
     assert case.locations["lat"].between(-90, 90).all()
+
+
+# ----- smaller items: templates, durations --------------------------------------------
+def test_a_deeply_nested_template_is_one_line_and_exit_2(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from cellsight.cli import main
+
+    case = tmp_path / "c.cellsight"
+    assert main(["new", str(case)]) == 0
+    records = tmp_path / "records.csv"
+    records.write_text("Date,Time,Calling Number,Called Number\n01/03/2023,10:00:00,07700900001,"
+                       "07700900002\n")
+    for name, text in (("deep.json", "[" * 100_000 + "]" * 100_000),
+                       ("huge.json", '{"name": "' + "x" * (2 * 1024**2) + '"}')):
+        template = tmp_path / name
+        template.write_text(text)
+        capsys.readouterr()
+        code = main(["import", str(case), str(records), "--subject", "Dan", "--template", str(template)])
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err.count("\n") == 1 and name in err and "Traceback" not in err
+        assert "nested too deeply" in err or "too large for a template" in err
+
+
+def test_implausible_durations_are_kept_and_flagged_naming_the_rows(tmp_path: Path) -> None:
+    path = tmp_path / "records.csv"
+    path.write_text("Date,Time,Calling Number,Called Number,Duration\n"
+                    "01/03/2023,10:00:00,07700900001,07700900002,359999996400\n"  # 99,999,999 hours
+                    "01/03/2023,11:00:00,07700900001,07700900002,86400\n"  # a day: plausible
+                    "01/03/2023,12:00:00,07700900001,07700900002,86401\n"
+                    "01/03/2023,13:00:00,07700900001,07700900002,60\n")
+    case = Case.new()
+    report = import_file(case, path, subject="Dan", tz="UTC")
+    assert report["imported"] == 4  # kept as written
+    assert case.events["duration_s"].max() == 359999996400
+    warning = [w for w in report["warnings"] if "24 hours" in w]
+    assert warning == ["2 durations are negative or longer than 24 hours (rows 2, 4); "
+                       "kept as written: check them"]

@@ -275,27 +275,6 @@ def test_random_edits_of_valid_files_import_or_fail_clearly(tmp_path, base, edit
 
 # ----- real files made by others (opt-in) -------------------------------------------------
 @pytest.mark.realsamples
-def test_real_sample_call_records(real_samples):
-    case = Case.new()
-    folder = real_samples / "cdr"
-    small = import_file(case, folder / "cdr-analyzer_sample_cdr.csv", subject="Caller")
-    assert (small["rows"], small["imported"], small["rejected"]) == (15, 15, 0)
-    assert small["kinds"] == {"call": 12, "sms": 3}
-    big = import_file(case, folder / "forensictelco_sample_cdr.csv", subject="Other")
-    assert (big["rows"], big["imported"], big["rejected"]) == (1000, 1000, 0)
-    ev = case.events[case.events["source_id"].astype(str) == big["source_id"]]
-    # "+91" numbers too short to be valid: flagged so, and kept as written beside
-    assert not ev["party_a_flag"].eq("valid").any() and not ev["party_b_flag"].eq("valid").any()
-    raw = pd.read_csv(folder / "forensictelco_sample_cdr.csv", dtype=str)
-    assert list(ev["party_a_raw"]) == list(raw["source_number"])
-    assert list(ev["party_b_raw"]) == list(raw["destination_number"])
-    assert set(ev["direction"].astype(str)) == {"incoming", "outgoing"}
-    assert set(ev["status"].astype(str)) == {"busy", "completed", "failed", "missed"}
-    assert ev["cell_first"].str.startswith("TOWER-").all()
-    assert any("assumed" in w for w in big["warnings"])
-
-
-@pytest.mark.realsamples
 def test_real_sample_cell_lists(real_samples):
     case = Case.new()
     folder = real_samples / "celltowers"

@@ -58,6 +58,18 @@ def test_gpx_points_with_and_without_times(tmp_path: Path) -> None:
     assert got.loc["trk[1].trkseg[2].trkpt[2]", "lat"] == 53.4818
 
 
+def test_gpx_apple_hacc_is_the_fix_accuracy(tmp_path: Path) -> None:
+    path = tmp_path / "route.gpx"
+    path.write_text('<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+                    '<trkpt lon="-2.2426" lat="53.4808"><ele>40</ele><time>2023-03-18T13:00:00Z</time>'
+                    "<extensions><speed>1.2</speed><course>90</course><hAcc>4.5</hAcc><vAcc>3</vAcc>"
+                    "</extensions></trkpt>"
+                    '<trkpt lon="-2.2427" lat="53.4809"><time>2023-03-18T13:00:01Z</time></trkpt>'
+                    "</trkseg></trk></gpx>", encoding="utf-8")
+    got = run(gpx, path).locations["accuracy_m"].tolist()
+    assert got[0] == 4.5 and pd.isna(got[1])
+
+
 def test_gpx_10_with_local_times_uses_the_given_zone(tmp_path: Path) -> None:
     path = tmp_path / "old.gpx"
     path.write_text('<gpx version="1.0" xmlns="http://www.topografix.com/GPX/1/0"><trk><trkseg>'

@@ -178,3 +178,90 @@ def test_legacy_xls_with_dates_numbers_and_title(tmp_path):
     assert list(table.rows) == [4]
     assert table.frame.iloc[0].tolist() == ["2023-03-18 14:05:00", "447700900123", "07700900456", "MOC",
                                            "09:30:00"]
+
+
+# ----- a few damaged bytes in UTF-8: replaced and named, never mojibake ---------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cellsight.core.case import Case  # noqa: E402
+from cellsight.importers.api import import_file  # noqa: E402
+
+SITES = ["Zoë Müllerstraße", "Łódź Północ", "Straße 12", "Ærø Øst", "Café Noël"]
+
+
+def _cell_list(rows: int, bad_line: int | None) -> bytes:
+    lines = ["Cell ID,Site Name,Latitude,Longitude"]
+    lines += [f"234-30-1-{i},{SITES[i % len(SITES)]},53.8,-1.5" for i in range(1, rows + 1)]
+    data = [line.encode("utf-8") for line in lines]
+    if bad_line is not None:
+        data[bad_line - 1] = data[bad_line - 1].replace(b",", b",\xff", 1).replace(
+            b"\xc3\xab", b"\xeb", 1)  # a stray byte, and one ë written in Latin-1
+    return b"\n".join(data) + b"\n"
+
+
+@pytest.mark.parametrize(("rows", "bad_line"), [(10, 5), (4000, 3900), (10, 1)])
+def test_utf8_with_a_damaged_row_is_replaced_there_and_named(tmp_path, rows, bad_line):
+    path = tmp_path / "cells.csv"
+    raw = _cell_list(rows, bad_line)
+    if bad_line == 1:
+        raw = raw.replace(b"Site Name", b"Site \xe9Name", 1)
+    path.write_bytes(raw)
+    case = Case.new()
+    report = import_file(case, path)
+    assert report["imported"] == rows
+    sites = case.cells.set_index("source_row")["site"]
+    clean = [site for row, site in sites.items() if row != str(bad_line)]
+    assert set(clean) <= set(SITES), "no mojibake anywhere else"
+    assert "Ã" not in "".join(clean)
+    warnings = [w for w in report["warnings"] if "not UTF-8" in w]
+    assert warnings == [f"line {bad_line}: bytes that are not UTF-8 shown as U+FFFD (the rest of "
+                        "the file is UTF-8)"]
+    if bad_line != 1:
+        assert "\ufffd" in sites[str(bad_line)]
+
+
+def test_a_file_clearly_in_a_code_page_is_read_in_it(tmp_path):
+    path = tmp_path / "cells.csv"
+    text = _cell_list(300, None).decode("utf-8")
+    western = ["Zoë Müllerstraße", "Straße 12", "Ærø Øst", "Café Noël"]
+    for other in set(SITES) - set(western):
+        text = text.replace(other, western[0])
+    path.write_bytes(text.encode("cp1252"))
+    case = Case.new()
+    report = import_file(case, path)
+    assert set(case.cells["site"]) == set(western)
+    assert not [w for w in report["warnings"] if "not UTF-8" in w]
+    legacy = tmp_path / "legacy.csv"  # ASCII for 64 kB, then Latin-1: the body decides
+    ascii_rows = "".join(f"234-30-2-{i},Mast {i},53.8,-1.5\n" for i in range(3000))
+    legacy.write_bytes(("Cell ID,Site Name,Latitude,Longitude\n" + ascii_rows
+                        + "234-30-3-1,Café Noël,53.8,-1.5\n").encode("latin-1"))
+    case = Case.new()
+    report = import_file(case, legacy)
+    assert "Café Noël" in set(case.cells["site"])
+    assert not [w for w in report["warnings"] if "not UTF-8" in w]
+
+
+def test_call_records_share_the_rule(tmp_path):
+    path = tmp_path / "records.csv"
+    path.write_bytes("Date,Time,Calling Number,Called Number,Status\n".encode()
+                     + "01/03/2023,10:00:00,07700900001,07700900002,Zoë\n".encode() * 3
+                     + b"01/03/2023,11:00:00,07700900001,07700900002,Zo\xeb\n")
+    case = Case.new()
+    report = import_file(case, path, subject="Dan", tz="UTC")
+    assert report["imported"] == 4
+    assert any(w.startswith("line 5: bytes that are not UTF-8") for w in report["warnings"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(min_size=1), min_size=2, max_size=30), st.data())
+def test_damage_is_found_exactly_where_a_bad_byte_was_put(parts, data):
+    text = "é".join(parts)  # at least one valid non-ASCII character
+    raw = text.encode("utf-8")
+    assert tabular.utf8_damage(raw).bad == []
+    boundaries = [i for i in range(len(raw) + 1) if i == len(raw) or (raw[i] & 0xC0) != 0x80]
+    at = data.draw(st.sampled_from(boundaries))
+    damaged = raw[:at] + b"\xff" + raw[at:]
+    found = tabular.utf8_damage(damaged)
+    assert found.bad == [at]
+    assert found.valid == sum(1 for c in text if ord(c) > 127)

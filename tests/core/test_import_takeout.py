@@ -174,6 +174,45 @@ def test_android_timeline_path_of_twenty_points_is_twenty_rows(tmp_path: Path) -
     assert "timelineMemory" in skipped and "wifiScan" in skipped
 
 
+def test_parts_in_unexpected_shapes_are_skipped_with_their_row(tmp_path: Path) -> None:
+    """Nothing is dropped silently: an activity that is a text, a path that is an object,
+    a segment holding a visit and a path, summaries and unknown arrays all say so."""
+    doc = {
+        "semanticSegments": [
+            {"startTime": "2023-03-18T10:00:00Z", "endTime": "2023-03-18T10:30:00Z",
+             "activity": "walking"},
+            {"startTime": "2023-03-18T11:00:00Z", "endTime": "2023-03-18T11:30:00Z",
+             "timelinePath": {"point": "53.48°, -2.24°"}},
+            {"startTime": "2023-03-18T12:00:00Z", "endTime": "2023-03-18T12:30:00Z",
+             "visit": {"topCandidate": {"placeLocation": {"latLng": "53.47°, -2.23°"}}},
+             "timelinePath": [{"point": "53.46°, -2.22°", "time": "2023-03-18T12:10:00Z"}]},
+            ["not", "a", "segment"],
+        ],
+        "rawSignals": {"position": "not an array"},
+        "frequentPlaces": [{"placeId": "a"}, {"placeId": "b"}],
+        "userLocationProfile": {"persona": {}},
+    }
+    result = read(write(tmp_path / "Timeline.json", doc))
+    assert (result.rows, result.imported, result.rejected) == (2, 2, 0)
+    assert set(fixes(result).index) == {"semanticSegments[2].visit",
+                                        "semanticSegments[2].timelinePath[0]"}
+    skipped = dict(result.skipped)
+    assert skipped["semanticSegments[0].activity"] == "activity in an unexpected shape (a text); not read"
+    assert "an object" in skipped["semanticSegments[1].timelinePath"]
+    assert "a list" in skipped["semanticSegments[3]"]
+    assert "rawSignals in an unexpected shape (an object)" in skipped["rawSignals"]
+    assert skipped["frequentPlaces"] == "frequentPlaces: 2 entries that are not location records; not read"
+    assert "no location records" in skipped["userLocationProfile"]
+    semantic = read(write(tmp_path / "2023_MARCH.json", {"timelineObjects": [
+        {"activitySegment": ["broken"]}, "text", {"placeVisit": {
+            "location": {"latitudeE7": 534800000, "longitudeE7": -22400000},
+            "duration": {"startTimestamp": "2023-03-18T10:00:00Z"}}}]}))
+    assert (semantic.rows, semantic.imported) == (1, 1)
+    assert dict(semantic.skipped) == {
+        "0.activitySegment": "activitySegment in an unexpected shape (a list); not read",
+        "1": "a timeline object in an unexpected shape (a text); not read"}
+
+
 # ----- the iPhone variant -------------------------------------------------------------
 IPHONE = [
     {"endTime": "2023-08-27T17:04:26.999-05:00", "startTime": "2023-08-27T15:48:56.000-05:00",

@@ -440,6 +440,89 @@ def test_streaming_frees_records_as_it_goes(tmp_path: Path) -> None:
     assert peak < size / 2, f"peak {peak:,} bytes for a {size:,}-byte report"
 
 
+# ----- instant messages: the sender from From, the owner from the participants ----------
+SUSPECT_JID, VICTIM_JID, FRIEND_JID = ("447700900001@s.whatsapp.net", "447700900002@s.whatsapp.net",
+                                       "447700900003@s.whatsapp.net")
+GROUP_ID = "120363000000000001@g.us"
+
+
+def bare_party(identifier: str, owner: bool | None = None) -> str:
+    """A party as newer reports write it inside From/To: often no Role, sometimes no flag."""
+    flag = "" if owner is None else field("IsPhoneOwner", "True" if owner else "False", "Boolean")
+    return f'<model type="Party" id="bp-{identifier}">{field("Identifier", identifier)}{flag}</model>'
+
+
+def message(ident: str, when: str, sender: str | None, to: tuple[str, ...] = (),
+            owner: bool | None = None, body: str = "hi") -> str:
+    parts = [stamp(when), field("Body", body)]
+    if sender is not None:
+        parts.append(one("From", bare_party(sender, owner)))
+    parts.append(many("To", *(bare_party(t) for t in to)))
+    return model("InstantMessage", ident, *parts)
+
+
+def chat_report(tmp_path: Path) -> Path:
+    direct = model("Chat", "chat-direct", field("Source", "WhatsApp"), field("Id", VICTIM_JID),
+                   many("Participants", party(SUSPECT_JID, owner=True),
+                        party(VICTIM_JID, owner=False)),
+                   many("Messages",
+                        message("in-1", "2023-03-20T20:00:00+00:00", VICTIM_JID),  # no Role, no flag
+                        message("out-1", "2023-03-20T20:01:00+00:00", SUSPECT_JID),
+                        message("in-2", "2023-03-20T20:02:00+00:00", VICTIM_JID, owner=False,
+                                to=(SUSPECT_JID,)),
+                        message("out-2", "2023-03-20T20:03:00+00:00", None, to=(VICTIM_JID,))))
+    group = model("Chat", "chat-group", field("Source", "WhatsApp"), field("Id", GROUP_ID),
+                  field("Name", " Family \u2728"),
+                  many("Participants", party(SUSPECT_JID, owner=True), party(VICTIM_JID, owner=False),
+                       party(FRIEND_JID, owner=False)),
+                  many("Messages",
+                       message("g-in", "2023-03-21T09:00:00+00:00", VICTIM_JID),
+                       message("g-out", "2023-03-21T09:01:00+00:00", SUSPECT_JID)))
+    # a group of two: told by its @g.us id
+    pair_group = model("Chat", "chat-pair-group", field("Source", "WhatsApp"),
+                       field("Id", "447700900001-1600000000@g.us"),
+                       many("Participants", party(SUSPECT_JID, owner=True),
+                            party(VICTIM_JID, owner=False)),
+                       many("Messages", message("pg-in", "2023-03-22T09:00:00+00:00", VICTIM_JID)))
+    path = tmp_path / "chats.xml"
+    path.write_text(project(model_type("Chat", direct, group, pair_group)), encoding="utf-8")
+    return path
+
+
+def test_every_instant_message_gets_its_sender_and_direction(tmp_path: Path) -> None:
+    events = read(chat_report(tmp_path)).events.set_index("source_row")
+    got = {row: (e["direction"], e["party_a_raw"], e["party_b_raw"]) for row, e in events.iterrows()}
+    assert got == {
+        "in-1": ("incoming", VICTIM_JID, SUSPECT_JID),
+        "out-1": ("outgoing", SUSPECT_JID, VICTIM_JID),
+        "in-2": ("incoming", VICTIM_JID, SUSPECT_JID),
+        "out-2": ("outgoing", SUSPECT_JID, VICTIM_JID),
+        "g-in": ("incoming", VICTIM_JID, GROUP_ID),
+        "g-out": ("outgoing", SUSPECT_JID, GROUP_ID),
+        "pg-in": ("incoming", VICTIM_JID, "447700900001-1600000000@g.us"),
+    }
+    assert set(events.loc[["in-1", "in-2"], "party_a"]) == {"+447700900002"}
+    assert set(events.loc[["in-1", "in-2"], "party_b"]) == {"+447700900001"}
+
+
+def test_incoming_chats_count_for_the_pair_and_the_group_is_named(tmp_path: Path) -> None:
+    from cellsight.analysis.contacts import between
+    from cellsight.core.case import Case
+    from cellsight.importers.api import import_file
+
+    case = Case.new(name="chats")
+    case.set_subject("Sam", role="suspect", numbers=["07700 900001"])
+    case.set_subject("Vic", role="victim", numbers=["07700 900002"])
+    report = import_file(case, chat_report(tmp_path), subject="Sam")
+    assert report["rows"] == report["imported"] == 7 and report["kinds"] == {"chat": 7}
+    doc = between(case, "Sam", "Vic")
+    assert doc["total"] == 4  # the group messages went to the group, not to Vic alone
+    assert doc["by_direction"] == {"a_to_b": 2, "b_to_a": 2}
+    names = case.number_names()
+    assert names[GROUP_ID] == " Family \u2728"
+    assert names["+447700900002"] == "Vic"  # a subject's name wins over any chat's
+
+
 # ----- real files made by others (opt-in) ---------------------------------------------
 @pytest.mark.realsamples
 def test_real_cellebrite_location_report(real_samples: Path) -> None:
@@ -462,6 +545,33 @@ def test_real_bare_whatsapp_chat(real_samples: Path) -> None:
     assert set(events["thread"]) == {"5511999996666@s.whatsapp.net"}
     assert (events["party_a"] == "+5511999997777").sum() == 6
     assert set(events.loc[events["kind"] == "chat", "direction"]) == {"incoming", "outgoing"}
+
+
+@pytest.mark.realsamples
+def test_real_chat_every_message_gets_its_sender(real_samples: Path) -> None:
+    """The 14 InstantMessages: 11 are the chat's messages, each an event naming its sender
+    (From) with the direction its IsPhoneOwner flag gives; 3 are forwarded or replied-to
+    copies inside a message (two without any sender), part of that message."""
+    import xml.etree.ElementTree as ET
+
+    path = real_samples / "cellebrite" / "iped_ufed-model-chat.xml"
+    root = ET.parse(path).getroot()
+    assert len(root.findall(".//model[@type='InstantMessage']")) == 14
+    expected = {}
+    for m in root.findall("./multiModelField[@name='Messages']/model[@type='InstantMessage']"):
+        sender = m.find("./modelField[@name='From']/model")
+        identifier = sender.find("./field[@name='Identifier']/value").text
+        flag = sender.find("./field[@name='IsPhoneOwner']/value")
+        owner = None if flag is None else flag.text == "True"
+        expected[m.get("id")] = (identifier, owner)
+    events = read(path).events.set_index("source_row")
+    assert set(events.index) == set(expected)
+    for row, (identifier, owner) in expected.items():
+        event = events.loc[row]
+        assert event["party_a_raw"] == identifier, row
+        if event["kind"] == "chat":
+            assert event["direction"] == {True: "outgoing", False: "incoming"}[owner], row
+            assert pd.notna(event["party_b_raw"]), row
 
 
 @pytest.mark.realsamples

@@ -69,9 +69,7 @@ def test_each_dump_is_an_exhibit_whose_rows_stay_out_of_the_events(planted) -> N
 
 
 def test_layouts_are_recognised_by_the_cdr_vocabulary() -> None:
-    assert column_name("mobileNumber") == "mobile Number"
-    assert column_name("towerId") == "tower Id"
-    assert column_name("eNodeB") == "eNodeB" and column_name("dateTime") == "dateTime"
+    assert column_name("mobileNumber  ") == "mobileNumber" and column_name(" tower  Id ") == "tower Id"
     assert header_score(["mobileNumber  ", "IMEI", "dateTime", "towerId", "LAC"]) == 3
     assert header_score(["Name", "Address", "Postcode"]) == 0
 
@@ -85,6 +83,7 @@ def test_camel_case_headers_read_as_their_spaced_words(words: list[str]) -> None
     from cellsight.importers import cdr
 
     assert cdr.column_role(column_name(camel)) == cdr.column_role(column_name(spaced))
+    assert cdr.column_role(camel) is not None or cdr.column_role(spaced) is None
 
 
 def test_rejected_rows_have_reasons_and_a_changed_scene_file_fails_verify(tmp_path: Path) -> None:

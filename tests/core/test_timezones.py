@@ -182,3 +182,76 @@ def test_court_times_ignore_the_machine_locale(monkeypatch) -> None:
             "Mon 1 May 2023 09:00:00 BST"
     finally:
         locale.setlocale(locale.LC_TIME, "C")
+
+
+# ----- formatting that survives any time pandas can hold ------------------------------
+from cellsight.core.timezones import (  # noqa: E402
+    ACCEPTED_YEARS,
+    iso_local_series,
+    outside_accepted,
+)
+
+EXTREMES = ["0001-01-01T00:00:00Z", "1900-01-01T00:00:00Z", "2100-12-31T23:59:59Z",
+            "9999-12-31T23:59:59Z"]
+
+
+def test_iso_local_pads_the_year_and_writes_local_mean_time_in_utc() -> None:
+    """London's local mean time before 1847 was UTC-00:01:15: never ``-0001:15``.
+
+    ISO 8601 has no offsets with seconds, so such a time is written in UTC.
+    """
+    times = pd.Series(pd.to_datetime(EXTREMES + [None], utc=True, format="ISO8601"))
+    got = iso_local_series(times, "Europe/London").tolist()
+    assert got[:4] == ["0001-01-01T00:00:00+00:00", "1900-01-01T00:00:00+00:00",
+                       "2100-12-31T23:59:59+00:00", "9999-12-31T23:59:59+00:00"]
+    assert pd.isna(got[4])
+    # Paris kept its mean time (+00:09:21) until 1911; Kolkata +05:21:10 until 1906
+    assert iso_local_series(times[1:2], "Europe/Paris").iat[0] == "1900-01-01T00:00:00+00:00"
+    assert iso_local_series(times[1:2], "Asia/Kolkata").iat[0] == "1900-01-01T00:00:00+00:00"
+    assert iso_local_series(pd.Series(pd.to_datetime(["1920-01-01T00:00:00Z"], utc=True)),
+                            "Asia/Kolkata").iat[0] == "1920-01-01T05:30:00+05:30"
+    for text in got[:4]:
+        assert pd.Timestamp(text) is not None  # every one parses back
+    assert iso_local(pd.Timestamp("0001-01-01T00:00:00Z"), "Europe/London") == got[0]
+    # a time pandas holds but Python's datetime cannot (year -1199) is still written
+    far = pd.Series(pd.to_datetime([-99999999999999], unit="ms", utc=True))
+    assert iso_local_series(far, "UTC").iat[0].startswith("-1199-")
+
+
+def test_court_times_and_hour_labels_survive_extreme_years() -> None:
+    times = pd.Series(pd.to_datetime(EXTREMES, utc=True, format="ISO8601"))
+    court = court_times(times, "Europe/London").tolist()
+    assert court[0].endswith(" 0000 23:58:45 UTC-00:01:15")  # before Python's calendar: no letters
+    assert court[1:] == ["Mon 1 Jan 1900 00:00:00 GMT", "Fri 31 Dec 2100 23:59:59 GMT",
+                         "Fri 31 Dec 9999 23:59:59 GMT"]
+    assert court_time(times[1], "Europe/Paris") == "Mon 1 Jan 1900 00:09:21 PMT"
+    hours = period_labels(times, "Europe/London", "hour").tolist()
+    assert hours == ["0001-01-01T00+00:00", "1900-01-01T00+00:00", "2100-12-31T23+00:00",
+                     "9999-12-31T23+00:00"]
+    assert period_labels(times, "Europe/London", "day").tolist() == [
+        "0000-12-31", "1900-01-01", "2100-12-31", "9999-12-31"]
+    assert period_labels(times, "Europe/London", "week").tolist()[1:] == [
+        "1900-W01", "2100-W52", "9999-W52"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30)),
+       st.sampled_from(ZONES + ["Europe/Paris", "America/St_Johns"]))
+def test_iso_local_agrees_with_python_isoformat(value: dt.datetime, zone: str) -> None:
+    stamp = value.replace(microsecond=0, tzinfo=UTC)
+    local = stamp.astimezone(ZoneInfo(zone))
+    whole_minutes = local.utcoffset().total_seconds() % 60 == 0
+    expected = (local if whole_minutes else stamp).isoformat()
+    series = pd.Series(pd.to_datetime([stamp], utc=True))
+    assert iso_local_series(series, zone).iat[0] == expected
+    assert iso_local(stamp, zone) == expected
+
+
+def test_accepted_times_are_the_years_1900_to_2100_in_utc() -> None:
+    assert ACCEPTED_YEARS == "1900-2100"
+    times = pd.Series(pd.to_datetime(["1899-12-31T23:59:59Z", "1900-01-01T00:00:00Z",
+                                      "2100-12-31T23:59:59.999Z", "2101-01-01T00:00:00Z",
+                                      "-0001-01-01T00:00:00Z", None], utc=True, format="ISO8601"))
+    assert outside_accepted(times).tolist() == [True, False, False, True, True, False]
+    naive = pd.Series(pd.to_datetime(["1899-12-31 23:59", "2023-01-01 00:00"]))
+    assert outside_accepted(naive).tolist() == [True, False]

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from cellsight import cli
 from cellsight.core.casefile import save_case
-from cellsight.report import webmap
+from cellsight.core.text import reveal
+from cellsight.report import mapdata, tileset, webmap
 from tests.core.report_fixtures import HOSTILE, make_case
 
 # A URL whose host is a CDN or a tile server (Leaflet's own comments link to bug trackers; those load nothing).
@@ -90,7 +91,7 @@ def test_time_range_and_subjects(tmp_path):
 def test_json_for_script_is_inert(text):
     out = webmap.json_for_script({"name": text})
     assert "<" not in out and ">" not in out and "&" not in out
-    assert json.loads(out) == {"name": text}
+    assert json.loads(out) == {"name": reveal(text)}  # invisible controls are shown (core.text)
 
 
 def test_cli_map(tmp_path, capsys):
@@ -114,3 +115,70 @@ def test_the_page_draws_with_no_network(tmp_path, page):
     assert "cs-legend" in dom and "Operation Lantern" in dom  # and so did Cellsight's layer script
     assert "&lt;img src=x onerror=alert(1)&gt;" in dom  # the name is text in the legend
     assert "<img src=\"x\"" not in dom and "<img src=x" not in dom
+
+
+# ----- occasions in a period, base maps ------------------------------------------------------------
+def test_an_occasion_that_overlaps_the_period_is_shown_with_its_own_number(tmp_path):
+    """The fixture's occasions run 18:00-19:30 each day; a period starting at 18:45 is inside the second."""
+    case = make_case()
+    path = tmp_path / "c.cellsight"
+    save_case(case, path)
+    out = tmp_path / "m.html"
+    assert cli.main(["map", str(path), "--out", str(out), "--from", "2024-03-02T18:45", "--to", "2024-03-03"]) == 0
+    labels = [o["label"] for o in payload_of(out.read_text())["occasions"]]
+    assert labels == ["2", "3"]  # the 2nd began before --from; both keep the table's numbers
+    # an occasion that ends exactly as the period starts is in it; one starting after --to is not
+    ends = webmap.default_occasions(case, [], "2024-03-04T19:30", "2024-03-05T17:59")
+    assert [o["label"] for o in ends] == ["4"]
+
+
+def make_tileset(path, area, zooms):
+    """A small MBTiles file of generated street tiles, written by the project's own writer."""
+    from tests.tile_server import street_tile
+
+    with tileset.TilesetWriter(path) as writer:
+        writer.set_metadata({"name": "test streets", "format": "png",
+                             "attribution": '&copy; <a href="https://x.invalid">Invented</a> <script>x</script>'})
+        for z, x, y in tileset.tiles_of(area, zooms):
+            writer.put(z, x, y, street_tile(z, x, y))
+    return path
+
+
+def test_a_base_map_file_is_put_into_the_page_within_its_budget(tmp_path):
+    case = make_case(days=2)
+    area = tileset.pad_area(mapdata.gather(case).bounds(), 3000)
+    base = make_tileset(tmp_path / "streets.mbtiles", area, range(12, 16))
+    page = webmap.map_page(case, basemap=base)
+    data = payload_of(page.html)
+    spec = data["basemap"]
+    assert spec["url"] is None and (spec["minzoom"], spec["maxzoom"]) == (12, 15)
+    assert spec["attribution"] == "© Invented x"  # plain text: no tags from the file reach the page
+    z, x, y = tileset.tiles_of(mapdata.gather(case).bounds(), range(14, 15)).__next__()
+    assert spec["tiles"][f"{z}/{x}/{y}"].startswith("data:image/png;base64,")
+    assert any(note.startswith("Base map: streets.mbtiles, zooms 12–15") for note in data["notes"])
+    assert "Base map" in page.layers and not CDN.search(page.html) and not LOADS_REMOTE.search(page.html)
+    # a tight budget leaves the finest zooms out, and says so
+    sizes = {}
+    with tileset.TilesetReader(base) as reader:
+        for zz, xx, yy in tileset.tiles_of(area, range(12, 14)):
+            sizes[(zz, xx, yy)] = len(reader.tile(zz, xx, yy) or b"")
+    small = webmap.embedded_basemap(base, mapdata.gather(case).bounds(), budget=int(sum(sizes.values()) * 1.5))
+    assert small["maxzoom"] < 15 and "left out" in small["note"]
+    assert all(int(key.split("/")[0]) <= small["maxzoom"] for key in small["tiles"])
+    nothing = webmap.embedded_basemap(base, mapdata.gather(case).bounds(), budget=10)
+    assert nothing["tiles"] == {} and "left out" in nothing["note"]
+
+
+def test_cli_map_with_tiles(tmp_path, capsys):
+    case = make_case(days=2)
+    path = tmp_path / "c.cellsight"
+    save_case(case, path)
+    base = make_tileset(tmp_path / "streets.mbtiles", tileset.pad_area(mapdata.gather(case).bounds(), 2000),
+                        range(13, 15))
+    assert cli.main(["map", str(path), "--out", str(tmp_path / "m.html"), "--tiles", str(base), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["basemap"]["zooms"] == [13, 14] and summary["basemap"]["tiles"] > 0
+    assert summary["basemap"]["attribution"] == "© Invented x"
+    assert cli.main(["map", str(path), "--out", str(tmp_path / "n.html"), "--tiles", str(tmp_path / "no.mbtiles")]) == 2
+    assert "no.mbtiles: base map file not found" in capsys.readouterr().err
+    assert not (tmp_path / "n.html").exists()

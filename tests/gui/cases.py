@@ -65,3 +65,43 @@ def make_case(days: int = 14, per_day: int = 6) -> Case:
     source(case, "cells.csv", "", {"cells": cells})
     case.dirty = False
     return case
+
+
+GROUP = "447700900202-1700000000@g.us"
+THREAT = "Open the door or I'll burn the place down"
+
+
+def make_message_case() -> Case:
+    """Ann and Bob's texts and chats from Bob's phone: a planted threat, a deleted message, a group chat.
+
+    The phone download is exhibit AB/2 (rows are model ids); Bob's call records, exhibit AB/1, list two
+    of the texts again without their words.
+    """
+    case = make_case(days=3, per_day=2)
+    t = DAY0 + pd.Timedelta(days=1)
+    texts = [  # minutes after t, from, to, text, deleted
+        (0, BOB, ANN, "Can we talk?", False),
+        (5, ANN, BOB, "Please stop contacting me", False),
+        (9, BOB, ANN, THREAT, False),
+        (12, BOB, ANN, "I'm watching you", True),
+        (30, BOB, ANN, "Sorry. Sunburn is bad today", False),
+    ]
+    messages = pd.DataFrame({
+        "start": [t + pd.Timedelta(minutes=m) for m, *_ in texts],
+        "kind": "sms", "direction": ["outgoing" if a == BOB else "incoming" for _, a, *_ in texts],
+        "party_a": [a for _, a, *_ in texts], "party_b": [b for _, _, b, *_ in texts],
+        "text": [x for *_, x, _ in texts], "deleted": [d for *_, d in texts],
+        "app": "SMS Messages", "source_row": [f"m{i}" for i in range(len(texts))],
+    })
+    group = pd.DataFrame({
+        "start": [t + pd.Timedelta(minutes=40 + i) for i in range(3)], "kind": "chat",
+        "direction": ["incoming", "outgoing", "incoming"], "party_a": [CAROL, BOB, CAROL],
+        "party_b": GROUP, "thread": GROUP, "text": ["Training Thursday?", "I'm in", "Great"],
+        "app": "WhatsApp", "source_row": ["g1", "g2", "g3"],
+    })
+    source(case, "bob_phone.ufdr", "Bob", {"events": pd.concat([messages, group], ignore_index=True)})
+    case.sources[-1].format = "ufdr"
+    case.sources[-1].exhibit = "AB/2"
+    case.sources[0].exhibit = "AB/1"
+    case.dirty = False
+    return case

@@ -42,22 +42,56 @@ def case():
     return make_case()
 
 
-@pytest.fixture
-def window(qtbot, case):
-    """A main window showing the small test case; closed and checked for leftovers afterwards."""
+def _main_window(qtbot, case):
+    """A main window showing ``case`` (the start page when None); closed and checked for leftovers."""
     from cellsight.gui.main_window import MainWindow
 
     win = MainWindow()
     # closed here without the unsaved-work prompt, which would wait for an answer forever
     qtbot.addWidget(win, before_close_func=lambda w: setattr(w, "_closing", True))
-    win.set_case(case, path=None)
+    if case is not None:
+        win.set_case(case, path=None)
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
     yield win
     win.discard_and_close()
-    assert QThreadPool.globalInstance().waitForDone(10_000), "a worker was still running"
+    assert QThreadPool.globalInstance().waitForDone(20_000), "a worker was still running"
     running = [t for t in win.findChildren(QTimer) if t.isActive()]
     assert not running, "timers still running: " + ", ".join(
         f"{t.objectName() or '?'} in {type(t.parent()).__name__}" for t in running)
 
+
+@pytest.fixture
+def window(qtbot, case):
+    """A main window showing the small test case."""
+    yield from _main_window(qtbot, case)
+
+
+@pytest.fixture
+def empty_window(qtbot):
+    """The workstation as it starts: no case open."""
+    yield from _main_window(qtbot, None)
+
+
+@pytest.fixture(scope="session")
+def demo_case_file(tmp_path_factory):
+    """The demo case (sample_data), built once through the importers and saved; open it per test."""
+    import importlib.util
+    from pathlib import Path
+
+    builder = Path(__file__).resolve().parents[2] / "sample_data" / "build_demo_case.py"
+    spec = importlib.util.spec_from_file_location("demo_builder_for_gui_tests", builder)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path_factory.mktemp("demo") / "demo.cellsight"
+    module.build(path)
+    return path
+
+
+@pytest.fixture
+def demo_window(qtbot, demo_case_file):
+    """A main window showing the demo case."""
+    from cellsight.core.casefile import open_case
+
+    yield from _main_window(qtbot, open_case(demo_case_file))

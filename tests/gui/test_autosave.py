@@ -36,6 +36,7 @@ def test_unsaved_work_is_kept_aside_and_restored_after_a_crash(window, qtbot, tm
     asked = []
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    window.hold.release()  # the operating system releases a crashed workstation's lock on the case
     second = _second_window(qtbot)
     second.open_path(path)
     _wait(qtbot, second)

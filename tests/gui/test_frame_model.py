@@ -34,7 +34,7 @@ def test_display_is_dtype_aware_and_edit_role_is_raw() -> None:
                                           "kind": ["call"], "direction": ["outgoing"],
                                           "source_id": ["S1"], "source_row": ["1"]}), "events")
     summer_model = FrameModel(summer, zone="Europe/London")
-    assert summer_model.data(summer_model.index(0, col("start"))) == "2024-07-01 11:00:00"
+    assert summer_model.data(summer_model.index(0, col("start"))) == "Mon 1 Jul 2024 11:00:00 BST"
     edit = summer_model.data(summer_model.index(0, col("start")), Qt.ItemDataRole.EditRole)
     assert edit.utcoffset().total_seconds() == 3600
     row_with_missing = int(np.flatnonzero(model.frame["duration_s"].isna().to_numpy())[0])
@@ -97,3 +97,62 @@ def test_a_million_rows_cost_arrays_not_objects() -> None:
     assert model.headerData(0, Qt.Orientation.Vertical) == str(n)  # the frame's own row number
     model.set_mask(frame["x"].to_numpy() < 10)
     assert model.rowCount() == 10
+
+
+def _autumn_night() -> pd.DataFrame:
+    """Four events across the night the clocks went back in London (27 Oct 2024); one flagged."""
+    times = pd.to_datetime(["2024-10-27T01:30:00Z", "2024-10-27T00:30:00Z", "2024-10-26T23:59:00Z",
+                            "2024-10-27T02:10:00Z"])
+    return schema.conform(pd.DataFrame({
+        "start": times, "kind": "call", "direction": "outgoing",
+        "time_flag": ["", "dst_ambiguous", "", "implausible"],
+        "source_id": "S1", "source_row": ["5", "6", "7", "8"]}), "events")
+
+
+def test_times_show_the_zone_and_the_two_autumn_hours_apart_yet_sort_by_the_real_time() -> None:
+    model = FrameModel(_autumn_night(), zone="Europe/London")
+    start = model.columns.index("start")
+    shown = [model.data(model.index(r, start)) for r in range(4)]
+    assert shown == ["Sun 27 Oct 2024 01:30:00 GMT (UTC+00:00)", "Sun 27 Oct 2024 01:30:00 BST (UTC+01:00)",
+                     "Sun 27 Oct 2024 00:59:00 BST", "Sun 27 Oct 2024 02:10:00 GMT"]
+    model.sort(start, Qt.SortOrder.AscendingOrder)  # by the instant, not by the words
+    assert [model.data(model.index(r, model.columns.index("source_row"))) for r in range(4)] == \
+        ["7", "6", "5", "8"]
+    model.sort(start, Qt.SortOrder.DescendingOrder)
+    assert model.data(model.index(0, start)) == "Sun 27 Oct 2024 02:10:00 GMT"
+
+
+def test_flagged_rows_are_marked_and_explained() -> None:
+    model = FrameModel(_autumn_night(), zone="Europe/London")
+    model.set_marks("time_flag", ["start"])
+    start, flag, kind = (model.columns.index(c) for c in ("start", "time_flag", "kind"))
+    ambiguous, plain = 1, 0
+    assert model.flag(ambiguous) == "dst_ambiguous" and model.flag(plain) == ""
+    assert model.data(model.index(ambiguous, start), Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.data(model.index(ambiguous, flag), Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.data(model.index(ambiguous, kind), Qt.ItemDataRole.BackgroundRole) is None
+    assert model.data(model.index(plain, start), Qt.ItemDataRole.BackgroundRole) is None
+    assert not model.data(model.index(ambiguous, start), Qt.ItemDataRole.DecorationRole).isNull()
+    assert model.data(model.index(plain, start), Qt.ItemDataRole.DecorationRole) is None
+    tip = model.data(model.index(ambiguous, start), Qt.ItemDataRole.ToolTipRole)
+    assert "dst_ambiguous" in tip and "occurs twice" in tip
+    assert "cannot be right" in model.data(model.index(3, start), Qt.ItemDataRole.ToolTipRole)
+
+
+def test_column_text_is_made_a_block_at_a_time_and_sorting_still_uses_the_value() -> None:
+    n = 1000
+    frame = pd.DataFrame({"row": pd.array([str(i) for i in range(n)], dtype=schema.STR)})
+    batches = []
+
+    def words(positions):
+        batches.append(len(positions))
+        return [f"line {frame['row'].iat[p]}" for p in positions]
+
+    model = FrameModel(frame)
+    model.set_column_text("row", words)
+    model.sort(0, Qt.SortOrder.DescendingOrder)  # "999" > "100" as text: the stored value decides
+    assert model.data(model.index(0, 0)) == "line 999"
+    assert model.data(model.index(5, 0)) == f"line {frame['row'].sort_values(ascending=False).iat[5]}"
+    assert batches == [64]  # one block made the first 64 shown rows; the second read was kept
+    assert model.data(model.index(900, 0), Qt.ItemDataRole.EditRole) == \
+        frame["row"].sort_values(ascending=False).iat[900]

@@ -73,10 +73,10 @@ def test_dropping_call_records_on_a_pane_imports_them_for_the_chosen_subject(win
     assert "date" in str(summary.rejections.raw(0, 1))
     assert summary.files.topLevelItem(0).text(5) == "1"
     summary.close()
-    assert window.panes["case"].sources.topLevelItemCount() == len(window.case.sources)
+    assert window.panes["case"].sources.count() == len(window.case.sources)
     assert window.case.sources[-1].exhibit == "DR/1"  # the officer's exhibit reference is kept
-    last = window.panes["case"].sources.topLevelItem(len(window.case.sources) - 1)
-    assert last.text(1) == "DR/1"
+    last = window.panes["case"].sources.item(len(window.case.sources) - 1)
+    assert last.text().startswith("DR/1 · bob_records.csv")
 
 
 def test_the_same_file_twice_is_refused_and_nothing_changes(window, qtbot, tmp_path, monkeypatch) -> None:
@@ -149,7 +149,7 @@ def test_mapping_dialog_previews_live_and_saves_a_template(qtbot, case, tmp_path
     model = dialog.preview_model
     assert model.rowCount() == 3
     # 4 March 08:01 UTC is 08:01 in London (GMT): day first, in the zone the officer chose
-    assert model.data(model.index(0, 0)) == "2024-03-04 08:01:00"
+    assert model.data(model.index(0, 0)) == "Mon 4 Mar 2024 08:01:00 GMT"
     assert model.data(model.index(0, model.columns.index("party_a"))) == BOB
     saved = tmp_path / "odd.json"
     monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getSaveFileName", lambda *a, **k: (str(saved), ""))

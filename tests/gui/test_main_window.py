@@ -16,8 +16,8 @@ def _wait_idle(window, qtbot) -> None:
 
 
 def test_every_pane_is_a_movable_dock_and_the_menus_exist(window) -> None:
-    assert set(window.panes) == {"case", "events", "timeline", "contacts", "map", "proximity", "storyboard",
-                                 "scenes", "links"}
+    assert set(window.panes) == {"case", "events", "messages", "locations", "timeline", "contacts", "map",
+                                 "proximity", "storyboard", "scenes", "links"}
     for dock in window.docks.values():
         assert dock.objectName().startswith("dock_")
         assert dock.features() & dock.DockWidgetFeature.DockWidgetMovable
@@ -98,14 +98,17 @@ def test_layout_is_restored_on_the_next_start(qtbot) -> None:
     first = MainWindow()
     qtbot.addWidget(first)
     first.show()
+    first.set_case(make_case(), None)
     first.docks["storyboard"].setFloating(True)
     first.docks["contacts"].hide()
     first.discard_and_close()
     second = MainWindow()
     qtbot.addWidget(second)
     second.show()
+    assert not any(d.isVisible() for d in second.docks.values())  # the start page first: no case yet
+    second.set_case(make_case(), None)
     assert second.docks["storyboard"].isFloating()
-    assert not second.docks["contacts"].isVisible()
+    assert not second.docks["contacts"].isVisible() and second.docks["events"].isVisible()
     second.reset_layout()
     assert not second.docks["storyboard"].isFloating()
     second.discard_and_close()

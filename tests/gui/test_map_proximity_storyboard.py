@@ -20,7 +20,7 @@ def _map_ready(window, qtbot):
     pane = window.panes["map"]
     window.docks["map"].raise_()
     qtbot.waitUntil(lambda: pane._ready, timeout=30_000)
-    qtbot.waitUntil(lambda: _js(pane.page, qtbot, "!!window.cellsightPane") is True, timeout=10_000)
+    qtbot.waitUntil(lambda: _js(pane.page, qtbot, "window.cellsightLinked === true") is True, timeout=10_000)
     return pane
 
 
@@ -41,7 +41,7 @@ def test_the_map_loads_offline_and_fades_what_is_not_selected(window, qtbot) -> 
     state = pane.selection_state()
     assert state["fixes"][0].count("1") == 1 and state["fixes"][1].count("1") == 0
     window.clear_selection()
-    assert pane.selection_state() == {"fixes": [None, None], "sites": None}
+    assert pane.selection_state() == {"fixes": [None, None], "sites": None, "occasions": None}
 
 
 def test_clicking_a_site_selects_the_events_that_used_it(window, qtbot) -> None:
@@ -141,31 +141,21 @@ def test_settings_dialog_round_trip(window, qtbot) -> None:
 
     dialog = SettingsDialog(window, window.settings)
     qtbot.addWidget(dialog)
-    dialog.url.setChecked(True)
+    dialog.mbtiles.setChecked(True)
+    dialog.mbtiles_path.setText("/maps/leeds.mbtiles")
     dialog.tile_url.setText("http://tiles.internal/{z}/{x}/{y}.png")
+    dialog.tile_attribution.setText("Force mapping unit")
+    dialog.tile_max.setValue(2000)
     dialog.distance.setValue(150)
     new = dialog.result_settings()
-    assert new.basemap == "url" and new.tile_source() == "http://tiles.internal/{z}/{x}/{y}.png"
-    assert set(dialog.changed) == {"basemap", "tile_url", "proximity_distance_m"}
+    assert new.basemap == "mbtiles" and new.basemap_file() == "/maps/leeds.mbtiles"
+    assert new.tile_url == "http://tiles.internal/{z}/{x}/{y}.png" and new.tile_max == 2000
+    assert set(dialog.changed) == {"basemap", "mbtiles_path", "tile_url", "tile_attribution", "tile_max",
+                                   "proximity_distance_m"}
+    assert "base map file not found" in dialog.mbtiles_info.text()
     new.save()
     assert AppSettings.load() == new
     window.settings = new
     window.panes["proximity"].apply_defaults()
     assert window.panes["proximity"].distance.value() == 150
     dialog.reject()
-
-
-def test_mbtiles_tiles_are_served_from_the_file_in_xyz_order(tmp_path) -> None:
-    import sqlite3
-
-    from cellsight.gui.mbtiles import read_tile, tile_format
-
-    path = tmp_path / "base.mbtiles"
-    with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
-        db.execute("CREATE TABLE tiles (zoom_level INT, tile_column INT, tile_row INT, tile_data BLOB)")
-        db.execute("INSERT INTO metadata VALUES ('format', 'png')")
-        db.execute("INSERT INTO tiles VALUES (2, 1, 3, ?)", (b"\x89PNG tile",))  # TMS row 3 = XYZ y 0
-    assert read_tile(path, 2, 1, 0) == b"\x89PNG tile"
-    assert read_tile(path, 2, 1, 3) is None
-    assert tile_format(path) == "png"

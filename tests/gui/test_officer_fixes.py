@@ -398,12 +398,14 @@ def test_settings_say_what_they_set_and_check_tile_urls(qtbot, monkeypatch) -> N
     qtbot.addWidget(dialog)
     titles = [box.title() for box in dialog.findChildren(QGroupBox)]
     assert "New cases start with" in titles and "New cases and imports" not in titles
-    dialog.url.setChecked(True)
     for url in ("https://tiles.example/{z}.png", "https://tiles.example/{z}/{x}.png"):
         dialog.tile_url.setText(url)
         dialog.accept()
         assert dialog.result() == 0 and "{y}" in warnings[-1]
     dialog.tile_url.setText("https://tiles.example/{z}/{x}/{y}.png")
+    dialog.accept()
+    assert dialog.result() == 0 and "attribution" in warnings[-1]
+    dialog.tile_attribution.setText("Invented Mapping")
     dialog.accept()
     assert dialog.result() == 1
 

@@ -321,7 +321,7 @@ def method_statement(p: dict[str, Any]) -> str:
     listed = ", ".join(p["scenes"])
     own_rows = (f", and the rows of the scenes' tower dumps ({listed}) where one of their numbers is the "
                 f"subscriber" if p["scenes"] else "")
-    dumps = f"the rows of the same tower dumps and " if p["scenes"] else ""
+    dumps = "the rows of the same tower dumps and " if p["scenes"] else ""
     return (f"The subject's located items are the network events of {p['subject']}'s own records whose "
             f"serving cell a cell list locates{own_rows}. Each clock hour (in the case's time zone, {p['tz']}) "
             f"holding at least one of them is one of the subject's hours. Other numbers' located items are "

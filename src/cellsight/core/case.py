@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import threading
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -98,6 +100,73 @@ def current_user() -> str:
         return "unknown"
 
 
+class Tables(MutableMapping[str, pd.DataFrame]):
+    """The case's tables by name; a table still in its case file is read on its first use.
+
+    A command that needs the locations only (``proximity --method gps``) then
+    never pays for reading the events. ``pending`` maps a name to the function
+    that reads it (with its integrity check); ``when_loaded`` runs once nothing
+    is pending (the case file's handle is closed then). Reads are serialised,
+    so a table asked for by two threads at once is read once.
+    """
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame] | None = None,
+                 pending: Mapping[str, Callable[[], pd.DataFrame]] | None = None,
+                 when_loaded: Callable[[], None] | None = None) -> None:
+        self._frames: dict[str, pd.DataFrame] = dict(frames or {})
+        self._pending: dict[str, Callable[[], pd.DataFrame]] = dict(pending or {})
+        self._when_loaded = when_loaded
+        self._lock = threading.RLock()
+        self._settle()
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        frame = self._frames.get(name)
+        if frame is not None:
+            return frame
+        with self._lock:
+            if name not in self._frames:
+                if name not in self._pending:
+                    raise KeyError(name)
+                self._frames[name] = self._pending[name]()
+                del self._pending[name]
+                self._settle()
+            return self._frames[name]
+
+    def __setitem__(self, name: str, frame: pd.DataFrame) -> None:
+        with self._lock:
+            self._frames[name] = frame
+            if self._pending.pop(name, None) is not None:
+                self._settle()
+
+    def __delitem__(self, name: str) -> None:
+        with self._lock:
+            if name not in self._frames and name not in self._pending:
+                raise KeyError(name)
+            self._frames.pop(name, None)
+            self._pending.pop(name, None)
+            self._settle()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._frames, *(n for n in self._pending if n not in self._frames)])
+
+    def __len__(self) -> int:
+        return len(self._frames.keys() | self._pending.keys())
+
+    def loaded(self) -> list[str]:
+        """The names of the tables read so far."""
+        return list(self._frames)
+
+    def load_all(self) -> None:
+        """Read every table still pending (the workstation shows them all)."""
+        for name in list(self._pending):
+            self[name]
+
+    def _settle(self) -> None:
+        if not self._pending and self._when_loaded is not None:
+            done, self._when_loaded = self._when_loaded, None
+            done()
+
+
 class Case:
     """A case: the tables of ``schema.TABLES`` plus subjects, places and sources."""
 
@@ -106,9 +175,11 @@ class Case:
         self.subjects: list[Subject] = []
         self.places: list[Place] = []
         self.sources: list[Source] = []
-        self.tables: dict[str, pd.DataFrame] = {name: schema.empty(name) for name in schema.TABLES}
+        self.tables: MutableMapping[str, pd.DataFrame] = Tables(
+            {name: schema.empty(name) for name in schema.TABLES})
         self.extras: dict[str, Any] = {}  # JSON-able state of later features (storyboard, settings)
         self.key: CaseKey | None = None  # set for an encrypted case; never saved in the file
+        self.origin: Any = None  # the case file it was read from or saved to, and its state then (casefile)
         self.dirty = False
 
     # ----- creation -------------------------------------------------------------------
@@ -259,6 +330,18 @@ class Case:
     def source_by_hash(self, sha256: str) -> Source | None:
         return next((s for s in self.sources if s.sha256 == sha256), None)
 
+    def another_part(self, source: Source) -> bool:
+        """True when ``source`` is one target's rows of a file whose other targets are already here.
+
+        A file of several subscribers' records is imported one source per target
+        (``import --split-by-target`` or ``--target``); each names its target in
+        ``parameters["file_target"]``. The same file twice is refused; another
+        target's part of it is not.
+        """
+        part = source.parameters.get("file_target")
+        earlier = [s.parameters.get("file_target") for s in self.sources if s.sha256 == source.sha256]
+        return bool(part) and all(t and t != part for t in earlier)
+
     def next_source_id(self) -> str:
         used = {s.id for s in self.sources}
         n = len(self.sources) + 1
@@ -275,7 +358,7 @@ class Case:
         counts imported rows kept outside the case's tables (a tower dump's
         rows, in its scene's Parquet file beside the case).
         """
-        if self.source_by_hash(source.sha256) is not None:
+        if self.source_by_hash(source.sha256) is not None and not self.another_part(source):
             raise CaseError(f"{source.file}: already imported (same SHA-256)")
         prepared = {}
         for name, frame in frames.items():
@@ -286,6 +369,8 @@ class Case:
             prepared[name] = conformed
         imported = kept_outside + sum(len(prepared.get(t, ())) for t in ("events", "locations", "cells",
                                                                          "contacts"))
+        if "cells" in prepared:  # positions read from call records are no rows of the file
+            imported -= int(prepared["cells"]["from_records"].fillna(False).sum())
         if imported != source.imported or source.rows != source.imported + source.rejected:
             raise CaseError(f"{source.file}: counts do not add up (rows {source.rows}, imported "
                             f"{source.imported}, rejected {source.rejected}, tables {imported})")
@@ -298,8 +383,11 @@ class Case:
 
     # ----- derived views -------------------------------------------------------------
     def number_names(self) -> dict[str, str]:
-        """Names for numbers: subjects first, then address-book entries from phone downloads."""
+        """Names for numbers: subjects first, then address-book entries from phone downloads,
+        then the names of chats (a WhatsApp group's name for its id) from the sources."""
         names: dict[str, str] = {}
+        for source in self.sources:
+            names.update(source.parameters.get("thread_names") or {})
         contacts = self.contacts
         if not contacts.empty:
             named = contacts.dropna(subset=["name"]).drop_duplicates("number", keep="first")
@@ -321,14 +409,20 @@ class Case:
         }
 
     @classmethod
-    def from_record(cls, record: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Case:
-        """Rebuild a case from ``source_record`` output and validated tables."""
+    def from_record(cls, record: dict[str, Any], tables: Mapping[str, pd.DataFrame]) -> Case:
+        """Rebuild a case from ``source_record`` output and validated tables.
+
+        A ``Tables`` is adopted as it is, so tables still pending stay unread.
+        """
         case = cls(CaseInfo(**record["info"]))
         case.subjects = [Subject(**s) for s in record.get("subjects", [])]
         case.places = [Place(**p) for p in record.get("places", [])]
         case.sources = [Source(**s) for s in record.get("sources", [])]
         case.extras = record.get("extras", {})
-        case.tables.update(tables)
+        if isinstance(tables, Tables):
+            case.tables = tables
+        else:
+            case.tables.update(tables)
         return case
 
 

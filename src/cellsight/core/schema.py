@@ -99,6 +99,9 @@ CELLS: dict[str, object] = {
     "beamwidth": "Float64",
     "range_m": "Float64",
     "technology": _cat(TECHNOLOGIES),
+    # True for a serving site's position read from the operator's call records rather than a
+    # cell list: kept so cell proximity works without a list, and never preferred over a list.
+    "from_records": "boolean",
     "source_id": FREE_CATEGORY,
     "source_row": STR,
 }

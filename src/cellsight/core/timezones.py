@@ -12,6 +12,17 @@ or a week late. The rule for local times that a DST change makes odd:
 
 A wall clock that cannot be right for a phone record (before 1980 or more than a
 day in the future of the import) is kept and flagged ``implausible``.
+
+A time outside the years 1900-2100 (UTC) is not kept at all: every importer
+rejects it with a reason (``outside_accepted``, ``outside_reason``). Such a time
+is noise (a negative epoch, a year ``-0001``), and years beyond Python's own
+calendar (before 1 or after 9999) cannot be written by the outputs; within the
+bound a broken clock (the 1901-12-13 of a 32-bit epoch of zero) is still
+evidence of something and is imported, flagged.
+
+The formatting functions here write any time pandas can hold (year -1199, year
+0, an offset of local mean time such as London's -00:01:15) without relying on
+Python's ``datetime``, so that no output fails on a value that reaches it.
 """
 
 from __future__ import annotations
@@ -26,6 +37,9 @@ from cellsight.core.schema import TIME_FLAGS, UTC_TIME
 
 DEFAULT_ZONE = "Europe/London"
 _EARLIEST_PLAUSIBLE = pd.Timestamp("1980-01-01", tz="UTC")
+ACCEPTED_YEARS = "1900-2100"
+_ACCEPTED_FROM = pd.Timestamp("1900-01-01")
+_ACCEPTED_UNTIL = pd.Timestamp("2101-01-01")  # exclusive
 _FLAG_DTYPE = pd.CategoricalDtype(list(TIME_FLAGS))
 
 
@@ -78,6 +92,44 @@ def plausibility_flags(utc: pd.Series, now: pd.Timestamp | None = None) -> pd.Se
     return flags.astype(_FLAG_DTYPE)
 
 
+def outside_accepted(times: pd.Series) -> np.ndarray:
+    """True for each present time outside the years 1900-2100: such a row is rejected.
+
+    Zone-aware times are compared in UTC; naive ones as written (an importer
+    can look at a wall clock before it is localised). Missing times are False.
+    """
+    times = pd.Series(times)
+    if not isinstance(times.dtype, (pd.DatetimeTZDtype, np.dtypes.DateTime64DType)):
+        times = pd.to_datetime(times, utc=True)
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = times.to_numpy(dtype="datetime64[us]")
+    present = ~np.isnat(values)
+    early = values < _ACCEPTED_FROM.to_datetime64()
+    late = values >= _ACCEPTED_UNTIL.to_datetime64()
+    return present & (early | late)
+
+
+# No operator writes one record for more than a day (calls are cut after a few hours, data
+# sessions are split into partial records): a longer or negative duration is kept, flagged.
+MAX_PLAUSIBLE_DURATION_S = 24 * 3600
+
+
+def implausible_durations(seconds: pd.Series) -> np.ndarray:
+    """True for each duration (seconds) that is negative or longer than 24 hours."""
+    values = pd.to_numeric(pd.Series(seconds), errors="coerce").astype("float64").to_numpy()
+    with np.errstate(invalid="ignore"):
+        return (values < 0) | (values > MAX_PLAUSIBLE_DURATION_S)
+
+
+def outside_reason(written: object) -> str:
+    """The rejection reason for a time outside the accepted years, quoting it as written."""
+    text = str(written)
+    if len(text) > 40:
+        text = text[:40] + "..."
+    return f"time {text!r} is outside the years {ACCEPTED_YEARS} that Cellsight accepts"
+
+
 def parse_offset_times(text: pd.Series) -> pd.Series:
     """Parse ISO 8601 strings that carry their own offsets (``Z``, ``+01:00``) to UTC.
 
@@ -98,15 +150,70 @@ def iso_local(ts: pd.Timestamp | dt.datetime, zone: str) -> str:
     stamp = pd.Timestamp(ts)
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
-    # Floor in UTC: flooring a local time in the repeated autumn hour is ambiguous to pandas.
-    return stamp.tz_convert("UTC").floor("s").tz_convert(zone).isoformat()
+    return str(iso_local_series(pd.Series([stamp]), zone).iat[0])
 
 
 def iso_local_series(utc: pd.Series, zone: str) -> pd.Series:
-    """``iso_local`` over a column (vectorised): ISO 8601 with offset, to the second; missing stays missing."""
+    """``iso_local`` over a column (vectorised): ISO 8601 with offset, to the second; missing stays missing.
+
+    The year has at least four digits (``0001``, ``-1199``). ISO 8601 writes
+    offsets in whole minutes, so a time when the zone kept local mean time
+    (London's -00:01:15 before 1847, Kolkata's +05:21:10 until 1906) is written
+    in UTC (``+00:00``): the same instant, in a form every reader parses,
+    never cut into ``-0001:15``.
+    """
+    utc = _as_utc(utc)
+    out = pd.Series(None, index=utc.index, dtype=object)
+    present = utc.notna().to_numpy()
+    if present.any():
+        wall, offset = _wall_and_offset(utc[present], zone, whole_minutes=True)
+        out[present] = _date_time_text(wall) + _offset_text(offset)
+    return out
+
+
+def _as_utc(times: pd.Series) -> pd.Series:
+    """A column of times as zone-aware UTC, floored to the second (naive ones are UTC)."""
+    times = pd.Series(times)
+    if not isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = pd.to_datetime(times, utc=True)
     # Floor in UTC: flooring local times re-localises them, which fails in the repeated autumn hour.
-    text = to_local(pd.Series(utc).dt.floor("s"), zone).dt.strftime("%Y-%m-%dT%H:%M:%S%z")
-    return (text.str[:-2] + ":" + text.str[-2:]).astype(object)
+    return times.dt.tz_convert("UTC").dt.floor("s")
+
+
+def _wall_and_offset(utc: pd.Series, zone: str,
+                     whole_minutes: bool = False) -> tuple[pd.Series, np.ndarray]:
+    """Wall-clock times in ``zone`` (naive) and each one's offset from UTC in seconds.
+
+    With ``whole_minutes``, a time whose offset is not a whole number of minutes
+    is given in UTC instead (wall clock = UTC, offset 0).
+    """
+    naive_utc = utc.dt.tz_localize(None)
+    wall = utc.dt.tz_convert(zone).dt.tz_localize(None)
+    offset = (wall.to_numpy(dtype="datetime64[us]") - naive_utc.to_numpy(
+        dtype="datetime64[us]")).astype("timedelta64[s]").astype(np.int64)
+    if whole_minutes:
+        odd = offset % 60 != 0
+        if odd.any():
+            wall = wall.where(~odd, naive_utc)
+            offset = np.where(odd, 0, offset)
+    return wall, offset
+
+
+def _date_time_text(wall: pd.Series) -> np.ndarray:
+    """``YYYY-MM-DDTHH:MM:SS`` for naive times of any year (numpy's C formatter)."""
+    return np.datetime_as_string(wall.to_numpy(dtype="datetime64[s]"), unit="s").astype(object)
+
+
+def _offset_text(seconds: np.ndarray) -> np.ndarray:
+    """``+01:00`` for each offset in seconds; ``-00:01:15`` where it has seconds."""
+    distinct, codes = np.unique(seconds, return_inverse=True)
+    texts = []
+    for value in distinct.tolist():
+        sign = "-" if value < 0 else "+"
+        hours, rest = divmod(abs(value), 3600)
+        minutes, secs = divmod(rest, 60)
+        texts.append(f"{sign}{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else ""))
+    return np.array(texts, dtype=object)[codes.reshape(-1)]
 
 
 _WEEKDAYS = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)
@@ -135,28 +242,37 @@ def court_times(utc: pd.Series, zone: str) -> pd.Series:
     machine's locale (a GUI sets the C library's locale from the desktop).
     Missing times give "".
     """
-    utc = pd.Series(utc)
-    if not isinstance(utc.dtype, pd.DatetimeTZDtype):
-        utc = pd.to_datetime(utc, utc=True)
+    utc = _as_utc(utc)
     present = utc.notna().to_numpy()
     out = pd.Series("", index=utc.index, dtype=object)
     if not present.any():
         return out
-    local = to_local(utc[present].dt.floor("s"), zone)
-    offset = local.dt.strftime("%z")
-    offset = "UTC" + offset.str[:3] + ":" + offset.str[3:]
-    abbreviation = local.dt.strftime("%Z")
-    numeric = abbreviation.str.match(r"^[+-]\d").fillna(True) | abbreviation.eq("")
-    abbreviation = abbreviation.where(~numeric, offset)
-    naive = local.dt.tz_localize(None)
+    utc = utc[present]
+    naive, seconds = _wall_and_offset(utc, zone)
+    offset = "UTC" + _offset_text(seconds)
+    abbreviation = _abbreviations(utc, naive, zone)
+    numeric = pd.Series(abbreviation).str.match(r"^[+-]\d").fillna(True).to_numpy() | (abbreviation == "")
+    abbreviation = np.where(numeric, offset, abbreviation)
     twice = (naive.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").isna()
              & naive.notna()).to_numpy() if zone.upper() != "UTC" else np.zeros(len(naive), bool)
-    text = (_WEEKDAYS[local.dt.day_of_week.to_numpy()] + " " + local.dt.day.astype(str).to_numpy(object) + " "
-            + _MONTHS[local.dt.month.to_numpy()] + local.dt.strftime(" %Y %H:%M:%S ").to_numpy(object)
-            + abbreviation.to_numpy(object))
-    text = np.where(twice, text + " (" + offset.to_numpy(object) + ")", text)
+    stamp = _date_time_text(naive)
+    year = pd.Series(stamp).str[:-15].to_numpy(object)
+    clock = pd.Series(stamp).str[-8:].to_numpy(object)
+    text = (_WEEKDAYS[naive.dt.day_of_week.to_numpy()] + " " + naive.dt.day.astype(str).to_numpy(object)
+            + " " + _MONTHS[naive.dt.month.to_numpy()] + " " + year + " " + clock + " " + abbreviation)
+    text = np.where(twice, text + " (" + offset + ")", text)
     out[present] = text
     return out
+
+
+def _abbreviations(utc: pd.Series, naive: pd.Series, zone: str) -> np.ndarray:
+    """The zone's letters for each time (``BST``, ``LMT``, ``+04``); "" beyond Python's calendar."""
+    years = naive.dt.year.to_numpy()
+    usable = (years >= 1) & (years <= 9999)
+    letters = np.full(len(utc), "", dtype=object)
+    if usable.any():
+        letters[usable] = utc[usable].dt.tz_convert(zone).dt.strftime("%Z").to_numpy(object)
+    return letters
 
 
 def period_labels(utc: pd.Series, zone: str, by: str) -> pd.Series:
@@ -165,17 +281,27 @@ def period_labels(utc: pd.Series, zone: str, by: str) -> pd.Series:
     Labels are the contract's: ``2023-03-18``, ``2023-03-18T14+00:00`` (the offset
     tells the two 01:00 hours of the autumn change apart), ``2023-W11``, ``2023-03``.
     """
-    local = to_local(utc, zone)
+    if by not in ("day", "week", "month", "hour"):
+        raise ValueError(f"unknown period {by!r}: use hour, day, week or month")
+    utc = pd.Series(utc)
+    out = pd.Series(None, index=utc.index, dtype=object)
+    present = utc.notna().to_numpy()
+    if not present.any():
+        return out
+    wall, seconds = _wall_and_offset(_as_utc(utc[present]), zone, whole_minutes=by == "hour")
+    stamp = pd.Series(_date_time_text(wall), index=wall.index)
     if by == "day":
-        return local.dt.strftime("%Y-%m-%d")
-    if by == "week":
-        return local.dt.strftime("%G-W%V")
-    if by == "month":
-        return local.dt.strftime("%Y-%m")
-    if by == "hour":
-        offset = local.dt.strftime("%z")
-        return local.dt.strftime("%Y-%m-%dT%H") + offset.str[:3] + ":" + offset.str[3:]
-    raise ValueError(f"unknown period {by!r}: use hour, day, week or month")
+        labels = stamp.str[:-9]
+    elif by == "month":
+        labels = stamp.str[:-12]
+    elif by == "hour":
+        labels = stamp.str[:-6] + _offset_text(seconds)
+    else:
+        iso = wall.dt.isocalendar()
+        labels = (iso["year"].astype(str).str.zfill(4) + "-W"
+                  + iso["week"].astype(str).str.zfill(2)).astype(object)
+    out[present] = labels.to_numpy(object)
+    return out
 
 
 def period_range(first: pd.Timestamp, last: pd.Timestamp, zone: str, by: str) -> list[str]:
@@ -193,7 +319,8 @@ def period_range(first: pd.Timestamp, last: pd.Timestamp, zone: str, by: str) ->
     local_first = first.tz_convert(zone).tz_localize(None).normalize()
     local_last = last.tz_convert(zone).tz_localize(None).normalize()
     days = pd.Series(pd.date_range(local_first, local_last, freq="D"))
-    fmt = {"day": "%Y-%m-%d", "week": "%G-W%V", "month": "%Y-%m"}.get(by)
-    if fmt is None:
+    if by not in ("day", "week", "month"):
         raise ValueError(f"unknown period {by!r}: use hour, day, week or month")
-    return list(dict.fromkeys(days.dt.strftime(fmt)))
+    # Each local noon labels its day (noon is never in a DST change).
+    noons = (days + pd.Timedelta(hours=12)).dt.tz_localize(zone).dt.tz_convert("UTC")
+    return list(dict.fromkeys(period_labels(noons, zone, by)))

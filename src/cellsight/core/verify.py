@@ -8,6 +8,7 @@ missing source is reported (exit 1).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +16,23 @@ from cellsight.core.casefile import CaseFileError, file_sha256, open_case, verif
 from cellsight.core.scenestore import verify_scenes
 
 
+def source_candidates(source: Any, case_path: str | os.PathLike[str] | None) -> list[Path]:
+    """Where an exhibit is looked for: its recorded path, then its file name beside the case file."""
+    candidates = [Path(source.path)] if source.path else []
+    if case_path is not None:
+        candidates.append(Path(case_path).absolute().parent / source.file)
+    return candidates
+
+
 def verify_case(case_path: str, password: str | None = None) -> dict[str, Any]:
     """Check the case file's members, then re-hash every source it records and every scene file."""
     problems = verify_members(case_path, password)
     if problems:
         raise CaseFileError(f"{case_path}: damaged case file ({'; '.join(problems)})")
-    case = open_case(case_path, password)
-    beside = Path(case_path).absolute().parent
+    case = open_case(case_path, password, lazy=True)  # the members were just checked; only sources are needed
     results = []
     for source in case.sources:
-        candidates = [Path(source.path), beside / source.file]
-        found = next((p for p in candidates if p.is_file()), None)
+        found = next((p for p in source_candidates(source, case_path) if p.is_file()), None)
         if found is None:
             status, where = "missing", ""
         else:

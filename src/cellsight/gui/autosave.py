@@ -7,7 +7,8 @@ never saved, in the settings folder). It never replaces the officer's file:
 Save does that. It is deleted when the case is saved or the officer chooses to
 discard the changes, so a recovery file that is still there when the case is
 next opened means the workstation stopped with unsaved work; the window then
-offers to restore it.
+offers to restore it. A window that shows a case read-only (another process
+holds its lock) neither writes nor deletes that file: it is the holder's.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ class Autosave(QObject):
     def write_now(self) -> Any:
         """Copy the case aside now if it has unsaved changes; returns the worker's task or None."""
         case = self.window.case
-        if case is None or not case.dirty:
-            return None
+        if case is None or not case.dirty or self.window.hold.read_only:
+            return None  # read-only: the recovery file beside the case is its holder's
         target = recovery_path(self.window.path)
         return self.window.run("Keeping a recovery copy…",
                                lambda progress: save_case(case, target, mark_clean=False), dialog=False,
@@ -71,7 +72,8 @@ class Autosave(QObject):
 
     def discard(self) -> None:
         """Forget the recovery copy (the case was saved, or its changes were discarded)."""
-        recovery_path(self.window.path).unlink(missing_ok=True)
+        if not self.window.hold.read_only:  # a read-only window's case has its holder's copy, not ours
+            recovery_path(self.window.path).unlink(missing_ok=True)
 
     def stop(self) -> None:
         self.timer.stop()

@@ -9,6 +9,9 @@ The worker imports into a *clone* of the case (the same frames, copied lists),
 and the main thread adopts the clone's tables, subjects and sources only when
 the import succeeded: the case the panes are drawing is never changed from
 another thread, and a cancelled or failed import leaves it exactly as it was.
+A file holding several numbers' records (``MultipleTargets``) is not imported
+as it is: the officer chooses to import each number as its own records, one
+number only, or nothing (``dialogs.import_targets``), and the file is read again.
 At the end a summary lists every file with its counts, warnings and browsable
 rejections.
 """
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from cellsight.core.case import Case
 from cellsight.importers import registry
+from cellsight.importers.api import MultipleTargets
 from cellsight.importers.base import ImportFailure
 from cellsight.importers.cdr import NO_EVENT_TYPE
 from cellsight.importers.templates import TemplateError, load_template
@@ -60,6 +64,8 @@ class ImportPlan:
     template: str | None = None
     tz: str | None = None
     exhibit: str = ""
+    split_by_target: bool = False  # a file of several numbers' records: one source per number
+    target: str | None = None  # ... or only this number's records
 
 
 def clone_case(case: Case) -> Case:
@@ -183,7 +189,9 @@ class ImportFlow(QObject):
 
     def ask_to_map(self, path: Path, warning: str) -> str:
         """"map", "keep" or "cancel": what the officer wants done with a file read by guesswork."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Import", f"{path.name}: {warning}.\n\n"
+        from cellsight.gui.dialogs.import_summary import plain_words
+
+        box = QMessageBox(QMessageBox.Icon.Question, "Import", f"{path.name}: {plain_words(warning)}.\n\n"
                           "Map the columns to say which holds the event type, or import it as it is?",
                           QMessageBox.StandardButton.NoButton, self.window)
         map_button = box.addButton("Map columns…", QMessageBox.ButtonRole.AcceptRole)
@@ -193,6 +201,27 @@ class ImportFlow(QObject):
         box.exec()
         clicked = box.clickedButton()
         return "map" if clicked is map_button else "keep" if clicked is keep else "cancel"
+
+    def _choose_target(self, path: Path, plan: ImportPlan, refused: MultipleTargets) -> bool:
+        """Ask how to import a file of several numbers' records; True with the answer in ``plan``."""
+        choice = self.ask_targets(path, refused.report["targets"])
+        if choice is None:
+            return False
+        plan.split_by_target, plan.target = choice.split, choice.target
+        if choice.split:
+            plan.subject = None  # each number goes to the person who has it, or a new one
+        return True
+
+    def ask_targets(self, path: Path, targets: list[dict[str, Any]]) -> Any:
+        """The officer's choice for a file of several numbers (``TargetChoice``), or None to cancel."""
+        from cellsight.gui.dialogs.import_targets import TargetsDialog
+
+        names = {}
+        for t in targets:
+            subject = self.window.case.find_subject(str(t["number"]))
+            if subject is not None:
+                names[str(t["number"])] = subject.name
+        return TargetsDialog.ask(self.window, path, targets, names)
 
     def _run(self, path: Path, plan: ImportPlan) -> None:
         from cellsight.importers.api import import_file
@@ -205,7 +234,8 @@ class ImportFlow(QObject):
             clone = clone_case(case)
             report = import_file(clone, path, subject=plan.subject, format=plan.format,
                                  template=plan.template, tz=plan.tz, region=region, progress=progress,
-                                 exhibit=plan.exhibit)
+                                 exhibit=plan.exhibit, split_by_target=plan.split_by_target,
+                                 target=plan.target)
             return clone, report
 
         def done(result: Any) -> None:
@@ -225,6 +255,15 @@ class ImportFlow(QObject):
             self._next()
 
         def failed(exc: BaseException, details: str) -> None:
+            if isinstance(exc, MultipleTargets):
+                if self._choose_target(path, plan, exc):
+                    self._run(path, plan)
+                else:
+                    self.outcomes.append(FileOutcome(
+                        path, cancelled=True, error=f"{path.name}: not imported (you cancelled); it holds "
+                        f"the records of {len(exc.report['targets'])} phone numbers"))
+                    self._next()
+                return
             message = str(exc) if isinstance(exc, (ImportFailure, ValueError, OSError)) else \
                 f"{path.name}: {type(exc).__name__}: {exc}"
             self.outcomes.append(FileOutcome(path, error=message))

@@ -21,23 +21,26 @@ from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QInputDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QTabBar,
-    QToolBar, QWidget,
+    QToolBar,
 )
 
 from cellsight.core.case import Case, current_user
-from cellsight.core.casefile import SUFFIX, CaseFileError, is_encrypted, open_case, save_case
+from cellsight.core.casefile import SUFFIX, CaseChangedOnDisk, CaseFileError, is_encrypted, open_case, save_case
 from cellsight.core.crypto import DecryptionError
 from cellsight.core.hub import CaseChanged, Hub, SelectionChanged, StatusMessage
 from cellsight.core.selection import MaskCache
 from cellsight.gui import settings as app_settings
 from cellsight.gui.autosave import Autosave, pending_recovery
 from cellsight.gui.bridge import HubBridge
+from cellsight.gui.case_hold import CaseHold, ask_open_read_only
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.resources import icon
+from cellsight.gui.start_page import StartPage
 from cellsight.gui.workers import Task, run_task
 
 CASE_FILTER = f"Cellsight cases (*{SUFFIX});;All files (*)"
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 3  # 2: messages and locations panes; the left column runs the full height; 3: scenes, links
+SAMPLE_DATA = Path(__file__).resolve().parents[3] / "sample_data"  # the demo case, in a source checkout
 
 
 class MainWindow(QMainWindow):
@@ -54,6 +57,7 @@ class MainWindow(QMainWindow):
         self.path: Path | None = None
         self.tasks: list[Task] = []
         self.autosave = Autosave(self)
+        self.hold = CaseHold()  # the case's lock while this window may change it (read-only without)
         self._pending_audit: list[tuple[str, dict[str, Any]]] = []
         self._closing = False
         self.import_flow: Any = None  # the import in progress, if any
@@ -83,14 +87,16 @@ class MainWindow(QMainWindow):
         from cellsight.gui.panes.contacts import ContactsPane
         from cellsight.gui.panes.events import EventsPane
         from cellsight.gui.panes.linkchart import LinkChartPane
+        from cellsight.gui.panes.locations import LocationsPane
         from cellsight.gui.panes.map import MapPane
+        from cellsight.gui.panes.messages import MessagesPane
         from cellsight.gui.panes.proximity import ProximityPane
         from cellsight.gui.panes.scenes import ScenesPane
         from cellsight.gui.panes.storyboard import StoryboardPane
         from cellsight.gui.panes.timeline import TimelinePane
 
-        for cls in (CasePane, EventsPane, TimelinePane, ContactsPane, MapPane, ProximityPane,
-                    StoryboardPane, ScenesPane, LinkChartPane):
+        for cls in (CasePane, EventsPane, MessagesPane, LocationsPane, TimelinePane, ContactsPane, MapPane,
+                    ProximityPane, StoryboardPane, ScenesPane, LinkChartPane):
             pane = cls(self)
             dock = QDockWidget(pane.title, self)
             dock.setObjectName(f"dock_{pane.name}")
@@ -101,9 +107,18 @@ class MainWindow(QMainWindow):
             self.panes[pane.name] = pane
             self.docks[pane.name] = dock
             dock.installEventFilter(self)  # a click on a dock's title or frame marks its pane
-        placeholder = QWidget()  # every pane is a dock; the central area stays empty and hidden
-        self.setCentralWidget(placeholder)
-        placeholder.hide()
+            # A tab coming to the front is "shown" without a show event: redraw it if it is behind.
+            dock.visibilityChanged.connect(
+                lambda visible, p=pane: visible and QTimer.singleShot(0, p, p.refresh_if_shown))
+            # Floating a dock and docking it again can leave a copy of a tab bar behind (Qt 6.12).
+            dock.topLevelChanged.connect(lambda *_: QTimer.singleShot(0, self._hide_stale_tab_bars))
+            dock.dockLocationChanged.connect(lambda *_: QTimer.singleShot(0, self._hide_stale_tab_bars))
+        # Every pane is a dock; the central area holds only the start page, shown while no case is open.
+        self.start_page = StartPage(self)
+        self.setCentralWidget(self.start_page)
+        self.start_page.hide()  # shown by _show_start_page; while the panes are out it takes no room
+        # The left column (case, proximity, storyboard) runs the full height, beside the timeline.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._arrange_default()
 
     def _arrange_default(self) -> None:
@@ -116,10 +131,12 @@ class MainWindow(QMainWindow):
         self.addDockWidget(right, d["map"])
         self.splitDockWidget(d["events"], d["map"], Qt.Orientation.Horizontal)
         for host, guest in (("case", "proximity"), ("proximity", "storyboard"), ("map", "contacts"),
-                            ("storyboard", "scenes"), ("contacts", "links")):
+                            ("events", "messages"), ("messages", "locations"), ("storyboard", "scenes"),
+                            ("contacts", "links")):
             self.tabifyDockWidget(d[host], d[guest])
         d["case"].raise_()
         d["map"].raise_()
+        d["events"].raise_()
         self._size_docks()
 
     def _size_docks(self) -> None:
@@ -127,11 +144,11 @@ class MainWindow(QMainWindow):
         d = self.docks
         width, height = max(self.width(), 1200), max(self.height(), 800)
         self.resizeDocks([d["case"], d["events"], d["map"]],
-                         [int(width * 0.24), int(width * 0.42), int(width * 0.34)], Qt.Orientation.Horizontal)
+                         [int(width * 0.31), int(width * 0.37), int(width * 0.32)], Qt.Orientation.Horizontal)
         # The bottom area's height is set through the docks above it (resizing the timeline itself
         # is not honoured by Qt 6.12 when every pane is a dock).
-        top = [d["case"], d["events"], d["map"]]
-        self.resizeDocks(top, [int(height * 0.62)] * len(top), Qt.Orientation.Vertical)
+        top = [d["events"], d["map"]]
+        self.resizeDocks(top, [int(height * 0.64)] * len(top), Qt.Orientation.Vertical)
 
     def _action(self, text: str, slot: Callable[[], Any], shortcut: Any = None, icon_name: str = "",
                 tip: str = "") -> QAction:
@@ -149,6 +166,11 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         A, K = self._action, QKeySequence.StandardKey
         self.act_new = A("&New case…", self.new_case, K.New, "new", "Start a new case")
+        self.act_guided = A("New s&talking case, step by step…", self.new_guided_case, tip=(
+            "Name the suspect, the victim and her home, add the files, and get the standard storyboard "
+            "to review"))
+        self.act_demo = A("Open the &demo case", self.open_demo, tip="An invented case to practise on")
+        self.act_demo.setVisible(self.demo_available())
         self.act_open = A("&Open case…", self.choose_and_open, K.Open, "open", "Open a case file")
         self.act_save = A("&Save", self.save, K.Save, "save", "Save the case")
         self.act_save_as = A("Save &as…", self.save_as, K.SaveAs)
@@ -179,7 +201,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu("&File")
-        file.addActions([self.act_new, self.act_open])
+        file.addActions([self.act_new, self.act_guided, self.act_open, self.act_demo])
         self.recent_menu = file.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file.addSeparator()
@@ -208,7 +230,7 @@ class MainWindow(QMainWindow):
         bar.setIconSize(QSize(20, 20))
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         bar.setMovable(False)
-        bar.addActions([self.act_open, self.act_save])
+        bar.addActions([self.act_new, self.act_open, self.act_save])
         bar.addSeparator()
         bar.addActions([self.act_import])
         bar.addSeparator()
@@ -227,6 +249,7 @@ class MainWindow(QMainWindow):
         """Show ``case`` (already loaded) in every pane; clears the selection."""
         self.case = case
         self.path = Path(path) if path else None
+        self.hold.follow(self.path)
         self._pending_audit = []
         has_case = case is not None
         for act in (self.act_save, self.act_save_as, self.act_import, self.act_import_template, self.act_export,
@@ -239,6 +262,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         if self.path is not None:
             app_settings.add_recent_case(str(self.path))
+        self._show_start_page(not has_case)
 
     def case_modified(self, what: str, sender: object = None) -> None:
         """Call after changing the case (import, subject, storyboard): panes redraw, title shows *."""
@@ -253,9 +277,11 @@ class MainWindow(QMainWindow):
             return
         name = self.case.info.name or (self.path.stem if self.path else "Untitled case")
         where = f" — {self.path}" if self.path else " — not saved yet"
-        self.setWindowTitle(f"{name}{' *' if self.case.dirty else ''}{where} — Cellsight")
+        read_only = " (read-only)" if self.hold.read_only else ""
+        self.setWindowTitle(f"{name}{' *' if self.case.dirty else ''}{read_only}{where} — Cellsight")
         ev = len(self.case.events)
-        self.case_label.setText(f"{len(self.case.subjects)} subjects · {len(self.case.sources)} sources · "
+        self.case_label.setText(("Read-only: save changes under another name · " if read_only else "")
+                                + f"{len(self.case.subjects)} subjects · {len(self.case.sources)} sources · "
                                 f"{ev:,} events · {len(self.case.locations):,} fixes")
 
     def _show_selection(self, message: SelectionChanged) -> None:
@@ -303,9 +329,11 @@ class MainWindow(QMainWindow):
 
     def _shutdown(self) -> None:
         self.autosave.stop()
+        self.hold.release()
         store = app_settings.qsettings()
         store.setValue("window/geometry", self.saveGeometry())
-        store.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        store.setValue("window/state", self._dock_state if self._dock_state is not None
+                       else self.saveState(LAYOUT_VERSION))
         store.sync()
         for task in list(self.tasks):
             task.cancel()
@@ -329,10 +357,43 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1440, 900)
         self._layout_restored = isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
+        self._dock_state: QByteArray | None = None  # the panes' layout, kept while the start page shows
+        self._show_start_page(True)
+
+    def _show_start_page(self, show: bool) -> None:
+        """With no case open, the start page fills the window and the panes wait, hidden, in their places."""
+        if show == (self._dock_state is not None):
+            if show:
+                self.start_page.fill_recent()
+            return
+        if show:
+            self._dock_state = self.saveState(LAYOUT_VERSION)
+            for dock in self.docks.values():
+                dock.hide()
+            self._hide_tab_bars()
+            self.start_page.fill_recent()
+            self.start_page.show()
+            return
+        self.start_page.hide()
+        self.restoreState(self._dock_state, LAYOUT_VERSION)  # shows the tab bars it uses again
+        self._dock_state = None
+        if not self._layout_restored and self.isVisible():  # proportions need the real window size
+            self._layout_restored = True
+            QTimer.singleShot(0, self._settle_layout)
+
+    def _hide_tab_bars(self) -> None:
+        """The docks' tab bars stay up when their docks hide (and come back when the window shows)."""
+        if self._dock_state is None:
+            return
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is self:
+                bar.hide()
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        if not self._layout_restored:  # proportions need the real window size, known only once shown
+        self._hide_tab_bars()
+        QTimer.singleShot(0, self._hide_tab_bars)  # after the layout has placed them
+        if not self._layout_restored and self._dock_state is None:  # sized once shown, with the panes out
             self._layout_restored = True
             QTimer.singleShot(0, self._settle_layout)
 
@@ -354,6 +415,8 @@ class MainWindow(QMainWindow):
                 bar.hide()
 
     def reset_layout(self) -> None:
+        if self._dock_state is not None:
+            return  # the start page is showing; the panes come back as they were when a case opens
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.setVisible(True)
@@ -394,6 +457,39 @@ class MainWindow(QMainWindow):
                 self.panes["case"].raise_dock()
         self.when_safe(ask)
 
+    def new_guided_case(self) -> None:
+        """A stalking case step by step: suspect, victim, her home, files, then a storyboard to review."""
+        from cellsight.gui import guided
+
+        self.when_safe(lambda: guided.guided_case(self))
+
+    @staticmethod
+    def demo_available() -> bool:
+        """The demo case can be opened (it ships with a source checkout, not with every install)."""
+        return (SAMPLE_DATA / "demo.cellsight").exists() or (SAMPLE_DATA / "build_demo_case.py").exists()
+
+    def open_demo(self) -> Task | None:
+        """Open the demo case, building it from its files first if it was never built."""
+        case_file = SAMPLE_DATA / "demo.cellsight"
+        if case_file.exists():
+            self.when_safe(lambda: self.open_path(case_file))
+            return None
+
+        def build(progress: Any) -> Path:
+            import importlib.util
+
+            spec = importlib.util.spec_from_file_location("cellsight_demo_builder",
+                                                          SAMPLE_DATA / "build_demo_case.py")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            module.build(case_file, progress=progress)
+            return case_file
+
+        def then() -> None:
+            self.run("Building the demo case…", build, on_success=self.open_path)
+        self.when_safe(then)
+        return None
+
     def choose_and_open(self) -> None:
         def ask() -> None:
             path, _ = QFileDialog.getOpenFileName(self, "Open case", self.last_dir(), CASE_FILTER)
@@ -416,9 +512,21 @@ class MainWindow(QMainWindow):
             if password is None:
                 self.statusBar().showMessage(f"{target.name} was not opened", 6000)
                 return None
+        try:
+            lock = self.hold.lock_for(target) if target.is_file() else None
+        except CaseFileError as refusal:  # held by another process, or a folder that cannot be written
+            if not ask_open_read_only(self, target, refusal):
+                self.statusBar().showMessage(f"{target.name} was not opened", 6000)
+                return None
+            lock = None
+
+        def failed(exc: BaseException, details: str) -> None:
+            if lock is not None:
+                self.hold.drop(lock)
+            self._open_failed(target, password, exc, details)
+
         return self.run(f"Opening {target.name}…", lambda progress: open_case(target, password),
-                        on_success=lambda case: self._opened(case, target),
-                        on_error=lambda exc, details: self._open_failed(target, password, exc, details))
+                        on_success=lambda case: self._opened(case, target, lock), on_error=failed)
 
     def _ask_password(self, target: Path, retry: str) -> str | None:
         label = (f"{retry}\n\n" if retry else "") + f"{target.name} is encrypted. Its password:"
@@ -432,9 +540,15 @@ class MainWindow(QMainWindow):
             return
         self._task_failed(exc, details)
 
-    def _opened(self, case: Case, path: Path) -> None:
+    def _opened(self, case: Case, path: Path, lock: Any = None) -> None:
         self.set_case(case, path)
+        self.hold.keep(lock)
+        self.act_save.setEnabled(not self.hold.read_only)
+        self._update_title()
         self._pending_audit.append(("open in workstation", {"user": current_user(), "file": str(path)}))
+        if self.hold.read_only:
+            self.statusBar().showMessage(f"Opened {path} read-only: save changes under another name", 10000)
+            return
         self.statusBar().showMessage(f"Opened {path}", 5000)
         self.offer_recovery(path)
 
@@ -454,8 +568,10 @@ class MainWindow(QMainWindow):
             recovery.unlink(missing_ok=True)
             return None
         key = self.case.key if self.case is not None else None
+        origin = self.case.origin if self.case is not None else None
 
         def restored(case: Case) -> None:
+            case.origin = origin  # the case file it belongs to, as it was opened
             case.dirty = True  # the officer's file does not hold this work until Save
             case.log("restore recovery copy", {"file": str(recovery), "user": current_user()})
             self.set_case(case, path)
@@ -477,7 +593,7 @@ class MainWindow(QMainWindow):
     def save(self, then: Callable[[], Any] | None = None) -> Task | None:
         if self.case is None:
             return None
-        if self.path is None:
+        if self.path is None or self.hold.read_only:
             return self.save_as(then=then)
         return self._save_to(self.path, then)
 
@@ -500,8 +616,13 @@ class MainWindow(QMainWindow):
             if flush is not None:
                 flush()
 
-    def _save_to(self, path: Path, then: Callable[[], Any] | None) -> Task:
+    def _save_to(self, path: Path, then: Callable[[], Any] | None) -> Task | None:
         self._flush_panes()
+        try:
+            lock = self.hold.lock_for(path)  # the lock of the file saved to: held from now on
+        except CaseFileError as refusal:
+            self._task_failed(refusal, "")
+            return None
         case = self.case
         for action, details in self._pending_audit:
             case.log(action, details)
@@ -510,6 +631,8 @@ class MainWindow(QMainWindow):
         def saved(_: Any) -> None:
             self.autosave.discard()  # the recovery copy of the old name (Save As) or of this one
             self.path = path
+            self.hold.keep(lock)
+            self.act_save.setEnabled(True)
             self.autosave.discard()
             app_settings.add_recent_case(str(path))
             self._update_title()
@@ -517,7 +640,23 @@ class MainWindow(QMainWindow):
             if then is not None:
                 then()
 
-        return self.run(f"Saving {path.name}…", lambda progress: save_case(case, path), on_success=saved)
+        def failed(exc: BaseException, details: str) -> None:
+            self.hold.drop(lock)
+            if isinstance(exc, CaseChangedOnDisk):
+                self._offer_save_as(exc)
+            else:
+                self._task_failed(exc, details)
+
+        return self.run(f"Saving {path.name}…", lambda progress: save_case(case, path), on_success=saved,
+                        on_error=failed)
+
+    def _offer_save_as(self, refusal: CaseChangedOnDisk) -> None:
+        """The case changed on disk since it was opened: keep this version under another name?"""
+        answer = QMessageBox.question(self, "Case changed on disk", f"{refusal}\n\nSave your version as…?",
+                                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            self.save_as()
 
     def last_dir(self) -> str:
         if self.path is not None:
@@ -540,14 +679,19 @@ class MainWindow(QMainWindow):
         if paths:
             self.import_files(paths, template=template)
 
-    def import_files(self, paths: list[str], template: str | None = None) -> None:
-        """Import ``paths`` (with the saved ``template`` for every one, if given)."""
+    def import_files(self, paths: list[str], template: str | None = None) -> Any:
+        """Import ``paths`` (with the saved ``template`` for every one, if given); the import flow.
+
+        The flow deletes itself when the last file is done (its ``destroyed`` signal says so).
+        """
         from cellsight.gui.import_flow import ImportFlow
 
         if self.case is None:
             self.set_case(Case.new(name="Untitled case", tz=self.settings.zone, region=self.settings.region),
                           None)
-        ImportFlow(self, [Path(p) for p in paths], Path(template) if template else None).start()
+        flow = ImportFlow(self, [Path(p) for p in paths], Path(template) if template else None)
+        flow.start()
+        return flow
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if _local_files(event) and not self.busy():
@@ -622,7 +766,9 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def copy_rows(self) -> None:
-        self.panes["events"].copy_selected()
+        """Copy the chosen rows of the table pane last worked in (the events table otherwise)."""
+        pane = self._current_pane()
+        (pane if hasattr(pane, "copy_selected") else self.panes["events"]).copy_selected()
 
     def clear_selection(self) -> None:
         self.hub.clear_selection(self)

@@ -1,21 +1,22 @@
 """Serving a local MBTiles file to the map page as ``cellsight-tiles://tile/{z}/{x}/{y}``.
 
-Leaflet can only fetch tiles by URL, and the workstation must not touch the
-network, so base-map tiles from an MBTiles file (SQLite) are served by a URL
+Leaflet can only fetch tiles by URL, and the map page must not touch the
+network (it is a local file, and QtWebEngine would not let it load remote
+images anyway), so base-map tiles from an MBTiles file are served by a URL
 scheme handler inside the application. The scheme must be registered before
 the QApplication exists (``register_scheme``, called by ``gui.app`` and the GUI
-tests' conftest). MBTiles stores rows in TMS order (y counted from the south),
-hence the flip.
+tests' conftest). Reading the file, the TMS row flip included, is
+``report.tileset``'s job.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject
 from PySide6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlScheme, QWebEngineUrlSchemeHandler
+
+from cellsight.report.tileset import TilesetError, TilesetReader, read_info
 
 SCHEME = b"cellsight-tiles"
 TILE_URL = "cellsight-tiles://tile/{z}/{x}/{y}"
@@ -32,50 +33,39 @@ def register_scheme() -> None:
     QWebEngineUrlScheme.registerScheme(scheme)
 
 
-def read_tile(path: str | Path, z: int, x: int, y: int) -> bytes | None:
-    """The tile at XYZ ``z/x/y`` from an MBTiles file, or None."""
-    with sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True) as db:
-        row = db.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
-                         (z, x, (1 << z) - 1 - y)).fetchone()
-    return bytes(row[0]) if row else None
-
-
-def tile_format(path: str | Path) -> str:
-    try:
-        with sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True) as db:
-            row = db.execute("SELECT value FROM metadata WHERE name='format'").fetchone()
-    except sqlite3.Error:
-        return "png"
-    return str(row[0]) if row else "png"
-
-
 class MBTilesHandler(QWebEngineUrlSchemeHandler):
-    """Answers ``cellsight-tiles://tile/z/x/y`` from the configured MBTiles file."""
+    """Answers ``cellsight-tiles://tile/z/x/y`` from the chosen MBTiles file (on the main thread)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._path: str = ""
+        self._path: Path | None = None
         self._mime = b"image/png"
-        self._lock = threading.Lock()
+        self.served = 0  # tiles answered, for the status line and the tests
 
-    def set_path(self, path: str) -> None:
-        with self._lock:
-            self._path = path
-            self._mime = b"image/jpeg" if tile_format(path) in ("jpg", "jpeg") else b"image/png"
+    def set_path(self, path: str | Path | None) -> None:
+        """Serve ``path`` from now on (None: nothing); TilesetError when it is not a tileset."""
+        if path is None:
+            self._path = None
+            return
+        info = read_info(path)
+        self._path = info.path
+        self._mime = info.mime.encode("ascii")
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 - Qt override
         parts = job.requestUrl().path().strip("/").split("/")
-        with self._lock:
-            path, mime = self._path, self._mime
-        try:
-            z, x, y = (int(p) for p in parts[-3:])
-            data = read_tile(path, z, x, y) if path else None
-        except (ValueError, sqlite3.Error):
-            data = None
+        data = None
+        if self._path is not None:
+            try:
+                z, x, y = (int(p) for p in parts[-3:])
+                with TilesetReader(self._path) as reader:
+                    data = reader.tile(z, x, y)
+            except (ValueError, TilesetError):
+                data = None
         if data is None:
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
+        self.served += 1
         buffer = QBuffer(job)
         buffer.setData(QByteArray(data))
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.reply(QByteArray(mime), buffer)
+        job.reply(QByteArray(self._mime), buffer)

@@ -29,5 +29,9 @@ def icon(name: str) -> QIcon:
 
 
 def style_sheet() -> str:
+    """The style sheet, with ``@RESOURCES@`` made the resources folder (Qt resolves url() from the
+    working directory otherwise, and the spin boxes' arrows would vanish)."""
     path = resource_dir() / "style.qss"
-    return path.read_text(encoding="utf-8") if path.exists() else ""
+    if not path.exists():
+        return ""
+    return path.read_text(encoding="utf-8").replace("@RESOURCES@", resource_dir().resolve().as_posix())

@@ -1,8 +1,12 @@
-"""Application settings (not case data): defaults for new cases and imports, base map, proximity.
+"""Application settings (not case data): defaults for new cases and imports, base map, proximity,
+and who produces reports (name, rank or role, force, declaration template).
 
 Stored with QSettings, so they live in the user's profile and never travel in a
-case file. The base map is ``none`` (offline, a plain grid), a local MBTiles
-file, or a tile URL the user enters (for forces with an internal tile server).
+case file. The base map is ``none`` (offline, a plain grid) or a local MBTiles
+file. The map never fetches tiles while it is looked at: a tile server the
+officer configures here (URL template, attribution, contact, pace and limit) is
+used only when they ask to prepare an offline map of a case's area
+(``report.tilepack``), which writes an MBTiles file.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from cellsight.core.timezones import DEFAULT_ZONE
+from cellsight.report.tilepack import DEFAULT_MAX_TILES, DEFAULT_RATE
 
 ORGANISATION = "Cellsight"
 APPLICATION = "Cellsight"
-BASEMAPS = ("none", "mbtiles", "url")
+BASEMAPS = ("none", "mbtiles")
 MAX_RECENT = 8
 
 
@@ -39,11 +44,26 @@ class AppSettings:
     zone: str = DEFAULT_ZONE
     basemap: str = "none"
     mbtiles_path: str = ""
-    tile_url: str = ""
+    tile_url: str = ""  # a tile server's URL template, for preparing offline maps only
+    tile_attribution: str = ""
+    tile_contact: str = ""
+    tile_rate: float = DEFAULT_RATE
+    tile_max: int = DEFAULT_MAX_TILES
     proximity_method: str = "gps"
     proximity_distance_m: float = 200.0
     proximity_window_min: float = 5.0
     proximity_gap_min: float = 60.0
+    # Who produces reports on this computer, and the declaration they sign (report.producer).
+    producer_name: str = ""
+    producer_rank: str = ""
+    producer_force: str = ""
+    producer_declaration: str = ""
+
+    def producer_overrides(self) -> dict[str, str]:
+        """The producer fields set here, as ``report.producer.for_case`` overrides (empty ones left out)."""
+        return {k: v for k, v in (("name", self.producer_name), ("rank", self.producer_rank),
+                                  ("force", self.producer_force),
+                                  ("declaration", self.producer_declaration)) if v.strip()}
 
     @classmethod
     def load(cls) -> AppSettings:
@@ -67,10 +87,8 @@ class AppSettings:
             store.setValue(f"settings/{name}", value)
         store.sync()
 
-    def tile_source(self) -> str | None:
-        """What the map should draw under the data: None (grid), a tile URL, or an MBTiles path."""
-        if self.basemap == "url" and self.tile_url.strip():
-            return self.tile_url.strip()
+    def basemap_file(self) -> str | None:
+        """The MBTiles file the maps (pane and PDF) draw under the data; None for the plain grid."""
         if self.basemap == "mbtiles" and self.mbtiles_path.strip():
             return self.mbtiles_path.strip()
         return None

@@ -28,20 +28,36 @@ from cellsight.core.case import Case, CaseError, Source, utc_stamp
 from cellsight.core.casefile import file_sha256
 from cellsight.core.cellkeys import resolve
 from cellsight.core.phone import is_normalised, normalise
-from cellsight.core.timezones import check_zone
-from cellsight.importers import registry
+from cellsight.core.timezones import (check_zone, implausible_durations, iso_local_series,
+                                     outside_accepted, outside_reason)
+from cellsight.importers import registry, tabular
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
+from cellsight.importers.safety import check_archive, is_zip
 from cellsight.progress import Cancelled, NullProgress, Progress, check
 
 NETWORK_FORMATS = ("cdr",)  # records whose owner is the target number, not a device
 
 
+class MultipleTargets(ImportFailure):
+    """Operator records of several subscribers, imported neither split nor for one target."""
+
+    def __init__(self, message: str, report: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.report = report  # file, path, sha256, format, rows, targets: what --json prints
+
+
 def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None = None,
                 format: str | None = None, template: str | os.PathLike[str] | None = None,
                 tz: str | None = None, region: str | None = None,
-                progress: Progress | None = None, exhibit: str = "") -> dict[str, Any]:
+                progress: Progress | None = None, exhibit: str = "",
+                split_by_target: bool = False, target: str | None = None) -> dict[str, Any]:
     """Import one file into ``case``; returns the contract's per-file report.
 
+    A file of several subscribers' records (a request by IMEI, a bulk return)
+    is refused with ``MultipleTargets`` unless ``split_by_target`` (one source
+    per target, each owned by the subject with that number or a new one; the
+    report then lists them under ``sources``) or ``target`` (that subscriber's
+    rows only; the others are listed as skipped). A tower dump is refused.
     Raises ImportFailure (nothing changed) when the file cannot be used at all.
     """
     progress = progress or NullProgress()
@@ -50,8 +66,13 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
         raise ImportFailure(f"{path.name}: no such file ({path})")
     if tz:
         check_zone(tz)
+    if split_by_target and (target or subject):
+        raise ImportFailure(f"{path.name}: --split-by-target gives each target its own subject; "
+                            "it cannot be combined with --target or --subject")
     region = (region or case.info.region).upper()
-    sha256 = new_file_digest(case, path)
+    wanted = _wanted_target(target, region, path) if target else None
+    sha256 = file_digest(path)
+    _refuse_repeat(case, path, sha256, wanted, split_by_target)
     if template and not format:
         format = _template_format(Path(template))  # a template says which importer reads its layout
     chosen = _importer(format, path)
@@ -63,35 +84,166 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
         subject_numbers=frozenset(known.numbers) if known else frozenset())
     result = _read(chosen, path, options, progress)
     check(progress)
+    reject_outside_times(result)
+    warn_implausible_durations(result)
     result.check(path.name)
+    done = {s.parameters.get("file_target") for s in case.sources if s.sha256 == sha256}
+    parts = _parts(result, path, sha256, wanted, split_by_target, done)
 
-    # From here the case changes: subjects, then the source; any failure puts it back.
-    before = (copy.deepcopy(case.subjects), len(case.audit))
+    # From here the case changes: subjects, then the sources; any failure puts it back.
+    before = (copy.deepcopy(case.subjects), len(case.audit), dict(case.tables), list(case.sources))
+    reports = []
     try:
-        owner = _owner(case, result, subject, path, region)
-        source = _source(case, path, sha256, chosen.name, owner, result, options)
-        source.exhibit = exhibit.strip()
-        frames = _frames(result, source.id, owner)
-        case.add_source(source, frames)
+        for part in parts:
+            owner = _owner(case, part, subject, path, region)
+            source = _source(case, path, sha256, chosen.name, owner, part, options)
+            source.exhibit = exhibit.strip()
+            frames = _frames(part, source.id, owner, case)
+            case.add_source(source, frames)
+            reports.append(_report(source, part, frames))
     except BaseException:
         case.subjects = before[0]
+        case.tables = before[2]
         case.tables["audit"] = case.audit.iloc[:before[1]]
+        case.sources = before[3]
         raise
-    report = _report(source, result)
-    _warn_unlinked(case, source, report)
-    return report
+    for report, source in zip(reports, case.sources[-len(reports):]):
+        _warn_unlinked(case, source, report)
+    return reports[0] if len(reports) == 1 else _combined(reports, result)
+
+
+def _wanted_target(target: str, region: str, path: Path) -> str:
+    value, flag = normalise(target, region)
+    if not is_normalised(flag):
+        raise ImportFailure(f"{path.name}: --target {target!r} is not a telephone number")
+    return value
+
+
+def _refuse_repeat(case: Case, path: Path, sha256: str, wanted: str | None, split: bool) -> None:
+    """Refuse a file already in the case, unless this is another target's part of it."""
+    earlier = [s for s in case.sources if s.sha256 == sha256]
+    if not earlier:
+        return
+    targets = [s.parameters.get("file_target") for s in earlier]
+    ids = ", ".join(s.id for s in earlier)
+    if all(targets) and (split or wanted and wanted not in targets):
+        return  # another target's part; a split leaves out the targets already imported
+    what = f" (target {wanted})" if wanted and wanted in targets else \
+        " (split by target)" if all(targets) and len(targets) > 1 else ""
+    raise ImportFailure(f"{path.name}: already imported as source{'s' if len(earlier) > 1 else ''} "
+                        f"{ids}{what} ({earlier[0].file}, same SHA-256)")
+
+
+def tower_dump_message(path: Path, dump: dict[str, int]) -> str:
+    return (f"{path.name}: looks like a tower dump ({dump['subscribers']:,} subscribers on "
+            f"{dump['cells']:,} cell{'s' if dump['cells'] != 1 else ''}): everyone seen on a mast, never "
+            f"one person's records; import it as a scene with `cellsight scene CASE FILE --name NAME`")
+
+
+def _parts(result: ImportResult, path: Path, sha256: str, wanted: str | None,
+           split: bool, done: set[str | None]) -> list[ImportResult]:
+    """The result as one part per source: the whole file, one target's rows, or one per target
+    (less the targets ``done``, imported from this file before)."""
+    if result.tower_dump:
+        raise ImportFailure(tower_dump_message(path, result.tower_dump))
+    numbers = [t["number"] for t in result.targets]
+    if wanted and result.targets and wanted not in numbers:
+        raise ImportFailure(f"{path.name}: {wanted} is not one of the file's targets "
+                            f"({', '.join(numbers[:10])})")
+    if wanted and not result.targets:
+        stated = result.parameters.get("target")
+        if stated and stated != wanted:
+            raise ImportFailure(f"{path.name}: the records are {stated}'s, not {wanted}'s")
+        return [result]
+    if not result.targets:
+        return [result]
+    if wanted:
+        return [_part(result, wanted, keep_file_rows=True, others_skipped=True)]
+    if split:
+        todo = [n for n in numbers if n not in done]
+        if not todo:
+            raise ImportFailure(f"{path.name}: every target of the file is already imported")
+        if len(todo) < len(numbers):
+            result.warnings.append(f"{len(numbers) - len(todo)} of the file's {len(numbers)} targets were "
+                                   "imported before and are left out")
+        return [_part(result, n, keep_file_rows=(i == 0 and not done), others_skipped=False,
+                      index=(numbers.index(n) + 1, len(numbers))) for i, n in enumerate(todo)]
+    listing = ", ".join(f"{t['number']} ({t['rows']:,} rows)" for t in result.targets[:10])
+    more = f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
+    report = {"file": path.name, "path": str(path.absolute()), "sha256": sha256, "format": result.format,
+              "subject": None, "rows": result.rows, "imported": 0, "rejected": 0,
+              "targets": list(result.targets),
+              "unused_columns": _unused(result), "error": "several subscribers"}
+    raise MultipleTargets(f"{path.name}: holds the records of {len(numbers)} subscribers ({listing}{more}); "
+                          "import them one source per target (--split-by-target) or one of them "
+                          "(--target NUMBER)", report)
+
+
+def _part(result: ImportResult, number: str, *, keep_file_rows: bool, others_skipped: bool,
+          index: tuple[int, int] | None = None) -> ImportResult:
+    """One target's rows of a multi-target result, as a result of its own.
+
+    ``keep_file_rows``: this part also carries the file's title/footer rows, its
+    rejections (whose target cannot be read) and the rows of no target; the
+    other parts carry only their target's events. ``others_skipped``: the other
+    targets' rows are listed as skipped (``--target``).
+    """
+    mine = result.row_targets.eq(number).fillna(False).to_numpy(dtype=bool)
+    nobody = result.row_targets.isna().to_numpy()
+    events = result.events
+    part = copy.copy(result)
+    part.events = events[mine].reset_index(drop=True)
+    part.row_targets = result.row_targets[mine].reset_index(drop=True)
+    part.targets, part.device = [], {"msisdn": [number]}
+    part.parameters = {**result.parameters, "target": number, "file_target": number}
+    if index is not None:
+        part.parameters["split_by_target"] = {"part": index[0], "of": index[1]}
+    skipped: list[tuple[str, str]] = []
+    if keep_file_rows:
+        skipped = list(result.skipped)
+        skipped += [(row, "whose record it is cannot be told (the row names no target)")
+                    for row in events.loc[nobody, "source_row"]]
+    else:
+        part.rejections, part.derived_cells = [], schema.empty("cells")
+    if others_skipped:
+        other = ~mine & ~nobody
+        skipped += [(row, f"a record of another subscriber ({who})") for row, who in
+                    zip(events.loc[other, "source_row"], result.row_targets[other])]
+    part.skipped = tabular.in_row_order(skipped)
+    part.rows = len(part.events) + len(part.rejections)
+    return part
+
+
+def _combined(reports: list[dict[str, Any]], result: ImportResult) -> dict[str, Any]:
+    """One report for a file imported as several sources (split by target)."""
+    first = reports[0]
+    kinds: dict[str, int] = {}
+    for r in reports:
+        for k, n in r["kinds"].items():
+            kinds[k] = kinds.get(k, 0) + n
+    return {**first, "subject": None, "source_id": first["source_id"],
+            "rows": sum(r["rows"] for r in reports), "imported": sum(r["imported"] for r in reports),
+            "rejected": sum(r["rejected"] for r in reports),
+            "rejections": [x for r in reports for x in r["rejections"]],
+            "kinds": kinds, "target": None, "targets": list(result.targets),
+            "warnings": list(dict.fromkeys(w for r in reports for w in r["warnings"])),
+            "derived_cells": sum(r["derived_cells"] for r in reports),
+            "sources": [{k: r[k] for k in ("source_id", "target", "subject", "rows", "imported",
+                                           "rejected", "kinds")} for r in reports]}
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of an exhibit; ImportFailure naming the file if it cannot be read."""
+    try:
+        return file_sha256(path)
+    except OSError as exc:
+        raise ImportFailure(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
 
 
 def new_file_digest(case: Case, path: Path) -> str:
     """The SHA-256 of a file the case does not hold yet; ImportFailure if it does, or if unreadable."""
-    try:
-        sha256 = file_sha256(path)
-    except OSError as exc:
-        raise ImportFailure(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
-    earlier = case.source_by_hash(sha256)
-    if earlier is not None:
-        raise ImportFailure(f"{path.name}: already imported as source {earlier.id} "
-                            f"({earlier.file}, same SHA-256)")
+    sha256 = file_digest(path)
+    _refuse_repeat(case, path, sha256, None, False)
     return sha256
 
 
@@ -111,6 +263,8 @@ def _importer(format_name: str | None, path: Path) -> registry.Importer:
     try:
         return registry.detect(path)
     except ImportFailure:
+        if is_zip(path):
+            check_archive(path)  # a zip bomb says so, not merely "not a format"
         raise
     except Exception as exc:  # noqa: BLE001 - a faulty sniffer must not crash an import
         raise ImportFailure(f"{path.name}: cannot tell what format this is ({exc}); "
@@ -133,6 +287,47 @@ def _read(chosen: registry.Importer, path: Path, options: ImportOptions,
     except Exception as exc:  # noqa: BLE001 - malformed input raises anything; report it in one line
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ImportFailure(f"{path.name}: cannot be read as {chosen.name} ({detail})") from exc
+
+
+def reject_outside_times(result: ImportResult) -> None:
+    """Move rows whose time is outside the accepted years (1900-2100) to the rejections.
+
+    The location and phone importers reject such times themselves, quoting
+    them as written; this applies the same rule (``core.timezones``) to every
+    importer, call records and plug-ins included, so that no output or analysis
+    ever meets a time it cannot write.
+    """
+    for table, column in (("events", "start"), ("locations", "time")):
+        frame = getattr(result, table)
+        if not len(frame):
+            continue
+        outside = outside_accepted(frame[column])
+        if not outside.any():
+            continue
+        written = iso_local_series(frame[column][outside], "UTC")
+        result.rejections.extend(
+            (str(row), outside_reason(text))
+            for row, text in zip(frame["source_row"][outside], written))
+        setattr(result, table, frame[~outside].reset_index(drop=True))
+
+
+def warn_implausible_durations(result: ImportResult, listed: int = 10) -> None:
+    """Warn, naming the rows, of durations that are negative or longer than 24 hours.
+
+    They are kept as the file wrote them (a clock or a switch may have erred,
+    and the officer should see what the exhibit says); the warning makes sure
+    nobody adds them up unseen.
+    """
+    events = result.events
+    if not len(events) or "duration_s" not in events:
+        return
+    odd = implausible_durations(events["duration_s"])
+    if not odd.any():
+        return
+    rows = [str(r) for r in events["source_row"][odd].head(listed)]
+    more = f" and {int(odd.sum()) - listed} more" if odd.sum() > listed else ""
+    result.warnings.append(f"{int(odd.sum())} durations are negative or longer than 24 hours "
+                           f"(rows {', '.join(rows)}{more}); kept as written: check them")
 
 
 def _owner(case: Case, result: ImportResult, given: str | None, path: Path, region: str) -> str:
@@ -211,10 +406,13 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _frames(result: ImportResult, source_id: str, owner: str) -> dict[str, pd.DataFrame]:
+def _frames(result: ImportResult, source_id: str, owner: str, case: Case) -> dict[str, pd.DataFrame]:
     frames: dict[str, pd.DataFrame] = {}
+    derived = _new_positions(result.derived_cells, case)
+    cells = result.cells if not len(derived) else \
+        pd.concat([result.cells, derived], ignore_index=True) if len(result.cells) else derived
     for name in ("events", "locations", "contacts", "cells"):
-        frame = getattr(result, name)
+        frame = cells if name == "cells" else getattr(result, name)
         if len(frame):
             frame = _complete(frame, name)
             frame["source_id"] = _constant_category(source_id, len(frame))
@@ -227,6 +425,20 @@ def _frames(result: ImportResult, source_id: str, owner: str) -> dict[str, pd.Da
                                              "row": [str(r) for r in rows],
                                              "reason": [str(r) for r in reasons]})
     return frames
+
+
+def _new_positions(derived: pd.DataFrame, case: Case) -> pd.DataFrame:
+    """Serving sites read from call records, less the cells the case already places (by a list, or
+    by another file's records)."""
+    if not len(derived) or case.cells.empty:
+        return derived
+    placed = resolve(derived["key"].astype(object), case.cells).to_numpy() >= 0
+    return derived[~placed].reset_index(drop=True)
+
+
+def _unused(result: ImportResult) -> list[dict[str, str]]:
+    return [{"column": str(u["column"]), "reason": str(u["reason"])}
+            for u in result.parameters.get("unused_columns", []) if isinstance(u, dict)]
 
 
 def _constant_category(value: str | None, n: int) -> pd.Categorical:
@@ -254,7 +466,10 @@ def _complete(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return frame.assign(**missing) if missing else frame.copy()
 
 
-def _report(source: Source, result: ImportResult) -> dict[str, Any]:
+def _report(source: Source, result: ImportResult, frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    cells = frames.get("cells")
+    derived = int(cells["from_records"].fillna(False).sum()) if cells is not None and \
+        "from_records" in cells else 0
     return {
         "file": source.file, "path": source.path, "sha256": source.sha256, "format": source.format,
         "subject": source.subject or None, "rows": source.rows, "imported": source.imported,
@@ -263,6 +478,9 @@ def _report(source: Source, result: ImportResult) -> dict[str, Any]:
         "skipped": list(source.skipped), "kinds": dict(source.kinds),
         "warnings": list(source.warnings), "source_id": source.id, "exhibit": source.exhibit,
         "tz": source.declared_tz, "tz_rule": source.tz_rule,
+        "unused_columns": _unused(result), "target": source.parameters.get("file_target"),
+        "derived_cells": derived,
+        **({"targets": source.parameters["targets"]} if "targets" in source.parameters else {}),
     }
 
 

@@ -57,6 +57,14 @@ class ImportResult:
     tz_rule: str = ""
     warnings: list[str] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
+    # Operator records that hold several subscribers: the subscriber (E.164) of each events row,
+    # and the table of them; a tower dump says how many subscribers on how many cells.
+    row_targets: pd.Series | None = None
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    tower_dump: dict[str, int] | None = None
+    # Serving sites' positions stated on the records themselves: cells rows that no file row is
+    # (they are not counted in rows/imported; see importers.api and docs/formats.md).
+    derived_cells: pd.DataFrame = field(default_factory=lambda: schema.empty("cells"))
 
     @property
     def imported(self) -> int:

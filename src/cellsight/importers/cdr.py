@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -32,10 +33,11 @@ from cellsight.core.cellkeys import parse_cell
 from cellsight.core.phone import is_normalised, normalise, normalise_series
 from cellsight.core.schema import STR
 from cellsight.core.timezones import localize, parse_offset_times, plausibility_flags
-from cellsight.importers import tabular
+from cellsight.importers import cdr_parties, cdr_sites, tabular
 from cellsight.importers.base import (TZ_ASSUMED, TZ_FROM_FILE, TZ_FROM_OPTION, TZ_FROM_VALUES,
                                       ImportFailure, ImportOptions, ImportResult)
-from cellsight.importers.cells import eci_from_enodeb, keys_from_parts, keys_from_text
+from cellsight.importers.cdr_codes import assign_code_columns, decode_code
+from cellsight.importers.cells import eci_from_enodeb, keys_from_parts, keys_from_text, says_hex
 from cellsight.importers.registry import importer
 from cellsight.importers.templates import Template, builtin_for, template_option
 from cellsight.progress import Progress, check
@@ -52,48 +54,77 @@ _IGNORE = re.compile(r"\b(seizure|lat|latitude|lon|long|longitude|lng|address|az
                      r"make|model|vendor|technology|rat|tariff|volume|bytes|kb|mb|uplink|downlink|"
                      r"zone|timezone|tz|offset|sequence|seq|serial|index|reference|ref|row|"
                      r"record id|call id)\b")
+# Columns that name a number or a code but are never a party, a cell or the event type, with the
+# reason the import report gives for leaving them out.
+_NOT_READ: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), why) for p, why in (
+    (r"\blrn\b|\btranslation\b", "a routing number (LRN) of the network, not a party"),
+    (r"\bsmsc\b|\bsms (centre|center)\b|\bcentre\b|\bcenter\b", "the SMS centre's number, not a party"),
+    (r"\b(forwarding|forwarded|fow|fwd|divert\w*|redirect\w*)\b", "the number a call was forwarded to, "
+     "not the other party"),
+    (r"\boriginal\b", "the original caller of a forwarded call, not the party of this record"),
+    (r"\b(msc|switch|sw)\b|\btg\b|\btrunk\b", "a switch or trunk of the network"),
+    (r"\b(ip|port\d*|mac|apn|pgw|ue ip)\b|\bip address\b", "an internet address, port or access point"),
+    (r"\broam\w*|\bcircle\b|\boperator\b|\bnetwork (name|circle)\b|\bnw\b",
+     "the network or roaming area, not a cell"),
+    (r"\btype of connection\b|\bpre ?paid\b|\bpost ?paid\b|\bconnection type\b",
+     "the kind of subscription (prepaid or postpaid)"),
+))
 _TARGET = re.compile(r"^(target|target (number|no|msisdn|phone|id|handset)|served (msisdn|number|mdn)"
                      r"|msisdn|subscriber|subscriber (number|msisdn|no)|service number"
-                     r"|account (number|msisdn)"
+                     r"|account (number|msisdn)|msisdn user id|mobile no|mobile"
                      r"|mobile number|handset number|own number|user number|subject number)$")
-_A_PARTY = re.compile(r"^a (party|number|no|num|subscriber|msisdn|side)\b")
-_B_PARTY = re.compile(r"^b (party|number|no|num|subscriber|msisdn|side)\b")
-_CI = re.compile(r"^((first|last|start|end|serving|originating|terminating|initial|final) )?"
-                 r"(ci|cid|eci|e ci|cell identity|cell id|cellid|lcid|cell no|cell number)$")
-_A_WORDS = {"calling", "caller", "originating", "origin", "orig", "from", "source", "src", "sender",
-            "originator", "anumber", "aparty", "anum"}
+_A_PARTY = re.compile(r"^a (party|number|no|num|subscriber|msisdn|side)\b|^(numero|telefone|terminal) a$")
+_B_PARTY = re.compile(r"^b (party|number|no|num|subscriber|msisdn|side)\b|^(numero|telefone|terminal) b$")
+_CI = re.compile(r"^((first|last|start|end|serving|originating|terminating|initial|final|1st|2nd) )?"
+                 r"(ci|cid|eci|e ci|ci eci|cell identity|cell id|cellid|lcid|cell no|cell number)$")
+_A_WORDS = {"calling", "caller", "originating", "origin", "orig", "org", "from", "source", "src",
+            "sender", "originator", "anumber", "aparty", "anum", "chamador", "origem", "originador"}
 _B_WORDS = {"called", "callee", "terminating", "term", "to", "destination", "dest", "recipient",
-            "dialled", "dialed", "receiver", "bnumber", "bparty", "bnum", "receiving"}
+            "dialled", "dialed", "receiver", "bnumber", "bparty", "bnum", "receiving", "chamado",
+            "destino"}
 _OTHER_WORDS = {"other", "third", "correspondent", "contact", "partner", "remote", "counterpart",
                 "number", "phone", "telephone", "msisdn", "party", "connected", "cli", "mdn"}
 _EVENT_WORDS = {"event", "type", "service", "usage", "category", "record", "activity", "ct",
                 "feature", "description", "traffic", "transaction", "communication", "nature",
-                "action"}
+                "action", "toc", "cdrtype", "tipo", "servico"}
+_DIRECTION_WORDS = {"inbound", "outbound", "incoming", "outgoing", "inout", "sentido", "direcao"}
 _STATUS_WORDS = {"status", "result", "outcome", "disposition", "answered", "cause", "termination"}
 _DURATION_WORDS = {"duration", "dur", "elapsed", "length", "airtime", "et", "secs", "seconds",
-                   "mins", "minutes", "sec"}
-_LAST_WORDS = {"last", "end", "final", "closing", "terminating"}
+                   "mins", "minutes", "sec", "duracao"}
+_LAST_WORDS = {"last", "end", "final", "closing", "terminating", "2nd", "second"}
 _END_WORDS = {"end", "stop", "finish", "finished", "release", "released", "disconnect",
               "disconnected", "ended"}
 _ZONE_HEADER = re.compile(r"\butc\b")
 _ZONE_TITLE = re.compile(r"\b(?:all\s+)?times?\b[^.;]{0,40}?\b(utc)\b|\btime\s*zone\s*[:=]?\s*"
                          r"(utc|[A-Za-z]+/[A-Za-z_]+)", re.I)
-_TARGET_TITLE = re.compile(r"\b(?:target|msisdn|subscriber|served msisdn|target number|"
-                           r"records? (?:of|for))\b[^\d+]{0,20}(\+?\d[\d ()-]{6,20}\d)", re.I)
+_TARGET_TITLE = re.compile(r"\b(?:target|msisdn|subscriber|served msisdn|target number|mobile no\.?|"
+                           r"mobile number|records? (?:of|for))\b[^\d+]{0,20}(\+?\d[\d ()-]{6,20}\d)", re.I)
+_SEARCH_TITLE = re.compile(r"^\s*search\s+(criteria|value)\s*:-?\s*(.+?)\s*$", re.I)
 
 
+def _header_words(header: str) -> str:
+    header = re.sub(r"\s\(\d+\)$", "", str(header))  # "Cell ID (2)": a repeated header name
+    return " ".join(_ZONE_HEADER.sub(" ", tabular.header_text(header)).split())
+
+
+@lru_cache(maxsize=4096)  # headers repeat: every candidate row of every sniff
+def not_read_reason(header: str) -> str | None:
+    """Why a column that names a number or code is no party, cell or event type; None if it may be."""
+    text = _header_words(header)
+    return next((why for pattern, why in _NOT_READ if pattern.search(text)), None)
+
+
+@lru_cache(maxsize=4096)  # headers repeat: every candidate row of every sniff
 def column_role(header: str) -> str | None:
     """The meaning of a CDR column from its header alone, or None."""
-    header = re.sub(r"\s\(\d+\)$", "", str(header))  # "Cell ID (2)": a repeated header name
-    text = _ZONE_HEADER.sub(" ", tabular.header_text(header)).strip()
-    text = " ".join(text.split())
+    text = _header_words(header)
     words = set(text.split())
     joined = text.replace(" ", "")
     if "imei" in words:
         return "imei"
     if "imsi" in words:
         return "imsi"
-    if _IGNORE.search(text):
+    if _IGNORE.search(text) or not_read_reason(header) or site_role(header):
         return None
     last = "_last" if words & _LAST_WORDS else "_first"
     if words & {"lac", "tac"} and words & {"ci", "cell", "cgi", "eci", "cid"}:
@@ -108,17 +139,17 @@ def column_role(header: str) -> str | None:
         return "enodeb" + last
     if "sector" in words or "local cell" in text:
         return "sector" + last
-    if _CI.match(text):
+    if _CI.match(text) or words & {"ci", "eci", "cid"}:
         return "ci" + last
-    if words & {"cgi", "ecgi", "cell", "cells", "tower", "mast", "site", "cellid", "celltower",
-                "cellsite", "bts"}:
+    if words & {"cgi", "ecgi", "cell", "cells", "tower", "mast", "cellid", "celltower",
+                "cellsite", "bts", "erb", "celula"} or text == "ipdr format":
         return "cell" + last
     if words & _DURATION_WORDS or "air time" in text:
         return "duration"
-    has_date = bool(words & {"date", "day"})
-    has_time = bool(words & {"time", "hour"})
-    if words & _END_WORDS and not words & _STATUS_WORDS:
-        return "end"  # "End Time", "Call End", "Release Time"; not "Release Cause"
+    has_date = bool(words & {"date", "day", "data"}) and "volume" not in words
+    has_time = bool(words & {"time", "hour", "hora"})
+    if words & _END_WORDS and not words & _STATUS_WORDS or "termination time" in text:
+        return "end"  # "End Time", "Call End", "Call Termination Time"; not "Release Cause"
     if has_date and has_time:
         return "start"
     if has_date:
@@ -127,21 +158,62 @@ def column_role(header: str) -> str | None:
         return "time"
     if words & {"timestamp", "datetime", "start", "started", "when", "datestamp"}:
         return "start"
-    if words & {"direction", "dir", "inout"} or text in {"in out", "i o", "mo mt",
-                                                         "inbound outbound", "incoming outgoing"}:
+    if words & {"direction", "dir", "inout", "sentido", "direcao"} or text in {"in out", "i o", "mo mt", "in out flag",
+                                                         "inbound outbound", "incoming outgoing"} \
+            or len(words & _DIRECTION_WORDS) >= 2:
         return "direction"
-    if _TARGET.match(text):
+    if _TARGET.match(text) or "target" in words:
         return "target"
     if words & _A_WORDS or text == "a" or _A_PARTY.match(text):
         return "party_a"
     if words & _B_WORDS or text == "b" or _B_PARTY.match(text):
         return "party_b"
-    if words & _OTHER_WORDS or joined in {"otherparty", "thirdparty"}:
+    if words & _OTHER_WORDS or joined in {"otherparty", "thirdparty"} or words & {"numero", "telefone"}:
         return "other_party"
-    if words & _EVENT_WORDS:
+    if words & _EVENT_WORDS or joined in _EVENT_WORDS:
         return "event"
     if words & _STATUS_WORDS:
         return "status"
+    return None
+
+
+@lru_cache(maxsize=4096)  # headers repeat: every candidate row of every sniff
+def volume_role(header: str) -> str | None:
+    """``volume`` for an amount of usage (bytes, or seconds where a unit says so), ``unit`` for its unit."""
+    text = _header_words(header)
+    words = set(text.split())
+    if words & {"uom", "unit", "units"} or text == "unit of measure":
+        return "unit"
+    if words & {"volume", "usage", "bytes"} and not words & {"type", "uplink", "downlink", "up", "down"}:
+        return "volume"
+    return None
+
+
+# Where the serving site is, when the record says so: its position and its address.
+_SITE_WORDS = {"address", "location", "site", "place", "area", "bts", "locality"}
+
+
+@lru_cache(maxsize=4096)  # headers repeat: every candidate row of every sniff
+def site_role(header: str) -> str | None:
+    """``lat``/``lon``/``latlon``/``site`` (+ ``_first``/``_last``) for a serving site's position or address.
+
+    ``First CGI Lat/Long`` holds both numbers, ``lat`` and ``longitude`` one
+    each, ``First BTS Location`` the site's address (a place name, not a cell).
+    """
+    text = _header_words(header)
+    words = set(text.split())
+    last = "_last" if words & _LAST_WORDS else "_first"
+    lat = bool(words & {"lat", "latitude"})
+    lon = bool(words & {"lon", "long", "longitude", "lng"})
+    if lat and lon:
+        return "latlon" + last
+    if lat:
+        return "lat" + last
+    if lon:
+        return "lon" + last
+    if words & _SITE_WORDS and not words & {"id", "code", "no", "number"} or \
+            words & {"bts", "cell", "site"} and words & {"location", "address", "name"}:
+        return "site" + last
     return None
 
 
@@ -206,6 +278,12 @@ def map_columns(header: list[str], template: Template | None) -> dict[str, str]:
             if role in roles:
                 continue
         roles[role] = name
+    for name in header:
+        if name in fixed or name in roles.values():
+            continue
+        role = site_role(name) or volume_role(name)
+        if role is not None:
+            roles.setdefault(role, name)
     for part in ("_first", "_last"):
         # CI without LAC, or sector without eNodeB, is a cell named on its own.
         for lone, partner in (("ci", "lac"), ("sector", "enodeb")):
@@ -230,6 +308,24 @@ def title_zone(title: list[str]) -> str | None:
     return None
 
 
+def search_target(title: list[str]) -> str | None:
+    """The number a request searched for, when it searched by number.
+
+    ``Search Criteria : MSISDN`` with ``Search Value : 9477523061`` names the
+    target; a search by IMEI (``Search Criteria : IMEI``) names a handset, whose
+    records may hold several numbers, so it names none.
+    """
+    found = {}
+    for line in title:
+        m = _SEARCH_TITLE.match(line)
+        if m:
+            found[m.group(1).lower()] = m.group(2).strip()
+    criteria = tabular.header_text(found.get("criteria", ""))
+    if criteria in ("msisdn", "mobile number", "mobile no", "number", "mdn") and found.get("value"):
+        return found["value"]
+    return None
+
+
 def title_target(title: list[str]) -> str | None:
     """The target number a title row states ("Target: 07700 900123"), as written."""
     for line in title:
@@ -237,56 +333,6 @@ def title_target(title: list[str]) -> str | None:
         if m:
             return m.group(1).strip()
     return None
-
-
-# ----- event codes -----------------------------------------------------------------------
-_OUT, _IN, _FWD = "outgoing", "incoming", "forwarded"
-_CODES: dict[str, tuple[str | None, str | None]] = {
-    "moc": ("call", _OUT), "mtc": ("call", _IN), "mo": (None, _OUT), "mt": (None, _IN),
-    "mocall": ("call", _OUT), "mtcall": ("call", _IN), "voicemo": ("call", _OUT),
-    "voicemt": ("call", _IN), "msoriginating": ("call", _OUT), "msterminating": ("call", _IN),
-    "msoriginatingsmsinmsc": ("sms", _OUT), "msterminatingsmsinmsc": ("sms", _IN),
-    "msoriginatingsmsinsmsc": ("sms", _OUT), "msterminatingsmsinsmsc": ("sms", _IN),
-    "smsmo": ("sms", _OUT), "smsmt": ("sms", _IN), "mosms": ("sms", _OUT), "mtsms": ("sms", _IN),
-    "mmsmo": ("mms", _OUT), "mmsmt": ("mms", _IN), "momms": ("mms", _OUT), "mtmms": ("mms", _IN),
-    "gprs": ("data", None), "data": ("data", None), "psdata": ("data", None), "pdp": ("data", None),
-    "sgsnpdprecord": ("data", None), "ggsnpdprecord": ("data", None), "pgwrecord": ("data", None),
-    "sgwrecord": ("data", None), "internet": ("data", None), "mobiledata": ("data", None),
-    "lte": ("data", None), "packet": ("data", None), "session": ("data", None),
-    "callforwarding": ("call", _FWD), "cf": ("call", _FWD), "cfu": ("call", _FWD),
-    "cfb": ("call", _FWD), "cfnry": ("call", _FWD), "cfnrc": ("call", _FWD),
-    "forwarded": (None, _FWD), "forward": (None, _FWD), "forwarding": (None, _FWD),
-    "diverted": (None, _FWD), "divert": (None, _FWD), "redirected": (None, _FWD),
-    "voice": ("call", None), "call": ("call", None), "calls": ("call", None),
-    "voicecall": ("call", None), "telephony": ("call", None), "speech": ("call", None),
-    "sms": ("sms", None), "text": ("sms", None), "texts": ("sms", None), "message": ("sms", None),
-    "textmessage": ("sms", None), "mms": ("mms", None), "multimedia": ("mms", None),
-    "voicemail": ("voicemail", None), "vm": ("voicemail", None), "mailbox": ("voicemail", None),
-    "incoming": (None, _IN), "in": (None, _IN), "inbound": (None, _IN), "received": (None, _IN),
-    "receive": (None, _IN), "terminating": (None, _IN), "terminated": (None, _IN),
-    "i": (None, _IN), "mtc2": ("call", _IN),
-    "outgoing": (None, _OUT), "out": (None, _OUT), "outbound": (None, _OUT), "sent": (None, _OUT),
-    "send": (None, _OUT), "dialled": (None, _OUT), "dialed": (None, _OUT),
-    "originating": (None, _OUT), "originated": (None, _OUT), "o": (None, _OUT),
-    "missed": ("call", _IN), "missedcall": ("call", _IN), "ussd": ("other", None),
-}
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-
-
-def decode_code(value: str, template: Template | None = None) -> tuple[str | None, str | None]:
-    """``(kind, direction)`` an event code or word stands for; ``(None, None)`` if unknown."""
-    if template is not None:
-        kind, direction = template.code(value)
-        if kind or direction:
-            return kind, direction
-    key = re.sub(r"[^0-9a-z]", "", value.lower())
-    if key in _CODES:
-        return _CODES[key]
-    kind = direction = None
-    for word in re.split(r"[^0-9A-Za-z]+", _CAMEL.sub(" ", value)):
-        k, d = _CODES.get(word.lower(), (None, None))
-        kind, direction = kind or k, direction or d
-    return kind, direction
 
 
 # ----- times -----------------------------------------------------------------------------
@@ -559,19 +605,30 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
         found = tabular.best_header(rows, lambda cells: header_score(cells, chosen), 2)
         return found if found is not None else header_by_values(rows)
 
+    probe = tabular.probe_head(path.name, lambda head, scratch: _read_table(  # its events only
+        head, template or builtin_for("cdr", head.header), options, scratch, path)[0])
     tables, warnings = tabular.read_tables(
         path, find, delimiter=template.delimiter if template else None,
-        encoding=template.encoding if template else None)
+        encoding=template.encoding if template else None, probe=probe)
     check(progress)
     result = ImportResult(format="cdr", warnings=warnings)
-    parts = []
+    parts, subscribers, sites = [], [], []
     for table in tables:
         layout = template or builtin_for("cdr", table.header)
-        parts.append(_read_table(table, layout, options, result, path))
+        events, subscriber, stated = _read_table(table, layout, options, result, path)
+        parts.append(events)
+        subscribers.append(subscriber)
+        if stated is not None:
+            sites.append(stated)
         check(progress)
     events = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     result.events = events
+    result.row_targets = pd.concat(subscribers, ignore_index=True) if len(subscribers) > 1 \
+        else subscribers[0]
+    _targets(result)
+    result.derived_cells = cdr_sites.derived_cells(sites, result.warnings)
     result.rows = len(events) + len(result.rejections)
+    tabular.refuse_mostly_rejected(path.name, result.rows, result.rejections)
     result.rejections = tabular.in_row_order(result.rejections)
     result.skipped = tabular.in_row_order(result.skipped)
     result.warnings = list(dict.fromkeys(result.warnings))
@@ -579,27 +636,84 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     return result
 
 
+TOWER_DUMP_SUBSCRIBERS = 10  # a tower dump: at least this many subscribers ...
+TOWER_DUMP_RATIO = 5  # ... and at least this many subscribers per cell
+
+
+def _targets(result: ImportResult) -> None:
+    """The subscribers the records belong to; several make a multi-target file or a tower dump.
+
+    A file of one subscriber states its target (the owner of the records). A
+    file of many subscribers seen on few cells (``TOWER_DUMP_SUBSCRIBERS`` or
+    more, ``TOWER_DUMP_RATIO`` subscribers a cell or more) is a tower dump:
+    everyone who used a mast in a period, never one person's records.
+    """
+    table = cdr_parties.targets_table(result.row_targets)
+    # In an ordered file the subscriber is only inferred from the codes: enough to see that a file
+    # holds several, not to name the owner without the officer (--subject).
+    named = result.parameters.get("party_layout") != cdr_parties.ORDERED
+    if len(table) == 1 and named and "target" not in result.parameters:
+        result.parameters["target"] = table[0]["number"]
+        result.device.setdefault("msisdn", []).append(table[0]["number"])
+    if len(table) <= 1:
+        return
+    result.targets = table
+    result.parameters["targets"] = table
+    events = result.events
+    cells = int(pd.concat([events["cell_first"], events["cell_last"]]).dropna().nunique())
+    if len(table) >= TOWER_DUMP_SUBSCRIBERS and cells and cells * TOWER_DUMP_RATIO <= len(table):
+        result.tower_dump = {"subscribers": len(table), "cells": cells}
+
+
 @dataclass
 class _Context:
     """What one table's columns are and what the file says about itself."""
 
-    table: tabular.Table
+    table: tabular.Table  # values unwrapped ('919234228158' -> 919234228158) in the columns used
     roles: dict[str, str]
     template: Template | None
     options: ImportOptions
     target: str | None = None  # the target number (E.164) the file states for all its rows
+    written: pd.DataFrame | None = None  # the columns as written, for the parties' raw text
 
     def col(self, role: str) -> pd.Series | None:
         name = self.roles.get(role)
         return None if name is None else self.table.frame[name]
 
+    def as_written(self, role: str) -> pd.Series | None:
+        name = self.roles.get(role)
+        frame = self.written if self.written is not None else self.table.frame
+        return None if name is None else frame[name]
+
+    def rows(self, keep: np.ndarray) -> _Context:
+        """The same context for the rows at positions ``keep``."""
+        table = self.table
+        if len(keep) == len(table.frame):
+            return self
+
+        def take(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame.iloc[keep].reset_index(drop=True)
+
+        frame = take(table.frame)
+        written = None if self.written is None else frame if self.written is table.frame \
+            else take(self.written)
+        sub = tabular.Table(frame=frame, rows=table.rows[keep], header=table.header,
+                            prefix=table.prefix)
+        return _Context(sub, self.roles, self.template, self.options, self.target, written)
+
 
 def _read_table(table: tabular.Table, template: Template | None, options: ImportOptions,
-                result: ImportResult, path: Path) -> pd.DataFrame:
-    frame = table.frame
-    roles = map_columns(table.header, template)
-    roles = _infer_missing_roles(frame, roles)
-    ctx = _Context(table, roles, template, options)
+                result: ImportResult, path: Path) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame | None]:
+    """Events of one table, the subscriber (target) each event row belongs to, and the serving
+    sites the rows state (``cdr_sites.site_rows``)."""
+    written = table.frame
+    roles, left = _roles(table, template)
+    frame = written if table.plain else _unwrapped(written, roles)
+    table = tabular.Table(frame=frame, rows=table.rows, header=table.header, sheet=table.sheet,
+                          prefix=table.prefix, title=table.title, skipped=table.skipped,
+                          broken=table.broken, encoding=table.encoding, delimiter=table.delimiter,
+                          plain=table.plain)
+    ctx = _Context(table, roles, template, options, written=written)
     ctx.target = _stated_target(ctx)
     if ctx.target:
         result.parameters["target"] = ctx.target
@@ -608,12 +722,12 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
             msisdns.append(ctx.target)
     result.skipped.extend(table.skipped)
     result.rejections.extend(table.broken)
-    _record_parameters(ctx, result)
+    _record_parameters(ctx, result, left)
 
     times, zone, rule = _times(ctx, result, path)
     readable = times.readable.to_numpy()
     unusable = np.flatnonzero(~readable)
-    noise = tabular.noise_reasons(frame.iloc[unusable], table.header)
+    noise = tabular.noise_reasons(written.iloc[unusable], table.header)
     is_noise = noise.ne("").to_numpy()
     result.skipped.extend(zip(table.labels(unusable[is_noise]), noise[is_noise]))
     bad = unusable[~is_noise]
@@ -621,39 +735,211 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
         result.rejections.extend(zip(table.labels(bad), _time_reasons(ctx, bad)))
 
     keep = np.flatnonzero(readable)
-    sub = frame if len(keep) == len(frame) else frame.iloc[keep].reset_index(drop=True)
-    ctx_rows = _Context(tabular.Table(frame=sub, rows=table.rows[keep], header=table.header,
-                                      prefix=table.prefix), roles, template, options, ctx.target)
+    ctx_rows = ctx.rows(keep)
     utc, flags = _localise(times, keep, zone)
-    events, has_party = _events(ctx_rows, result)
+    events, has_party, subscriber = _events(ctx_rows, result)
     if "duration" not in roles and "end" in roles:
-        events["duration_s"] = _duration_from_end(ctx_rows, times.naive.iloc[keep], times.month_first)
+        from_end = _duration_from_end(ctx_rows, times.naive.iloc[keep], times.month_first)
+        events["duration_s"] = events["duration_s"].fillna(from_end)
     events["start"] = utc.reset_index(drop=True)
     events["time_flag"] = flags.reset_index(drop=True)
     events["source_row"] = ctx_rows.table.labels()
+    sites = cdr_sites.site_rows(ctx_rows.table.frame, roles, events)
 
     needs_party = events["kind"].isin(COMMUNICATION_KINDS).to_numpy() & ~has_party
     if needs_party.any():
         result.rejections.extend(zip(events.loc[needs_party, "source_row"],
                                      "no party number for a " + events.loc[needs_party, "kind"].astype(str)))
         events = events[~needs_party].reset_index(drop=True)
+        subscriber = subscriber[~needs_party].reset_index(drop=True)
+        if sites is not None:
+            sites = sites[sites["source_row"].isin(set(events["source_row"]))]
     result.tz, result.tz_rule = zone, rule
-    return events
+    return events, subscriber, sites
 
 
-def _record_parameters(ctx: _Context, result: ImportResult) -> None:
+def _unwrapped(frame: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
+    """The frame with every column the import reads unwrapped (values as operators wrap them)."""
+    changed = {}
+    for name in dict.fromkeys(roles.values()):
+        if name in frame.columns:
+            original = frame[name]
+            unwrapped = tabular.unwrap(original)
+            if unwrapped is not original:
+                changed[name] = unwrapped
+    return frame.assign(**changed) if changed else frame
+
+
+def _roles(table: tabular.Table, template: Template | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Role -> column; and the columns left out by their values, with the reason.
+
+    The header decides first; the columns whose headers name an event type or a
+    direction are then settled by their values (``cdr_codes.assign_code_columns``),
+    and the values fill in what the header left unsaid (times, parties, cells).
+    """
+    frame = table.frame
+    roles = map_columns(table.header, template)
+    fixed = {n for n in table.header if template is not None and template.role_of(n) is not None}
+    left: dict[str, str] = {}
+    if not fixed & {roles.get("event"), roles.get("direction")}:
+        candidates = [n for n in table.header if n not in fixed
+                      and column_role(n) in ("event", "direction")]
+        if candidates:
+            sample = frame[candidates].apply(tabular.unwrap) if len(frame) and not table.plain \
+                else frame[candidates]
+            event, direction, left = assign_code_columns(sample, candidates, template)
+            header_event = next((n for n in candidates if column_role(n) == "event" and n != direction
+                                 and not _numeric(frame[n]) and not _subscription_words(frame[n])),
+                                None)
+            roles.pop("event", None)
+            roles.pop("direction", None)
+            if event or header_event:
+                roles["event"] = event or header_event
+                left.pop(roles["event"], None)
+            header_direction = next((n for n in candidates if column_role(n) == "direction"
+                                     and n != roles.get("event") and not _numeric(frame[n])), None)
+            if direction or header_direction:
+                roles["direction"] = direction or header_direction
+                left.pop(roles["direction"], None)
+            for name in list(left):
+                if _numeric(frame[name]) and volume_role(name) == "volume" and "volume" not in roles:
+                    roles["volume"] = name
+                    left.pop(name)
+    roles = _infer_missing_roles(frame, roles)
+    _cell_parts_by_values(frame, roles)
+    return roles, left
+
+
+def _numeric(values: pd.Series) -> bool:
+    sample = _sample(values).astype(str).str.strip()
+    sample = sample[sample.ne("")]
+    return bool(len(sample)) and sample.str.fullmatch(r"-?\d+(?:[.,]\d+)?").mean() >= 0.8
+
+
+_SUBSCRIPTION = re.compile(r"^(pre|post)\s*(paid)?$", re.I)
+
+
+def _subscription_words(values: pd.Series) -> bool:
+    sample = _sample(values).astype(str).str.strip()
+    return bool(len(sample)) and sample.str.match(_SUBSCRIPTION).mean() >= 0.5
+
+
+def _cell_parts_by_values(frame: pd.DataFrame, roles: dict[str, str]) -> None:
+    """A "cell" column of plain numbers beside an eNodeB or LAC column is the sector or CI."""
+    for part in ("_first", "_last"):
+        text = roles.get("cell" + part)
+        if text is None or not _numeric(frame[text]):
+            continue
+        if ("enodeb" + part) in roles and ("sector" + part) not in roles:
+            roles["sector" + part] = roles.pop("cell" + part)
+        elif ("lac" + part) in roles and ("ci" + part) not in roles:
+            roles["ci" + part] = roles.pop("cell" + part)
+
+
+def _record_parameters(ctx: _Context, result: ImportResult, left: dict[str, str]) -> None:
     table = ctx.table
     params = result.parameters
     params.setdefault("columns", {}).update({name: role for role, name in ctx.roles.items()})
-    unused = [h for h in table.header if h not in ctx.roles.values()]
+    unused = unused_columns(table.frame, table.header, ctx.roles, left)
     if unused:
-        params.setdefault("unused_columns", []).extend(unused)
+        prefix = f"{table.sheet}: " if table.sheet and table.prefix else ""
+        params.setdefault("unused_columns", []).extend(
+            {"column": prefix + u["column"], "reason": u["reason"]} for u in unused)
+        meaningful = [u for u in unused if u["meaningful"]]
+        for u in meaningful:
+            result.warnings.append(f"{UNUSED_COLUMN} {prefix}{u['column']!r}: {u['reason']}")
     if ctx.template is not None:
         params["template"] = ctx.template.name
     if table.encoding:
         params["encoding"], params["delimiter"] = table.encoding, table.delimiter
     if table.sheet:
         params.setdefault("sheets", []).append(table.sheet)
+
+
+UNUSED_COLUMN = "column not used:"
+_ROLE_WORDS = {"party_a": "caller (party A)", "party_b": "called party (party B)",
+               "other_party": "other party", "target": "target number", "event": "event type",
+               "direction": "direction", "duration": "duration", "start": "start time",
+               "date": "date", "time": "time", "end": "end time", "status": "status",
+               "imei": "IMEI", "imsi": "IMSI", "mcc": "MCC", "mnc": "MNC", "volume": "volume",
+               "unit": "unit"}
+_IGNORED_WHY = (
+    (r"\b(cost|charge|price|amount|rate|tariff)\b", "a charge, not evidence of contact or place", False),
+    (r"\b(volume|bytes|kb|mb|uplink|downlink)\b", "a data volume, not a duration", False),
+    (r"\b(sequence|seq|serial|index|reference|ref|row|record id|call id)\b",
+     "a record number of the operator's", False),
+    (r"\b(azimuth|bearing|easting|northing|technology|rat)\b",
+     "a cell's detail that belongs in a cell list", False),
+    (r"\b(zone|timezone|tz|offset)\b", "a time zone column; the zone is taken from --tz or the file", True),
+    (r"\b(make|model|vendor)\b", "the handset's make or model", False),
+    (r"\bseizure\b", "the time to set up the call, not its duration", False),
+)
+
+
+def _role_label(role: str) -> str:
+    base, _, part = role.rpartition("_") if role.endswith(("_first", "_last")) else (role, "", "")
+    word = _ROLE_WORDS.get(base, base.replace("_", " "))
+    return f"{part} {word}" if part else word
+
+
+def unused_columns(frame: pd.DataFrame, header: list[str], roles: dict[str, str],
+                   left: dict[str, str]) -> list[dict[str, object]]:
+    """Every column no role took: ``{"column", "reason", "meaningful"}``.
+
+    ``meaningful`` marks the ones that look like a party, a cell, a direction or
+    a service (by header or values): those are warned about, so that a mapping
+    that silently missed one cannot pass unnoticed.
+    """
+    used = set(roles.values())
+    out = []
+    for name in header:
+        if name in used:
+            continue
+        reason, meaningful = _unused_reason(frame[name] if name in frame else None, name, roles, left)
+        out.append({"column": name, "reason": reason, "meaningful": meaningful})
+    return out
+
+
+def _unused_reason(values: pd.Series | None, name: str, roles: dict[str, str],
+                   left: dict[str, str]) -> tuple[str, bool]:
+    if values is None or not values.notna().any():
+        return "empty", False
+    if name in left:
+        return left[name], True
+    why = not_read_reason(name)
+    if why:
+        return why, "forward" in why or "original" in why
+    text = _header_words(name)
+    role = column_role(name) or site_role(name) or volume_role(name)
+    if role == "volume":
+        return "a data volume, not a duration (no unit column says it is seconds)", False
+    if role == "unit":
+        return "the unit of a volume column that is not used", False
+    if role in ("party_a", "party_b", "other_party", "target") and "party_a" in roles and \
+            "party_b" in roles:
+        return (f"a third number column; the parties were read from {roles['party_a']!r} and "
+                f"{roles['party_b']!r}"), True
+    if role is not None:
+        base = role.replace("_first", "").replace("_last", "")
+        taken = roles.get(role) or roles.get(base + "_first") or roles.get(base + "_last")
+        if taken is not None:
+            return f"a second {_role_label(role)} column; {taken!r} was used", True
+        return f"looks like the {_role_label(role)} but could not be used with the other columns", True
+    for pattern, reason, meaningful in _IGNORED_WHY:
+        if re.search(pattern, text):
+            return reason, meaningful
+    sample = [str(v) for v in _sample(values).dropna() if str(v).strip()]
+    if sample and sum(_looks_like_phone(tabular.unwrap_text(v)) for v in sample) >= 0.8 * len(sample):
+        return "holds phone numbers, but its header does not say whose", True
+    if sample and sum((parse_cell(v) or "??").count("?") < 2 for v in sample) >= 0.8 * len(sample):
+        return "holds cell identities, but its header does not say which cell", True
+    if sample and sum(decode_code(v) != (None, None) for v in sample) >= 0.5 * len(sample):
+        return "holds event codes or directions, but another column was used", True
+    if "name" in text.split():
+        return "a name; the analyses work on numbers", False
+    if "site" in text.split():
+        return "a site (mast) identifier, not a cell", False
+    return "not a column Cellsight reads", False
 
 
 def _looks_like_phone(cell: str) -> bool:
@@ -853,8 +1139,9 @@ def localize_by_hour(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]
     return utc, flags
 
 
-def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarray]:
-    """Everything but the start time, for rows that have one; and whether each row names a party.
+def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+    """Everything but the start time, for rows that have one; whether each row names a party;
+    and the subscriber (target) each row belongs to.
 
     A row names a party when one of its own party columns holds one (the
     target a file states for every row does not count); a layout with no party
@@ -862,40 +1149,36 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
     """
     frame, options = ctx.table.frame, ctx.options
     kind, direction = _kinds(ctx, result)
-    a_raw, b_raw, own = _parties_as_written(ctx)
-    a_raw, a, a_flag = _normalised(a_raw, options.region)
-    b_raw, b, b_flag = _normalised(b_raw, options.region)
-    if not any(r in ctx.roles for r in ("party_a", "party_b", "other_party")):
-        has_party = np.ones(len(frame), dtype=bool)
-    elif own is not None:  # the target's own column is not the row's party; the other one is
-        has_party = b_raw.notna().to_numpy()
+    roles = ctx.roles
+    own = set(options.subject_numbers) | ({ctx.target} if ctx.target else set())
+    if ("party_a" in roles or "other_party" in roles) and ("party_b" in roles or "other_party" in roles) \
+            and ("party_a" in roles or "party_b" in roles):
+        xa = "party_a" if "party_a" in roles else "other_party"
+        ya = "party_b" if "party_b" in roles else "other_party"
+        x, y = _party(ctx, xa), _party(ctx, ya)
+        target = _party(ctx, "target")[1] if "target" in roles else None
+        parties = cdr_parties.order(x, y, direction, target=target, own=own,
+                                    names=(roles[xa], roles[ya]), target_name=roles.get("target", ""))
+        has_party = _mask(x[0].notna() | y[0].notna())
     else:
-        has_party = (a_raw.notna() | b_raw.notna()).to_numpy()
-    own_numbers = set(options.subject_numbers)
-    if ctx.target:
-        own_numbers.add(ctx.target)
-    target = _normalised(ctx.col("target"), options.region)[1] if "target" in ctx.roles else None
-
-    unknown = direction.eq("unknown").to_numpy(dtype=bool)
-    if unknown.any() and own is None:
-        a_own = _is_own(a, own_numbers, target)
-        b_own = _is_own(b, own_numbers, target)
-        codes = direction.cat.codes.to_numpy().copy()
-        codes[unknown & a_own & ~b_own] = schema.DIRECTIONS.index("outgoing")
-        codes[unknown & b_own & ~a_own] = schema.DIRECTIONS.index("incoming")
-        direction = pd.Series(pd.Categorical.from_codes(codes, list(schema.DIRECTIONS)),
-                              index=frame.index)
-    undirected = int(direction.eq("unknown").sum())
-    if undirected * 2 > len(frame):
-        result.warnings.append(f"{NO_DIRECTION}: for {undirected:,} of {len(frame):,} rows no column says who "
-                               "called whom and neither party is the subject's number; imported as "
-                               "'unknown' (choose the subject (--subject) or map the columns (--template))")
-    if own is not None:
-        # Layouts with the target and one "other party": the direction says who called whom.
-        incoming = direction.eq("incoming").to_numpy()
-        a_raw, b_raw = a_raw.where(~incoming, b_raw), b_raw.where(~incoming, a_raw)
-        a, b = a.where(~incoming, b), b.where(~incoming, a)
-        a_flag, b_flag = a_flag.where(~incoming, b_flag), b_flag.where(~incoming, a_flag)
+        # The target (or the subscriber's number) and one counterpart column, whatever its name
+        counterpart = next((r for r in ("other_party", "party_b", "party_a") if r in roles), None)
+        if "target" in roles:
+            x, name = _party(ctx, "target"), roles["target"]
+        else:
+            stated = options.subject_numbers
+            own_text = ctx.target or (sorted(stated)[0] if len(stated) == 1 else "")
+            x = _constant_party(own_text, frame.index, options.region)
+            name = "the subscriber's number"
+        y = _party(ctx, counterpart) if counterpart else _constant_party("", frame.index, options.region)
+        parties = cdr_parties.order(x, y, direction, target=x[1], own=own,
+                                    names=(name, roles.get(counterpart, "")), target_name=name)
+        has_party = _mask(y[0].notna()) if counterpart else np.ones(len(frame), dtype=bool)
+    _lost_digits(ctx, result)
+    direction = _direction_by_number(parties, direction, own)
+    subscriber = _subscriber_by_number(parties, direction, own)
+    _say_how(parties, kind, direction, own, result, options.subject)
+    b, b_flag = _not_parties(parties, kind, result)
 
     duration, unreadable = _duration(ctx)
     if unreadable:
@@ -904,51 +1187,140 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
         "duration_s": duration,
         "kind": kind.astype(pd.CategoricalDtype(list(schema.EVENT_KINDS))),
         "direction": direction.astype(pd.CategoricalDtype(list(schema.DIRECTIONS))),
-        "party_a": a, "party_b": b,
-        "party_a_raw": a_raw, "party_b_raw": b_raw,
-        "party_a_flag": a_flag, "party_b_flag": b_flag,
+        "party_a": parties.a, "party_b": b,
+        "party_a_raw": parties.a_raw, "party_b_raw": parties.b_raw,
+        "party_a_flag": parties.a_flag, "party_b_flag": b_flag,
         "cell_first": _cells(ctx, "_first"), "cell_last": _cells(ctx, "_last"),
         "imei": _text(ctx, "imei"), "imsi": _text(ctx, "imsi"),
         "status": _text(ctx, "status").astype("category"),
     }, index=frame.index)
-    return events, has_party
+    return events, has_party, subscriber.reset_index(drop=True)
 
 
-def _is_own(numbers: pd.Series, own: set[str], target: pd.Series | None) -> np.ndarray:
-    mine = numbers.isin(own).to_numpy() if own else np.zeros(len(numbers), dtype=bool)
-    if target is not None:
-        mine |= (numbers.notna() & numbers.eq(target)).fillna(False).to_numpy(dtype=bool)
-    return mine
+def _mask(values: pd.Series) -> np.ndarray:
+    return values.fillna(False).to_numpy(dtype=bool)
 
 
-def _parties_as_written(ctx: _Context) -> tuple[pd.Series, pd.Series, pd.Series | None]:
-    """Party A and B as written; with a target-plus-other layout, the target's own column too."""
-    n = len(ctx.table.frame)
-    blank = pd.Series("", index=ctx.table.frame.index, dtype=STR)
-    a, b, other = ctx.col("party_a"), ctx.col("party_b"), ctx.col("other_party")
-    if a is not None or b is not None:
-        a = a if a is not None else (other if other is not None else blank)
-        b = b if b is not None else (other if other is not None else blank)
-        return a.astype(STR), b.astype(STR), None
-    own = ctx.col("target")
-    if own is None:
-        stated = ctx.options.subject_numbers
-        own_text = ctx.target or (sorted(stated)[0] if len(stated) == 1 else "")
-        own = pd.Series([own_text] * n, index=blank.index, dtype=STR)
-    other = other if other is not None else blank
-    return own.astype(STR), other.astype(STR), own.astype(STR)
+def _direction_by_number(parties: cdr_parties.Parties, direction: pd.Series, own: set[str]) -> pd.Series:
+    """In an ordered layout, a row no column directs is outgoing when A is the subject's number."""
+    unknown = direction.eq("unknown").to_numpy(dtype=bool)
+    if not unknown.any() or parties.layout != cdr_parties.ORDERED or not own:
+        return direction
+    a_own = _mask(parties.a.isin(own))
+    b_own = _mask(parties.b.isin(own))
+    codes = direction.cat.codes.to_numpy().copy()
+    codes[unknown & a_own & ~b_own] = schema.DIRECTIONS.index("outgoing")
+    codes[unknown & b_own & ~a_own] = schema.DIRECTIONS.index("incoming")
+    return pd.Series(pd.Categorical.from_codes(codes, list(schema.DIRECTIONS)), index=direction.index)
+
+
+def _subscriber_by_number(parties: cdr_parties.Parties, direction: pd.Series, own: set[str]) -> pd.Series:
+    """The row's subscriber, with the subject's number where nothing else said whose the row is."""
+    subscriber = parties.subscriber
+    missing = int(subscriber.isna().sum())
+    if len(own) == 1 and 0 < missing < len(subscriber):  # all missing: one subscriber, nothing to split
+        subscriber = subscriber.fillna(next(iter(own)))
+    return subscriber
+
+
+def _say_how(parties: cdr_parties.Parties, kind: pd.Series, direction: pd.Series, own: set[str],
+             result: ImportResult, subject: str | None) -> None:
+    """Record how the parties were put in order, and warn where it could not be decided."""
+    result.parameters["party_order"] = parties.how
+    result.parameters["party_layout"] = parties.layout
+    if parties.uncertain or parties.layout == cdr_parties.SUBSCRIBER:
+        result.warnings.append(f"{PARTY_ORDER} {parties.how}")
+    talk = kind.ne("data").to_numpy(dtype=bool)  # a data session has no direction to tell
+    undirected = int((talk & direction.eq("unknown").to_numpy(dtype=bool)).sum())
+    if not undirected:
+        return
+    total = int(talk.sum())
+    if parties.layout == cdr_parties.ORDERED:
+        whose = "neither party is the subject's number" if own else \
+            "the subject's number is not known" if subject else "no subject was chosen"
+        result.warnings.append(
+            f"{NO_DIRECTION}: for {undirected:,} of {total:,} rows (calls, messages and other events) the "
+            f"file does not say whose records they are and {whose}; party A is the caller as the columns are written, the "
+            "direction is imported as 'unknown' (choose the subject (--subject) or map the columns "
+            "(--template))")
+    else:
+        result.warnings.append(
+            f"{NO_DIRECTION}: for {undirected:,} of {total:,} rows (calls, messages and other events) no "
+            "column or code says who called whom; party A is the subscriber as written, not necessarily the caller, and "
+            "the direction is imported as 'unknown' (map the columns (--template))")
+
+
+_NOT_A_PARTY = r"^(internet|ims|apn|wap|web|gprs|data|mms|lte|volte)$|^(?=.*[a-z])[a-z0-9_-]+(\.[a-z0-9_-]+)+$"
+
+
+def _not_parties(parties: cdr_parties.Parties, kind: pd.Series, result: ImportResult
+                 ) -> tuple[pd.Series, pd.Series]:
+    """Party B without access points and services (``internet``, ``ims``, an APN): they are no contact.
+
+    The value stays in ``party_b_raw`` as written; ``party_b`` is left empty, so
+    that no analysis counts a data session as a contact with "internet".
+    """
+    b, flag = parties.b, parties.b_flag
+    named = b.notna() & ~flag.isin(["valid", "possible", "withheld"])
+    if not named.any():
+        return b, flag
+    positions = np.flatnonzero(_mask(named))
+    text = b.iloc[positions].str.strip().str.lower()
+    service = np.zeros(len(b), dtype=bool)
+    service[positions] = _mask(text.str.match(_NOT_A_PARTY))
+    clear = (_mask(named) & kind.eq("data").to_numpy(dtype=bool)) | service
+    if not clear.any():
+        return b, flag
+    values = ", ".join(sorted(set(b[clear].astype(str)))[:4])
+    result.warnings.append(f"{int(clear.sum()):,} rows name an access point or service as party B "
+                           f"({values}); kept as written, not counted as a contact")
+    return b.where(~clear), flag
+
+
+def _party(ctx: _Context, role: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """``(as written, E.164, flag)`` of a party column; normalised from its unwrapped values."""
+    raw, value, flag = _normalised(ctx.col(role), ctx.options.region)
+    if ctx.written is None or ctx.written is ctx.table.frame:
+        return raw, value, flag  # nothing was unwrapped: as written, blanks missing
+    written = ctx.as_written(role).astype(STR)
+    return written.where(raw.notna(), None).astype(STR), value, flag
+
+
+def _lost_digits(ctx: _Context, result: ImportResult) -> None:
+    """Warn about numbers Excel wrote in scientific notation that no longer hold all their digits."""
+    for role in PARTY_ROLES:
+        written = ctx.as_written(role)
+        if written is None or ctx.written is ctx.table.frame:  # nothing was unwrapped
+            continue
+        distinct = pd.Series(written.dropna().unique(), dtype=object)
+        lost = distinct[distinct.astype(str).str.contains(r"\d[eE]\+?\d") &
+                        distinct.map(lambda v: tabular.lost_digits(str(v)))]
+        if len(lost):
+            rows = int(written.isin(set(lost)).sum())
+            result.warnings.append(
+                f"{rows:,} numbers in column {ctx.roles[role]!r} were saved in scientific notation "
+                f"and have lost digits (e.g. {lost.iloc[0]}); kept as written, they match no other "
+                "number: ask the operator for the file as text")
+
+
+def _constant_party(text: str, index: pd.Index, region: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    series = pd.Series([text] * len(index), index=index, dtype=STR)
+    return _normalised(series, region)
 
 
 def _normalised(raw: pd.Series | None, region: str
                 ) -> tuple[pd.Series, pd.Series, pd.Series] | tuple[None, None, None]:
-    """Numbers as written (blank as missing), in E.164, and their flags; once per distinct string."""
+    """Numbers as written (blank as missing), in E.164, and their flags; once per distinct string.
+
+    A dash or two (``-``, ``--``, ``---``) is how many operators write "no number": blank.
+    """
     if raw is None:
         return None, None, None
     raw = raw.astype(STR)
     codes, uniques = pd.factorize(raw.fillna(""))
     written = pd.Series(uniques, dtype=STR)
-    values, flags = normalise_series(written, region)
-    blank = written.str.strip().eq("").to_numpy(bool)
+    blank = written.str.strip().str.fullmatch(r"-{0,3}").fillna(True).to_numpy(bool)
+    values, flags = normalise_series(written.where(~blank, ""), region)
     out = [s.take(codes).reset_index(drop=True) for s in (values, flags)]
     for series in out:
         series.index = raw.index
@@ -961,6 +1333,7 @@ def _normalised(raw: pd.Series | None, region: str
 # Warnings the workstation recognises, to offer the column mapping before anything is imported.
 NO_EVENT_TYPE = "no column gives the event type"
 NO_DIRECTION = "direction unknown"
+PARTY_ORDER = "party order:"
 
 
 def _kinds(ctx: _Context, result: ImportResult) -> tuple[pd.Series, pd.Series]:
@@ -1002,8 +1375,11 @@ def _kinds(ctx: _Context, result: ImportResult) -> tuple[pd.Series, pd.Series]:
                                    + ", ".join(sorted(unknown_codes)[:10]))
     if direction_col is not None:
         unknown_codes.clear()
-        _, stated = decode(direction_col, None)
+        coded_kind, stated = decode(direction_col, None)
         direction = stated.where(stated.notna(), direction)
+        if event is None:  # "A2P_SMSIN" in a direction column still says it was a message
+            coded_kind.index = kind.index
+            kind = coded_kind.where(coded_kind.notna(), kind).astype(kind.dtype)
     direction = direction.fillna("unknown")
     kind.index = direction.index = index
     return kind, direction
@@ -1023,7 +1399,26 @@ def _duration(ctx: _Context) -> tuple[pd.Series, int]:
         if re.search(r"\b(mins?|minutes)\b", tabular.header_text(name)):
             unit = "minutes"
         return parse_durations(ctx.table.frame[name], unit)
+    if "volume" in ctx.roles and "unit" in ctx.roles:
+        return _duration_from_volume(ctx.col("volume"), ctx.col("unit")), 0
     return pd.Series(pd.NA, index=ctx.table.frame.index, dtype="Float64"), 0
+
+
+_TIME_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "min": 60.0,
+               "mins": 60.0, "minute": 60.0, "minutes": 60.0}
+
+
+def _duration_from_volume(volume: pd.Series, unit: pd.Series) -> pd.Series:
+    """A usage column is a duration on the rows whose unit column says seconds or minutes.
+
+    ``Usage`` 173 with ``UOM`` SEC is a 173-second call; ``Usage`` 52311 with
+    ``UOM`` BYTES is a data volume and gives no duration.
+    """
+    scale = tabular.by_unique(unit.astype(STR), lambda u: pd.Series(
+        [_TIME_UNITS.get(str(x).strip().lower(), np.nan) for x in u], dtype="float64"))
+    amount = pd.to_numeric(volume.astype(STR).str.strip().str.replace(",", ".", regex=False),
+                           errors="coerce")
+    return (amount.astype("float64") * scale.astype("float64")).astype("Float64")
 
 
 def _duration_from_end(ctx: _Context, start: pd.Series, month_first: bool) -> pd.Series:
@@ -1051,17 +1446,22 @@ def _cells(ctx: _Context, which: str) -> pd.Series:
     lac, ci = ctx.col("lac" + which), ctx.col("ci" + which)
     enodeb, sector = ctx.col("enodeb" + which), ctx.col("sector" + which)
     text = ctx.col("cell" + which)
+    hexadecimal = text is not None and says_hex(ctx.roles["cell" + which])
     if lac is None and which == "_last":
         lac = ctx.col("lac_first")  # one LAC column serving both cells
     if enodeb is not None and sector is not None:
         ci = eci_from_enodeb(enodeb, sector)
-    if lac is not None and ci is not None:
-        keys = keys_from_parts(lac, ci, mcc, mnc)
+    if ci is not None:
+        # Without a LAC/TAC column an LTE/NR cell identity is a key by itself (?-?-?-ECI)
+        parts = lac if lac is not None else pd.Series("", index=frame.index, dtype=STR)
+        keys = keys_from_parts(parts, ci, mcc, mnc)
         if text is not None:
-            keys = keys.fillna(keys_from_text(text))
+            keys = keys.fillna(keys_from_text(text, hexadecimal))
+        elif lac is None:
+            keys = keys.fillna(keys_from_text(ci))  # a short CI alone: kept as written
         return keys
     if text is not None:
-        keys = keys_from_text(text)
+        keys = keys_from_text(text, hexadecimal)
         if mcc is not None and mnc is not None:
             keys = _fill_network(keys, mcc, mnc)
         return keys
@@ -1093,7 +1493,7 @@ def _text(ctx: _Context, role: str) -> pd.Series:
 def _stated_target(ctx: _Context) -> str | None:
     """The one target number the file states: in a title row, or alone in a target column."""
     region = ctx.options.region
-    written = title_target(ctx.table.title)
+    written = title_target(ctx.table.title) or search_target(ctx.table.title)
     if written:
         value, flag = normalise(written, region)
         if is_normalised(flag):

@@ -35,19 +35,27 @@ _SEP = "\x1f"  # joins parts of a cell for per-distinct work; never in a cell's 
 
 
 # ----- cell keys from columns --------------------------------------------------------------
-def keys_from_text(values: pd.Series) -> pd.Series:
-    """One column of cells (CGI, ``LAC-CI`` or a name) as keys; blank cells are missing."""
+def keys_from_text(values: pd.Series, hexadecimal: bool = False) -> pd.Series:
+    """One column of cells (CGI, ``LAC-CI``, an undelimited CGI or a name) as keys; blanks missing.
+
+    ``hexadecimal``: the column's header says its CGIs are written in hex (``CGI_HEX``).
+    """
 
     def convert(uniques: pd.Series) -> pd.Series:
-        return pd.Series([_text_key(u) for u in uniques], dtype=STR)
+        return pd.Series([_text_key(u, hexadecimal) for u in uniques], dtype=STR)
 
     return tabular.by_unique(values.astype(STR), convert, unchanged_ok=True)
 
 
-def _text_key(value: object) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return parse_cell(value) or " ".join(value.split())
+def says_hex(header: str) -> bool:
+    """True when a cell column's header says its identities are hexadecimal."""
+    return "hex" in tabular.header_text(header).split()
+
+
+def _text_key(value: object, hexadecimal: bool = False) -> str | None:
+    if not isinstance(value, str) or not value.strip() or value.strip(" -") == "":
+        return None  # "---": no cell
+    return parse_cell(value, hexadecimal) or " ".join(value.split())
 
 
 def keys_from_parts(lac: pd.Series, ci: pd.Series, mcc: pd.Series | None = None,
@@ -219,14 +227,17 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     """Read one cell list into cells and rejections."""
     template = template_option(options.template, "cells")
     progress.update(0, None, f"reading {path.name}")
+    probe = tabular.probe_head(path.name, lambda head, scratch: _read_table(head, template, scratch))
     tables, warnings = tabular.read_tables(path, _find_header(template),
                                            delimiter=template.delimiter if template else None,
-                                           encoding=template.encoding if template else None)
+                                           encoding=template.encoding if template else None,
+                                           probe=probe)
     check(progress)
     result = ImportResult(format="cells", warnings=warnings)
     parts = [_read_table(t, template, result) for t in tables]
     result.cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     result.rows = len(result.cells) + len(result.rejections)
+    tabular.refuse_mostly_rejected(path.name, result.rows, result.rejections)
     result.rejections = tabular.in_row_order(result.rejections)
     result.skipped = tabular.in_row_order(result.skipped)
     result.warnings = list(dict.fromkeys(result.warnings))
@@ -287,7 +298,7 @@ def _read_table(table: tabular.Table, template: Template | None, result: ImportR
         result.skipped.extend(zip(table.labels(bad[is_noise]), noise[is_noise]))
         result.rejections.extend(zip(table.labels(bad[~is_noise]), reasons.iloc[bad[~is_noise]]))
     keep = np.flatnonzero(reasons.eq("").to_numpy())
-    parts = keys.iloc[keep].str.extract(r"^(\d+|\?)-(\d+|\?)-(\d+)-(\d+)$")
+    parts = keys.iloc[keep].str.extract(r"^(\d+|\?)-(\d+|\?)-(\d+|\?)-(\d+)$")
     parts.columns = range(4)
 
     def number(role: str) -> object:
@@ -344,14 +355,17 @@ def _keys(frame: pd.DataFrame, roles: dict[str, str]) -> pd.Series:
         ci = eci_from_enodeb(col("enodeb"), col("sector"))
     keys = pd.Series(pd.NA, index=frame.index, dtype=STR)
     if col("cell") is not None:
-        keys = keys_from_text(col("cell"))
+        keys = keys_from_text(col("cell"), says_hex(roles["cell"]))
     if col("lac") is not None and ci is not None:
         parts = keys_from_parts(col("lac"), ci, col("mcc"), col("mnc"))
         # A CGI column wins where it parses as one; otherwise the parts make the key.
         is_cgi = keys.fillna("").str.match(r"^\d+-\d+-\d+-\d+$")
         keys = keys.where(is_cgi, parts).fillna(keys)
     elif ci is not None:
-        keys = keys.fillna(keys_from_text(ci))
+        # No LAC/TAC: an LTE/NR cell identity is a key by itself (MCC-MNC-?-ECI); a short CI is
+        # kept as written, since it is unique only within its LAC.
+        blank = pd.Series("", index=frame.index, dtype=STR)
+        keys = keys.fillna(keys_from_parts(blank, ci, col("mcc"), col("mnc"))).fillna(keys_from_text(ci))
     return keys.astype(STR)
 
 
@@ -397,5 +411,5 @@ def _technology(values: pd.Series) -> pd.Series:
 def _site(frame: pd.DataFrame, roles: dict[str, str]) -> pd.Series:
     if "site" not in roles:
         return pd.Series(pd.NA, index=frame.index, dtype=STR)
-    text = frame[roles["site"]].astype(STR).str.strip()
-    return text.where(text.ne(""), None)
+    text = frame[roles["site"]].astype(STR)  # a name, kept as written; a blank one is missing
+    return text.where(text.str.strip().ne(""), None)

@@ -10,6 +10,7 @@ in one place keeps the rules identical across formats:
   the file states, else the case's zone with a warning (the contract's order);
   epoch milliseconds are UTC by definition;
 - a time before 1980 or after tomorrow is kept and flagged ``implausible``;
+  one outside the years 1900-2100 is rejected (``core.timezones``' bound);
 - a point without a readable time, without coordinates, or with coordinates
   off the globe is a rejection naming its row, never a silent drop.
 
@@ -24,6 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,13 +33,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cellsight.core import schema
-from cellsight.core.timezones import localize, plausibility_flags
+from cellsight.core.timezones import localize, outside_accepted, outside_reason, plausibility_flags
 from cellsight.importers.base import (TZ_ASSUMED, TZ_FROM_FILE, TZ_FROM_OPTION, TZ_FROM_VALUES,
                                       ImportOptions, ImportResult)
 
 _OFFSET = r"(?:[Zz]|[+-]\d\d:?\d\d)\s*$"
 _FLAGS = pd.CategoricalDtype(list(schema.TIME_FLAGS))
-_MAX_EPOCH_MS = 10**14  # year 5138: beyond it a "timestamp" is noise, not a time
+_MAX_EPOCH_MS = 10**14  # year 5138: beyond it a "timestamp" is noise (and beyond pandas' range)
 
 
 @dataclass
@@ -84,18 +86,29 @@ def tz_outcome(stats: TimeStats, options: ImportOptions,
     return zone, rule, warnings
 
 
+class Times(NamedTuple):
+    """Times as read: UTC (NaT where unusable), flags, counts, and why each unusable one is."""
+
+    utc: pd.Series
+    flags: pd.Series
+    stats: TimeStats
+    problems: pd.Series  # None where the time is usable, else the rejection reason
+
+
 def resolve_times(text: Iterable[str | None], zone: str,
-                  epoch_ms: Iterable[float] | None = None) -> tuple[pd.Series, pd.Series, TimeStats]:
+                  epoch_ms: Iterable[float] | None = None) -> Times:
     """UTC times and time flags for times as written; and counts for the zone rule.
 
     ``text`` holds ISO 8601 strings (with or without offsets) or None; where a
     text is None, ``epoch_ms`` (milliseconds since 1970 UTC, NaN when absent) is
-    used. Unreadable times come back NaT.
+    used. Unreadable times, and times outside the accepted years, come back NaT
+    with their reason in ``problems``.
     """
-    values = [v if isinstance(v, str) else None for v in text]
+    values = [v.strip() if isinstance(v, str) else None for v in text]
     raw = pd.Series(values, dtype=object)
     utc = pd.Series(pd.NaT, index=raw.index, dtype=schema.UTC_TIME)
     flags = pd.Series("", index=raw.index, dtype=object)
+    problems = pd.Series(None, index=raw.index, dtype=object)
     stats = TimeStats()
     present = raw.notna()
     # the offset test runs in Arrow's C++ regex engine, not once per value in Python
@@ -105,27 +118,43 @@ def resolve_times(text: Iterable[str | None], zone: str,
     if offset.any():
         utc[offset] = pd.to_datetime(raw[offset], utc=True, errors="coerce",
                                      format="ISO8601").astype(schema.UTC_TIME)
-        stats.with_offset = int(offset.sum())
     if naive.any():
         wall = pd.to_datetime(raw[naive], errors="coerce", format="ISO8601")
-        readable = wall.notna()
+        # A wall clock more than a day outside the bound is rejected before it is localised
+        # (no zone is a day away from UTC); the rest are judged in UTC below.
+        day = pd.Timedelta(days=1)
+        far = outside_accepted(wall - day) & outside_accepted(wall + day)
+        problems[wall.index[far]] = [outside_reason(v) for v in raw[naive][far]]
+        readable = wall.notna() & ~far
         if readable.any():
             local, local_flags = localize(wall[readable], zone)
             utc[local.index] = local
             flags[local.index] = local_flags.astype(object)
-        stats.naive = int(readable.sum())
     if epoch_ms is not None:
         ms = pd.Series(np.asarray(list(epoch_ms), dtype="float64"), index=raw.index)
-        use = ~present & ms.notna() & (ms.abs() < _MAX_EPOCH_MS)
+        given = ~present & ms.notna()
+        wild = given & (ms.abs() >= _MAX_EPOCH_MS)
+        problems[wild] = [outside_reason(f"{v:.0f} ms since 1970") for v in ms[wild]]
+        use = given & ~wild
         if use.any():
             utc[use] = pd.to_datetime(ms[use].round().astype("int64"), unit="ms",
                                       utc=True).astype(schema.UTC_TIME)
-            stats.with_offset += int(use.sum())
+            raw[use] = [f"{v:.0f} ms since 1970" for v in ms[use]]
+    outside = outside_accepted(utc)
+    if outside.any():
+        problems[outside] = [outside_reason(v) for v in raw[outside]]
+        utc[outside] = pd.NaT
+    missing = utc.isna() & problems.isna()
+    problems[missing & raw.isna()] = "no time"
+    problems[missing & raw.notna()] = [f"unreadable time {str(v)[:40]!r}" for v in raw[missing & raw.notna()]]
+    usable = utc.notna()
+    stats.with_offset = int((usable & offset).sum()) + int((usable & ~present).sum())
+    stats.naive = int((usable & naive).sum())
     plausible = plausibility_flags(utc).astype(object)
-    bad = (plausible == "implausible") & utc.notna()
+    bad = (plausible == "implausible") & usable
     flags[bad] = "implausible"
     stats.implausible = int(bad.sum())
-    return utc, flags.astype(_FLAGS), stats
+    return Times(utc, flags.astype(_FLAGS), stats, problems)
 
 
 _ORIGIN_WORDS = (
@@ -236,21 +265,19 @@ class FixBuffer:
             self._convert(cols, zone)
 
     def _convert(self, cols: dict[str, Sequence], zone: str) -> None:
-        utc, flags, stats = resolve_times(cols["time"], zone, cols["ms"])
-        self.stats.add(stats)
+        times = resolve_times(cols["time"], zone, cols["ms"])
+        self.stats.add(times.stats)
         frame = pd.DataFrame({
-            "time": utc,
+            "time": times.utc,
             "lat": np.asarray(cols["lat"], dtype="float64"),
             "lon": np.asarray(cols["lon"], dtype="float64"),
             "accuracy_m": np.asarray(cols["accuracy"], dtype="float64"),
             "origin": pd.Categorical(cols["origin"], categories=list(schema.ORIGINS)),
             "label": pd.Series(cols["label"], dtype=object),
-            "time_flag": flags,
+            "time_flag": times.flags,
             "source_row": pd.Series(cols["row"], dtype=object),
         })
-        raw_times = pd.Series([v if isinstance(v, str) else None for v in cols["time"]],
-                              dtype=object)
-        frame, rejected = reject_bad_fixes(frame, raw_times)
+        frame, rejected = reject_bad_fixes(frame, times.problems)
         self.rejections.extend(rejected)
         self._frames.append(schema.conform(frame, "locations"))
 
@@ -289,8 +316,11 @@ def compact(cols: dict[str, list], numbers: tuple[str, ...] = (),
 
 
 def reject_bad_fixes(frame: pd.DataFrame,
-                     raw_times: pd.Series) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """Split off points with no usable time or position; return (kept, [(row, reason)])."""
+                     time_problems: pd.Series) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Split off points with no usable time or position; return (kept, [(row, reason)]).
+
+    ``time_problems`` is ``resolve_times``' reason for each point whose time is unusable.
+    """
     lat, lon = frame["lat"], frame["lon"]
     no_position = lat.isna() | lon.isna()
     off_globe = ~no_position & ((lat.abs() > 90) | (lon.abs() > 180))
@@ -304,10 +334,9 @@ def reject_bad_fixes(frame: pd.DataFrame,
             reason = "no latitude/longitude"
         elif off_globe.iat[i]:
             reason = f"coordinates out of range (latitude {lat.iat[i]:g}, longitude {lon.iat[i]:g})"
-        elif raw_times.iat[i] is None:
-            reason = "no time: a fix needs one"
         else:
-            reason = f"unreadable time {str(raw_times.iat[i])[:40]!r}"
+            problem = time_problems.iat[i]
+            reason = "no time: a fix needs one" if problem in (None, "no time") else problem
         rejected.append((str(frame["source_row"].iat[i]), reason))
     return frame[~bad.to_numpy()], rejected
 

@@ -7,6 +7,8 @@ time is rejected with that reason: a fix needs a time, and a route planned on a
 map has none. Times with an offset are converted as written; times without one
 follow the contract's zone rule. ``source_row`` is the point's place in the file,
 1-based: ``trk[2].trkseg[1].trkpt[5]``, ``rte[1].rtept[3]``, ``wpt[4]``.
+A horizontal accuracy in the point's extensions (``<hAcc>``, as Apple's
+exports write it, in metres) is the fix's accuracy.
 
 The file is streamed and each point freed once read, so a long track needs no
 more memory than its columns.
@@ -15,11 +17,12 @@ more memory than its columns.
 from __future__ import annotations
 
 from pathlib import Path
+from xml.etree.ElementTree import Element
 
 from cellsight.importers.base import ImportOptions, ImportResult
 from cellsight.importers.fixes import FixBuffer, finish_locations, naive_zone
 from cellsight.importers.registry import importer
-from cellsight.importers.safety import child_text, discard, head, xml_root_name, xml_walk
+from cellsight.importers.safety import child_text, discard, head, local, xml_root_name, xml_walk
 from cellsight.progress import Progress, check
 
 _POINTS = {"trkpt": "gps", "rtept": "unknown", "wpt": "unknown"}
@@ -50,9 +53,9 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
             discard(element, ancestors)
         elif name in ("name", "type") and ancestors and ancestors[-1].tag.endswith(("trk", "rte")):
             container = "trk" if ancestors[-1].tag.endswith("trk") else "rte"
-            text = (element.text or "").strip()
-            if text:
-                names[container] = f"{names.get(container, '')} {text}".strip()
+            text = element.text or ""
+            if text.strip():  # a name is kept as written; the label joins name and type
+                names[container] = f"{names[container]} {text}" if container in names else text
         elif name in _POINTS:
             _point(fixes, name, element, counters, names)
             discard(element, ancestors)
@@ -65,7 +68,7 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     return result
 
 
-def _point(fixes: FixBuffer, kind: str, element, counters: dict[str, int],
+def _point(fixes: FixBuffer, kind: str, element: Element, counters: dict[str, int],
            names: dict[str, str]) -> None:
     if kind == "trkpt":
         row = f"trk[{counters['trk']}].trkseg[{counters['trkseg']}].trkpt[{counters['trkpt']}]"
@@ -76,7 +79,17 @@ def _point(fixes: FixBuffer, kind: str, element, counters: dict[str, int],
     else:
         row = f"wpt[{counters['wpt']}]"
         context = "waypoint"
-    own = child_text(element, "name")
+    own = child_text(element, "name", strip=False)
     label = f"{context}: {own}" if own else context
     fixes.add(row, element.get("lat"), element.get("lon"), time=child_text(element, "time"),
-              origin=_POINTS[kind], label=label)
+              origin=_POINTS[kind], label=label, accuracy=_accuracy(element))
+
+
+def _accuracy(point: Element) -> str | None:
+    """The horizontal accuracy in metres from the point's extensions (Apple's ``<hAcc>``)."""
+    for extensions in point:
+        if local(extensions.tag) == "extensions":
+            for item in extensions.iter():
+                if local(item.tag) == "hAcc" and item.text:
+                    return item.text
+    return None

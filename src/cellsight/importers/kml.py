@@ -39,7 +39,7 @@ def sniff(path: Path) -> float:
     return 0.95 if xml_root_name(head(path)) == "kml" else 0.0
 
 
-def _choose_kml(members: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
+def _choose_kml(members: list[zipfile.ZipInfo], _name: str) -> zipfile.ZipInfo | None:
     kml = [m for m in members if m.filename.lower().endswith(".kml") and not m.is_dir()]
     doc = [m for m in kml if m.filename.lower().rsplit("/", 1)[-1] == "doc.kml"]
     ranked = sorted(doc or kml, key=lambda m: (m.filename.count("/"), m.filename))
@@ -52,7 +52,8 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     zone, _ = naive_zone(options)
     reader = _Reader(FixBuffer(zone=zone), progress)
     if is_zip(path):
-        with zip_member(path, _choose_kml, "KML document (.kml)") as (stream, name, _size):
+        with zip_member(path, _choose_kml, "KML document (.kml)") as (stream, name, _size, warnings):
+            result.warnings.extend(warnings)
             reader.walk(stream, name)
     else:
         reader.walk(path, path.name)
@@ -97,7 +98,7 @@ class _Reader:
     def _track(self, track: Element, placemark: Element | None) -> None:
         whens = [(c.text or "").strip() for c in track if local(c.tag) == "when"]
         coords = [(c.text or "").split() for c in track if local(c.tag) == "coord"]
-        name = child_text(placemark, "name") if placemark is not None else None
+        name = child_text(placemark, "name", strip=False) if placemark is not None else None
         label = f"track: {name}" if name else "track"
         row = f"{self._row()}.Track[{self.tracks}]"
         for j in range(max(len(whens), len(coords))):
@@ -121,7 +122,7 @@ class _Reader:
                 when = child_text(child, "when")
             elif tag == "TimeSpan":
                 begin, end = child_text(child, "begin"), child_text(child, "end")
-        name = child_text(placemark, "name")
+        name = child_text(placemark, "name", strip=False)
         label = name or "placemark"
         counts: dict[str, int] = {}
         for geometry in placemark.iter():

@@ -4,18 +4,23 @@ Phone downloads and account exports are evidence handed to us by the other side,
 so every reader here assumes the file may be hostile or broken:
 
 - **XML**: no entity is ever declared or expanded (billion laughs, ``file://``
-  and ``http://`` entities are refused) and no external DTD is fetched. Entities
+  and ``http://`` entities are refused) and no external DTD is fetched: a
+  DOCTYPE naming one (``SYSTEM "http://..."``) is refused. Entities
   can only be declared in a DOCTYPE before the root element, so a document whose
   prolog has none is read by the standard C parser (which then knows no entity
   but the five predefined ones); any other goes through defusedxml, which
   refuses entity declarations. Elements stream one at a time, so a 1 GB report
   needs no more memory than its largest record; nesting deeper than
-  ``MAX_XML_DEPTH`` (each level costs memory) is refused.
+  ``MAX_XML_DEPTH`` (each level costs memory) is refused, and so is a stretch of
+  more than ``MAX_XML_TEXT_BYTES`` without an element starting or ending (one
+  giant text, comment or attribute, which the parser would hold whole).
 - **Zips** (UFDR, KMZ) are read in place: one member is streamed straight into the
-  parser, nothing is extracted to disk by the archive's own names, and an archive
-  that names a member outside itself (``../``, ``/etc/...``, ``C:\\``), holds
-  absurdly many members, or declares a member that would expand beyond sane size
-  or ratio (a zip bomb) is refused before a byte is inflated.
+  parser, and nothing is extracted to disk by the archive's own names. A member
+  named outside the archive (``../``, ``/etc/...``, ``C:\\``) is never read: it
+  is skipped with a warning and the rest of the archive imports (so a hostile
+  name costs the officer nothing). An archive holding absurdly many members, or
+  declaring a member that would expand beyond sane size or ratio (a zip bomb),
+  is refused before a byte is inflated.
 - **JSON** is decoded record by record from the top-level array(s) with the
   standard library's C decoder, so a million-record history never exists as one
   Python structure; a record nested deeper than the decoder's recursion limit or
@@ -52,6 +57,7 @@ MAX_MEMBER_RATIO = 200  # uncompressed / compressed; deflate bombs reach ~1000
 RATIO_CHECK_FROM = 1024**2  # tiny members compress oddly; only ratios of big ones matter
 
 MAX_XML_DEPTH = 512  # a Cellebrite report nests some 15 levels; each level costs memory
+MAX_XML_TEXT_BYTES = 64 * 1024**2  # one text node (a message body) is kilobytes; as JSON records
 MAX_JSON_RECORD_CHARS = 64 * 1024**2  # one location record is under 1 kB
 JSON_CHUNK_BYTES = 1024**2
 SNIFF_BYTES = 64 * 1024
@@ -107,20 +113,48 @@ def plain_prolog(start: bytes) -> bool:
 
 
 class _Replay:
-    """A byte stream whose first bytes were already read (to look at the prolog)."""
+    """A byte stream whose first bytes were already read (to look at the prolog).
 
-    def __init__(self, start: bytes, rest: IO[bytes]) -> None:
+    It also counts the bytes handed to the parser since the reader last saw an
+    element start or end (``quiet``): the parser holds a text node, comment or
+    attribute whole, so a long quiet stretch is one giant node, refused before
+    it fills memory.
+    """
+
+    def __init__(self, start: bytes, rest: IO[bytes], name: str) -> None:
         self._start = start
         self._rest = rest
+        self._name = name
+        self.quiet = 0
 
     def read(self, size: int = -1) -> bytes:
         if not self._start:
-            return self._rest.read(size)
-        if size is None or size < 0:
+            data = self._rest.read(size)
+        elif size is None or size < 0:
             data, self._start = self._start + self._rest.read(), b""
         else:
             data, self._start = self._start[:size], self._start[size:]
+        self.quiet += len(data)
+        if self.quiet > MAX_XML_TEXT_BYTES:
+            raise ImportFailure(f"{self._name}: more than {MAX_XML_TEXT_BYTES / 1024**2:g} MB of "
+                                "text in one XML node (a message body is kilobytes); refused")
         return data
+
+
+_LITERAL = r"(\"[^\"]*\"|'[^']*')"
+_EXTERNAL_DTD = re.compile(rf"<!DOCTYPE\s+[^\s\[>]+\s+(?:SYSTEM\s+{_LITERAL}|PUBLIC\s+{_LITERAL}\s+{_LITERAL})")
+
+
+def external_dtd(start: bytes) -> str | None:
+    """The address of the external DTD a document's DOCTYPE names, or None."""
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = start[:4096].decode("utf-16", errors="ignore")
+    else:
+        text = start.decode("latin-1")
+    match = _EXTERNAL_DTD.search(text)
+    if match is None:
+        return None
+    return (match.group(1) or match.group(3)).strip("'\"")
 
 
 def xml_events(source: Path | IO[bytes], name: str,
@@ -133,13 +167,18 @@ def xml_events(source: Path | IO[bytes], name: str,
     with ExitStack() as opened:
         stream = source if hasattr(source, "read") else opened.enter_context(open(source, "rb"))
         start = stream.read(SNIFF_BYTES)
-        replay = _Replay(start, stream)
+        replay = _Replay(start, stream, name)
+        plain = plain_prolog(start)
+        dtd = None if plain else external_dtd(start)
+        if dtd is not None:
+            raise ImportFailure(f"{name}: refers to an external resource (a DTD at {dtd[:80]!r}); "
+                                "refused")
         try:
-            if plain_prolog(start):
-                yield from ElementTree.iterparse(replay, events=events)
-            else:
-                yield from safe_et.iterparse(replay, events=events, forbid_dtd=False,
-                                             forbid_entities=True, forbid_external=True)
+            parsed = ElementTree.iterparse(replay, events=events) if plain else safe_et.iterparse(
+                replay, events=events, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+            for item in parsed:
+                replay.quiet = 0
+                yield item
         except (EntitiesForbidden, DTDForbidden) as exc:
             raise ImportFailure(f"{name}: declares XML entities ({exc.name or 'unnamed'}); a "
                                 "report never needs them and they can expand or fetch data, so "
@@ -182,12 +221,18 @@ def discard(element: Element, ancestors: list[Element]) -> None:
         ancestors[-1].remove(element)
 
 
-def child_text(element: Element, name: str) -> str | None:
-    """Stripped text of the first direct child with local name ``name``, or None."""
+def child_text(element: Element, name: str, strip: bool = True) -> str | None:
+    """Text of the first direct child with local name ``name``; None if there is none or it is blank.
+
+    ``strip`` trims it (for values to be parsed: times, coordinates); content
+    (a name) is asked for with ``strip=False`` and kept exactly as written.
+    """
     for child in element:
         if local(child.tag) == name:
-            text = (child.text or "").strip()
-            return text or None
+            text = child.text or ""
+            if not text.strip():
+                return None
+            return text.strip() if strip else text
     return None
 
 
@@ -211,17 +256,40 @@ def _unsafe_member_name(name: str) -> bool:
     return ".." in PurePosixPath(normal).parts
 
 
-def checked_members(archive: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
-    """The archive's members, after refusing an archive that is not safe to read from."""
+def checked_members(archive: zipfile.ZipFile, name: str) -> tuple[list[zipfile.ZipInfo], list[str]]:
+    """The archive's members that are safe to read, and a warning for each one that is not.
+
+    An archive with absurdly many members is refused. A member named outside
+    the archive is skipped: nothing here ever writes by a member's name, but no
+    report names its own files that way, so its content is not trusted either.
+    """
     members = archive.infolist()
     if len(members) > MAX_ZIP_MEMBERS:
         raise ImportFailure(f"{name}: archive holds {len(members):,} members (limit "
                             f"{MAX_ZIP_MEMBERS:,}); refused")
+    unsafe = [info for info in members if _unsafe_member_name(info.filename)]
+    if not unsafe:
+        return members, []
+    shown = ", ".join(repr(info.filename[:80]) for info in unsafe[:5])
+    more = f" and {len(unsafe) - 5} more" if len(unsafe) > 5 else ""
+    warning = (f"{len(unsafe)} archive member{'s' if len(unsafe) > 1 else ''} named outside the "
+               f"archive ({shown}{more}) skipped, never read")
+    return [info for info in members if not _unsafe_member_name(info.filename)], [warning]
+
+
+def check_archive(path: Path) -> None:
+    """Refuse a zip any of whose members (or their number) exceeds the limits.
+
+    For archives read whole by a library (an XLSX workbook), where no single
+    member is chosen first.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members, _ = checked_members(archive, path.name)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFailure(f"{path.name}: not a readable zip archive ({exc})") from None
     for info in members:
-        if _unsafe_member_name(info.filename):
-            raise ImportFailure(f"{name}: archive member {info.filename!r} points outside the "
-                                "archive; refused")
-    return members
+        _check_member_size(info, path.name)
 
 
 def _check_member_size(info: zipfile.ZipInfo, name: str) -> None:
@@ -237,11 +305,12 @@ def _check_member_size(info: zipfile.ZipInfo, name: str) -> None:
 
 
 @contextmanager
-def zip_member(path: Path, choose: Callable[[list[zipfile.ZipInfo]], zipfile.ZipInfo | None],
-               what: str) -> Iterator[tuple[IO[bytes], str, int]]:
+def zip_member(path: Path, choose: Callable[[list[zipfile.ZipInfo], str], zipfile.ZipInfo | None],
+               what: str) -> Iterator[tuple[IO[bytes], str, int, list[str]]]:
     """Open the member that ``choose`` picks, as a stream read in place.
 
-    Yields ``(stream, label, uncompressed_size)``.
+    Yields ``(stream, label, uncompressed_size, warnings)``; ``choose`` is given
+    the safe members and the archive's name (for its own refusals).
 
     ``what`` names the member looked for in the error when ``choose`` finds none.
     """
@@ -251,13 +320,14 @@ def zip_member(path: Path, choose: Callable[[list[zipfile.ZipInfo]], zipfile.Zip
     except (zipfile.BadZipFile, OSError) as exc:
         raise ImportFailure(f"{name}: not a readable zip archive ({exc})") from None
     with archive:
-        info = choose(checked_members(archive, name))
+        members, warnings = checked_members(archive, name)
+        info = choose(members, name)
         if info is None:
             raise ImportFailure(f"{name}: the archive holds no {what}")
         _check_member_size(info, name)
         try:
             with archive.open(info) as stream:
-                yield stream, label(path, info.filename), info.file_size
+                yield stream, label(path, info.filename), info.file_size, warnings
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
                 zlib.error) as exc:
             raise ImportFailure(f"{label(path, info.filename)}: cannot be read from the archive "

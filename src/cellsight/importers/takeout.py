@@ -26,6 +26,11 @@ Four layouts, one importer (the layout is told from the top-level keys):
   ``geo:lat,lng`` strings, numbers as strings, and path points timed by
   ``durationMinutesOffsetFromStartTime`` after the segment's start.
 
+Nothing is dropped silently: a visit, activity or path in a shape the importer
+does not know (a text or a list where an object is expected), and any top-level
+part of the file that holds no location records, is listed in ``skipped`` with
+its row and the reason.
+
 ``rows`` counts every point (a path of 20 points is 20 rows). ``source_row`` is
 the record's index in its array (``12``), prefixed by the array's name where a
 file has two (``rawSignals[5]``), then the point inside it
@@ -128,7 +133,12 @@ class _Reader:
     def __init__(self, buffer: FixBuffer) -> None:
         self.fixes = buffer
         self.no_position: Counter[str] = Counter()
+        self.skipped: list[tuple[str, str]] = []  # parts in a shape not known: (row, reason)
         self.records: list[tuple[int, dict]] = []
+
+    def unexpected(self, row: str, what: str, value: Any) -> None:
+        """A part of a record in a shape the importer does not know: skipped, with why."""
+        self.skipped.append((row, f"{what} in an unexpected shape ({_shape(value)}); not read"))
 
     # -- Records.json: the big one, read in batches of columns rather than point by point
     def record(self, index: int, rec: Any) -> None:
@@ -157,11 +167,19 @@ class _Reader:
 
     # -- Semantic Location History
     def timeline_object(self, row: str, obj: Any) -> None:
-        if isinstance(obj, dict) and isinstance(obj.get("placeVisit"), dict):
-            self._place_visit(f"{row}.placeVisit", obj["placeVisit"])
-        elif isinstance(obj, dict) and isinstance(obj.get("activitySegment"), dict):
-            self._activity_segment(f"{row}.activitySegment", obj["activitySegment"])
-        else:
+        if not isinstance(obj, dict):
+            self.unexpected(row, "a timeline object", obj)
+            return
+        found = False
+        for key, read in (("placeVisit", self._place_visit),
+                          ("activitySegment", self._activity_segment)):
+            if key in obj:
+                found = True
+                if isinstance(obj[key], dict):
+                    read(f"{row}.{key}", obj[key])
+                else:
+                    self.unexpected(f"{row}.{key}", key, obj[key])
+        if not found:
             self.no_position["timeline objects that are neither a visit nor an activity"] += 1
 
     def _place_visit(self, row: str, visit: dict) -> None:
@@ -208,35 +226,46 @@ class _Reader:
     # -- Timeline.json (Android object and iPhone array)
     def segment(self, row: str, seg: Any) -> None:
         if not isinstance(seg, dict):
-            self.no_position["segments that are not objects"] += 1
+            self.unexpected(row, "a segment", seg)
             return
-        start, end = seg.get("startTime"), seg.get("endTime")
-        if isinstance(seg.get("visit"), dict):
-            visit = seg["visit"]
-            top = _obj(visit.get("topCandidate"))
-            lat, lon = latlng(top.get("placeLocation"))
-            kind = top.get("semanticType") or "place"
-            label = f"visit: {kind}" + (f" (until {end})" if end else "")
-            self.fixes.add(f"{row}.visit", lat, lon, time=start, origin="visit", label=label)
-        elif isinstance(seg.get("activity"), dict):
-            act = seg["activity"]
-            kind = _obj(act.get("topCandidate")).get("type") or "unknown"
-            for side, when in (("start", start), ("end", end)):
-                lat, lon = latlng(act.get(side))
-                self.fixes.add(f"{row}.activity.{side}", lat, lon, time=when, origin="fused",
-                               label=f"activity {kind} {side}")
-        elif isinstance(seg.get("timelinePath"), list):
-            for j, point in enumerate(seg["timelinePath"]):
-                point = _obj(point)
-                lat, lon = latlng(point.get("point"))
-                when = point.get("time")
-                if not isinstance(when, str):
-                    when = _shift(start, point.get("durationMinutesOffsetFromStartTime"))
-                self.fixes.add(f"{row}.timelinePath[{j}]", lat, lon, time=when, label="path")
-        else:
+        found = False
+        for key, shape, read in (("visit", dict, self._visit), ("activity", dict, self._activity),
+                                 ("timelinePath", list, self._path)):
+            if key in seg:
+                found = True
+                if isinstance(seg[key], shape):
+                    read(row, seg, seg[key])
+                else:
+                    self.unexpected(f"{row}.{key}", key, seg[key])
+        if not found:
             kinds = [k for k in seg if k not in ("startTime", "endTime")
                      and not k.endswith("TimezoneUtcOffsetMinutes")]
             self.no_position[f"segments without a position ({', '.join(kinds) or 'empty'})"] += 1
+
+    def _visit(self, row: str, seg: dict, visit: dict) -> None:
+        top = _obj(visit.get("topCandidate"))
+        lat, lon = latlng(top.get("placeLocation"))
+        kind = top.get("semanticType") or "place"
+        end = seg.get("endTime")
+        label = f"visit: {kind}" + (f" (until {end})" if end else "")
+        self.fixes.add(f"{row}.visit", lat, lon, time=seg.get("startTime"), origin="visit",
+                       label=label)
+
+    def _activity(self, row: str, seg: dict, act: dict) -> None:
+        kind = _obj(act.get("topCandidate")).get("type") or "unknown"
+        for side in ("start", "end"):
+            lat, lon = latlng(act.get(side))
+            self.fixes.add(f"{row}.activity.{side}", lat, lon, time=seg.get(f"{side}Time"),
+                           origin="fused", label=f"activity {kind} {side}")
+
+    def _path(self, row: str, seg: dict, path: list) -> None:
+        for j, point in enumerate(path):
+            point = _obj(point)
+            lat, lon = latlng(point.get("point"))
+            when = point.get("time")
+            if not isinstance(when, str):
+                when = _shift(seg.get("startTime"), point.get("durationMinutesOffsetFromStartTime"))
+            self.fixes.add(f"{row}.timelinePath[{j}]", lat, lon, time=when, label="path")
 
     def raw_signal(self, row: str, signal: Any) -> None:
         position = signal.get("position") if isinstance(signal, dict) else None
@@ -248,6 +277,13 @@ class _Reader:
         self.fixes.add(row, lat, lon, time=position.get("timestamp"),
                        accuracy=position.get("accuracyMeters"),
                        origin=origin_of(position.get("source")), label="raw signal")
+
+
+def _shape(value: Any) -> str:
+    """What a JSON value is, in words: ``a list``, ``a text``, ``a number``."""
+    names = {dict: "an object", list: "a list", str: "a text", bool: "true/false",
+             int: "a number", float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _top_activity(activities: Any) -> str | None:
@@ -264,6 +300,7 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     reader = _Reader(FixBuffer(zone=zone))
     size = path.stat().st_size
     seen: set[str] = set()
+    other: Counter[str] = Counter()  # entries of arrays that hold no location records
     with open(path, "rb") as handle:
         stream = JsonStream(handle, path.name)
         for count, (key, index, value) in enumerate(stream):
@@ -273,8 +310,12 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
             if key is None:
                 seen.add("array")
                 reader.segment(str(index), value)
-            elif index is None:
-                continue  # userLocationProfile and other summaries hold no fixes
+            elif index is None:  # userLocationProfile and other summaries hold no fixes
+                if key in _KNOWN_KEYS:
+                    reader.unexpected(key, key, value)
+                else:
+                    reader.skipped.append((key, f"{key}: {_shape(value)} holding no location "
+                                                "records; not read"))
             elif key == "locations":
                 reader.record(index, value)
             elif key == "timelineObjects":
@@ -283,6 +324,8 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
                 reader.segment(f"semanticSegments[{index}]", value)
             elif key == "rawSignals":
                 reader.raw_signal(f"rawSignals[{index}]", value)
+            else:
+                other[key] += 1
             if key in _KNOWN_KEYS:
                 seen.add(key)
     reader.flush_records()
@@ -291,6 +334,9 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
                             f"{', '.join(_KNOWN_KEYS)} and no array of timeline segments)")
     result.skipped.extend(("-", f"{n} {what}: no position, not rows")
                           for what, n in sorted(reader.no_position.items()))
+    result.skipped.extend(reader.skipped)
+    result.skipped.extend((key, f"{key}: {n} entries that are not location records; not read")
+                          for key, n in sorted(other.items()))
     result.parameters["layout"] = sorted(seen)
     finish_locations(reader.fixes, result, options)
     progress.update(size, size, f"Read {path.name}")

@@ -26,7 +26,6 @@ never counts as seen on the mast.
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,22 +47,17 @@ from cellsight.progress import NullProgress, Progress, check
 
 FORMAT = "tower-dump"
 KIND = "scene"  # the Source's ``kinds`` key: rows kept in a scene
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 IDENTITY_ROLES = ("target", "party_a", "party_b", "other_party", "imei", "imsi")
 
 
 # ----- recognising the layout --------------------------------------------------------------
 def column_name(header: str) -> str:
-    """A header as the vocabulary reads it: split into words where camelCase joins them.
+    """A header with its runs of spaces made one (``mobileNumber  `` -> ``mobileNumber``).
 
-    ``mobileNumber`` becomes ``mobile Number`` and ``towerId`` ``tower Id``;
-    a header the vocabulary already knows whole (``eNodeB``, ``dateTime``) is kept.
+    The call-record vocabulary reads camelCase itself (``towerId`` is ``tower id``),
+    so this only tidies the name that the import report and the scene's columns show.
     """
-    text = " ".join(str(header).split())
-    if cdr.column_role(text) is not None:
-        return text
-    split = _CAMEL.sub(" ", text)
-    return split if cdr.column_role(split) is not None else text
+    return " ".join(str(header).split())
 
 
 def header_groups(cells: list[str]) -> set[str]:

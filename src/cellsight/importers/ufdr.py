@@ -18,10 +18,17 @@ model id):
   the subject) gives one, blank otherwise. Durations are ``hh:mm:ss``.
 - ``Chat`` → one ``chat`` event per ``InstantMessage`` directly in its
   ``Messages`` (quoted, replied and forwarded copies inside a message are part of
-  that message, not messages of their own). ``thread`` is the chat's id and
-  ``app`` its ``Source``. A message to a group (more than two participants, or
-  several recipients) is one event whose ``party_b`` is the group's id, so it
-  counts once. System notices ("You joined the group") are kind ``other``.
+  that message, not messages of their own). The sender is the party in the
+  message's ``From`` (with or without a ``Role``), the recipients those in its
+  ``To``; the owner's side is told by ``IsPhoneOwner``, in the message or among
+  the chat's ``Participants``, so incoming and outgoing messages both name their
+  two parties. ``thread`` is the chat's id and ``app`` its ``Source``. A message
+  to a group (more than two participants, an ``@g.us`` id, or several
+  recipients) is one event whose ``party_b`` is the group's id, so it counts
+  once; the chat's ``Name`` (a WhatsApp group's name) is kept in the source's
+  parameters as ``thread_names`` and names that id wherever the case shows it
+  (``Case.number_names``). System notices ("You joined the group") are kind
+  ``other``.
 - ``Location`` → a fix; origin from the words of its ``Type``/``Origin``/
   ``Source``/``Category`` (GPS, Wi-Fi, cell...), ``unknown`` otherwise;
   ``Precision`` is the accuracy in metres where it is a number.
@@ -99,7 +106,13 @@ class Party:
 
 
 def fields(model: Element) -> dict[str, object]:
-    """A model's direct fields: ``field`` → text, ``modelField``/``multiModelField`` → models."""
+    """A model's direct fields: ``field`` → text, ``modelField``/``multiModelField`` → models.
+
+    Text is kept exactly as the report writes it (a body's leading spaces, tabs
+    and line separators are part of what was sent); an empty value is None.
+    Words the importer decides by (roles, flags, directions) are trimmed where
+    they are compared, never where they are stored.
+    """
     out: dict[str, object] = {}
     for child in model:
         kind = local(child.tag)
@@ -108,12 +121,12 @@ def fields(model: Element) -> dict[str, object]:
             continue  # the first of a repeated field is the one the report shows
         if kind == "field":
             value = next((v for v in child if local(v.tag) == "value"), None)
-            text = (value.text or "").strip() if value is not None else ""
+            text = (value.text or "") if value is not None else ""
             out[name] = text or None
         elif kind in ("modelField", "multiModelField"):
             out[name] = [m for m in child if local(m.tag) == "model"]
         elif kind == "multiField":
-            out[name] = [(v.text or "").strip() for v in child if local(v.tag) == "value"]
+            out[name] = [v.text or "" for v in child if local(v.tag) == "value"]
     return out
 
 
@@ -125,11 +138,13 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def party(model: Element) -> Party:
+def party(model: Element, role: str = "") -> Party:
+    """A ``Party`` model; ``role`` is the field it sits in (``From``/``To``), which its own
+    ``Role`` (often left out) can only confirm."""
     f = fields(model)
-    owner = (_text(f.get("IsPhoneOwner")) or "").lower()
+    owner = (_text(f.get("IsPhoneOwner")) or "").strip().lower()
     return Party(identifier=_text(f.get("Identifier")), name=_text(f.get("Name")),
-                 role=(_text(f.get("Role")) or "").lower(),
+                 role=role or (_text(f.get("Role")) or "").strip().lower(),
                  owner=True if owner == "true" else False if owner == "false" else None)
 
 
@@ -220,6 +235,7 @@ class _Report:
         self.warnings: list[str] = []
         self.ignored: Counter[str] = Counter()
         self.chat_messages: list[dict] = []
+        self.thread_names: dict[str, str] = {}  # chat id as written -> the chat's name
         self.empty_contacts = 0  # contacts with no number: rows, rejected
 
     # -- device facts
@@ -273,7 +289,7 @@ class _Report:
         f = fields(model)
         parties = [party(p) for p in _models(f.get("Parties"))]
         for role in ("From", "To"):
-            parties += [party(p) for p in _models(f.get(role))]
+            parties += [party(p, role.lower()) for p in _models(f.get(role))]
         type_word = _text(f.get("Type"))
         written = _text(f.get("Direction")) or type_word or _text(f.get("Folder"))
         direction, a, b = sides(direction_word(written), parties)
@@ -293,8 +309,8 @@ class _Report:
     @staticmethod
     def message_fields(model: Element) -> dict:
         f = fields(model)
-        return {"from": [party(p) for p in _models(f.get("From"))],
-                "to": [party(p) for p in _models(f.get("To"))],
+        return {"from": [party(p, "from") for p in _models(f.get("From"))],
+                "to": [party(p, "to") for p in _models(f.get("To"))],
                 "time": _text(f.get("TimeStamp")), "body": _text(f.get("Body")),
                 "status": _text(f.get("Status")),
                 "app": _text(f.get("Source")) or _text(f.get("SourceApplication")),
@@ -303,28 +319,46 @@ class _Report:
     def chat(self, model: Element) -> None:
         f = fields(model)
         participants = [party(p) for p in _models(f.get("Participants"))]
-        chat = {"id": _text(f.get("Id")) or model.get("id"), "app": _text(f.get("Source")),
-                "participants": participants}
+        chat_id = _text(f.get("Id")) or model.get("id")
+        chat = {"id": chat_id, "app": _text(f.get("Source")), "participants": participants,
+                "group": len(participants) > 2 or (chat_id or "").strip().lower().endswith("@g.us")}
+        name = _text(f.get("Name"))
+        if chat_id and name and name.strip():
+            self.thread_names.setdefault(chat_id, name)
         for message in self.chat_messages:
             self.message(message, chat)
         self.chat_messages = []
 
     def message(self, m: dict, chat: dict | None) -> None:
+        """One instant message as an event: its sender from ``From``, whoever that is.
+
+        Who the phone's owner is comes from the parties' ``IsPhoneOwner`` flags,
+        in the message or among the chat's participants: a sender the report does
+        not flag is the owner when its id is the owner's, and someone else when
+        the chat names a different owner. The owner's side is the owner's own
+        account id where the chat gives it, so that incoming and outgoing
+        messages of one chat name the same two parties.
+        """
         participants = chat["participants"] if chat else []
+        everyone = participants + m["from"] + m["to"]
+        owners = [p.identifier for p in everyone if p.owner and p.identifier]
         sender = m["from"][0] if m["from"] else None
         is_system = sender is not None and "system" in (sender.identifier or "").lower()
-        owners = {p.identifier for p in participants + m["from"] + m["to"] if p.owner}
-        group = len(participants) > 2 or len(m["to"]) > 1
+        group = bool(chat and chat["group"]) or len(m["to"]) > 1
         if is_system:
             direction, a, b = "unknown", sender.identifier, None
         else:
-            if sender is not None and sender.owner is None and sender.identifier in owners:
-                sender = Party(sender.identifier, sender.name, "from", True)
+            if sender is not None and sender.owner is None and sender.identifier:
+                if sender.identifier in owners:
+                    sender = Party(sender.identifier, sender.name, "from", True)
+                elif owners:
+                    sender = Party(sender.identifier, sender.name, "from", False)
             parties = ([sender] if sender else []) + m["to"]
-            written = "incoming" if sender is not None and sender.owner is False else None
-            direction, a, b = sides(written, parties)
+            direction, a, b = sides(None, parties)
             if chat and (group or b in (None, _OWNER)):
                 b = self._chat_recipient(chat, direction, a, group)
+            if owners:  # the owner's own account, rather than the device's number
+                a, b = (owners[0] if a == _OWNER else a), (owners[0] if b == _OWNER else b)
         self.events.add(start=m["time"], kind="other" if is_system else "chat",
                         direction=direction, a=a, b=b, thread=chat["id"] if chat else None,
                         app=m["app"] or (chat["app"] if chat else None),
@@ -366,7 +400,7 @@ class _Report:
                 entry_type = entry.get("type")
                 value = _text(fields(entry).get("Value"))
                 if value and (entry_type == "PhoneNumber"
-                              or (entry_type == "UserID" and _ACCOUNT.match(value))):
+                              or (entry_type == "UserID" and _ACCOUNT.match(value.strip()))):
                     self.contacts.add(number=value, name=name, row=model.get("id"))
                     found += 1
         if not found:
@@ -378,7 +412,7 @@ class _Report:
         f = fields(model)
         for entry in _models(f.get("Entries")):
             value = _text(fields(entry).get("Value"))
-            if value and _ACCOUNT.match(value):
+            if value and _ACCOUNT.match(value.strip()):
                 number_e164, flag = normalise(value, self.options.region)
                 if flag in ("valid", "possible") and number_e164 not in self.accounts:
                     self.accounts.append(number_e164)
@@ -397,12 +431,12 @@ class _Report:
         if not len(self.events):
             return schema.empty("events"), TimeStats()
         cols = self.events.frame()
-        utc, flags, stats = resolve_times(cols["start"], zone)
+        times = resolve_times(cols["start"], zone)
         owner = self.owner_number()
         frame = cols[["kind", "direction", "thread", "app", "status", "text", "deleted"]].copy()
-        frame["start"] = utc
-        frame["time_flag"] = flags
-        duration = cols["duration"].astype(object).where(cols["duration"].notna(), None)
+        frame["start"] = times.utc
+        frame["time_flag"] = times.flags
+        duration = cols["duration"].str.strip().astype(object).where(cols["duration"].notna(), None)
         frame["duration_s"] = pd.to_timedelta(duration, errors="coerce").dt.total_seconds()
         unreadable = int((cols["duration"].notna() & frame["duration_s"].isna()).sum())
         if unreadable:
@@ -419,10 +453,15 @@ class _Report:
             frame["imei"] = imeis[0]
         no_time = frame["start"].isna().to_numpy()
         for i in no_time.nonzero()[0]:
-            written = cols["start"].iat[i]
-            reason = f"unreadable time {written[:40]!r}" if isinstance(written, str) else "no time"
-            self.rejections.append((str(cols["row"].iat[i]), f"{cols['kind'].iat[i]}: {reason}"))
-        return schema.conform(frame[~no_time], "events"), stats
+            self.rejections.append((str(cols["row"].iat[i]),
+                                    f"{cols['kind'].iat[i]}: {times.problems.iat[i]}"))
+        return schema.conform(frame[~no_time], "events"), times.stats
+
+    def named_threads(self) -> dict[str, str]:
+        """Chat names by the party value their id has in the events (a group's id as written)."""
+        ids = pd.Series(list(self.thread_names), dtype=object)
+        values, _flags = normalise_series(ids, self.options.region)
+        return {str(v): self.thread_names[k] for k, v in zip(ids, values)}
 
     def contacts_frame(self) -> pd.DataFrame:
         if not len(self.contacts):
@@ -434,9 +473,20 @@ class _Report:
             "source_row": cols["row"]}), "contacts")
 
 
-def _choose_report(members: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
+def _choose_report(members: list[zipfile.ZipInfo], name: str) -> zipfile.ZipInfo | None:
+    """The report: the ``report.xml`` nearest the archive's root (deeper ones are the phone's
+    own files). Two at that level (or one name twice) are refused: which is the evidence?"""
     reports = [m for m in members if m.filename.lower().rsplit("/", 1)[-1] == "report.xml"]
-    return min(reports, key=lambda m: m.filename.count("/"), default=None)
+    if not reports:
+        return None
+    depth = min(m.filename.count("/") for m in reports)
+    top = [m for m in reports if m.filename.count("/") == depth]
+    if len(top) > 1:
+        names = ", ".join(repr(m.filename) for m in top[:5])
+        raise ImportFailure(f"{name}: the archive holds {len(top)} reports ({names}); one "
+                            "extraction has one report.xml, so this one is refused: ask for a "
+                            "fresh export")
+    return top[0]
 
 
 def _walk(report: _Report, stream: IO[bytes], name: str, size: int, progress: Progress) -> None:
@@ -477,8 +527,9 @@ def _walk(report: _Report, stream: IO[bytes], name: str, size: int, progress: Pr
           ("events", "locations", "contacts"), sniff, priority=10)
 def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult:
     if is_zip(path):
-        with zip_member(path, _choose_report, "report.xml") as (stream, name, size):
+        with zip_member(path, _choose_report, "report.xml") as (stream, name, size, warnings):
             report = _Report(name, options)
+            report.warnings.extend(warnings)
             _walk(report, stream, name, size, progress)
     else:
         report = _Report(path.name, options)
@@ -501,6 +552,8 @@ def _result(report: _Report, options: ImportOptions) -> ImportResult:
         report.device.setdefault("msisdn", []).extend(
             n for n in report.accounts if n not in report.device.get("msisdn", []))
     result.device = report.device
+    if report.thread_names:
+        result.parameters["thread_names"] = report.named_threads()
     result.tz, result.tz_rule, warnings = tz_outcome(stats, options, report.file_zone)
     result.warnings = report.warnings + warnings
     if report.ignored:

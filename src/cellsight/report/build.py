@@ -1,15 +1,29 @@
 """From a case to the evidential storyboard PDF: which analyses, in what order, saying what.
 
-``write_report`` is what ``cellsight report`` and the GUI's Export PDF call. It
-runs the analyses for each suspect–victim pair (or the pair asked for) and for
-the places asked for, turns every result into storyboard frames (method
-statement, parameters, limitations, then charts, tables and maps), appends the
-analyst's saved storyboard, and hands the lot to ``pdf.render_pdf``.
+``write_report`` is what ``cellsight report`` and the workstation's Export PDF
+call. The report reads, in order:
 
-The produced date is ``--produced``, else ``SOURCE_DATE_EPOCH``, else the clock;
-it is the only input that is not the case and the options, so the same case
-and options give the same bytes. The PDF is written beside its target and
-renamed into place, so a failed report never leaves half a file.
+1. the cover (case, who produced it, when, from which case file and its SHA-256);
+2. a written summary: who, what period, the headline figures in sentences,
+   each with the page where it is set out (``summary.py``);
+3. the exhibits with their SHA-256 digests and rejected rows;
+4. for each suspect–victim pair: contact (method, limitations, figures, charts),
+   the suspect's activity and contacts, proximity by location fixes and, where
+   the case has network events with located cells, proximity by cell sites as
+   corroboration, in its own section; then proximity to each place;
+5. the analyst's saved storyboard frames;
+6. the schedule of communications (``chronology.py``), filterable by period;
+7. Appendix A: every hit behind every occasion, cited as the exhibits number
+   their rows (``evidence.py``);
+8. conventions, and the producer's declaration with a place to sign.
+
+Every time prints as a court reads it (``court_time``), every row of evidence
+as exhibit reference and row (``citations``); with ``redact`` every third
+party's number and name is a pseudonym (``redaction.py``). The produced date is
+``--produced``, else ``SOURCE_DATE_EPOCH``, else the clock; it is the only
+input that is not the case and the options, so the same case and options give
+the same bytes. The PDF is written beside its target and renamed into place,
+so a failed report never leaves half a file.
 """
 
 from __future__ import annotations
@@ -17,39 +31,49 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cellsight import __version__
-from cellsight.core.outputs import atomic_output
 from cellsight.core.case import CaseError
 from cellsight.core.casefile import file_sha256
+from cellsight.core.citations import cite, exhibit_for
+from cellsight.core.outputs import atomic_output, check_output
 from cellsight.core.timezones import iso_local
 from cellsight.progress import NullProgress, Progress, check
-from cellsight.report import mapdata, staticmap
+from cellsight.report import chronology, evidence, mapdata, staticmap, tileset
 from cellsight.report.pdf import ReportMeta, Section, render_pdf
+from cellsight.report.producer import Producer, fill
+from cellsight.report.protect import encrypt_pdf
 from cellsight.report.storyboard import Frame, Storyboard, StoryboardError
+from cellsight.report.summary import PairRun, ProximityRun, key_figures, pair_paragraphs, place_paragraphs
+from cellsight.report.words import court_text, duration_words, period_words, prime_times
+from cellsight.report.words import time_words as court_time
 
 MAX_MAPS_PER_ANALYSIS = 30
 BASEMAP_ENV = "CELLSIGHT_MBTILES"
+PAGE_COUNT = "{page:__total__}"  # the report's own page count, filled in at layout
 
 CONTACT_METHOD = (
     "Every communication between the two parties is counted: calls (answered, unanswered and "
     "failed attempts alike), texts, multimedia messages and chat messages, in both directions. "
     "One communication seen in several sources (both parties' call records, a phone download) is "
-    "counted once: sightings are matched when they have the same two numbers (after "
-    "normalisation to international form), the same kind and start within a few seconds of each "
+    "counted once: sightings are matched when they have the same sender and recipient (after "
+    "normalisation to international form), the same kind and start within 10 seconds of each "
     "other. A message to a group counts once. Each communication is placed in the period "
     "(day, week, month or hour) of its start in the case's time zone, {tz}, daylight saving "
     "included; periods with no contact are shown as zero.")
 CONTACT_LIMITS = (
     "The counts are of records in the exhibits listed at the start of this report. A "
     "communication absent from every exhibit (a deleted message not recovered, a call over an "
-    "app the records do not cover) is not counted. A number that belongs to no subject is shown "
-    "as the number itself; who used it is a matter for other evidence.")
+    "app the records do not cover) is not counted. The records show numbers, not who used the "
+    "phones. A number that belongs to no subject is shown as the number itself; who used it is a "
+    "matter for other evidence.")
 PATTERN_METHOD = (
     "Each communication of the subject (any kind, any direction, matched across sources as "
     "above) is counted in the hour of the day and the day of the week of its start, in the case's "
@@ -58,6 +82,27 @@ RANKED_METHOD = (
     "The subject's contacts ranked by the number of communications with each number, most first; "
     "a name is shown where a subject or an address-book entry in a phone download names the "
     "number.")
+# What each kind of proximity cannot show, printed with every result (the analysis adds its own notes).
+PROXIMITY_LIMITS = {
+    "gps": ("A phone or account records a fix only now and then: times with no fix are not covered, so an "
+            "occasion may have begun earlier or ended later than its first and last hit, and a meeting with "
+            "no fix is not found. A fix's reported accuracy is a radius of uncertainty, not a guarantee; the "
+            "position may lie outside it. The fixes show where the phones reported themselves, not who "
+            "carried them."),
+    "cell": ("A network event places a phone only in the service area of the cell it used, which may extend "
+             "kilometres from the mast; masts close together show that both phones used nearby cells, not "
+             "that the phones were together. Network records hold a cell only for calls, texts and data "
+             "sessions, so periods without such activity are not covered, and events on cells missing from "
+             "the cell list cannot be compared. This analysis corroborates, and is separate from, the "
+             "analysis of location fixes."),
+    "any": ("Hits between fixes have the limits of fixes (recorded now and then, each with its accuracy); hits "
+            "involving a cell site show only the use of a cell whose mast is near, which may be kilometres "
+            "from the phone."),
+}
+PLACE_LIMITS = ("The place's position and radius were set by the officer in this case (see the cover); "
+                "a phone within the radius is consistent with it having been near the place, not with it "
+                "having been inside a building there. A place analysis looks only at {a}'s phone: it says "
+                "nothing about where anyone else was at those times.")
 
 
 # ----- inputs ----------------------------------------------------------------------------
@@ -108,15 +153,30 @@ def report_places(case: Any, a: str | None, places: Sequence[str]) -> list[tuple
     return [(s, p) for s in subjects for p in names]
 
 
+def proximity_methods(case: Any, method: str | None, a: str, b: str | None) -> list[str]:
+    """The proximity analyses to report: the method asked for; by default location fixes, plus cell
+    sites as corroboration when every side has network events with a located serving cell."""
+    if method:
+        return [method]
+    from cellsight.analysis import proximity
+
+    labels = [a] + ([b] if b else [])
+    if all(proximity.side_items(case, label, False, True).network_events for label in labels):
+        return ["gps", "cell"]
+    return ["gps"]
+
+
 # ----- resolving frames ------------------------------------------------------------------
 class CaseResolver:
     """Draws the data and images that frames describe, from the case."""
 
-    def __init__(self, case: Any, basemap: str | None = None, progress: Progress | None = None) -> None:
+    def __init__(self, case: Any, basemap: str | None = None, progress: Progress | None = None,
+                 maps_total: int | None = None) -> None:
         self.case = case
         self.basemap = basemap
         self.progress = progress or NullProgress()
         self.maps = 0
+        self.maps_total = maps_total
 
     def chart_data(self, frame: Frame) -> dict[str, Any]:
         content = frame.content
@@ -133,14 +193,15 @@ class CaseResolver:
 
     def map_png(self, frame: Frame, size: tuple[int, int]) -> bytes:
         content = frame.content
+        occasions = content.get("occasions") or []
         data = mapdata.gather(self.case, content.get("subjects") or (), content.get("start"),
-                              content.get("end"), places=content.get("places", []),
-                              occasions=content.get("occasions"),
+                              content.get("end"), places=content.get("places", []), occasions=occasions,
                               intervals=[tuple(i) for i in content.get("intervals") or []])
         check(self.progress)
         self.maps += 1
-        self.progress.update(self.maps, None, "Drawing maps")
-        return staticmap.render_map(data, size[0], size[1], basemap=self.basemap)
+        self.progress.update(self.maps, self.maps_total, "Drawing maps")
+        return staticmap.render_map(data, size[0], size[1], basemap=self.basemap,
+                                    bounds=staticmap.occasion_bounds(occasions))
 
 
 # ----- sections --------------------------------------------------------------------------
@@ -148,19 +209,29 @@ def _table(caption: str, columns: list[str], rows: list[list[Any]], **extra: Any
     return Frame("table", caption=caption, content={"columns": columns, "rows": rows, **extra})
 
 
-def _text(caption: str, text: str, parameters: dict[str, Any] | None = None) -> Frame:
-    return Frame("text", caption=caption, parameters=parameters or {}, content={"text": text})
+def _text(caption: str, text: str, parameters: dict[str, Any] | None = None, anchor: str = "") -> Frame:
+    content: dict[str, Any] = {"text": text}
+    if anchor:
+        content["anchor"] = anchor
+    return Frame("text", caption=caption, parameters=parameters or {}, content=content)
 
 
-def cover_section(case: Any, meta: ReportMeta, case_path: str | None) -> Section:
+def cover_section(case: Any, meta: ReportMeta, case_path: str | None, producer: Producer,
+                  redacted: bool) -> Section:
     info = case.info
     rows = [["Case", info.name], ["Reference", info.reference or "(none)"],
-            ["Officer in the case", info.officer or "(none)"], ["Produced", meta.produced_text()],
-            ["Time zone of this report", info.tz],
-            ["Software", f"Cellsight {__version__}"]]
+            ["Officer in the case", info.officer or "(none)"],
+            ["Produced by", producer.described() or "(not stated)"], ["Produced", meta.produced_text()],
+            ["Time zone of this report", info.tz], ["Software", f"Cellsight {__version__}"]]
     if case_path:
         rows.append(["Case file", Path(case_path).name])
         rows.append(["Case file SHA-256", meta.case_sha256])
+    else:
+        rows.append(["Case file", "(not stated: the case had not been saved as it was reported)"])
+    if redacted:
+        rows.append(["Redaction", "Edited for disclosure: the number or name of every person who is not a "
+                                  "subject of the case is replaced by a pseudonym (Third party 1, 2, ...), "
+                                  "the same throughout. The key is kept only in the case file."])
     subjects = [[s.name, s.role, ", ".join(s.numbers) or "(none)", ", ".join(s.imeis) or "(none)"]
                 for s in case.subjects]
     places = [[p.name, f"{p.lat:.6f}", f"{p.lon:.6f}", f"{p.radius_m:g} m" if p.radius_m else "(none)",
@@ -184,141 +255,243 @@ def exhibits_section(case: Any) -> Section:
     frames = [_text("", "Every file imported into the case, with its SHA-256 digest as computed when "
                     "it was imported (the files themselves are never modified; the verify command "
                     "re-hashes them). Rows are the candidate records read from each file; each was "
-                    "either imported or rejected with its row and reason."),
+                    "either imported or rejected with its row and reason. Evidence is cited throughout "
+                    "as the exhibit reference (or the file's name where it has none) and the row as the "
+                    "exhibit itself numbers it: the line of a CSV file, the row of a spreadsheet, the "
+                    "model id of a phone download, the record of a location history.", anchor="exhibits"),
               _table("", ["Exhibit", "File", "Format", "Subject", "SHA-256", "Rows", "Imported",
-                                  "Rejected", "Kinds"], rows, empty="No files have been imported.")]
+                          "Rejected", "Kinds"], rows, empty="No files have been imported.")]
     rejections = case.rejections
     if not rejections.empty:
-        names = {s.id: s.exhibit or s.file for s in case.sources}
-        rej = [[names.get(str(r.source_id), str(r.source_id)), r.row, r.reason]
-               for r in rejections.itertuples(index=False)]
+        rej = [[exhibit_for(case, str(r.source_id)), cite(case, str(r.source_id), str(r.row)) if r.row else "",
+                r.reason] for r in rejections.itertuples(index=False)]
         frames.append(_table(f"Rejected rows ({len(rej)})", ["Exhibit", "Row", "Reason"], rej,
-                             widths=[1, 1, 6]))
+                             widths=[1, 2, 5]))
     return Section("Exhibits", frames)
 
 
-def summary_section(case: Any, figures: list[list[Any]]) -> Section:
+def written_summary(case: Any, pairs: list[PairRun], places: list[ProximityRun]) -> Section:
+    """Sentences first, then the same figures as a table, then the exhibits' extent."""
+    frames: list[Frame] = []
+    for run in pairs:
+        text = "\n\n".join(pair_paragraphs(case, run))
+        frames.append(_text(f"{run.a} and {run.b}" if len(pairs) > 1 else "", text))
+    if places:
+        frames.append(_text("Places", "\n\n".join(place_paragraphs(places))))
+    if not pairs and not places:
+        frames.append(_text("", "No analysis was reported: the case has no suspect and victim pair (set roles "
+                                "with the subject command) and no pair or place was asked for."))
+    figures: list[list[Any]] = []
+    for run in pairs:
+        figures += key_figures(run)
+    figures += [[f"Occasions: {p.analysis_words()}", p.count] for p in places]
     zone = case.info.tz
     events = case.events
-    rows = [["Exhibits", len(case.sources)], ["Communication and data records (sightings)", len(events)],
-            ["Location fixes", len(case.locations)], ["Cells listed", len(case.cells)],
-            ["Rejected rows", len(case.rejections)]]
+    figures += [["Exhibits", len(case.sources)], ["Communication and data records (sightings)", f"{len(events):,}"],
+                ["Location fixes", f"{len(case.locations):,}"], ["Cells listed", f"{len(case.cells):,}"],
+                ["Rejected rows", len(case.rejections)]]
     if not events.empty:
-        rows.append(["First record", iso_local(events["start"].min(), zone)])
-        rows.append(["Last record", iso_local(events["start"].max(), zone)])
-    return Section("Summary of key figures", [_table("", ["Figure", "Value"], rows + figures,
-                                                     widths=[2, 3])])
+        figures.append(["First record in the exhibits", court_time(events["start"].min(), zone)])
+        figures.append(["Last record in the exhibits", court_time(events["start"].max(), zone)])
+    frames.append(_table("Key figures", ["Figure", "Value"], figures, widths=[2, 3]))
+    return Section("Summary", frames, anchor="summary")
 
 
-def contact_sections(case: Any, a: str, b: str, resolver: CaseResolver) -> tuple[list[Section], list[list[Any]]]:
-    """Contact between A and B, A's pattern and A's ranked contacts; and key figures for the summary."""
+def contact_sections(case: Any, run: PairRun, index: int) -> list[Section]:
+    """Contact between A and B, A's pattern and A's ranked contacts."""
     from cellsight.analysis import contacts, patterns
 
     zone = case.info.tz
-    doc = contacts.between(case, a, b, by="day")
-    params = {"A": doc["a"], "B": doc["b"], "kinds": "all", "period": "day", "time zone": zone}
+    doc, a, b = run.doc, run.a, run.b
+    params = {"A": doc["a"], "B": doc["b"], "kinds": "all", "period": "day", "time zone": zone,
+              "matching tolerance (s)": doc["parameters"]["dedupe_tolerance_s"]}
     peak = doc.get("peak") or {}
     by_dir = doc.get("by_direction", {})
-    figures = [["Total communications", doc["total"]],
-               ["By kind", ", ".join(f"{k}: {v}" for k, v in doc.get("by_kind", {}).items() if v) or "(none)"],
-               [f"From {doc['a']} to {doc['b']}", by_dir.get("a_to_b", 0)],
-               [f"From {doc['b']} to {doc['a']}", by_dir.get("b_to_a", 0)],
-               ["Busiest day", f"{peak.get('period', '(none)')}: {peak.get('count', 0)}"]]
+    figures = [["Total communications", f"{doc['total']:,}"],
+               ["By kind", ", ".join(f"{k}: {v:,}" for k, v in doc.get("by_kind", {}).items() if v) or "(none)"],
+               [f"From {doc['a']} to {doc['b']}", f"{by_dir.get('a_to_b', 0):,}"],
+               [f"From {doc['b']} to {doc['a']}", f"{by_dir.get('b_to_a', 0):,}"],
+               ["Busiest day", f"{period_words(peak['period'], 'day')}: {peak['count']:,}" if peak else "(none)"]]
     calls = doc.get("calls") or {}
     if calls.get("total"):
         figures.append(["Calls: answered, unanswered, not stated",
-                        f"{calls.get('answered', 0)}, {calls.get('unanswered', 0)}, {calls.get('unknown', 0)}"])
+                        f"{calls.get('answered', 0):,}, {calls.get('unanswered', 0):,}, {calls.get('unknown', 0):,}"])
+        figures.append(["Calls: time in all", duration_words(calls.get("total_duration_s"))])
     if "seen_in_several_sources" in doc:
-        figures.append(["Communications seen in more than one exhibit", doc["seen_in_several_sources"]])
-    for key, label in (("first", "First contact"), ("last", "Last contact")):
+        figures.append(["Communications recorded in more than one exhibit", f"{doc['seen_in_several_sources']:,}"])
+    for key, label in (("first", "First communication"), ("last", "Last communication")):
         if doc.get(key):
-            figures.append([label, doc[key]])
+            figures.append([label, court_time(doc[key], zone)])
     contact = Section(f"Contact between {doc['a']} and {doc['b']}", [
         _text("Method", CONTACT_METHOD.format(tz=zone), params),
         _text("Limitations", CONTACT_LIMITS),
         _table("Results", ["Figure", "Value"], figures, widths=[2, 3]),
-        Frame("chart", caption=f"Communications per day between {doc['a']} and {doc['b']} (peak in red)",
-              parameters={}, content={"chart": "series", "a": a, "b": b, "by": "day", "data": doc}),
+        Frame("chart", caption=f"Communications per day between {doc['a']} and {doc['b']} (the busiest day in red)",
+              content={"chart": "series", "a": a, "b": b, "by": "day", "data": doc, "unit": "communications",
+                       "anchor": run.peak_anchor}),
         Frame("chart", caption=f"Communications between {doc['a']} and {doc['b']} by hour of day and day of week",
-              content={"chart": "heatmap", "subject": a, "data": patterns.hour_weekday(case, a, other=b)})])
+              content={"chart": "heatmap", "subject": a, "data": patterns.hour_weekday(case, a, other=b)})],
+        anchor=run.contact_anchor)
     heat = patterns.hour_weekday(case, a)
     pattern = Section(f"Activity pattern of {heat.get('subject', a)}", [
         _text("Method", PATTERN_METHOD.format(tz=zone), {"subject": heat.get("subject", a), "time zone": zone}),
         Frame("chart", caption=f"All communications of {heat.get('subject', a)} by hour of day and day of week",
               content={"chart": "heatmap", "subject": a, "data": heat})])
     ranked = contacts.for_subject(case, a, top=20)
-    rows = [[i, c.get("number", ""), c.get("name") or "", c.get("total", 0),
+    prime_times([c.get(k) for c in ranked.get("contacts", []) for k in ("first", "last")], zone)
+    rows = [[i, c.get("number", ""), c.get("name") or "", f"{c.get('total', 0):,}",
              ", ".join(f"{k} {v}" for k, v in (c.get("by_kind") or {}).items() if v),
-             c.get("first", ""), c.get("last", "")] for i, c in enumerate(ranked.get("contacts", []), 1)]
+             court_text(c.get("first", ""), zone), court_text(c.get("last", ""), zone)]
+            for i, c in enumerate(ranked.get("contacts", []), 1)]
     top = Section(f"Contacts of {ranked.get('subject', a)}", [
         _text("Method", RANKED_METHOD, {"subject": ranked.get("subject", a), "top": 20, "time zone": zone}),
         _table("Ranked contacts", ["#", "Number", "Name", "Total", "By kind", "First", "Last"], rows,
-               widths=[0.4, 1.6, 2, 0.7, 1.8, 2, 2], empty="No contacts.")])
-    summary = [[f"Communications between {doc['a']} and {doc['b']}", doc["total"]],
-               [f"Busiest day ({doc['a']} and {doc['b']})", f"{peak.get('period', '(none)')}: {peak.get('count', 0)}"]]
-    return [contact, pattern, top], summary
+               widths=[0.4, 1.5, 1.6, 0.6, 1.6, 2.1, 2.1], empty="No contacts.")])
+    return [contact, pattern, top]
 
 
-def proximity_section(case: Any, a: str, *, b: str | None = None, place: str | None = None, method: str,
-                      distance_m: float | None, window_min: float, gap_min: float) -> tuple[Section, list[Any]]:
-    """Method, parameters, limitations, every occasion in a table, and maps of the occasions."""
+def run_proximity(case: Any, a: str, *, b: str | None = None, place: str | None = None, method: str,
+                  distance_m: float | None, window_min: float, gap_min: float, anchor: str,
+                  reference: str) -> ProximityRun:
+    """One proximity analysis, with its occasions cited and located for maps."""
     from cellsight.analysis import proximity
 
-    zone = case.info.tz
     result = proximity.run(case, a, b=b, place=place, method=method, distance_m=distance_m,
                            window_min=window_min, gap_min=gap_min)
-    doc = result.to_json(zone)
-    other = doc.get("b") or doc.get("place")
-    params = {"A": doc["a"], ("B" if b else "place"): other, "method": doc["method"],
-              "distance (m)": doc["distance_m"], "window (min)": doc["window_min"],
-              "gap (min)": doc["gap_min"], "time zone": zone}
+    doc = result.to_json(case.info.tz)
+    run = ProximityRun(doc["a"], doc.get("b") or doc.get("place"), place is not None, method, doc, result,
+                       anchor, reference)
+    run.evidence = evidence.occasion_evidence(case, result, reference)
+    for point in occasion_points(result, doc.get("occasions", []), case):
+        point["analysis"] = run.analysis_words()
+        point["reference"] = f"{reference} {point['label']}"
+        run.located.append(point)
+    return run
+
+
+def proximity_section(case: Any, run: ProximityRun, window_min: float) -> Section:
+    """Method, parameters, limitations, every occasion in a table, and maps of the occasions."""
+    zone = case.info.tz
+    doc = run.doc
+    params = {"A": doc["a"], ("place" if run.place else "B"): run.other, "method": doc["method"],
+              "distance (m)": doc["distance_m"], "gap (min)": doc["gap_min"], "time zone": zone}
+    if not run.place:
+        params["window (min)"] = doc["window_min"]
     occasions = doc.get("occasions", [])
-    located = occasion_points(result, occasions)
-    rows = [[i, o["start"], o["end"], _duration(o["start"], o["end"]), o["hits"],
+    prime_times([o[k] for o in occasions for k in ("start", "end")], zone)
+    starts = [court_time(o["start"], zone) for o in occasions]
+    ends = [_end_words(pd.Timestamp(o["start"]), pd.Timestamp(o["end"]), zone) for o in occasions]
+    rows = [[i, starts[i - 1], ends[i - 1], _duration(o["start"], o["end"]), o["hits"],
              _metres(o.get("min_distance_m")), _metres(o.get("max_accuracy_m")),
-             _evidence(o.get("evidence"))]
+             run.evidence[i - 1].short if i - 1 < len(run.evidence) else ""]
             for i, o in enumerate(occasions, 1)]
-    limitations = getattr(result, "limitations", "") or ""
-    if isinstance(limitations, (list, tuple)):
-        limitations = "\n\n".join(limitations)
-    frames = [_text("Method", doc.get("method_statement") or result.method_statement, params),
-              _text("Limitations", limitations or "None stated."),
+    notes = list(getattr(run.result, "limitations", []) or [])
+    limits = [PROXIMITY_LIMITS[run.method]] + ([PLACE_LIMITS.format(a=run.a)] if run.place else []) + notes
+    frames = [_text("Method", doc.get("method_statement") or run.result.method_statement, params),
+              _text("Limitations", "\n\n".join(limits)),
               _table(f"Occasions ({len(occasions)})", ["#", "Start", "End", "Duration", "Hits",
-                                                      "Closest (m)", "Fix accuracy (m)", "Evidence"], rows,
-                     widths=[0.4, 2.1, 2.1, 0.9, 0.6, 0.9, 0.9, 3.6],
+                                                      "Closest (m)", "Fix accuracy (m)", "Evidence (first row "
+                                                      "of each exhibit; every row in Appendix A)"], rows,
+                     widths=[0.3, 1.75, 1.0, 0.65, 0.4, 0.65, 0.65, 4.0],
                      empty="No occasion met these parameters.")]
-    subjects = [a] + ([b] if b else [])
+    subjects = [run.a] + ([] if run.place else [run.other])
     window = pd.Timedelta(minutes=window_min)
-    for group in group_occasions(located, MAX_MAPS_PER_ANALYSIS):
+    for group in group_occasions(run.located, MAX_MAPS_PER_ANALYSIS):
         first, last = group[0], group[-1]
         label = f"occasion {first['label']}" if len(group) == 1 else f"occasions {first['label']}–{last['label']}"
         intervals = [[(pd.Timestamp(o["start"]) - window).isoformat(),
                       (pd.Timestamp(o["end"]) + window).isoformat()] for o in group]
-        map_params = {"subjects": subjects, **({"place": place} if place else {}),
+        when = (f"{court_time(first['start'], zone)} to "
+                f"{_end_words(pd.Timestamp(first['start']), pd.Timestamp(last['end']), zone)}")
+        map_params = {"subjects": subjects, **({"place": run.other} if run.place else {}),
                       "fixes and cells shown": f"within {window_min:g} min of each occasion shown"}
-        frames.append(Frame("map", caption=f"Map of {label}: {first['start']} to {last['end']}",
-                            parameters=map_params,
-                            content={"subjects": subjects, "places": [place] if place else [],
+        frames.append(Frame("map", caption=f"Map of {label} ({_short_kind(run)}): {when}", parameters=map_params,
+                            content={"subjects": subjects, "places": [run.other] if run.place else [],
                                      "occasions": group, "intervals": intervals}))
-    title = f"Proximity of {doc['a']} to {other}" + ("" if b else " (place)")
-    return Section(title, frames), [[f"Occasions: {doc['a']} near {other} ({doc['method']})", len(occasions)]]
+    return Section(run.title(), frames, anchor=run.anchor)
 
 
-def occasion_points(result: Any, occasions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _short_kind(run: ProximityRun) -> str:
+    return {"gps": "location fixes", "cell": "cell sites", "any": "fixes and cell sites"}[run.method]
+
+
+def _end_words(start: pd.Timestamp, end: pd.Timestamp, zone: str) -> str:
+    """The end of a span: only the clock time when it is the same day as the start (``17:40:23 BST``)."""
+    same_day = start.tz_convert(zone).date() == end.tz_convert(zone).date()
+    text = court_time(end, zone)
+    return text.split(" ", 4)[4] if same_day else text
+
+
+def appendix_section(runs: list[ProximityRun]) -> Section | None:
+    """Appendix A: every hit of every occasion, cited."""
+    frames = []
+    for run in runs:
+        rows = [hit for occ in run.evidence for hit in occ.hits]
+        if not rows:
+            continue
+        columns = list(evidence.APPENDIX_COLUMNS)
+        columns[1] = f"Time of {run.a}'s item"
+        columns[2] = f"{run.a}'s item (exhibit and row)"
+        if run.place:
+            columns[3], columns[4] = "", "Place"
+            rows = [[r[0], r[1], r[2], r[4], r[5], r[6]] for r in rows]
+            del columns[3]
+            widths = [0.95, 1.9, 3.1, 2.0, 0.8, 1.2]
+        else:
+            columns[3] = f"Time of {run.other}'s item"
+            columns[4] = f"{run.other}'s item (exhibit and row)"
+            widths = [0.8, 1.6, 2.5, 1.6, 2.5, 0.8, 1.15]
+        frames.append(_table(f"{run.reference}: {run.analysis_words()}", columns, rows, widths=widths))
+    if not frames:
+        return None
+    intro = _text("", "Each row is one hit: an item of the first party (a location fix, or a network event and "
+                      "its serving cell) with the nearest matching item of the other party or the place. "
+                      "Occasions are numbered as in the analysis they belong to.", anchor="appendix")
+    return Section("Appendix A: the evidence for each occasion", [intro, *frames], anchor="appendix-a")
+
+
+def chronology_section(case: Any, run: PairRun, start: Any, end: Any) -> tuple[Section, chronology.Chronology]:
+    occasions = [{**o, "a": run.a, "other": o_run.other if not o_run.place else o_run.other}
+                 for o_run in run.proximity for o in o_run.located]
+    sched = chronology.build(case, run.a, run.b, start, end, occasions)
+    zone = case.info.tz
+    period = ("the whole of the exhibits" if sched.start is None and sched.end is None else
+              f"{court_time(sched.start, zone) if sched.start is not None else 'the first record'} to "
+              f"{court_time(sched.end, zone) if sched.end is not None else 'the last record'}")
+    intro = (f"Every communication between the numbers of {run.a} and {run.b}, {period}: {sched.communications:,} "
+             f"communications, one row each, counted and matched across exhibits as in the contact figures. "
+             f"Each row cites every exhibit row that records it. Proximity occasions "
+             f"({sched.occasions}) are shaded, at their start.")
+    frames = [_text("", intro, {"period": period, "time zone": zone}, anchor=run.chronology_anchor),
+              _table("", chronology.COLUMNS, sched.rows, widths=chronology.WIDTHS, shaded=sched.occasion_rows,
+                     empty="No communication in this period.")]
+    return Section(f"Schedule of communications: {run.a} and {run.b}", frames), sched
+
+
+def occasion_points(result: Any, occasions: list[dict[str, Any]], case: Any = None) -> list[dict[str, Any]]:
     """Occasions with a position for the map: the mean position of A's items in each occasion.
 
     The proximity result's hits carry the occasion they belong to and A's
     position (a fix, or the serving site); an occasion with no located hit is
-    listed in the table but not drawn.
+    listed in the table but not drawn. ``hit_points`` are every position of its
+    hits (A's and, between people, B's), so that a map of it can always show
+    them all. With ``case``, the evidence is cited as the exhibits number it.
     """
     hits = getattr(result, "hits", None)
     positions: dict[int, tuple[float, float]] = {}
+    points: dict[int, list[list[float]]] = {}
     if hits is not None and not hits.empty and "occasion" in hits.columns:
         lat_col = next((c for c in ("a_lat", "lat") if c in hits.columns), None)
         lon_col = next((c for c in ("a_lon", "lon") if c in hits.columns), None)
         if lat_col and lon_col:
             means = hits.groupby("occasion")[[lat_col, lon_col]].mean()
             positions = {int(k): (float(v[lat_col]), float(v[lon_col])) for k, v in means.iterrows()}
+            sides = [(lat_col, lon_col)] + ([("b_lat", "b_lon")] if "b_lat" in hits.columns else [])
+            for occasion, group in hits.groupby("occasion"):
+                coords = np.concatenate([group[[y, x]].to_numpy(float) for y, x in sides])
+                coords = coords[np.isfinite(coords).all(axis=1)]
+                points[int(occasion)] = np.round(coords, 6).tolist()
+    cited = evidence.occasion_evidence(case, result) if case is not None else None
     out = []
     base = min(positions) if positions else 0
     for i, occasion in enumerate(occasions):
@@ -328,7 +501,8 @@ def occasion_points(result: Any, occasions: list[dict[str, Any]]) -> list[dict[s
         out.append({"label": str(i + 1), "lat": where[0], "lon": where[1], "start": occasion["start"],
                     "end": occasion["end"], "hits": occasion["hits"],
                     "min_distance_m": occasion.get("min_distance_m"),
-                    "evidence": _evidence(occasion.get("evidence"))})
+                    "evidence": "; ".join(cited[i].cited) if cited else _evidence(occasion.get("evidence")),
+                    "hit_points": points.get(base + i, [])})
     return out
 
 
@@ -342,7 +516,7 @@ def locate_occasions(case: Any, a: str, *, b: str | None = None, place: str | No
                            window_min=window_min, gap_min=gap_min)
     doc = result.to_json(case.info.tz)
     pair = f"{doc['a']} and {doc.get('b') or doc.get('place')}"
-    return [{**o, "pair": pair} for o in occasion_points(result, doc.get("occasions", []))]
+    return [{**o, "pair": pair} for o in occasion_points(result, doc.get("occasions", []), case)]
 
 
 def group_occasions(occasions: list[dict[str, Any]], max_maps: int) -> list[list[dict[str, Any]]]:
@@ -360,7 +534,7 @@ def _duration(start: str, end: str) -> str:
 
 def _metres(value: Any) -> str:
     try:
-        return f"{float(value):.1f}"
+        return f"{float(value):.1f}" if value is not None and math.isfinite(float(value)) else ""
     except (TypeError, ValueError):
         return ""
 
@@ -381,90 +555,235 @@ def _evidence(evidence: Any) -> str:
     return "" if evidence is None else str(evidence)
 
 
-def storyboard_section(case: Any) -> Section | None:
+# ----- the analyst's saved frames --------------------------------------------------------
+_SOURCE_ROW = re.compile(r"\b(S\d+):([^\s;,]+)")
+_SOURCE_COLUMNS = {"source", "source id", "source_id"}
+
+
+def cited_frame(case: Any, frame: Frame, runs: list[ProximityRun]) -> Frame:
+    """A saved frame made ready to print: exhibits instead of source ids, times as a court reads them,
+    a chart of records labelled as records, and a map's occasions with their hits and analysis."""
+    zone = case.info.tz
+    content = dict(frame.content)
+    known = {s.id for s in case.sources}
+
+    def cell(value: Any, source_column: bool) -> Any:
+        if not isinstance(value, str):
+            return value
+        if source_column and value in known:
+            return exhibit_for(case, value)
+        text = _SOURCE_ROW.sub(lambda m: cite(case, m.group(1), m.group(2)) if m.group(1) in known else m.group(0),
+                               value)
+        return court_text(text, zone)
+
+    if frame.kind == "table":
+        columns = list(content.get("columns", []))
+        sources = [str(c).strip().lower() in _SOURCE_COLUMNS for c in columns]
+        content["columns"] = ["Exhibit" if s else c for c, s in zip(columns, sources)]
+        content["rows"] = [[cell(v, sources[i]) for i, v in enumerate(row)] for row in content.get("rows", [])]
+    elif frame.kind == "chart" and content.get("chart") == "series" and "unit" not in content:
+        pair = content.get("b") and frame.parameters.get("pane") != "timeline"
+        content["unit"] = "communications" if pair else "records"
+    elif frame.kind == "map" and content.get("occasions"):
+        content["occasions"] = [_with_analysis(o, runs, zone) for o in content["occasions"]]
+    caption = court_text(frame.caption, zone)
+    return Frame(frame.kind, caption=caption, note=frame.note, parameters=frame.parameters, content=content)
+
+
+def _with_analysis(occasion: dict[str, Any], runs: list[ProximityRun], zone: str) -> dict[str, Any]:
+    """A map frame's occasion completed from the report's analyses (same start): hits, closest, analysis."""
+    if occasion.get("hits") is not None and occasion.get("analysis"):
+        return occasion
+    try:
+        start = pd.Timestamp(occasion.get("start"))
+        if start.tzinfo is None:
+            start = start.tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
+    except (ValueError, TypeError):
+        return occasion
+    for run in runs:
+        for located in run.located:
+            if pd.Timestamp(located["start"]) == start:
+                return {**located, **{k: v for k, v in occasion.items() if v is not None},
+                        "hits": located["hits"], "min_distance_m": located["min_distance_m"],
+                        "analysis": run.analysis_words()}
+    return {**occasion, "analysis": occasion.get("pair") or "not found by this report's analyses"}
+
+
+def storyboard_section(case: Any, runs: list[ProximityRun]) -> Section | None:
     try:
         board = Storyboard.load(case)
     except StoryboardError as exc:
         raise CaseError(f"the case's saved storyboard cannot be read: {exc}") from exc
     if not len(board):
         return None
-    return Section("Storyboard", list(board))
+    return Section("Storyboard", [cited_frame(case, f, runs) for f in board])
 
 
 def about_section(case: Any, options: dict[str, Any]) -> Section:
-    text = (f"Times are shown in the case's time zone, {case.info.tz}, with their offset from UTC; "
-            "they are stored in UTC as the sources give them or as their declared zone implies. "
+    text = (f"Times are shown in the case's time zone, {case.info.tz}, as a court reads them: day, date, "
+            "time to the second and the zone's abbreviation (BST, GMT), with the offset from UTC added for a "
+            "time in the hour that occurs twice when the clocks go back. They are stored in UTC as the "
+            "sources give them or as their declared zone implies. "
             "Telephone numbers are shown in international (E.164) form where the number is possible "
             "in its region, and otherwise as the source wrote them. Distances are great-circle "
             "(haversine) distances between reported positions on a sphere of radius 6,371,008.8 m. "
-            "Maps are drawn in Web Mercator; cell sector wedges show the direction a cell faces and "
-            "are drawn to a nominal length: they are not coverage, and a handset using a cell may "
-            "have been anywhere that cell served.")
+            "Maps are drawn in Web Mercator; each subject's fixes have their own shape and line style as "
+            "well as colour, so they stay apart in black-and-white print. Cell sector wedges show the "
+            "direction a cell faces and are drawn to a nominal length: they are not coverage, and a handset "
+            "using a cell may have been anywhere that cell served.")
     return Section("About this report", [_text("Conventions", text, options)])
+
+
+def basemap_record(path: str | os.PathLike[str] | None) -> dict[str, str] | None:
+    """Which base map the report's maps are drawn on, for the About page: file, SHA-256, attribution.
+
+    Read before any analysis runs, so that a missing or damaged file is refused
+    at once (one line, exit 2) rather than after minutes of work.
+    """
+    if not path:
+        return None
+    info = tileset.read_info(path)
+    return {"file": info.path.name, "sha256": file_sha256(info.path),
+            "attribution": info.attribution or "no attribution given in the file"}
+
+
+def declaration_section(producer: Producer, values: dict[str, Any]) -> Section:
+    text = fill(producer.template(), values)
+    signature = [["Signed", ""], ["Name", producer.name or ""], ["Rank or role", producer.rank or ""],
+                 ["Force", producer.force or ""], ["Date", ""]]
+    return Section("Declaration", [_text("", text, anchor="declaration"),
+                                   _table("", ["", ""], signature, widths=[1, 4], tall=True)])
 
 
 # ----- the report ------------------------------------------------------------------------
 def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None, b: str | None = None,
-                 places: Sequence[str] = (), method: str = "gps", distance_m: float | None = None,
+                 places: Sequence[str] = (), method: str | None = None, distance_m: float | None = None,
                  window_min: float = 5, gap_min: float = 60, produced: str | None = None,
                  case_path: str | os.PathLike[str] | None = None, basemap: str | None = None,
-                 progress: Progress | None = None) -> dict[str, Any]:
+                 progress: Progress | None = None, force: bool = False,
+                 password: str | None = None, redact: bool = False, producer: Producer | None = None,
+                 chronology_from: Any = None, chronology_to: Any = None,
+                 statement: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Write the evidential storyboard PDF for ``case`` to ``out``; return a summary.
 
     Without ``a``/``b``, every suspect–victim pair is reported; ``places`` adds
     proximity to those places (without ``a``, of every suspect; with neither,
-    every place of the case). ``basemap`` (else ``CELLSIGHT_MBTILES``) is a
-    local MBTiles file for the maps. ``progress`` reports analyses and maps and
-    can cancel (``Cancelled``) before anything is written.
+    every place of the case). ``method`` None reports location fixes and, where
+    the case has located network events, cell sites as corroboration.
+    ``basemap`` (else ``CELLSIGHT_MBTILES``) is a local MBTiles file for the
+    maps. ``redact`` replaces third parties' numbers and names by pseudonyms.
+    ``producer`` says who produced it (default: the case's). The chronology
+    covers ``chronology_from`` to ``chronology_to`` (ISO 8601; default all).
+    ``statement`` also writes an SFR1-style short statement there.
+    ``progress`` reports analyses, maps and pages and can cancel
+    (``Cancelled``) before anything is written. ``password`` encrypts the PDF
+    (and the statement) (``report.protect``); ``force`` allows replacing a file
+    that is not a Cellsight report (never the case or an exhibit: ``core.outputs``).
     """
+    from cellsight.analysis import contacts
+    from cellsight.report import producer as producers
+    from cellsight.report.redaction import Redactor
+
+    check_output(out, "report", case, force, case_path)
+    if statement is not None:
+        check_output(statement, "report", case, force, case_path)
     zone = case.info.tz
     stamp = produced_time(produced, zone)
     case_sha = file_sha256(case_path) if case_path else None
-    meta = ReportMeta(case.info.name, case.info.reference, case.info.officer, stamp, zone, __version__, case_sha)
+    producer = producer or producers.for_case(case)
+    meta = ReportMeta(case.info.name, case.info.reference, case.info.officer, stamp, zone, __version__, case_sha,
+                      producer=producer.described(),
+                      footer_by=", ".join(p for p in (producer.name, producer.force) if p.strip()))
     progress = progress or NullProgress()
-    resolver = CaseResolver(case, basemap or os.environ.get(BASEMAP_ENV) or None, progress)
+    basemap = basemap or os.environ.get(BASEMAP_ENV) or None
+    base = basemap_record(basemap)
+    redactor = Redactor.for_case(case) if redact else None
     pairs = report_pairs(case, a, b)
     place_runs = report_places(case, a, places)
-    analysis: list[Section] = []
-    figures: list[list[Any]] = []
-    occasion_total = 0
-    options = {"distance_m": distance_m, "window_min": window_min, "gap_min": gap_min, "method": method}
+    options = {"distance_m": distance_m, "window_min": window_min, "gap_min": gap_min}
     steps = len(pairs) + len(place_runs)
-    for done, (pa, pb) in enumerate(pairs):
+    pair_results: list[PairRun] = []
+    for index, (pa, pb) in enumerate(pairs, start=1):
         check(progress)
-        progress.update(done, steps, f"Analysing {pa} and {pb}")
-        sections, summary = contact_sections(case, pa, pb, resolver)
-        prox, prox_fig = proximity_section(case, pa, b=pb, **options)
-        analysis += sections + [prox]
-        figures += summary + prox_fig
-        occasion_total += prox_fig[0][1]
-    for done, (pa, place) in enumerate(place_runs, start=len(pairs)):
+        progress.update(index - 1, steps, f"Analysing {pa} and {pb}")
+        run = PairRun(pa, pb, contacts.between(case, pa, pb, by="day"), contacts.pair_events(case, pa, pb),
+                      f"contact-{index}", f"peak-{index}", chronology_anchor=f"chronology-{index}")
+        for m in proximity_methods(case, method, pa, pb):
+            run.proximity.append(run_proximity(case, pa, b=pb, method=m, anchor=f"proximity-{index}-{m}",
+                                               reference=_reference(m, len(pairs) > 1, index), **options))
+        pair_results.append(run)
+    place_results: list[ProximityRun] = []
+    for index, (pa, place) in enumerate(place_runs, start=1):
         check(progress)
-        progress.update(done, steps, f"Analysing {pa} near {place}")
-        prox, prox_fig = proximity_section(case, pa, place=place, **options)
-        analysis.append(prox)
-        figures += prox_fig
-        occasion_total += prox_fig[0][1]
-    if not steps:
-        figures.append(["Analyses", "none: the case has no suspect and victim pair (set roles with the subject "
-                                    "command) and no pair or place was asked for"])
-    sections = [cover_section(case, meta, str(case_path) if case_path else None), exhibits_section(case),
-                summary_section(case, figures), *analysis]
-    board = storyboard_section(case)
+        progress.update(len(pairs) + index - 1, steps, f"Analysing {pa} near {place}")
+        for m in proximity_methods(case, method, pa, None):
+            place_results.append(run_proximity(case, pa, place=place, method=m, anchor=f"place-{index}-{m}",
+                                               reference=_reference(m, True, index, place=True), **options))
+    all_runs = [r for p in pair_results for r in p.proximity] + place_results
+    maps_total = sum(len(group_occasions(r.located, MAX_MAPS_PER_ANALYSIS)) for r in all_runs)
+    resolver = CaseResolver(case, basemap or os.environ.get(BASEMAP_ENV) or None, progress, maps_total)
+    analysis: list[Section] = []
+    for index, run in enumerate(pair_results, start=1):
+        analysis += contact_sections(case, run, index)
+        analysis += [proximity_section(case, r, window_min) for r in run.proximity]
+    analysis += [proximity_section(case, r, window_min) for r in place_results]
+    schedules = []
+    for run in pair_results:
+        section, sched = chronology_section(case, run, chronology_from, chronology_to)
+        schedules.append((section, sched))
+    sections = [cover_section(case, meta, str(case_path) if case_path else None, producer, redact),
+                written_summary(case, pair_results, place_results), exhibits_section(case), *analysis]
+    board = storyboard_section(case, all_runs)
     if board is not None:
         sections.append(board)
+    sections += [s for s, _ in schedules]
+    appendix = appendix_section(all_runs)
+    if appendix is not None:
+        sections.append(appendix)
     sections.append(about_section(case, {
         "pairs reported": [f"{x} and {y}" for x, y in pairs] or "(none)",
         "places reported": [f"{x} near {y}" for x, y in place_runs] or "(none)",
-        "proximity method": method,
+        "proximity method": method or "location fixes, with cell sites as corroboration where the case has them",
         "distance (m)": distance_m if distance_m is not None else "default: 200 between people; a place's radius",
-        "window (min)": window_min, "gap (min)": gap_min}))
+        "window (min)": window_min, "gap (min)": gap_min,
+        "base map of the maps": (f"{base['file']} (SHA-256 {base['sha256']}): {base['attribution']}" if base
+                                 else "none: a grid in WGS84 degrees")}))
+    values = {"name": producer.name, "rank": producer.rank, "force": producer.force,
+              "produced": meta.produced_text(), "case_name": case.info.name, "reference": case.info.reference,
+              "case_file": Path(case_path).name if case_path else None, "case_sha256": case_sha,
+              "pages": PAGE_COUNT, "software": f"Cellsight {__version__}"}
+    sections.append(declaration_section(producer, values))
     target = Path(out)
-    with atomic_output(target) as tmp:
-        pages = render_pdf(str(tmp), meta, sections, resolver)
+    with atomic_output(target, "report", case, force, case_path) as tmp:
+        pages, anchors = render_pdf(str(tmp), meta, sections, resolver, redactor=redactor, progress=progress)
+        if password:
+            encrypt_pdf(tmp, password)
         digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-    return {"out": str(target), "pages": pages, "sha256": digest, "produced": iso_local(stamp, zone),
-            "pairs": [{"a": x, "b": y} for x, y in pairs],
-            "places": [{"a": x, "place": y} for x, y in place_runs], "occasions": occasion_total,
-            "maps": resolver.maps, "storyboard_frames": len(board.frames) if board else 0,
-            "case_sha256": case_sha}
+    summary = {"out": str(target), "pages": pages, "sha256": digest, "produced": iso_local(stamp, zone),
+               "pairs": [{"a": x, "b": y} for x, y in pairs],
+               "places": [{"a": x, "place": y} for x, y in place_runs],
+               "occasions": sum(r.count for r in all_runs),
+               "analyses": [{"a": r.a, ("place" if r.place else "b"): r.other, "method": r.method,
+                             "occasions": r.count, "page": anchors.get(r.anchor)} for r in all_runs],
+               "maps": resolver.maps, "storyboard_frames": len(board.frames) if board else 0,
+               "chronology": [{"a": run.a, "b": run.b, "communications": sched.communications,
+                               "occasions": sched.occasions, "page": anchors.get(run.chronology_anchor)}
+                              for run, (_, sched) in zip(pair_results, schedules)],
+               "case_sha256": case_sha, "redacted": bool(redact), "producer": producer.described(),
+               "basemap": base, "encrypted": bool(password)}
+    if statement is not None:
+        from cellsight.report.statement import write_statement
+
+        summary["statement"] = write_statement(case, statement, meta=meta, producer=producer, pairs=pair_results,
+                                               places=place_results, report=summary, anchors=anchors,
+                                               redactor=redactor, values=values, force=force, case_path=case_path,
+                                               password=password)
+    return summary
+
+
+def _reference(method: str, numbered: bool, index: int, place: bool = False) -> str:
+    """How the appendix and the chronology name an analysis's occasions: ``GPS 3``, ``Cell 2``, ``Place 1 GPS 4``."""
+    word = {"gps": "GPS", "cell": "Cell", "any": "GPS+cell"}[method]
+    if place:
+        return f"Place {index} {word}" if numbered else f"Place {word}"
+    return f"Pair {index} {word}" if numbered else word

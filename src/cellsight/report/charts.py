@@ -13,8 +13,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from collections.abc import Callable
+
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
+
+from cellsight.report.words import period_words, short_period_words
 
 BAR = colors.HexColor("#5c7fa3")
 PEAK = colors.HexColor("#c62828")
@@ -35,14 +39,20 @@ def nice_ceiling(value: float) -> tuple[float, float]:
 
 
 def series_chart(series: Sequence[dict[str, Any]], peak: dict[str, Any] | None, width: float,
-                 height: float, font: str = FONT, unit: str = "contacts") -> Drawing:
-    """Bars of ``series`` ([{period, count}]) with the peak in red and labelled."""
+                 height: float, font: str = FONT, unit: str = "communications", by: str = "day",
+                 text: Callable[[str], str] = str) -> Drawing:
+    """Bars of ``series`` ([{period, count}]) with the peak in red and labelled.
+
+    ``unit`` names what is counted (communications, or records for a chart of
+    sightings); periods are labelled as a court reads them (``period_words``);
+    ``text`` makes any label printable (the report's glyph check).
+    """
     d = Drawing(width, height)
     left, bottom, right, top = 42.0, 42.0, 10.0, 26.0
     plot_w, plot_h = width - left - right, height - bottom - top
     counts = [int(item["count"]) for item in series]
     if not counts:
-        d.add(String(width / 2, height / 2, "No contact in this period.", fontName=font, fontSize=10,
+        d.add(String(width / 2, height / 2, f"No {unit} in this period.", fontName=font, fontSize=10,
                      textAnchor="middle"))
         return d
     ymax, ystep = nice_ceiling(max(counts))
@@ -55,7 +65,7 @@ def series_chart(series: Sequence[dict[str, Any]], peak: dict[str, Any] | None, 
             d.add(Line(left, y, left + plot_w, y, strokeColor=GRIDLINE, strokeWidth=0.4))
         d.add(String(left - 4, y - 3, f"{tick:g}", fontName=font, fontSize=7, textAnchor="end"))
         tick += ystep
-    d.add(String(12, bottom + plot_h / 2, unit, fontName=font, fontSize=7, textAnchor="middle"))
+    d.add(String(left - 4, bottom + plot_h + 8, f"{unit} per {by}", fontName=font, fontSize=7, textAnchor="start"))
     n = len(counts)
     slot = plot_w / n
     bar_w = min(max(slot * 0.8, 0.3), 36.0)  # a few periods still read as bars, not blocks
@@ -68,21 +78,24 @@ def series_chart(series: Sequence[dict[str, Any]], peak: dict[str, Any] | None, 
         colour = PEAK if i == peak_index else BAR
         d.add(Rect(left + i * slot + (slot - bar_w) / 2, bottom, bar_w, h, fillColor=colour,
                    strokeColor=None))
-    label_every = max(1, math.ceil(n / max(plot_w / 46, 1)))
+    label_every = max(1, math.ceil(n / max(plot_w / 40, 1)))
     for i in range(0, n, label_every):
         x = left + i * slot + slot / 2
         d.add(Line(x, bottom, x, bottom - 3, strokeColor=AXIS, strokeWidth=0.5))
-        d.add(String(x, bottom - 12, str(series[i]["period"]), fontName=font, fontSize=6.5,
-                     textAnchor="middle"))
+        d.add(String(x, bottom - 12, text(short_period_words(str(series[i]["period"]), by)), fontName=font,
+                     fontSize=6.5, textAnchor="middle"))
     if peak_index is not None:
         x = left + peak_index * slot + slot / 2
         y = bottom + plot_h * counts[peak_index] / ymax
         anchor = "start" if x < left + plot_w * 0.7 else "end"
         d.add(String(x + (4 if anchor == "start" else -4), min(y + 4, height - 12),
-                     f"peak {series[peak_index]['period']}: {counts[peak_index]}", fontName=font,
+                     text(f"peak {period_words(str(series[peak_index]['period']), by)}: {counts[peak_index]}"),
+                     fontName=font,
                      fontSize=8, fillColor=PEAK, textAnchor=anchor))
-    d.add(String(left + plot_w / 2, 8, f"{n} periods; {sum(counts)} {unit} in all", fontName=font,
-                 fontSize=7, textAnchor="middle", fillColor=AXIS))
+    first, last = (text(period_words(str(series[i]["period"]), by)) for i in (0, -1))
+    per = {"day": "days", "week": "weeks", "month": "months", "hour": "hours"}.get(by, "periods")
+    d.add(String(left + plot_w / 2, 8, f"{n} {per}, {first} to {last}; {sum(counts):,} {unit} in all",
+                 fontName=font, fontSize=7, textAnchor="middle", fillColor=AXIS))
     return d
 
 
@@ -100,7 +113,7 @@ def heat_colour(value: float, vmax: float) -> colors.Color:
 
 
 def heatmap_chart(counts: Sequence[Sequence[float]], weekdays: Sequence[str], width: float, height: float,
-                  font: str = FONT) -> Drawing:
+                  font: str = FONT, zone: str = "the case's time zone") -> Drawing:
     """A 7 × 24 grid of counts, weekdays down and hours across, each cell shaded and numbered."""
     d = Drawing(width, height)
     left, bottom, right, top = 34.0, 30.0, 8.0, 16.0
@@ -123,7 +136,7 @@ def heatmap_chart(counts: Sequence[Sequence[float]], weekdays: Sequence[str], wi
     for h in range(24):
         d.add(String(left + h * cell_w + cell_w / 2, bottom - 10, f"{h:02d}", fontName=font, fontSize=7,
                      textAnchor="middle"))
-    d.add(String(left + 12 * cell_w, bottom - 22, "hour of day (case time zone)", fontName=font, fontSize=7,
+    d.add(String(left + 12 * cell_w, bottom - 22, f"hour of day ({zone}, clock time)", fontName=font, fontSize=7,
                  textAnchor="middle", fillColor=AXIS))
     d.add(String(width - right, height - 10, f"busiest hour: {vmax:g}", fontName=font, fontSize=7,
                  textAnchor="end", fillColor=AXIS))

@@ -31,11 +31,12 @@ import csv
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
-from cellsight.core.outputs import atomic_output
+from cellsight.core.outputs import GENERATOR, atomic_output, check_output
+from cellsight.report.protect import encrypted_member, inner_name, zipped
 from cellsight.core.case import CaseError
 from cellsight.core.schema import EVENT_KINDS
 from cellsight.core.text import reveal_frame
@@ -126,7 +127,7 @@ def neutralise_csv(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write_csv(frame: pd.DataFrame, path: str) -> None:
+def _write_csv(frame: pd.DataFrame, path: str | IO[bytes]) -> None:
     neutralise_csv(frame).to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_MINIMAL,
                                  lineterminator="\r\n")
 
@@ -135,7 +136,7 @@ def _xlsx_text(value: str) -> str:
     return _XLSX_ILLEGAL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", value)
 
 
-def _write_xlsx(frame: pd.DataFrame, path: str) -> None:
+def _write_xlsx(frame: pd.DataFrame, path: str | IO[bytes]) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -144,6 +145,7 @@ def _write_xlsx(frame: pd.DataFrame, path: str) -> None:
         raise ExportError(f"{len(frame)} rows do not fit in one XLSX sheet ({XLSX_MAX_ROWS} at most): "
                           "export to CSV, or narrow the export with --subject or --kind")
     book = Workbook(write_only=True)
+    book.properties.creator = GENERATOR  # marks the file as a Cellsight export (core/outputs)
     sheet = book.create_sheet("events")
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
@@ -172,15 +174,35 @@ def _write_xlsx(frame: pd.DataFrame, path: str) -> None:
 
 
 def export_events(case: Any, out: str | os.PathLike[str], subject: str | None = None,
-                  kinds: list[str] | None = None, dedupe: bool = False) -> dict[str, Any]:
-    """Write the case's event sightings to ``out`` (``.csv`` or ``.xlsx``); return rows and path."""
-    target = Path(out)
-    suffix = target.suffix.lower()
+                  kinds: list[str] | None = None, dedupe: bool = False, force: bool = False,
+                  password: str | None = None, redact: bool = False) -> dict[str, Any]:
+    """Write the case's event sightings to ``out`` (``.csv`` or ``.xlsx``); return rows and path.
+
+    With ``password`` the file goes into an AES-256 zip, ``out`` + ``.zip``
+    (``report.protect``). ``force`` allows replacing an existing file that is
+    not a Cellsight export (never the case or an exhibit: ``core.outputs``).
+    ``redact`` replaces every third party's number and name by its pseudonym
+    (``report.redaction``), in every column, message bodies included.
+    """
+    target = zipped(out) if password else Path(out)
+    inner = inner_name(target) if password else target.name
+    check_output(target, "export", case, force)
+    suffix = Path(inner).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise ExportError(f"{target}: export to a .csv or .xlsx file")
+        raise ExportError(f"{target}: export to a .csv or .xlsx file" + (" (.csv.zip or .xlsx.zip encrypted)"
+                                                                          if password else ""))
     frame = reveal_frame(event_rows(case, subject=subject, kinds=kinds, dedupe=dedupe))
-    with atomic_output(target) as tmp:
-        (_write_csv if suffix == ".csv" else _write_xlsx)(frame, str(tmp))
+    if redact:
+        from cellsight.report.redaction import Redactor
+
+        frame = Redactor.for_case(case).frame(frame)
+    write = _write_csv if suffix == ".csv" else _write_xlsx
+    with atomic_output(target, "export", case, force) as tmp:
+        if password:
+            with encrypted_member(tmp, inner, password, "export") as stream:
+                write(frame, stream)
+        else:
+            write(frame, str(tmp))
     return {"out": str(target), "rows": int(len(frame)), "format": suffix[1:],
-            "columns": list(frame.columns),
+            "columns": list(frame.columns), "encrypted": bool(password), "redacted": redact,
             "neutralised": int(sum(int(risky(frame[c]).sum()) for c in frame.columns))}

@@ -259,6 +259,15 @@ def fix_count(layer: SubjectLayer) -> str:
     return f"{shown} fixes" if shown == layer.total_fixes else f"{shown} of {layer.total_fixes} fixes"
 
 
+def track_runs(fixes: pd.DataFrame) -> np.ndarray:
+    """For fixes in time order, the number of the track run each belongs to (0, 1, ...).
+
+    A new run starts after a gap of more than ``TRACK_BREAK``: the interactive
+    map's highlighted track follows the same breaks as the drawn one.
+    """
+    return (fixes["time"].diff() > TRACK_BREAK).cumsum().to_numpy()
+
+
 def track_segments(fixes: pd.DataFrame, limit: int | None = None) -> list[np.ndarray]:
     """Runs of consecutive fixes no more than ``TRACK_BREAK`` apart, as (n, 2) lat/lon arrays.
 
@@ -270,8 +279,7 @@ def track_segments(fixes: pd.DataFrame, limit: int | None = None) -> list[np.nda
         fixes = fixes.iloc[:: -(-len(fixes) // limit)]
     if len(fixes) < 2:
         return []
-    gaps = fixes["time"].diff() > TRACK_BREAK
-    run = gaps.cumsum().to_numpy()
+    run = track_runs(fixes)
     coords = fixes[["lat", "lon"]].to_numpy(float)
     breaks = np.flatnonzero(np.diff(run)) + 1
     return [seg for seg in np.split(coords, breaks) if len(seg) >= 2]

@@ -14,8 +14,16 @@ Rules that make the document stand up in court:
 - SHA-256 digests are set in a monospaced font on one line so that they can be
   read and compared character by character (and found by text search);
 - the same inputs give the same bytes: reportlab's invariant mode, the
-  produced date as the document's creation and modification dates, fonts
-  shipped with reportlab (DejaVu-like Bitstream Vera) embedded the same way.
+  produced date as the document's creation and modification dates, the same
+  fonts (``fonts.py``) embedded the same way;
+- every character printed has a glyph (``fonts.printable``), and with
+  ``--redact`` every third party's number and name is a pseudonym: both are
+  applied where text becomes a paragraph or a cell, so no frame escapes them;
+- a caption never sits alone at a page foot: each is preceded by a
+  conditional page break that keeps it with the start of what it captions;
+- page references (``{page:KEY}`` in a text frame, resolved against the
+  anchors that frames and sections carry) are filled in by building in
+  passes until every reference and "Page x of y" agree with the pages made.
 """
 
 from __future__ import annotations
@@ -24,18 +32,19 @@ import io
 import math
 import re
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -52,9 +61,13 @@ from reportlab.platypus import (
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from cellsight.core.text import reveal
+from cellsight.progress import NullProgress, Progress, check
+from cellsight.report import fonts
 from cellsight.report.charts import heatmap_chart, series_chart
+from cellsight.report.fonts import SANS, SANS_BOLD, SANS_ITALIC
 from cellsight.report.linkchart import link_chart
 from cellsight.report.storyboard import Frame
+from cellsight.report.words import court_text, parameters_words, prime_times, time_words
 
 PAGE = landscape(A4)
 MARGIN = 14 * mm
@@ -63,28 +76,21 @@ BOTTOM = 16 * mm
 CONTENT_WIDTH = PAGE[0] - 2 * MARGIN - 12  # the frame pads 6 pt each side
 CONTENT_HEIGHT = PAGE[1] - TOP - BOTTOM
 MAP_SIZE_PX = (1560, 780)  # drawn at about 140 dpi for the content width
-SANS, SANS_BOLD, SANS_ITALIC, MONO = "CsSans", "CsSans-Bold", "CsSans-Italic", "Courier"
+MONO = "Courier"
 HEAD_FILL = colors.HexColor("#e3e8ee")
 STRIPE = colors.HexColor("#f6f7f9")
+SHADE = colors.HexColor("#fff3cd")  # rows that are not like the others (occasions in the chronology)
 RULE = colors.HexColor("#9aa5b1")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_PAGE_REF = re.compile(r"\{page:([A-Za-z0-9_.\-]+)\}")
+PAGE_TOTAL = "__total__"  # ``{page:__total__}``: the document's own number of pages
+KEEP_WITH_CAPTION = 70  # points of what follows a caption that must fit under it on the same page
 
-
-def _register_fonts() -> None:
-    """Bitstream Vera ships with reportlab: Unicode beyond Latin-1, and the same file everywhere."""
-    if SANS in pdfmetrics.getRegisteredFontNames():
-        return
-    folder = Path(__import__("reportlab").__file__).parent / "fonts"
-    for name, file in ((SANS, "Vera.ttf"), (SANS_BOLD, "VeraBd.ttf"), (SANS_ITALIC, "VeraIt.ttf"),
-                       ("CsSans-BoldItalic", "VeraBI.ttf")):
-        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
-    from reportlab.pdfbase.pdfmetrics import registerFontFamily
-
-    registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD, italic=SANS_ITALIC, boldItalic="CsSans-BoldItalic")
-
-
-_register_fonts()
+fonts.register()
+# Images stored as binary (Flate) rather than ASCII85 text: a quarter smaller, and reportlab's
+# pure-Python ASCII85 encoder was most of the time a report with thirty maps took.
+rl_config.useA85 = 0
 
 STYLES = {
     "title": ParagraphStyle("title", fontName=SANS_BOLD, fontSize=26, leading=32, alignment=TA_CENTER,
@@ -96,6 +102,7 @@ STYLES = {
     "contents": ParagraphStyle("contents", fontName=SANS_BOLD, fontSize=17, leading=21, spaceAfter=10,
                                textColor=colors.HexColor("#1a237e")),
     "h2": ParagraphStyle("h2", fontName=SANS_BOLD, fontSize=12, leading=15, spaceBefore=8, spaceAfter=4),
+    "h3": ParagraphStyle("h3", fontName=SANS_BOLD, fontSize=10, leading=13, spaceBefore=4, spaceAfter=3),
     "body": ParagraphStyle("body", fontName=SANS, fontSize=9.5, leading=12.5, spaceAfter=4),
     "note": ParagraphStyle("note", fontName=SANS_ITALIC, fontSize=9, leading=12, spaceAfter=4,
                            textColor=colors.HexColor("#37474f")),
@@ -108,11 +115,17 @@ STYLES = {
 
 def esc(value: Any) -> str:
     """Text from the case made safe for Paragraph markup: escaped, control characters dropped."""
+    text = clean(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\n", "<br/>")
+
+
+def clean(value: Any) -> str:
+    """Text as it will print: bidi controls revealed, control characters dropped, line ends unified."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
     text = reveal(_CONTROL.sub("", str(value)))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br/>")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @dataclass
@@ -126,18 +139,21 @@ class ReportMeta:
     tz: str
     version: str
     case_sha256: str | None = None
+    producer: str = ""  # "DC Alex Morgan, Detective Constable, West Yorkshire Police": who produced it
+    footer_by: str = ""  # the same without the rank, short enough for every page's footer
+    title: str = "Cellsight evidential report"
 
     def produced_text(self) -> str:
-        local = self.produced.tz_convert(self.tz)
-        return local.strftime("%d %B %Y %H:%M %Z").lstrip("0")
+        return time_words(self.produced, self.tz)
 
 
 @dataclass
 class Section:
-    """A titled part of the report; each starts on a new page."""
+    """A titled part of the report; each starts on a new page. ``anchor`` names it for page references."""
 
     title: str
     frames: list[Frame] = field(default_factory=list)
+    anchor: str = ""
 
 
 class Resolver(Protocol):
@@ -146,6 +162,43 @@ class Resolver(Protocol):
     def chart_data(self, frame: Frame) -> dict[str, Any]: ...
 
     def map_png(self, frame: Frame, size: tuple[int, int]) -> bytes: ...
+
+
+@dataclass
+class RenderContext:
+    """What every paragraph and cell of one rendering needs: the zone, the redactor, the page anchors.
+
+    ``anchors`` fills during a pass (anchor → page); ``known`` is the previous
+    pass's, which page references print. ``pages`` overrides both with fixed
+    pages (a short statement citing the pages of the full report it goes with).
+    """
+
+    zone: str = "UTC"
+    redactor: Any = None
+    progress: Progress = field(default_factory=NullProgress)
+    anchors: dict[str, int] = field(default_factory=dict)
+    known: dict[str, int] = field(default_factory=dict)
+    pages: dict[str, int] | None = None
+    ref_format: str = "page {n}"
+    dry: bool = False  # the pass being laid out will not be kept (see ReportCanvas)
+
+    def text(self, value: Any) -> str:
+        """A value as it prints: redacted, cleaned, every character drawable."""
+        text = clean(value)
+        if self.redactor is not None:
+            text = self.redactor.text(text)
+        return fonts.printable(text)
+
+    def page_of(self, key: str) -> str:
+        pages = self.pages if self.pages is not None and key != PAGE_TOTAL else self.known
+        return str(pages[key]) if key in pages else "?"
+
+
+_CTX: ContextVar[RenderContext] = ContextVar("report_render_context", default=RenderContext())
+
+
+def context() -> RenderContext:
+    return _CTX.get()
 
 
 # ----- page furniture --------------------------------------------------------------------
@@ -158,18 +211,33 @@ def _canvas_class(meta: ReportMeta) -> type[Canvas]:
             super().__init__(*args, **kwargs)
             stamp = meta.produced.tz_convert("UTC")
             self.setDateFormatter(lambda *_: stamp.strftime("D:%Y%m%d%H%M%S+00'00'"))
-            self.setTitle(f"Evidential report: {meta.case_name}")
-            self.setAuthor(meta.officer)
+            self.setTitle(f"{meta.title}: {meta.case_name}")
+            self.setAuthor(meta.producer or meta.officer)
             self.setSubject(meta.reference)
             self.setCreator(f"Cellsight {meta.version}")
+            self._dry = context().dry
+
+        # The first pass only finds out where pages break (its file is thrown away): nothing
+        # is drawn in it, which saves the cost of encoding every map and setting every cell.
+        def drawImage(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 - reportlab's name
+            return None if self._dry else super().drawImage(*args, **kwargs)
+
+        def drawText(self, *args: Any, **kwargs: Any) -> None:  # noqa: N802 - reportlab's name
+            if not self._dry:
+                super().drawText(*args, **kwargs)
+
+        def drawString(self, *args: Any, **kwargs: Any) -> None:  # noqa: N802 - reportlab's name
+            if not self._dry:
+                super().drawString(*args, **kwargs)
 
     return ReportCanvas
 
 
 def _furniture(meta: ReportMeta) -> Callable[[Canvas, _Document], None]:
-    """The header and footer drawn on every page: reference, case, produced date, "Page x of y"."""
+    """The header and footer drawn on every page: reference, case, produced date and by whom, "Page x of y"."""
 
     def draw(canvas: Canvas, doc: _Document) -> None:
+        ctx = context()
         width, height = PAGE
         canvas.saveState()
         canvas.setStrokeColor(RULE)
@@ -179,13 +247,17 @@ def _furniture(meta: ReportMeta) -> Callable[[Canvas, _Document], None]:
         canvas.setFont(SANS, 8)
         canvas.setFillColor(colors.HexColor("#37474f"))
         top = height - TOP + 8 * mm
-        canvas.drawString(MARGIN, top, _fit(f"Case reference: {meta.reference or 'none'}", 70))
-        canvas.drawCentredString(width / 2, top, _fit(meta.case_name, 60))
-        canvas.drawRightString(width - MARGIN, top, "Cellsight evidential report")
+        canvas.drawString(MARGIN, top, _fit(ctx.text(f"Case reference: {meta.reference or 'none'}"), 70))
+        canvas.drawCentredString(width / 2, top, _fit(ctx.text(meta.case_name), 60))
+        canvas.drawRightString(width - MARGIN, top, meta.title)
         bottom = BOTTOM - 9 * mm
-        canvas.drawString(MARGIN, bottom, f"Produced {meta.produced_text()} by Cellsight {meta.version}")
+        by = f" by {meta.footer_by}" if meta.footer_by else ""
+        canvas.drawString(MARGIN, bottom, _fit(ctx.text(f"Produced {meta.produced_text()}{by} with Cellsight "
+                                                        f"{meta.version}"), 150))
         canvas.drawRightString(width - MARGIN, bottom, f"Page {doc.page} of {doc.total_pages or '?'}")
         canvas.restoreState()
+        ctx.progress.update(doc.page, doc.total_pages, "Laying out pages")
+        check(ctx.progress)
 
     return draw
 
@@ -197,25 +269,94 @@ def _fit(text: str, limit: int) -> str:
 
 # ----- frames ----------------------------------------------------------------------------
 def _para(text: Any, style: str = "body") -> Paragraph:
-    return Paragraph(esc(text), STYLES[style])
+    return Paragraph(_markup(text), STYLES[style])
+
+
+def _markup(text: Any) -> str:
+    ctx = context()
+    return esc(ctx.text(text))
+
+
+class _RefParagraph(Flowable):
+    """A paragraph whose ``{page:KEY}`` references are filled in from the pages of the previous pass."""
+
+    def __init__(self, text: str, style: str = "body") -> None:
+        super().__init__()
+        self.text, self.style_name = text, style
+        self._para: Paragraph | None = None
+
+    def _build(self) -> Paragraph:
+        ctx = context()
+        markup = _PAGE_REF.sub(lambda m: _ref_link(ctx, m.group(1)), _markup(self.text))
+        return Paragraph(markup, STYLES[self.style_name])
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self._para = self._build()
+        return self._para.wrap(available_width, available_height)
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        return (self._para or self._build()).split(available_width, available_height)
+
+    def draw(self) -> None:
+        assert self._para is not None
+        self._para.drawOn(self.canv, 0, 0)
+
+    def getSpaceBefore(self) -> float:  # noqa: N802 - reportlab's name
+        return STYLES[self.style_name].spaceBefore
+
+    def getSpaceAfter(self) -> float:  # noqa: N802 - reportlab's name
+        return STYLES[self.style_name].spaceAfter
+
+
+def _ref_link(ctx: RenderContext, key: str) -> str:
+    if key == PAGE_TOTAL:
+        return ctx.page_of(key)
+    words = ctx.ref_format.format(n=ctx.page_of(key))
+    if ctx.pages is not None:
+        return words  # the pages of another document: no link inside this one
+    return f'<a href="#{key}" color="#1a237e">{words}</a>'
+
+
+class _Anchor(Flowable):
+    """Marks where a section or frame starts, for page references and links (draws nothing)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+        self.width = self.height = 0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        return None
 
 
 def _text_paragraphs(text: str, style: str = "body") -> list[Flowable]:
     blocks = [b.strip() for b in re.split(r"\n\s*\n", str(text or "")) if b.strip()]
-    return [_para(block, style) for block in blocks]
+    return [_RefParagraph(block, style) if _PAGE_REF.search(block) else _para(block, style) for block in blocks]
+
+
+def _caption(text: str) -> list[Flowable]:
+    """A caption kept with the start of what it captions: never alone at a page foot."""
+    para = _para(text, "h2")
+    _, height = para.wrap(CONTENT_WIDTH, CONTENT_HEIGHT)
+    return [CondPageBreak(height + para.getSpaceBefore() + KEEP_WITH_CAPTION), para]
 
 
 def parameters_table(parameters: dict[str, Any]) -> list[Flowable]:
-    """The parameters that made a frame, as a two-column table (nested values as JSON-like text)."""
+    """The parameters that made a frame, in words, as a two-column table."""
     if not parameters:
         return []
-    rows = [[_para(name, "head"), _para(_plain(value), "cell")] for name, value in parameters.items()]
+    worded = parameters_words(parameters, context().zone)
+    rows = [[_para(name, "head"), _para(_plain(value), "cell")] for name, value in worded.items()]
     table = LongTable(rows, colWidths=[150, CONTENT_WIDTH - 150], hAlign="LEFT")
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.3, RULE), ("BACKGROUND", (0, 0), (0, -1), HEAD_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
-    return [_para("Parameters", "h2"), table, Spacer(1, 4)]
+    label = _para("Parameters", "h3")
+    return [CondPageBreak(40), label, table, Spacer(1, 4)]
 
 
 def _plain(value: Any) -> str:
@@ -225,32 +366,60 @@ def _plain(value: Any) -> str:
         return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items()) if value else "(none)"
     if value is None:
         return "(not set)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         # Up to six decimals (0.1 m at the equator for coordinates), never an exponent.
         return f"{value:.6f}".rstrip("0").rstrip(".") if math.isfinite(value) else str(value)
     return str(value)
 
 
+_PAD = 6.0
+_CELL_FONT, _CELL_SIZE, _MONO_SIZE = SANS, 8.0, 7.0
+
+
 def data_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], mono: Sequence[str] = (),
-               widths: Sequence[float] | None = None) -> LongTable:
-    """A table that continues across pages with its header repeated; every cell escaped."""
+               widths: Sequence[float] | None = None, shaded: Sequence[int] = (),
+               row_height: float | None = None) -> LongTable:
+    """A table that continues across pages with its header repeated; every cell escaped.
+
+    A cell that fits its column on one line is drawn as plain text (no markup,
+    so nothing to escape, and much faster to lay out than a paragraph); longer
+    cells wrap as paragraphs. ``shaded`` rows (0-based, of ``rows``) are tinted.
+    """
+    ctx = context()
     mono_idx = {i for i, c in enumerate(columns) if c in set(mono)}
+    texts = [[ctx.text(_cell_text(v)) for v in row] for row in rows]
+    col_widths = _column_widths(columns, texts, widths, mono_idx)
     header = [_para(c, "head") for c in columns]
     body = []
-    for row in rows:
-        cells = []
-        for i, value in enumerate(row):
-            text = _cell_text(value)
-            style = "mono" if i in mono_idx or _HEX64.match(text or "") else "cell"
-            cells.append(_para(text, style))
+    mono_cells: list[tuple[int, int]] = []  # digests in a column of other text: set in mono one by one
+    for r, row in enumerate(texts):
+        cells: list[Any] = []
+        for i, text in enumerate(row):
+            is_mono = i in mono_idx or bool(_HEX64.match(text))
+            if is_mono and i not in mono_idx:
+                mono_cells.append((i, r))
+            font, size = (MONO, _MONO_SIZE) if is_mono else (_CELL_FONT, _CELL_SIZE)
+            if "\n" not in text and pdfmetrics.stringWidth(text, font, size) <= col_widths[i] - _PAD:
+                cells.append(text)
+            else:
+                cells.append(Paragraph(esc(text), STYLES["mono" if is_mono else "cell"]))
         body.append(cells)
-    col_widths = _column_widths(columns, rows, widths, mono_idx)
-    table = LongTable([header, *body], colWidths=col_widths, repeatRows=1, hAlign="LEFT")
-    style = [("GRID", (0, 0), (-1, -1), 0.3, RULE), ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+    headed = any(str(c).strip() for c in columns)  # a table of empty headings (a signature block) has none
+    top = 1 if headed else 0
+    heights = None if row_height is None else [None] * top + [row_height] * len(body)
+    table = LongTable([header, *body] if headed else body, colWidths=col_widths, rowHeights=heights,
+                      repeatRows=top, hAlign="LEFT")
+    style = [("GRID", (0, 0), (-1, -1), 0.3, RULE), ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL if headed else colors.white),
              ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 2),
              ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("LEFTPADDING", (0, 0), (-1, -1), 3),
-             ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
-    style += [("BACKGROUND", (0, r), (-1, r), STRIPE) for r in range(2, len(body) + 1, 2)]
+             ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+             ("FONT", (0, top), (-1, -1), _CELL_FONT, _CELL_SIZE, 10)]
+    style += [("FONT", (i, top), (i, -1), MONO, _MONO_SIZE, 9) for i in sorted(mono_idx)]
+    style += [("FONT", (i, r + top), (i, r + top), MONO, _MONO_SIZE, 9) for i, r in mono_cells]
+    style += [("BACKGROUND", (0, r), (-1, r), STRIPE) for r in range(top + 1, len(body) + top, 2)]
+    style += [("BACKGROUND", (0, r + top), (-1, r + top), SHADE) for r in shaded]
     table.setStyle(TableStyle(style))
     return table
 
@@ -259,7 +428,7 @@ def _cell_text(value: Any) -> str:
     return value if isinstance(value, str) else _plain(value)
 
 
-def _column_widths(columns: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float] | None,
+def _column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float] | None,
                    mono_idx: set[int]) -> list[float]:
     """Widths from given proportions, else measured: no word is ever split, and a digest fits whole.
 
@@ -275,9 +444,9 @@ def _column_widths(columns: Sequence[str], rows: Sequence[Sequence[Any]], widths
     pad = 7.0
     least, want = [], []
     for i, name in enumerate(columns):
-        texts = [_cell_text(r[i]) for r in sample]
+        texts = [r[i] for r in sample]
         mono = i in mono_idx or any(_HEX64.match(t) for t in texts[:20])
-        font, size = (MONO, 7) if mono else (SANS, 8)
+        font, size = (MONO, _MONO_SIZE) if mono else (_CELL_FONT, _CELL_SIZE)
         words = [w for t in texts for w in t.split()] or [""]
         longest = max(pdfmetrics.stringWidth(w, font, size) for w in set(words))
         head = max(pdfmetrics.stringWidth(w, SANS_BOLD, 8) for w in name.split() or [""])
@@ -297,15 +466,20 @@ def _column_widths(columns: Sequence[str], rows: Sequence[Sequence[Any]], widths
 
 
 def frame_flowables(frame: Frame, resolver: Resolver) -> list[Flowable]:
-    """The flowables of one frame: caption, its parameters, the analyst's note, then its body."""
+    """The flowables of one frame: caption, its parameters, the analyst's note, then its body.
+
+    A kind this version does not know is printed as its caption, note and
+    parameters with a line saying so, never dropped and never a failed report.
+    """
     content = frame.content
+    anchor: list[Flowable] = [_Anchor(content["anchor"])] if content.get("anchor") else []
     if frame.kind == "title":
         out: list[Flowable] = [Spacer(1, 22 * mm), _para(content.get("title") or frame.caption, "title")]
         if content.get("subtitle"):
             out.append(_para(content["subtitle"], "subtitle"))
         out += _text_paragraphs(frame.note, "note")
-        return out
-    head: list[Flowable] = [_para(frame.caption, "h2")] if frame.caption else []
+        return anchor + out
+    head: list[Flowable] = anchor + (_caption(frame.caption) if frame.caption else [])
     after: list[Flowable] = parameters_table(frame.parameters) + _text_paragraphs(frame.note, "note")
     if frame.kind == "text":
         return head + _text_paragraphs(content.get("text", "")) + after
@@ -313,63 +487,90 @@ def frame_flowables(frame: Frame, resolver: Resolver) -> list[Flowable]:
         rows = content.get("rows", [])
         if not rows:
             return head + [_para(content.get("empty", "No rows."), "note")] + after
-        table = data_table(content["columns"], rows, content.get("mono", ()), content.get("widths"))
+        table = data_table(content["columns"], rows, content.get("mono", ()), content.get("widths"),
+                           content.get("shaded", ()), 30.0 if content.get("tall") else None)
         return head + [table, Spacer(1, 6)] + after
     if frame.kind == "chart":
-        data = resolver.chart_data(frame)
-        if content["chart"] == "links":
-            drawing = link_chart(data, CONTENT_WIDTH, 330, font=SANS)
-        elif content["chart"] == "series":
-            drawing = series_chart(data.get("series", []), data.get("peak"), CONTENT_WIDTH, 205, font=SANS)
-        else:
-            drawing = heatmap_chart(data.get("counts", []), data.get("weekdays", []), CONTENT_WIDTH, 205,
-                                    font=SANS)
-        return [KeepTogether(head + [drawing])] + after
-    return map_flowables(frame, resolver, head, after)
+        return chart_flowables(frame, resolver, head, after)
+    if frame.kind == "map":
+        return map_flowables(frame, resolver, head, after)
+    return head + [_para(f"(A {frame.kind} frame: this version of Cellsight cannot draw it.)", "note")] + after
 
 
-def _occasion_list(rows: list[list[Any]]) -> LongTable:
-    return data_table(["#", "Start", "End", "Hits", "Closest (m)"], rows, widths=[0.4, 2, 2, 0.6, 0.9])
+def chart_flowables(frame: Frame, resolver: Resolver, head: list[Flowable], after: list[Flowable]) -> list[Flowable]:
+    content = frame.content
+    data = resolver.chart_data(frame)
+    ctx = context()
+    if content["chart"] == "links":
+        drawing = link_chart(data, CONTENT_WIDTH, 330, font=SANS)
+    elif content["chart"] == "series":
+        unit = content.get("unit") or ("communications" if content.get("b") else "records")
+        drawing = series_chart(data.get("series", []), data.get("peak"), CONTENT_WIDTH, 205, font=SANS,
+                               unit=unit, by=content.get("by", "day"), text=ctx.text)
+    else:
+        drawing = heatmap_chart(data.get("counts", []), data.get("weekdays", []), CONTENT_WIDTH, 205,
+                                font=SANS, zone=ctx.zone)
+    return [KeepTogether(head + [drawing])] + after
+
+
+OCCASION_COLUMNS = ["#", "Start", "End", "Hits", "Closest (m)", "Found by"]
 
 
 def map_flowables(frame: Frame, resolver: Resolver, head: list[Flowable], after: list[Flowable]) -> list[Flowable]:
-    """A map sized so that it, its caption, its list of occasions and its parameters share one page."""
+    """A map sized so that it, its caption, its list of occasions and its parameters share one page.
+
+    The list says, for each occasion drawn, when it was, how many hits and how
+    close, and which analysis found it (pair or place, method and parameters).
+    """
     occasions = frame.content.get("occasions") or []
-    rows = [[o.get("label", ""), o.get("start", ""), o.get("end", ""), o.get("hits", ""),
-             _plain(round(float(o["min_distance_m"]), 1)) if o.get("min_distance_m") is not None else ""]
-            for o in occasions]
-    listing: list[Flowable] = [Spacer(1, 4), _occasion_list(rows)] if rows else []
-    # Measure what shares the page (a long list may run on; the map keeps room for 12 rows of it).
-    measured = head + after + ([Spacer(1, 4), _occasion_list(rows[:12])] if rows else [])
+    zone = context().zone
+    prime_times([o.get(k) for o in occasions for k in ("start", "end")], zone)
+    rows = [[o.get("label", ""), court_text(o.get("start", ""), zone), court_text(o.get("end", ""), zone),
+             o.get("hits", "not recorded"),
+             _plain(round(float(o["min_distance_m"]), 1)) if o.get("min_distance_m") is not None else "not recorded",
+             o.get("analysis") or o.get("pair") or "not recorded"] for o in occasions]
+    widths = [0.35, 1.9, 1.9, 0.5, 0.8, 4.0]
+    listing: list[Flowable] = [Spacer(1, 4), data_table(OCCASION_COLUMNS, rows, widths=widths)] if rows else []
+    # Measure what shares the page (a long list may run on; the map keeps room for 8 rows of it).
+    measured = head + after + ([Spacer(1, 4), data_table(OCCASION_COLUMNS, rows[:8], widths=widths)] if rows else [])
     reserved = sum(f.wrap(CONTENT_WIDTH, CONTENT_HEIGHT)[1] + f.getSpaceBefore() + f.getSpaceAfter()
-                   for f in measured) + 16
+                   for f in measured if not isinstance(f, CondPageBreak)) + 16
     aspect = MAP_SIZE_PX[0] / MAP_SIZE_PX[1]
     height = max(min(CONTENT_WIDTH / aspect, CONTENT_HEIGHT - reserved), 180.0)
     image = Image(io.BytesIO(resolver.map_png(frame, MAP_SIZE_PX)), width=height * aspect, height=height)
-    return [CondPageBreak(height + 40), KeepTogether(head + [image])] + listing + after
+    heading = [f for f in head if not isinstance(f, CondPageBreak)]
+    return [CondPageBreak(height + 60), KeepTogether(heading + [image])] + listing + after
 
 
 # ----- the document ----------------------------------------------------------------------
 class _Document(SimpleDocTemplate):
-    """Builds in passes until the contents page and "Page x of y" agree with the pages made.
+    """Builds in passes until the contents, page references and "Page x of y" agree with the pages made.
 
-    Each pass draws "of y" with the previous pass's page count; the document is
-    done when that count is the one the pass produced. Section headings go to
-    the contents page and to the PDF's outline (bookmarks).
+    Each pass draws "of y" and the page references with the previous pass's
+    pages; the document is done when those are the pages the pass produced.
+    Section headings go to the contents page and to the PDF's outline (bookmarks).
     """
 
     total_pages: int | None = None
 
     def build(self, flowables: list[Flowable], **kwargs: Any) -> None:
+        ctx = context()
         self._counted = self.total_pages
+        ctx.known, ctx.anchors = dict(ctx.anchors), {}
+        ctx.dry = self._counted is None  # the first pass can never be the last (see _allSatisfied)
         super().build(flowables, **kwargs)
         self.total_pages = self.page
+        ctx.anchors[PAGE_TOTAL] = self.page
 
     def _allSatisfied(self) -> bool:  # noqa: N802 - reportlab's name
-        return super()._allSatisfied() and self._counted == self.total_pages
+        ctx = context()
+        return super()._allSatisfied() and self._counted == self.total_pages and ctx.known == ctx.anchors
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's name
-        if isinstance(flowable, Paragraph) and flowable.style.name == "h1":
+        if isinstance(flowable, _Anchor):
+            context().anchors[flowable.key] = self.page
+            self.canv.bookmarkPage(flowable.key)
+        elif isinstance(flowable, Paragraph) and flowable.style.name == "h1":
             title = flowable.getPlainText()
             key = f"section-{len(self._sections_seen)}"
             self._sections_seen.append(key)
@@ -390,28 +591,40 @@ def contents() -> list[Flowable]:
 
 
 def render_pdf(out: str | Path | io.BytesIO, meta: ReportMeta, sections: Sequence[Section],
-               resolver: Resolver) -> int:
-    """Write the report to ``out``; return the number of pages.
+               resolver: Resolver, *, redactor: Any = None, progress: Progress | None = None,
+               pages: dict[str, int] | None = None, ref_format: str = "page {n}",
+               contents_page: bool = True) -> tuple[int, dict[str, int]]:
+    """Write the report to ``out``; return the number of pages and the page of every anchor.
 
     A contents page follows the first section (the cover) when there are more
-    than two sections; building it takes reportlab two passes.
+    than two sections; building it takes reportlab two passes. ``redactor``
+    replaces third parties' numbers and names in every paragraph and cell;
+    ``pages`` fixes the pages page references print (those of another document).
     """
-    story: list[Flowable] = []
-    for i, section in enumerate(sections):
-        if i:
-            story.append(PageBreakIfNotEmpty())
-        if i == 1 and len(sections) > 2:
-            story += contents() + [PageBreakIfNotEmpty()]
-        if section.title:
-            story.append(_para(section.title, "h1"))
-        for j, frame in enumerate(section.frames):
-            if j:
-                story.append(Spacer(1, 6))  # between frames only: a trailing one could spill onto a blank page
-            story.extend(frame_flowables(frame, resolver))
-    doc = _Document(out if isinstance(out, io.BytesIO) else str(out), pagesize=PAGE,
-                    leftMargin=MARGIN, rightMargin=MARGIN, topMargin=TOP, bottomMargin=BOTTOM,
-                    title=f"Evidential report: {meta.case_name}", author=meta.officer,
-                    subject=meta.reference, creator=f"Cellsight {meta.version}", invariant=1)
-    furniture = _furniture(meta)
-    doc.multiBuild(story, canvasmaker=_canvas_class(meta), onFirstPage=furniture, onLaterPages=furniture)
-    return doc.page
+    ctx = RenderContext(zone=meta.tz, redactor=redactor, progress=progress or NullProgress(), pages=pages,
+                        ref_format=ref_format)
+    token = _CTX.set(ctx)
+    try:
+        story: list[Flowable] = []
+        for i, section in enumerate(sections):
+            if i:
+                story.append(PageBreakIfNotEmpty())
+            if i == 1 and len(sections) > 2 and contents_page:
+                story += contents() + [PageBreakIfNotEmpty()]
+            if section.anchor:
+                story.append(_Anchor(section.anchor))
+            if section.title:
+                story.append(_para(section.title, "h1"))
+            for j, frame in enumerate(section.frames):
+                if j:
+                    story.append(Spacer(1, 6))  # between frames only: a trailing one could spill onto a blank page
+                story.extend(frame_flowables(frame, resolver))
+        doc = _Document(out if isinstance(out, io.BytesIO) else str(out), pagesize=PAGE,
+                        leftMargin=MARGIN, rightMargin=MARGIN, topMargin=TOP, bottomMargin=BOTTOM,
+                        title=f"{meta.title}: {meta.case_name}", author=meta.producer or meta.officer,
+                        subject=meta.reference, creator=f"Cellsight {meta.version}", invariant=1)
+        furniture = _furniture(meta)
+        doc.multiBuild(story, canvasmaker=_canvas_class(meta), onFirstPage=furniture, onLaterPages=furniture)
+        return doc.page, {k: v for k, v in ctx.anchors.items() if k != PAGE_TOTAL}
+    finally:
+        _CTX.reset(token)

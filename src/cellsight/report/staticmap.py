@@ -15,6 +15,17 @@ length on the page, not of the cell's range: they show which way each cell faces
 beamwidth) and are deliberately not presented as coverage, which courts have
 rejected as fact. The legend says so.
 
+Printed in black and white, colour alone tells nobody apart: each subject has
+its own marker shape and track style as well as its colour (a suspect filled
+circles on a solid line, a victim open squares on a dashed line, anyone else
+diamonds on a dotted line), and the legend draws exactly those. An occasion is
+a dashed ring drawn beneath the fixes, around all of its hits, so it never
+hides them; its number sits outside the ring on a leader line, placed where it
+overlaps no other label, and occasions at one spot share one ring and one
+label ("2, 5"). A map of occasions is framed on their hits (``bounds``); fixes
+in its time margin that fall outside are not dropped silently but pointed to
+by an arrow at the edge with their count and distance.
+
 Rendering is done at twice the output size and reduced, which smooths lines
 without a vector back end; PNG output from the same inputs is byte-identical.
 """
@@ -23,7 +34,6 @@ from __future__ import annotations
 
 import io
 import math
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,8 +42,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from cellsight.core.case import CaseError
-from cellsight.core.geo import sector_polygon
+from cellsight.core.geo import haversine_m, sector_polygon
+from cellsight.report import fonts
 from cellsight.report.mapdata import (
     MAX_TRACK_VERTICES,
     OCCASION_COLOUR,
@@ -43,22 +53,25 @@ from cellsight.report.mapdata import (
     fix_count,
     track_segments,
 )
+from cellsight.report.tileset import TilesetError, TilesetReader, read_info
 
 EARTH_RADIUS_MERCATOR = 6_378_137.0
 TILE_SIZE = 256
 SUPERSAMPLE = 2
 FURNITURE_WIDTH = 950  # an image this wide (or narrower) gets text of 11 px; wider ones scale it up
 MIN_SPAN_M = 600.0  # the narrowest map: a single point still shows its streets' scale
+MIN_SPAN_FRAMED_M = 350.0  # a map framed on an occasion's hits: close enough to tell its markers apart
 PAD = 0.10
 NOMINAL_WEDGE = 0.07  # a sector's drawn length, as a share of the map's shorter side
 BACKGROUND = (246, 244, 238)
 GRID = (200, 196, 186)
 TEXT = (33, 33, 33)
-_FONT_DIR = Path(__import__("reportlab").__file__).parent / "fonts"
+# Marker and track per role: shape, whether the marker is filled, and the track's dash (on, off) in pixels.
+ROLE_STYLES = {"suspect": ("circle", True, None), "victim": ("square", False, (7, 5))}
+OTHER_STYLE = ("diamond", True, (2, 4))
 
 
-class BaseMapError(CaseError):
-    """An MBTiles file that cannot be used as a base map."""
+BaseMapError = TilesetError  # an MBTiles file that cannot be used as a base map
 
 
 # ----- projection ------------------------------------------------------------------------
@@ -103,13 +116,13 @@ class View:
 
 
 def fit_view(bounds: tuple[float, float, float, float], width: int, height: int,
-             unit: float = float(SUPERSAMPLE)) -> View:
-    """The view that shows ``bounds`` (south, west, north, east) with a margin, at least MIN_SPAN_M wide."""
+             unit: float = float(SUPERSAMPLE), min_span_m: float = MIN_SPAN_M) -> View:
+    """The view that shows ``bounds`` (south, west, north, east) with a margin, at least ``min_span_m`` wide."""
     south, west, north, east = bounds
     x0, y0 = mercator(south, west)
     x1, y1 = mercator(north, east)
     mid_lat = (south + north) / 2
-    min_span = MIN_SPAN_M / max(math.cos(math.radians(mid_lat)), 0.01)
+    min_span = min_span_m / max(math.cos(math.radians(mid_lat)), 0.01)
     span_x = max(float(x1 - x0), min_span) * (1 + 2 * PAD)
     span_y = max(float(y1 - y0), min_span) * (1 + 2 * PAD)
     scale = min(width / span_x, height / span_y)
@@ -120,51 +133,37 @@ def fit_view(bounds: tuple[float, float, float, float], width: int, height: int,
 # ----- base maps -------------------------------------------------------------------------
 def draw_mbtiles(image: Image.Image, view: View, path: str | Path) -> str | None:
     """Paint tiles from an MBTiles file under ``view``; return its attribution, or None if it had no tile here."""
-    path = Path(path)
-    if not path.is_file():
-        raise BaseMapError(f"{path}: base map file not found")
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise BaseMapError(f"{path}: not an MBTiles file ({exc})") from exc
-    try:
-        try:
-            zooms = db.execute("SELECT MIN(zoom_level), MAX(zoom_level) FROM tiles").fetchone()
-            meta = dict(db.execute("SELECT name, value FROM metadata").fetchall())
-        except sqlite3.Error as exc:
-            raise BaseMapError(f"{path}: not an MBTiles file ({exc})") from exc
-        if zooms[0] is None:
-            return None
-        world = 2 * math.pi * EARTH_RADIUS_MERCATOR
-        # The zoom whose tiles are at least as detailed as the page, within what the file holds.
-        wanted = math.ceil(math.log2(view.scale * world / TILE_SIZE))
-        zoom = int(min(max(wanted, zooms[0]), zooms[1]))
-        n = 2 ** zoom
-        tile_m = world / n
-        origin = world / 2
-        col0 = int(math.floor((view.left + origin) / tile_m))
-        col1 = int(math.floor((view.left + view.width / view.scale + origin) / tile_m))
-        row0 = int(math.floor((origin - view.top) / tile_m))
-        row1 = int(math.floor((origin - (view.top - view.height / view.scale)) / tile_m))
-        size = max(1, int(round(tile_m * view.scale)))
-        painted = 0
+    info = read_info(path)  # BaseMapError when it is missing or not MBTiles
+    if info.minzoom is None:
+        return None
+    world = 2 * math.pi * EARTH_RADIUS_MERCATOR
+    # The zoom whose tiles are at least as detailed as the page, within what the file holds.
+    wanted = math.ceil(math.log2(view.scale * world / TILE_SIZE))
+    zoom = int(min(max(wanted, info.minzoom), info.maxzoom))
+    n = 2 ** zoom
+    tile_m = world / n
+    origin = world / 2
+    col0 = int(math.floor((view.left + origin) / tile_m))
+    col1 = int(math.floor((view.left + view.width / view.scale + origin) / tile_m))
+    row0 = int(math.floor((origin - view.top) / tile_m))
+    row1 = int(math.floor((origin - (view.top - view.height / view.scale)) / tile_m))
+    size = max(1, int(round(tile_m * view.scale)))
+    painted = 0
+    with TilesetReader(path) as reader:
         for col in range(max(col0, 0), min(col1, n - 1) + 1):
             for row in range(max(row0, 0), min(row1, n - 1) + 1):
-                found = db.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? "
-                                   "AND tile_row=?", (zoom, col, n - 1 - row)).fetchone()
+                found = reader.tile(zoom, col, row)  # XYZ row, counted from the north as here
                 if found is None:
                     continue
                 try:
-                    tile = Image.open(io.BytesIO(found[0])).convert("RGB")
+                    tile = Image.open(io.BytesIO(found)).convert("RGB")
                 except OSError:
                     continue  # a damaged tile leaves plain background, not a failed report
                 px = int(round((col * tile_m - origin - view.left) * view.scale))
                 py = int(round((view.top - (origin - row * tile_m)) * view.scale))
                 image.paste(tile.resize((size, size), Image.Resampling.BILINEAR), (px, py))
                 painted += 1
-        return (meta.get("attribution") or meta.get("name") or path.name) if painted else None
-    finally:
-        db.close()
+    return (info.attribution or info.name) if painted else None
 
 
 def nice_step(span: float, target: int) -> float:
@@ -178,7 +177,7 @@ def nice_step(span: float, target: int) -> float:
 
 
 def _font(size: float, bold: bool = False) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(_FONT_DIR / ("VeraBd.ttf" if bold else "Vera.ttf")), max(6, round(size)))
+    return ImageFont.truetype(str(fonts.font_file(fonts.SANS_BOLD if bold else fonts.SANS)), max(6, round(size)))
 
 
 def _w(width: float) -> int:
@@ -259,29 +258,151 @@ def draw_place_labels(overlay: ImageDraw.ImageDraw, view: View, places: list[Any
         _label(overlay, (x + r * 0.75 + 4 * s, y + r * 0.75), _short(place.name), font)
 
 
+def subject_style(role: str) -> tuple[str, bool, tuple[int, int] | None]:
+    """(marker shape, filled, track dash) of a subject's layer: told apart without colour."""
+    return ROLE_STYLES.get(role, OTHER_STYLE)
+
+
+def draw_marker(draw: ImageDraw.ImageDraw, x: float, y: float, r: float, shape: str, filled: bool,
+                colour: tuple[int, int, int], width: int, alpha: int = 235) -> None:
+    """One fix: its subject's shape, filled with the colour or white inside a coloured outline."""
+    fill = _blend(colour, alpha) if filled else (255, 255, 255, alpha)
+    outline = (255, 255, 255, 220) if filled else _blend(colour, 255)
+    if shape == "circle":
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=fill, outline=outline, width=width)
+    elif shape == "square":
+        q = r * 0.9
+        draw.rectangle([x - q, y - q, x + q, y + q], fill=fill, outline=outline, width=width)
+    else:
+        draw.polygon([(x, y - r * 1.2), (x + r * 1.2, y), (x, y + r * 1.2), (x - r * 1.2, y)], fill=fill,
+                     outline=outline, width=width)
+
+
+def dashed_line(draw: ImageDraw.ImageDraw, points: list[tuple[float, float]], dash: tuple[float, float] | None,
+                fill: tuple[int, ...], width: int) -> None:
+    """A polyline, solid or dashed (``dash`` = on, off lengths); the dash runs on across vertices."""
+    if dash is None:
+        draw.line(points, fill=fill, width=width, joint="curve")
+        return
+    on, off = dash
+    period = on + off
+    phase = 0.0
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        length = math.hypot(x1 - x0, y1 - y0)
+        if length == 0:
+            continue
+        at = 0.0
+        while at < length:
+            in_period = (phase + at) % period
+            step = min((on - in_period) if in_period < on else (period - in_period), length - at)
+            if in_period < on:
+                t0, t1 = at / length, (at + step) / length
+                draw.line([(x0 + (x1 - x0) * t0, y0 + (y1 - y0) * t0), (x0 + (x1 - x0) * t1, y0 + (y1 - y0) * t1)],
+                          fill=fill, width=width)
+            at += max(step, 1e-6)
+        phase = (phase + length) % period
+
+
 def draw_subjects(overlay: ImageDraw.ImageDraw, view: View, data: MapData) -> None:
     s = view.unit
     for layer in data.subjects:
         colour = _rgb(layer.colour)
+        shape, filled, dash = subject_style(layer.role)
+        scaled = None if dash is None else (dash[0] * s, dash[1] * s)
         for segment in track_segments(layer.fixes, MAX_TRACK_VERTICES):
             xs, ys = view.pixels(segment[:, 0], segment[:, 1])
-            overlay.line(list(zip(xs.tolist(), ys.tolist())), fill=_blend(colour, 150), width=_w(2 * s),
-                         joint="curve")
+            dashed_line(overlay, list(zip(xs.tolist(), ys.tolist())), scaled, _blend(colour, 170), _w(2 * s))
         if layer.fixes.empty:
             continue
         xs, ys = view.pixels(layer.fixes["lat"].to_numpy(float), layer.fixes["lon"].to_numpy(float))
-        # One dot per occupied half-dot square: a million fixes cost no more than the area they cover.
-        r = 3 * s
+        # One marker per occupied half-marker square: a million fixes cost no more than the area they cover.
+        r = 3.6 * s
         q = max(1.0, r / 2)
-        dots = np.unique(np.column_stack([np.round(xs / q), np.round(ys / q)]), axis=0) * q
+        inside = (xs > -r) & (xs < view.width + r) & (ys > -r) & (ys < view.height + r)
+        dots = np.unique(np.column_stack([np.round(xs[inside] / q), np.round(ys[inside] / q)]), axis=0) * q
         for x, y in dots.tolist():
-            overlay.ellipse([x - r, y - r, x + r, y + r], fill=_blend(colour, 230),
-                            outline=(255, 255, 255, 200), width=1)
+            draw_marker(overlay, x, y, r, shape, filled, colour, _w(s if filled else 1.6 * s))
 
 
-def draw_occasions(overlay: ImageDraw.ImageDraw, view: View, occasions: list[dict[str, Any]]) -> None:
+def draw_off_map(overlay: ImageDraw.ImageDraw, view: View, data: MapData, font: Any) -> int:
+    """Arrows at the edge toward fixes outside the view: per subject and direction, the count and distance.
+
+    Returns how many arrows were drawn (the legend mentions them only then).
+    """
     s = view.unit
-    font = _font(12 * s, bold=True)
+    south, west, north, east = view.latlon_bounds()
+    centre_lat, centre_lon = (south + north) / 2, (west + east) / 2
+    cx, cy = view.width / 2, view.height / 2
+    drawn = 0
+    for layer in data.subjects:
+        if layer.fixes.empty:
+            continue
+        lat = layer.fixes["lat"].to_numpy(float)
+        lon = layer.fixes["lon"].to_numpy(float)
+        xs, ys = view.pixels(lat, lon)
+        outside = ~((xs >= 0) & (xs <= view.width) & (ys >= 0) & (ys <= view.height)) & np.isfinite(xs)
+        if not outside.any():
+            continue
+        angles = np.degrees(np.arctan2(ys[outside] - cy, xs[outside] - cx))
+        sector = np.round(angles / 45).astype(int) % 8
+        distance = haversine_m(centre_lat, centre_lon, lat[outside], lon[outside])
+        colour = _rgb(layer.colour)
+        for k in sorted(set(sector.tolist())):
+            chosen = sector == k
+            angle = math.radians(k * 45)
+            dx, dy = math.cos(angle), math.sin(angle)
+            # Where the ray from the centre leaves the map, pulled in by a margin.
+            reach = min((view.width / 2 - 40 * s) / abs(dx) if abs(dx) > 1e-9 else math.inf,
+                        (view.height / 2 - 40 * s) / abs(dy) if abs(dy) > 1e-9 else math.inf)
+            tip = (cx + dx * reach, cy + dy * reach)
+            tail = (tip[0] - dx * 34 * s, tip[1] - dy * 34 * s)
+            overlay.line([tail, tip], fill=_blend(colour, 255), width=_w(3 * s))
+            wing = math.radians(150)
+            for turn in (wing, -wing):
+                overlay.line([tip, (tip[0] + 12 * s * math.cos(angle + turn), tip[1] + 12 * s * math.sin(angle + turn))],
+                             fill=_blend(colour, 255), width=_w(3 * s))
+            count = int(chosen.sum())
+            km = float(np.median(distance[chosen])) / 1000
+            text = f"{_short(layer.name, 18)}: {count} fix{'es' if count != 1 else ''}, ~{km:.1f} km"
+            tx = tail[0] - dx * 6 * s
+            ty = tail[1] - dy * 6 * s
+            anchor = ("r" if dx > 0.3 else "l" if dx < -0.3 else "m") + ("d" if dy > 0.3 else "a" if dy < -0.3 else "m")
+            _label(overlay, (tx, ty), text, font, anchor=anchor)
+            drawn += 1
+    return drawn
+
+
+def occasion_bounds(occasions: list[dict[str, Any]]) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) around every hit of the occasions (and their centres); None without any."""
+    lats, lons = [], []
+    for occasion in occasions or []:
+        for point in occasion.get("hit_points") or []:
+            lats.append(float(point[0]))
+            lons.append(float(point[1]))
+        try:
+            lats.append(float(occasion["lat"]))
+            lons.append(float(occasion["lon"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+    ok = [(a, b) for a, b in zip(lats, lons) if math.isfinite(a) and math.isfinite(b)]
+    if not ok:
+        return None
+    la, lo = zip(*ok)
+    return min(la), min(lo), max(la), max(lo)
+
+
+@dataclass
+class _Ring:
+    x: float
+    y: float
+    r: float
+    labels: list[str]
+
+
+def occasion_rings(view: View, occasions: list[dict[str, Any]]) -> list[_Ring]:
+    """One ring per spot: around all hits of the occasions there, with all their numbers."""
+    s = view.unit
+    rings: list[_Ring] = []
     for occasion in occasions:
         try:
             lat, lon = float(occasion["lat"]), float(occasion["lon"])
@@ -289,14 +410,79 @@ def draw_occasions(overlay: ImageDraw.ImageDraw, view: View, occasions: list[dic
             continue
         if not (math.isfinite(lat) and math.isfinite(lon)):
             continue
-        x, y = (float(v) for v in view.pixels(lat, lon))
-        r = 11 * s
-        # A ring, not a disc: the fixes that made the occasion stay visible inside it.
-        overlay.ellipse([x - r - s, y - r - s, x + r + s, y + r + s], outline=(0, 0, 0, 255), width=_w(5 * s))
-        overlay.ellipse([x - r, y - r, x + r, y + r], outline=_blend(_rgb(OCCASION_COLOUR), 255),
-                        width=_w(3 * s))
-        text = str(occasion.get("label", ""))[:4]
-        _label(overlay, (x + r * 0.8, y - r * 0.8), text, font, anchor="lb")
+        points = np.array(occasion.get("hit_points") or [[lat, lon]], float).reshape(-1, 2)
+        px, py = view.pixels(points[:, 0], points[:, 1])
+        # Centred on the middle of its hits (both parties'), wide enough to clear every marker.
+        x, y = (float(px.min() + px.max()) / 2, float(py.min() + py.max()) / 2)
+        reach = float(np.max(np.hypot(px - x, py - y)))
+        r = max(reach + 16 * s, 16 * s)
+        label = str(occasion.get("label", ""))[:6]
+        same = next((ring for ring in rings if math.hypot(ring.x - x, ring.y - y) < 6 * s), None)
+        if same is not None:
+            same.r = max(same.r, r)
+            same.labels.append(label)
+        else:
+            rings.append(_Ring(x, y, r, [label]))
+    return rings
+
+
+def draw_occasion_rings(overlay: ImageDraw.ImageDraw, view: View, rings: list[_Ring]) -> None:
+    """Dashed rings with a light halo, drawn beneath the fixes so that they never hide one."""
+    s = view.unit
+    for ring in rings:
+        x, y, r = ring.x, ring.y, ring.r
+        overlay.ellipse([x - r, y - r, x + r, y + r], outline=_blend(_rgb(OCCASION_COLOUR), 200), width=_w(6 * s))
+        steps = max(24, int(2 * math.pi * r / (8 * s)))
+        circle = [(x + r * math.cos(2 * math.pi * i / steps), y + r * math.sin(2 * math.pi * i / steps))
+                  for i in range(steps + 1)]
+        dashed_line(overlay, circle, (6 * s, 4 * s), (0, 0, 0, 255), _w(2 * s))
+
+
+def place_labels(view: View, rings: list[_Ring], font: Any, draw: ImageDraw.ImageDraw,
+                 blocked: list[tuple[float, float, float, float]]) -> list[tuple[_Ring, tuple[float, float], str]]:
+    """Where each ring's number goes: the first of a spiral of spots outside the ring that overlaps
+    no label already placed and no ``blocked`` box (legend, scale bar, north arrow), nor leaves the map."""
+    s = view.unit
+    placed: list[tuple[_Ring, tuple[float, float], str]] = []
+    boxes = list(blocked)
+    for ring in sorted(rings, key=lambda r: (r.y, r.x)):
+        text = ", ".join(ring.labels)
+        w = draw.textlength(text, font=font) + 6 * s
+        h = font.size + 6 * s
+        choice = None
+        for distance in (1.0, 1.6, 2.3, 3.2, 4.5, 6.0):
+            for angle in (-45, -135, 45, 135, 0, 180, -90, 90, -20, -160, 20, 160):
+                rad = math.radians(angle)
+                cx = ring.x + math.cos(rad) * (ring.r + 10 * s) * distance
+                cy = ring.y + math.sin(rad) * (ring.r + 10 * s) * distance
+                box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+                if box[0] < 2 or box[1] < 2 or box[2] > view.width - 2 or box[3] > view.height - 2:
+                    continue
+                if any(not (box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3]) for b in boxes):
+                    continue
+                choice = (cx, cy)
+                break
+            if choice:
+                break
+        if choice is None:
+            choice = (ring.x + ring.r + w / 2, ring.y - ring.r)
+        boxes.append((choice[0] - w / 2, choice[1] - h / 2, choice[0] + w / 2, choice[1] + h / 2))
+        placed.append((ring, choice, text))
+    return placed
+
+
+def draw_occasion_labels(overlay: ImageDraw.ImageDraw, view: View,
+                         placed: list[tuple[_Ring, tuple[float, float], str]], font: Any) -> None:
+    s = view.unit
+    for ring, (lx, ly), text in placed:
+        angle = math.atan2(ly - ring.y, lx - ring.x)
+        start = (ring.x + math.cos(angle) * ring.r, ring.y + math.sin(angle) * ring.r)
+        overlay.line([start, (lx, ly)], fill=(255, 255, 255, 255), width=_w(3.5 * s))
+        overlay.line([start, (lx, ly)], fill=(0, 0, 0, 255), width=_w(1.4 * s))
+        w = overlay.textlength(text, font=font)
+        overlay.rectangle([lx - w / 2 - 4 * s, ly - font.size / 2 - 3 * s, lx + w / 2 + 4 * s, ly + font.size / 2 + 3 * s],
+                          fill=(255, 255, 255, 255), outline=(0, 0, 0, 255), width=_w(1.4 * s))
+        overlay.text((lx, ly), text, font=font, fill=(0, 0, 0, 255), anchor="mm")
 
 
 def _short(text: str, limit: int = 32) -> str:
@@ -341,43 +527,62 @@ def draw_north_arrow(draw: ImageDraw.ImageDraw, view: View) -> None:
     draw.text((cx, top + 7 * s), "N", font=_font(13 * s, bold=True), fill=TEXT, anchor="mm")
 
 
-def legend_entries(data: MapData) -> list[tuple[str, str, str]]:
-    """(symbol, colour, label) lines of the legend, in drawing order."""
+def legend_entries(data: MapData, off_map: bool = False) -> list[tuple[str, str, str, str]]:
+    """(symbol, colour, label, role) lines of the legend, in drawing order."""
     entries = []
     for layer in data.subjects:
-        entries.append(("dot", layer.colour, f"{_short(layer.name, 28)} ({layer.role}): {fix_count(layer)}"))
+        shape, filled, dash = subject_style(layer.role)
+        track = "solid" if dash is None else "dashed" if dash[0] > 3 else "dotted"
+        marker = {"circle": "filled circles", "square": "open squares", "diamond": "diamonds"}[shape]
+        entries.append(("subject", layer.colour,
+                        f"{_short(layer.name, 28)} ({layer.role}): {fix_count(layer)}, {marker}, {track} track",
+                        layer.role))
     if not data.sites.empty:
         count = len(data.sites)
-        entries.append(("site", SITE_COLOUR, f"cell sites used ({count} cell{'s' if count != 1 else ''})"))
+        entries.append(("site", SITE_COLOUR, f"cell sites used ({count} cell{'s' if count != 1 else ''})", ""))
         if data.sites["azimuth"].notna().any():
-            entries.append(("wedge", SITE_COLOUR, "sector direction (nominal length, not coverage)"))
+            entries.append(("wedge", SITE_COLOUR, "sector direction (nominal length, not coverage)", ""))
     if data.places:
-        entries.append(("circle", PLACE_COLOUR, "place and its radius"))
+        entries.append(("circle", PLACE_COLOUR, "place, its radius shaded", ""))
     if data.occasions:
-        entries.append(("occasion", OCCASION_COLOUR, "proximity occasion (numbered), around its hits"))
+        entries.append(("occasion", OCCASION_COLOUR, "proximity occasion: dashed ring around its hits, "
+                                                     "numbered as in the table", ""))
+    if off_map:
+        entries.append(("arrow", "#000000", "fixes off this map: count and distance from its centre", ""))
     return entries
 
 
-def draw_legend(draw: ImageDraw.ImageDraw, view: View, data: MapData, note: str | None) -> None:
+def legend_box(draw: ImageDraw.ImageDraw, view: View, data: MapData, note: str | None,
+               off_map: bool) -> tuple[float, float, float, float] | None:
     s = view.unit
     font = _font(11 * s)
-    entries = legend_entries(data)
-    lines = [label for _, _, label in entries] + ([note] if note else [])
+    lines = [e[2] for e in legend_entries(data, off_map)] + ([note] if note else [])
     if not lines:
+        return None
+    width = max(draw.textlength(line, font=font) for line in lines) + 44 * s
+    x0, y0 = view.width - width - 56 * s, 10 * s
+    return x0, y0, x0 + width, y0 + 17 * s * len(lines) + 10 * s
+
+
+def draw_legend(draw: ImageDraw.ImageDraw, view: View, data: MapData, note: str | None, off_map: bool = False) -> None:
+    box = legend_box(draw, view, data, note, off_map)
+    if box is None:
         return
-    width = max(draw.textlength(line, font=font) for line in lines) + 40 * s
+    s = view.unit
+    font = _font(11 * s)
+    entries = legend_entries(data, off_map)
     line_h = 17 * s
-    x0 = view.width - width - 56 * s
-    y0 = 10 * s
-    draw.rectangle([x0, y0, x0 + width, y0 + line_h * len(lines) + 10 * s], fill=(255, 255, 255, 225),
-                   outline=(120, 120, 120, 255), width=_w(s))
-    for i, (symbol, colour, label) in enumerate(entries):
+    x0, y0 = box[0], box[1]
+    draw.rectangle(box, fill=(255, 255, 255, 230), outline=(120, 120, 120, 255), width=_w(s))
+    for i, (symbol, colour, label, role) in enumerate(entries):
         cy = y0 + 5 * s + line_h * i + line_h / 2
-        cx = x0 + 14 * s
+        cx = x0 + 16 * s
         rgb = _rgb(colour)
-        if symbol == "dot":
-            draw.line([(cx - 9 * s, cy), (cx + 9 * s, cy)], fill=_blend(rgb, 150), width=_w(2 * s))
-            draw.ellipse([cx - 4 * s, cy - 4 * s, cx + 4 * s, cy + 4 * s], fill=_blend(rgb, 255))
+        if symbol == "subject":
+            shape, filled, dash = subject_style(role)
+            scaled = None if dash is None else (dash[0] * s, dash[1] * s)
+            dashed_line(draw, [(cx - 12 * s, cy), (cx + 12 * s, cy)], scaled, _blend(rgb, 200), _w(2 * s))
+            draw_marker(draw, cx, cy, 4.5 * s, shape, filled, rgb, _w(s if filled else 1.6 * s), 255)
         elif symbol == "site":
             r = 5 * s
             draw.polygon([(cx, cy - r), (cx - r, cy + r * 0.8), (cx + r, cy + r * 0.8)], fill=_blend(rgb, 255))
@@ -389,11 +594,16 @@ def draw_legend(draw: ImageDraw.ImageDraw, view: View, data: MapData, note: str 
             draw.ellipse([cx - 7 * s, cy - 7 * s, cx + 7 * s, cy + 7 * s], fill=_blend(rgb, 40),
                          outline=_blend(rgb, 230), width=_w(2 * s))
         elif symbol == "occasion":
-            draw.ellipse([cx - 7 * s, cy - 7 * s, cx + 7 * s, cy + 7 * s], outline=(0, 0, 0, 255),
-                         width=_w(4 * s))
-            draw.ellipse([cx - 6 * s, cy - 6 * s, cx + 6 * s, cy + 6 * s], outline=_blend(rgb, 255),
-                         width=_w(2 * s))
-        draw.text((cx + 16 * s, cy), label, font=font, fill=TEXT, anchor="lm")
+            r = 7 * s
+            draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=_blend(rgb, 200), width=_w(4 * s))
+            ring = [(cx + r * math.cos(2 * math.pi * k / 24), cy + r * math.sin(2 * math.pi * k / 24))
+                    for k in range(25)]
+            dashed_line(draw, ring, (3 * s, 2 * s), (0, 0, 0, 255), _w(1.5 * s))
+        elif symbol == "arrow":
+            draw.line([(cx - 11 * s, cy), (cx + 11 * s, cy)], fill=(0, 0, 0, 255), width=_w(2 * s))
+            draw.line([(cx + 11 * s, cy), (cx + 5 * s, cy - 5 * s)], fill=(0, 0, 0, 255), width=_w(2 * s))
+            draw.line([(cx + 11 * s, cy), (cx + 5 * s, cy + 5 * s)], fill=(0, 0, 0, 255), width=_w(2 * s))
+        draw.text((cx + 18 * s, cy), label, font=font, fill=TEXT, anchor="lm")
     if note:
         cy = y0 + 5 * s + line_h * len(entries) + line_h / 2
         draw.text((x0 + 8 * s, cy), note, font=font, fill=(90, 90, 90), anchor="lm")
@@ -406,8 +616,10 @@ def render_map(data: MapData, width: int = 1400, height: int = 860, basemap: str
 
     ``basemap`` is a local MBTiles file; without it (or where it has no tiles)
     the background is plain with a labelled grid. ``bounds`` (south, west,
-    north, east) overrides the extent fitted to the data; ``focus`` fits it to
-    the fixes, places and occasions, leaving distant cell sites out of frame.
+    north, east) frames the map (a map of occasions passes their hits'
+    bounds); whatever falls outside is pointed to from the edge. Without it,
+    ``focus`` fits the fixes, places and occasions, leaving distant cell sites
+    out of frame.
     """
     s = max(SUPERSAMPLE * 0.8, SUPERSAMPLE * width / FURNITURE_WIDTH)
     big_w, big_h = width * SUPERSAMPLE, height * SUPERSAMPLE
@@ -417,29 +629,48 @@ def render_map(data: MapData, width: int = 1400, height: int = 860, basemap: str
         draw = ImageDraw.Draw(image)
         draw.text((big_w / 2, big_h / 2), "Nothing to draw for this selection (no located fixes, "
                   "cells, places or occasions).", font=_font(16 * s), fill=TEXT, anchor="mm")
-        return _png(image.resize((width, height), Image.Resampling.LANCZOS))
-    view = fit_view(area, big_w, big_h, s)
+        return _png(_reduced(image, width, height))
+    view = fit_view(area, big_w, big_h, s, MIN_SPAN_FRAMED_M if bounds else MIN_SPAN_M)
     attribution = draw_mbtiles(image, view, basemap) if basemap else None
     draw_grid(ImageDraw.Draw(image), view, labels=attribution is None)
     image = image.convert("RGBA")
     label_font = _font(11 * s, bold=True)
+    rings = occasion_rings(view, data.occasions)
+    off_map = [0]
     # Each layer on its own overlay: ImageDraw replaces pixels rather than blending,
-    # so translucent shapes must be composited, lowest layer first.
-    for paint in (lambda d: draw_places(d, view, data.places),
-                  lambda d: draw_sites(d, view, data.sites),
-                  lambda d: draw_subjects(d, view, data),
-                  lambda d: draw_occasions(d, view, data.occasions),
-                  lambda d: draw_place_labels(d, view, data.places, label_font)):
+    # so translucent shapes must be composited, lowest layer first. Occasion rings lie
+    # beneath the fixes so that a ring never hides one.
+    # Translucent areas (places, sector wedges) are composited first, each over the grid; the
+    # rest is opaque or nearly so and shares one overlay, drawn in order (a composite of a
+    # picture this size costs more than drawing on it).
+    def upper(d: ImageDraw.ImageDraw) -> None:
+        draw_occasion_rings(d, view, rings)
+        draw_subjects(d, view, data)
+        draw_place_labels(d, view, data.places, label_font)
+        off_map[0] = draw_off_map(d, view, data, _font(10 * s, bold=True))
+
+    for paint in (lambda d: draw_places(d, view, data.places), lambda d: draw_sites(d, view, data.sites), upper):
         overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
         paint(ImageDraw.Draw(overlay))
         image = Image.alpha_composite(image, overlay)
     furniture = ImageDraw.Draw(image)
     note = f"base map: {_short(attribution, 60)}" if attribution else "no base map: grid in WGS84 degrees"
-    draw_legend(furniture, view, data, note)
+    legend = legend_box(furniture, view, data, note, bool(off_map[0]))
+    blocked = [b for b in (legend, (0, view.height - 60 * s, 300 * s, view.height),
+                           (view.width - 50 * s, 0, view.width, 70 * s)) if b]
+    draw_occasion_labels(furniture, view, place_labels(view, rings, label_font, furniture, blocked), label_font)
+    draw_legend(furniture, view, data, note, bool(off_map[0]))
     draw_scale_bar(furniture, view)
     draw_north_arrow(furniture, view)
     furniture.rectangle([0, 0, big_w - 1, big_h - 1], outline=(90, 90, 90, 255), width=_w(s))
-    return _png(image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS))
+    return _png(_reduced(image.convert("RGB"), width, height))
+
+
+def _reduced(image: Image.Image, width: int, height: int) -> Image.Image:
+    """The supersampled drawing brought to its output size by averaging each 2 × 2 block: the
+    smoothing supersampling is for, at a fraction of a Lanczos filter's cost."""
+    return image.reduce(SUPERSAMPLE) if image.size == (width * SUPERSAMPLE, height * SUPERSAMPLE) else \
+        image.resize((width, height), Image.Resampling.LANCZOS)
 
 
 def _png(image: Image.Image) -> bytes:

@@ -3,10 +3,14 @@
 Built on folium for the page skeleton (the GUI's map pane reuses ``map_page``),
 but with none of folium's CDN links: Leaflet is vendored under
 ``resources/leaflet`` (npm ``leaflet``, see ``resources/README.md``) and inlined,
-its CSS images turned into data URIs. There is no base map to fetch: the
-background is plain with a degree grid, which is what an officer on a closed
-network gets anyway, and which cannot leak what is being looked at to a tile
-server.
+its CSS images turned into data URIs. Nothing is fetched from a network. Without a
+base map the background is plain with a degree grid, which cannot leak what is
+being looked at to a tile server. A base map comes from a local MBTiles file
+(``report.tileset``): ``cellsight map --tiles`` puts the file's tiles of the
+map's area into the page as data URIs (up to ``MAX_EMBEDDED_BYTES``, finest
+zooms left out first, and the legend says so); the workstation's map pane
+serves the whole file to its page through a URL scheme of its own
+(``gui.mbtiles``). The file's attribution is shown on the map either way.
 
 The case's data goes into the page as one JSON document drawn by
 ``resources/cellsight-map/cellsight-map.js``, rather than as one generated
@@ -39,13 +43,16 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 import cellsight
-from cellsight.core.outputs import atomic_output
+from cellsight.core.outputs import GENERATOR, atomic_output, check_output
 from cellsight.core import geo
 from cellsight.core.text import reveal_any
 from cellsight.core.timezones import iso_local, iso_local_series
-from cellsight.report import mapdata
+from cellsight.report import mapdata, tileset
 
 MAX_POINTS = 20_000
+MAX_EMBEDDED_BYTES = 24 * 1024 * 1024  # base map tiles put into a self-contained page
+EMBED_MARGIN = 0.5  # tiles embedded around the data: half its extent again on every side
+EMBED_MIN_SPAN_M = 2_000.0
 MAX_TRACK_VERTICES = mapdata.MAX_TRACK_VERTICES
 
 
@@ -124,6 +131,7 @@ class MapPage:
     layers: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     aggregated: bool = False
+    basemap: dict[str, Any] | None = None  # the base map asked for (``served_basemap``/``embedded_basemap``)
 
 
 # ----- data for the page -----------------------------------------------------------------
@@ -154,7 +162,8 @@ def _points(fixes: pd.DataFrame, zone: str, budget: int) -> tuple[dict[str, list
         return {"lat": np.round(fixes["lat"].to_numpy(float), 6).tolist(),
                 "lon": np.round(fixes["lon"].to_numpy(float), 6).tolist(),
                 "time": times, "accuracy": _column(fixes["accuracy_m"]), "origin": _column(fixes["origin"]),
-                "source": _column(fixes["source_id"]), "row": _column(fixes["source_row"])}, False
+                "source": _column(fixes["source_id"]), "row": _column(fixes["source_row"]),
+                "run": mapdata.track_runs(fixes).tolist()}, False
     lat = fixes["lat"].to_numpy(float)
     lon = fixes["lon"].to_numpy(float)
     span = max(float(np.ptp(lat)), float(np.ptp(lon)), 1e-6)
@@ -196,7 +205,52 @@ def _cells(sites: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def payload(case: Any, data: mapdata.MapData) -> tuple[dict[str, Any], bool]:
+# ----- base map ------------------------------------------------------------------------
+def served_basemap(path: str | os.PathLike[str], url: str) -> dict[str, Any]:
+    """A base map the page fetches from ``url`` (``{z}/{x}/{y}``), described from the MBTiles file."""
+    info = tileset.read_info(path)
+    return {"url": url, "attribution": info.attribution, "minzoom": info.minzoom, "maxzoom": info.maxzoom,
+            "file": info.path.name, "note": None}
+
+
+def embedded_basemap(path: str | os.PathLike[str], area: tileset.Area | None,
+                     budget: int = MAX_EMBEDDED_BYTES) -> dict[str, Any]:
+    """The MBTiles file's tiles around ``area`` as data URIs, coarse zooms first, within ``budget`` bytes.
+
+    A zoom that would pass the budget is left out with every finer one; the
+    page then scales the finest zoom it has (Leaflet's ``maxNativeZoom``), and
+    ``note`` says what was left out.
+    """
+    info = tileset.read_info(path)
+    spec = {"url": None, "tiles": {}, "attribution": info.attribution, "minzoom": None, "maxzoom": None,
+            "file": info.path.name, "note": None}
+    if area is None or info.minzoom is None:
+        return spec
+    south, west, north, east = area
+    grow = max(north - south, east - west) * EMBED_MARGIN
+    around = tileset.pad_area((south - grow, west - grow, north + grow, east + grow), EMBED_MIN_SPAN_M / 2)
+    used = 0
+    with tileset.TilesetReader(path) as reader:
+        for zoom in range(info.minzoom, info.maxzoom + 1):
+            found = {f"{z}/{x}/{y}": f"data:{info.mime};base64,{base64.b64encode(data).decode('ascii')}"
+                     for z, x, y in tileset.tiles_of(around, range(zoom, zoom + 1))
+                     if (data := reader.tile(z, x, y)) is not None}
+            size = sum(len(uri) for uri in found.values())
+            if used + size > budget:
+                megabytes = budget // 2**20
+                spec["note"] = (f"Base map zooms {zoom}–{info.maxzoom} of {info.path.name} are left out to keep "
+                                f"this file under {megabytes} MB; closer in, the map enlarges zoom {zoom - 1}."
+                                if zoom > info.minzoom else f"The base map {info.path.name} is left out: even its "
+                                f"coarsest zoom would pass {megabytes} MB here.")
+                break
+            spec["tiles"].update(found)
+            used += size
+            spec["minzoom"], spec["maxzoom"] = info.minzoom, zoom
+    return spec
+
+
+def payload(case: Any, data: mapdata.MapData,
+            basemap: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
     """The JSON document the page draws, and whether any subject's fixes were aggregated."""
     zone = case.info.tz
     total = sum(len(layer.fixes) for layer in data.subjects) or 1
@@ -214,7 +268,15 @@ def payload(case: Any, data: mapdata.MapData) -> tuple[dict[str, Any], bool]:
     occasions = [{k: _clean(o.get(k)) for k in ("label", "lat", "lon", "start", "end", "hits",
                                                   "min_distance_m", "evidence", "pair")}
                  for o in data.occasions if mapdata.is_finite(o.get("lat")) and mapdata.is_finite(o.get("lon"))]
-    notes = ["No base map: plain background with a grid in WGS84 degrees."]
+    drawable = bool(basemap and (basemap.get("url") or basemap.get("tiles")))
+    if drawable:
+        credit = basemap.get("attribution") or "no attribution given in the file"
+        notes = [f"Base map: {basemap.get('file') or 'tile server'}, zooms {basemap.get('minzoom')}–"
+                 f"{basemap.get('maxzoom')} ({credit})."]
+    else:
+        notes = ["No base map: plain background with a grid in WGS84 degrees."]
+    if basemap and basemap.get("note"):
+        notes.append(basemap["note"])
     if data.start is not None or data.end is not None:
         notes.append(f"Times {iso_local(data.start, zone) if data.start is not None else 'from the first'} to "
                      f"{iso_local(data.end, zone) if data.end is not None else 'the last'}.")
@@ -229,49 +291,74 @@ def payload(case: Any, data: mapdata.MapData) -> tuple[dict[str, Any], bool]:
     doc = {"title": f"{case.info.name or 'Case'} ({case.info.reference or 'no reference'})",
            "subtitle": f"Times in {zone}", "subjects": subjects, "cells": _cells(data.sites),
            "places": places, "occasions": occasions, "notes": notes,
+           "basemap": {k: basemap.get(k) for k in ("url", "tiles", "attribution", "minzoom", "maxzoom")}
+           if drawable else None,
            "bounds": [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] if bounds else None}
     return doc, aggregated
 
 
 def default_occasions(case: Any, subjects: list[str], start: Any, end: Any) -> list[dict[str, Any]]:
-    """Proximity occasions (contract defaults) of every suspect–victim pair among ``subjects``."""
+    """Proximity occasions (contract defaults) of every suspect–victim pair among ``subjects``.
+
+    An occasion is shown when any part of it (start to end) lies in the period:
+    one that began before ``start`` (at 23:40 the night before) and went on
+    into it is there. Each keeps its number in the pair's table (as in the PDF
+    and the Proximity pane), so occasion 6 is "6" on a map of its week too;
+    with more than one pair, the number is prefixed by the pair's (``2.6``).
+    """
     from cellsight.report.build import locate_occasions
 
     chosen = {s.name for s in case.subjects} if not subjects else {case.find_subject(s).name for s in subjects
                                                                     if case.find_subject(s)}
     suspects = [s.name for s in case.subjects if s.role == "suspect" and s.name in chosen]
     victims = [s.name for s in case.subjects if s.role == "victim" and s.name in chosen]
+    pairs = [(a, b) for a in suspects for b in victims]
     zone = case.info.tz
     t0, t1 = mapdata.to_utc(start, zone), mapdata.to_utc(end, zone, end_of_day=True)
     out: list[dict[str, Any]] = []
-    for a in suspects:
-        for b in victims:
-            for occasion in locate_occasions(case, a, b=b):
-                when = pd.Timestamp(occasion["start"])
-                if (t0 is None or when >= t0) and (t1 is None or when <= t1):
-                    out.append({**occasion, "label": str(len(out) + 1)})
+    for number, (a, b) in enumerate(pairs, 1):
+        for occasion in locate_occasions(case, a, b=b):
+            if t0 is not None and pd.Timestamp(occasion["end"]) < t0:
+                continue
+            if t1 is not None and pd.Timestamp(occasion["start"]) > t1:
+                continue
+            label = occasion["label"] if len(pairs) == 1 else f"{number}.{occasion['label']}"
+            out.append({**occasion, "label": label})
     return out
 
 
 # ----- the page --------------------------------------------------------------------------
+BaseMap = dict[str, Any] | str | os.PathLike[str] | None
+
+
 def build_map(case: Any, subjects: tuple[str, ...] | list[str] = (), start: Any = None, end: Any = None,
               occasions: list[dict[str, Any]] | None = None,
-              places: list[str] | None = None) -> folium.Map:
-    """A folium map of the selection with vendored, inlined assets and no base map.
+              places: list[str] | None = None, basemap: BaseMap = None) -> folium.Map:
+    """A folium map of the selection with vendored, inlined assets.
 
     ``occasions`` are located occasions (label, lat, lon, start, end, hits,
     min_distance_m, evidence); None computes the contract-default proximity of
-    every suspect–victim pair shown, ``[]`` shows none.
+    every suspect–victim pair shown, ``[]`` shows none. ``basemap`` is None (a
+    grid), an MBTiles path (its tiles of the area go into the page) or a spec
+    from ``served_basemap``.
     """
-    return _build(case, subjects, start, end, occasions, places)[0]
+    return _build(case, subjects, start, end, occasions, places, basemap)[0]
 
 
 def _build(case: Any, subjects: Any, start: Any, end: Any, occasions: list[dict[str, Any]] | None,
-           places: list[str] | None) -> tuple[folium.Map, list[str], dict[str, int], bool]:
+           places: list[str] | None, basemap: BaseMap,
+           redact: bool = False) -> tuple[folium.Map, list[str], dict[str, int], bool, dict[str, Any] | None]:
     if occasions is None:
         occasions = default_occasions(case, list(subjects), start, end)
     data = mapdata.gather(case, subjects, start, end, places=places, occasions=occasions)
-    doc, aggregated = payload(case, data)
+    if basemap is not None and not isinstance(basemap, dict):
+        basemap = embedded_basemap(basemap, data.bounds())
+    doc, aggregated = payload(case, data, basemap)
+    if redact:  # every string of the page's data, third parties' numbers and names as pseudonyms
+        from cellsight.report.redaction import Redactor
+
+        tiles = doc.pop("basemap")  # image data, not text: never rewritten
+        doc = {**Redactor.for_case(case).any(doc), "basemap": tiles}
     bounds = data.bounds()
     centre = [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2] if bounds else [51.5, -0.1]
     fmap = folium.Map(location=centre, zoom_start=13, tiles=None, prefer_canvas=True)
@@ -281,7 +368,7 @@ def _build(case: Any, subjects: Any, start: Any, end: Any, occasions: list[dict[
     fmap.add_child(_Assets())
     fmap.add_child(_Layers(doc))
     fmap.get_root().header.add_child(Element(f"<title>{_html_text(doc['title'])}</title>"), name="title")
-    layers = ["Grid (degrees)"]
+    layers = ["Grid (degrees)"] + (["Base map"] if doc["basemap"] else [])
     if doc["cells"]:
         layers.append(f"Cell sites and sectors ({len(doc['cells'])})")
     if doc["places"]:
@@ -293,7 +380,7 @@ def _build(case: Any, subjects: Any, start: Any, end: Any, occasions: list[dict[
     counts = {"fixes": sum(len(layer.fixes) for layer in data.subjects), "cells": len(doc["cells"]),
               "places": len(doc["places"]), "occasions": len(doc["occasions"]),
               "subjects": len(doc["subjects"])}
-    return fmap, layers, counts, aggregated
+    return fmap, layers, counts, aggregated, basemap
 
 
 def _html_text(text: str) -> str:
@@ -302,18 +389,41 @@ def _html_text(text: str) -> str:
 
 
 def map_page(case: Any, subjects: Any = (), start: Any = None, end: Any = None,
-             occasions: list[dict[str, Any]] | None = None, places: list[str] | None = None) -> MapPage:
+             occasions: list[dict[str, Any]] | None = None, places: list[str] | None = None,
+             basemap: BaseMap = None, redact: bool = False) -> MapPage:
     """The built page as HTML, with the names of the layers it drew (for the GUI's map pane)."""
-    fmap, layers, counts, aggregated = _build(case, subjects, start, end, occasions, places)
-    return MapPage(fmap.get_root().render(), layers, counts, aggregated)
+    fmap, layers, counts, aggregated, base = _build(case, subjects, start, end, occasions, places, basemap,
+                                                    redact)
+    return MapPage(fmap.get_root().render(), layers, counts, aggregated, base)
 
 
 def write_map(case: Any, out: str | os.PathLike[str], subjects: Any = (), start: Any = None,
-              end: Any = None, occasions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Write the self-contained map to ``out`` (atomically); return what it holds."""
-    page = map_page(case, subjects, start, end, occasions)
-    target = Path(out)
-    with atomic_output(target) as tmp:
-        tmp.write_text(page.html, encoding="utf-8")
+              end: Any = None, occasions: list[dict[str, Any]] | None = None,
+              basemap: BaseMap = None, force: bool = False,
+              password: str | None = None, redact: bool = False) -> dict[str, Any]:
+    """Write the self-contained map to ``out`` (atomically); return what it holds.
+
+    With ``password`` the page goes into an AES-256 zip, ``out`` + ``.zip``
+    (``report.protect``); ``force`` as for every output (``core.outputs``);
+    ``redact``: third parties' numbers and names as pseudonyms.
+    """
+    from cellsight.report.protect import encrypted_member, inner_name, zipped
+
+    target = zipped(out) if password else Path(out)
+    check_output(target, "map", case, force)
+    page = map_page(case, subjects, start, end, occasions, basemap=basemap, redact=redact)
+    generator = f'<meta name="generator" content="{GENERATOR} {cellsight.__version__}">'  # marks our output
+    html = page.html.replace("<head>", f"<head>\n{generator}", 1)
+    with atomic_output(target, "map", case, force) as tmp:
+        if password:
+            with encrypted_member(tmp, inner_name(target), password, "map") as stream:
+                stream.write(html.encode("utf-8"))
+        else:
+            tmp.write_text(html, encoding="utf-8")
+    base = page.basemap
     return {"out": str(target), "bytes": target.stat().st_size, "layers": page.layers,
-            "aggregated": page.aggregated, **page.counts}
+            "aggregated": page.aggregated, "encrypted": bool(password), "redacted": redact, **page.counts,
+            "basemap": None if base is None else {
+                "file": base.get("file"), "attribution": base.get("attribution"),
+                "zooms": [base["minzoom"], base["maxzoom"]] if base.get("maxzoom") is not None else [],
+                "tiles": len(base.get("tiles") or {}), "note": base.get("note")}}

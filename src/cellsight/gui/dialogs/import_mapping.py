@@ -32,6 +32,7 @@ from cellsight.importers import registry, tabular
 from cellsight.importers.base import ImportFailure, ImportOptions
 from cellsight.importers.templates import DURATION_UNITS, ROLES, Template, TemplateError, save_template
 from cellsight.progress import NullProgress
+from cellsight.gui.dialogs.import_summary import plain_words
 from cellsight.gui.markup import esc
 
 PREVIEW_ROWS = 30
@@ -40,6 +41,31 @@ PREVIEW_DELAY_MS = 350
 NOT_STATED = "(not stated: the case's zone, with a warning)"
 PREVIEW_COLUMNS = {"events": ["start", "kind", "direction", "party_a", "party_b", "duration_s", "cell_first"],
                    "cells": ["key", "site", "lat", "lon", "azimuth", "beamwidth"]}
+PREVIEW_HEADINGS = {"start": "Time", "kind": "Kind", "direction": "Direction", "party_a": "Caller (A)",
+                    "party_b": "Called (B)", "duration_s": "Seconds", "cell_first": "First cell",
+                    "key": "Cell", "site": "Site", "lat": "Latitude", "lon": "Longitude",
+                    "azimuth": "Azimuth", "beamwidth": "Beamwidth"}
+# What each role is called in the dialog: words for an officer, not the template's names.
+ROLE_LABELS = {
+    "ignore": "— not read —", "start": "date and time", "date": "date", "time": "time of day",
+    "end": "end time", "duration": "duration", "party_a": "caller (A party)",
+    "party_b": "called number (B party)", "other_party": "other party's number",
+    "target": "the phone the records are for", "direction": "direction (in/out)",
+    "event": "event type (call, SMS…)", "status": "call status", "cell_first": "first cell (CGI)",
+    "cell_last": "last cell (CGI)", "lac_first": "first cell's LAC/TAC", "ci_first": "first cell's CI/ECI",
+    "lac_last": "last cell's LAC/TAC", "ci_last": "last cell's CI/ECI", "enodeb_first": "first cell's eNodeB",
+    "sector_first": "first cell's sector", "enodeb_last": "last cell's eNodeB",
+    "sector_last": "last cell's sector", "mcc": "country code (MCC)", "mnc": "network code (MNC)",
+    "lat_first": "first site's latitude", "lon_first": "first site's longitude",
+    "latlon_first": "first site's latitude/longitude", "site_first": "first site's address",
+    "lat_last": "last site's latitude", "lon_last": "last site's longitude",
+    "latlon_last": "last site's latitude/longitude", "site_last": "last site's address",
+    "volume": "usage amount", "unit": "usage unit (seconds, bytes)", "imei": "handset (IMEI)",
+    "imsi": "SIM (IMSI)", "cell": "cell (CGI or name)", "lac": "LAC/TAC", "ci": "CI/ECI",
+    "enodeb": "eNodeB", "sector": "sector", "site": "site name", "lat": "latitude", "lon": "longitude",
+    "easting": "OS grid easting", "northing": "OS grid northing", "azimuth": "azimuth",
+    "beamwidth": "beamwidth", "technology": "technology (2G/3G/4G)", "range": "range (m)",
+}
 
 
 def guess_header_row(rows: list[list[str]]) -> int:
@@ -54,9 +80,9 @@ def guess_header_row(rows: list[list[str]]) -> int:
 def guess_role(format_name: str, header: str) -> str:
     """The role the importer's own vocabulary gives a header ("ignore" when it has none)."""
     if format_name == "cdr":
-        from cellsight.importers.cdr import column_role
+        from cellsight.importers.cdr import column_role, site_role, volume_role
 
-        role = column_role(header)
+        role = column_role(header) or site_role(header) or volume_role(header)
         return role if role in ROLES["cdr"] else "ignore"
     text = tabular.header_text(header)
     for role in ROLES.get(format_name, ()):
@@ -146,12 +172,17 @@ class MappingDialog(QDialog):
         self.grid = QTableWidget()
         self.grid.setAlternatingRowColors(True)
         self.grid.verticalHeader().setDefaultSectionSize(22)
-        self.preview_model = FrameModel(pd.DataFrame(), zone=case.info.tz)
+        self.preview_model = FrameModel(pd.DataFrame(), zone=case.info.tz, headers=PREVIEW_HEADINGS)
         self.preview = QTableView()
         self.preview.setModel(self.preview_model)
         self.preview.verticalHeader().hide()
         self.preview_label = QLabel()
         self.preview_label.setWordWrap(True)
+        self.preview_label.setTextFormat(Qt.TextFormat.RichText)  # escaped text, an error in red
+        self.unused_label = QLabel()  # every column the mapping leaves out, with why
+        self.unused_label.setWordWrap(True)
+        self.unused_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.unused_label.setObjectName("unused_columns")
         self._timer = QTimer(self)
         self._timer.setObjectName("mapping_preview_timer")
         self._timer.setSingleShot(True)
@@ -168,7 +199,8 @@ class MappingDialog(QDialog):
         form.addRow("Times are in zone", self.zone)
         form.addRow("Plain-number durations in", self.duration_unit)
         form.addRow("Event codes", self.codes)
-        save = QPushButton("Save as template…")
+        save = QPushButton("Save this mapping for other files…")
+        save.setToolTip("Keep this mapping in a file, to read other files of the same layout with it")
         save.clicked.connect(self.save_as_template)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import with this mapping")
@@ -181,8 +213,8 @@ class MappingDialog(QDialog):
         grid_box = QWidget()
         grid_layout = QVBoxLayout(grid_box)
         grid_layout.setContentsMargins(0, 0, 0, 0)
-        hint = QLabel("The first rows of the file. Choose what each column holds in the top row; "
-                      "columns left as “ignore” are not read.")
+        hint = QLabel("The first rows of the file. In the top row, choose what each column holds; "
+                      "columns left as “— not read —” are not imported.")
         hint.setObjectName("hint")
         grid_layout.addWidget(hint)
         grid_layout.addWidget(self.grid, 1)
@@ -193,6 +225,7 @@ class MappingDialog(QDialog):
         heading.setObjectName("heading")
         preview_layout.addWidget(heading)
         preview_layout.addWidget(self.preview_label)
+        preview_layout.addWidget(self.unused_label)
         preview_layout.addWidget(self.preview, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(grid_box)
@@ -230,8 +263,10 @@ class MappingDialog(QDialog):
         self._role_boxes = []
         for column, name in enumerate(header):
             box = QComboBox()
-            box.addItems(ROLES[fmt])
-            box.setCurrentText(guess_role(fmt, name))
+            for role in ROLES[fmt]:
+                box.addItem(ROLE_LABELS.get(role, role), role)
+            box.setCurrentIndex(box.findData(guess_role(fmt, name)))
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             box.currentIndexChanged.connect(lambda *_: self._timer.start())
             self.grid.setCellWidget(0, column, box)
             self._role_boxes.append(box)
@@ -246,12 +281,13 @@ class MappingDialog(QDialog):
     def set_role(self, header: str, role: str) -> None:
         """Choose the role of the column headed ``header`` (what a click in the grid does)."""
         index = self.header().index(header)
-        self._role_boxes[index].setCurrentText(role)
+        box = self._role_boxes[index]
+        box.setCurrentIndex(box.findData(role))
 
     # ----- the mapping as a template ------------------------------------------------------------------
     def template(self) -> Template:
-        columns = {name: box.currentText() for name, box in zip(self.header(), self._role_boxes)
-                   if name.strip() and box.currentText() != "ignore"}
+        columns = {name: box.currentData() for name, box in zip(self.header(), self._role_boxes)
+                   if name.strip() and box.currentData() != "ignore"}
         return Template(name=self.path.stem, label=f"Layout of {self.path.name}", format=self.format.currentData(),
                         columns=columns, date_format=self.date_format.text().strip() or None,
                         dayfirst=self.dayfirst.currentData(), zone=zone_value(self.zone) or None,
@@ -272,16 +308,21 @@ class MappingDialog(QDialog):
             result = registry.get(template.format).read(self.sample, options, NullProgress())
         except (ImportFailure, TemplateError, ValueError, KeyError) as exc:
             self.preview_model.set_frame(pd.DataFrame())
-            self.preview_label.setText(f"<span style='color:#b71c1c'>{esc(exc)}</span>")
-            return {"ok": False, "error": str(exc)}
+            self.preview_label.setText(f"<span style='color:#b71c1c'>{esc(plain_words(str(exc)))}</span>")
+            self.unused_label.setText("")
+            return {"ok": False, "error": plain_words(str(exc))}
         table = result.cells if template.format == "cells" else result.events
         wanted = PREVIEW_COLUMNS["cells" if template.format == "cells" else "events"]
         self.preview_model.set_frame(table[wanted].head(200).reset_index(drop=True), zone=self.case.info.tz)
+        self.preview.resizeColumnsToContents()  # whole numbers and cells, never "+447700900…"
         reasons = "; ".join(f"row {row}: {why}" for row, why in result.rejections[:3])
-        sampled = " (a sample of the file)" if self.sample != self.path else ""
-        self.preview_label.setText(
-            f"{len(table):,} rows read, {result.rejected:,} rejected{sampled}. "
-            f"Times shown in {self.case.info.tz}." + (f" Rejected: {reasons}" if reasons else ""))
+        sampled = " (from the first rows of the file)" if self.sample != self.path else ""
+        self.preview_label.setText(esc(
+            f"{len(table):,} records read, {result.rejected:,} could not be used{sampled}. "
+            f"Times shown in {self.case.info.tz}." + (f" Not used: {reasons}" if reasons else "")))
+        unused = result.parameters.get("unused_columns", [])
+        self.unused_label.setText("Columns not read: " + "; ".join(
+            f"{u['column']} ({u['reason']})" for u in unused) if unused else "")
         return {"ok": True, "rows": len(table), "rejected": result.rejected}
 
     def save_as_template(self) -> str | None:

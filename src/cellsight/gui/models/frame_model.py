@@ -1,14 +1,24 @@
 """A QAbstractTableModel over a pandas DataFrame that stays smooth at millions of rows.
 
 After napari's ``features_table.py``: display text depends on the dtype (times
-in the case's zone, numbers right-aligned, missing values blank) and EditRole
-gives the raw value. Unlike a QSortFilterProxyModel, which asks ``data()`` for
+as a court reads them, in the case's zone with the zone's letters, numbers
+right-aligned, missing values blank) and EditRole gives the raw value, so a
+time column sorts by the real time whatever its text. Unlike a QSortFilterProxyModel, which asks ``data()`` for
 every row to sort or filter, this model keeps one numpy array of row positions
 (``order``): filtering is a boolean mask from a selection predicate, sorting is
 a vectorised sort of one column taken at those positions, and ``data()`` only
 formats the few cells the view is painting. No cell is ever turned into a
 Python object unless it is on screen, so a million rows cost a few arrays of
 integers, and the view (with fixed row heights) never walks them all.
+
+Some text is only worth making a page at a time: the court form of a time
+(``core.timezones.court_times``) and the citation of a source row
+(``core.citations``) are vectorised over a batch, and cost little more for a
+hundred rows than for one. ``LazyText`` makes them for the block of shown rows
+around the first one painted and keeps them, per frame row, until the frame
+changes. Rows whose ``flag_column`` holds a flag (``dst_ambiguous``,
+``implausible``...) are marked: a tinted background and a warning icon on the
+marked columns, and the flag explained in the tooltip.
 """
 
 from __future__ import annotations
@@ -20,11 +30,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from cellsight.core.text import reveal
+from cellsight.core.timezones import court_times
 from cellsight.gui.markup import esc
+from cellsight.gui.resources import icon
 
 Formatter = Callable[[Any], str]
+BatchText = Callable[[np.ndarray], Sequence[str]]  # frame positions -> one text each
+
+FLAG_EXPLANATIONS = {
+    "dst_ambiguous": "The exhibit wrote a wall-clock time in the hour that occurs twice when the clocks "
+                     "go back, without saying which; Cellsight read it as the first of the two (summer "
+                     "time). It may have been an hour later.",
+    "dst_nonexistent": "The exhibit wrote a wall-clock time in the hour skipped when the clocks go "
+                       "forward; Cellsight moved it forward by the hour. Check the exhibit.",
+    "implausible": "The time cannot be right for a phone record (before 1980, or in the future of the "
+                   "import). It is kept as the exhibit wrote it.",
+}
+MARK_COLOUR = QColor("#fdebc8")  # a warm tint: seen at a glance, still readable in grey
 
 _ROW_COUNT_LIMIT = 2**31 - 1  # Qt's row counts are C ints
 
@@ -32,6 +57,40 @@ _ROW_COUNT_LIMIT = 2**31 - 1  # Qt's row counts are C ints
 def _is_missing(value: Any) -> bool:
     return value is None or value is pd.NA or value is pd.NaT or (
         isinstance(value, float) and math.isnan(value))
+
+
+class LazyText:
+    """Display text made in batches by ``make`` and kept per frame position.
+
+    ``text(order, view_row)`` returns the text of the frame row shown at
+    ``view_row``; when it is not made yet, the whole block of ``block`` shown
+    rows around it is made in one call (the rows a view paints together).
+    """
+
+    def __init__(self, make: BatchText, size: int, block: int = 64) -> None:
+        self._make = make
+        self._block = block
+        self._texts = np.full(size, None, dtype=object)
+
+    def text(self, order: np.ndarray, view_row: int) -> str:
+        position = int(order[view_row])
+        done = self._texts[position]
+        if done is None:
+            first = view_row - view_row % self._block
+            positions = order[first:first + self._block]
+            missing = positions[np.equal(self._texts[positions], None)]
+            self._texts[missing] = np.asarray(list(self._make(missing)), dtype=object)
+            done = self._texts[position]
+        return done
+
+
+def court_time_text(times: Any, zone: str) -> BatchText:
+    """Batches of zone-aware times (any array indexable by position) in the court form.
+
+    ``court_times`` takes UTC: flooring to the second in a local zone would be
+    ambiguous in the repeated autumn hour.
+    """
+    return lambda positions: court_times(pd.Series(times[positions]).dt.tz_convert("UTC"), zone).to_numpy(object)
 
 
 def _number_text(value: Any) -> str:
@@ -61,7 +120,11 @@ class FrameModel(QAbstractTableModel):
         self._columns: list[str] = []
         self._arrays: list[Any] = []
         self._formatters: list[Formatter] = []
+        self._lazy: dict[int, LazyText] = {}  # column -> batched text (times, citations)
         self._numeric: list[bool] = []
+        self._marked: Any = None  # the flag column's values, per frame row
+        self._flagged = np.empty(0, dtype=bool)  # per frame row: it carries a flag
+        self._marked_columns: set[int] = set()
         self._mask: np.ndarray | None = None
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._sorted_all: np.ndarray | None = None  # every row, in the current sort order
@@ -89,12 +152,15 @@ class FrameModel(QAbstractTableModel):
         if zone is not None:
             self._zone = zone
         self._columns = [str(c) for c in frame.columns]
-        self._arrays, self._formatters, self._numeric = [], [], []
-        for name in frame.columns:
+        self._arrays, self._formatters, self._numeric, self._lazy = [], [], [], {}
+        for index, name in enumerate(frame.columns):
             array, formatter, numeric = self._column_view(frame[name])
             self._arrays.append(array)
             self._formatters.append(formatter)
             self._numeric.append(numeric)
+            if isinstance(frame[name].dtype, pd.DatetimeTZDtype):
+                self._lazy[index] = LazyText(court_time_text(array, self._zone), len(frame))
+        self._marked, self._marked_columns = None, set()
         self._mask = None
         self._sorted_all = None
         self._order = self._compute_order()
@@ -103,10 +169,48 @@ class FrameModel(QAbstractTableModel):
     def set_annotations(self, annotations: Mapping[str, Mapping[str, str]]) -> None:
         """Labels shown beside values of some columns (e.g. names beside numbers)."""
         self._annotations = {c: a for c, a in annotations.items() if c in self._columns}
+        self._changed(Qt.ItemDataRole.DisplayRole)
+
+    def set_column_text(self, column: str, make: BatchText) -> None:
+        """Show ``column`` as ``make(positions)`` says, made a block of rows at a time.
+
+        The stored value still sorts and filters the column; only its text
+        changes (an exhibit reference for a source id, a citation for a row).
+        """
+        if column in self._columns:
+            self._lazy[self._columns.index(column)] = LazyText(make, len(self._frame))
+            self._changed(Qt.ItemDataRole.DisplayRole)
+
+    def set_marks(self, flag_column: str, columns: Sequence[str]) -> None:
+        """Mark ``columns`` (and the flag column) of the rows whose ``flag_column`` holds a flag."""
+        if flag_column not in self._columns:
+            return
+        values = self._frame[flag_column]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # on the codes: a million rows in milliseconds
+            words = np.asarray(values.cat.categories, dtype=object).astype(str)
+            codes = values.cat.codes.to_numpy()
+            self._flagged = (codes >= 0) & (words[codes] != "")
+        else:
+            self._flagged = (values.notna() & (values.astype(str) != "")).to_numpy(dtype=bool)
+        self._marked = values.array
+        self._marked_columns = {self._columns.index(c) for c in (*columns, flag_column) if c in self._columns}
+        self._changed(Qt.ItemDataRole.BackgroundRole)
+
+    def marked_count(self) -> int:
+        """How many of the rows shown carry a flag."""
+        return 0 if self._marked is None else int(np.count_nonzero(self._flagged[self._order]))
+
+    def flag(self, row: int) -> str:
+        """The flag of view ``row`` ("" when it has none or nothing is marked)."""
+        if self._marked is None:
+            return ""
+        position = int(self._order[row])
+        return str(self._marked[position]) if self._flagged[position] else ""
+
+    def _changed(self, role: Qt.ItemDataRole) -> None:
         if self.rowCount() and self.columnCount():
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(self.rowCount() - 1, self.columnCount() - 1),
-                                  [Qt.ItemDataRole.DisplayRole])
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1),
+                                  [role])
 
     def set_mask(self, mask: np.ndarray | None) -> None:
         """Show only rows where ``mask`` is True (None: all rows), keeping the sort."""
@@ -126,10 +230,8 @@ class FrameModel(QAbstractTableModel):
     def _column_view(self, series: pd.Series) -> tuple[Any, Formatter, bool]:
         """What ``data()`` reads for one column (an array indexable by position) and how to show it."""
         dtype = series.dtype
-        if isinstance(dtype, pd.DatetimeTZDtype):
-            zone, fmt = self._zone, self.TIME_FORMAT
-            return (series.dt.tz_convert(zone).array,
-                    lambda v: v.strftime(fmt), False)
+        if isinstance(dtype, pd.DatetimeTZDtype):  # shown through LazyText, in the court form
+            return series.dt.tz_convert(self._zone).array, str, False
         if pd.api.types.is_datetime64_dtype(dtype):
             fmt = self.TIME_FORMAT
             return series.array, lambda v: v.strftime(fmt), False
@@ -202,10 +304,16 @@ class FrameModel(QAbstractTableModel):
         return None if _is_missing(value) else value
 
     def display(self, row: int, column: int) -> str:
-        value = self.raw(row, column)
-        if value is None:
-            return ""
-        text = self._formatters[column](value)
+        lazy = self._lazy.get(column)
+        if lazy is not None:
+            text = lazy.text(self._order, row)
+            if not text:
+                return ""
+        else:
+            value = self.raw(row, column)
+            if value is None:
+                return ""
+            text = self._formatters[column](value)
         labels = self._annotations.get(self._columns[column])
         if labels:
             label = labels.get(text)
@@ -222,10 +330,18 @@ class FrameModel(QAbstractTableModel):
             return self.display(index.row(), index.column())
         if role == Qt.ItemDataRole.EditRole:
             return _plain(self.raw(index.row(), index.column()))
+        marked = index.column() in self._marked_columns and bool(self.flag(index.row()))
         if role == Qt.ItemDataRole.ToolTipRole:
             text = self.display(index.row(), index.column())
+            if marked:
+                flag = self.flag(index.row())
+                return f"<p>{esc(text)}</p><p><b>{esc(flag)}</b>: {esc(FLAG_EXPLANATIONS.get(flag, ''))}</p>"
             # Qt renders tooltip text that looks like HTML: make it rich text that shows the characters.
             return f"<p>{esc(text)}</p>" if len(text) > 40 else None
+        if role == Qt.ItemDataRole.BackgroundRole and marked:
+            return MARK_COLOUR
+        if role == Qt.ItemDataRole.DecorationRole and marked and index.column() == min(self._marked_columns):
+            return icon("warning")
         if role == Qt.ItemDataRole.TextAlignmentRole and self._numeric[index.column()]:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -5,7 +5,10 @@ with itself as sender; every pane hears the change through the bridge (on the
 main thread) and redraws from the hub's current selection, and the sender skips
 its own echo (it already shows what it selected). A pane that is hidden (a
 tab behind another) only notes that it is stale and redraws when shown, so a
-selection round trip costs only the panes the analyst can see.
+selection round trip costs only the panes the analyst can see. Qt keeps a tab
+behind another "visible", moved out of sight, so "shown" means visible with a
+region on screen (``on_screen``); the window tells a pane when its tab comes to
+the front (``refresh_if_shown``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
 from cellsight.core.hub import CaseChanged, FocusRequested, SelectionChanged
@@ -95,11 +99,20 @@ class Pane(QWidget):
     def _on_case(self, message: CaseChanged) -> None:
         self.case_changed(message.what)
 
+    def on_screen(self) -> bool:
+        """Where the officer can see it: visible, and not a tab behind another."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def refresh_if_shown(self) -> None:
+        """Redraw now if a change arrived while out of sight and the pane is now in sight."""
+        if self._stale and self.on_screen():
+            self.refresh()
+
     def _on_selection(self, message: SelectionChanged) -> None:
         if message.sender is self:
             return
         self._stale = True
-        if self.isVisible():
+        if self.on_screen():
             self.refresh()
 
     def _on_focus(self, message: FocusRequested) -> None:
@@ -108,8 +121,8 @@ class Pane(QWidget):
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        if self._stale:
-            self.refresh()
+        self.refresh_if_shown()
+        QTimer.singleShot(0, self, self.refresh_if_shown)  # once laid out: a window shown later, a tab placed
 
     def ensure_fresh(self) -> None:
         """Redraw now if a change arrived while hidden (tests, screenshots, capture)."""
@@ -121,7 +134,7 @@ class Pane(QWidget):
         if what not in DATA_CHANGES:
             return
         self._stale = True
-        if self.isVisible():
+        if self.on_screen():
             self.refresh()
 
     def refresh(self) -> None:

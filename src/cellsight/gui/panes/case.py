@@ -2,7 +2,11 @@
 
 Subjects (role, numbers, IMEIs, event counts), sources (format, counts,
 SHA-256, and their rejected rows, browsable so nothing is silently dropped) and
-places (with their radius). Clicking a subject selects that person's records
+places (with their radius). Each file takes two lines (its exhibit and name;
+then what it is, whose, its counts and a shortened SHA-256) so the list reads
+in a narrow column without scrolling sideways; the chosen file's full SHA-256
+is written out below it in groups of eight, to read against an exhibit label,
+and "Copy SHA-256" copies it whole. Clicking a subject selects that person's records
 in every pane; double-clicking opens it for editing.
 """
 
@@ -12,16 +16,31 @@ from typing import Any
 
 import pandas as pd
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView, QTabWidget,
-    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton,
+    QSplitter, QTableView, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
+from cellsight.core.citations import exhibit_for, row_words
 from cellsight.core.selection import Subjects
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane
 from cellsight.report.storyboard import Frame
 from cellsight.gui.markup import esc
+
+
+SOURCE_ID, SHA256 = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
+
+
+def short_hash(sha256: str) -> str:
+    """``7c56c263…2f22f6bff2``: enough to tell files apart in a list; the full hash is shown below."""
+    return f"{sha256[:8]}…{sha256[-8:]}" if len(sha256) > 20 else sha256
+
+
+def grouped_hash(sha256: str) -> str:
+    """The full hash in groups of eight, easy to read against a label (and to wrap)."""
+    return " ".join(sha256[i:i + 8] for i in range(0, len(sha256), 8))
 
 
 def _tree(headers: list[str]) -> QTreeWidget:
@@ -42,6 +61,7 @@ def _section(title: str, widget: QWidget, *buttons: QPushButton) -> QWidget:
     row = QHBoxLayout()
     heading = QLabel(title)
     heading.setObjectName("heading")
+    heading.setWordWrap(True)  # a narrow column wraps the heading rather than widening the window
     row.addWidget(heading)
     row.addStretch(1)
     for button in buttons:
@@ -63,11 +83,21 @@ class CasePane(Pane):
         self.subjects = _tree(["Subject", "Role", "Numbers", "IMEIs", "Events"])
         self.subjects.itemSelectionChanged.connect(self._subject_clicked)
         self.subjects.itemDoubleClicked.connect(lambda item, col: ctx.edit_subject(item.text(0)))
-        self.sources = _tree(["Source", "Exhibit", "File", "Format", "Subject", "Rows", "Imported",
-                              "Rejected", "SHA-256"])
+        self.sources = QListWidget()
+        self.sources.setWordWrap(True)
+        self.sources.setAlternatingRowColors(True)
+        self.sources.setSpacing(2)
+        self.sources.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.sources.itemSelectionChanged.connect(self._source_clicked)
+        self.sources.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.sources.customContextMenuRequested.connect(self._sources_menu)
+        self.source_details = QLabel()
+        self.source_details.setWordWrap(True)
+        self.source_details.setTextFormat(Qt.TextFormat.RichText)
+        self.source_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.places = _tree(["Place", "Latitude", "Longitude", "Radius (m)"])
-        self.rejections = FrameModel(pd.DataFrame({"row": [], "reason": []}))
+        self.rejections = FrameModel(pd.DataFrame({"row": [], "reason": []}),
+                                     headers={"row": "Row in exhibit", "reason": "Reason"})
         self.rejections_view = QTableView()
         self.rejections_view.setModel(self.rejections)
         self.rejections_view.verticalHeader().hide()
@@ -85,11 +115,12 @@ class CasePane(Pane):
         rejected_box = QWidget()
         rejected_layout = QVBoxLayout(rejected_box)
         rejected_layout.setContentsMargins(0, 4, 0, 0)
+        rejected_layout.addWidget(self.source_details)
         rejected_layout.addWidget(self.rejections_label)
         rejected_layout.addWidget(self.rejections_view)
         sources = QSplitter(Qt.Orientation.Vertical)
         sources.addWidget(_section("Files imported, with their SHA-256", self.sources, import_button))
-        sources.addWidget(_section("Rows the chosen file could not use", rejected_box))
+        sources.addWidget(_section("The chosen file: its SHA-256 and the rows it could not use", rejected_box))
         sources.setSizes([220, 160])
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -138,12 +169,16 @@ class CasePane(Pane):
             item.setToolTip(2, "\n".join(subject.numbers))
             self.subjects.addTopLevelItem(item)
         for source in case.sources:
-            item = QTreeWidgetItem([source.id, source.exhibit or "—", source.file, source.format,
-                                    source.subject, f"{source.rows:,}", f"{source.imported:,}",
-                                    f"{source.rejected:,}", source.sha256])
-            item.setToolTip(2, source.path)
-            item.setToolTip(8, source.sha256)
-            self.sources.addTopLevelItem(item)
+            owner = source.subject or "no one's (a cell list)"
+            item = QListWidgetItem(
+                f"{source.exhibit or '(no exhibit reference)'} · {source.file}\n"
+                f"{source.format}, {owner} · {source.rows:,} rows: {source.imported:,} imported, "
+                f"{source.rejected:,} rejected · SHA-256 {short_hash(source.sha256)}")
+            item.setToolTip(f"{source.path}\nSHA-256 {source.sha256}\n(source {source.id} in this case; "
+                            "right-click to copy the SHA-256)")
+            item.setData(SOURCE_ID, source.id)
+            item.setData(SHA256, source.sha256)
+            self.sources.addItem(item)
         for place in case.places:
             radius = "" if place.radius_m is None else f"{place.radius_m:g}"
             self.places.addTopLevelItem(QTreeWidgetItem([place.name, f"{place.lat:.6f}",
@@ -156,9 +191,23 @@ class CasePane(Pane):
 
     def _source_clicked(self) -> None:
         items = self.sources.selectedItems()
-        self._show_rejections(items[0].text(0) if items else None)
+        self._show_rejections(items[0].data(SOURCE_ID) if items else None)
+
+    def _sources_menu(self, pos: Any) -> None:
+        item = self.sources.itemAt(pos)
+        if item is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Copy SHA-256", lambda: QGuiApplication.clipboard().setText(item.data(SHA256)))
+        menu.exec(self.sources.viewport().mapToGlobal(pos))
 
     def _show_rejections(self, source_id: str | None) -> None:
+        source = next((s for s in self.case.sources if s.id == source_id), None) if self.case else None
+        self.source_details.setText(
+            f"<b>{esc(source.exhibit or '(no exhibit reference)')}</b> {esc(source.file)} (source {esc(source.id)})"
+            f"<br>SHA-256 <span style='font-family:monospace'>{grouped_hash(source.sha256)}</span>"
+            if source else "")
+        self.source_details.setVisible(source is not None)
         if self.case is None or source_id is None:
             self.rejections.set_frame(pd.DataFrame({"row": [], "reason": []}))
             self.rejections_label.setText("Choose a source to see the rows it could not use.")
@@ -166,15 +215,19 @@ class CasePane(Pane):
         rejected = self.case.rejections
         rows = rejected[rejected["source_id"] == source_id][["row", "reason"]].reset_index(drop=True)
         self.rejections.set_frame(rows)
-        self.rejections_label.setText(f"{len(rows):,} rows of {source_id} could not be used"
-                                      if len(rows) else f"Every row of {source_id} was used.")
+        if source is not None:  # each row as the exhibit numbers it (line 174, model 991)
+            self.rejections.set_column_text("row", lambda positions: [
+                row_words(source, str(rows["row"].iat[p])) for p in positions])
+        label = exhibit_for(self.case, source_id)
+        self.rejections_label.setText(f"{len(rows):,} rows of {label} could not be used"
+                                      if len(rows) else f"Every row of {label} was used.")
 
     def capture(self) -> Frame | None:
         if self.case is None or not self.case.sources:
             return None
-        rows = [[s.id, s.file, s.format, s.subject, s.rows, s.imported, s.rejected, s.sha256]
+        rows = [[s.exhibit or "(none)", s.file, s.format, s.subject, s.rows, s.imported, s.rejected, s.sha256]
                 for s in self.case.sources]
         return Frame("table", caption="Exhibits: the files this analysis is based on",
-                     parameters={"pane": self.name},
-                     content={"columns": ["Source", "File", "Format", "Subject", "Rows", "Imported",
+                     parameters={"pane": self.name, "sources": [s.id for s in self.case.sources]},
+                     content={"columns": ["Exhibit", "File", "Format", "Subject", "Rows", "Imported",
                                          "Rejected", "SHA-256"], "rows": rows})

@@ -22,9 +22,13 @@ from PySide6.QtWidgets import (
 
 from cellsight.analysis import contacts as contact_analysis
 from cellsight.core.selection import Everything, Parties
+from cellsight.core.timezones import court_time
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane, case_view
+from cellsight.gui.names import party_names
+from cellsight.gui.panes.day_axis import DayAxis
 from cellsight.gui.workers import Latest
+from cellsight.report.standard import court_day
 from cellsight.report.storyboard import Frame
 from cellsight.gui.markup import esc
 
@@ -33,16 +37,19 @@ RANK_HEADERS = {"number": "Number", "name": "Name", "total": "Total", "calls": "
                 "chats": "Chats", "first": "First", "last": "Last"}
 
 
-def ranking_frame(doc: dict[str, Any]) -> pd.DataFrame:
-    """The ``for_subject`` document as a table."""
+def ranking_frame(doc: dict[str, Any], names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The ``for_subject`` document as a table (``names`` names what the analysis did not, such as chat ids)."""
     rows = []
     for item in doc.get("contacts", []):
         kinds = item.get("by_kind", {})
-        rows.append({"number": item["number"], "name": item.get("name") or "", "total": item["total"],
+        name = item.get("name") or (names or {}).get(item["number"]) or ""
+        rows.append({"number": item["number"], "name": name, "total": item["total"],
                      "calls": kinds.get("call", 0), "texts": kinds.get("sms", 0) + kinds.get("mms", 0),
-                     "chats": kinds.get("chat", 0), "first": item["first"][:16].replace("T", " "),
-                     "last": item["last"][:16].replace("T", " ")})
-    return pd.DataFrame(rows, columns=RANK_COLUMNS)
+                     "chats": kinds.get("chat", 0), "first": item["first"], "last": item["last"]})
+    frame = pd.DataFrame(rows, columns=RANK_COLUMNS)
+    for column in ("first", "last"):  # real times: shown in the court form, sorted as times
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    return frame
 
 
 class ContactsPane(Pane):
@@ -73,7 +80,9 @@ class ContactsPane(Pane):
         self.pair_label = QLabel("Click a contact to see the pair and select its events everywhere.")
         self.pair_label.setWordWrap(True)
         self.pair_label.setTextFormat(Qt.TextFormat.RichText)
-        self.chart = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0)})
+        self.pair_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.chart = pg.PlotWidget(axisItems={"bottom": DayAxis()})
+        self.chart.hide()  # no pair, no chart: an empty chart's axes would mean nothing
         self.chart.setAcceptDrops(False)
         self.chart.setMouseEnabled(x=True, y=False)
         self.chart.hideButtons()
@@ -162,7 +171,7 @@ class ContactsPane(Pane):
             self.status.setText(str(doc))
             return
         self.doc = doc
-        frame = ranking_frame(doc)
+        frame = ranking_frame(doc, party_names(self.case) if self.case is not None else None)
         self.model.set_frame(frame)
         self.status.setText(f"{len(frame)} contacts")
         if self.chosen is not None and self.chosen in set(frame["number"]):
@@ -180,7 +189,7 @@ class ContactsPane(Pane):
     def choose(self, number: str) -> None:
         subject = self.subject.currentText()
         label, numbers = self.case.party(subject)
-        name = self.case.number_names().get(number)
+        name = party_names(self.case).get(number)
         self.chosen = number
         self.publish("parties", Parties(frozenset(numbers), frozenset([number]),
                                         label=f"{label} ↔ {name or number}"))
@@ -201,6 +210,7 @@ class ContactsPane(Pane):
             self.pair_label.setText(esc(doc) if doc is not None else
                                     "Click a contact to see the pair and select its events everywhere.")
             self.bars.setOpts(x=[], height=[])
+            self.chart.hide()
             return
         self.pair = doc
         kinds = ", ".join(f"{n} {k}" for k, n in doc["by_kind"].items()) or "none"
@@ -209,9 +219,9 @@ class ContactsPane(Pane):
         self.pair_label.setText(
             f"<b>{esc(doc['a'])} ↔ {esc(doc['b'])}</b>: <b>{doc['total']:,}</b> communications ({kinds}); "
             f"{direction['a_to_b']:,} from {esc(doc['a'])}, {direction['b_to_a']:,} from {esc(doc['b'])}. "
-            f"First {(doc.get('first') or '—')[:16].replace('T', ' ')}, last "
-            f"{(doc.get('last') or '—')[:16].replace('T', ' ')}. "
-            f"Busiest day {peak.get('period', '—')} ({peak.get('count', 0)}).")
+            f"First {esc(court_time(pd.Timestamp(doc['first']), self.zone)) if doc.get('first') else '—'}, "
+            f"last {esc(court_time(pd.Timestamp(doc['last']), self.zone)) if doc.get('last') else '—'}. "
+            f"Busiest day {court_day(peak['period'], self.zone) if peak else '—'} ({peak.get('count', 0)}).")
         series = doc.get("series", [])
         if series:
             days = pd.to_datetime([s["period"] for s in series])
@@ -220,8 +230,10 @@ class ContactsPane(Pane):
             self.bars.setOpts(x=xs, height=heights, width=86_400 * 0.85)
             self.chart.setXRange(xs.min() - 86_400, xs.max() + 86_400, padding=0)
             self.chart.setYRange(0, max(heights.max(), 1) * 1.1, padding=0)
+            self.chart.show()
         else:
             self.bars.setOpts(x=[], height=[])
+            self.chart.hide()
 
     def _pair_caption(self) -> str:
         """Says what tells this chart from another of the same pair: the period and the selection."""
@@ -242,7 +254,7 @@ class ContactsPane(Pane):
                                                           "peak": self.pair["peak"],
                                                           "total": self.pair["total"]}})
         if self.doc is not None and self.doc["contacts"]:
-            frame = ranking_frame(self.doc)
+            frame = ranking_frame(self.doc, party_names(self.case))
             return Frame("table", caption=f"Contacts of {self.doc['subject']}",
                          parameters={**params, **self.doc.get("parameters", {})},
                          content={"columns": [RANK_HEADERS[c] for c in RANK_COLUMNS],

@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
-    QPushButton, QScrollArea, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
+    QPushButton, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
 )
 
 from cellsight.analysis import proximity
@@ -25,26 +25,31 @@ from cellsight.core.selection import SourceRows
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane
 from cellsight.report.build import occasion_points
+from cellsight.report.standard import OCCASION_COLUMNS, occasions_frame as occasions_table_frame
 from cellsight.report.storyboard import Frame
 from cellsight.gui.markup import esc
 
 COLUMNS = ["#", "start", "end", "hits", "closest_m", "evidence", "rows"]
-HEADERS = {"#": "#", "start": "Start", "end": "End", "hits": "Hits", "closest_m": "Closest (m)",
-           "evidence": "By", "rows": "Source rows"}
+# The storyboard's table says "Closest (m)" and "Source rows"; the narrow pane says it shorter.
+HEADERS = {**dict(zip(COLUMNS, OCCASION_COLUMNS)), "closest_m": "Near (m)", "rows": "Rows"}
 PLACE_PREFIX = "Place: "
 METERS_PER_DEGREE = 111_320.0
 DEFAULT_PLACE_RADIUS_M = 100.0  # "Within" for a place recorded without a radius
 
 
 def occasions_frame(doc: dict[str, Any]) -> pd.DataFrame:
+    """The occasions as a table whose times are real times (shown in the court form, sorted as times)."""
     rows = []
     for i, o in enumerate(doc.get("occasions", []), start=1):
         evidence = o.get("evidence") or {}
-        rows.append({"#": i, "start": o["start"][:19].replace("T", " "), "end": o["end"][:19].replace("T", " "),
+        rows.append({"#": i, "start": pd.Timestamp(o["start"]), "end": pd.Timestamp(o["end"]),
                      "hits": o["hits"], "closest_m": o["min_distance_m"],
                      "evidence": ", ".join(evidence.get("methods", [])),
                      "rows": len(evidence.get("rows", []))})
-    return pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    for column in ("start", "end"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
 
 
 class ProximityPane(Pane):
@@ -87,43 +92,50 @@ class ProximityPane(Pane):
         self.summary = QLabel("Choose A and B (or a place) and press Find occasions.")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setMinimumHeight(2 * self.summary.fontMetrics().lineSpacing() + 4)  # results take two lines
         self.statement = QTextBrowser()
         self.statement.setPlaceholderText("The method statement of the analysis appears here.")
         self.statement.setOpenLinks(False)
+        self.statement.setMinimumHeight(70)
         self.model = FrameModel(pd.DataFrame(columns=COLUMNS), headers=HEADERS)
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.verticalHeader().hide()
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.setWordWrap(True)  # a court time may take two lines in a narrow column
+        self.view.setStyleSheet("QHeaderView::section { padding: 4px 3px; }")  # narrow: every column in view
+        self.view.setTextElideMode(Qt.TextElideMode.ElideNone)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.clicked.connect(lambda index: self.choose(index.row()))
         evidence = QPushButton("Select its evidence")
-        evidence.setToolTip("Select the source rows behind the chosen occasion in every pane")
+        evidence.setToolTip("Select the source rows behind the chosen occasion in every pane (the fixes show "
+                            "in the Locations pane, network events in the Events pane)")
         evidence.clicked.connect(self.select_evidence)
         buttons = QHBoxLayout()
         buttons.addWidget(run)
         buttons.addStretch(1)
         buttons.addWidget(evidence)
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(form)
-        top_layout.addLayout(buttons)
-        top_layout.addWidget(self.summary)
-        scroller = QScrollArea()  # the form scrolls rather than forcing the dock column tall
-        scroller.setWidget(top)
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(scroller)
+        statement_heading = QLabel("Method statement (the wording to use)")
+        statement_heading.setObjectName("hint")
+        below = QWidget()
+        below_layout = QVBoxLayout(below)
+        below_layout.setContentsMargins(0, 0, 0, 0)
+        below_layout.addWidget(statement_heading)
+        below_layout.addWidget(self.statement, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)  # the officer may give the statement more room
         splitter.addWidget(self.view)
-        splitter.addWidget(self.statement)
-        splitter.setStretchFactor(1, 3)
-        splitter.setStretchFactor(2, 1)
+        splitter.addWidget(below)
+        splitter.setStretchFactor(0, 0)  # a taller or shorter pane changes the statement's room, not the table's
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.summary)
         layout.addWidget(splitter, 1)
         self.result: Any = None
         self.doc: dict[str, Any] | None = None
@@ -217,12 +229,49 @@ class ProximityPane(Pane):
             self.statement.clear()
             return
         self.model.set_frame(occasions_frame(doc), zone=self.zone)
+        self._fit_columns()
+        QTimer.singleShot(0, self._fit_columns)  # again once the new rows are laid out
         target = doc.get("b") or f"place {doc.get('place')}"
         self.summary.setText(f"<b>{doc['count']}</b> occasions of {esc(doc['a'])} near {esc(target)} "
                              f"({doc['hits']} hits; within {doc['distance_m']:g} m and "
                              f"{doc['window_min']:g} min; new occasion after {doc['gap_min']:g} min).")
         notes = " ".join(doc.get("limitations", []))
         self.statement.setPlainText(f"{doc['method_statement']} {notes}".strip())
+
+    def _fit_columns(self) -> None:
+        """Every occasion and every column in view: the two times share what the others leave.
+
+        A time takes two lines ("Fri 3 Oct 2025" over "17:20:13 BST") rather than push
+        a column out of sight. The number of source rows, which the storyboard's table
+        keeps, is left out of this narrow view. The table is given the height of its
+        rows and the method statement the rest.
+        """
+        view, header = self.view, self.view.horizontalHeader()
+        view.setColumnHidden(COLUMNS.index("rows"), True)
+        view.resizeColumnsToContents()
+        times = [COLUMNS.index(c) for c in ("start", "end")]
+        others = sum(header.sectionSize(i) for i in range(len(COLUMNS))
+                     if i not in times and not view.isColumnHidden(i))
+        two_lines = view.fontMetrics().horizontalAdvance("Wed 30 Sep 2025") + 6
+        total = sum(self.splitter.sizes())
+        for scrolled in (False, True):  # a vertical scroll bar, if the rows cannot all be shown, takes width
+            width = view.width() - 2 * view.frameWidth()
+            if scrolled:
+                width -= view.verticalScrollBar().sizeHint().width()
+            share = (width - others) // 2
+            for column in times:
+                header.resizeSection(column, max(min(view.sizeHintForColumn(column), share), two_lines))
+            view.resizeRowsToContents()
+            rows = sum(view.rowHeight(r) for r in range(self.model.rowCount()))
+            needed = header.height() + rows + 2 * view.frameWidth() + 2
+            if total > needed + 120:  # every occasion in view; the method statement gets the rest
+                self.splitter.setSizes([needed, total - needed])
+                break
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self.model.rowCount():
+            self._fit_columns()
 
     # ----- choosing -------------------------------------------------------------------------------
     def choose(self, row: int) -> None:
@@ -251,14 +300,4 @@ class ProximityPane(Pane):
     def capture(self) -> Frame | None:
         if self.doc is None:
             return None
-        frame = occasions_frame(self.doc)
-        parameters = {"pane": self.name, **{k: self.doc[k] for k in ("a", "method", "distance_m",
-                                                                      "window_min", "gap_min")},
-                      "b": self.doc.get("b"), "place": self.doc.get("place"),
-                      "method_statement": self.doc["method_statement"], "zone": self.zone}
-        target = self.doc.get("b") or self.doc.get("place")
-        return Frame("table", caption=f"Occasions when {self.doc['a']} was near {target} "
-                                      f"({self.doc['count']})",
-                     note=self.doc["method_statement"], parameters=parameters,
-                     content={"columns": [HEADERS[c] for c in COLUMNS],
-                              "rows": frame.astype(object).where(frame.notna(), None).values.tolist()})
+        return occasions_table_frame(self.doc, self.zone, pane=self.name)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.resources import icon
 from cellsight.report.storyboard import Frame, Storyboard
+from cellsight.report.words import parameters_words
 
 KIND_LABELS = {"title": "Title", "text": "Note", "table": "Table", "chart": "Chart", "map": "Map"}
 KIND_ICONS = {"table": "table", "chart": "chart", "map": "map"}
@@ -162,14 +163,16 @@ class StoryboardPane(Pane):
         else:
             what = KIND_LABELS.get(frame.kind, frame.kind)
         lines = [f"{what}, made with:"]
-        for key, value in frame.parameters.items():
-            if key == "selection" or value in (None, "", [], {}):
+        # In the words the PDF prints them (report.words): no field names, no raw selections.
+        zone = frame.parameters.get("zone") or "UTC"
+        for key, value in parameters_words(frame.parameters, zone).items():
+            if value in (None, "", [], {}):
                 continue
             if isinstance(value, (list, tuple)):
                 value = ", ".join(map(str, value))
             elif isinstance(value, dict):
                 value = json.dumps(value, ensure_ascii=False)
-            lines.append(f"  {key.replace('_', ' ')}: {value}")
+            lines.append(f"  {key}: {value}")
         return "\n".join(lines)[:1200]
 
     def _caption_edited(self) -> None:
@@ -273,12 +276,24 @@ class StoryboardPane(Pane):
         basemap = self.ctx.settings.mbtiles_path if self.ctx.settings.basemap == "mbtiles" else None
         left_out = "" if path else " — without the case file's SHA-256 (the case was not saved as it is)"
 
+        if options.get("redact"):
+            # The pseudonyms are kept in the case (only there), so the next redacted output agrees.
+            from cellsight.report.redaction import Redactor
+
+            if Redactor.for_case(case).remember(case):
+                self.ctx.case_modified("redaction-key", sender=self)
+        if "producer" not in options:
+            from cellsight.report import producer as producers
+
+            options = {**options, "producer": producers.for_case(case, **self.ctx.settings.producer_overrides())}
+
         def work(progress: Any) -> Any:
-            return write_report(case, out, case_path=path, basemap=basemap or None, **options)
+            # The progress bar follows analyses, maps and pages; Cancel stops before anything is written.
+            return write_report(case, out, case_path=path, basemap=basemap or None, progress=progress, **options)
 
         return self.ctx.run(f"Writing {Path(out).name}…", work,
                             on_success=lambda summary: self.ctx.statusBar().showMessage(
-                                f"Wrote {out}{left_out}", 15000))
+                                f"Wrote {out} ({summary['pages']} pages){left_out}", 15000))
 
     def shutdown(self) -> None:
         self.flush()

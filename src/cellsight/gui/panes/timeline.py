@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from cellsight.core.hub import FocusRequested
@@ -123,8 +123,15 @@ class TimelinePane(Pane):
         bar.addWidget(fit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        self.empty = QLabel("No events yet. Import call records or a phone download (drop them on the "
+                            "window): each subject's calls, texts and chats then show here, day by day.")
+        self.empty.setObjectName("hint")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addLayout(bar)
         layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.empty, 1)
+        self.graphics.hide()  # no events, no axes: an empty chart's numbers would mean nothing
 
     # ----- building --------------------------------------------------------------------------
     def case_changed(self, what: str) -> None:
@@ -140,7 +147,10 @@ class TimelinePane(Pane):
         case = self.case
         self.region.hide()
         self.region_lanes.hide()
-        if case is None or case.events.empty:
+        has_events = case is not None and not case.events.empty
+        self.graphics.setVisible(has_events)
+        self.empty.setVisible(not has_events)
+        if not has_events:
             self._x = np.empty(0)
             self._index_days()
             self.lanes.getAxis("left").setTicks([[]])

@@ -35,11 +35,14 @@ ROLES: dict[str, tuple[str, ...]] = {
     "cdr": ("start", "date", "time", "end", "duration", "party_a", "party_b", "other_party",
             "target", "direction", "event", "status", "cell_first", "cell_last", "lac_first",
             "ci_first", "lac_last", "ci_last", "enodeb_first", "sector_first", "enodeb_last",
-            "sector_last", "mcc", "mnc", "imei", "imsi", "ignore"),
+            "sector_last", "mcc", "mnc", "lat_first", "lon_first", "latlon_first", "site_first",
+            "lat_last", "lon_last", "latlon_last", "site_last", "volume", "unit", "imei", "imsi",
+            "ignore"),
     "cells": ("cell", "mcc", "mnc", "lac", "ci", "enodeb", "sector", "site", "lat", "lon",
               "easting", "northing", "azimuth", "beamwidth", "technology", "range", "ignore"),
 }
 DURATION_UNITS = ("seconds", "minutes")
+MAX_TEMPLATE_BYTES = 1024**2  # a template is a few kB; anything near this is not one
 
 
 class TemplateError(ValueError):
@@ -97,11 +100,16 @@ def load_template(path: str | os.PathLike[str]) -> Template:
     """Read and check a template file; TemplateError with the file's name on any problem."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_TEMPLATE_BYTES:
+            raise TemplateError(f"{path.name}: {path.stat().st_size:,} bytes is too large for a "
+                                f"template (limit {MAX_TEMPLATE_BYTES:,}); refused")
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise TemplateError(f"{path.name}: template file not found") from None
     except (OSError, UnicodeError, json.JSONDecodeError) as exc:
         raise TemplateError(f"{path.name}: not a readable template (JSON): {exc}") from None
+    except RecursionError:
+        raise TemplateError(f"{path.name}: not a template (JSON nested too deeply); refused") from None
     return from_dict(data, path.name)
 
 

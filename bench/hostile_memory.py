@@ -1,0 +1,153 @@
+"""Benchmark: peak memory and time of the hostile inputs of issue 13, each in its own process.
+
+Each case writes its file (in a temporary folder, or --dir), then runs
+``cellsight import`` on it in a fresh child process and reads the child's peak
+resident set size from the kernel (``os.wait4``), so that every figure is that
+import's own, interpreter and libraries included. Cases:
+
+- ``xlsx-bomb``: a workbook of about 2 MB whose sheet XML inflates about 1000x;
+- ``xlsx-dimension``: 60,000 rows of four cells in a sheet declaring ``A1:XFD1048576``;
+- ``junk-lines``: a header, one call and N lines of ``B,`` (5.6 million by default);
+- ``ufdr-body``: a .ufdr whose one SMS body is --body-mb megabytes (2 GB by default) of
+  text that compresses about 60x (so that the archive's ratio limit lets it through and
+  the text cap must act);
+- ``baseline``: the smallest import (one call record), for the interpreter's own share.
+
+Files are written by a child of their own, so that the writer's memory never
+counts in an import's peak (a forked child's peak RSS includes its parent's pages).
+Prints, per case: exit status, seconds, peak RSS (MB) and the first line the import
+printed. Run: ``.venv/bin/python bench/hostile_memory.py`` (``--junk N``, ``--body-mb N``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from factories import xlsx_with_sheet  # noqa: E402
+
+SHEET = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+         "{head}<sheetData>{rows}</sheetData></worksheet>")
+NS = "http://pa.cellebrite.com/report/2.0"
+
+
+def _row(n: int) -> str:
+    return (f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>01/03/2023</t></is></c>'
+            f'<c r="B{n}" t="inlineStr"><is><t>10:{n % 60:02d}:00</t></is></c>'
+            f'<c r="C{n}" t="inlineStr"><is><t>07700900001</t></is></c>'
+            f'<c r="D{n}" t="inlineStr"><is><t>07700900{n % 1000:03d}</t></is></c></row>')
+
+
+def _header() -> str:
+    cells = "".join(f'<c r="{c}1" t="inlineStr"><is><t>{t}</t></is></c>' for c, t in
+                    zip("ABCD", ("Date", "Time", "Calling Number", "Called Number")))
+    return f'<row r="1">{cells}</row>'
+
+
+def case_xlsx_bomb(folder: Path, _args: argparse.Namespace) -> Path:
+    path = folder / "bomb.xlsx"
+    padding = "<!--" + " " * (2 * 1024**3 // 2) + "-->"  # 1 GB of one byte: ~1000x
+    xlsx_with_sheet(path, SHEET.format(head=padding, rows=_header() + _row(2)))
+    return path
+
+
+def case_xlsx_dimension(folder: Path, args: argparse.Namespace) -> Path:
+    path = folder / "wide.xlsx"
+    rows = "".join(_row(n) for n in range(2, args.xlsx_rows + 2))
+    xlsx_with_sheet(path, SHEET.format(head='<dimension ref="A1:XFD1048576"/>', rows=_header() + rows))
+    return path
+
+
+def case_junk(folder: Path, args: argparse.Namespace) -> Path:
+    path = folder / "junk.csv"
+    with open(path, "wb") as out:
+        out.write(b"Date,Time,Calling Number,Called Number\n01/03/2023,10:00:00,07700900001,"
+                  b"07700900002\n")
+        block = b"B,\n" * 100_000
+        for _ in range(args.junk // 100_000):
+            out.write(block)
+    return path
+
+
+def case_ufdr_body(folder: Path, args: argparse.Namespace) -> Path:
+    path = folder / "body.ufdr"
+    rng = random.Random(1)
+    # 1 kB of text in which every 150th byte is random: deflate gets about 60x
+    line = bytearray(b"a" * 1024)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("report.xml", "w", force_zip64=True) as out:
+            out.write(f'<project xmlns="{NS}"><decodedData><modelType type="SMS"><model type="SMS" '
+                      'id="s1"><field name="TimeStamp"><value>2023-03-18T14:00:00Z</value></field>'
+                      '<field name="Body"><value>'.encode())
+            for _ in range(args.body_mb * 1024):
+                for i in range(0, 1024, 150):
+                    line[i] = rng.randrange(97, 123)
+                out.write(line)
+            out.write(b"</value></field></model></modelType></decodedData></project>")
+    return path
+
+
+def case_baseline(folder: Path, _args: argparse.Namespace) -> Path:
+    path = folder / "one.csv"
+    path.write_text("Date,Time,Calling Number,Called Number\n01/03/2023,10:00:00,07700900001,"
+                    "07700900002\n")
+    return path
+
+
+CASES = {"baseline": case_baseline, "xlsx-bomb": case_xlsx_bomb,
+         "xlsx-dimension": case_xlsx_dimension, "junk-lines": case_junk,
+         "ufdr-body": case_ufdr_body}
+
+
+def run_import(case: Path, file: Path) -> tuple[int, float, float, str]:
+    """``(exit status, seconds, peak RSS MB, first stderr line)`` of one import in a child."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    subprocess.run([sys.executable, "-m", "cellsight", "new", str(case), "--force"], env=env,
+                   check=True, capture_output=True)
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "cellsight", "import", str(case), str(file),
+                              "--subject", "Dan", "--tz", "UTC"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = child.stderr.read().decode(errors="replace")
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    line = next((l for l in err.splitlines() if l.startswith("cellsight:") or " rows, " in l), "")
+    return os.waitstatus_to_exitcode(status), seconds, usage.ru_maxrss / 1024, line
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path)
+    parser.add_argument("--junk", type=int, default=5_600_000)
+    parser.add_argument("--body-mb", type=int, default=2048)
+    parser.add_argument("--xlsx-rows", type=int, default=60_000)
+    parser.add_argument("--write-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("cases", nargs="*", default=list(CASES))
+    args = parser.parse_args()
+    if args.write_only:  # the child that writes one case's file and prints its path
+        print(CASES[args.cases[0]](args.dir, args))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.dir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in args.cases:
+            written = subprocess.run(
+                [sys.executable, __file__, "--write-only", "--dir", str(folder), "--junk",
+                 str(args.junk), "--body-mb", str(args.body_mb), "--xlsx-rows", str(args.xlsx_rows),
+                 name], check=True, capture_output=True, text=True)
+            file = Path(written.stdout.strip())
+            code, seconds, peak, line = run_import(folder / "bench.cellsight", file)
+            print(f"{name:<15} {file.stat().st_size / 1024**2:9.1f} MB file  exit {code}  "
+                  f"{seconds:7.1f} s  peak {peak:7.0f} MB  {line[:150]}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Make docs/report/: the demo case's storyboard PDF, every page as a small image, for the user guide.
+
+Builds the demo case from ``sample_data/demo/`` (as ``build_demo_case.py`` does),
+writes its report with a fixed produced date and a fictional producer, and
+renders each page with poppler's ``pdftoppm`` at 60 dpi, reduced to a palette
+of 48 colours (the pages are text, tables and flat-coloured maps, so this keeps
+them legible at a fraction of the size). Also writes ``index.md`` listing the
+pages with their section titles.
+
+    .venv/bin/python docs/make_report_pages.py
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+from pypdf import PdfReader
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "docs" / "report"
+DPI = 60
+COLOURS = 48
+
+
+def _demo_builder():
+    spec = importlib.util.spec_from_file_location("build_demo_case", REPO / "sample_data" / "build_demo_case.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> None:
+    from cellsight.report.build import write_report
+    from cellsight.report.producer import Producer
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("page-*.png"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as folder:
+        case_path = Path(folder) / "demo.cellsight"
+        case, _ = _demo_builder().build(case_path)
+        pdf = Path(folder) / "storyboard.pdf"
+        producer = Producer("DC Alex Morgan (fictional)", "Detective Constable", "West Yorkshire Police (fictional)")
+        summary = write_report(case, pdf, produced="2025-11-20T10:00", case_path=case_path, producer=producer)
+        subprocess.run(["pdftoppm", "-r", str(DPI), "-png", str(pdf), str(Path(folder) / "raw")], check=True)
+        for raw in sorted(Path(folder).glob("raw-*.png")):
+            number = int(raw.stem.split("-")[1])
+            image = Image.open(raw).convert("RGB")
+            image.quantize(colors=COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+                OUT / f"page-{number:03d}.png", optimize=True)
+        reader = PdfReader(str(pdf))
+        starts = {reader.get_destination_page_number(item): item.title for item in reader.outline}
+        titles, current = [], "Cover and contents"
+        for index in range(len(reader.pages)):
+            current = starts.get(index, current)
+            titles.append(current if index in starts or index == 0 else f"{current} (continued)")
+    lines = ["# The demo case's storyboard, page by page", "",
+             f"`cellsight report` on the demo case (Operation Larkspur, fictional): {summary['pages']} pages, "
+             f"produced date fixed. Made by `docs/make_report_pages.py`.", ""]
+    for number, heading in enumerate(titles, start=1):
+        lines.append(f"- [Page {number}](page-{number:03d}.png): {heading}")
+    (OUT / "index.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{summary['pages']} pages written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""The fonts the PDF and its map images draw with, and a check that every character has a glyph.
+
+DejaVu Sans (Debian's ``fonts-dejavu-core`` and ``-extra``, installed by
+scripts/bootstrap.sh) draws arrows, dingbats (``Sarah ❤``, a contact name in
+the demo) and most alphabets; Bitstream Vera, which ships with reportlab, is
+the fallback when DejaVu is absent. Whatever the font, a character it cannot
+draw would print as an empty box that a reader cannot tell from any other, so
+``printable`` writes it as ``[U+2764]`` instead: visible, and still traceable to
+the character in the exhibit.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import registerFontFamily
+from reportlab.pdfbase.ttfonts import TTFont
+
+SANS, SANS_BOLD, SANS_ITALIC, SANS_BOLD_ITALIC = "CsSans", "CsSans-Bold", "CsSans-Italic", "CsSans-BoldItalic"
+_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+_VERA = Path(__import__("reportlab").__file__).parent / "fonts"
+_FACES = {  # name: (DejaVu file, Vera file)
+    SANS: ("DejaVuSans.ttf", "Vera.ttf"),
+    SANS_BOLD: ("DejaVuSans-Bold.ttf", "VeraBd.ttf"),
+    SANS_ITALIC: ("DejaVuSans-Oblique.ttf", "VeraIt.ttf"),
+    SANS_BOLD_ITALIC: ("DejaVuSans-BoldOblique.ttf", "VeraBI.ttf"),
+}
+
+
+def font_file(name: str = SANS) -> Path:
+    """The file of one face: DejaVu where installed, else reportlab's Vera."""
+    dejavu, vera = _FACES[name]
+    path = _DEJAVU / dejavu
+    return path if path.is_file() else _VERA / vera
+
+
+def register() -> None:
+    if SANS in pdfmetrics.getRegisteredFontNames():
+        return
+    for name in _FACES:
+        pdfmetrics.registerFont(TTFont(name, str(font_file(name))))
+    registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD, italic=SANS_ITALIC, boldItalic=SANS_BOLD_ITALIC)
+
+
+@lru_cache(maxsize=1)
+def _glyphs() -> frozenset[int]:
+    """Code points every face (regular, bold, italic) can draw: a character must print in all of them."""
+    register()
+    sets = []
+    for name in _FACES:
+        face = pdfmetrics.getFont(name).face
+        sets.append({code for code, glyph in face.charToGlyph.items() if glyph})
+    return frozenset(set.intersection(*sets))
+
+
+def missing(text: str) -> list[str]:
+    """The characters of ``text`` the report's fonts cannot draw (line breaks aside)."""
+    glyphs = _glyphs()
+    return sorted({c for c in text if ord(c) > 126 and ord(c) not in glyphs and c not in "\n\r\t"})
+
+
+def printable(text: str) -> str:
+    """``text`` with each character the fonts cannot draw written as ``[U+XXXX]``."""
+    if text.isascii():
+        return text
+    glyphs = _glyphs()
+    return "".join(c if ord(c) < 127 or ord(c) in glyphs or c in "\n\r\t" else f"[U+{ord(c):04X}]"
+                   for c in text)

@@ -1,0 +1,223 @@
+"""Redaction for disclosure: every number and name that is not a case subject's becomes a pseudonym.
+
+A storyboard served on the defence, or disclosed as unused material, must not
+hand out the numbers and names of people who are not part of the case (the
+victim's friends, her mother, the suspect's workmates). ``--redact`` replaces
+each of them by ``Third party N``, the same N in the PDF, the map and the
+exports, so that a reader can still follow "Third party 3 called Sarah Holt
+twice" without learning who Third party 3 is.
+
+What counts as a third party: every party of an event (caller, called,
+sender, recipient, as normalised and as written) that is not one of a
+subject's numbers, every address-book entry of a phone download that is not a
+subject's, and any other possible telephone number written in free text
+(message bodies, notes) that is not a subject's. Names from the address books
+of such numbers, and sender names (``NorthBank``), take their number's
+pseudonym. Withheld and blank parties are left as they are.
+
+Numbering: in order of first appearance in the case (events in time order,
+then address-book entries in their exhibits' order, then numbers found in
+text), so that the same case gives the same pseudonyms on every run. The key
+(identifier to number) is kept only in the case (``case.extras["redaction"]``,
+saved by the workstation when a redacted output is made, or by
+``remember``); it is never written into an output. When new exhibits bring new
+third parties, the stored numbers stay and the newcomers are numbered after
+them, so an output made before the import and one made after agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from cellsight.core.phone import is_normalised, normalise
+
+EXTRAS_KEY = "redaction"
+PREFIX = "Third party"
+# A run of digits that may be a telephone number as people write them, with an optional
+# messaging-account suffix (447700900123@s.whatsapp.net).
+# Not inside a longer token (a UUID such as a Cellebrite model id, a cell id, a file name).
+_NUMBERISH = re.compile(r"(?<![\w\-/.:])\+?\(?\d(?:[ \u00a0\-()]{0,2}\d){5,}\)?(?:@[A-Za-z0-9.\-]+)?(?![\w\-/])")
+_NOT_DIGIT = re.compile(r"\D")
+_MIN_NAME = 3  # shorter names ("Jo") would redact parts of ordinary words
+
+
+class Redactor:
+    """Replaces third parties' numbers and names by their pseudonyms in any text.
+
+    ``numbers`` maps each identifier (E.164, or text as written where it could
+    not be normalised) to its pseudonym number; ``keep`` holds the subjects'
+    numbers, which are never replaced; ``names`` maps an address-book or sender
+    name (lower case) to the identifier whose pseudonym it takes.
+    """
+
+    def __init__(self, numbers: dict[str, int], keep: Iterable[str], names: dict[str, str], region: str = "GB"):
+        self.numbers = dict(numbers)
+        self.keep = set(keep)
+        self.names = {k: v for k, v in names.items() if v in self.numbers}
+        self.region = region
+        self._digits: dict[str, str] = {}
+        for identifier in self.numbers:
+            for form in _digit_forms(identifier):
+                self._digits.setdefault(form, identifier)
+        self._keep_digits = {form for number in self.keep for form in _digit_forms(number)}
+        names_sorted = sorted(self.names, key=len, reverse=True)  # the longest name wins an overlap
+        self._name_re = (re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names_sorted) + r")(?!\w)",
+                                    re.IGNORECASE) if names_sorted else None)
+
+    # ----- building ----------------------------------------------------------------------
+    @classmethod
+    def for_case(cls, case: Any) -> Redactor:
+        """The case's key (as stored, extended by any third party new since) as a Redactor."""
+        keep = {n for s in case.subjects for n in s.numbers}
+        stored = (case.extras.get(EXTRAS_KEY) or {}).get("numbers") or {}
+        numbers: dict[str, int] = {str(k): int(v) for k, v in stored.items() if str(k) not in keep}
+        names: dict[str, str] = {}
+        subject_names = {s.name.lower() for s in case.subjects}
+        region = case.info.region
+        for identifier, name in _appearances(case, keep, region):
+            if identifier not in numbers:
+                numbers[identifier] = max(numbers.values(), default=0) + 1
+            if name and len(name.strip()) >= _MIN_NAME and name.strip().lower() not in subject_names:
+                names.setdefault(name.strip().lower(), identifier)
+        return cls(numbers, keep, names, region)
+
+    def key(self) -> dict[str, Any]:
+        """The key as kept in the case: identifier → pseudonym number."""
+        return {"version": 1, "numbers": dict(sorted(self.numbers.items(), key=lambda kv: kv[1]))}
+
+    def remember(self, case: Any) -> bool:
+        """Store the key in the case (so that it stays stable when exhibits are added); True if it changed."""
+        key = self.key()
+        if case.extras.get(EXTRAS_KEY) == key:
+            return False
+        case.extras[EXTRAS_KEY] = key
+        case.log("update redaction key", {"third_parties": len(self.numbers)})
+        return True
+
+    # ----- applying -----------------------------------------------------------------------
+    def pseudonym(self, identifier: str) -> str:
+        return f"{PREFIX} {self.numbers[identifier]}"
+
+    def text(self, value: Any) -> Any:
+        """``value`` with every third party's number and name replaced; non-text is returned as is."""
+        if not isinstance(value, str) or not value:
+            return value
+        if value in self.numbers:
+            return self.pseudonym(value)
+        out = _NUMBERISH.sub(self._number, value)
+        if self._name_re is not None:
+            out = self._name_re.sub(lambda m: self.pseudonym(self.names[m.group(1).lower()]), out)
+        return out
+
+    def _number(self, match: re.Match[str]) -> str:
+        token = match.group(0)
+        digits = _NOT_DIGIT.sub("", token.split("@")[0])
+        if digits in self._keep_digits:
+            return token
+        identifier = self._digits.get(digits)
+        if identifier is None and token[:1] in "+0(":
+            value, flag = normalise(token, self.region)
+            if is_normalised(flag) and value not in self.keep:
+                identifier = value if value in self.numbers else self._add(value)
+        return self.pseudonym(identifier) if identifier is not None else token
+
+    def _add(self, identifier: str) -> str:
+        """A number first seen in free text while redacting: numbered after the rest."""
+        self.numbers[identifier] = max(self.numbers.values(), default=0) + 1
+        for form in _digit_forms(identifier):
+            self._digits.setdefault(form, identifier)
+        return identifier
+
+    def any(self, value: Any) -> Any:
+        """Every string inside lists and dicts replaced (for JSON documents such as the map's)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.any(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.any(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.any(v) for k, v in value.items()}
+        return value
+
+    def frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Every text cell of ``frame`` redacted, each distinct value worked out once."""
+        out = frame.copy()
+        for column in out.columns:
+            values = out[column]
+            if values.dtype == object or isinstance(values.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+                values = values.astype(object)
+                distinct = pd.unique(values[values.map(lambda v: isinstance(v, str))])
+                mapping = {v: self.text(v) for v in distinct}
+                out[column] = values.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
+        return out
+
+
+def _digit_forms(identifier: str) -> set[str]:
+    """The digit strings under which a number may be written: ``+447700900123`` is also
+    ``447700900123``, ``07700900123`` and ``7700900123``."""
+    digits = _NOT_DIGIT.sub("", identifier)
+    if len(digits) < 6:
+        return set()
+    forms = {digits}
+    if identifier.startswith("+"):
+        import phonenumbers
+
+        try:
+            parsed = phonenumbers.parse(identifier, None)
+        except phonenumbers.NumberParseException:
+            return forms
+        national = str(parsed.national_number)
+        forms |= {national, "0" + national, "00" + digits}
+    return forms
+
+
+def _appearances(case: Any, keep: set[str], region: str) -> list[tuple[str, str | None]]:
+    """Third parties (identifier, a name for it or None) in order of first appearance in the case."""
+    found: list[tuple[str, str | None]] = []
+    names = {k: v for k, v in case.number_names().items() if k not in keep}
+    events = case.events
+    if not events.empty:
+        order = events.sort_values("start", kind="stable")
+        parties = pd.DataFrame({
+            "t": pd.concat([order["start"], order["start"]], ignore_index=True),
+            "side": [0] * len(order) + [1] * len(order),
+            "value": pd.concat([order["party_a"], order["party_b"]], ignore_index=True).astype(object),
+            "flag": pd.concat([order["party_a_flag"], order["party_b_flag"]], ignore_index=True).astype(object),
+            "pos": list(range(len(order))) * 2,
+        }).sort_values(["pos", "side"], kind="stable")
+        parties = parties[parties["value"].notna() & (parties["value"].astype(str).str.strip() != "")
+                          & ~parties["flag"].isin(["withheld", "blank"]) & ~parties["value"].isin(keep)]
+        first = parties.drop_duplicates("value")
+        for value in first["value"].astype(str):
+            alphanumeric = not any(c.isdigit() for c in value)
+            found.append((value, names.get(value) or (value if alphanumeric else None)))
+    contacts = case.contacts
+    if not contacts.empty:
+        for number, name in contacts[["number", "name"]].astype(object).itertuples(index=False):
+            if isinstance(number, str) and number.strip() and number not in keep:
+                found.append((number, name if isinstance(name, str) else None))
+    for text in _free_text(case):
+        for match in _NUMBERISH.finditer(text):
+            token = match.group(0)
+            if token[:1] not in "+0(":
+                continue
+            value, flag = normalise(token, region)
+            if is_normalised(flag) and value not in keep:
+                found.append((value, None))
+    return found
+
+
+def _free_text(case: Any) -> list[str]:
+    """Message bodies in time order, then place notes: where numbers may be written by hand."""
+    events = case.events
+    texts: list[str] = []
+    if not events.empty and "text" in events:
+        ordered = events.sort_values("start", kind="stable")["text"].dropna().astype(str)
+        texts += [t for t in pd.unique(ordered) if any(c.isdigit() for c in t)]
+    texts += [p.note for p in case.places if p.note]
+    return texts
