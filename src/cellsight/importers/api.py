@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -71,18 +72,22 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
                             "it cannot be combined with --target or --subject")
     region = (region or case.info.region).upper()
     wanted = _wanted_target(target, region, path) if target else None
-    sha256 = file_digest(path)
+    # The file is hashed while it is parsed (hashlib lets go of the GIL): a second read of a
+    # large exhibit costs a core rather than time. A file already in the case is refused after.
+    with ThreadPoolExecutor(1, thread_name_prefix="sha256") as hasher:
+        digest = hasher.submit(file_digest, path)
+        if template and not format:
+            format = _template_format(Path(template))  # a template says which importer reads its layout
+        chosen = _importer(format, path)
+        known = case.find_subject(subject) if subject else None
+        options = ImportOptions(
+            case_tz=case.info.tz, region=region, tz=tz,
+            template=Path(template) if template else None,
+            subject=known.name if known else subject,
+            subject_numbers=frozenset(known.numbers) if known else frozenset())
+        result = _read(chosen, path, options, progress)
+        sha256 = digest.result()
     _refuse_repeat(case, path, sha256, wanted, split_by_target)
-    if template and not format:
-        format = _template_format(Path(template))  # a template says which importer reads its layout
-    chosen = _importer(format, path)
-    known = case.find_subject(subject) if subject else None
-    options = ImportOptions(
-        case_tz=case.info.tz, region=region, tz=tz,
-        template=Path(template) if template else None,
-        subject=known.name if known else subject,
-        subject_numbers=frozenset(known.numbers) if known else frozenset())
-    result = _read(chosen, path, options, progress)
     check(progress)
     reject_outside_times(result)
     warn_implausible_durations(result)
