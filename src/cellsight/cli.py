@@ -40,6 +40,7 @@ from cellsight import __version__
 from cellsight.core.case import Case, CaseError
 from cellsight.core.casefile import CaseFileError, is_encrypted, open_case, save_case
 from cellsight.core.crypto import derive
+from cellsight.core.scenestore import scenes
 from cellsight.core.schema import ROLES
 from cellsight.core.text import reveal, reveal_any
 from cellsight.core.timezones import DEFAULT_ZONE, ZoneError
@@ -218,12 +219,15 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def _describe_info(summary: dict[str, Any]) -> str:
-    return "\n".join([
+    lines = [
         f"{summary['name']} ({summary['reference'] or 'no reference'}), zone {summary['tz']}",
         f"subjects: {', '.join(s['name'] + ' (' + s['role'] + ')' for s in summary['subjects']) or 'none'}",
         f"sources: {len(summary['sources'])}; events {summary['events']}, "
         f"locations {summary['locations']}, cells {summary['cells']}",
-    ])
+    ]
+    if summary["scenes"]:
+        lines.append("scenes: " + ", ".join(f"{s['name']} ({s['rows']:,} rows)" for s in summary["scenes"]))
+    return "\n".join(lines)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -232,6 +236,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     report = verify_case(args.case, _case_password(args.case))
     lines = [f"{item['file']}: {item['status']}" + (f" ({item['path']})" if item.get("path") else "")
              for item in report["sources"]]
+    lines += [f"{item['parquet']} (rows of scene {item['scene']}): {item['status']}"
+              for item in report.get("scene_files", [])]
     _emit(args, report, "\n".join(lines + [f"case file: {report['case_file']}"]))
     return EXIT_OK if report["ok"] else EXIT_FAIL
 
@@ -255,6 +261,8 @@ def case_summary(case: Case) -> dict[str, Any]:
         "locations": len(case.locations),
         "cells": len(case.cells),
         "contacts": len(case.contacts),
+        "scenes": [{"name": s.name, "rows": s.rows, "sources": [f.source_id for f in s.files]}
+                   for s in scenes(case)],
     }
 
 
@@ -372,6 +380,59 @@ def cmd_patterns(args: argparse.Namespace) -> int:
     doc = patterns.hour_weekday(case, _named(case, args.subject))
     _emit(args, doc, patterns.describe)
     return EXIT_OK
+
+
+# ----- scenes (tower dumps) and association ---------------------------------------------
+def cmd_scene(args: argparse.Namespace) -> int:
+    from cellsight.analysis.scenes import scene_json
+    from cellsight.importers.towerdump import add_scene
+
+    with _editing(args.case, "scene") as case:
+        scene, reports, failures = add_scene(case, args.case, args.files, args.name, place=args.place,
+                                             lat=args.lat, lon=args.lon, at=args.at, tz=args.tz,
+                                             region=args.region, exhibit=args.exhibit or "",
+                                             progress=TerminalProgress())
+        if reports or not args.files:
+            save_case(case, args.case)
+    for line in failures:
+        _say(f"cellsight: {line}")
+    for report in reports:
+        for warning in report["warnings"]:
+            _say(f"{report['file']}: warning: {warning}")
+        _say(f"{report['file']}: {report['rows']} rows, {report['imported']} kept in scene "
+             f"{scene.name!r}, {report['rejected']} rejected")
+    _emit(args, {"scene": scene_json(scene, case.info.tz), "files": reports},
+          "" if args.files else f"scene {scene.name}: position {scene.lat}, {scene.lon}; time {scene.at}")
+    return EXIT_USAGE if failures else EXIT_OK
+
+
+def cmd_common(args: argparse.Namespace) -> int:
+    from cellsight.analysis import scenes
+
+    case = _load(args.case)
+    options = scenes.CommonOptions(scenes=args.scene, min_scenes=args.min,
+                                   exclude_subjects=args.exclude_subjects,
+                                   night=scenes.parse_night(args.night), scene_hour=args.scene_hour,
+                                   hour_window_min=args.hour_window)
+    doc = scenes.common_numbers(case, args.case, options, engine=_engine(args))
+    _emit(args, doc, scenes.describe(doc, case.info.tz))
+    return EXIT_OK
+
+
+def cmd_cotravel(args: argparse.Namespace) -> int:
+    from cellsight.analysis import cotravel
+
+    case = _load(args.case)
+    doc = cotravel.run(case, args.case, _named(case, args.subject), distance_m=args.distance,
+                       window_min=args.window, top=args.top, engine=_engine(args))
+    _emit(args, doc, cotravel.describe(doc))
+    return EXIT_OK
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from cellsight.analysis.scenequery import engine_from
+
+    return engine_from(args.engine) if args.engine else None
 
 
 # ----- outputs -----------------------------------------------------------------------
@@ -598,6 +659,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case")
     p.add_argument("--subject", required=True)
 
+    p = command("scene", cmd_scene, "add tower dumps to a named scene (place and period)")
+    p.add_argument("case")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="tower dumps (none: set an existing scene's position or time)")
+    p.add_argument("--name", required=True, help="the scene's name, e.g. 'Car park'")
+    p.add_argument("--place", help="a place of the case where the mast or the offence is")
+    p.add_argument("--lat", type=float)
+    p.add_argument("--lon", type=float)
+    p.add_argument("--at", help="the time of the offence (ISO 8601; the case's zone without an offset)")
+    p.add_argument("--tz", help="the zone the files' times are written in, where they do not say")
+    p.add_argument("--region", help="country for national numbers in these files")
+    p.add_argument("--exhibit", help="the exhibit reference of the file, e.g. TD/1")
+
+    p = command("common", cmd_common, "numbers and handsets seen at several scenes")
+    p.add_argument("case")
+    p.add_argument("--scene", action="append", help="a scene to compare (default: all)")
+    p.add_argument("--min", type=int, help="seen at this many scenes or more (default 2)")
+    p.add_argument("--exclude-subjects", action="store_true", help="leave out the subjects' numbers")
+    p.add_argument("--night", nargs="?", const="22-6", metavar="FROM-TO",
+                   help="only rows at night, in the case's zone (default 22-6: 22:00 to 06:00)")
+    p.add_argument("--scene-hour", action="store_true",
+                   help="only rows within --hour-window minutes of each scene's time (--at)")
+    p.add_argument("--hour-window", type=float, default=30.0, help="minutes either side (default 30)")
+    _engine_option(p)
+
+    p = command("cotravel", cmd_cotravel, "numbers whose located records follow a subject's (a second handset)")
+    p.add_argument("case")
+    p.add_argument("--subject", required=True)
+    p.add_argument("--distance", type=float, help="metres between sites (default 1000)")
+    p.add_argument("--window", type=float, help="minutes between records (default 15)")
+    p.add_argument("--top", type=int, default=20)
+    _engine_option(p)
+
     p = command("report", cmd_report, "write the evidential storyboard PDF")
     p.add_argument("case")
     p.add_argument("--out", required=True)
@@ -664,6 +758,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("gui", cmd_gui, "open the workstation", json_flag=False)
     p.add_argument("case", nargs="?")
     return parser
+
+
+def _engine_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=("duckdb", "spark"),
+                   help="query engine (default duckdb, or CELLSIGHT_SCENE_ENGINE)")
 
 
 def _output_options(p: argparse.ArgumentParser, encrypted: str) -> None:

@@ -349,12 +349,14 @@ class Case:
             n += 1
         return f"S{n}"
 
-    def add_source(self, source: Source, frames: dict[str, pd.DataFrame]) -> None:
+    def add_source(self, source: Source, frames: dict[str, pd.DataFrame], kept_outside: int = 0) -> None:
         """Add one imported file's rows and its record, whole or not at all.
 
         ``frames`` holds the new rows per table (events, locations, cells,
         contacts, rejections) already carrying ``source_id``; they are conformed
-        and validated before anything in the case changes.
+        and validated before anything in the case changes. ``kept_outside``
+        counts imported rows kept outside the case's tables (a tower dump's
+        rows, in its scene's Parquet file beside the case).
         """
         if self.source_by_hash(source.sha256) is not None and not self.another_part(source):
             raise CaseError(f"{source.file}: already imported (same SHA-256)")
@@ -365,7 +367,8 @@ class Case:
             conformed = schema.conform(frame, name)
             schema.validate(conformed, name)
             prepared[name] = conformed
-        imported = sum(len(prepared.get(t, ())) for t in ("events", "locations", "cells", "contacts"))
+        imported = kept_outside + sum(len(prepared.get(t, ())) for t in ("events", "locations", "cells",
+                                                                         "contacts"))
         if "cells" in prepared:  # positions read from call records are no rows of the file
             imported -= int(prepared["cells"]["from_records"].fillna(False).sum())
         if imported != source.imported or source.rows != source.imported + source.rejected:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cellsight.core.casefile import CaseFileError, file_sha256, open_case, verify_members
+from cellsight.core.scenestore import verify_scenes
 
 
 def source_candidates(source: Any, case_path: str | os.PathLike[str] | None) -> list[Path]:
@@ -24,7 +25,7 @@ def source_candidates(source: Any, case_path: str | os.PathLike[str] | None) -> 
 
 
 def verify_case(case_path: str, password: str | None = None) -> dict[str, Any]:
-    """Check the case file's members, then re-hash every source it records."""
+    """Check the case file's members, then re-hash every source it records and every scene file."""
     problems = verify_members(case_path, password)
     if problems:
         raise CaseFileError(f"{case_path}: damaged case file ({'; '.join(problems)})")
@@ -39,5 +40,6 @@ def verify_case(case_path: str, password: str | None = None) -> dict[str, Any]:
             where = str(found)
         results.append({"id": source.id, "file": source.file, "sha256": source.sha256,
                         "status": status, "path": where})
-    ok = all(r["status"] == "ok" for r in results)
-    return {"case_file": "ok", "ok": ok, "sources": results}
+    scene_files = verify_scenes(case, case_path)  # each tower dump's rows, kept beside the case
+    ok = all(r["status"] == "ok" for r in results + scene_files)
+    return {"case_file": "ok", "ok": ok, "sources": results, "scene_files": scene_files}

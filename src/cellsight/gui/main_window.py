@@ -39,7 +39,7 @@ from cellsight.gui.start_page import StartPage
 from cellsight.gui.workers import Task, run_task
 
 CASE_FILTER = f"Cellsight cases (*{SUFFIX});;All files (*)"
-LAYOUT_VERSION = 2  # 2: messages and locations panes; the left column runs the full height
+LAYOUT_VERSION = 3  # 2: messages and locations panes; the left column runs the full height; 3: scenes, links
 SAMPLE_DATA = Path(__file__).resolve().parents[3] / "sample_data"  # the demo case, in a source checkout
 
 
@@ -86,15 +86,17 @@ class MainWindow(QMainWindow):
         from cellsight.gui.panes.case import CasePane
         from cellsight.gui.panes.contacts import ContactsPane
         from cellsight.gui.panes.events import EventsPane
+        from cellsight.gui.panes.linkchart import LinkChartPane
         from cellsight.gui.panes.locations import LocationsPane
         from cellsight.gui.panes.map import MapPane
         from cellsight.gui.panes.messages import MessagesPane
         from cellsight.gui.panes.proximity import ProximityPane
+        from cellsight.gui.panes.scenes import ScenesPane
         from cellsight.gui.panes.storyboard import StoryboardPane
         from cellsight.gui.panes.timeline import TimelinePane
 
         for cls in (CasePane, EventsPane, MessagesPane, LocationsPane, TimelinePane, ContactsPane, MapPane,
-                    ProximityPane, StoryboardPane):
+                    ProximityPane, StoryboardPane, ScenesPane, LinkChartPane):
             pane = cls(self)
             dock = QDockWidget(pane.title, self)
             dock.setObjectName(f"dock_{pane.name}")
@@ -129,7 +131,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(right, d["map"])
         self.splitDockWidget(d["events"], d["map"], Qt.Orientation.Horizontal)
         for host, guest in (("case", "proximity"), ("proximity", "storyboard"), ("map", "contacts"),
-                            ("events", "messages"), ("messages", "locations")):
+                            ("events", "messages"), ("messages", "locations"), ("storyboard", "scenes"),
+                            ("contacts", "links")):
             self.tabifyDockWidget(d[host], d[guest])
         d["case"].raise_()
         d["map"].raise_()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -71,21 +72,22 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
                             "it cannot be combined with --target or --subject")
     region = (region or case.info.region).upper()
     wanted = _wanted_target(target, region, path) if target else None
-    try:
-        sha256 = file_sha256(path)
-    except OSError as exc:
-        raise ImportFailure(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    # The file is hashed while it is parsed (hashlib lets go of the GIL): a second read of a
+    # large exhibit costs a core rather than time. A file already in the case is refused after.
+    with ThreadPoolExecutor(1, thread_name_prefix="sha256") as hasher:
+        digest = hasher.submit(file_digest, path)
+        if template and not format:
+            format = _template_format(Path(template))  # a template says which importer reads its layout
+        chosen = _importer(format, path)
+        known = case.find_subject(subject) if subject else None
+        options = ImportOptions(
+            case_tz=case.info.tz, region=region, tz=tz,
+            template=Path(template) if template else None,
+            subject=known.name if known else subject,
+            subject_numbers=frozenset(known.numbers) if known else frozenset())
+        result = _read(chosen, path, options, progress)
+        sha256 = digest.result()
     _refuse_repeat(case, path, sha256, wanted, split_by_target)
-    if template and not format:
-        format = _template_format(Path(template))  # a template says which importer reads its layout
-    chosen = _importer(format, path)
-    known = case.find_subject(subject) if subject else None
-    options = ImportOptions(
-        case_tz=case.info.tz, region=region, tz=tz,
-        template=Path(template) if template else None,
-        subject=known.name if known else subject,
-        subject_numbers=frozenset(known.numbers) if known else frozenset())
-    result = _read(chosen, path, options, progress)
     check(progress)
     reject_outside_times(result)
     warn_implausible_durations(result)
@@ -233,6 +235,21 @@ def _combined(reports: list[dict[str, Any]], result: ImportResult) -> dict[str, 
             "derived_cells": sum(r["derived_cells"] for r in reports),
             "sources": [{k: r[k] for k in ("source_id", "target", "subject", "rows", "imported",
                                            "rejected", "kinds")} for r in reports]}
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of an exhibit; ImportFailure naming the file if it cannot be read."""
+    try:
+        return file_sha256(path)
+    except OSError as exc:
+        raise ImportFailure(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+
+
+def new_file_digest(case: Case, path: Path) -> str:
+    """The SHA-256 of a file the case does not hold yet; ImportFailure if it does, or if unreadable."""
+    sha256 = file_digest(path)
+    _refuse_repeat(case, path, sha256, None, False)
+    return sha256
 
 
 def _template_format(template: Path) -> str:

@@ -40,11 +40,10 @@ import numpy as np
 import pandas as pd
 
 from cellsight import __version__
-from cellsight.core.outputs import atomic_output, check_output
 from cellsight.core.case import CaseError
 from cellsight.core.casefile import file_sha256
 from cellsight.core.citations import cite, exhibit_for
-from cellsight.core.outputs import atomic_output
+from cellsight.core.outputs import atomic_output, check_output
 from cellsight.core.timezones import iso_local
 from cellsight.progress import NullProgress, Progress, check
 from cellsight.report import chronology, evidence, mapdata, staticmap, tileset

@@ -65,6 +65,7 @@ from cellsight.progress import NullProgress, Progress, check
 from cellsight.report import fonts
 from cellsight.report.charts import heatmap_chart, series_chart
 from cellsight.report.fonts import SANS, SANS_BOLD, SANS_ITALIC
+from cellsight.report.linkchart import link_chart
 from cellsight.report.storyboard import Frame
 from cellsight.report.words import court_text, parameters_words, prime_times, time_words
 
@@ -500,7 +501,9 @@ def chart_flowables(frame: Frame, resolver: Resolver, head: list[Flowable], afte
     content = frame.content
     data = resolver.chart_data(frame)
     ctx = context()
-    if content["chart"] == "series":
+    if content["chart"] == "links":
+        drawing = link_chart(data, CONTENT_WIDTH, 330, font=SANS)
+    elif content["chart"] == "series":
         unit = content.get("unit") or ("communications" if content.get("b") else "records")
         drawing = series_chart(data.get("series", []), data.get("peak"), CONTENT_WIDTH, 205, font=SANS,
                                unit=unit, by=content.get("by", "day"), text=ctx.text)

@@ -42,7 +42,6 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from cellsight.core.case import CaseError
 from cellsight.core.geo import haversine_m, sector_polygon
 from cellsight.report import fonts
 from cellsight.report.mapdata import (

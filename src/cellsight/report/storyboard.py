@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 FRAME_KINDS = ("title", "text", "table", "chart", "map")
-CHART_KINDS = ("series", "heatmap")
+CHART_KINDS = ("series", "heatmap", "links")
 EXTRAS_KEY = "storyboard"
 FORMAT_VERSION = 1
 
@@ -44,7 +44,9 @@ class Frame:
     - table: ``{"columns": [str], "rows": [[str | number | None]]}``
     - chart: ``{"chart": "series", "a", "b", "by", "kinds"}`` or
       ``{"chart": "heatmap", "subject"}``; either may carry ``data`` (the
-      analysis output it shows), otherwise it is re-derived from the case
+      analysis output it shows), otherwise it is re-derived from the case;
+      ``{"chart": "links", "data"}`` (``analysis.linkchart.build`` output, with
+      the positions shown: always a snapshot)
     - map: ``{"subjects": [str], "start": iso|None, "end": iso|None,
       "places": [str], "occasions": [{"label", "lat", "lon", "start", "end"}]}``
     """
@@ -90,6 +92,8 @@ def check_frame(frame: Frame) -> None:
             raise StoryboardError(f"table frame row {bad + 1} does not have {len(columns)} cells")
     elif frame.kind == "chart" and content.get("chart") not in CHART_KINDS:
         raise StoryboardError(f"a chart frame needs 'chart' of {', '.join(CHART_KINDS)}")
+    elif frame.kind == "chart" and content["chart"] == "links" and not isinstance(content.get("data"), dict):
+        raise StoryboardError("a link chart frame needs its 'data' (nodes with positions, and edges)")
     elif frame.kind == "text" and not isinstance(content.get("text", ""), str):
         raise StoryboardError("a text frame's 'text' must be text")
     try:
