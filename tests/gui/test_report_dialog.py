@@ -78,3 +78,12 @@ def test_report_dialog_options_and_progress_bar(window, qtbot, monkeypatch, tmp_
     assert "redaction" in window.case.extras  # the pseudonyms are kept in the case, and only there
     labels = {label for label, _ in progress}
     assert any("Drawing maps" in label for label in labels) and any("Laying out pages" in label for label in labels)
+
+
+def test_settings_fit_a_laptop_screen_in_three_tabs(qtbot) -> None:
+    from cellsight.gui.dialogs.settings import SettingsDialog
+
+    dialog = SettingsDialog(None, AppSettings())
+    qtbot.addWidget(dialog)
+    assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == ["Cases", "Maps", "Reports"]
+    assert dialog.sizeHint().height() < 700  # a 1366x768 screen, less its panel and title bar

@@ -51,6 +51,9 @@ def test_scenes_pane_lists_adds_and_finds_the_planted_numbers(qtbot, scene_windo
     pane.add_files([str(dump_d)], "D", at=sd.scene_time("D"))
     qtbot.waitUntil(lambda: pane.scene_model.rowCount() == 4, timeout=30_000)
     assert "dump_D.csv: 26 rows kept, 0 rejected" in pane.status.text()
+    scenes = pane.scene_model.frame.set_index("scene")
+    assert scenes.loc["D", "at"] == "Wed 3 May 2023 00:30:00 BST"  # as every pane writes a time
+    assert scenes["first"].str.endswith(" BST").all()
     assert win.case.dirty  # the new source waits for Save; its rows are already beside the case
     pane.min_scenes.setValue(3)
     pane.find_common()
@@ -70,6 +73,7 @@ def test_scenes_pane_lists_adds_and_finds_the_planted_numbers(qtbot, scene_windo
     qtbot.waitUntil(lambda: pane.cotravel_doc is not None, timeout=30_000)
     top = pane.cotravel_model.frame.iloc[0]
     assert (top["number"], top["share"], top["hours"], top["of"]) == ("+447700900777", 80.0, 8, 10)
+    assert top["first"].endswith(":00:00 BST") and top["last"].endswith(":00:00 BST")
     assert "co-travel" in pane.capture().caption
 
 
@@ -94,3 +98,12 @@ def test_link_chart_selects_and_highlights(qtbot, scene_window) -> None:
     frame = pane.capture()
     check_frame(frame)
     assert frame.content["chart"] == "links" and frame.content["data"]["nodes"]
+
+
+def test_a_group_chat_is_labelled_by_its_name_and_a_number_by_name_and_number() -> None:
+    from cellsight.gui.panes.linkchart import LinkChartPane
+
+    group = {"id": "447700900356-1727612400@g.us", "name": "Sunday League Lads"}
+    assert LinkChartPane._label(group) == "Sunday League Lads"
+    assert LinkChartPane._label({"id": "+447700900417", "name": "Dan"}) == "Dan (+447700900417)"
+    assert LinkChartPane._label({"id": "+447700900417", "name": None}) == "+447700900417"

@@ -7,8 +7,8 @@ from dataclasses import asdict, replace
 
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QRadioButton, QSpinBox, QVBoxLayout,
-    QWidget,
+    QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QRadioButton, QSpinBox, QTabWidget,
+    QVBoxLayout, QWidget,
 )
 
 from cellsight.core.timezones import ZoneError, check_zone
@@ -58,12 +58,18 @@ class SettingsDialog(QDialog):
         producer = self._producer_box(settings)
         hint = QLabel("These are settings of this computer, not of a case.")
         hint.setObjectName("hint")
+        # Three tabs rather than one long page: all of it stacked is taller than a laptop's screen.
+        self.tabs = QTabWidget()
+        for title, groups in (("Cases", (defaults, prox)), ("Maps", (basemap, server)),
+                              ("Reports", (producer,))):
+            page = QWidget()
+            column = QVBoxLayout(page)
+            for group in groups:
+                column.addWidget(group)
+            column.addStretch(1)
+            self.tabs.addTab(page, title)
         layout = QVBoxLayout(self)
-        layout.addWidget(defaults)
-        layout.addWidget(basemap)
-        layout.addWidget(server)
-        layout.addWidget(prox)
-        layout.addWidget(producer)
+        layout.addWidget(self.tabs)
         layout.addWidget(hint)
         layout.addWidget(ok_cancel(self, "Save"))
 

@@ -189,7 +189,10 @@ class LinkChartPane(Pane):
 
     @staticmethod
     def _label(node: dict[str, Any]) -> str:
-        return f"{node['name']} ({node['id']})" if node.get("name") else node["id"]
+        """Name and number; a named group chat by its name alone (its id is a long string of digits)."""
+        if not node.get("name"):
+            return node["id"]
+        return node["name"] if node["id"].endswith("@g.us") else f"{node['name']} ({node['id']})"
 
     # ----- selection -------------------------------------------------------------------------------
     def clicked(self, what: tuple | None) -> None:

@@ -27,6 +27,7 @@ from cellsight.analysis import cotravel, scenes as common
 from cellsight.core.case import CaseError
 from cellsight.core.scenestore import scenes as case_scenes
 from cellsight.core.selection import Parties
+from cellsight.core.timezones import court_time
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.workers import Latest
@@ -41,13 +42,14 @@ COTRAVEL_HEADERS = {"number": "Number", "name": "Name", "share": "Share %", "hou
                     "of": "Of subject's hours", "first": "First hour together", "last": "Last hour together"}
 
 
-def _short(iso: str | None) -> str:
-    return (iso or "")[:16].replace("T", " ")
+def _court(iso: str | None, zone: str) -> str:
+    """A scene's time as every other pane shows it: ``Tue 2 May 2023 16:45:00 BST``."""
+    return court_time(pd.Timestamp(iso), zone) if iso else ""
 
 
-def _hour(label: str) -> str:
-    """``2023-05-02T16+01:00`` → ``2023-05-02 16:00``."""
-    return label[:13].replace("T", " ") + ":00"
+def _hour(label: str, zone: str) -> str:
+    """An hour of co-travel, ``2023-05-02T16+01:00``, as ``Tue 2 May 2023 16:00:00 BST``."""
+    return _court(f"{label[:13]}:00{label[13:]}", zone)
 
 
 def scenes_frame(case: Any) -> pd.DataFrame:
@@ -55,8 +57,8 @@ def scenes_frame(case: Any) -> pd.DataFrame:
     for scene in case_scenes(case) if case is not None else []:
         item = common.scene_json(scene, case.info.tz)
         where = scene.place or (f"{scene.lat:.5f}, {scene.lon:.5f}" if scene.located else "")
-        rows.append({"scene": scene.name, "place": where, "at": _short(item["at"]), "first": _short(item["first"]),
-                     "last": _short(item["last"]), "rows": scene.rows, "files": len(scene.files)})
+        rows.append({"scene": scene.name, "place": where, "rows": scene.rows, "files": len(scene.files),
+                     **{key: _court(item[key], case.info.tz) for key in ("at", "first", "last")}})
     return pd.DataFrame(rows, columns=list(SCENE_HEADERS))
 
 
@@ -68,10 +70,10 @@ def common_frame(doc: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COMMON_HEADERS))
 
 
-def cotravel_frame(doc: dict[str, Any]) -> pd.DataFrame:
+def cotravel_frame(doc: dict[str, Any], zone: str) -> pd.DataFrame:
     rows = [{"number": c["number"], "name": c.get("name") or "", "share": round(c["share"] * 100, 1),
-             "hours": c["hours_together"], "of": c["hours_of_subject"], "first": _hour(c["hours"][0]),
-             "last": _hour(c["hours"][-1])} for c in doc.get("candidates", [])]
+             "hours": c["hours_together"], "of": c["hours_of_subject"], "first": _hour(c["hours"][0], zone),
+             "last": _hour(c["hours"][-1], zone)} for c in doc.get("candidates", [])]
     return pd.DataFrame(rows, columns=list(COTRAVEL_HEADERS))
 
 
@@ -321,7 +323,7 @@ class ScenesPane(Pane):
             self.status.setText(str(doc))
             return
         self.cotravel_doc = doc
-        self.cotravel_model.set_frame(cotravel_frame(doc))
+        self.cotravel_model.set_frame(cotravel_frame(doc, self.case.info.tz))
         self.status.setText(f"{doc['subject']}: {doc['hours_of_subject']} located hours; "
                             f"{len(doc['candidates'])} numbers together in at least one.")
 
@@ -341,7 +343,7 @@ class ScenesPane(Pane):
             caption = (f"Numbers seen at {doc['parameters']['min_scenes']} or more of "
                        f"{doc['parameters']['of_scenes']} scenes")
         elif self.tabs.currentIndex() == 1 and self.cotravel_doc is not None:
-            doc, frame, headers = self.cotravel_doc, cotravel_frame(self.cotravel_doc), COTRAVEL_HEADERS
+            doc, frame, headers = self.cotravel_doc, cotravel_frame(self.cotravel_doc, self.case.info.tz), COTRAVEL_HEADERS
             caption = f"Who travels with {doc['subject']} (co-travel)"
         else:
             return None
