@@ -74,6 +74,11 @@ def normalise(raw: str | None, region: str = "GB") -> tuple[str, str]:
     return _result(number)
 
 
+def is_group_chat_id(value: str | None) -> bool:
+    """A WhatsApp group's id (``447700900356-1727612400@g.us``): a chat, not anyone's number."""
+    return (value or "").strip().lower().endswith("@g.us")
+
+
 def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     try:
         return phonenumbers.parse(text, region)

@@ -59,7 +59,7 @@ from xml.etree.ElementTree import Element
 import pandas as pd
 
 from cellsight.core import schema
-from cellsight.core.phone import normalise, normalise_series
+from cellsight.core.phone import is_group_chat_id, normalise, normalise_series
 from cellsight.core.timezones import ZoneError, check_zone
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.fixes import (FixBuffer, TimeStats, compact, naive_zone, origin_of,
@@ -321,7 +321,7 @@ class _Report:
         participants = [party(p) for p in _models(f.get("Participants"))]
         chat_id = _text(f.get("Id")) or model.get("id")
         chat = {"id": chat_id, "app": _text(f.get("Source")), "participants": participants,
-                "group": len(participants) > 2 or (chat_id or "").strip().lower().endswith("@g.us")}
+                "group": len(participants) > 2 or is_group_chat_id(chat_id)}
         name = _text(f.get("Name"))
         if chat_id and name and name.strip():
             self.thread_names.setdefault(chat_id, name)

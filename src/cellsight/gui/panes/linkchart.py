@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from cellsight.analysis import dedupe, linkchart
+from cellsight.core.phone import is_group_chat_id
 from cellsight.core.selection import Everything, Parties
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.workers import Latest
@@ -192,7 +193,7 @@ class LinkChartPane(Pane):
         """Name and number; a named group chat by its name alone (its id is a long string of digits)."""
         if not node.get("name"):
             return node["id"]
-        return node["name"] if node["id"].endswith("@g.us") else f"{node['name']} ({node['id']})"
+        return node["name"] if is_group_chat_id(node["id"]) else f"{node['name']} ({node['id']})"
 
     # ----- selection -------------------------------------------------------------------------------
     def clicked(self, what: tuple | None) -> None:
