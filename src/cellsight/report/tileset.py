@@ -26,6 +26,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from cellsight.core.case import CaseError
 
@@ -186,7 +187,22 @@ def parse_bounds(text: str | None) -> Area | None:
     return south, west, north, east
 
 
-class TilesetReader:
+class _Connection:
+    """An MBTiles file held open: closed by ``close`` or at the end of a ``with`` block."""
+
+    _db: sqlite3.Connection
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class TilesetReader(_Connection):
     """Tiles by XYZ address from one file, on one connection (not shared between threads)."""
 
     def __init__(self, path: str | Path) -> None:
@@ -208,15 +224,6 @@ class TilesetReader:
         except sqlite3.Error as exc:
             raise TilesetError(f"{self.path}: not an MBTiles file ({exc})") from exc
 
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> TilesetReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
 
 ABSENT_TABLE = "cellsight_absent"  # tiles the server said it does not have (404), kept for resuming
 
@@ -229,7 +236,7 @@ def _present(db: sqlite3.Connection) -> set[tuple[int, int, int]]:
 
 
 # ----- writing ---------------------------------------------------------------------------
-class TilesetWriter:
+class TilesetWriter(_Connection):
     """A tileset being filled: creates the schema, adds tiles (XYZ), keeps the metadata.
 
     Each ``put`` is committed at once, so whatever was written before an
@@ -274,15 +281,6 @@ class TilesetWriter:
         """(tiles, lowest zoom, highest zoom) stored so far."""
         count, low, high = self._db.execute("SELECT COUNT(*), MIN(zoom_level), MAX(zoom_level) FROM tiles").fetchone()
         return int(count), low, high
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> TilesetWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def format_bounds(area: Area) -> str:
