@@ -1,6 +1,6 @@
 """Make docs/report/: the demo case's storyboard PDF, every page as a small image, for the user guide.
 
-Builds the demo case from ``sample_data/demo/`` (as ``build_demo_case.py`` does),
+Builds the demo case from the packaged exhibits (``cellsight.demo``, as ``cellsight demo`` does),
 writes its report with a fixed produced date and a fictional producer, and
 renders each page with poppler's ``pdftoppm`` at 60 dpi, reduced to a palette
 of 48 colours (the pages are text, tables and flat-coloured maps, so this keeps
@@ -12,9 +12,7 @@ pages with their section titles.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -27,15 +25,8 @@ DPI = 60
 COLOURS = 48
 
 
-def _demo_builder():
-    spec = importlib.util.spec_from_file_location("build_demo_case", REPO / "sample_data" / "build_demo_case.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def main() -> None:
+    from cellsight.demo import build
     from cellsight.report.build import write_report
     from cellsight.report.producer import Producer
 
@@ -44,7 +35,7 @@ def main() -> None:
         old.unlink()
     with tempfile.TemporaryDirectory() as folder:
         case_path = Path(folder) / "demo.cellsight"
-        case, _ = _demo_builder().build(case_path)
+        case, _ = build(case_path)
         pdf = Path(folder) / "storyboard.pdf"
         producer = Producer("DC Alex Morgan (fictional)", "Detective Constable", "West Yorkshire Police (fictional)")
         summary = write_report(case, pdf, produced="2025-11-20T10:00", case_path=case_path, producer=producer)

@@ -2,7 +2,7 @@
 
 The Scenes pane is shown on the planted world of the scene tests (four tower
 dumps, a burner that follows the suspect); the link chart on the demo case
-(``sample_data/demo``), built through the importers as ``make_screenshots.py``
+(the packaged exhibits, ``cellsight.demo``), built through the importers as ``make_screenshots.py``
 does. Each pane is floated at a readable size and grabbed to
 ``docs/screenshots/scenes-common.png``, ``scenes-cotravel.png`` and
 ``link-chart.png``.
@@ -22,7 +22,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "docs"), str(REPO / "tests"), str(REPO), str(REPO / "sample_data")]
+sys.path[:0] = [str(REPO / "docs"), str(REPO / "tests"), str(REPO)]
 
 from make_screenshots import OUT, settle, wait  # noqa: E402
 
@@ -42,7 +42,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(["cellsight-screenshots"])
-    import build_demo_case
+    from cellsight.demo import build as build_demo
     import factories
     from cellsight.core.casefile import save_case
     from cellsight.gui.main_window import MainWindow
@@ -72,7 +72,7 @@ def main() -> int:
         settle(app)
         dock.grab().save(str(OUT / "scenes-cotravel.png"))
 
-        demo, _ = build_demo_case.build(folder / "demo.cellsight")
+        demo, _ = build_demo(folder / "demo.cellsight")
         window.set_case(demo, folder / "demo.cellsight")
         dock, pane = floated(window, "links", (1200, 760))
         wait(app, lambda: pane.data is not None)

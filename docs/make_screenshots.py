@@ -77,7 +77,7 @@ def legacy_export(source: Path, out: Path, rows: int = 400) -> Path:
 
 def dialog_shots(window, case, shot) -> None:
     """The dialogs of the user guide, opened on the demo case and grabbed one by one."""
-    from build_demo_case import DEMO_DIR, load_answers
+    from cellsight.demo import DEMO_FILES, load_answers
 
     from cellsight.core.case import Case
     from cellsight.gui.dialogs.import_mapping import MappingDialog
@@ -108,7 +108,7 @@ def dialog_shots(window, case, shot) -> None:
     dialog.officer.setText(info["officer"])
     grab("dialog-new-case", dialog)
 
-    history = DEMO_DIR / "holt_Records.json"
+    history = DEMO_FILES / "holt_Records.json"
     dialog = ChooseSubjectDialog(window, case, history, registry.detect(history))
     dialog.choice.setCurrentIndex(dialog.choice.findData("Sarah Holt"))
     grab("dialog-choose-subject", dialog)
@@ -129,7 +129,7 @@ def dialog_shots(window, case, shot) -> None:
         fresh.set_subject(s["name"], role=s["role"], numbers=s["numbers"], imeis=s["imeis"])
     outcomes = []
     for f in answers["files"]:
-        path = DEMO_DIR / f["file"]
+        path = DEMO_FILES / f["file"]
         subject = None if path == history else f["subject"]
         try:
             report = import_file(fresh, path, subject=subject)
@@ -142,7 +142,7 @@ def dialog_shots(window, case, shot) -> None:
     grab("dialog-import-summary", dialog)
 
     with tempfile.TemporaryDirectory(prefix="cellsight-shots-") as folder:
-        legacy = legacy_export(DEMO_DIR / "price_cdr_pennine.csv", Path(folder) / "pennine_legacy_export.csv")
+        legacy = legacy_export(DEMO_FILES / "price_cdr_pennine.csv", Path(folder) / "pennine_legacy_export.csv")
         dialog = MappingDialog(window, case, legacy)
         for header, role in (("Verbindungsbeginn", "start"), ("Anschluss", "party_a"),
                              ("Gegenstelle", "party_b"), ("Art", "event"), ("Sekunden", "duration"),
@@ -187,7 +187,7 @@ def dialog_shots(window, case, shot) -> None:
 
     grab("dialog-guided-home", wizard_at(3))
     wizard = wizard_at(4)
-    wizard.files.add_paths([str(DEMO_DIR / f["file"]) for f in answers["files"]])
+    wizard.files.add_paths([str(DEMO_FILES / f["file"]) for f in answers["files"]])
     grab("dialog-guided-files", wizard)
     grab("dialog-terms-of-concern", ConcernTermsDialog(window, terms(case)))
 
@@ -218,9 +218,8 @@ def offline_map(window, case) -> None:
 def main() -> int:
     # A throwaway settings file: screenshots show the default layout, not the user's own.
     os.environ["CELLSIGHT_SETTINGS_DIR"] = tempfile.mkdtemp(prefix="cellsight-shots-")
-    sys.path.insert(0, str(REPO / "sample_data"))
     sys.path.insert(0, str(REPO))  # tests.tile_server, for the base map
-    from build_demo_case import build
+    from cellsight.demo import build
 
     from cellsight.gui.app import create_application
 

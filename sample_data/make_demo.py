@@ -21,7 +21,9 @@ clearly inside or clearly outside the default thresholds (200 m, 5 min, 60 min g
 and the script refuses to write a case where that is not so.
 
 Deterministic: a fixed seed, no clock, fixed zip timestamps; running it twice gives
-identical bytes. Run: ``python sample_data/make_demo.py [OUTDIR]``.
+identical bytes. Run: ``python sample_data/make_demo.py [OUTDIR]``; by default it
+writes into the package (``src/cellsight/resources/demo/``), where ``cellsight demo``
+and the workstation find the files in every installed copy.
 """
 
 from __future__ import annotations
@@ -1513,7 +1515,9 @@ def _xlsx_rows(recs: list[NetRecord], info: dict) -> dict[int, int]:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "demo"
+    # The package folder of the checkout (the script runs without importing Cellsight).
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else \
+        Path(__file__).resolve().parents[1] / "src" / "cellsight" / "resources" / "demo"
     result = main(target)
     c = result["contacts"]
     print(f"wrote {target}: {c['total']} contacts between {c['a']} and {c['b']} "

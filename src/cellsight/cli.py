@@ -242,6 +242,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report["ok"] else EXIT_FAIL
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from cellsight import demo
+
+    progress = TerminalProgress()
+    try:
+        case_path, reports = demo.make_demo(Path(args.folder), progress, force=args.force)
+    except (demo.DemoExists, NotADirectoryError) as exc:
+        raise UsageError(str(exc)) from exc
+    _emit(args, {"case": str(case_path.resolve()), "files": reports},
+          f"{demo.describe(reports)}\nwrote {case_path} (open it with: cellsight gui {case_path})")
+    return EXIT_OK
+
+
 def case_summary(case: Case) -> dict[str, Any]:
     """The contract's ``info --json`` document."""
     return {
@@ -568,6 +581,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_selfcheck(args: argparse.Namespace) -> int:
+    from cellsight.gui import selfcheck
+
+    result = selfcheck.selfcheck(args.timeout)
+    _emit(args, result, selfcheck.describe(result))
+    return EXIT_OK if result["ok"] else EXIT_FAIL
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from cellsight.gui.app import run
 
@@ -622,6 +643,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("verify", cmd_verify, "re-hash every source and the case file's members")
     p.add_argument("case")
+
+    p = command("demo", cmd_demo, "build the demo case from the files installed with Cellsight")
+    p.add_argument("folder", nargs="?", default=".", metavar="DIR",
+                   help="where the demo case and copies of its exhibits go (default: this folder)")
+    p.add_argument("--force", action="store_true", help="replace a demo case and exhibits already there")
+
+    p = command("selfcheck", cmd_selfcheck, "check this installation: its files, the demo case, "
+                "the workstation and its map (offscreen with QT_QPA_PLATFORM=offscreen)")
+    p.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for the map (default 90)")
 
     p = command("import", cmd_import, "import files into a case")
     p.add_argument("case")

@@ -1,7 +1,8 @@
 """The demo case: its exhibits import through the normal path, and the tool finds what was planted.
 
 ``sample_data/make_demo.py`` writes a fictional stalking case from a model of the
-story and computes the answers from that model (``sample_data/demo/answers.json``),
+story and computes the answers from that model (``answers.json``, beside the
+exhibits in the package: ``src/cellsight/resources/demo/``),
 never from Cellsight. These tests check that the committed files are exactly what
 the script writes, that every file imports through ``import_file`` with the planted
 row counts and rejections, and that the analyses count the planted contacts (one
@@ -23,11 +24,12 @@ from types import ModuleType
 import pytest
 
 from cellsight.analysis import contacts, proximity
+from cellsight import demo
 from cellsight.core.casefile import open_case
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data"
-DEMO = SAMPLE / "demo"
+DEMO = demo.DEMO_FILES
 SUSPECT, VICTIM, HOME = "Daniel Price", "Sarah Holt", "Sarah Holt's home"
 
 
@@ -49,7 +51,7 @@ def answers() -> dict:
 def built(tmp_path_factory: pytest.TempPathFactory):
     """The demo case built as the README's command builds it, saved, and opened again from disk."""
     path = tmp_path_factory.mktemp("demo") / "demo.cellsight"
-    _, reports = _script("build_demo_case").build(path)
+    _, reports = demo.build(path)
     return open_case(path), reports
 
 

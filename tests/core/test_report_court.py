@@ -11,17 +11,15 @@ or the export.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from pypdf import PdfReader
 
 from cellsight import cli
+from cellsight import demo as cellsight_demo
 from cellsight.analysis import contacts, proximity
 from cellsight.core.casefile import open_case, save_case
 from cellsight.core.timezones import court_times
@@ -32,22 +30,12 @@ from cellsight.report.redaction import Redactor
 from cellsight.report.storyboard import Frame, Storyboard
 from cellsight.report.words import period_words
 
-REPO = Path(__file__).resolve().parents[2]
 SUSPECT, VICTIM, HOME = "Daniel Price", "Sarah Holt", "Sarah Holt's home"
 PRODUCED = "2025-11-20T10:00:00"
 COURT_TIME = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
                         r"\d{4} \d{2}:\d{2}:\d{2} (BST|GMT)")
 CITATION = re.compile(r"AM/\d (line \d+|row \d+|model [0-9a-f\-]{36}|record \d+)")
 PRODUCER = Producer("DC Alex Morgan", "Detective Constable", "West Yorkshire Police (fictional)")
-
-
-def _demo_builder():
-    spec = importlib.util.spec_from_file_location("sample_data_build_demo_case_r",
-                                                  REPO / "sample_data" / "build_demo_case.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def text_of(path) -> list[str]:
@@ -67,7 +55,7 @@ def page_with(pages: list[str], text: str) -> int:
 def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("court")
     path = folder / "demo.cellsight"
-    case, _ = _demo_builder().build(path)
+    case, _ = cellsight_demo.build(path)
     # The analyst's saved frames, as the workstation captures them (selection, pane, source ids, a ↔).
     Storyboard([
         Frame("chart", caption="Daniel Price ↔ Sarah Holt: events a day",

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
+from cellsight import demo as cellsight_demo
 from cellsight.report.standard import court_day, standard_frames
 from cellsight.report.storyboard import Storyboard
 from tests.factories import add_events, new_case
 
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 SUSPECT, VICTIM, HOME = "Daniel Price", "Sarah Holt", "Sarah Holt's home"
 
 
 @pytest.fixture(scope="module")
 def demo():
-    spec = importlib.util.spec_from_file_location("demo_builder_for_standard", SAMPLE / "build_demo_case.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    case, _ = module.build(case_path=None)
-    answers = json.loads((SAMPLE / "demo" / "answers.json").read_text(encoding="utf-8"))
-    return case, answers
+    case, _ = cellsight_demo.build(case_path=None)
+    return case, cellsight_demo.load_answers()
 
 
 def test_the_standard_frames_hold_the_planted_answers(demo) -> None:

@@ -76,16 +76,11 @@ def empty_window(qtbot):
 
 @pytest.fixture(scope="session")
 def demo_case_file(tmp_path_factory):
-    """The demo case (sample_data), built once through the importers and saved; open it per test."""
-    import importlib.util
-    from pathlib import Path
+    """The demo case (the packaged exhibits), built once through the importers and saved; open it per test."""
+    from cellsight import demo
 
-    builder = Path(__file__).resolve().parents[2] / "sample_data" / "build_demo_case.py"
-    spec = importlib.util.spec_from_file_location("demo_builder_for_gui_tests", builder)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     path = tmp_path_factory.mktemp("demo") / "demo.cellsight"
-    module.build(path)
+    demo.build(path)
     return path
 
 

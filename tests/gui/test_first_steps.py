@@ -8,16 +8,16 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QTabBar, QToolBar
 
+from cellsight import demo
 from cellsight.core.casefile import save_case
 from cellsight.gui import guided
-from cellsight.gui import main_window as main_window_module
 from cellsight.gui import settings as app_settings
 from cellsight.gui.dialogs.new_case import NewCaseDialog
 from cellsight.gui.dialogs.subject import ChooseSubjectDialog, SubjectAnswer
 from cellsight.gui.main_window import MainWindow
 from tests.gui.cases import make_case
 
-DEMO = Path(__file__).resolve().parents[2] / "sample_data" / "demo"
+DEMO = demo.DEMO_FILES
 
 
 def test_with_no_case_the_start_page_says_what_to_do(empty_window) -> None:
@@ -67,14 +67,26 @@ def test_start_page_open_and_recent_cases(empty_window, qtbot, tmp_path, monkeyp
     second.discard_and_close()
 
 
-def test_start_page_opens_the_demo_case(empty_window, qtbot, tmp_path, monkeypatch) -> None:
-    save_case(make_case(), tmp_path / "demo.cellsight")
-    monkeypatch.setattr(main_window_module, "SAMPLE_DATA", tmp_path)
+def test_start_page_builds_the_demo_case_from_the_packaged_files(empty_window, qtbot) -> None:
+    """As in an installed copy: the exhibits are copied into the data folder and imported from there."""
     win = empty_window
-    assert win.demo_available()
+    assert win.start_page.demo.isVisible()
+    win.start_page.demo.click()
+    qtbot.waitUntil(lambda: win.case is not None and not win.tasks, timeout=60_000)
+    folder = app_settings.data_folder() / "demo"
+    assert win.path == folder / "demo.cellsight"
+    assert win.case.info.name == demo.load_answers()["case"]["name"]
+    assert sorted(Path(s.path).parent for s in win.case.sources) == [folder] * 5
+
+
+def test_start_page_opens_the_demo_case_built_before(empty_window, qtbot) -> None:
+    folder = app_settings.data_folder() / "demo"
+    folder.mkdir()
+    save_case(make_case(), folder / "demo.cellsight")
+    win = empty_window
     win.start_page.demo.click()
     qtbot.waitUntil(lambda: win.case is not None and not win.tasks, timeout=20_000)
-    assert win.path == tmp_path / "demo.cellsight" and win.case.info.name == "Test case"
+    assert win.path == folder / "demo.cellsight" and win.case.info.name == "Test case"
 
 
 def _fill_wizard(wizard: guided.GuidedCaseWizard, answers: dict) -> None:

@@ -13,13 +13,13 @@ holds its lock) neither writes nor deletes that file: it is the holder's.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QStandardPaths, QTimer
+from PySide6.QtCore import QObject, QTimer
 
 from cellsight.core.casefile import save_case
+from cellsight.gui.settings import data_folder
 
 INTERVAL_MS = 120_000  # two minutes of work at most is lost
 
@@ -28,10 +28,7 @@ def recovery_path(case_path: Path | None) -> Path:
     """Where the recovery copy of the case at ``case_path`` (None: never saved) is kept."""
     if case_path is not None:
         return case_path.with_name(f".{case_path.name}.recovery")
-    folder = os.environ.get("CELLSIGHT_SETTINGS_DIR") or QStandardPaths.writableLocation(
-        QStandardPaths.StandardLocation.AppDataLocation)
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    return Path(folder) / "untitled.cellsight.recovery"
+    return data_folder() / "untitled.cellsight.recovery"
 
 
 def pending_recovery(case_path: Path | None) -> Path | None:

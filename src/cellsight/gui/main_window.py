@@ -40,7 +40,6 @@ from cellsight.gui.workers import Task, run_task
 
 CASE_FILTER = f"Cellsight cases (*{SUFFIX});;All files (*)"
 LAYOUT_VERSION = 3  # 2: messages and locations panes; the left column runs the full height; 3: scenes, links
-SAMPLE_DATA = Path(__file__).resolve().parents[3] / "sample_data"  # the demo case, in a source checkout
 
 
 class MainWindow(QMainWindow):
@@ -170,7 +169,6 @@ class MainWindow(QMainWindow):
             "Name the suspect, the victim and her home, add the files, and get the standard storyboard "
             "to review"))
         self.act_demo = A("Open the &demo case", self.open_demo, tip="An invented case to practise on")
-        self.act_demo.setVisible(self.demo_available())
         self.act_open = A("&Open case…", self.choose_and_open, K.Open, "open", "Open a case file")
         self.act_save = A("&Save", self.save, K.Save, "save", "Save the case")
         self.act_save_as = A("Save &as…", self.save_as, K.SaveAs)
@@ -463,27 +461,18 @@ class MainWindow(QMainWindow):
 
         self.when_safe(lambda: guided.guided_case(self))
 
-    @staticmethod
-    def demo_available() -> bool:
-        """The demo case can be opened (it ships with a source checkout, not with every install)."""
-        return (SAMPLE_DATA / "demo.cellsight").exists() or (SAMPLE_DATA / "build_demo_case.py").exists()
-
     def open_demo(self) -> Task | None:
-        """Open the demo case, building it from its files first if it was never built."""
-        case_file = SAMPLE_DATA / "demo.cellsight"
+        """Open the demo case (in the data folder), building it from the packaged files the first time."""
+        from cellsight import demo
+
+        folder = app_settings.data_folder() / "demo"
+        case_file = folder / demo.CASE_NAME
         if case_file.exists():
             self.when_safe(lambda: self.open_path(case_file))
             return None
 
         def build(progress: Any) -> Path:
-            import importlib.util
-
-            spec = importlib.util.spec_from_file_location("cellsight_demo_builder",
-                                                          SAMPLE_DATA / "build_demo_case.py")
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            module.build(case_file, progress=progress)
-            return case_file
+            return demo.make_demo(folder, progress, force=True)[0]  # exhibits left by a build cut short
 
         def then() -> None:
             self.run("Building the demo case…", build, on_success=self.open_path)

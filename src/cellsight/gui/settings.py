@@ -15,7 +15,7 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QStandardPaths
 
 from cellsight.core.timezones import DEFAULT_ZONE
 from cellsight.report.tilepack import DEFAULT_MAX_TILES, DEFAULT_RATE
@@ -36,6 +36,15 @@ def qsettings() -> QSettings:
     if folder:
         return QSettings(str(Path(folder) / "cellsight.ini"), QSettings.Format.IniFormat)
     return QSettings(ORGANISATION, APPLICATION)
+
+
+def data_folder() -> Path:
+    """Where the workstation keeps files of its own (recovery copies, the demo case): the user's
+    application data folder, or ``$CELLSIGHT_SETTINGS_DIR`` as for the settings."""
+    folder = Path(os.environ.get("CELLSIGHT_SETTINGS_DIR") or QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.AppDataLocation))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @dataclass

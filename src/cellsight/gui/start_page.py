@@ -61,7 +61,6 @@ class StartPage(QWidget):
         self.demo = _action_button("table", "Open the demo case",
                                    "Operation Larkspur: an invented case to practise on")
         self.demo.clicked.connect(window.open_demo)
-        self.demo.setVisible(window.demo_available())
         explanations = {
             self.guided: "Suspect, victim, her home, then the files: the storyboard is built for review.",
             self.empty: "Name people and import files yourself.",
@@ -77,7 +76,6 @@ class StartPage(QWidget):
             note.setWordWrap(True)
             grid.addWidget(button, row, 0)
             grid.addWidget(note, row, 1)
-            note.setVisible(button is not self.demo or window.demo_available())
         grid.setColumnStretch(1, 1)
         recent_heading = QLabel("Recent cases")
         recent_heading.setObjectName("heading")

@@ -1,9 +1,11 @@
 """The fonts the PDF and its map images draw with, and a check that every character has a glyph.
 
-DejaVu Sans (Debian's ``fonts-dejavu-core`` and ``-extra``, installed by
-scripts/bootstrap.sh) draws arrows, dingbats (``Sarah ❤``, a contact name in
-the demo) and most alphabets; Bitstream Vera, which ships with reportlab, is
-the fallback when DejaVu is absent. Whatever the font, a character it cannot
+DejaVu Sans (2.37, four faces, Bitstream Vera licence in
+``resources/fonts/LICENSE``) draws arrows, dingbats (``Sarah ❤``, a contact name
+in the demo) and most alphabets. It ships inside the package rather than being
+looked up on the system: the fonts are embedded in every PDF, so the same case
+and options give the same PDF bytes on Windows, macOS and Linux alike, and no
+laptop falls back to a font with fewer glyphs. A character the font cannot
 draw would print as an empty box that a reader cannot tell from any other, so
 ``printable`` writes it as ``[U+2764]`` instead: visible, and still traceable to
 the character in the exhibit.
@@ -18,22 +20,20 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFont
 
+from cellsight.packagedata import resource
+
 SANS, SANS_BOLD, SANS_ITALIC, SANS_BOLD_ITALIC = "CsSans", "CsSans-Bold", "CsSans-Italic", "CsSans-BoldItalic"
-_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
-_VERA = Path(__import__("reportlab").__file__).parent / "fonts"
-_FACES = {  # name: (DejaVu file, Vera file)
-    SANS: ("DejaVuSans.ttf", "Vera.ttf"),
-    SANS_BOLD: ("DejaVuSans-Bold.ttf", "VeraBd.ttf"),
-    SANS_ITALIC: ("DejaVuSans-Oblique.ttf", "VeraIt.ttf"),
-    SANS_BOLD_ITALIC: ("DejaVuSans-BoldOblique.ttf", "VeraBI.ttf"),
+_FACES = {  # name: packaged file
+    SANS: "DejaVuSans.ttf",
+    SANS_BOLD: "DejaVuSans-Bold.ttf",
+    SANS_ITALIC: "DejaVuSans-Oblique.ttf",
+    SANS_BOLD_ITALIC: "DejaVuSans-BoldOblique.ttf",
 }
 
 
 def font_file(name: str = SANS) -> Path:
-    """The file of one face: DejaVu where installed, else reportlab's Vera."""
-    dejavu, vera = _FACES[name]
-    path = _DEJAVU / dejavu
-    return path if path.is_file() else _VERA / vera
+    """The packaged file of one face."""
+    return resource("fonts", _FACES[name])
 
 
 def register() -> None:

@@ -2,7 +2,8 @@
 
 Built on folium for the page skeleton (the GUI's map pane reuses ``map_page``),
 but with none of folium's CDN links: Leaflet is vendored under
-``resources/leaflet`` (npm ``leaflet``, see ``resources/README.md``) and inlined,
+``cellsight/resources/leaflet`` (npm ``leaflet``, see ``resources/README.md``), package
+data found through ``cellsight.packagedata``, and inlined,
 its CSS images turned into data URIs. Nothing is fetched from a network. Without a
 base map the background is plain with a degree grid, which cannot leak what is
 being looked at to a tile server. A base map comes from a local MBTiles file
@@ -47,6 +48,7 @@ from cellsight.core.outputs import GENERATOR, atomic_output, check_output
 from cellsight.core import geo
 from cellsight.core.text import reveal_any
 from cellsight.core.timezones import iso_local, iso_local_series
+from cellsight.packagedata import resource
 from cellsight.report import mapdata, tileset
 
 MAX_POINTS = 20_000
@@ -56,13 +58,8 @@ EMBED_MIN_SPAN_M = 2_000.0
 MAX_TRACK_VERTICES = mapdata.MAX_TRACK_VERTICES
 
 
-def resources_dir() -> Path:
-    """The repository's ``resources/`` folder (the package is installed editable)."""
-    return Path(cellsight.__file__).resolve().parents[2] / "resources"
-
-
 def _asset(*parts: str) -> Path:
-    path = resources_dir().joinpath(*parts)
+    path = resource(*parts)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: a bundled map asset is missing; reinstall Cellsight")
     return path
