@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -55,8 +56,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("installed")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("CELLSIGHT_")}
     env["CELLSIGHT_SETTINGS_DIR"] = str(root / "settings")
-    dist = root / "dist"
-    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(REPO)], cwd=root)
+    dist, source = root / "dist", root / "source"  # built from a copy: the checkout stays untouched
+    shutil.copytree(REPO / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(source)], cwd=root)
     venv = root / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=root)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")

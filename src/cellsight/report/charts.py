@@ -18,13 +18,16 @@ from collections.abc import Callable
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 
+from cellsight.report import fonts
+from cellsight.report.fonts import SANS
 from cellsight.report.words import period_words, short_period_words
 
 BAR = colors.HexColor("#5c7fa3")
 PEAK = colors.HexColor("#c62828")
 AXIS = colors.HexColor("#424242")
 GRIDLINE = colors.HexColor("#dddddd")
-FONT = "Helvetica"
+FONT = SANS  # embedded with the report, as every font of the PDF is
+fonts.register()
 
 
 def nice_ceiling(value: float) -> tuple[float, float]:

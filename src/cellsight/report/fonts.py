@@ -1,7 +1,7 @@
 """The fonts the PDF and its map images draw with, and a check that every character has a glyph.
 
-DejaVu Sans (2.37, four faces, Bitstream Vera licence in
-``resources/fonts/LICENSE``) draws arrows, dingbats (``Sarah ❤``, a contact name
+DejaVu Sans (2.37, four faces and Sans Mono for hashes, Bitstream Vera licence
+in ``resources/fonts/LICENSE``) draws arrows, dingbats (``Sarah ❤``, a contact name
 in the demo) and most alphabets. It ships inside the package rather than being
 looked up on the system: the fonts are embedded in every PDF, so the same case
 and options give the same PDF bytes on Windows, macOS and Linux alike, and no
@@ -23,6 +23,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from cellsight.packagedata import resource
 
 SANS, SANS_BOLD, SANS_ITALIC, SANS_BOLD_ITALIC = "CsSans", "CsSans-Bold", "CsSans-Italic", "CsSans-BoldItalic"
+MONO = "CsMono"  # hashes and identifiers: embedded like the rest, never a viewer's own Courier
 _FACES = {  # name: packaged file
     SANS: "DejaVuSans.ttf",
     SANS_BOLD: "DejaVuSans-Bold.ttf",
@@ -41,6 +42,7 @@ def register() -> None:
         return
     for name in _FACES:
         pdfmetrics.registerFont(TTFont(name, str(font_file(name))))
+    pdfmetrics.registerFont(TTFont(MONO, str(resource("fonts", "DejaVuSansMono.ttf"))))
     registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD, italic=SANS_ITALIC, boldItalic=SANS_BOLD_ITALIC)
 
 

@@ -16,11 +16,15 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, Stri
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from cellsight.report import fonts
+from cellsight.report.fonts import SANS
+
 ROLE_COLOURS = {"suspect": colors.HexColor("#c62828"), "victim": colors.HexColor("#1565c0"),
                 "witness": colors.HexColor("#2e7d32"), "other": colors.HexColor("#6d4c41")}
 UNKNOWN = colors.HexColor("#90a4ae")
 EDGE = colors.HexColor("#546e7a")
-FONT = "Helvetica"
+FONT = SANS  # embedded with the report, as every font of the PDF is
+fonts.register()
 
 
 def node_radius(total: int, largest: int) -> float:

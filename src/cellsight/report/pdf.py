@@ -64,7 +64,7 @@ from cellsight.core.text import reveal
 from cellsight.progress import NullProgress, Progress, check
 from cellsight.report import fonts
 from cellsight.report.charts import heatmap_chart, series_chart
-from cellsight.report.fonts import SANS, SANS_BOLD, SANS_ITALIC
+from cellsight.report.fonts import MONO, SANS, SANS_BOLD, SANS_ITALIC
 from cellsight.report.linkchart import link_chart
 from cellsight.report.storyboard import Frame
 from cellsight.report.words import court_text, parameters_words, prime_times, time_words
@@ -76,7 +76,6 @@ BOTTOM = 16 * mm
 CONTENT_WIDTH = PAGE[0] - 2 * MARGIN - 12  # the frame pads 6 pt each side
 CONTENT_HEIGHT = PAGE[1] - TOP - BOTTOM
 MAP_SIZE_PX = (1560, 780)  # drawn at about 140 dpi for the content width
-MONO = "Courier"
 HEAD_FILL = colors.HexColor("#e3e8ee")
 STRIPE = colors.HexColor("#f6f7f9")
 SHADE = colors.HexColor("#fff3cd")  # rows that are not like the others (occasions in the chronology)
