@@ -26,9 +26,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 NAME = "cellsight"
-# Not needed at run time: the test tools, and big optional libraries that one of the
-# dependencies may import when present (the scenes' Spark engine is not bundled).
-EXCLUDE = ("pytest", "hypothesis", "_pytest", "pytestqt", "tkinter", "pyspark", "IPython", "matplotlib")
+# Not needed at run time: the test tools, big optional libraries that one of the dependencies
+# may import when present (the scenes' Spark engine is not bundled), and Qt's QML modules, whose
+# hooks would bring every QML plugin (Qt 3D, Charts, ...: hundreds of megabytes) that a widgets
+# program with QtWebEngine never loads (the libraries QtWebEngine links to are still collected).
+EXCLUDE = ("pytest", "hypothesis", "_pytest", "pytestqt", "tkinter", "pyspark", "IPython", "matplotlib",
+           "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets")
 
 
 def pyinstaller_args(out: Path, work: Path) -> list[str]:
