@@ -36,12 +36,16 @@ EXCLUDE = ("pytest", "hypothesis", "_pytest", "pytestqt", "tkinter", "pyspark", 
 
 def pyinstaller_args(out: Path, work: Path) -> list[str]:
     """PyInstaller's options: one folder, Cellsight's modules, data and metadata all included."""
-    args = [str(REPO / "src" / "cellsight" / "__main__.py"), "--name", NAME, "--onedir", "--noconfirm",
+    package = REPO / "src" / "cellsight"
+    args = [str(package / "__main__.py"), "--name", NAME, "--onedir", "--noconfirm",
             "--clean", "--distpath", str(out), "--workpath", str(work / "build"), "--specpath", str(work),
             "--paths", str(REPO / "src"),
-            # Every module (importers are found by name, panes imported when shown), the package
-            # data under cellsight/resources, and the metadata that --version and the PDF read.
-            "--collect-submodules", "cellsight", "--collect-data", "cellsight", "--copy-metadata", NAME,
+            # Every module (importers are found by name, panes imported when shown), this checkout's
+            # package data (not that of whichever Cellsight the build environment can import), and
+            # the metadata that --version and the PDF read (from `pip install -e .` of this checkout).
+            "--collect-submodules", "cellsight", "--copy-metadata", NAME,
+            "--add-data", f"{package / 'resources'}:cellsight/resources",
+            "--add-data", f"{package / 'importers' / 'templates'}:cellsight/importers/templates",
             # the scene queries' engine registers itself through entry points
             "--collect-submodules", "ibis.backends.duckdb", "--copy-metadata", "ibis-framework"]
     for module in EXCLUDE:
