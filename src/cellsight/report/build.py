@@ -47,6 +47,7 @@ from cellsight.core.outputs import atomic_output, check_output
 from cellsight.core.timezones import iso_local
 from cellsight.progress import NullProgress, Progress, check
 from cellsight.report import chronology, evidence, mapdata, staticmap, tileset
+from cellsight.report.devices import add_device_findings
 from cellsight.report.pdf import ReportMeta, Section, render_pdf
 from cellsight.report.producer import Producer, fill
 from cellsight.report.protect import encrypt_pdf
@@ -733,6 +734,7 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
         schedules.append((section, sched))
     sections = [cover_section(case, meta, str(case_path) if case_path else None, producer, redact),
                 written_summary(case, pair_results, place_results), exhibits_section(case), *analysis]
+    sections += add_device_findings(case, summary=sections[1], exhibits=sections[2])
     board = storyboard_section(case, all_runs)
     if board is not None:
         sections.append(board)
