@@ -1,0 +1,73 @@
+"""The Device findings pane: one branch per phone, findings cited, photo positions selected everywhere."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cellsight.core.case import Case
+from cellsight.core.selection import SourceRows
+from cellsight.importers.api import import_file
+from tests.core.test_devices import HOME, suspect_download, victim_download
+
+
+@pytest.fixture
+def device_case(tmp_path: Path) -> Case:
+    case = Case.new(name="Devices", tz="Europe/London")
+    case.set_subject("Alice", role="victim", numbers=["07700 900001"])
+    case.set_subject("Dan", role="suspect", numbers=["07700 900002"])
+    case.set_place("Home", *HOME, radius_m=50)
+    case.add_bssids("Home", ["aa:bb:cc:00:11:22"])
+    import_file(case, victim_download(tmp_path / "alice.ufdr"), subject="Alice", exhibit="AM/1", tz="Europe/London")
+    import_file(case, suspect_download(tmp_path / "dan.ufdr"), subject="Dan", exhibit="DR/1", tz="UTC")
+    return case
+
+
+@pytest.fixture
+def device_window(qtbot, device_case):
+    from tests.gui.conftest import _main_window
+
+    yield from _main_window(qtbot, device_case)
+
+
+def _items(tree) -> dict[str, object]:
+    found = {}
+    for i in range(tree.topLevelItemCount()):
+        top = tree.topLevelItem(i)
+        found[top.text(0)] = top
+        for j in range(top.childCount()):
+            group = top.child(j)
+            found[group.text(0)] = group
+            for k in range(group.childCount()):
+                found[group.child(k).text(0)] = group.child(k)
+    return found
+
+
+def test_findings_are_listed_and_choosing_selects_their_evidence(device_window, qtbot, tmp_path) -> None:
+    dock = device_window.docks["devices"]
+    dock.show()
+    dock.raise_()
+    pane = device_window.panes["devices"]
+    pane.ensure_fresh()
+    items = _items(pane.tree)
+    assert "AM/1: Alice's phone" in items and "DR/1: Dan's phone" in items
+    match = items["System Service: TheTruthSpy (stalkerware)"]
+    assert match.text(1) == "AM/1 model a-spy"
+    assert "Screen Reader: requests accessibility service" in items
+    assert "Maple-Home aa:bb:cc:00:11:22: router of Home; also on Dan's phone" in items
+    pane.tree.setCurrentItem(match)
+    assert "does not show who installed it" in pane.detail.toPlainText()
+    assert device_window.hub.facets().get("devices") is None
+    photos = next(item for text, item in items.items() if text.startswith("Photograph positions (3)"))
+    pane.tree.setCurrentItem(photos)
+    chosen = device_window.hub.facets()["devices"]
+    assert isinstance(chosen, SourceRows) and len(chosen.pairs) == 3
+    assert all(row.startswith("files/Image/") for _, row in chosen.pairs)
+    frame = pane.capture()
+    assert [r[0] for r in frame.content["rows"]] == ["App", "App", "Wi-Fi", "Wi-Fi"]
+    out = os.environ.get("CELLSIGHT_SHOT_DIR")
+    if out:  # screenshots for the docs and the review, on request
+        device_window.grab().save(str(Path(out) / "devices-window.png"))
+        pane.grab().save(str(Path(out) / "devices-pane.png"))
