@@ -212,3 +212,21 @@ def test_only_twelve_hex_digits_are_a_bssid(text: str) -> None:
     if result is not None:
         assert len(result) == 17 and result == normalise_bssid(result)
         assert sum(c in "0123456789abcdefABCDEF" for c in text) == 12
+
+
+def test_storyboard_gains_the_section_the_summary_line_and_the_indicator_files(case: Case) -> None:
+    from cellsight.report.devices import add_device_findings
+    from cellsight.report.pdf import Section
+    from cellsight.report.storyboard import Frame
+
+    summary, exhibits = Section("Summary", [Frame("table", caption="Key figures")]), Section("Exhibits", [])
+    added = add_device_findings(case, summary=summary, exhibits=exhibits)
+    assert [s.title for s in added] == ["Device findings"]
+    assert summary.frames[0].caption == "Device findings" and summary.frames[-1].caption == "Key figures"
+    rows = exhibits.frames[0].content["rows"]
+    assert [(r[0], r[1], r[3]) for r in rows] == [("ioc.yaml", "shipped with Cellsight", 147),
+                                                 ("watchware.yaml", "shipped with Cellsight", 27)]
+    apps = next(f for f in added[0].frames if f.caption.startswith("Installed apps"))
+    assert [r[:2] + r[3:6] for r in apps.content["rows"]] == [
+        ["AM/1 model a-spy", "Alice", "com.mxspy", "TheTruthSpy", "stalkerware"],
+        ["AM/1 model a-watch", "Alice", "com.wondershare.famisafe.kids", "FamiSafe", "watchware"]]
