@@ -219,7 +219,8 @@ def test_storyboard_gains_the_section_the_summary_line_and_the_indicator_files(c
     from cellsight.report.pdf import Section
     from cellsight.report.storyboard import Frame
 
-    summary, exhibits = Section("Summary", [Frame("table", caption="Key figures")]), Section("Exhibits", [])
+    figures = Frame("table", caption="Key figures", content={"columns": ["Figure"], "rows": []})
+    summary, exhibits = Section("Summary", [figures]), Section("Exhibits", [])
     added = add_device_findings(case, summary=summary, exhibits=exhibits)
     assert [s.title for s in added] == ["Device findings"]
     assert summary.frames[0].caption == "Device findings" and summary.frames[-1].caption == "Key figures"
