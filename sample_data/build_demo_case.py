@@ -53,6 +53,8 @@ def build(case_path: Path | None = DEFAULT_CASE, demo_dir: Path = DEMO_DIR,
         case.set_subject(s["name"], role=s["role"], numbers=s["numbers"], imeis=s["imeis"])
     for p in answers["places"]:
         case.set_place(p["name"], p["lat"], p["lon"], p["radius_m"], p["note"])
+        if p.get("bssids"):
+            case.add_bssids(p["name"], p["bssids"])  # her router's networks
     progress = progress or NullProgress()
     reports = []
     officer = re.sub(r"\(.*?\)", "", info["officer"]).split()  # "DC Alex Morgan (fictional)"
