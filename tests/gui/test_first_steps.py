@@ -120,7 +120,7 @@ def test_the_guided_stalking_case_builds_the_standard_storyboard_for_review(empt
     case = win.case
     assert [s.role for s in case.subjects] == ["suspect", "victim"]
     assert case.find_place("Sarah Holt's home").radius_m == 150
-    assert len(case.sources) == 5 and len(case.events) == 5941  # every file in, through the usual flow
+    assert len(case.sources) == 6 and len(case.events) == 5941  # every file in, through the usual flow
     frames = win.panes["storyboard"].board.frames
     captions = [f.caption for f in frames]
     assert [f.kind for f in frames] == ["title", "chart", "text", "table", "table", "table"]

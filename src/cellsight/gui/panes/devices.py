@@ -41,10 +41,11 @@ class DevicesPane(Pane):
         self.phones: list[dict[str, Any]] = []
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Finding", "Evidence"])
-        header = self.tree.header()  # the finding takes the room; the citation stays whole
+        header = self.tree.header()  # the finding takes the room; a model id (a UUID) is cut, shown whole below
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, 150)
         self.tree.setToolTipDuration(-1)
         self.tree.currentItemChanged.connect(lambda item, _old: self.choose(item))
         self.detail = QTextBrowser()
@@ -95,6 +96,7 @@ class DevicesPane(Pane):
             for item in items:
                 child = QTreeWidgetItem([words(item), cite(self.case, phone["source"], item["row"])])
                 child.setToolTip(0, child.text(0))
+                child.setToolTip(1, child.text(1))
                 child.setData(0, _ROLE, (kind, phone, item))
                 group.addChild(child)
         photos = QTreeWidgetItem([f"Photograph positions ({phone['photo_fixes']})",
