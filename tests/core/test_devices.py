@@ -231,3 +231,24 @@ def test_storyboard_gains_the_section_the_summary_line_and_the_indicator_files(c
     assert [r[:2] + r[3:6] for r in apps.content["rows"]] == [
         ["AM/1 model a-spy", "Alice", "com.mxspy", "TheTruthSpy", "stalkerware"],
         ["AM/1 model a-watch", "Alice", "com.wondershare.famisafe.kids", "FamiSafe", "watchware"]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-89.9, 89.9), st.floats(-179.9, 179.9))
+def test_any_exif_position_reads_back(lat: float, lon: float) -> None:
+    from cellsight.importers.photo_exif import photo_fix
+
+    found = photo_fix(jpeg(lat, lon, gps_utc=("2024:03:02", (23, 59, 59))))
+    assert found.lat == pytest.approx(lat, abs=1e-6) and found.lon == pytest.approx(lon, abs=1e-6)
+    assert found.time == "2024-03-02T23:59:59Z"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300), st.integers(0, 299))
+def test_hostile_headers_give_no_fix_and_no_error(noise: bytes, cut: int) -> None:
+    from cellsight.importers.photo_exif import PhotoFix, photo_fix
+
+    real = jpeg(*HOME, gps_utc=("2024:03:02", (13, 45, 10)))
+    for data in (b"\xff\xd8" + noise, real[:cut] + noise):  # noise, or truncated and corrupted EXIF
+        found = photo_fix(data)
+        assert found is None or isinstance(found, PhotoFix)

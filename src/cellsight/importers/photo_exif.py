@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 import struct
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,9 +111,11 @@ def photo_fix(header: bytes) -> PhotoFix | None:
         return None
     exif = Image.Exif()
     try:
-        exif.load(block)
-        gps = dict(exif.get_ifd(_GPS_IFD))
-        details = dict(exif.get_ifd(_EXIF_IFD))
+        with warnings.catch_warnings():  # Pillow warns of corrupt EXIF; a bad block is simply no fix
+            warnings.simplefilter("ignore")
+            exif.load(block)
+            gps = dict(exif.get_ifd(_GPS_IFD))
+            details = dict(exif.get_ifd(_EXIF_IFD))
     except (SyntaxError, ValueError, struct.error, OSError, KeyError, TypeError):
         return None
     lat, lon = _degrees(gps.get(2)), _degrees(gps.get(4))
