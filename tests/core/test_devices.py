@@ -25,52 +25,11 @@ from cellsight.core.casefile import open_case, save_case
 from cellsight.core.indicators import for_case, update
 from cellsight.importers.api import import_file
 from cellsight.report.devices import finding_lines, statement_lines, summary_line
-from tests.core.device_data import app, bluetooth, call, jpeg, phone_download, wifi
-
-HOME = (51.5012, -0.1245)
-ACCESSIBILITY = "android.permission.BIND_ACCESSIBILITY_SERVICE"
-
-
-def victim_download(path: Path) -> Path:
-    return phone_download(
-        path,
-        apps=[app("a-spy", "com.mxspy", "System Service", "2024-03-01T09:15:00+00:00",
-                  permissions=("android.permission.BIND_DEVICE_ADMIN", ACCESSIBILITY)),
-              app("a-watch", "com.wondershare.famisafe.kids", "FamiSafe Kids", "2024-02-20T18:00:00+00:00"),
-              app("a-near", "com.mxspy.helper", "Helper"),  # an indicator's id as a prefix: another app
-              app("a-named", "org.example.truthspy", "TheTruthSpy"),  # an indicator's name: not an identifier
-              app("a-case", "COM.MXSPY", "Shouting"),  # identifiers are compared exactly
-              app("a-reader", "org.example.reader", "Screen Reader", permissions=(ACCESSIBILITY,)),
-              app("a-maps", "org.example.maps", "Maps", permissions=("android.permission.ACCESS_FINE_LOCATION",))],
-        networks=[wifi("w-home", "Maple-Home", "AA-BB-CC-00-11-22", "2024-03-05T21:00:00+00:00"),
-                  wifi("w-cafe", "Cafe", "10:20:30:40:50:60")],
-        devices=[bluetooth("b-1", "Car kit", "00:11:22:33:44:55")],
-        photos={"gps.jpg": jpeg(*HOME, gps_utc=("2024:03:02", (13, 45, 10))),
-                "offset.jpg": jpeg(51.52, -0.13, original="2024:07:01 10:00:00", offset="+02:00"),
-                "zone.jpg": jpeg(51.53, -0.14, original="2024:07:01 10:00:00"),
-                "plain.jpg": jpeg(None, None, original="2024:07:01 10:00:00"),
-                "notime.jpg": jpeg(51.54, -0.15)},
-        calls=[call("c-1", "2024-03-01T10:00:00+00:00", "07700900002")])
-
-
-def suspect_download(path: Path) -> Path:
-    return phone_download(
-        path,
-        networks=[wifi("s-home", "Maple-Home", "aabb.cc00.1122", "2024-03-04T23:10:00+00:00"),
-                  wifi("s-near", "Maple-Home", "aa:bb:cc:00:11:23")],  # one digit away: another router
-        calls=[call("s-c1", "2024-03-01T10:00:00+00:00", "07700900001")])
-
+from tests.core.device_data import HOME, app, device_case, jpeg, phone_download
 
 @pytest.fixture
 def case(tmp_path: Path) -> Case:
-    case = Case.new(name="Devices", tz="Europe/London")
-    case.set_subject("Alice", role="victim", numbers=["07700 900001"])
-    case.set_subject("Dan", role="suspect", numbers=["07700 900002"])
-    case.set_place("Home", *HOME, radius_m=50)
-    case.add_bssids("Home", ["AA:BB:CC:00:11:22"])
-    import_file(case, victim_download(tmp_path / "alice.ufdr"), subject="Alice", exhibit="AM/1", tz="Europe/London")
-    import_file(case, suspect_download(tmp_path / "dan.ufdr"), subject="Dan", exhibit="DR/1", tz="UTC")
-    return case
+    return device_case(tmp_path)
 
 
 def _phone(phones: list[dict], subject: str) -> dict:

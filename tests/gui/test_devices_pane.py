@@ -7,29 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from cellsight.core.case import Case
 from cellsight.core.selection import SourceRows
-from cellsight.importers.api import import_file
-from tests.core.test_devices import HOME, suspect_download, victim_download
+from tests.core.device_data import device_case
 
 
 @pytest.fixture
-def device_case(tmp_path: Path) -> Case:
-    case = Case.new(name="Devices", tz="Europe/London")
-    case.set_subject("Alice", role="victim", numbers=["07700 900001"])
-    case.set_subject("Dan", role="suspect", numbers=["07700 900002"])
-    case.set_place("Home", *HOME, radius_m=50)
-    case.add_bssids("Home", ["aa:bb:cc:00:11:22"])
-    import_file(case, victim_download(tmp_path / "alice.ufdr"), subject="Alice", exhibit="AM/1", tz="Europe/London")
-    import_file(case, suspect_download(tmp_path / "dan.ufdr"), subject="Dan", exhibit="DR/1", tz="UTC")
-    return case
-
-
-@pytest.fixture
-def device_window(qtbot, device_case):
+def device_window(qtbot, tmp_path):
     from tests.gui.conftest import _main_window
 
-    yield from _main_window(qtbot, device_case)
+    yield from _main_window(qtbot, device_case(tmp_path))
 
 
 def _items(tree) -> dict[str, object]:
