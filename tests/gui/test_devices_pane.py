@@ -57,3 +57,22 @@ def test_findings_are_listed_and_choosing_selects_their_evidence(device_window, 
     if out:  # screenshots for the docs and the review, on request
         device_window.grab().save(str(Path(out) / "devices-window.png"))
         pane.grab().save(str(Path(out) / "devices-pane.png"))
+
+
+def test_place_dialog_takes_router_bssids_and_refuses_a_bad_one(qtbot, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from cellsight.core.case import Case
+    from cellsight.gui.dialogs.place import PlaceDialog
+
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args[2]))
+    case = Case.new(name="Places", tz="Europe/London")
+    dialog = PlaceDialog(None, case)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Home")
+    dialog.bssids.setText("A4-91-B1-3C-52-E0, a4:91:b1:3c:52")
+    assert not dialog.apply() and case.places == [] and "not a BSSID" in warned[0]
+    dialog.bssids.setText("A4-91-B1-3C-52-E0, a491.b13c.52e4")
+    assert dialog.apply()
+    assert case.find_place("Home").bssids == ["a4:91:b1:3c:52:e0", "a4:91:b1:3c:52:e4"]
