@@ -76,3 +76,20 @@ def test_place_dialog_takes_router_bssids_and_refuses_a_bad_one(qtbot, monkeypat
     dialog.bssids.setText("A4-91-B1-3C-52-E0, a491.b13c.52e4")
     assert dialog.apply()
     assert case.find_place("Home").bssids == ["a4:91:b1:3c:52:e0", "a4:91:b1:3c:52:e4"]
+
+
+def test_proximity_pane_counts_photographs_only_when_asked(device_window, qtbot) -> None:
+    pane = device_window.panes["proximity"]
+    device_window.docks["proximity"].raise_()
+    pane.ensure_fresh()
+    pane.a.setCurrentText("Alice")
+    pane.b.setCurrentText("Place: Home")
+    counts = []
+    for include in (False, True):
+        pane.photos.setChecked(include)
+        pane.doc = None
+        pane.run_analysis()
+        qtbot.waitUntil(lambda: pane.doc is not None and not device_window.tasks, timeout=30_000)
+        counts.append(pane.doc["count"])
+        assert ("are included" if include else "not included") in pane.statement.toPlainText()
+    assert counts == [0, 1]  # her only fix near home is a photograph's position
