@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cellsight.core.selection import SourceRows
+from cellsight.report.storyboard import check_frame
 from tests.core.device_data import device_case
 
 
@@ -52,7 +53,9 @@ def test_findings_are_listed_and_choosing_selects_their_evidence(device_window, 
     assert isinstance(chosen, SourceRows) and len(chosen.pairs) == 3
     assert all(row.startswith("files/Image/") for _, row in chosen.pairs)
     frame = pane.capture()
+    check_frame(frame)  # a frame the storyboard accepts and saves
     assert [r[0] for r in frame.content["rows"]] == ["App", "App", "Wi-Fi", "Wi-Fi"]
+    assert frame.content["rows"][0][1:3] == ["AM/1 model a-spy", "Alice"]
     out = os.environ.get("CELLSIGHT_SHOT_DIR")
     if out:  # screenshots for the docs and the review, on request
         device_window.grab().save(str(Path(out) / "devices-window.png"))

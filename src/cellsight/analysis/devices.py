@@ -92,7 +92,7 @@ def _apps(app_records: list[dict], indicators: IndicatorSet, zone: str) -> tuple
     return matched, to_look_at
 
 
-def _bssid_owners(case: Case, sources: list[Source]) -> dict[str, list[dict]]:
+def _bssid_owners(sources: list[Source]) -> dict[str, list[dict]]:
     owners: dict[str, list[dict]] = {}
     for source in sources:
         for net in records(source)["wifi"]:
@@ -118,10 +118,12 @@ def _wifi(case: Case, source: Source, owners: dict[str, list[dict]], zone: str) 
 
 def device_findings(case: Case, subject: str | None = None) -> list[dict[str, Any]]:
     """The contract's ``device --json`` list: one object per phone download (of ``subject`` only)."""
+    sources = phone_sources(case)
+    if not sources:
+        return []  # no download to check: the indicator files are not even read
     zone = case.info.tz
     indicators = for_case(case)
-    sources = phone_sources(case)
-    owners = _bssid_owners(case, sources)
+    owners = _bssid_owners(sources)
     photos = _photo_counts(case)
     out = []
     for source in sources:
