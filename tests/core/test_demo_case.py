@@ -254,6 +254,7 @@ def test_proximity_occasions(built, answers: dict, key: str) -> None:
 def test_phones_as_witnesses(built, answers: dict) -> None:
     """The monitoring app on her phone, her home router saved on his, his photograph outside her home."""
     from cellsight.analysis.devices import device_findings
+    from cellsight.report.devices import statement_lines
 
     case, _ = built
     planted = answers["devices"]
@@ -277,3 +278,5 @@ def test_phones_as_witnesses(built, answers: dict) -> None:
     assert fixes["lat"].iat[0] == pytest.approx(photo["lat"], abs=1e-6)
     assert fixes["lon"].iat[0] == pytest.approx(photo["lon"], abs=1e-6)
     assert fixes["time"].iat[0] == pd.Timestamp(photo["time"])
+    lines = statement_lines(case)
+    assert lines[0].startswith(f"{VICTIM}'s phone (AM/6 model {app['row']}) lists an installed app System Service")

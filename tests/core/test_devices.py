@@ -63,6 +63,7 @@ def test_saved_networks_join_the_place_and_the_other_phone(case: Case) -> None:
     lines = finding_lines(case, phones)
     assert sum("saved on both" in line for line in lines) == 1  # one network, told once
     assert any("Dan's phone (DR/1 model s-home) had saved the Wi-Fi network Maple-Home" in line for line in lines)
+    assert lines[0].startswith("Alice's phone (AM/1 model a-spy) lists an installed app System Service")
 
 
 def test_photos_become_fixes_with_their_time_basis(case: Case) -> None:

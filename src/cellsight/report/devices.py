@@ -42,8 +42,11 @@ def _table(caption: str, columns: list[str], rows: list[list[Any]], **extra: Any
     return Frame("table", caption=caption, content={"columns": columns, "rows": rows, **extra})
 
 
-def _owner(phone: dict[str, Any]) -> str:
-    return f"{phone['subject']}'s phone" if phone["subject"] else "the phone"
+def _owner(phone: dict[str, Any], first: bool = False) -> str:
+    """``Sarah Holt's phone``; ``the phone`` (``The phone`` to start a sentence) when it has no subject."""
+    if phone["subject"]:
+        return f"{phone['subject']}'s phone"
+    return "The phone" if first else "the phone"
 
 
 def _shared_pairs(phones: list[dict[str, Any]]) -> list[tuple[dict, dict, dict]]:
@@ -67,14 +70,15 @@ def finding_lines(case: Any, phones: list[dict[str, Any]]) -> list[str]:
         for app in phone["apps"]:
             deleted = f"; deleted {_when(app['deleted'], zone)}" if app["deleted"] else (
                 "; the download marks it deleted" if app["deleted_in_report"] else "")
-            lines.append(f"{_owner(phone).capitalize()} ({cite(case, phone['source'], app['row'])}) lists an "
+            lines.append(f"{_owner(phone, first=True)} ({cite(case, phone['source'], app['row'])}) lists an "
                          f"installed app {app['name'] or '(no name)'} with the identifier {app['package']}, which "
                          f"the indicator file {app['file']} lists under {app['indicator']} as "
                          f"{type_words(app['type'])}; installed {_when(app['installed'], zone)} as the download "
                          f"records it{deleted}.")
+    for phone in phones:  # the apps first, on every phone; then the networks
         for net in phone["wifi"]:
             if net["place"]:
-                lines.append(f"{_owner(phone).capitalize()} ({cite(case, phone['source'], net['row'])}) had "
+                lines.append(f"{_owner(phone, first=True)} ({cite(case, phone['source'], net['row'])}) had "
                              f"saved the Wi-Fi network {net['ssid'] or '(no name)'} (BSSID {net['bssid']}), a "
                              f"router of the place {net['place']}; last connection as the download records it: "
                              f"{_when(net['last'], zone)}.")
