@@ -118,7 +118,9 @@ def test_bad_indicator_files_change_nothing(case: Case, tmp_path: Path, text: st
 def test_report_lines_state_the_limits(case: Case) -> None:
     phones = device_findings(case)
     line = summary_line(phones)
-    assert "2 installed apps" in line and "2 saved Wi-Fi networks" in line
+    assert line.startswith("The phone downloads show 2 installed apps whose identifier the indicator files list as "
+                           "stalkerware or watchware (on Alice's phone); a Wi-Fi network of Home saved on Alice's "
+                           "phone and Dan's phone; 1 Wi-Fi network saved on two subjects' phones ({page:devices}).")
     assert "not proof" in line and "not show who installed it" in line
     statement = statement_lines(case)
     assert any("AM/1 model a-spy" in s and "TheTruthSpy" in s for s in statement)

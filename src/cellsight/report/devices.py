@@ -20,6 +20,7 @@ from cellsight.core.citations import cite
 from cellsight.core.timezones import court_time
 from cellsight.report.pdf import Section
 from cellsight.report.storyboard import Frame
+from cellsight.report.words import listing
 
 ANCHOR = "devices"
 WIFI_MEANING = ("A saved Wi-Fi network shows that the phone had joined, or been given the password of, the "
@@ -90,19 +91,25 @@ def finding_lines(case: Any, phones: list[dict[str, Any]]) -> list[str]:
 
 
 def summary_line(phones: list[dict[str, Any]]) -> str | None:
-    """The summary's sentence when there are findings (None otherwise)."""
-    apps = sum(len(p["apps"]) for p in phones)
-    nets = sum(findings_count(p) for p in phones) - apps  # listings joined to a place or another phone
-    if not apps and not nets:
-        return None
+    """The summary's sentence when there are findings (None otherwise): what, and on whose phone."""
     parts = []
+    apps = [(p, len(p["apps"])) for p in phones if p["apps"]]
     if apps:
-        parts.append(f"{apps} installed app{'s' if apps != 1 else ''} whose identifier is listed as stalkerware or "
-                     f"watchware")
-    if nets:
-        parts.append(f"{nets} saved Wi-Fi network{'s' if nets != 1 else ''} that {'is' if nets == 1 else 'are'} "
-                     f"a place's router or also saved on another subject's phone")
-    return (f"The phone downloads show {' and '.join(parts)} ({{page:{ANCHOR}}}). {MATCH_MEANING} "
+        total = sum(n for _, n in apps)
+        parts.append(f"{total} installed app{'s' if total != 1 else ''} whose identifier the indicator files list "
+                     f"as stalkerware or watchware (on {listing([_owner(p) for p, _ in apps])})")
+    places: dict[str, list[str]] = {}
+    for phone in phones:
+        for net in phone["wifi"]:
+            if net["place"] and _owner(phone) not in places.setdefault(net["place"], []):
+                places[net["place"]].append(_owner(phone))
+    parts += [f"a Wi-Fi network of {place} saved on {listing(owners)}" for place, owners in places.items()]
+    shared = len(_shared_pairs(phones))
+    if shared:
+        parts.append(f"{shared} Wi-Fi network{'s' if shared != 1 else ''} saved on two subjects' phones")
+    if not parts:
+        return None
+    return (f"The phone downloads show {'; '.join(parts)} ({{page:{ANCHOR}}}). {MATCH_MEANING} "
             f"{NO_MATCH_MEANING}")
 
 
