@@ -214,3 +214,13 @@ def test_hostile_headers_give_no_fix_and_no_error(noise: bytes, cut: int) -> Non
     for data in (b"\xff\xd8" + noise, real[:cut] + noise):  # noise, or truncated and corrupted EXIF
         found = photo_fix(data)
         assert found is None or isinstance(found, PhotoFix)
+
+
+def test_ios_bundle_identifiers_match_too(tmp_path: Path) -> None:
+    case = Case.new(name="iPhone", tz="UTC")
+    download = phone_download(tmp_path / "i.ufdr", apps=[app("i-1", "com.life360.safetymap", "Life360"),
+                                                         app("i-2", "com.life360", "Life360 look-alike")])
+    import_file(case, download, subject="Ann", tz="UTC")
+    (phone,) = device_findings(case)
+    assert [(a["package"], a["indicator"], a["type"], a["file"]) for a in phone["apps"]] == [
+        ("com.life360.safetymap", "Life360", "watchware", "watchware.yaml")]
