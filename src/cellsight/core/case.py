@@ -20,6 +20,7 @@ import pandas as pd
 
 from cellsight import __version__
 from cellsight.core import schema
+from cellsight.core.bssid import normalise_bssid
 from cellsight.core.crypto import CaseKey
 from cellsight.core.phone import is_normalised, normalise
 from cellsight.core.timezones import DEFAULT_ZONE, check_zone
@@ -328,8 +329,6 @@ class Case:
 
     def add_bssids(self, name: str, written: list[str]) -> Place:
         """Add router BSSIDs to a place (one router has one per band); they accumulate."""
-        from cellsight.core.bssid import normalise_bssid
-
         place = self.find_place(name)
         if place is None:
             raise CaseError(f"no place {name!r} in this case (give --lat and --lon to create it)")
