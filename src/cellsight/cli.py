@@ -486,7 +486,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                                gap_min=args.gap, produced=args.produced, case_path=args.case, progress=progress,
                                redact=args.redact, producer=producer, chronology_from=args.chronology_from,
                                chronology_to=args.chronology_to, statement=args.statement,
-                               basemap=args.tiles, force=args.force, password=_output_password(args, case))
+                               basemap=args.tiles, force=args.force, password=_output_password(args, case),
+                               include_photos=args.include_photos)
     finally:
         progress.close()
     extra = f"; statement {args.statement} ({summary['statement']['pages']} pages)" if args.statement else ""
@@ -697,8 +698,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--b")
     p.add_argument("--place")
     _analysis_options(p)
-    p.add_argument("--include-photos", action="store_true",
-                   help="count photographs' EXIF positions as fixes (a photo may have been received)")
 
     p = command("patterns", cmd_patterns, "hour × weekday activity of a subject")
     p.add_argument("case")
@@ -821,6 +820,8 @@ def _output_options(p: argparse.ArgumentParser, encrypted: str) -> None:
 def _analysis_options(p: argparse.ArgumentParser, method_default: str | None = "gps",
                       method_help: str = "default gps") -> None:
     p.add_argument("--method", choices=("gps", "cell", "any"), default=method_default, help=method_help)
+    p.add_argument("--include-photos", action="store_true",
+                   help="count photographs' EXIF positions as fixes (a photo may have been received)")
     p.add_argument("--distance", type=float, help="metres (default 200, or the place's radius)")
     p.add_argument("--window", type=float, default=5.0, help="minutes (default 5)")
     p.add_argument("--gap", type=float, default=60.0, help="minutes (default 60)")

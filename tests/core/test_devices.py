@@ -224,3 +224,16 @@ def test_ios_bundle_identifiers_match_too(tmp_path: Path) -> None:
     (phone,) = device_findings(case)
     assert [(a["package"], a["indicator"], a["type"], a["file"]) for a in phone["apps"]] == [
         ("com.life360.safetymap", "Life360", "watchware", "watchware.yaml")]
+
+
+def test_report_counts_photographs_only_when_asked(case: Case, tmp_path: Path, capsys) -> None:
+    path = tmp_path / "case.cellsight"
+    save_case(case, path)
+    counts = []
+    for extra in ([], ["--include-photos"]):
+        out = tmp_path / f"r{len(extra)}.pdf"
+        assert main(["report", str(path), "--out", str(out), "--a", "Alice", "--place", "Home",
+                     "--produced", "2024-04-01T12:00:00+01:00", "--json", *extra]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        counts.append([a["occasions"] for a in doc["analyses"] if a.get("place") == "Home"])
+    assert counts == [[0], [1]]
