@@ -13,6 +13,13 @@ The script builds a small *model* of the story first -- who was where and when
 - ``cell_sites.csv``          an analyst's cell site list for both networks
 - ``price_phone.ufdr``        a Cellebrite-style download of the suspect's phone
 - ``holt_Records.json``       the victim's Google location history (Records.json)
+- ``holt_phone.ufdr``         a download of the victim's phone: her apps (one of them a
+                              monitoring app listed in Echap's stalkerware indicators) and
+                              her saved Wi-Fi networks
+
+The suspect's download also lists his saved Wi-Fi networks (one of them her home router,
+last joined while he was parked outside) and holds one photograph whose EXIF position is
+outside her home.
 
 ``answers.json`` is computed from the model with the contract's definitions, never
 by running Cellsight, so the tests can compare the tool with what is known to be
@@ -35,6 +42,7 @@ import json
 import math
 import random
 import re
+import struct
 import sys
 import uuid
 import zipfile
@@ -63,6 +71,7 @@ FILES = {
     "cells": "cell_sites.csv",
     "ufdr": "price_phone.ufdr",
     "takeout": "holt_Records.json",
+    "victim_ufdr": "holt_phone.ufdr",
 }
 
 
@@ -1189,11 +1198,12 @@ def write_ufdr(path: Path, comms: list[Comm], fixes: list[Fix], rng: random.Rand
     out.append("</modelType>")
 
     head = _ufdr_head(ids)
-    xml = head + "\n".join(out) + "\n</decodedData>\n</project>\n"
-    xml = re.sub(r"(<(?:model |field |modelField |multiModelField |/model>|/multiModelField>|/modelField>))",
-                 r"\n\1", xml).replace("\n\n", "\n")  # one element a line, as Physical Analyzer writes
+    devices = _wifi_models(Ids(random.Random(SEED + 12)), SUSPECT_NETWORKS)
+    xml = head + "\n".join(out + devices) + "\n</decodedData>\n</project>\n"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        _write_member(zf, "report.xml", xml.encode("utf-8"))
+        _write_member(zf, "report.xml", _one_element_a_line(xml))
+        _write_member(zf, SUSPECT_PHOTO["file"], _photo_jpeg(*SUSPECT_PHOTO["at"], SUSPECT_PHOTO["utc"]))
+    counts["location"] += 1  # the photograph's position: a fix of origin photo
     rows = sum(counts.values()) + 1
     return fix_ids, {"rows": rows, "imported": rows - 1, "rejected": 1,
             "rejections": [{"row": rejected_id, "reason": "location with no position"}],
@@ -1202,26 +1212,146 @@ def write_ufdr(path: Path, comms: list[Comm], fixes: list[Fix], rng: random.Rand
             "device": {"imei": SUSPECT.imei, "msisdn": SUSPECT.number[1:], "model": "Samsung SM-A546B Galaxy A54 5G"}}
 
 
+def _one_element_a_line(xml: str) -> bytes:
+    """One element a line, as Physical Analyzer writes its reports."""
+    xml = re.sub(r"(<(?:model |field |modelField |multiModelField |/model>|/multiModelField>|/modelField>))",
+                 r"\n\1", xml).replace("\n\n", "\n")
+    return xml.encode("utf-8")
+
+
+# ----- the phones as witnesses: apps, Wi-Fi, a photograph ------------------------------------
+# Her router's two BSSIDs (2.4 and 5 GHz) and its network's name; invented, as is every other one.
+HOME_SSID = "LARKSPUR-14"
+HOME_BSSIDS = ("a4:91:b1:3c:52:e0", "a4:91:b1:3c:52:e4")
+# (SSID, BSSID, security, last connection as the phone records it, local time)
+SUSPECT_NETWORKS = [
+    ("FOUNDRY-22", "3c:84:6a:10:77:01", "WPA2-PSK", "2025-11-09 22:14"),
+    ("Jordan-Hub", "5c:e3:0e:41:a2:9c", "WPA2-PSK", "2025-11-07 23:05"),
+    (HOME_SSID, HOME_BSSIDS[1], "WPA2-PSK", "2025-11-01 23:41"),  # parked outside her home (home-3a)
+    ("Airedale-Guest", "00:1d:aa:62:0f:30", "Open", "2025-11-07 12:02"),
+]
+VICTIM_NETWORKS = [
+    (HOME_SSID, HOME_BSSIDS[0], "WPA2-PSK", "2025-11-09 21:30"),
+    (HOME_SSID, HOME_BSSIDS[1], "WPA2-PSK", "2025-11-09 21:31"),
+    ("Meadowgate-Staff", "b0:4e:26:9d:13:c8", "WPA2-Enterprise", "2025-11-07 17:28"),
+]
+# (package, name, installed (local time), permissions): Android identifiers; one is a monitoring app
+# listed in Echap's ioc.yaml under TheTruthSpy, named to pass for part of the system.
+MONITOR_APP = "com.mxspy"
+VICTIM_APPS = [
+    ("com.whatsapp", "WhatsApp", "2024-02-11 19:02", ()),
+    ("com.google.android.apps.maps", "Maps", "2024-02-11 18:40", ("android.permission.ACCESS_FINE_LOCATION",)),
+    ("bbc.mobile.weather", "BBC Weather", "2024-06-02 08:15", ("android.permission.ACCESS_COARSE_LOCATION",)),
+    ("com.thetrainline", "Trainline", "2025-03-14 12:40", ()),
+    ("com.x8bit.bitwarden", "Bitwarden", "2024-09-30 20:11", ("android.permission.BIND_ACCESSIBILITY_SERVICE",)),
+    (MONITOR_APP, "System Service", "2025-10-04 10:12",
+     ("android.permission.BIND_DEVICE_ADMIN", "android.permission.BIND_ACCESSIBILITY_SERVICE",
+      "android.permission.BIND_NOTIFICATION_LISTENER_SERVICE", "android.permission.ACCESS_BACKGROUND_LOCATION",
+      "android.permission.READ_SMS")),
+]
+# His photograph of her street while she was at work (home-empty-1): GPS time stamp in UTC.
+SUSPECT_PHOTO = {"file": "files/Image/IMG_20251015_132031.jpg",
+                 "at": (SPOTS["v_home_street"].lat, SPOTS["v_home_street"].lon),
+                 "utc": datetime(2025, 10, 15, 12, 20, 31, tzinfo=UTC)}
+_JPEG_BODY = bytes.fromhex(  # an 8x8 grey baseline JPEG after its SOI (tables, frame, scan, EOI)
+    "ffdb004300100b0c0e0c0a100e0d0e1211101318281a181616183123251d283a333d3c3933383740485c4e40445745373850"
+    "6d51575f626768673e4d71797064785c656763ffc0000b080008000801011100ffc4001f000001050101010101010000000000"
+    "0000000102030405060708090a0bffc400b5100002010303020403050504040000017d01020300041105122131410613516107"
+    "227114328191a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a434445464748494a5354"
+    "55565758595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4"
+    "b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda0008010100"
+    "003f002bffd9")
+
+
+def _photo_jpeg(lat: float, lon: float, utc: datetime) -> bytes:
+    """A JPEG whose EXIF (written here, byte by byte, big-endian TIFF) holds a GPS position and time."""
+    def rationals(*values: tuple[int, int]) -> bytes:
+        return b"".join(struct.pack(">II", n, d) for n, d in values)
+
+    def dms(value: float) -> bytes:
+        value = abs(value)
+        degrees, minutes = int(value), int(abs(value) * 60) % 60
+        seconds = round((value - degrees - minutes / 60) * 3600 * 10000)
+        return rationals((degrees, 1), (minutes, 1), (seconds, 10000))
+
+    date_text = utc.strftime("%Y:%m:%d").encode() + b"\0"
+    data = [dms(lat), dms(lon), rationals((utc.hour, 1), (utc.minute, 1), (utc.second, 1)), date_text]
+    entries = [(0x0000, 1, 4, b"\x02\x03\x00\x00"), (0x0001, 2, 2, (b"N" if lat >= 0 else b"S") + b"\0\0\0"),
+               (0x0002, 5, 3, 0), (0x0003, 2, 2, (b"E" if lon >= 0 else b"W") + b"\0\0\0"),
+               (0x0004, 5, 3, 1), (0x0007, 5, 3, 2), (0x001D, 2, len(date_text), 3)]
+    gps_at = 8 + 2 + 12 + 4
+    data_at = gps_at + 2 + 12 * len(entries) + 4
+    offsets = [data_at + sum(len(d) for d in data[:i]) for i in range(len(data))]
+    ifd = struct.pack(">H", len(entries)) + b"".join(
+        struct.pack(">HHI", tag, kind, count) + (value if isinstance(value, bytes) else struct.pack(">I", offsets[value]))
+        for tag, kind, count, value in entries) + b"\0\0\0\0"
+    tiff = (b"MM\x00\x2a" + struct.pack(">I", 8) + struct.pack(">HHHII", 1, 0x8825, 4, 1, gps_at) + b"\0\0\0\0"
+            + ifd + b"".join(data))
+    app1 = b"Exif\0\0" + tiff
+    return b"\xff\xd8\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + _JPEG_BODY
+
+
+def _local_field(name: str, text: str) -> str:
+    return _field(name, "TimeStamp", at(text))
+
+
+def _wifi_models(ids: Ids, networks: list[tuple[str, str, str, str]]) -> list[str]:
+    out = ['<modelType type="WirelessNetwork">']
+    for ssid, bssid, security, last in networks:
+        _, head = _open_model(ids, "WirelessNetwork")
+        out.append(head + _field("SSId", "String", ssid) + _field("BSSId", "String", bssid.upper())
+                   + _field("SecurityMode", "String", security) + _local_field("LastConnection", last) + "</model>")
+    out.append("</modelType>")
+    return out
+
+
+def write_victim_ufdr(path: Path, rng: random.Random) -> tuple[dict, dict]:
+    """A download of the victim's phone: installed applications and saved Wi-Fi networks, no messages."""
+    ids = Ids(rng)
+    out = ['<modelType type="InstalledApplication">']
+    rows: dict[str, str] = {}
+    for package, name, installed, permissions in VICTIM_APPS:
+        rows[package], head = _open_model(ids, "InstalledApplication")
+        listed = "".join(f'<value type="String"><![CDATA[{p}]]></value>' for p in permissions)
+        out.append(head + _field("Identifier", "String", package) + _field("Name", "String", name)
+                   + _field("Version", "String", "1.0") + _local_field("PurchaseDate", installed)
+                   + (f'<multiField name="Permissions" type="String">{listed}</multiField>' if permissions else "")
+                   + "</model>")
+    out.append("</modelType>")
+    networks = _wifi_models(ids, VICTIM_NETWORKS)
+    xml = _ufdr_head(ids, VICTIM, VICTIM_HANDSET) + "\n".join(out + networks) + "\n</decodedData>\n</project>\n"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        _write_member(zf, "report.xml", _one_element_a_line(xml))
+    return rows, {"rows": 0, "imported": 0, "rejected": 0, "rejections": [], "kinds": {},
+                  "device": {"imei": VICTIM.imei, "msisdn": VICTIM.number[1:], "model": VICTIM_HANDSET[3]}}
+
+
 def _cdata_safe(text: str) -> str:
     return text.replace("]]>", "]]]]><![CDATA[>")
 
 
-def _ufdr_head(ids: Ids) -> str:
-    meta = [("DeviceInfoSelectedManufacturer", "Samsung GSM"),
-            ("DeviceInfoSelectedDeviceName", "SM-A546B Galaxy A54 5G"),
-            ("DeviceInfoDetectedModel", "Samsung SM-A546B Galaxy A54 5G"),
-            ("DeviceInfoOwnerName", "Dan"),
-            ("IMEI", SUSPECT.imei), ("IMSI", SUSPECT.imsi), ("MSISDN", SUSPECT.number[1:]),
+SUSPECT_HANDSET = ("Samsung GSM", "SM-A546B", "SM-A546B Galaxy A54 5G", "Samsung SM-A546B Galaxy A54 5G", "Dan",
+                   "JD/3")
+VICTIM_HANDSET = ("Google", "Pixel 7", "Pixel 7", "Google Pixel 7", "Sarah", "JD/7")
+
+
+def _ufdr_head(ids: Ids, person: Person = SUSPECT, handset: tuple[str, ...] = SUSPECT_HANDSET) -> str:
+    maker, short, device, full, owner, exhibit = handset
+    meta = [("DeviceInfoSelectedManufacturer", maker),
+            ("DeviceInfoSelectedDeviceName", device),
+            ("DeviceInfoDetectedModel", full),
+            ("DeviceInfoOwnerName", owner),
+            ("IMEI", person.imei), ("IMSI", person.imsi), ("MSISDN", person.number[1:]),
             ("DeviceInfoTimeZone", "Europe/London")]
     items = "\n".join(f'    <item name="{k}" systemtype="System.String"><![CDATA[{v}]]></item>' for k, v in meta)
-    case = [("Case Number", "DEMO/2025/0417"), ("Exhibit Number", "JD/3"), ("Examiner Name", "J. Dunmore (fictional)")]
+    case = [("Case Number", "DEMO/2025/0417"), ("Exhibit Number", exhibit), ("Examiner Name", "J. Dunmore (fictional)")]
     fields = "\n".join(f"    <field name={quoteattr(k)} isSystem=\"True\" fieldType=\"None\" multipleLines=\"False\" "
                        f"isRequired=\"False\">{v}</field>" for k, v in case)
     return (f'<?xml version="1.0" encoding="utf-8"?>\n'
-            f'<project id="{ids()}" name="Samsung GSM_SM-A546B Galaxy A54 5G" reportVersion="7.69.0.118" '
+            f'<project id="{ids()}" name="{maker}_{device}" reportVersion="7.69.0.118" '
             f'containsGarbage="False" extractionType="FileSystem" xmlns="{NS}">\n'
             f'  <sourceExtractions>\n    <extractionInfo id="0" name="File System" isCustomName="False" '
-            f'type="FileSystem" deviceName="SM-A546B" fullName="Samsung SM-A546B Galaxy A54 5G" index="0" '
+            f'type="FileSystem" deviceName="{short}" fullName="{full}" index="0" '
             f'IsPartialData="False" />\n  </sourceExtractions>\n'
             f'  <caseInformation>\n{fields}\n  </caseInformation>\n'
             f'  <metadata section="Additional Fields">\n    <item name="UFED_PA_Version" '
@@ -1420,6 +1550,7 @@ def main(out_dir: Path) -> dict:
     files["cells"] = write_cells(out_dir / FILES["cells"], cells)
     ufdr_ids, files["ufdr"] = write_ufdr(out_dir / FILES["ufdr"], comms, s_fixes, random.Random(SEED + 10))
     files["takeout"] = write_takeout(out_dir / FILES["takeout"], v_fixes, random.Random(SEED + 11))
+    app_ids, files["victim_ufdr"] = write_victim_ufdr(out_dir / FILES["victim_ufdr"], random.Random(SEED + 13))
 
     s_rows = _csv_rows(out_dir / FILES["suspect_cdr"], s_recs)
     v_rows = _xlsx_rows(v_recs, files["victim_cdr"])
@@ -1436,7 +1567,7 @@ def main(out_dir: Path) -> dict:
             {"name": VICTIM.name, "role": "victim", "numbers": [VICTIM.number], "imeis": [VICTIM.imei]},
         ],
         "places": [{"name": "Sarah Holt's home", "lat": HOME.lat, "lon": HOME.lon, "radius_m": HOME_RADIUS_M,
-                    "note": "14 Larkspur Crescent, Headingley (fictional address)"}],
+                    "note": "14 Larkspur Crescent, Headingley (fictional address)", "bssids": list(HOME_BSSIDS)}],
         "files": [  # in the order build_demo_case.py imports them
             {"key": "cells", "file": FILES["cells"], "subject": None, "tz": None,
              "format_hint": "cell site list", **files["cells"]},
@@ -1448,7 +1579,10 @@ def main(out_dir: Path) -> dict:
              "format_hint": "Cellebrite UFDR", **files["ufdr"]},
             {"key": "takeout", "file": FILES["takeout"], "subject": VICTIM.name, "tz": None,
              "format_hint": "Google Records.json", **files["takeout"]},
+            {"key": "victim_ufdr", "file": FILES["victim_ufdr"], "subject": VICTIM.name, "tz": None,
+             "format_hint": "Cellebrite UFDR (apps and Wi-Fi only)", **files["victim_ufdr"]},
         ],
+        "devices": device_answers(app_ids),
         "contacts": contact_answers(comms),
         "top_contact": {SUSPECT.name: VICTIM.number, VICTIM.name: SUSPECT.number},
         "proximity": {
@@ -1483,6 +1617,28 @@ def main(out_dir: Path) -> dict:
     (out_dir / "answers.json").write_text(json.dumps(answers, indent=1, ensure_ascii=False) + "\n",
                                           encoding="utf-8")
     return answers
+
+
+def device_answers(app_ids: dict[str, str]) -> dict:
+    """What the phones show as witnesses: the app the indicators list, the shared home network, the photo."""
+    name, _, installed, _ = next(a for a in VICTIM_APPS if a[0] == MONITOR_APP)
+    ssid, bssid, _, last = next(n for n in SUSPECT_NETWORKS if n[1] in HOME_BSSIDS)
+    return {
+        "monitoring_app": {"subject": VICTIM.name, "file": FILES["victim_ufdr"], "package": MONITOR_APP,
+                           "name": name, "indicator": "TheTruthSpy", "type": "stalkerware",
+                           "installed": _iso_local(at(installed)), "row": app_ids[MONITOR_APP]},
+        "apps_to_look_at": [{"package": p, "permissions": ["accessibility service"]}
+                            for p, _, _, perms in VICTIM_APPS
+                            if p != MONITOR_APP and "android.permission.BIND_ACCESSIBILITY_SERVICE" in perms],
+        "installed_apps": len(VICTIM_APPS),
+        "home_network": {"ssid": ssid, "bssids": list(HOME_BSSIDS), "saved_by_suspect": bssid,
+                         "suspect_last_connection": _iso_local(at(last)),
+                         "note": "His phone last joined her router while he was parked outside (home-3a)."},
+        "photo": {"subject": SUSPECT.name, "file": SUSPECT_PHOTO["file"], "lat": round(SUSPECT_PHOTO["at"][0], 6),
+                  "lon": round(SUSPECT_PHOTO["at"][1], 6), "time": _iso_local(SUSPECT_PHOTO["utc"]),
+                  "note": "Taken outside her home while she was at work (home-empty-1); not counted in "
+                          "proximity unless photo positions are included."},
+    }
 
 
 def _check_layout(cells: list[Cell]) -> None:

@@ -206,9 +206,41 @@ def cmd_subject(args: argparse.Namespace) -> int:
 
 def cmd_place(args: argparse.Namespace) -> int:
     with _editing(args.case, "place") as case:
-        place = case.set_place(args.name, args.lat, args.lon, args.radius, args.note or "")
+        if args.lat is not None or args.lon is not None or not args.bssid:
+            if args.lat is None or args.lon is None:
+                raise UsageError("place needs --lat and --lon (or only --bssid for an existing place)")
+            place = case.set_place(args.name, args.lat, args.lon, args.radius, args.note or "")
+        if args.bssid:
+            place = case.add_bssids(args.name, args.bssid)
         save_case(case, args.case)
-    _emit(args, _place_json(place), f"place {place.name} at {place.lat}, {place.lon}")
+    _emit(args, _place_json(place), f"place {place.name} at {place.lat}, {place.lon}"
+          + (f"; router BSSIDs {', '.join(place.bssids)}" if place.bssids else ""))
+    return EXIT_OK
+
+
+def cmd_device(args: argparse.Namespace) -> int:
+    from cellsight.analysis.devices import device_findings
+    from cellsight.report.devices import describe_phones
+
+    case = _load(args.case)
+    subject = _named(case, args.subject) if args.subject else None
+    phones = device_findings(case, subject)
+    _emit(args, phones, describe_phones)
+    return EXIT_OK
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from cellsight.core import indicators
+
+    if not args.update:
+        found = indicators.for_case(_load(args.case))
+    else:
+        with _editing(args.case, "indicators") as case:
+            found = indicators.update(case, [Path(f) for f in args.update])
+            save_case(case, args.case)
+    doc = found.describe()
+    _emit(args, doc, "\n".join(f"{f['file']}: {f['entries']} entries, {f['date']}, {f['origin']}, "
+                               f"SHA-256 {f['sha256']}" for f in doc["files"]))
     return EXIT_OK
 
 
@@ -286,7 +318,7 @@ def _subject_json(subject: Any) -> dict[str, Any]:
 
 def _place_json(place: Any) -> dict[str, Any]:
     return {"name": place.name, "lat": place.lat, "lon": place.lon, "radius_m": place.radius_m,
-            "note": place.note}
+            "note": place.note, "bssids": list(place.bssids)}
 
 
 # ----- import ------------------------------------------------------------------------
@@ -377,7 +409,8 @@ def cmd_proximity(args: argparse.Namespace) -> int:
     from cellsight.report.evidence import occasion_evidence
 
     result = proximity.run(case, args.a, b=args.b, place=args.place, method=args.method,
-                           distance_m=args.distance, window_min=args.window, gap_min=args.gap)
+                           distance_m=args.distance, window_min=args.window, gap_min=args.gap,
+                           include_photos=args.include_photos)
     doc = result.to_json(case.info.tz)
     # Beside the contract's rows (source id:row), the same rows as the exhibits number them.
     for occasion, cited in zip(doc["occasions"], occasion_evidence(case, result)):
@@ -466,7 +499,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                                gap_min=args.gap, produced=args.produced, case_path=args.case, progress=progress,
                                redact=args.redact, producer=producer, chronology_from=args.chronology_from,
                                chronology_to=args.chronology_to, statement=args.statement,
-                               basemap=args.tiles, force=args.force, password=_output_password(args, case))
+                               basemap=args.tiles, force=args.force, password=_output_password(args, case),
+                               include_photos=args.include_photos)
     finally:
         progress.close()
     extra = f"; statement {args.statement} ({summary['statement']['pages']} pages)" if args.statement else ""
@@ -633,10 +667,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("place", cmd_place, "create or replace a place")
     p.add_argument("case")
     p.add_argument("name")
-    p.add_argument("--lat", type=float, required=True)
-    p.add_argument("--lon", type=float, required=True)
+    p.add_argument("--lat", type=float, help="required unless only adding --bssid to an existing place")
+    p.add_argument("--lon", type=float)
     p.add_argument("--radius", type=float, help="metres")
     p.add_argument("--note")
+    p.add_argument("--bssid", action="append", metavar="MAC",
+                   help="a BSSID of the place's router (repeatable: one per band)")
+
+    p = command("device", cmd_device, "what the phone downloads show: monitoring apps, Wi-Fi, photos")
+    p.add_argument("case")
+    p.add_argument("--subject")
+
+    p = command("indicators", cmd_indicators, "show the stalkerware indicator files in use, or load newer copies")
+    p.add_argument("case")
+    p.add_argument("--update", nargs="+", metavar="FILE", help="ioc.yaml / watchware.yaml brought by the officer")
 
     p = command("info", cmd_info, "describe a case")
     p.add_argument("case")
@@ -806,6 +850,8 @@ def _output_options(p: argparse.ArgumentParser, encrypted: str) -> None:
 def _analysis_options(p: argparse.ArgumentParser, method_default: str | None = "gps",
                       method_help: str = "default gps") -> None:
     p.add_argument("--method", choices=("gps", "cell", "any"), default=method_default, help=method_help)
+    p.add_argument("--include-photos", action="store_true",
+                   help="count photographs' EXIF positions as fixes (a photo may have been received)")
     p.add_argument("--distance", type=float, help="metres (default 200, or the place's radius)")
     p.add_argument("--window", type=float, default=5.0, help="minutes (default 5)")
     p.add_argument("--gap", type=float, default=60.0, help="minutes (default 60)")

@@ -1,6 +1,6 @@
 """The demo case ("Operation Larkspur"), built from the exhibits installed with Cellsight.
 
-The five exhibits and ``answers.json`` are package data
+The six exhibits and ``answers.json`` are package data
 (``cellsight/resources/demo/``, written by ``sample_data/make_demo.py``), so an
 installed copy can build the demo as a clone can. Nothing here is special to the
 demo: the case is created, the two people are named with their roles, numbers
@@ -58,6 +58,8 @@ def build(case_path: Path | None, demo_dir: Path = DEMO_FILES,
         case.set_subject(s["name"], role=s["role"], numbers=s["numbers"], imeis=s["imeis"])
     for p in answers["places"]:
         case.set_place(p["name"], p["lat"], p["lon"], p["radius_m"], p["note"])
+        if p.get("bssids"):
+            case.add_bssids(p["name"], p["bssids"])  # her router's networks
     progress = progress or NullProgress()
     reports = []
     officer = re.sub(r"\(.*?\)", "", info["officer"]).split()  # "DC Alex Morgan (fictional)"

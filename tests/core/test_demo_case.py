@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path
 from types import ModuleType
 
+import pandas as pd
 import pytest
 
 from cellsight.analysis import contacts, proximity
@@ -92,7 +93,8 @@ def _texts() -> dict[str, str]:
     for path in sorted(DEMO.iterdir()):
         if path.suffix in (".xlsx", ".ufdr"):
             with zipfile.ZipFile(path) as zf:
-                out[path.name] = "\n".join(zf.read(n).decode("utf-8") for n in zf.namelist())
+                out[path.name] = "\n".join(zf.read(n).decode("utf-8") for n in zf.namelist()
+                                            if not n.endswith(".jpg"))  # a photograph is no text
         else:
             out[path.name] = path.read_text(encoding="utf-8")
     return out
@@ -123,7 +125,7 @@ def test_answers_add_up(answers: dict) -> None:
 
 
 # ----- importing through the normal path ------------------------------------------------
-FILE_KEYS = ("cells", "suspect_cdr", "victim_cdr", "ufdr", "takeout")
+FILE_KEYS = ("cells", "suspect_cdr", "victim_cdr", "ufdr", "takeout", "victim_ufdr")
 
 
 @pytest.mark.parametrize("key", FILE_KEYS)
@@ -249,3 +251,34 @@ def test_proximity_occasions(built, answers: dict, key: str) -> None:
     assert got == [(o["start"], o["end"], o["hits"]) for o in planted["occasions"]]
     for o, p in zip(doc["occasions"], planted["occasions"]):
         assert o["min_distance_m"] == pytest.approx(p["min_distance_m"], abs=0.5)
+
+
+def test_phones_as_witnesses(built, answers: dict) -> None:
+    """The monitoring app on her phone, her home router saved on his, his photograph outside her home."""
+    from cellsight.analysis.devices import device_findings
+    from cellsight.report.devices import statement_lines
+
+    case, _ = built
+    planted = answers["devices"]
+    phones = {p["subject"]: p for p in device_findings(case)}
+    her, him = phones[VICTIM], phones[SUSPECT]
+    app = planted["monitoring_app"]
+    assert [(a["package"], a["indicator"], a["type"], a["installed"], a["row"]) for a in her["apps"]] == [
+        (app["package"], app["indicator"], app["type"], app["installed"], app["row"])]
+    assert [{"package": a["package"], "permissions": a["permissions"]} for a in her["to_look_at"]] == \
+        planted["apps_to_look_at"]
+    assert her["installed_apps"] == planted["installed_apps"]
+    home = planted["home_network"]
+    joined = [w for w in him["wifi"] if w["place"] == HOME]
+    assert [(w["ssid"], w["bssid"], w["last"]) for w in joined] == [
+        (home["ssid"], home["saved_by_suspect"], home["suspect_last_connection"])]
+    assert [o["subject"] for o in joined[0]["shared_with"]] == [VICTIM]
+    assert sorted(b for w in her["wifi"] if w["place"] == HOME for b in [w["bssid"]]) == home["bssids"]
+    photo = planted["photo"]
+    fixes = case.locations[case.locations["origin"] == "photo"]
+    assert list(fixes["source_row"]) == [photo["file"]] and him["photo_fixes"] == 1
+    assert fixes["lat"].iat[0] == pytest.approx(photo["lat"], abs=1e-6)
+    assert fixes["lon"].iat[0] == pytest.approx(photo["lon"], abs=1e-6)
+    assert fixes["time"].iat[0] == pd.Timestamp(photo["time"])
+    lines = statement_lines(case)
+    assert lines[0].startswith(f"{VICTIM}'s phone (AM/6 model {app['row']}) lists an installed app System Service")

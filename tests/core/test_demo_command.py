@@ -33,4 +33,4 @@ def test_a_file_given_as_the_folder_is_refused(tmp_path: Path, capsys) -> None:
 def test_the_demo_files_are_package_data() -> None:
     answers = demo.load_answers()
     assert demo.DEMO_FILES == resource("demo")
-    assert all((demo.DEMO_FILES / f["file"]).is_file() for f in answers["files"]) and len(answers["files"]) == 5
+    assert all((demo.DEMO_FILES / f["file"]).is_file() for f in answers["files"]) and len(answers["files"]) == 6

@@ -43,7 +43,7 @@ def test_start_page_new_case_opens_the_panes(empty_window, monkeypatch) -> None:
     assert win.case is not None and win.case.info.name == "Op Start"
     assert not win.start_page.isVisible() and win.docks["events"].isVisible() and win.docks["case"].isVisible()
     tabs = [{b.tabText(i) for i in range(b.count())} for b in win.findChildren(QTabBar) if b.isVisible()]
-    assert {"Events", "Messages", "Locations"} in tabs  # the panes' tabs come back with them
+    assert {"Events", "Messages", "Locations", "Device findings"} in tabs  # the panes' tabs come back with them
 
 
 def test_start_page_open_and_recent_cases(empty_window, qtbot, tmp_path, monkeypatch) -> None:
@@ -132,7 +132,7 @@ def test_the_guided_stalking_case_builds_the_standard_storyboard_for_review(empt
     case = win.case
     assert [s.role for s in case.subjects] == ["suspect", "victim"]
     assert case.find_place("Sarah Holt's home").radius_m == 150
-    assert len(case.sources) == 5 and len(case.events) == 5941  # every file in, through the usual flow
+    assert len(case.sources) == 6 and len(case.events) == 5941  # every file in, through the usual flow
     frames = win.panes["storyboard"].board.frames
     captions = [f.caption for f in frames]
     assert [f.kind for f in frames] == ["title", "chart", "text", "table", "table", "table"]

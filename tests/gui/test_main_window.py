@@ -17,7 +17,7 @@ def _wait_idle(window, qtbot) -> None:
 
 def test_every_pane_is_a_movable_dock_and_the_menus_exist(window) -> None:
     assert set(window.panes) == {"case", "events", "messages", "locations", "timeline", "contacts", "map",
-                                 "proximity", "storyboard", "scenes", "links"}
+                                 "proximity", "storyboard", "scenes", "links", "devices"}
     for dock in window.docks.values():
         assert dock.objectName().startswith("dock_")
         assert dock.features() & dock.DockWidgetFeature.DockWidgetMovable

@@ -247,11 +247,14 @@ def _owned(table: pd.DataFrame, label: str) -> np.ndarray:
     return subject.isin(names).to_numpy(dtype=bool)
 
 
-def side_items(case: Case, label: str, use_fixes: bool, use_cells: bool) -> Side:
+def side_items(case: Case, label: str, use_fixes: bool, use_cells: bool,
+               include_photos: bool = False) -> Side:
     """The items of the subject ``label``: their fixes and/or their network events' serving sites.
 
     A subject's items are the rows of their own sources (``subject`` column): a
     network event's cell is the serving cell of the handset whose records hold it.
+    Fixes of origin ``photo`` (a photograph's EXIF position) count only with
+    ``include_photos``: a picture on a phone may have been received, not taken there.
     """
     frames, parts = [], []
     side = Side(label, pd.DataFrame(), Points.empty())
@@ -259,6 +262,8 @@ def side_items(case: Case, label: str, use_fixes: bool, use_cells: bool) -> Side
     if use_fixes:
         loc = case.locations
         owned = _owned(loc, label)
+        if not include_photos:
+            owned = owned & (loc["origin"] != "photo").to_numpy(dtype=bool)
         valid = _valid_position(loc["lat"].to_numpy("float64"), loc["lon"].to_numpy("float64"))
         side.unusable_fixes = int((owned & ~valid).sum())
         fixes = loc[owned & valid]
@@ -384,7 +389,7 @@ def _metres(value: float) -> float | None:
 # ----- running it ------------------------------------------------------------------------
 def run(case: Case, a: str, b: str | None = None, place: str | None = None, method: str = "gps",
         distance_m: float | None = None, window_min: float = DEFAULT_WINDOW_MIN,
-        gap_min: float = DEFAULT_GAP_MIN) -> ProximityResult:
+        gap_min: float = DEFAULT_GAP_MIN, include_photos: bool = False) -> ProximityResult:
     """Proximity of A to B (``b``) or to a place (``place``), per the contract."""
     if method not in METHODS:
         raise CaseError(f"unknown method {method!r}: use {', '.join(METHODS)}")
@@ -397,7 +402,7 @@ def run(case: Case, a: str, b: str | None = None, place: str | None = None, meth
             raise CaseError(f"the {name} must be a number of at least 0, not {value}")
     a_label, _ = resolve_party(case, a)
     use_fixes, use_cells = method in ("gps", "any"), method in ("cell", "any")
-    side_a = side_items(case, a_label, use_fixes, use_cells)
+    side_a = side_items(case, a_label, use_fixes, use_cells, include_photos)
     window_us = int(round(window_min * 60_000_000))
     if place is not None:
         spot = case.find_place(place)
@@ -415,13 +420,13 @@ def run(case: Case, a: str, b: str | None = None, place: str | None = None, meth
         if b_label == a_label:
             raise CaseError("proximity of a party to itself: name two different parties")
         distance_m = DEFAULT_DISTANCE_M if distance_m is None else float(distance_m)
-        side_b = side_items(case, b_label, use_fixes, use_cells)
+        side_b = side_items(case, b_label, use_fixes, use_cells, include_photos)
         matches = nearest_within(side_a.points, side_b.points, distance_m, window_us)
         hits = _pair_hits(side_a, side_b, matches)
         parameters = {"a": a_label, "b": b_label, "place": None}
     hits, occasions = _occasions(hits, int(round(gap_min * 60_000_000)))
     parameters.update({"method": method, "distance_m": float(distance_m), "window_min": window_min,
-                       "gap_min": gap_min, "earth_radius_m": geo.EARTH_RADIUS_M, "tz": case.info.tz,
+                       "gap_min": gap_min, "include_photos": include_photos, "earth_radius_m": geo.EARTH_RADIUS_M, "tz": case.info.tz,
                        "a_fixes": side_a.fixes, "a_network_events": side_a.network_events})
     if side_b is not None:
         parameters.update({"b_fixes": side_b.fixes, "b_network_events": side_b.network_events})
@@ -549,6 +554,11 @@ def method_statement(p: dict[str, Any]) -> str:
                 ("." if p["method"] == "cell" else "; the largest accuracy radius the fixes report is "
                  "given with each occasion, and is not subtracted."))
     grouping = f"Hits less than {gap} apart are grouped into one occasion."
+    if p["method"] != "cell":
+        grouping += (" Photographs' EXIF positions are included as fixes (the officer's choice; a "
+                     "photograph may have been received rather than taken on the phone)."
+                     if p.get("include_photos") else
+                     " Photographs' EXIF positions are not included.")
     if p.get("place") is not None:
         what = {"gps": f"location fixes of {p['a']} within {d} of {p['place']}",
                 "cell": f"network events of {p['a']} whose serving cell site is within {d} of {p['place']}",

@@ -20,6 +20,7 @@ import pandas as pd
 
 from cellsight import __version__
 from cellsight.core import schema
+from cellsight.core.bssid import normalise_bssid
 from cellsight.core.crypto import CaseKey
 from cellsight.core.phone import is_normalised, normalise
 from cellsight.core.timezones import DEFAULT_ZONE, check_zone
@@ -49,6 +50,7 @@ class Place:
     lon: float
     radius_m: float | None = None
     note: str = ""
+    bssids: list[str] = field(default_factory=list)  # its routers' Wi-Fi networks (core.bssid form)
 
 
 @dataclass
@@ -318,9 +320,24 @@ class Case:
             raise CaseError(f"place {name!r}: latitude {lat} / longitude {lon} out of range")
         if radius_m is not None and radius_m <= 0:
             raise CaseError(f"place {name!r}: the radius must be positive")
-        place = Place(name=name, lat=float(lat), lon=float(lon), radius_m=radius_m, note=note)
+        earlier = self.find_place(name)
+        place = Place(name=name, lat=float(lat), lon=float(lon), radius_m=radius_m, note=note,
+                      bssids=list(earlier.bssids) if earlier else [])  # moving a place keeps its routers
         self.places = [p for p in self.places if p.name.lower() != name.lower()] + [place]
         self.log("set place", asdict(place))
+        return place
+
+    def add_bssids(self, name: str, written: list[str]) -> Place:
+        """Add router BSSIDs to a place (one router has one per band); they accumulate."""
+        place = self.find_place(name)
+        if place is None:
+            raise CaseError(f"no place {name!r} in this case (give --lat and --lon to create it)")
+        normalised = [normalise_bssid(w) for w in written]
+        bad = [w for w, n in zip(written, normalised) if n is None]
+        if bad:
+            raise CaseError(f"place {place.name!r}: {bad[0]!r} is not a BSSID (six hexadecimal pairs)")
+        place.bssids.extend(b for b in dict.fromkeys(normalised) if b not in place.bssids)
+        self.log("set place bssids", {"place": place.name, "bssids": place.bssids})
         return place
 
     def find_place(self, name: str) -> Place | None:

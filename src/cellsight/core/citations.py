@@ -11,7 +11,8 @@ words its own viewer uses:
 - a CSV or text table: ``line 14`` (the 1-based line of the file);
 - a spreadsheet: ``row 14``, or ``sheet Calls row 14`` when the workbook had
   data on several sheets;
-- a Cellebrite report: ``model <id>`` (the id Physical Analyzer shows);
+- a Cellebrite report: ``model <id>`` (the id Physical Analyzer shows), or
+  ``file <path>`` for a photograph in the download;
 - a JSON location history: ``record 12`` (or the path inside it,
   ``semanticSegments[3].timelinePath[7]``);
 - GPX and KML: the element path, ``trk[1].trkseg[1].trkpt[5]``.
@@ -42,8 +43,8 @@ def row_words(source: Source, row: str) -> str:
     """The place of one row inside its exhibit, worded as the exhibit's own viewer numbers it."""
     row = str(row)
     suffix = PurePath(source.file).suffix.lower()
-    if source.format == "ufdr":
-        return f"model {row}"
+    if source.format == "ufdr":  # a model id, or the path of one of the phone's files (a photograph)
+        return f"file {row}" if "/" in row or row.lower().endswith((".jpg", ".jpeg", ".jpe")) else f"model {row}"
     if suffix in _SPREADSHEET:
         match = _SHEET_ROW.match(row)
         return f"sheet {match['sheet']} row {match['row']}" if match else f"row {row}"

@@ -22,7 +22,7 @@ STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 EVENT_KINDS = ("call", "sms", "mms", "chat", "data", "voicemail", "other")
 DIRECTIONS = ("outgoing", "incoming", "forwarded", "unknown")
-ORIGINS = ("gps", "wifi", "cell", "fused", "visit", "unknown")
+ORIGINS = ("gps", "wifi", "cell", "fused", "visit", "unknown", "photo")  # photo: EXIF of a picture
 TECHNOLOGIES = ("GSM", "UMTS", "LTE", "NR", "CDMA", "unknown")
 ROLES = ("suspect", "victim", "witness", "other")
 

@@ -39,7 +39,7 @@ from cellsight.gui.start_page import StartPage
 from cellsight.gui.workers import Task, run_task
 
 CASE_FILTER = f"Cellsight cases (*{SUFFIX});;All files (*)"
-LAYOUT_VERSION = 3  # 2: messages and locations panes; the left column runs the full height; 3: scenes, links
+LAYOUT_VERSION = 4  # 2: messages and locations panes; the left column runs the full height; 3: scenes, links; 4: device findings
 
 
 class MainWindow(QMainWindow):
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
     def _build_panes(self) -> None:
         from cellsight.gui.panes.case import CasePane
         from cellsight.gui.panes.contacts import ContactsPane
+        from cellsight.gui.panes.devices import DevicesPane
         from cellsight.gui.panes.events import EventsPane
         from cellsight.gui.panes.linkchart import LinkChartPane
         from cellsight.gui.panes.locations import LocationsPane
@@ -95,7 +96,7 @@ class MainWindow(QMainWindow):
         from cellsight.gui.panes.timeline import TimelinePane
 
         for cls in (CasePane, EventsPane, MessagesPane, LocationsPane, TimelinePane, ContactsPane, MapPane,
-                    ProximityPane, StoryboardPane, ScenesPane, LinkChartPane):
+                    ProximityPane, StoryboardPane, ScenesPane, LinkChartPane, DevicesPane):
             pane = cls(self)
             dock = QDockWidget(pane.title, self)
             dock.setObjectName(f"dock_{pane.name}")
@@ -131,7 +132,7 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(d["events"], d["map"], Qt.Orientation.Horizontal)
         for host, guest in (("case", "proximity"), ("proximity", "storyboard"), ("map", "contacts"),
                             ("events", "messages"), ("messages", "locations"), ("storyboard", "scenes"),
-                            ("contacts", "links")):
+                            ("contacts", "links"), ("locations", "devices")):
             self.tabifyDockWidget(d[host], d[guest])
         d["case"].raise_()
         d["map"].raise_()

@@ -343,7 +343,8 @@ def _owner(case: Case, result: ImportResult, given: str | None, path: Path, regi
     owner or model, or the number; rows that belong to nobody (a cell list) need
     no one; anything else is refused with a request for ``--subject``.
     """
-    personal = any(len(t) for t in (result.events, result.locations, result.contacts))
+    personal = (any(len(t) for t in (result.events, result.locations, result.contacts))
+                or bool(result.parameters.get("device_records")))  # a phone's apps and networks are its owner's
     if not personal:
         return ""  # a cell list belongs to no one, whatever --subject says
     device = {k: [str(v).strip() for v in vals if v and str(v).strip()]

@@ -34,6 +34,11 @@ model id):
   ``Precision`` is the accuracy in metres where it is a number.
 - ``Contact`` → one contacts row per phone number (and per messaging account id
   that embeds a number); a contact with neither is rejected.
+- ``InstalledApplication``, ``WirelessNetwork``, ``BluetoothDevice`` → the
+  source's device records (``importers.ufdr_device``): not rows, kept with
+  their model ids for the device findings.
+- JPEG photographs in the zip with an EXIF GPS position → fixes of origin
+  ``photo`` (``importers.photo_exif``), each a row named by its path.
 - Device metadata (IMEI, IMSI, MSISDN, model, owner name) → ``device``, and the
   numbers of the phone's own messaging accounts (``UserAccount``) too, which the
   import attaches to the subject. Other model types are counted in a warning.
@@ -64,9 +69,11 @@ from cellsight.core.timezones import ZoneError, check_zone
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.fixes import (FixBuffer, TimeStats, compact, naive_zone, origin_of,
                                        resolve_times, tz_outcome)
+from cellsight.importers.photo_exif import PhotoCounts, scan_archive
 from cellsight.importers.registry import importer
 from cellsight.importers.safety import (discard, head, is_zip, local, member_names, xml_root_name,
                                         xml_walk, zip_member)
+from cellsight.importers.ufdr_device import DEVICE_MODELS, DeviceRecords
 from cellsight.progress import Progress, check
 
 NAMESPACE = "http://pa.cellebrite.com/report/2.0"
@@ -237,6 +244,8 @@ class _Report:
         self.chat_messages: list[dict] = []
         self.thread_names: dict[str, str] = {}  # chat id as written -> the chat's name
         self.empty_contacts = 0  # contacts with no number: rows, rejected
+        self.device_records = DeviceRecords()  # apps, Wi-Fi, Bluetooth: kept in the source's record
+        self.photos = PhotoCounts()
 
     # -- device facts
     def note_device(self, key: str, value: str | None) -> None:
@@ -282,6 +291,8 @@ class _Report:
             self.contact(model)
         elif kind == "UserAccount":
             self.user_account(model)
+        elif kind in DEVICE_MODELS:
+            self.device_records.add(kind, model, fields, deleted(model))
         else:
             self.ignored[kind or "untyped"] += 1
 
@@ -531,6 +542,7 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
             report = _Report(name, options)
             report.warnings.extend(warnings)
             _walk(report, stream, name, size, progress)
+        report.photos = scan_archive(path, report.fixes, progress)
     else:
         report = _Report(path.name, options)
         with open(path, "rb") as stream:
@@ -556,9 +568,18 @@ def _result(report: _Report, options: ImportOptions) -> ImportResult:
         result.parameters["thread_names"] = report.named_threads()
     result.tz, result.tz_rule, warnings = tz_outcome(stats, options, report.file_zone)
     result.warnings = report.warnings + warnings
+    if len(report.device_records):
+        result.parameters["device_records"] = report.device_records.resolve(zone)
+        counts = {k: len(v) for k, v in report.device_records.lists.items()}
+        result.warnings.append(f"read as device records (kept with the source, not rows): "
+                               f"{counts['apps']} installed applications, {counts['wifi']} Wi-Fi "
+                               f"networks, {counts['bluetooth']} Bluetooth devices")
+    if report.photos.photos:
+        result.warnings.append(f"{report.photos.photos} photographs in the archive, "
+                               f"{report.photos.located} with a GPS position (fixes of origin photo)")
     if report.ignored:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.ignored.items()))
         result.warnings.append(f"not imported (not calls, messages, locations or contacts): {kinds}")
-    if not result.rows and not report.device and not report.ignored:
+    if not result.rows and not report.device and not report.ignored and not len(report.device_records):
         raise ImportFailure(f"{report.name}: no Cellebrite models found (is this a report.xml?)")
     return result

@@ -47,6 +47,7 @@ from cellsight.core.outputs import atomic_output, check_output
 from cellsight.core.timezones import iso_local
 from cellsight.progress import NullProgress, Progress, check
 from cellsight.report import chronology, evidence, mapdata, staticmap, tileset
+from cellsight.report.devices import add_device_findings
 from cellsight.report.pdf import ReportMeta, Section, render_pdf
 from cellsight.report.producer import Producer, fill
 from cellsight.report.protect import encrypt_pdf
@@ -352,12 +353,12 @@ def contact_sections(case: Any, run: PairRun, index: int) -> list[Section]:
 
 def run_proximity(case: Any, a: str, *, b: str | None = None, place: str | None = None, method: str,
                   distance_m: float | None, window_min: float, gap_min: float, anchor: str,
-                  reference: str) -> ProximityRun:
+                  reference: str, include_photos: bool = False) -> ProximityRun:
     """One proximity analysis, with its occasions cited and located for maps."""
     from cellsight.analysis import proximity
 
     result = proximity.run(case, a, b=b, place=place, method=method, distance_m=distance_m,
-                           window_min=window_min, gap_min=gap_min)
+                           window_min=window_min, gap_min=gap_min, include_photos=include_photos)
     doc = result.to_json(case.info.tz)
     run = ProximityRun(doc["a"], doc.get("b") or doc.get("place"), place is not None, method, doc, result,
                        anchor, reference)
@@ -663,7 +664,7 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
                  progress: Progress | None = None, force: bool = False,
                  password: str | None = None, redact: bool = False, producer: Producer | None = None,
                  chronology_from: Any = None, chronology_to: Any = None,
-                 statement: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+                 statement: str | os.PathLike[str] | None = None, include_photos: bool = False) -> dict[str, Any]:
     """Write the evidential storyboard PDF for ``case`` to ``out``; return a summary.
 
     Without ``a``/``b``, every suspect–victim pair is reported; ``places`` adds
@@ -700,7 +701,8 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
     redactor = Redactor.for_case(case) if redact else None
     pairs = report_pairs(case, a, b)
     place_runs = report_places(case, a, places)
-    options = {"distance_m": distance_m, "window_min": window_min, "gap_min": gap_min}
+    options = {"distance_m": distance_m, "window_min": window_min, "gap_min": gap_min,
+               "include_photos": include_photos}  # photographs' positions as fixes: the officer's choice
     steps = len(pairs) + len(place_runs)
     pair_results: list[PairRun] = []
     for index, (pa, pb) in enumerate(pairs, start=1):
@@ -733,6 +735,7 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
         schedules.append((section, sched))
     sections = [cover_section(case, meta, str(case_path) if case_path else None, producer, redact),
                 written_summary(case, pair_results, place_results), exhibits_section(case), *analysis]
+    sections += add_device_findings(case, summary=sections[1], exhibits=sections[2])
     board = storyboard_section(case, all_runs)
     if board is not None:
         sections.append(board)
@@ -746,6 +749,7 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
         "proximity method": method or "location fixes, with cell sites as corroboration where the case has them",
         "distance (m)": distance_m if distance_m is not None else "default: 200 between people; a place's radius",
         "window (min)": window_min, "gap (min)": gap_min,
+        "photographs' positions": "counted as fixes" if include_photos else "not counted as fixes",
         "base map of the maps": (f"{base['file']} (SHA-256 {base['sha256']}): {base['attribution']}" if base
                                  else "none: a grid in WGS84 degrees")}))
     values = {"name": producer.name, "rank": producer.rank, "force": producer.force,

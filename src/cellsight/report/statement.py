@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cellsight.core.outputs import atomic_output
+from cellsight.report.devices import statement_lines
 from cellsight.report.pdf import ReportMeta, Section, render_pdf
 from cellsight.report.producer import Producer, fill
 from cellsight.report.protect import encrypt_pdf
@@ -69,6 +70,7 @@ def write_statement(case: Any, out: str | os.PathLike[str], *, meta: ReportMeta,
     for run in pairs:
         findings += pair_paragraphs(case, run)
     findings += place_paragraphs(places)
+    findings += statement_lines(case)
     purpose = ("To set out the key findings of an analysis of the communications between "
                + " and ".join(f"{p.a} and {p.b}" for p in pairs) + " and of the locations of their phones."
                if pairs else "To set out the key findings of the analyses in the full report.")

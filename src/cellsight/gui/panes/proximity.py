@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
+    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
     QPushButton, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
 )
 
@@ -76,6 +76,9 @@ class ProximityPane(Pane):
         self.gap.setRange(0, 7 * 24 * 60)
         self.gap.setSuffix(" min")
         self._near_place: str | None = None  # the place "Within" was last set for, if any
+        self.photos = QCheckBox("Count photographs' positions as fixes")
+        self.photos.setToolTip("A photograph on a phone may have been received rather than taken there: "
+                               "off unless you choose it; the method statement says which")
         self.apply_defaults()
         ctx.bridge.settingsChanged.connect(lambda m: self.apply_defaults())
         self.b.currentTextChanged.connect(self._target_changed)
@@ -89,6 +92,7 @@ class ProximityPane(Pane):
         form.addRow("Within", self.distance)
         form.addRow("Time window", self.window)
         form.addRow("New occasion after", self.gap)
+        form.addRow("", self.photos)
         self.summary = QLabel("Choose A and B (or a place) and press Find occasions.")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -197,7 +201,8 @@ class ProximityPane(Pane):
         return {"a": self.a.currentText(), "b": None if place else target, "place": place,
                 "method": self.method.currentData(),
                 "distance_m": None if (place and distance == 0) else distance,
-                "window_min": self.window.value(), "gap_min": self.gap.value()}
+                "window_min": self.window.value(), "gap_min": self.gap.value(),
+                "include_photos": self.photos.isChecked()}
 
     def run_analysis(self) -> Any:
         case = self.case
