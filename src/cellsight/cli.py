@@ -42,6 +42,7 @@ from cellsight.core.casefile import CaseFileError, is_encrypted, open_case, save
 from cellsight.core.crypto import derive
 from cellsight.core.scenestore import scenes
 from cellsight.core.schema import ROLES
+from cellsight.core.tempfiles import sweep_leftovers
 from cellsight.core.text import reveal, reveal_any
 from cellsight.core.timezones import DEFAULT_ZONE, ZoneError
 from cellsight.progress import Cancelled, TerminalProgress
@@ -793,6 +794,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    sweep_leftovers()  # temporaries a killed run left, wherever they are (core.tempfiles)
     with _sigterm_as_interrupt():
         return _run(args)
 
