@@ -18,7 +18,7 @@ from PIL import Image
 from cellsight.report import tileset
 from cellsight.report.tileset import TilesetError, TilesetReader, TilesetWriter, read_info, tile_xy
 from cellsight.report.webmap import embedded_basemap
-from tests.factories import add_fixes, new_case, save
+from tests.factories import add_fixes, new_case, save, sqlite_file
 
 LAT, LON = 53.8, -1.55
 TYPED = ("CREATE TABLE metadata (name text, value text);"
@@ -29,14 +29,6 @@ def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (256, 256), (200, 220, 200)).save(out, "PNG")
     return out.getvalue()
-
-
-def _file(path: Path, script: str) -> Path:
-    db = sqlite3.connect(path)
-    db.executescript(script)
-    db.commit()
-    db.close()
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +56,7 @@ def _refused(child: subprocess.Popen, tiles: Path, reason: str) -> None:
 
 
 def test_an_endless_recursive_view_is_refused_by_its_schema(case: Path, tmp_path: Path) -> None:
-    tiles = _file(tmp_path / "endless.mbtiles", "CREATE TABLE metadata (name text, value text);"
+    tiles = sqlite_file(tmp_path / "endless.mbtiles", "CREATE TABLE metadata (name text, value text);"
                   "CREATE VIEW tiles AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
                   "SELECT n AS zoom_level, n AS tile_column, n AS tile_row, zeroblob(10) AS tile_data FROM r;")
     _refused(_map(case, tiles, tmp_path), tiles, "tiles.zoom_level is declared with no type")
@@ -73,7 +65,7 @@ def test_an_endless_recursive_view_is_refused_by_its_schema(case: Path, tmp_path
 def _slow(path: Path) -> Path:
     """A ``tiles`` view with the spec's column types over a join of four copies of 300 rows: 8.1e9 rows."""
     rows = ";".join(f"INSERT INTO t VALUES ({i % 20}, {i}, {i}, zeroblob(8))" for i in range(300))
-    return _file(path, TYPED + rows + ";CREATE VIEW tiles AS SELECT a.zoom_level AS zoom_level, "
+    return sqlite_file(path, TYPED + rows + ";CREATE VIEW tiles AS SELECT a.zoom_level AS zoom_level, "
                  "a.tile_column AS tile_column, a.tile_row AS tile_row, a.tile_data AS tile_data FROM t a, t b, t c, t d;")
 
 
@@ -128,7 +120,7 @@ def test_text_in_a_tile_column_is_refused_naming_the_file(case: Path, tmp_path: 
         {**values, "zoom_level": "12", "tile_data": "'<script>not an image</script>'"}]
     inserts = ";".join(f"INSERT INTO tiles VALUES ({r['zoom_level']}, {r['tile_column']}, {r['tile_row']}, "
                        f"{r['tile_data']})" for r in rows)
-    tiles = _file(tmp_path / "text.mbtiles", TYPED.replace("TABLE t ", "TABLE tiles ") + inserts)
+    tiles = sqlite_file(tmp_path / "text.mbtiles", TYPED.replace("TABLE t ", "TABLE tiles ") + inserts)
     _refused(_map(case, tiles, tmp_path), tiles, "not an MBTiles file")
 
 
@@ -153,7 +145,7 @@ def test_a_tiles_view_as_mbutil_writes_it_is_read(tmp_path: Path) -> None:
     """The spec allows ``tiles`` to be a view: mbutil's deduplicating schema passes the checks."""
     x, y = tile_xy(LAT, LON, 12)
     image = _png()
-    path = _file(tmp_path / "mbutil.mbtiles",
+    path = sqlite_file(tmp_path / "mbutil.mbtiles",
                  "CREATE TABLE metadata (name text, value text);"
                  "CREATE TABLE map (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_id TEXT);"
                  "CREATE TABLE images (tile_data blob, tile_id text);"
