@@ -29,8 +29,9 @@ so every reader here assumes the file may be hostile or broken:
   3.6 GB to read: a line longer than ``MAX_CSV_LINE_BYTES`` (which any field
   that long makes) is refused before the file is read, naming the line
   (``check_line_lengths``, which reads the file a chunk at a time). A quoted
-  field spread over many lines is bounded by the CSV parser's own field limit
-  (131,072 characters), which rejects its row.
+  field spread over many lines is cut by the CSV parser's own field limit
+  (131,072 characters): its row is rejected, and the lines after it, read as
+  rows, are junk that the importers' first-rows probe refuses.
 
 Every refusal is an ``ImportFailure`` naming the file and, where known, the line,
 member or record, which the CLI prints as one line.

@@ -17,7 +17,8 @@ of such numbers, chat participants' display names and sender names
 are left as they are.
 
 Inside free text (message bodies, notes), one pass of one pattern per text
-(``Redactor.text``; an alternation, never a loop over names) replaces:
+(``Redactor.text``: a number, an e-mail address or a word, each word looked up
+in the key; never a loop over names) replaces:
 
 - numbers, as above;
 - e-mail addresses, whole (a name inside ``liam.smith@example.com`` never
@@ -61,8 +62,12 @@ PREFIX = "Third party"
 _NUMBERISH = re.compile(r"(?<![\w\-/.:])\+?\(?\d(?:[ \u00a0\-()]{0,2}\d){5,}\)?(?:@[A-Za-z0-9.\-]+)?(?![\w\-/])")
 _NOT_DIGIT = re.compile(r"\D")
 _MIN_NAME = 3  # shorter names ("Jo") would redact parts of ordinary words
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+# An e-mail address starts where a run of its characters starts (so a long run costs one try).
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
+_WORD_CHAR = re.compile(r"\w")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_TOKENS = re.compile(f"(?P<number>{_NUMBERISH.pattern})|(?P<email>{_EMAIL.pattern})|(?<!\\w)(?P<word>{_WORD.pattern})")
 
 
 @lru_cache(maxsize=1)
@@ -109,16 +114,14 @@ class Redactor:
         self._keep_digits = {form for number in self.keep for form in _digit_forms(number)}
         self._emails = {k.lower(): k for k in self.numbers if _EMAIL.fullmatch(k)}
         self._keep_emails = {k.lower() for k in self.keep}
+        # Whole names in free text, by their first word (longest first): not one that is a single
+        # common word ("Mum"), which only a cell holding nothing else (a name column) gives away.
         common = common_words()
-        # Whole names in free text: not one that is a single common word ("Mum"), which only a cell
-        # holding nothing else (a name column) gives away.
-        in_text = [n for n in self.names if n not in common]
-        alternatives = [f"(?P<number>{_NUMBERISH.pattern})", f"(?P<email>{_EMAIL.pattern})"]
-        for group, found in (("name", in_text), ("word", list(self.words))):
-            if found:  # the longest first: it wins an overlap
-                alternatives.append(f"(?<!\\w)(?P<{group}>" + "|".join(re.escape(n) for n in sorted(found, key=len, reverse=True))
-                                    + ")(?!\\w)")
-        self._pattern = re.compile("|".join(alternatives), re.IGNORECASE)
+        self._phrases: dict[str, list[str]] = {}
+        for name in sorted(self.names, key=len, reverse=True):
+            first = _WORD.match(name)
+            if first is not None and name not in common:
+                self._phrases.setdefault(first.group(0), []).append(name)
 
     # ----- building ----------------------------------------------------------------------
     @classmethod
@@ -167,7 +170,12 @@ class Redactor:
         return f"{PREFIX} " + (numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " or " + numbers[-1])
 
     def text(self, value: Any) -> Any:
-        """``value`` with every third party's number, e-mail address and name replaced; non-text as is."""
+        """``value`` with every third party's number, e-mail address and name replaced; non-text as is.
+
+        One pass of one pattern (a number, an e-mail address or a word) over
+        the text; each word is looked up in the names and words of the key, so
+        the cost does not grow with the number of third parties.
+        """
         if not isinstance(value, str) or not value:
             return value
         if value in self.numbers:
@@ -175,18 +183,36 @@ class Redactor:
         whole = self.names.get(value.strip().lower())
         if whole is not None:  # a name column: the name alone, even an ordinary word ("Mum")
             return self.pseudonym(whole)
-        return self._pattern.sub(self._replace, value)
+        out, done = [], 0
+        for match in _TOKENS.finditer(value):
+            if match.start() < done:
+                continue  # inside a whole name already replaced
+            replacement, end = self._replacement(value, match)
+            if replacement is not None:
+                out += [value[done:match.start()], replacement]
+                done = end
+        return "".join(out) + value[done:] if out else value
 
-    def _replace(self, match: re.Match[str]) -> str:
-        group = match.lastgroup
-        token = match.group(group or 0)
-        if group == "number":
-            return self._number(token)
-        if group == "email":
-            return self._email(token)
-        if group == "name":
-            return self.pseudonym(self.names[token.lower()])
-        return self.pseudonyms(self.words[token.lower()])
+    def _replacement(self, value: str, match: re.Match[str]) -> tuple[str | None, int]:
+        """What replaces the token ``match`` (None: nothing), and where the replaced text ends."""
+        token = match.group(0)
+        if match.lastgroup == "number":
+            new = self._number(token)
+            return (new if new != token else None), match.end()
+        if match.lastgroup == "email":
+            return self._email(token), match.end()
+        start = match.start()
+        # "O'Brien" is one word of a name; in "Liam's" the word is "Liam"
+        for word in dict.fromkeys((token, _LETTERS.match(token).group(0))):
+            lower = word.lower()
+            for name in self._phrases.get(lower, ()):
+                end = start + len(name)
+                if value[start:end].lower() == name and not (end < len(value) and _WORD_CHAR.match(value, end)):
+                    return self.pseudonym(self.names[name]), end
+            ids = self.words.get(lower)
+            if ids:
+                return self.pseudonyms(ids), start + len(word)
+        return None, match.end()
 
     def _number(self, token: str) -> str:
         digits = _NOT_DIGIT.sub("", token.split("@")[0])
