@@ -164,7 +164,7 @@ def draw_mbtiles(image: Image.Image, view: View, path: str | Path) -> str | None
                 py = int(round((view.top - (origin - row * tile_m)) * view.scale))
                 image.paste(tile.resize((size, size), Image.Resampling.BILINEAR), (px, py))
                 painted += 1
-        dropped = reader.dropped_note()
+        dropped = reader.dropped_note(short=True)
     if not painted:
         return dropped
     return " ".join(filter(None, (info.attribution or info.name, dropped)))

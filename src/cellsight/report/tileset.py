@@ -332,12 +332,17 @@ class TilesetReader(_Connection):
             return None
         return bytes(data)
 
-    def dropped_note(self) -> str | None:
-        """A sentence for the map's notes when tiles were left out for their size."""
+    def dropped_note(self, short: bool = False) -> str | None:
+        """A sentence for the map's notes when tiles were left out for their size (``short``: a
+        few words for a legend line)."""
         if not self.dropped:
             return None
-        return (f"{self.dropped:,} tile{'s' if self.dropped != 1 else ''} of {self.path.name} larger than "
-                f"{MAX_TILE_BYTES // 1024**2} MB {'were' if self.dropped != 1 else 'was'} left out.")
+        limit = (f"{MAX_TILE_BYTES / 1024**2:g} MB" if MAX_TILE_BYTES >= 1024**2
+                 else f"{MAX_TILE_BYTES / 1024:.0f} kB")
+        tiles = f"{self.dropped:,} tile{'s' if self.dropped != 1 else ''}"
+        if short:
+            return f"({tiles} over {limit} left out)"
+        return f"{tiles} of {self.path.name} larger than {limit} {'were' if self.dropped != 1 else 'was'} left out."
 
     def present(self) -> set[tuple[int, int, int]]:
         """XYZ addresses stored, or known to be absent from the server the tiles came from."""
