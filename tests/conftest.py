@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -26,4 +27,6 @@ def pytest_configure(config: pytest.Config) -> None:
     """Cellsight's state folder (the record of live temporaries) in a private folder of this run,
     never the user's own; child processes inherit it."""
     if not os.environ.get(STATE_ENV):
-        os.environ[STATE_ENV] = tempfile.mkdtemp(prefix="cellsight-test-state-")
+        folder = tempfile.mkdtemp(prefix="cellsight-test-state-")
+        os.environ[STATE_ENV] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
