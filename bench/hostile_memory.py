@@ -11,7 +11,18 @@ import's own, interpreter and libraries included. Cases:
 - ``ufdr-body``: a .ufdr whose one SMS body is --body-mb megabytes (2 GB by default) of
   text that compresses about 60x (so that the archive's ratio limit lets it through and
   the text cap must act);
+- ``csv-field``: a CSV whose one field is --field-mb megabytes (500 by default) on one line;
 - ``baseline``: the smallest import (one call record), for the interpreter's own share.
+
+Besides imports (issue 25):
+
+- ``xlsx-export``: ``cellsight export --out X.xlsx --encrypt`` of an encrypted case of
+  --export-rows events (200,000 by default), with $TMPDIR pointed at an empty folder: its
+  peak, and the bytes that reached $TMPDIR (none: the sheet is streamed into the zip);
+- ``mbtiles-endless``: ``cellsight map --tiles`` on a base map whose ``tiles`` view is an
+  endless recursive query (refused by its schema);
+- ``mbtiles-slow``: the same on a view with the spec's column types over a join of
+  8.1e9 rows (stopped by the query time bound, ``$CELLSIGHT_MBTILES_SECONDS``, default 30 s).
 
 Files are written by a child of their own, so that the writer's memory never
 counts in an import's peak (a forked child's peak RSS includes its parent's pages).
@@ -32,7 +43,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from factories import xlsx_with_sheet  # noqa: E402
+from factories import sqlite_file, xlsx_with_sheet  # noqa: E402
 
 SHEET = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
          "{head}<sheetData>{rows}</sheetData></worksheet>")
@@ -95,6 +106,17 @@ def case_ufdr_body(folder: Path, args: argparse.Namespace) -> Path:
     return path
 
 
+def case_csv_field(folder: Path, args: argparse.Namespace) -> Path:
+    path = folder / "field.csv"
+    with open(path, "wb") as out:
+        out.write(b"Date,Time,Calling Number,Called Number,Text\n01/03/2023,10:00:00,07700900001,07700900002,")
+        block = b"x" * 1024**2
+        for _ in range(args.field_mb):
+            out.write(block)
+        out.write(b"\n")
+    return path
+
+
 def case_baseline(folder: Path, _args: argparse.Namespace) -> Path:
     path = folder / "one.csv"
     path.write_text("Date,Time,Calling Number,Called Number\n01/03/2023,10:00:00,07700900001,"
@@ -104,7 +126,70 @@ def case_baseline(folder: Path, _args: argparse.Namespace) -> Path:
 
 CASES = {"baseline": case_baseline, "xlsx-bomb": case_xlsx_bomb,
          "xlsx-dimension": case_xlsx_dimension, "junk-lines": case_junk,
-         "ufdr-body": case_ufdr_body}
+         "ufdr-body": case_ufdr_body, "csv-field": case_csv_field}
+
+
+def case_mbtiles_endless(folder: Path, _args: argparse.Namespace) -> Path:
+    return sqlite_file(folder / "endless.mbtiles", "CREATE TABLE metadata (name text, value text);"
+                   "CREATE VIEW tiles AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
+                   "SELECT n AS zoom_level, n AS tile_column, n AS tile_row, zeroblob(10) AS tile_data FROM r;")
+
+
+def case_mbtiles_slow(folder: Path, _args: argparse.Namespace) -> Path:
+    rows = ";".join(f"INSERT INTO t VALUES ({i % 20}, {i}, {i}, zeroblob(8))" for i in range(300))
+    return sqlite_file(folder / "slow.mbtiles", "CREATE TABLE metadata (name text, value text);"
+                   "CREATE TABLE t (zoom_level integer, tile_column integer, tile_row integer, tile_data blob);"
+                   + rows + ";CREATE VIEW tiles AS SELECT a.zoom_level AS zoom_level, a.tile_column AS tile_column, "
+                   "a.tile_row AS tile_row, a.tile_data AS tile_data FROM t a, t b, t c, t d;")
+
+
+def case_export_case(folder: Path, args: argparse.Namespace) -> Path:
+    """An encrypted case of --export-rows text messages with third parties' numbers."""
+    import pandas as pd
+
+    from cellsight.core.crypto import derive
+    from factories import add_events, new_case, save
+
+    case = new_case({"Dan": ("suspect", ["07700 900001"]), "Sarah": ("victim", ["07700 900002"])})
+    times = pd.date_range("2023-03-01", periods=args.export_rows, freq="37s", tz="UTC")
+    add_events(case, "Dan", [{"start": t.isoformat(), "kind": "sms", "direction": "outgoing",
+                              "party_a": "07700 900001", "party_b": f"07700 900{i % 1000:03d}",
+                              "text": f"message {i} to 07700 900{i % 997:03d}"} for i, t in enumerate(times)])
+    case.key = derive(PASSWORD)
+    return save(case, folder, "export.cellsight")
+
+
+PASSWORD = "bench password 1"
+OTHER = {"xlsx-export": case_export_case, "mbtiles-endless": case_mbtiles_endless,
+         "mbtiles-slow": case_mbtiles_slow}
+
+
+def run_other(name: str, folder: Path, file: Path) -> tuple[int, float, float, str]:
+    """``(exit status, seconds, peak RSS MB, a line)`` of an export or a map in a child."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"),
+               CELLSIGHT_PASSWORD=PASSWORD, CELLSIGHT_EXPORT_PASSWORD=PASSWORD)
+    tmp = folder / f"{name}-tmpdir"
+    tmp.mkdir(exist_ok=True)
+    env["TMPDIR"] = str(tmp)
+    if name == "xlsx-export":
+        command = ["export", str(file), "--out", str(folder / "events.xlsx"), "--encrypt"]
+    else:
+        case = folder / "map.cellsight"
+        if not case.exists():
+            subprocess.run([sys.executable, "-m", "cellsight", "new", str(case)], env=env, check=True,
+                           capture_output=True)
+        command = ["map", str(case), "--out", str(folder / "map.html"), "--tiles", str(file)]
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "cellsight", *command], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = child.stderr.read().decode(errors="replace")
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    spilled = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
+    line = err.strip().splitlines()[0] if err.strip() else ""
+    if name == "xlsx-export":
+        line = f"{spilled:,} bytes reached $TMPDIR; {line}"
+    return os.waitstatus_to_exitcode(status), seconds, usage.ru_maxrss / 1024, line
 
 
 def run_import(case: Path, file: Path) -> tuple[int, float, float, str]:
@@ -129,11 +214,13 @@ def main() -> None:
     parser.add_argument("--junk", type=int, default=5_600_000)
     parser.add_argument("--body-mb", type=int, default=2048)
     parser.add_argument("--xlsx-rows", type=int, default=60_000)
+    parser.add_argument("--field-mb", type=int, default=500)
+    parser.add_argument("--export-rows", type=int, default=200_000)
     parser.add_argument("--write-only", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("cases", nargs="*", default=list(CASES))
+    parser.add_argument("cases", nargs="*", default=list(CASES) + list(OTHER))
     args = parser.parse_args()
     if args.write_only:  # the child that writes one case's file and prints its path
-        print(CASES[args.cases[0]](args.dir, args))
+        print({**CASES, **OTHER}[args.cases[0]](args.dir, args))
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.dir or Path(tmp)
@@ -142,9 +229,14 @@ def main() -> None:
             written = subprocess.run(
                 [sys.executable, __file__, "--write-only", "--dir", str(folder), "--junk",
                  str(args.junk), "--body-mb", str(args.body_mb), "--xlsx-rows", str(args.xlsx_rows),
-                 name], check=True, capture_output=True, text=True)
-            file = Path(written.stdout.strip())
-            code, seconds, peak, line = run_import(folder / "bench.cellsight", file)
+                 "--field-mb", str(args.field_mb), "--export-rows", str(args.export_rows),
+                 name], check=True, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                     [str(Path(__file__).resolve().parents[1] / "src"), str(Path(__file__).resolve().parents[1] / "tests")])))
+            file = Path(written.stdout.strip().splitlines()[-1])
+            if name in OTHER:
+                code, seconds, peak, line = run_other(name, folder, file)
+            else:
+                code, seconds, peak, line = run_import(folder / "bench.cellsight", file)
             print(f"{name:<15} {file.stat().st_size / 1024**2:9.1f} MB file  exit {code}  "
                   f"{seconds:7.1f} s  peak {peak:7.0f} MB  {line[:150]}", flush=True)
 

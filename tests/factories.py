@@ -155,3 +155,14 @@ def xlsx_with_sheet(path: Path, sheet_xml: bytes | str) -> Path:
             target.writestr(info.filename, data)
     plain.unlink()
     return path
+
+
+def sqlite_file(path: Path, script: str) -> Path:
+    """A SQLite database made by ``script`` (hostile base map files, for instance)."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.executescript(script)
+    db.commit()
+    db.close()
+    return path

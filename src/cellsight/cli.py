@@ -39,9 +39,11 @@ from typing import Any
 from cellsight import __version__
 from cellsight.core.case import Case, CaseError
 from cellsight.core.casefile import CaseFileError, is_encrypted, open_case, save_case
+from cellsight.core.companions import check_replaceable
 from cellsight.core.crypto import derive
 from cellsight.core.scenestore import scenes
 from cellsight.core.schema import ROLES
+from cellsight.core.tempfiles import sweep_leftovers
 from cellsight.core.text import reveal, reveal_any
 from cellsight.core.timezones import DEFAULT_ZONE, ZoneError
 from cellsight.progress import Cancelled, TerminalProgress
@@ -179,19 +181,41 @@ def _named(case: Case, key: str) -> str:
 # ----- case and people ---------------------------------------------------------------
 def cmd_new(args: argparse.Namespace) -> int:
     path = Path(args.case)
-    if path.exists() and not args.force:
+    existed = path.exists()
+    if existed and not args.force:
         raise UsageError(f"{path}: already exists (use --force to replace it)")
+    if existed:
+        check_replaceable(path)  # before a password is asked for
     case = Case.new(name=args.name or path.stem, reference=args.reference or "",
                     officer=args.officer or "", tz=args.tz, region=args.region)
     if args.encrypt:
         case.key = derive(_password("New case password: ", confirm=True))
         case.log("encrypt case", {"cipher": "AES-256-GCM", "kdf": "scrypt"})
-    with _case_lock(args.case, "new"):
-        if path.exists() and not args.force:  # made by another command while this one waited
-            raise UsageError(f"{path}: already exists (use --force to replace it)")
-        save_case(case, path)
-    _emit(args, case_summary(case), f"created case {path}")
+    replaced = _replace_case(path, case, args.force)
+    for line in replaced:
+        _say(f"removed {line}")
+    _emit(args, case_summary(case), f"created case {path}" + (" in place of the old case" if existed else ""))
     return EXIT_OK
+
+
+def _replace_case(path: Path, case: Case, force: bool) -> list[str]:
+    """Save the new ``case`` at ``path`` under the lock; with ``force`` over an old case only, whose
+    scenes, recovery copy and stale holder note go with it (``core.companions``). What was removed."""
+    from cellsight.core.caselock import holder_of, holder_path
+    from cellsight.core.companions import remove_companions
+
+    stale = holder_of(path) if path.exists() else None
+    removed: list[str] = []
+    with _case_lock(str(path), "new"):
+        if path.exists() or path.is_symlink():
+            if not force:  # made by another command while this one waited
+                raise UsageError(f"{path}: already exists (use --force to replace it)")
+            check_replaceable(path)
+            removed = remove_companions(path)
+        save_case(case, path)
+    if stale is not None and not holder_path(path).exists():
+        removed.append(f"{holder_path(path)} (a stale note that {stale.describe()} held the old case)")
+    return removed
 
 
 def cmd_subject(args: argparse.Namespace) -> int:
@@ -270,6 +294,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
              for item in report["sources"]]
     lines += [f"{item['parquet']} (rows of scene {item['scene']}): {item['status']}"
               for item in report.get("scene_files", [])]
+    lines += [f"{item['file']}: not known to the case ({item['bytes']:,} bytes; left by a stopped scene run, "
+              "or put there by hand)" for item in report["unknown_scene_files"]]
     _emit(args, report, "\n".join(lines + [f"case file: {report['case_file']}"]))
     return EXIT_OK if report["ok"] else EXIT_FAIL
 
@@ -431,9 +457,12 @@ def cmd_patterns(args: argparse.Namespace) -> int:
 # ----- scenes (tower dumps) and association ---------------------------------------------
 def cmd_scene(args: argparse.Namespace) -> int:
     from cellsight.analysis.scenes import scene_json
+    from cellsight.core.scenestore import remove_orphans
     from cellsight.importers.towerdump import add_scene
 
     with _editing(args.case, "scene") as case:
+        for orphan in remove_orphans(case, args.case):
+            _say(f"removed {orphan}: rows left by a scene run that was stopped before it saved")
         scene, reports, failures = add_scene(case, args.case, args.files, args.name, place=args.place,
                                              lat=args.lat, lon=args.lon, at=args.at, tz=args.tz,
                                              region=args.region, exhibit=args.exhibit or "",
@@ -869,6 +898,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    sweep_leftovers()  # temporaries a killed run left, wherever they are (core.tempfiles)
     with _sigterm_as_interrupt():
         return _run(args)
 

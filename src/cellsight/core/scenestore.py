@@ -18,6 +18,13 @@ member of a zip. Each scene file's rows go to ``<case stem>.scenes/<scene>-<sha>
 case copied with its folder keeps working, and the Parquet file's SHA-256, so
 ``verify`` notices a changed or missing file.
 
+A ``scene`` run killed after writing a file's rows but before saving the case
+leaves an *orphan*: a Parquet file the case does not know, still holding
+third parties' numbers. ``verify`` lists every file in the folder that the
+case does not know (``unknown_files``), and the next ``scene`` run, which
+holds the case's lock, removes the orphans (``remove_orphans``): Parquet files
+named as Cellsight names them, and temporaries no live process holds.
+
 An encrypted case cannot hold scenes: its Parquet files would lie unencrypted
 beside it, holding thousands of third parties' numbers. Adding a scene to such
 a case is refused (``ScenesUnavailable``), and said so; decrypting the case, or
@@ -38,8 +45,10 @@ import pyarrow.parquet as pq
 from cellsight.core.case import Case, CaseError
 from cellsight.core.casefile import file_sha256
 from cellsight.core.outputs import atomic_output
+from cellsight.core.tempfiles import remove_stale
 
 EXTRAS_KEY = "scenes"
+_OUR_PARQUET = re.compile(r"^[A-Za-z0-9._-]{1,60}-[0-9a-f]{16}\.parquet$")  # as ``file_stem`` names them
 FORMAT_VERSION = 1
 FOLDER_SUFFIX = ".scenes"
 
@@ -210,3 +219,39 @@ def verify_scenes(case: Case, case_path: str | os.PathLike[str]) -> list[dict[st
             results.append({"scene": scene.name, "source_id": item.source_id, "parquet": item.parquet,
                             "sha256": item.sha256, "status": status})
     return results
+
+
+def unknown_files(case: Case, case_path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Files in the case's scenes folder that its registry does not name (orphans of a killed run,
+    partial files, anything put there by hand): relative path and size."""
+    folder = scene_folder(case_path)
+    if not folder.is_dir():
+        return []
+    base = Path(case_path).absolute().parent
+    known = {(base / f.parquet).resolve() for scene in scenes(case) for f in scene.files}
+    out = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
+        if path.resolve() not in known:
+            size = path.lstat().st_size
+            out.append({"file": path.relative_to(base).as_posix(), "bytes": size})
+    return out
+
+
+def remove_orphans(case: Case, case_path: str | os.PathLike[str]) -> list[Path]:
+    """Remove what killed ``scene`` runs left in the case's scenes folder; the caller holds the case's lock.
+
+    Only Cellsight's own files go: Parquet files named as ``file_stem`` names
+    scene files that the case does not know, and temporaries nobody holds.
+    Anything else is left where it is (``verify`` lists it).
+    """
+    folder = scene_folder(case_path)
+    if not folder.is_dir():
+        return []
+    removed = remove_stale(folder / "x.parquet")
+    base = Path(case_path).absolute().parent
+    for item in unknown_files(case, case_path):
+        path = base / item["file"]
+        if path.parent == folder and not path.is_symlink() and _OUR_PARQUET.match(path.name):
+            path.unlink()
+            removed.append(path)
+    return removed

@@ -20,14 +20,27 @@ any more and makes another. Where ``flock`` does not exist (Windows), a
 temporary still open by its writer cannot be deleted, which gives the same
 protection. Temporaries named by older versions (``.<target>.<random>.tmp``)
 are cleaned for the target being written.
+
+A temporary may lie in any folder an output was written to, and the next
+output may never go there again. So each temporary is also *recorded* while
+it lives: a small file in the user's state folder (``$CELLSIGHT_STATE_DIR``,
+else ``$XDG_STATE_HOME/cellsight``, else ``~/.local/state/cellsight``; on
+Windows ``%LOCALAPPDATA%\\Cellsight``) holding the temporary's path, removed
+with it. Every start of Cellsight (``sweep_leftovers``: the command line and
+the workstation) removes the recorded temporaries that no live process
+holds, wherever they are, and the sheets that openpyxl left in ``$TMPDIR`` for
+exports of earlier versions (``openpyxl.*`` holding an export's header row).
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import os
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +50,11 @@ except ImportError:  # Windows: an open file cannot be deleted, which is the pro
     fcntl = None  # type: ignore[assignment]
 
 SUFFIX = ".cellsight-partial"
+STATE_ENV = "CELLSIGHT_STATE_DIR"
+# What an export's sheet held by openpyxl (the XLSX writer of earlier versions) starts with; an
+# openpyxl temporary holding it and untouched for LEGACY_IDLE_S seconds is a killed export's.
+_LEGACY_MARKS = (b"<t>time_local</t>", b"<t>source_row</t>")
+LEGACY_IDLE_S = 60.0
 
 
 @contextlib.contextmanager
@@ -56,6 +74,7 @@ def held_temporary(target: Path) -> Iterator[tuple[int, Path]]:
         if os.fstat(fd).st_nlink > 0:  # still ours: no cleaner removed it before we locked it
             break
         os.close(fd)
+    record = _record(Path(name))
     try:
         yield fd, Path(name)
     except BaseException:
@@ -63,6 +82,8 @@ def held_temporary(target: Path) -> Iterator[tuple[int, Path]]:
         raise
     finally:
         os.close(fd)
+        if record is not None:
+            record.unlink(missing_ok=True)
 
 
 def remove_stale(target: Path) -> list[Path]:
@@ -97,3 +118,85 @@ def _remove_if_unheld(path: Path) -> bool:
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+# ----- the record of live temporaries, and the sweep at every start -----------------------
+def state_folder() -> Path:
+    """The user's Cellsight state folder (see the module's note); not created here."""
+    chosen = os.environ.get(STATE_ENV)
+    if chosen:
+        return Path(chosen)
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "Cellsight"
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "cellsight"
+
+
+def _records() -> Path:
+    return state_folder() / "partials"
+
+
+def _record(path: Path) -> Path | None:
+    """Note ``path`` as a live temporary; None when the state folder cannot be written (the
+    folder-by-folder clean-up still applies)."""
+    folder = _records()
+    entry = folder / hashlib.sha256(str(path.absolute()).encode("utf-8", "surrogateescape")).hexdigest()[:40]
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(entry, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError:
+        return None
+    try:
+        os.write(fd, os.fsencode(str(path.absolute())))
+    finally:
+        os.close(fd)
+    return entry
+
+
+def sweep_leftovers() -> list[Path]:
+    """Remove every temporary of Cellsight that a killed process left, wherever it lies; never raises.
+
+    Recorded temporaries that a live process holds are left alone (and stay
+    recorded); a record whose file is gone is dropped.
+    """
+    removed: list[Path] = []
+    try:
+        entries = sorted(_records().iterdir())
+    except OSError:
+        entries = []
+    for entry in entries:
+        try:
+            path = Path(os.fsdecode(entry.read_bytes()))
+        except OSError:
+            continue
+        if path.name.endswith(SUFFIX) and _remove_if_unheld(path):
+            removed.append(path)
+        if not os.path.lexists(path) or not path.name.endswith(SUFFIX):
+            entry.unlink(missing_ok=True)
+    return removed + _sweep_legacy_sheets()
+
+
+def _sweep_legacy_sheets() -> list[Path]:
+    """openpyxl's sheets of exports made by earlier versions, killed before they finished."""
+    removed = []
+    folder = Path(tempfile.gettempdir())
+    try:
+        candidates = sorted(folder.glob("openpyxl.*"))
+    except OSError:
+        return []
+    uid = getattr(os, "getuid", lambda: None)()
+    for path in candidates:
+        try:
+            info = path.lstat()
+            if not path.is_file() or path.is_symlink() or (uid is not None and info.st_uid != uid):
+                continue
+            if time.time() - info.st_mtime < LEGACY_IDLE_S:
+                continue  # still being written, perhaps by a running export of an earlier version
+            with open(path, "rb") as fh:
+                head = fh.read(64 * 1024)
+            if all(mark in head for mark in _LEGACY_MARKS):
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed

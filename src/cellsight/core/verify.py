@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cellsight.core.casefile import CaseFileError, file_sha256, open_case, verify_members
-from cellsight.core.scenestore import verify_scenes
+from cellsight.core.scenestore import unknown_files, verify_scenes
 
 
 def source_candidates(source: Any, case_path: str | os.PathLike[str] | None) -> list[Path]:
@@ -42,4 +42,7 @@ def verify_case(case_path: str, password: str | None = None) -> dict[str, Any]:
                         "status": status, "path": where})
     scene_files = verify_scenes(case, case_path)  # each tower dump's rows, kept beside the case
     ok = all(r["status"] == "ok" for r in results + scene_files)
-    return {"case_file": "ok", "ok": ok, "sources": results, "scene_files": scene_files}
+    # Files the case does not know (orphans of a killed ``scene`` run) are listed, not failed: the
+    # evidence is whole, but they may hold third parties' rows and should not be there.
+    return {"case_file": "ok", "ok": ok, "sources": results, "scene_files": scene_files,
+            "unknown_scene_files": unknown_files(case, case_path)}

@@ -46,7 +46,10 @@ def create_application(argv: list[str] | None = None):
 def run(case_path: str | None = None) -> int:
     """Open the workstation (with ``case_path`` if given) and run until it is closed."""
     app = create_application()
+    from cellsight.core.tempfiles import sweep_leftovers
     from cellsight.gui.main_window import MainWindow
+
+    sweep_leftovers()  # temporaries a killed run left, wherever they are
 
     window = MainWindow()
     window.show()

@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer
 
 from cellsight.core.casefile import save_case
+from cellsight.core.companions import recovery_path as companion_recovery_path
 from cellsight.gui.settings import data_folder
 
 INTERVAL_MS = 120_000  # two minutes of work at most is lost
@@ -27,7 +28,7 @@ INTERVAL_MS = 120_000  # two minutes of work at most is lost
 def recovery_path(case_path: Path | None) -> Path:
     """Where the recovery copy of the case at ``case_path`` (None: never saved) is kept."""
     if case_path is not None:
-        return case_path.with_name(f".{case_path.name}.recovery")
+        return companion_recovery_path(case_path)
     return data_folder() / "untitled.cellsight.recovery"
 
 

@@ -25,6 +25,13 @@ so every reader here assumes the file may be hostile or broken:
   standard library's C decoder, so a million-record history never exists as one
   Python structure; a record nested deeper than the decoder's recursion limit or
   larger than ``MAX_JSON_RECORD_CHARS`` is refused, as is text that is not UTF-8.
+- **Delimited text** (CSV) is parsed whole, and one field of 500 MB once cost
+  3.6 GB to read: a line longer than ``MAX_CSV_LINE_BYTES`` (which any field
+  that long makes) is refused before the file is read, naming the line
+  (``check_line_lengths``, which reads the file a chunk at a time). A quoted
+  field spread over many lines is cut by the CSV parser's own field limit
+  (131,072 characters): its row is rejected, and the lines after it, read as
+  rows, are junk that the importers' first-rows probe refuses.
 
 Every refusal is an ``ImportFailure`` naming the file and, where known, the line,
 member or record, which the CLI prints as one line.
@@ -45,6 +52,7 @@ from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as safe_et
+import numpy as np
 from defusedxml.common import DefusedXmlException, DTDForbidden, EntitiesForbidden
 
 from cellsight.importers.base import ImportFailure
@@ -60,6 +68,8 @@ MAX_XML_DEPTH = 512  # a Cellebrite report nests some 15 levels; each level cost
 MAX_XML_TEXT_BYTES = 64 * 1024**2  # one text node (a message body) is kilobytes; as JSON records
 MAX_JSON_RECORD_CHARS = 64 * 1024**2  # one location record is under 1 kB
 JSON_CHUNK_BYTES = 1024**2
+MAX_CSV_LINE_BYTES = 64 * 1024**2  # a call record's line is under 1 kB; as XML text nodes and JSON records
+LINE_SCAN_BYTES = 16 * 1024**2
 SNIFF_BYTES = 64 * 1024
 
 
@@ -511,3 +521,36 @@ class JsonStream:
 def json_head(path: Path, size: int = SNIFF_BYTES) -> str:
     """The first characters of a JSON file as text, BOM removed, for sniffing."""
     return head(path, size).decode("utf-8-sig", errors="ignore")
+
+
+def check_line_lengths(path: Path, limit: int = MAX_CSV_LINE_BYTES) -> None:
+    """Refuse (ImportFailure naming the line) a text file with a line longer than ``limit`` bytes.
+
+    Reads ``LINE_SCAN_BYTES`` at a time, so the check itself holds one chunk
+    whatever the file. Lines end at LF, or at CR when the file's first
+    ``SNIFF_BYTES`` hold CR and no LF (classic Mac line ends, as ``tabular`` reads them).
+    """
+    line, run = 1, 0
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+        end = 13 if b"\r" in head and b"\n" not in head else 10
+        fh.seek(0)
+        while chunk := fh.read(LINE_SCAN_BYTES):
+            ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == end)
+            lengths = np.diff(ends, prepend=-1) - 1
+            if len(ends):
+                lengths[0] += run
+                over = np.flatnonzero(lengths > limit)
+                if len(over):
+                    _long_line(path, line + int(over[0]), limit)
+                line += len(ends)
+                run = len(chunk) - int(ends[-1]) - 1
+            else:
+                run += len(chunk)
+            if run > limit:
+                _long_line(path, line, limit)
+
+
+def _long_line(path: Path, line: int, limit: int) -> None:
+    raise ImportFailure(f"{path.name}: line {line} is longer than {limit / 1024**2:g} MB (one field that large "
+                        "is not a record of any kind Cellsight reads); refused")

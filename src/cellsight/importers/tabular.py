@@ -41,6 +41,7 @@ import pyarrow.csv as pacsv
 
 from cellsight.core.schema import STR
 from cellsight.importers.base import ImportFailure, ImportResult
+from cellsight.importers.safety import check_line_lengths
 
 SAMPLE_BYTES = 64 * 1024
 HEADER_SEARCH_ROWS = 60
@@ -347,6 +348,7 @@ def _sample_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
 
 def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
               encoding: str | None, probe: HeadProbe | None = None) -> Table:
+    check_line_lengths(path)  # one huge field is refused before the file is read (importers.safety)
     raw = path.read_bytes()
     if not raw or raw.isspace():
         raise ImportFailure(f"{path.name}: the file is empty")

@@ -243,6 +243,7 @@ class _Report:
         self.ignored: Counter[str] = Counter()
         self.chat_messages: list[dict] = []
         self.thread_names: dict[str, str] = {}  # chat id as written -> the chat's name
+        self.party_names: dict[str, str] = {}  # a party's id as written -> its display name (not the owner's)
         self.empty_contacts = 0  # contacts with no number: rows, rejected
         self.device_records = DeviceRecords()  # apps, Wi-Fi, Bluetooth: kept in the source's record
         self.photos = PhotoCounts()
@@ -296,11 +297,18 @@ class _Report:
         else:
             self.ignored[kind or "untyped"] += 1
 
+    def note_names(self, parties: list[Party]) -> None:
+        """Remember the display names of parties other than the phone's owner (for redaction)."""
+        for p in parties:
+            if p.identifier and p.name and p.name.strip() and not p.owner:
+                self.party_names.setdefault(p.identifier, p.name.strip())
+
     def event(self, model: Element, kind: str) -> None:
         f = fields(model)
         parties = [party(p) for p in _models(f.get("Parties"))]
         for role in ("From", "To"):
             parties += [party(p, role.lower()) for p in _models(f.get(role))]
+        self.note_names(parties)
         type_word = _text(f.get("Type"))
         written = _text(f.get("Direction")) or type_word or _text(f.get("Folder"))
         direction, a, b = sides(direction_word(written), parties)
@@ -352,6 +360,7 @@ class _Report:
         """
         participants = chat["participants"] if chat else []
         everyone = participants + m["from"] + m["to"]
+        self.note_names(everyone)
         owners = [p.identifier for p in everyone if p.owner and p.identifier]
         sender = m["from"][0] if m["from"] else None
         is_system = sender is not None and "system" in (sender.identifier or "").lower()
@@ -468,11 +477,11 @@ class _Report:
                                     f"{cols['kind'].iat[i]}: {times.problems.iat[i]}"))
         return schema.conform(frame[~no_time], "events"), times.stats
 
-    def named_threads(self) -> dict[str, str]:
-        """Chat names by the party value their id has in the events (a group's id as written)."""
-        ids = pd.Series(list(self.thread_names), dtype=object)
+    def by_party_value(self, names: dict[str, str]) -> dict[str, str]:
+        """``names`` (by id as written) keyed by the party value each id has in the events."""
+        ids = pd.Series(list(names), dtype=object)
         values, _flags = normalise_series(ids, self.options.region)
-        return {str(v): self.thread_names[k] for k, v in zip(ids, values)}
+        return {str(v): names[k] for k, v in zip(ids, values)}
 
     def contacts_frame(self) -> pd.DataFrame:
         if not len(self.contacts):
@@ -565,7 +574,9 @@ def _result(report: _Report, options: ImportOptions) -> ImportResult:
             n for n in report.accounts if n not in report.device.get("msisdn", []))
     result.device = report.device
     if report.thread_names:
-        result.parameters["thread_names"] = report.named_threads()
+        result.parameters["thread_names"] = report.by_party_value(report.thread_names)
+    if report.party_names:  # chat participants' display names: third parties' names for redaction
+        result.parameters["party_names"] = report.by_party_value(report.party_names)
     result.tz, result.tz_rule, warnings = tz_outcome(stats, options, report.file_zone)
     result.warnings = report.warnings + warnings
     if len(report.device_records):

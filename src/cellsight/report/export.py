@@ -18,7 +18,8 @@ run as a formula by spreadsheet programs. So:
 - XLSX: such a cell is written as a text cell with Excel's "quote prefix" flag,
   the same apostrophe Excel itself adds when a user types ``'+44...``: it is
   never evaluated, even after editing, and it shows exactly as written, so an
-  E.164 number reads ``+447700900123`` and is not turned into 4.477E+11.
+  E.164 number reads ``+447700900123`` and is not turned into 4.477E+11
+  (``report.xlsx``, which writes the file with no temporary file anywhere).
 
 Numeric columns (duration) are numbers and are not touched. Control characters
 that XLSX cannot hold are written as visible ``\\xNN`` escapes. CSV is UTF-8
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,10 +41,8 @@ from cellsight.core.case import CaseError
 from cellsight.core.schema import EVENT_KINDS
 from cellsight.core.text import reveal_frame
 from cellsight.core.timezones import iso_local_series
+from cellsight.report.xlsx import XlsxError, risky, write_xlsx
 
-RISKY_START = re.compile(r"^[=+\-@\t\r]")
-XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
-_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class ExportError(CaseError):
@@ -108,14 +106,6 @@ def event_rows(case: Any, subject: str | None = None, kinds: list[str] | None = 
     return out.loc[order].reset_index(drop=True)
 
 
-def risky(values: pd.Series) -> pd.Series:
-    """True for text cells a spreadsheet would run as a formula."""
-    text = values.astype(object)
-    is_text = text.map(lambda v: isinstance(v, str))
-    starts = text.where(is_text, "").astype(str).str.contains(RISKY_START, na=False)
-    return is_text & starts
-
-
 def neutralise_csv(frame: pd.DataFrame) -> pd.DataFrame:
     """Every risky text cell with a leading apostrophe (see the module's rule)."""
     out = frame.copy()
@@ -132,45 +122,11 @@ def _write_csv(frame: pd.DataFrame, path: str | IO[bytes]) -> None:
                                  lineterminator="\r\n")
 
 
-def _xlsx_text(value: str) -> str:
-    return _XLSX_ILLEGAL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", value)
-
-
-def _write_xlsx(frame: pd.DataFrame, path: str | IO[bytes]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    if len(frame) > XLSX_MAX_ROWS:
-        raise ExportError(f"{len(frame)} rows do not fit in one XLSX sheet ({XLSX_MAX_ROWS} at most): "
-                          "export to CSV, or narrow the export with --subject or --kind")
-    book = Workbook(write_only=True)
-    book.properties.creator = GENERATOR  # marks the file as a Cellsight export (core/outputs)
-    sheet = book.create_sheet("events")
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for name in frame.columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    flags = {c: risky(frame[c]).to_numpy() for c in frame.columns}
-    columns = list(frame.columns)
-    values = frame.astype(object).where(frame.notna(), None).to_numpy()
-    for i, row in enumerate(values):  # openpyxl writes cell by cell; this is the writer's own loop
-        out = []
-        for j, value in enumerate(row):
-            if isinstance(value, str):
-                value = _xlsx_text(value)
-                if flags[columns[j]][i] or value.startswith("="):
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.data_type = "s"  # text, never a formula
-                    cell.quotePrefix = True
-                    value = cell
-            out.append(value)
-        sheet.append(out)
-    book.save(path)
+def _write_xlsx(frame: pd.DataFrame, out: str | IO[bytes]) -> None:
+    try:
+        write_xlsx(frame, out, sheet="events", creator=GENERATOR)  # the creator marks a Cellsight export
+    except XlsxError as exc:
+        raise ExportError(f"{exc}: export to CSV, or narrow the export with --subject or --kind") from exc
 
 
 def export_events(case: Any, out: str | os.PathLike[str], subject: str | None = None,

@@ -132,7 +132,8 @@ def fit_view(bounds: tuple[float, float, float, float], width: int, height: int,
 
 # ----- base maps -------------------------------------------------------------------------
 def draw_mbtiles(image: Image.Image, view: View, path: str | Path) -> str | None:
-    """Paint tiles from an MBTiles file under ``view``; return its attribution, or None if it had no tile here."""
+    """Paint tiles from an MBTiles file under ``view``; return its attribution (and a note of tiles left out
+    for their size), or None if it had no tile here."""
     info = read_info(path)  # BaseMapError when it is missing or not MBTiles
     if info.minzoom is None:
         return None
@@ -163,7 +164,10 @@ def draw_mbtiles(image: Image.Image, view: View, path: str | Path) -> str | None
                 py = int(round((view.top - (origin - row * tile_m)) * view.scale))
                 image.paste(tile.resize((size, size), Image.Resampling.BILINEAR), (px, py))
                 painted += 1
-    return (info.attribution or info.name) if painted else None
+        dropped = reader.dropped_note(short=True)
+    if not painted:
+        return dropped
+    return " ".join(filter(None, (info.attribution or info.name, dropped)))
 
 
 def nice_step(span: float, target: int) -> float:

@@ -243,6 +243,7 @@ def embedded_basemap(path: str | os.PathLike[str], area: tileset.Area | None,
             spec["tiles"].update(found)
             used += size
             spec["minzoom"], spec["maxzoom"] = info.minzoom, zoom
+        spec["note"] = " ".join(filter(None, (spec["note"], reader.dropped_note()))) or None
     return spec
 
 
