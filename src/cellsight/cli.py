@@ -301,7 +301,8 @@ def _import_each(args: argparse.Namespace, case: Case) -> tuple[list[dict[str, A
             report = import_file(case, file, subject=args.subject, format=args.format,
                                  template=args.template, tz=args.tz, region=args.region,
                                  progress=progress, exhibit=args.exhibit or "",
-                                 split_by_target=args.split_by_target, target=args.target)
+                                 split_by_target=args.split_by_target, target=args.target,
+                                 assume_case_tz=args.assume_case_tz)
         except MultipleTargets as exc:
             failed = True
             _say(f"cellsight: {exc}")
@@ -390,6 +391,7 @@ def cmd_scene(args: argparse.Namespace) -> int:
     with _editing(args.case, "scene") as case:
         scene, reports, failures = add_scene(case, args.case, args.files, args.name, place=args.place,
                                              lat=args.lat, lon=args.lon, at=args.at, tz=args.tz,
+                                             assume_case_tz=args.assume_case_tz,
                                              region=args.region, exhibit=args.exhibit or "",
                                              progress=TerminalProgress())
         if reports or not args.files:
@@ -630,6 +632,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format")
     p.add_argument("--template")
     p.add_argument("--tz", help="the zone the files' times are written in, where they do not say")
+    _assume_option(p)
     p.add_argument("--region", help="country for national numbers in these files")
     p.add_argument("--exhibit", help="the exhibit reference of the file, e.g. DR/1")
     p.add_argument("--split-by-target", action="store_true",
@@ -669,6 +672,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lon", type=float)
     p.add_argument("--at", help="the time of the offence (ISO 8601; the case's zone without an offset)")
     p.add_argument("--tz", help="the zone the files' times are written in, where they do not say")
+    _assume_option(p)
     p.add_argument("--region", help="country for national numbers in these files")
     p.add_argument("--exhibit", help="the exhibit reference of the file, e.g. TD/1")
 
@@ -758,6 +762,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("gui", cmd_gui, "open the workstation", json_flag=False)
     p.add_argument("case", nargs="?")
     return parser
+
+
+def _assume_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--assume-case-tz", action="store_true",
+                   help="read times that state no zone in the case's zone, recorded as an assumption "
+                        "(without it, or --tz, such a file is refused)")
 
 
 def _engine_option(p: argparse.ArgumentParser) -> None:

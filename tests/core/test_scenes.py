@@ -318,7 +318,7 @@ def test_cli_scene_common_and_cotravel(tmp_path: Path, capsys) -> None:
         ("+447700900777", 0.8, 8, 10)
     code, out, err = run(capsys, "verify", str(path))
     assert "(rows of scene A): ok" in out and "(rows of scene D): ok" in out  # the test rows have no files
-    code, _, err = run(capsys, "scene", str(path), str(files["A"]), "--name", "A again")
+    code, _, err = run(capsys, "scene", "--assume-case-tz", str(path), str(files["A"]), "--name", "A again")
     assert code == 2 and "already imported" in err
     code, _, err = run(capsys, "common", str(path), "--scene", "nowhere")
     assert code == 2 and "no scene 'nowhere'" in err

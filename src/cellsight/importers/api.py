@@ -34,6 +34,7 @@ from cellsight.core.timezones import (check_zone, implausible_durations, iso_loc
 from cellsight.importers import registry, tabular
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.safety import check_archive, is_zip
+from cellsight.importers.timebasis import require_stated_zone
 from cellsight.progress import Cancelled, NullProgress, Progress, check
 
 NETWORK_FORMATS = ("cdr",)  # records whose owner is the target number, not a device
@@ -51,8 +52,13 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
                 format: str | None = None, template: str | os.PathLike[str] | None = None,
                 tz: str | None = None, region: str | None = None,
                 progress: Progress | None = None, exhibit: str = "",
-                split_by_target: bool = False, target: str | None = None) -> dict[str, Any]:
+                split_by_target: bool = False, target: str | None = None,
+                assume_case_tz: bool = False) -> dict[str, Any]:
     """Import one file into ``case``; returns the contract's per-file report.
+
+    Times that state no zone need ``tz`` (the zone they are in) or
+    ``assume_case_tz`` (the case's zone, recorded as assumed); without either
+    such a file is refused (``importers.timebasis``).
 
     A file of several subscribers' records (a request by IMEI, a bulk return)
     is refused with ``MultipleTargets`` unless ``split_by_target`` (one source
@@ -84,9 +90,11 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
             case_tz=case.info.tz, region=region, tz=tz,
             template=Path(template) if template else None,
             subject=known.name if known else subject,
-            subject_numbers=frozenset(known.numbers) if known else frozenset())
+            subject_numbers=frozenset(known.numbers) if known else frozenset(),
+            assume_case_tz=assume_case_tz)
         result = _read(chosen, path, options, progress)
         sha256 = digest.result()
+    require_stated_zone(result, path, case.info.tz, assume_case_tz)
     _refuse_repeat(case, path, sha256, wanted, split_by_target)
     check(progress)
     reject_outside_times(result)
