@@ -99,7 +99,7 @@ def test_the_guided_stalking_case_builds_the_standard_storyboard_for_review(empt
     answers = json.loads((DEMO / "answers.json").read_text(encoding="utf-8"))
     owners = {f["file"]: f["subject"] for f in answers["files"]}
     monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(
-        lambda cls, parent, case, path, importer: SubjectAnswer(owners[Path(path).name] or "")))
+        lambda cls, parent, case, path, importer: SubjectAnswer(owners[Path(path).name] or "", assume_case_tz=True)))
     shown = []
 
     def run_wizard(self):

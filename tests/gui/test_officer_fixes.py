@@ -267,7 +267,7 @@ def test_a_table_read_without_an_event_type_offers_the_mapping_first(window, qtb
 
     path = _house_file(tmp_path)
     asked = []
-    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob")))
+    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob", assume_case_tz=True)))
     monkeypatch.setattr(ImportFlow, "ask_to_map", lambda self, p, warning: asked.append(warning) or answer)
     monkeypatch.setattr(MappingDialog, "ask",
                         classmethod(lambda cls, parent, case, file: _house_mapping(qtbot, case, file).mapping()))
@@ -288,7 +288,7 @@ def test_file_import_can_use_a_saved_template(window, qtbot, monkeypatch, tmp_pa
     path = _house_file(tmp_path)
     template = tmp_path / "house.json"
     _house_mapping(qtbot, window.case, path).mapping().save(template)
-    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob")))
+    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob", assume_case_tz=True)))
     monkeypatch.setattr(ImportFlow, "ask_to_map", lambda *a: pytest.fail("the template says it all"))
     chosen = iter([(str(template), ""), ([str(path)], "")])
     monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getOpenFileName", lambda *a, **k: next(chosen))

@@ -29,6 +29,22 @@ BASIS_WORDS = {
 }
 
 
+class ZoneNotStated(ImportFailure):
+    """A file whose times state no zone, read with no zone given: the officer must choose one."""
+
+    def __init__(self, message: str, file_format: str) -> None:
+        super().__init__(message)
+        self.format = file_format  # what kind of file it is, for the likely answer the workstation suggests
+
+
+# The likely zone of bare times in each kind of file, and why; suggested, never applied.
+LIKELY_ZONE = {
+    "cdr": ("UTC", "Many operators write their call records in UTC all year round, without saying so."),
+    "tower-dump": ("UTC", "Many operators write their call records in UTC all year round, without saying so."),
+    "ufdr": ("", "A phone download's times without an offset are usually the phone's own local time."),
+}
+
+
 def unstated_zone_message(name: str, case_tz: str) -> str:
     """The one line that refuses a file whose times state no zone."""
     return (f"{name}: its times carry no UTC offset and the file does not state their time zone; "
@@ -53,7 +69,7 @@ def require_stated_zone(result: ImportResult, path: Path, case_tz: str, assume_c
     """
     timed = has_times(result) if timed is None else timed
     if result.tz_rule == TZ_ASSUMED and timed and not assume_case_tz:
-        raise ImportFailure(unstated_zone_message(path.name, case_tz))
+        raise ZoneNotStated(unstated_zone_message(path.name, case_tz), result.format)
 
 
 def basis_sentence(tz: str, rule: str, who: str = "", when: str = "") -> str:
