@@ -231,6 +231,7 @@ def _describe_info(summary: dict[str, Any]) -> str:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from cellsight.analysis import timechecks
     from cellsight.core.verify import verify_case
 
     report = verify_case(args.case, _case_password(args.case))
@@ -238,12 +239,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
              for item in report["sources"]]
     lines += [f"{item['parquet']} (rows of scene {item['scene']}): {item['status']}"
               for item in report.get("scene_files", [])]
+    case = open_case(args.case, _case_password(args.case), lazy=True)
+    report["time_checks"] = timechecks.in_zone(timechecks.stored(case), case.info.tz)  # reported; the status is the hashes'
+    lines += [f"clock check: {line}" for line in timechecks.describe(case)]
     _emit(args, report, "\n".join(lines + [f"case file: {report['case_file']}"]))
     return EXIT_OK if report["ok"] else EXIT_FAIL
 
 
 def case_summary(case: Case) -> dict[str, Any]:
     """The contract's ``info --json`` document."""
+    from cellsight.analysis import timechecks
+
     return {
         "name": case.info.name,
         "reference": case.info.reference,
@@ -263,6 +269,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "contacts": len(case.contacts),
         "scenes": [{"name": s.name, "rows": s.rows, "sources": [f.source_id for f in s.files]}
                    for s in scenes(case)],
+        "time_checks": timechecks.in_zone(timechecks.stored(case), case.info.tz),
     }
 
 

@@ -34,7 +34,7 @@ from cellsight.core.timezones import (check_zone, implausible_durations, iso_loc
 from cellsight.importers import registry, tabular
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.safety import check_archive, is_zip
-from cellsight.importers.timebasis import require_stated_zone
+from cellsight.importers.timebasis import report_clock_checks, require_stated_zone
 from cellsight.progress import Cancelled, NullProgress, Progress, check
 
 NETWORK_FORMATS = ("cdr",)  # records whose owner is the target number, not a device
@@ -122,6 +122,7 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
         raise
     for report, source in zip(reports, case.sources[-len(reports):]):
         _warn_unlinked(case, source, report)
+        report_clock_checks(case, source, report)
     return reports[0] if len(reports) == 1 else _combined(reports, result)
 
 

@@ -15,6 +15,7 @@ only enforces and words it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from cellsight.importers.base import (TZ_ASSUMED, TZ_CORRECTED, TZ_FROM_FILE, TZ_FROM_OPTION,
                                       TZ_FROM_VALUES, ImportFailure, ImportResult)
@@ -82,3 +83,16 @@ def basis_sentence(tz: str, rule: str, who: str = "", when: str = "") -> str:
     if rule in (TZ_FROM_OPTION, TZ_CORRECTED) and when:
         words += f" on {when[:10]}"
     return f"{tz}, {words}"
+
+
+def report_clock_checks(case: Any, source: Any, report: dict[str, Any]) -> None:
+    """Check every clock again now that ``source`` is in (kept in the case), and put the checks that
+    involve it in its import report: in ``time_checks``, and as a warning where a clock is off."""
+    from cellsight.analysis import timechecks
+
+    checks = [c for c in timechecks.store(case) if source.id in (c["source_id"], c["other_id"])]
+    report["time_checks"] = timechecks.in_zone(checks, case.info.tz)
+    for check in timechecks.flagged(checks):
+        message = "clock check: " + timechecks.sentence(check, case.info.tz)
+        report["warnings"].append(message)
+        source.warnings.append(message)
