@@ -335,6 +335,38 @@ def _import_each(args: argparse.Namespace, case: Case) -> tuple[list[dict[str, A
     return reports, failed
 
 
+def cmd_source(args: argparse.Namespace) -> int:
+    """Re-read a source with another zone, or remove it (``importers.reread``)."""
+    from cellsight.importers.base import ImportFailure
+    from cellsight.importers.reread import remove_source, reread_source
+
+    if args.remove == bool(args.tz):
+        raise UsageError("say what to do with the source: --tz ZONE (re-read it) or --remove")
+    if args.remove and args.file:
+        raise UsageError("--file names where the original is, for a re-read; --remove needs none")
+    with _editing(args.case, "source") as case:
+        try:
+            if args.remove:
+                doc = remove_source(case, args.source, args.reason or "")
+            else:
+                doc = reread_source(case, args.source, args.tz, reason=args.reason or "", file=args.file,
+                                    case_path=args.case)
+        except ImportFailure as exc:
+            raise UsageError(str(exc)) from None
+        save_case(case, args.case)
+    label = doc.get("exhibit") or doc["source_id"]
+    if args.remove:
+        _say(f"removed source {label} ({doc['file']}): " + (", ".join(
+            f"{n:,} {table}" for table, n in doc["removed"].items()) or "no rows"))
+    else:
+        _say(f"re-read source {label} ({doc['file']}) with times in {doc['tz'] or 'their own offsets'} "
+             f"({doc['tz_rule']}): {doc['rows']} rows, {doc['imported']} imported, {doc['rejected']} rejected")
+        for warning in doc.get("warnings", []):
+            _say(f"{doc['file']}: warning: {warning}")
+    _emit(args, doc, "")
+    return EXIT_OK
+
+
 def cmd_formats(args: argparse.Namespace) -> int:
     from cellsight.importers.registry import describe
 
@@ -647,6 +679,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "subject with that number or a new one")
     p.add_argument("--target", metavar="NUMBER",
                    help="a file of several subscribers' records: import only this subscriber's rows")
+
+    p = command("source", cmd_source, "re-read a source with another time zone, or remove it")
+    p.add_argument("case")
+    p.add_argument("source", help="the source's exhibit reference, id (S1) or file name")
+    p.add_argument("--tz", help="re-read the source's file with its times in this zone")
+    p.add_argument("--file", help="where the original file is now, if it has moved (its SHA-256 must match)")
+    p.add_argument("--remove", action="store_true", help="take the source and its rows out of the case")
+    p.add_argument("--reason", help="why, for the audit log")
 
     command("formats", cmd_formats, "list importers and built-in templates")
 
