@@ -90,7 +90,7 @@ def test_assumed_zone_is_recorded_and_the_check_finds_the_hour_from_the_clock_ch
     code, out, err = run(capsys, "import", case_path, files.victim, "--subject", "Vic", "--tz", "Europe/London",
                          "--exhibit", "AC/2", "--json")
     assert code == 0, err
-    assert "clock check: DR/1" in err and "exactly 1 hour later" in err
+    assert "clock check: " in err and "exactly 1 hour later: DR/1's times are probably UTC, not Europe/London" in err
     info = json.loads(run(capsys, "info", case_path, "--json")[1])
     assert [(s["exhibit"], s["tz"], s["tz_rule"]) for s in info["sources"]] == [
         ("DR/1", "Europe/London", "assumed"), ("AC/2", "Europe/London", "option")]
@@ -103,7 +103,8 @@ def test_assumed_zone_is_recorded_and_the_check_finds_the_hour_from_the_clock_ch
     # The wrong basis counts every communication after the change twice: the figure the check warns about.
     assert _pair_total(capsys, case_path) == files.between + files.after_change
     code, out, err = run(capsys, "verify", case_path)
-    assert code == 0 and "clock check: DR/1" in out + err
+    assert code == 0 and "probably UTC, not Europe/London" in out  # reported; the exit status is the hashes'
+    assert f"{files.between - files.after_change} records matched at 0 s" in out
 
 
 def test_reread_in_utc_gives_the_brute_force_count_and_keeps_the_audit(capsys, case_path, files):
@@ -177,3 +178,26 @@ def test_a_source_the_case_does_not_hold_is_refused_naming_those_it_does(tmp_pat
     import_file(case, files.suspect, subject="Sam", tz="UTC", exhibit="DR/1")
     with pytest.raises(ImportFailure, match=r"DR/9: no such source in the case \(sources: DR/1\)"):
         find_source(case, "DR/9")
+
+
+def _pdf_text(path) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(path).pages)
+
+
+def test_the_report_and_the_statement_state_each_time_basis_and_the_check(capsys, case_path, files, tmp_path):
+    run(capsys, "import", case_path, files.suspect, "--subject", "Sam", "--assume-case-tz", "--exhibit", "DR/1")
+    run(capsys, "import", case_path, files.victim, "--subject", "Vic", "--tz", "Europe/London", "--exhibit", "AC/2")
+    out, statement = tmp_path / "report.pdf", tmp_path / "sfr.pdf"
+    code, _, err = run(capsys, "report", case_path, "--out", out, "--statement", statement)
+    assert code == 0, err
+    for text in (_pdf_text(out), _pdf_text(statement)):
+        assert "ASSUMED to be the case's zone" in text and "as chosen by" in text
+        assert "probably UTC, not Europe/London" in text
+        assert f"{files.between - files.after_change} records matched at 0 s" in text
+    run(capsys, "source", case_path, "DR/1", "--tz", "UTC", "--reason", "clock check")
+    run(capsys, "report", case_path, "--out", out)
+    text = _pdf_text(out)
+    assert "ASSUMED" not in text and "as corrected after a check of its clock" in text
+    assert f"{files.between} records matched at 0 s" in text

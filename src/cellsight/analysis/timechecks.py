@@ -83,9 +83,11 @@ def check_clocks(case: Any, tolerance_s: float = DEFAULT_TOLERANCE_S) -> list[di
     basis = {s.id: _BASIS_ORDER.get(s.tz_rule, 5) for s in case.sources}
     checks = _record_checks(case, tolerance_s, order, basis)
     checks += _fix_checks(case, tolerance_s)
+    zone = {s.id: s.declared_tz for s in case.sources}
     for entry in checks:
         entry["source"], entry["other"] = label.get(entry["source_id"], entry["source_id"]), \
             label.get(entry["other_id"], entry["other_id"])
+        entry["source_tz"] = zone.get(entry["source_id"], "")
     return checks
 
 
@@ -329,23 +331,37 @@ def sentence(check: dict[str, Any], zone: str) -> str:
     from cellsight.core.timezones import court_time
 
     start, end = court_time(pd.Timestamp(check["from"]), zone), court_time(pd.Timestamp(check["to"]), zone)
-    what = "records" if check.get("method", "records") == "records" else "network events"
-    against = f"{check['other']}'s records of the same communications" if what == "records" else \
-        f"the fixes of {check['other']} at the same instants (serving sites against fixes)"
-    n, offset = check["matched"], check["offset_s"]
+    source, other, n, offset = check["source"], check["other"], check["matched"], check["offset_s"]
+    if check.get("method", "records") == "records":
+        what, against = "records", f"{other}'s records of the same communications"
+    else:
+        what, against = "network events", f"the location fixes of {other} near the serving sites"
     if check["verdict"] == "insufficient":
-        return (f"{check['source']} against {against}: only {n:,} {what} matched from {start} to {end}, "
+        return (f"{source} against {against}: only {n:,} {what} matched from {start} to {end}, "
                 "too few to check its clock.")
     if check["verdict"] == "consistent":
-        return (f"{check['source']} against {against}: {n:,} {what} matched at {float(offset):g} s "
+        return (f"{source} against {against}: {n:,} {what} matched at {float(offset):g} s "
                 f"from {start} to {end}.")
-    words = _offset_words(offset)
+    head = f"{n:,} of {source}'s {what} from {start} to {end} match {against} {_offset_words(offset)}"
     if check["verdict"] == "hour_offset":
-        return (f"{check['source']} against {against}: {n:,} of {check['source']}'s {what} from {start} to {end} "
-                f"match {check['other']} {words}: {check['source']}'s times are probably in another zone than "
-                "the one they were read in; re-read it with the right zone.")
-    return (f"{check['source']} against {against}: {n:,} {what} from {start} to {end} match {words}: "
-            f"a measured clock offset of {check['source']}.")
+        return f"{head}: {_likely_zone(check)}; re-read it in the right zone (cellsight source)."
+    return f"{head}: a measured offset of {source}'s clock."
+
+
+def _likely_zone(check: dict[str, Any]) -> str:
+    """``DR/1's times are probably UTC, not Europe/London``: the zone the offset points to."""
+    read_as = check.get("source_tz") or ""
+    if not read_as:
+        return f"{check['source']}'s times are probably in another zone than their offsets say"
+    middle = pd.Timestamp(check["from"]) + (pd.Timestamp(check["to"]) - pd.Timestamp(check["from"])) / 2
+    was = middle.tz_convert(read_as).utcoffset().total_seconds()
+    really = was - float(check["offset_s"])
+    name = "UTC" if really == 0 else f"UTC{'+' if really > 0 else '-'}{_hours(abs(really))}"
+    return f"{check['source']}'s times are probably {name}, not {read_as}"
+
+
+def _hours(seconds: float) -> str:
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
 
 
 def _offset_words(offset_s: float) -> str:

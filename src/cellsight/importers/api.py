@@ -34,7 +34,7 @@ from cellsight.core.timezones import (check_zone, implausible_durations, iso_loc
 from cellsight.importers import registry, tabular
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.safety import check_archive, is_zip
-from cellsight.importers.timebasis import report_clock_checks, require_stated_zone
+from cellsight.importers.timebasis import chosen_by, report_clock_checks, require_stated_zone
 from cellsight.progress import Cancelled, NullProgress, Progress, check
 
 NETWORK_FORMATS = ("cdr",)  # records whose owner is the target number, not a device
@@ -396,7 +396,7 @@ def _device_name(device: dict[str, list[str]], numbers: list[str], imeis: list[s
 
 def _source(case: Case, path: Path, sha256: str, format_name: str, owner: str,
             result: ImportResult, options: ImportOptions) -> Source:
-    parameters = {"region": options.region, "tz_option": options.tz,
+    parameters = {"region": options.region, "tz_option": options.tz, **chosen_by(case, options),
                   "template": str(options.template) if options.template else None,
                   "subject_option": options.subject, **result.parameters}
     return Source(

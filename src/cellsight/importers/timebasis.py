@@ -85,6 +85,15 @@ def basis_sentence(tz: str, rule: str, who: str = "", when: str = "") -> str:
     return f"{tz}, {words}"
 
 
+def chosen_by(case: Any, options: Any) -> dict[str, str]:
+    """Who stated the zone (or accepted the assumption): the case's officer, else the logged-in user."""
+    if not (options.tz or options.assume_case_tz):
+        return {}
+    from cellsight.core.case import current_user
+
+    return {"tz_chosen_by": case.info.officer or current_user()}
+
+
 def report_clock_checks(case: Any, source: Any, report: dict[str, Any]) -> None:
     """Check every clock again now that ``source`` is in (kept in the case), and put the checks that
     involve it in its import report: in ``time_checks``, and as a warning where a clock is off."""

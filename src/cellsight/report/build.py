@@ -43,6 +43,7 @@ from cellsight import __version__
 from cellsight.core.case import CaseError
 from cellsight.core.casefile import file_sha256
 from cellsight.core.citations import cite, exhibit_for
+from cellsight.report import timebasis as time_basis
 from cellsight.core.outputs import atomic_output, check_output
 from cellsight.core.timezones import iso_local
 from cellsight.progress import NullProgress, Progress, check
@@ -261,6 +262,7 @@ def exhibits_section(case: Any) -> Section:
                     "model id of a phone download, the record of a location history.", anchor="exhibits"),
               _table("", ["Exhibit", "File", "Format", "Subject", "SHA-256", "Rows", "Imported",
                           "Rejected", "Kinds"], rows, empty="No files have been imported.")]
+    frames += time_basis.exhibit_frames(case)
     rejections = case.rejections
     if not rejections.empty:
         rej = [[exhibit_for(case, str(r.source_id)), cite(case, str(r.source_id), str(r.row)) if r.row else "",
