@@ -344,20 +344,31 @@ def sentence(check: dict[str, Any], zone: str) -> str:
                 f"from {start} to {end}.")
     head = f"{n:,} of {source}'s {what} from {start} to {end} match {against} {_offset_words(offset)}"
     if check["verdict"] == "hour_offset":
-        return f"{head}: {_likely_zone(check)}; re-read it in the right zone (cellsight source)."
+        return f"{head}: {_likely_zone(check)}; re-read it in the right zone."
     return f"{head}: a measured offset of {source}'s clock."
+
+
+def likely_zone(check: dict[str, Any]) -> str:
+    """The zone an hour offset points to: ``UTC``, or a fixed offset such as ``UTC+01:00``; '' if unknown.
+
+    The source was read in ``source_tz``; its times sit ``offset_s`` from the
+    other's, so they were really written at (the zone's offset then) minus
+    ``offset_s`` from UTC, taken at the middle of the period.
+    """
+    read_as = check.get("source_tz") or ""
+    if not read_as:
+        return ""
+    middle = pd.Timestamp(check["from"]) + (pd.Timestamp(check["to"]) - pd.Timestamp(check["from"])) / 2
+    really = middle.tz_convert(read_as).utcoffset().total_seconds() - float(check["offset_s"])
+    return "UTC" if really == 0 else f"UTC{'+' if really > 0 else '-'}{_hours(abs(really))}"
 
 
 def _likely_zone(check: dict[str, Any]) -> str:
     """``DR/1's times are probably UTC, not Europe/London``: the zone the offset points to."""
-    read_as = check.get("source_tz") or ""
-    if not read_as:
+    zone = likely_zone(check)
+    if not zone:
         return f"{check['source']}'s times are probably in another zone than their offsets say"
-    middle = pd.Timestamp(check["from"]) + (pd.Timestamp(check["to"]) - pd.Timestamp(check["from"])) / 2
-    was = middle.tz_convert(read_as).utcoffset().total_seconds()
-    really = was - float(check["offset_s"])
-    name = "UTC" if really == 0 else f"UTC{'+' if really > 0 else '-'}{_hours(abs(really))}"
-    return f"{check['source']}'s times are probably {name}, not {read_as}"
+    return f"{check['source']}'s times are probably {zone}, not {check['source_tz']}"
 
 
 def _hours(seconds: float) -> str:

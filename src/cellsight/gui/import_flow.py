@@ -90,6 +90,7 @@ def adopt(case: Case, clone: Case) -> None:
     case.tables = clone.tables
     case.subjects = clone.subjects
     case.sources = clone.sources
+    case.extras = clone.extras  # the clock checks, computed again with the new source
     case.dirty = True
 
 

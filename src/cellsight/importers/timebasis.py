@@ -85,6 +85,13 @@ def basis_sentence(tz: str, rule: str, who: str = "", when: str = "") -> str:
     return f"{tz}, {words}"
 
 
+def source_basis(source: Any) -> str:
+    """A source's time basis in words, with who chose the zone and when (``basis_sentence``)."""
+    who = source.parameters.get("tz_chosen_by") or ""
+    when = (source.parameters.get("reread") or {}).get("at") or source.imported_at
+    return basis_sentence(source.declared_tz, source.tz_rule, who, when)
+
+
 def chosen_by(case: Any, options: Any) -> dict[str, str]:
     """Who stated the zone (or accepted the assumption): the case's officer, else the logged-in user."""
     if not (options.tz or options.assume_case_tz):
@@ -103,5 +110,8 @@ def report_clock_checks(case: Any, source: Any, report: dict[str, Any]) -> None:
     report["time_checks"] = timechecks.in_zone(checks, case.info.tz)
     for check in timechecks.flagged(checks):
         message = "clock check: " + timechecks.sentence(check, case.info.tz)
+        zone = timechecks.likely_zone(check) if check["verdict"] == "hour_offset" else ""
+        if zone == "UTC":
+            message += f" (cellsight source CASE {check['source']} --tz UTC)"
         report["warnings"].append(message)
         source.warnings.append(message)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from cellsight.analysis import timechecks
-from cellsight.importers.timebasis import basis_sentence
+from cellsight.importers.timebasis import source_basis
 from cellsight.report.storyboard import Frame
 
 NO_CHECK = ("No two exhibits record the same communications, and no network events could be set "
@@ -26,17 +26,11 @@ def _timed(case: Any) -> list[Any]:
     return [s for s in case.sources if s.tz_rule]
 
 
-def _who(source: Any) -> tuple[str, str]:
-    chosen = source.parameters.get("tz_chosen_by") or ""
-    when = (source.parameters.get("reread") or {}).get("at") or source.imported_at
-    return chosen, when
-
-
 def basis_rows(case: Any) -> list[list[str]]:
     """One row per timed exhibit: the exhibit, and the zone of its times with what it rests on."""
     rows = []
     for s in _timed(case):
-        rows.append([s.exhibit or s.file, basis_sentence(s.declared_tz, s.tz_rule, *_who(s))])
+        rows.append([s.exhibit or s.file, source_basis(s)])
     return rows
 
 
