@@ -833,9 +833,11 @@ def _output_options(p: argparse.ArgumentParser, encrypted: str) -> None:
 def _analysis_options(p: argparse.ArgumentParser, method_default: str | None = "gps",
                       method_help: str = "default gps") -> None:
     p.add_argument("--method", choices=("gps", "cell", "any"), default=method_default, help=method_help)
-    p.add_argument("--distance", type=float, help="metres (default 200, or the place's radius)")
-    p.add_argument("--window", type=float, default=5.0, help="minutes (default 5)")
-    p.add_argument("--gap", type=float, default=60.0, help="minutes (default 60)")
+    p.add_argument("--distance", type=float,
+                   help="metres (default: gps 200, or a place's radius; cell the larger of 1,000 and half the "
+                        "median spacing of the sites used; see docs/method.md)")
+    p.add_argument("--window", type=float, help="minutes (default: gps 5, cell 15)")
+    p.add_argument("--gap", type=float, help="minutes (default 60)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from cellsight.analysis import proximity
 from cellsight.core.hub import FocusRequested, ResultsChanged
 from cellsight.core.selection import SourceRows
+from cellsight.analysis.proximity_params import DEFAULT_PLACE_RADIUS_M  # "Within" for a place with no radius
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane
 from cellsight.report.build import occasion_points
@@ -34,7 +35,6 @@ COLUMNS = ["#", "start", "end", "hits", "closest_m", "evidence", "rows"]
 HEADERS = {**dict(zip(COLUMNS, OCCASION_COLUMNS)), "closest_m": "Near (m)", "rows": "Rows"}
 PLACE_PREFIX = "Place: "
 METERS_PER_DEGREE = 111_320.0
-DEFAULT_PLACE_RADIUS_M = 100.0  # "Within" for a place recorded without a radius
 
 
 def occasions_frame(doc: dict[str, Any]) -> pd.DataFrame:
