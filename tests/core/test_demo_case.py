@@ -247,3 +247,16 @@ def test_proximity_occasions(built, answers: dict, key: str) -> None:
     assert got == [(o["start"], o["end"], o["hits"]) for o in planted["occasions"]]
     for o, p in zip(doc["occasions"], planted["occasions"]):
         assert o["min_distance_m"] == pytest.approx(p["min_distance_m"], abs=0.5)
+
+
+def test_cell_corroboration_uses_the_cell_defaults_and_finds_the_occasions(built, answers: dict) -> None:
+    """The report's cell corroboration (no method asked for) runs with the cell method's own defaults,
+    states them, and finds the occasions on which the phones were together."""
+    from cellsight.analysis.proximity_params import method_options
+
+    case, _ = built
+    options = method_options({"distance_m": None, "window_min": None, "gap_min": None}, None, "cell")
+    result = proximity.run(case, SUSPECT, b=VICTIM, method="cell", **options)
+    assert result.parameters["distance_m"] >= 1000.0 and result.parameters["window_min"] == 15.0
+    assert "Defaults used: " in result.method_statement and "median distance" in result.method_statement
+    assert len(result.occasions) == answers["proximity"]["cell"]["count"] > 0
