@@ -108,7 +108,7 @@ PLACE_LIMITS = ("The place's position and radius were set by the officer in this
 
 
 # ----- inputs ----------------------------------------------------------------------------
-def produced_time(produced: str | None = None, zone: str = "UTC") -> pd.Timestamp:
+def produced_time(produced: str | None, zone: str) -> pd.Timestamp:
     """The report's date: ``produced`` (ISO 8601; no offset means the case's zone), else
     ``SOURCE_DATE_EPOCH``, else now; to the second."""
     if produced:
