@@ -84,3 +84,15 @@ def test_the_banner_flags_the_assumed_source_and_its_reread_fixes_the_count(qtbo
         qtbot.waitUntil(lambda: window.case.sources[0].tz_rule == "corrected", timeout=30_000)
         assert not window.clock_banner.isVisible()
         assert between(window.case, "Sam", "Vic")["total"] == files.between
+
+
+def test_the_proximity_pane_takes_the_cell_methods_own_defaults(demo_window, qtbot):
+    pane = demo_window.panes["proximity"]
+    demo_window.docks["proximity"].show()
+    pane.method.setCurrentIndex(pane.method.findData("cell"))
+    assert pane.distance.value() == 1000.0 and pane.window.value() == 15.0
+    assert "median distance" in pane.summary.text()
+    pane.b.setCurrentText("Place: Sarah Holt's home")
+    assert pane.distance.value() == 1000.0  # a place's radius is about fixes, not masts
+    pane.method.setCurrentIndex(pane.method.findData("gps"))
+    assert pane.distance.value() == 150.0 and pane.window.value() == 5.0

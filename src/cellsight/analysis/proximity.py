@@ -431,6 +431,19 @@ def run(case: Case, a: str, b: str | None = None, place: str | None = None, meth
                            limitations=_limitations(parameters, side_a, side_b))
 
 
+def default_parameters(case: Case, a: str, b: str | None = None, place: str | None = None,
+                       method: str = "gps") -> proximity_params.Resolved:
+    """The figures ``run`` would use for ``method`` with nothing given (for a form to start from)."""
+    a_label, _ = resolve_party(case, a)
+    cells = method in ("cell", "any")
+    sites = _sites(side_items(case, a_label, False, cells))
+    if b is not None:
+        sites = np.concatenate([sites, _sites(side_items(case, resolve_party(case, b)[0], False, cells))])
+    spot = case.find_place(place) if place is not None else None
+    return proximity_params.resolve(ProximityParameters(method), case, sites,
+                                    spot.radius_m if spot is not None else None, place=spot is not None)
+
+
 def _sites(side: Side) -> np.ndarray:
     """The serving sites among a side's positions (n × 2), for the cell method's default distance."""
     if not len(side.points):
