@@ -273,22 +273,17 @@ class ImportFlow(QObject):
             self._next()
 
         def failed(exc: BaseException, details: str) -> None:
-            if isinstance(exc, ZoneNotStated):
-                if self._choose_zone(path, plan, exc):
+            # A refusal the officer can answer: ask, then read the file again, or note the cancel.
+            question = (self._choose_zone, "its times state no time zone") if isinstance(exc, ZoneNotStated) \
+                else (self._choose_target, f"it holds the records of {len(exc.report['targets'])} phone numbers") \
+                if isinstance(exc, MultipleTargets) else None
+            if question is not None:
+                ask, why = question
+                if ask(path, plan, exc):
                     self._run(path, plan)
                 else:
                     self.outcomes.append(FileOutcome(
-                        path, cancelled=True, error=f"{path.name}: not imported (you cancelled); its times "
-                        "state no time zone"))
-                    self._next()
-                return
-            if isinstance(exc, MultipleTargets):
-                if self._choose_target(path, plan, exc):
-                    self._run(path, plan)
-                else:
-                    self.outcomes.append(FileOutcome(
-                        path, cancelled=True, error=f"{path.name}: not imported (you cancelled); it holds "
-                        f"the records of {len(exc.report['targets'])} phone numbers"))
+                        path, cancelled=True, error=f"{path.name}: not imported (you cancelled); {why}"))
                     self._next()
                 return
             message = str(exc) if isinstance(exc, (ImportFailure, ValueError, OSError)) else \
