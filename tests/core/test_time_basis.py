@@ -201,3 +201,18 @@ def test_the_report_and_the_statement_state_each_time_basis_and_the_check(capsys
     text = _pdf_text(out)
     assert "ASSUMED" not in text and "as corrected after a check of its clock" in text
     assert f"{files.between} records matched at 0 s" in text
+
+
+def test_a_phone_download_with_bare_times_and_no_selected_zone_follows_the_same_rule(tmp_path):
+    from tests.core.test_import_ufdr import older_report
+
+    path = tmp_path / "report.xml"
+    path.write_text(older_report(stamps=("2023-07-01T12:00:00",)), encoding="utf-8")
+    case = Case.new(name="phone", tz="Europe/London")
+    with pytest.raises(ZoneNotStated, match="--assume-case-tz"):
+        import_file(case, path, subject="Dan")
+    assert case.sources == []
+    assert import_file(case, path, subject="Dan", assume_case_tz=True)["tz_rule"] == "assumed"
+    stated = tmp_path / "stated.xml"  # the project's selected zone is a statement in the file
+    stated.write_text(older_report(zone="Europe/Berlin", stamps=("2023-07-01T12:00:01",)), encoding="utf-8")
+    assert import_file(case, stated, subject="Dan")["tz_rule"] == "file"
