@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from cellsight.analysis.dedupe import DEFAULT_TOLERANCE_S, orient, owners_of
+from cellsight.analysis.dedupe import _pair_keys as pair_keys  # the same key as matching sightings
 from cellsight.analysis.windows import KeyedTimes, epoch_us, expand_ranges, greedy_nearest_matching
 from cellsight.core.cellkeys import resolve
 from cellsight.core.geo import haversine_m
@@ -51,6 +52,7 @@ MIN_MATCHES = 20  # fewer matched records than this in a period: "insufficient"
 MIN_RUN = 5  # a shorter run of records at one offset, between runs at another, is taken as noise
 PEAK_SHARE = 0.02  # an offset is a candidate when at least this share of the source's records sit at it
 MAX_PEAKS = 4
+NOISE_FACTOR = 5.0
 COMMUNICATION_KINDS = ("call", "sms", "mms")
 FIX_WINDOW_S = 300  # a fix within five minutes of an event is "at the same instant"
 FIX_SHIFTS_S = tuple(range(-7200, 7201, 1800))
@@ -100,10 +102,9 @@ def _record_checks(case: Any, tolerance_s: float, order: dict[str, int],
     keep = events["kind"].isin(COMMUNICATION_KINDS).to_numpy() & events["start"].notna().to_numpy()
     events = events[keep]
     sender, recipient = orient(events, owners_of(case))
-    frame = pd.DataFrame({"key": pd.MultiIndex.from_arrays([sender.astype(object), recipient.astype(object),
-                                                            events["kind"].astype(object)]).factorize()[0],
+    frame = pd.DataFrame({"key": pair_keys(sender, recipient, events["kind"]),
                           "us": epoch_us(events["start"]), "source": events["source_id"].astype(object)})
-    frame = frame[sender.notna().to_numpy() & recipient.notna().to_numpy()]
+    frame = frame[frame["key"].to_numpy() >= 0]  # a party missing: nothing to match on
     all_starts = {str(k): np.sort(epoch_us(g)) for k, g in case.events.groupby(
         case.events["source_id"].astype(object), observed=True)["start"]}
     ids = sorted(frame["source"].unique(), key=lambda s: order.get(s, 0))
@@ -158,16 +159,24 @@ def _peaks(offsets: np.ndarray, query: np.ndarray, n_queries: int, tol_us: int) 
         return np.array([0], dtype="int64")
     width = max(2 * tol_us, 1)
     bins = np.floor_divide(offsets, width)
-    # Each record counts once per bin, however many of the other's records it meets there.
-    pairs = np.unique(np.stack([bins, query]), axis=1)
-    values, counts = np.unique(pairs[0], return_counts=True)
+    # Each record counts once per bin, however many of the other's records it meets there. The pairs
+    # come query by query with the other's times ascending, so a repeat is next to its first.
+    first = np.ones(len(bins), dtype=bool)
+    first[1:] = (query[1:] != query[:-1]) | (bins[1:] != bins[:-1])
+    low = int(bins.min())
+    per_bin = np.bincount(bins[first] - low)
+    values = np.flatnonzero(per_bin) + low
+    counts = per_bin[values - low]
     # A peak may straddle two bins: add each bin's neighbour on the side where it is larger.
     padded = np.zeros(len(values) + 2, dtype="int64")
     padded[1:-1] = counts
     neighbour_next = np.where(np.append(values[1:] - values[:-1] == 1, False), padded[2:], 0)
     neighbour_prev = np.where(np.insert(values[1:] - values[:-1] == 1, 0, False), padded[:-2], 0)
     support = counts + np.maximum(neighbour_next, neighbour_prev)
-    wanted = support >= max(MIN_RUN, PEAK_SHARE * n_queries)
+    # Records of a busy pair meet many unrelated records at every offset: a peak must also stand
+    # well above that background (NOISE_FACTOR times the median bin over the whole search range).
+    background = float(np.median(np.concatenate([counts, np.zeros(max(0, len(per_bin) - len(counts)))])))
+    wanted = support >= max(MIN_RUN, PEAK_SHARE * n_queries, NOISE_FACTOR * background)
     chosen: list[int] = []
     for i in np.argsort(-support, kind="stable"):
         if not wanted[i] or len(chosen) == MAX_PEAKS:
@@ -176,17 +185,22 @@ def _peaks(offsets: np.ndarray, query: np.ndarray, n_queries: int, tol_us: int) 
             chosen.append(int(i))
     if not chosen:
         return np.array([int(np.median(offsets))], dtype="int64")
+    # Each candidate is the median offset of its bin and the two beside it (pairs sorted by bin once).
+    order = np.argsort(bins, kind="stable")
+    ordered = bins[order]
     centres = []
     for i in chosen:
-        near = np.abs(bins - values[i]) <= 1
-        centres.append(int(np.median(offsets[near])))
+        lo, hi = np.searchsorted(ordered, values[i] - 1, "left"), np.searchsorted(ordered, values[i] + 1, "right")
+        centres.append(int(np.median(offsets[order[lo:hi]])))
     return np.array(centres, dtype="int64")
 
 
 def _match(query: np.ndarray, position: np.ndarray, offsets: np.ndarray, centres: np.ndarray,
            tol_us: int) -> tuple[np.ndarray, np.ndarray]:
     """One-to-one matches of candidate pairs lying within the tolerance of a candidate offset."""
-    distance = np.min(np.abs(offsets[:, None] - centres[None, :]), axis=1) if len(offsets) else offsets
+    distance = np.abs(offsets - centres[0])
+    for centre in centres[1:]:  # one pass per candidate offset, no (pairs x candidates) array
+        np.minimum(distance, np.abs(offsets - centre), out=distance)
     near = distance <= tol_us
     q, p, d = query[near], position[near], distance[near]
     if not len(q):
