@@ -118,7 +118,8 @@ def test_pdf_from_the_workstation_uses_each_places_radius(window, qtbot, monkeyp
     text = _pdf_text(out)
     place_part = text[text.index("near Ann's home"):]
     assert "150" in place_part  # Ann's home has a 150 m radius
-    assert "default: 200 between people; a place's radius" in text.replace("\n", " ")
+    assert "defaults: 200 for location fixes" in text.replace("\n", " ")
+    assert "a place's radius for fixes near a place" in text.replace("\n", " ")
 
 
 # 4 ---------------------------------------------------------------------------------------------------
