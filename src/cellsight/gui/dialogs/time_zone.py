@@ -45,7 +45,7 @@ class ZoneChoiceDialog(QDialog):
                        f"Likely: <b>{esc(likely)}</b>. Check it against the request or the covering letter.")
         intro.setWordWrap(True)
         self.stated = QRadioButton("The times are in")
-        self.assumed = QRadioButton(f"Not known: read them in the case's zone ({case_tz}) and mark them "
+        self.assumed = QRadioButton(f"Not known: read them in the case's zone ({case_tz}), marked "
                                     "as ASSUMED in the report")
         group = QButtonGroup(self)
         for button in (self.stated, self.assumed):
@@ -66,6 +66,8 @@ class ZoneChoiceDialog(QDialog):
             layout.addWidget(widget)
         self.choice: ZoneChoice | None = None
         self._toggle()
+        self.setMinimumWidth(660)
+        self.adjustSize()  # the wrapped explanation takes its full height from the start
 
     def _zone(self) -> str:
         zone = zone_value(self.zone)
