@@ -103,7 +103,8 @@ def chosen_by(case: Any, options: Any) -> dict[str, str]:
 
 def report_clock_checks(case: Any, source: Any, report: dict[str, Any]) -> None:
     """Check every clock again now that ``source`` is in (kept in the case), and put the checks that
-    involve it in its import report: in ``time_checks``, and as a warning where a clock is off."""
+    involve it in its import report: in ``time_checks``, and as a warning where a clock is off.
+    Not in the source's own warnings: a later re-read changes the checks, never a source's record."""
     from cellsight.analysis import timechecks
 
     checks = [c for c in timechecks.store(case) if source.id in (c["source_id"], c["other_id"])]
@@ -113,5 +114,4 @@ def report_clock_checks(case: Any, source: Any, report: dict[str, Any]) -> None:
         zone = timechecks.likely_zone(check) if check["verdict"] == "hour_offset" else ""
         if zone == "UTC":
             message += f" (cellsight source CASE {check['source']} --tz UTC)"
-        report["warnings"].append(message)
-        source.warnings.append(message)
+        report["warnings"].append(message)  # the report only: the case keeps the current checks
