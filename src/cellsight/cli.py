@@ -227,6 +227,12 @@ def _describe_info(summary: dict[str, Any]) -> str:
     ]
     if summary["scenes"]:
         lines.append("scenes: " + ", ".join(f"{s['name']} ({s['rows']:,} rows)" for s in summary["scenes"]))
+    lines += [f"times of {s['exhibit'] or s['file']}: {s['tz'] or 'their own offsets'} ({s['tz_rule']})"
+              for s in summary["sources"] if s["tz_rule"]]
+    verdicts = [c["verdict"] for c in summary["time_checks"]]
+    if verdicts:
+        lines.append("clock checks: " + ", ".join(f"{verdicts.count(v)} {v.replace('_', ' ')}"
+                                                  for v in dict.fromkeys(verdicts)) + " (details: verify)")
     return "\n".join(lines)
 
 
