@@ -121,6 +121,11 @@ def test_reread_in_utc_gives_the_brute_force_count_and_keeps_the_audit(capsys, c
     assert [(c["verdict"], c["matched"]) for c in timechecks.stored(case)] == [("consistent", files.between)]
     reread = [json.loads(d) for a, d in zip(case.audit["action"], case.audit["details"]) if a == "re-read source"]
     assert reread and reread[0]["reason"] == "clock check" and reread[0]["rule_before"] == "assumed"
+    imports = [(json.loads(d), u) for a, d, u in zip(case.audit["action"], case.audit["details"], case.audit["user"])
+               if a == "import"]
+    assert [(d["tz"], d["tz_rule"]) for d, _ in imports] == [
+        ("Europe/London", "assumed"), ("Europe/London", "option"), ("UTC", "corrected")]
+    assert all(user for _, user in imports)  # who chose each zone, and when (the line's time)
 
 
 def test_reread_refuses_a_file_that_is_not_the_original(capsys, case_path, files, tmp_path):

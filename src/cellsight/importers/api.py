@@ -34,7 +34,7 @@ from cellsight.core.timezones import (check_zone, implausible_durations, iso_loc
 from cellsight.importers import registry, tabular
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.safety import check_archive, is_zip
-from cellsight.importers.timebasis import chosen_by, report_clock_checks, require_stated_zone
+from cellsight.importers.timebasis import chosen_by, corrected_rule, report_clock_checks, require_stated_zone
 from cellsight.progress import Cancelled, NullProgress, Progress, check
 
 NETWORK_FORMATS = ("cdr",)  # records whose owner is the target number, not a device
@@ -53,7 +53,7 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
                 tz: str | None = None, region: str | None = None,
                 progress: Progress | None = None, exhibit: str = "",
                 split_by_target: bool = False, target: str | None = None,
-                assume_case_tz: bool = False) -> dict[str, Any]:
+                assume_case_tz: bool = False, correction: bool = False) -> dict[str, Any]:
     """Import one file into ``case``; returns the contract's per-file report.
 
     Times that state no zone need ``tz`` (the zone they are in) or
@@ -91,7 +91,7 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
             template=Path(template) if template else None,
             subject=known.name if known else subject,
             subject_numbers=frozenset(known.numbers) if known else frozenset(),
-            assume_case_tz=assume_case_tz)
+            assume_case_tz=assume_case_tz, correction=correction)
         result = _read(chosen, path, options, progress)
         sha256 = digest.result()
     require_stated_zone(result, path, case.info.tz, assume_case_tz)
@@ -402,7 +402,7 @@ def _source(case: Case, path: Path, sha256: str, format_name: str, owner: str,
     return Source(
         id=case.next_source_id(), file=path.name, path=str(path.absolute()), sha256=sha256,
         size=path.stat().st_size, format=format_name, subject=owner, declared_tz=result.tz,
-        tz_rule=result.tz_rule, parameters=_jsonable(parameters), rows=result.rows,
+        tz_rule=corrected_rule(result.tz_rule, options), parameters=_jsonable(parameters), rows=result.rows,
         imported=result.imported, rejected=result.rejected, kinds=result.kinds(),
         skipped=[{"row": str(r), "reason": str(why)} for r, why in result.skipped],
         warnings=list(result.warnings), imported_at=utc_stamp(), version=__version__)

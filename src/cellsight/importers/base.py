@@ -40,6 +40,7 @@ class ImportOptions:
     subject: str | None = None
     subject_numbers: frozenset[str] = frozenset()  # E.164 numbers of the subject, for direction
     assume_case_tz: bool = False  # times that state no zone may be read in case_tz (basis "assumed")
+    correction: bool = False  # a re-read after a clock check: the zone given is recorded as "corrected"
 
 
 @dataclass

@@ -28,7 +28,7 @@ from cellsight.core.case import Case, Source, utc_stamp
 from cellsight.core.timezones import check_zone
 from cellsight.core.verify import source_candidates
 from cellsight.importers.api import file_digest, import_file
-from cellsight.importers.base import TZ_CORRECTED, TZ_FROM_OPTION, ImportFailure
+from cellsight.importers.base import ImportFailure
 
 SOURCE_TABLES = ("events", "locations", "cells", "contacts", "rejections")
 SNAPSHOT_KEYS = ("rows", "data", "occasions")  # frame content that is a copy of figures, not a recipe
@@ -88,12 +88,10 @@ def reread_source(case: Case, key: str, tz: str, *, reason: str = "", file: str 
         report = import_file(case, path, subject=source.subject or None, format=source.format,
                              template=source.parameters.get("template"), tz=tz,
                              region=source.parameters.get("region"), exhibit=source.exhibit,
-                             target=source.parameters.get("file_target"))
+                             target=source.parameters.get("file_target"), correction=True)
         new = case.sources.pop()
         _renumber(case, new.id, source.id)
         new.id = source.id
-        if new.tz_rule == TZ_FROM_OPTION:
-            new.tz_rule = TZ_CORRECTED
         new.parameters["reread"] = {"from_tz": source.declared_tz, "from_rule": source.tz_rule,
                                     "reason": reason, "at": utc_stamp(), "first_imported_at": source.imported_at}
         case.sources.insert(position, new)

@@ -92,6 +92,11 @@ def source_basis(source: Any) -> str:
     return basis_sentence(source.declared_tz, source.tz_rule, who, when)
 
 
+def corrected_rule(rule: str, options: Any) -> str:
+    """A zone given on a re-read after a clock check rests on the correction, not on an ordinary choice."""
+    return TZ_CORRECTED if options.correction and rule == TZ_FROM_OPTION else rule
+
+
 def chosen_by(case: Any, options: Any) -> dict[str, str]:
     """Who stated the zone (or accepted the assumption): the case's officer, else the logged-in user."""
     if not (options.tz or options.assume_case_tz):
