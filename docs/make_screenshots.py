@@ -122,8 +122,9 @@ def dialog_shots(window, case, shot) -> None:
     dialog.resize(460, dialog.sizeHint().height())  # wide enough to read the note
     grab("dialog-place", dialog)
 
-    # The summary of dropping all five files as an officer would: no zone stated (the workstation
-    # cannot state one), and the location history left to "the file says", which refuses it.
+    # The summary of dropping all five files as an officer would: each file's zone as the officer
+    # answers the zone question (the demo's answers), and the location history left to "the file
+    # says", which refuses it.
     fresh = Case.new(name=info["name"], tz=info["tz"], region=info["region"])
     for s in answers["subjects"]:
         fresh.set_subject(s["name"], role=s["role"], numbers=s["numbers"], imeis=s["imeis"])
@@ -132,7 +133,7 @@ def dialog_shots(window, case, shot) -> None:
         path = DEMO_FILES / f["file"]
         subject = None if path == history else f["subject"]
         try:
-            report = import_file(fresh, path, subject=subject)
+            report = import_file(fresh, path, subject=subject, tz=f["tz"])
         except ImportFailure as exc:
             outcomes.append(FileOutcome(path, error=str(exc)))
         else:

@@ -60,7 +60,7 @@ def _source(case: Case, subject: str, frames: dict[str, pd.DataFrame], kinds: di
     source_id = case.next_source_id()
     return Source(id=source_id, file=file or f"{source_id}.test", path=f"/nonexistent/{source_id}.test",
                   sha256=digest, size=len(payload), format="test", subject=subject, declared_tz="UTC",
-                  tz_rule="test rows carry offsets", parameters={}, rows=rows, imported=rows, rejected=0,
+                  tz_rule="values", parameters={}, rows=rows, imported=rows, rejected=0,
                   kinds=kinds, skipped=[], warnings=[], imported_at=utc_stamp(), version=__version__)
 
 

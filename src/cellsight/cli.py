@@ -283,10 +283,17 @@ def _describe_info(summary: dict[str, Any]) -> str:
     ]
     if summary["scenes"]:
         lines.append("scenes: " + ", ".join(f"{s['name']} ({s['rows']:,} rows)" for s in summary["scenes"]))
+    lines += [f"times of {s['exhibit'] or s['file']}: {s['tz'] or 'their own offsets'} ({s['tz_rule']})"
+              for s in summary["sources"] if s["tz_rule"]]
+    verdicts = [c["verdict"] for c in summary["time_checks"]]
+    if verdicts:
+        lines.append("clock checks: " + ", ".join(f"{verdicts.count(v)} {v.replace('_', ' ')}"
+                                                  for v in dict.fromkeys(verdicts)) + " (details: verify)")
     return "\n".join(lines)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from cellsight.analysis import timechecks
     from cellsight.core.verify import verify_case
 
     report = verify_case(args.case, _case_password(args.case))
@@ -296,6 +303,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
               for item in report.get("scene_files", [])]
     lines += [f"{item['file']}: not known to the case ({item['bytes']:,} bytes; left by a stopped scene run, "
               "or put there by hand)" for item in report["unknown_scene_files"]]
+    case = open_case(args.case, _case_password(args.case), lazy=True)
+    report["time_checks"] = timechecks.in_zone(timechecks.stored(case), case.info.tz)  # reported; the status is the hashes'
+    lines += [f"clock check: {line}" for line in timechecks.describe(case)]
     _emit(args, report, "\n".join(lines + [f"case file: {report['case_file']}"]))
     return EXIT_OK if report["ok"] else EXIT_FAIL
 
@@ -315,6 +325,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def case_summary(case: Case) -> dict[str, Any]:
     """The contract's ``info --json`` document."""
+    from cellsight.analysis import timechecks
+
     return {
         "name": case.info.name,
         "reference": case.info.reference,
@@ -334,6 +346,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "contacts": len(case.contacts),
         "scenes": [{"name": s.name, "rows": s.rows, "sources": [f.source_id for f in s.files]}
                    for s in scenes(case)],
+        "time_checks": timechecks.in_zone(timechecks.stored(case), case.info.tz),
     }
 
 
@@ -372,7 +385,8 @@ def _import_each(args: argparse.Namespace, case: Case) -> tuple[list[dict[str, A
             report = import_file(case, file, subject=args.subject, format=args.format,
                                  template=args.template, tz=args.tz, region=args.region,
                                  progress=progress, exhibit=args.exhibit or "",
-                                 split_by_target=args.split_by_target, target=args.target)
+                                 split_by_target=args.split_by_target, target=args.target,
+                                 assume_case_tz=args.assume_case_tz)
         except MultipleTargets as exc:
             failed = True
             _say(f"cellsight: {exc}")
@@ -396,6 +410,38 @@ def _import_each(args: argparse.Namespace, case: Case) -> tuple[list[dict[str, A
         _say(f"{report['file']}: {report['format']}, {report['rows']} rows, "
              f"{report['imported']} imported, {report['rejected']} rejected")
     return reports, failed
+
+
+def cmd_source(args: argparse.Namespace) -> int:
+    """Re-read a source with another zone, or remove it (``importers.reread``)."""
+    from cellsight.importers.base import ImportFailure
+    from cellsight.importers.reread import remove_source, reread_source
+
+    if args.remove == bool(args.tz):
+        raise UsageError("say what to do with the source: --tz ZONE (re-read it) or --remove")
+    if args.remove and args.file:
+        raise UsageError("--file names where the original is, for a re-read; --remove needs none")
+    with _editing(args.case, "source") as case:
+        try:
+            if args.remove:
+                doc = remove_source(case, args.source, args.reason or "")
+            else:
+                doc = reread_source(case, args.source, args.tz, reason=args.reason or "", file=args.file,
+                                    case_path=args.case)
+        except ImportFailure as exc:
+            raise UsageError(str(exc)) from None
+        save_case(case, args.case)
+    label = doc.get("exhibit") or doc["source_id"]
+    if args.remove:
+        _say(f"removed source {label} ({doc['file']}): " + (", ".join(
+            f"{n:,} {table}" for table, n in doc["removed"].items()) or "no rows"))
+    else:
+        _say(f"re-read source {label} ({doc['file']}) with times in {doc['tz'] or 'their own offsets'} "
+             f"({doc['tz_rule']}): {doc['rows']} rows, {doc['imported']} imported, {doc['rejected']} rejected")
+        for warning in doc.get("warnings", []):
+            _say(f"{doc['file']}: warning: {warning}")
+    _emit(args, doc, "")
+    return EXIT_OK
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
@@ -465,6 +511,7 @@ def cmd_scene(args: argparse.Namespace) -> int:
             _say(f"removed {orphan}: rows left by a scene run that was stopped before it saved")
         scene, reports, failures = add_scene(case, args.case, args.files, args.name, place=args.place,
                                              lat=args.lat, lon=args.lon, at=args.at, tz=args.tz,
+                                             assume_case_tz=args.assume_case_tz,
                                              region=args.region, exhibit=args.exhibit or "",
                                              progress=TerminalProgress())
         if reports or not args.files:
@@ -733,6 +780,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format")
     p.add_argument("--template")
     p.add_argument("--tz", help="the zone the files' times are written in, where they do not say")
+    _assume_option(p)
     p.add_argument("--region", help="country for national numbers in these files")
     p.add_argument("--exhibit", help="the exhibit reference of the file, e.g. DR/1")
     p.add_argument("--split-by-target", action="store_true",
@@ -740,6 +788,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "subject with that number or a new one")
     p.add_argument("--target", metavar="NUMBER",
                    help="a file of several subscribers' records: import only this subscriber's rows")
+
+    p = command("source", cmd_source, "re-read a source with another time zone, or remove it")
+    p.add_argument("case")
+    p.add_argument("source", help="the source's exhibit reference, id (S1) or file name")
+    p.add_argument("--tz", help="re-read the source's file with its times in this zone")
+    p.add_argument("--file", help="where the original file is now, if it has moved (its SHA-256 must match)")
+    p.add_argument("--remove", action="store_true", help="take the source and its rows out of the case")
+    p.add_argument("--reason", help="why, for the audit log")
 
     command("formats", cmd_formats, "list importers and built-in templates")
 
@@ -772,6 +828,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lon", type=float)
     p.add_argument("--at", help="the time of the offence (ISO 8601; the case's zone without an offset)")
     p.add_argument("--tz", help="the zone the files' times are written in, where they do not say")
+    _assume_option(p)
     p.add_argument("--region", help="country for national numbers in these files")
     p.add_argument("--exhibit", help="the exhibit reference of the file, e.g. TD/1")
 
@@ -863,6 +920,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _assume_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--assume-case-tz", action="store_true",
+                   help="read times that state no zone in the case's zone, recorded as an assumption "
+                        "(without it, or --tz, such a file is refused)")
+
+
 def _engine_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=("duckdb", "spark"),
                    help="query engine (default duckdb, or CELLSIGHT_SCENE_ENGINE)")
@@ -881,9 +944,11 @@ def _analysis_options(p: argparse.ArgumentParser, method_default: str | None = "
     p.add_argument("--method", choices=("gps", "cell", "any"), default=method_default, help=method_help)
     p.add_argument("--include-photos", action="store_true",
                    help="count photographs' EXIF positions as fixes (a photo may have been received)")
-    p.add_argument("--distance", type=float, help="metres (default 200, or the place's radius)")
-    p.add_argument("--window", type=float, default=5.0, help="minutes (default 5)")
-    p.add_argument("--gap", type=float, default=60.0, help="minutes (default 60)")
+    p.add_argument("--distance", type=float,
+                   help="metres (default: gps 200, or a place's radius; cell the larger of 1,000 and half the "
+                        "median spacing of the sites used; see docs/method.md)")
+    p.add_argument("--window", type=float, help="minutes (default: gps 5, cell 15)")
+    p.add_argument("--gap", type=float, help="minutes (default 60)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,7 +67,7 @@ def check_import(folder: Path, name: str, data: bytes) -> str:
     before = {t: len(df) for t, df in case.tables.items() if t != "audit"}
     try:
         with deadline(HANG_SECONDS):
-            report = import_file(case, path, subject="Dan")
+            report = import_file(case, path, subject="Dan", assume_case_tz=True)
     except ImportFailure as exc:
         message = str(exc).strip()
         assert message and "\n" not in message, "one clear line"

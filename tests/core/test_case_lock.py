@@ -50,7 +50,7 @@ def test_two_imports_at_once_never_lose_a_source(tmp_path: Path) -> None:
         files = [tmp_path / f"dan-{attempt}-{side}.csv" for side in "ab"]
         for offset, file in enumerate(files):
             write_cdr(file, first_minute=attempt * 100 + offset * 40)
-        procs = [cellsight("import", str(case_path), str(file), "--subject", "Dan", wait=60) for file in files]
+        procs = [cellsight("import", "--assume-case-tz", str(case_path), str(file), "--subject", "Dan", wait=60) for file in files]
         for proc, file in zip(procs, files):
             out, err = proc.communicate(timeout=120)
             if proc.returncode == 0:

@@ -74,7 +74,7 @@ def test_verify_lists_a_killed_scene_runs_orphans_and_the_next_scene_removes_the
     second.write_text(DUMP.replace("07700900101", "07700900103"))
     # A scene run stopped after writing the file's rows, before saving the case: the saved case does not know them.
     loaded = open_case(case)
-    add_scene(loaded, case, [second], "Shop")
+    add_scene(loaded, case, [second], "Shop", tz="UTC")
     folder = scene_folder(case)
     orphan = next(p for p in folder.glob("Shop-*.parquet"))
     by_hand = folder / "notes.txt"

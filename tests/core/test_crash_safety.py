@@ -34,7 +34,7 @@ def test_an_import_killed_at_random_moments_never_half_writes_the_case(tmp_path:
         cdr = tmp_path / f"dan-{attempt}.csv"
         write_cdr(cdr, 60_000 + attempt)  # a different file each time (a new SHA-256)
         before = open_case(case_path)
-        proc = subprocess.Popen([sys.executable, "-m", "cellsight", "import", str(case_path), str(cdr),
+        proc = subprocess.Popen([sys.executable, "-m", "cellsight", "import", "--assume-case-tz", str(case_path), str(cdr),
                                  "--subject", "Dan"], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.3, 4.0))

@@ -282,3 +282,16 @@ def test_phones_as_witnesses(built, answers: dict) -> None:
     assert fixes["time"].iat[0] == pd.Timestamp(photo["time"])
     lines = statement_lines(case)
     assert lines[0].startswith(f"{VICTIM}'s phone (AM/6 model {app['row']}) lists an installed app System Service")
+
+
+def test_cell_corroboration_uses_the_cell_defaults_and_finds_the_occasions(built, answers: dict) -> None:
+    """The report's cell corroboration (no method asked for) runs with the cell method's own defaults,
+    states them, and finds the occasions on which the phones were together."""
+    from cellsight.analysis.proximity_params import method_options
+
+    case, _ = built
+    options = method_options({"distance_m": None, "window_min": None, "gap_min": None}, None, "cell")
+    result = proximity.run(case, SUSPECT, b=VICTIM, method="cell", **options)
+    assert result.parameters["distance_m"] >= 1000.0 and result.parameters["window_min"] == 15.0
+    assert "Defaults used: " in result.method_statement and "median distance" in result.method_statement
+    assert len(result.occasions) == answers["proximity"]["cell"]["count"] > 0

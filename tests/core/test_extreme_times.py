@@ -88,7 +88,7 @@ def test_every_command_survives_the_extreme_accepted_times(
                      "--tz", "Europe/London")
         report = json.loads(out)[0]
         assert (report["imported"], report["rejected"]) == (len(WALL), 0), report["rejections"]
-    run(capsys, "import", case, str(files["cells"]))
+    run(capsys, "import", "--assume-case-tz", case, str(files["cells"]))
 
     info = json.loads(run(capsys, "info", case, "--json")[0])
     assert info["events"] == 2 * len(WALL) and info["locations"] == 3 * len(WALL)

@@ -119,7 +119,7 @@ def test_a_huge_single_line_is_refused_or_read_in_bounded_time(tmp_path: Path) -
         fh.write(b"7" * (64 << 20))
     case = Case.new()
     try:
-        report = import_file(case, path, subject="Dan")
+        report = import_file(case, path, subject="Dan", assume_case_tz=True)
     except ImportFailure as exc:
         assert "records.csv" in str(exc)
     else:
@@ -194,7 +194,7 @@ def test_takeout_epoch_milliseconds_far_outside_are_rejected(tmp_path: Path) -> 
         for ms in ("-99999999999999", "-2208988800001", "-2208988800000", "1679148000000",
                    "999999999999999999")]}))
     case = Case.new()
-    report = import_file(case, path, subject="Dan")
+    report = import_file(case, path, subject="Dan", assume_case_tz=True)
     assert (report["imported"], report["rejected"]) == (2, 3)
     assert [r["row"] for r in report["rejections"]] == ["0", "1", "4"]
     assert all("outside the years 1900-2100" in r["reason"] for r in report["rejections"])
@@ -209,7 +209,7 @@ def test_out_of_range_and_swapped_coordinates(tmp_path: Path) -> None:
         {"latitudeE7": -15500000, "longitudeE7": 1938000000, "timestamp": "2023-03-18T14:02:00Z"},
     ]}))
     case = Case.new()
-    report = import_file(case, path, subject="Vic")
+    report = import_file(case, path, subject="Vic", assume_case_tz=True)
     # Latitude 153.8 and longitude 193.8 cannot be positions: rejected with a reason, never moved.
     assert (report["imported"], report["rejected"]) == (1, 2)
     assert all("range" in r["reason"] or "position" in r["reason"] for r in report["rejections"])
@@ -231,7 +231,7 @@ def test_a_deeply_nested_template_is_one_line_and_exit_2(tmp_path: Path,
         template = tmp_path / name
         template.write_text(text)
         capsys.readouterr()
-        code = main(["import", str(case), str(records), "--subject", "Dan", "--template", str(template)])
+        code = main(["import", "--assume-case-tz", str(case), str(records), "--subject", "Dan", "--template", str(template)])
         err = capsys.readouterr().err
         assert code == 2
         assert err.count("\n") == 1 and name in err and "Traceback" not in err

@@ -47,7 +47,7 @@ def case_path(tmp_path, capsys):
 def test_cli_import_json_is_the_contract(case_path, tmp_path, capsys):
     records = tmp_path / "records.csv"
     records.write_text(VALID)
-    code, out, err = run(capsys, "import", str(case_path), str(records), "--subject", "Alice", "--json")
+    code, out, err = run(capsys, "import", "--assume-case-tz", str(case_path), str(records), "--subject", "Alice", "--json")
     assert code == 0, err
     [report] = json.loads(out)
     assert CONTRACT_KEYS <= set(report)
@@ -67,10 +67,10 @@ def test_cli_import_json_is_the_contract(case_path, tmp_path, capsys):
 def test_same_file_again_is_refused_with_exit_2(case_path, tmp_path, capsys):
     records = tmp_path / "records.csv"
     records.write_text(VALID)
-    assert run(capsys, "import", str(case_path), str(records), "--subject", "Alice")[0] == 0
+    assert run(capsys, "import", "--assume-case-tz", str(case_path), str(records), "--subject", "Alice")[0] == 0
     copy = tmp_path / "copy.csv"
     copy.write_text(VALID)
-    code, out, err = run(capsys, "import", str(case_path), str(copy), "--subject", "Alice", "--json")
+    code, out, err = run(capsys, "import", "--assume-case-tz", str(case_path), str(copy), "--subject", "Alice", "--json")
     assert code == 2
     assert "copy.csv: already imported as source S1" in err
     assert json.loads(out) == []
@@ -82,7 +82,7 @@ def test_one_bad_file_does_not_stop_the_others(case_path, tmp_path, capsys):
     good.write_text(VALID)
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"\x00\x01\x02 nothing here")
-    code, out, err = run(capsys, "import", str(case_path), str(bad), str(good), "--subject", "A", "--json")
+    code, out, err = run(capsys, "import", "--assume-case-tz", str(case_path), str(bad), str(good), "--subject", "A", "--json")
     assert code == 2
     assert [r["file"] for r in json.loads(out)] == ["good.csv"]
     assert err.count("bad.csv") == 1 and "Traceback" not in err
@@ -101,23 +101,23 @@ def test_cdr_without_subject_needs_a_target_or_is_refused(tmp_path):
     plain = tmp_path / "plain.csv"
     plain.write_text(VALID)
     with pytest.raises(ImportFailure, match="plain.csv: .*--subject"):
-        import_file(case, plain)
+        import_file(case, plain, assume_case_tz=True)
     assert case.sources == [] and case.subjects == []
     stated = tmp_path / "stated.csv"
     stated.write_text("Target: 07700 900123\n" + VALID)
-    report = import_file(case, stated)
+    report = import_file(case, stated, assume_case_tz=True)
     assert report["subject"] == "+447700900123"
     case.set_subject("Alice", numbers=["07700 900999"])
     owned = tmp_path / "owned.csv"
     owned.write_text("Target MSISDN: 07700900999\n" + VALID)
-    assert import_file(case, owned)["subject"] == "Alice"
+    assert import_file(case, owned, assume_case_tz=True)["subject"] == "Alice"
 
 
 def test_target_number_is_attached_to_the_named_subject(tmp_path):
     case = Case.new()
     path = tmp_path / "t.csv"
     path.write_text("Target: 07700 900123\n" + VALID)
-    import_file(case, path, subject="Alice")
+    import_file(case, path, subject="Alice", assume_case_tz=True)
     assert case.find_subject("Alice").numbers == ["+447700900123"]
     assert case.find_subject("07700900123").name == "Alice"
 
@@ -129,7 +129,7 @@ def test_target_owned_by_someone_else_is_refused_and_nothing_changes(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("Target: 07700 900123\n" + VALID)
     with pytest.raises(ImportFailure, match="already belongs to subject 'Bob'"):
-        import_file(case, path, subject="Alice")
+        import_file(case, path, subject="Alice", assume_case_tz=True)
     assert case.sources == [] and case.events.empty
     assert [s.name for s in case.subjects] == before[1] and len(case.audit) == before[0]
     assert case.find_subject("Alice") is None  # not even the subject the failed import named
@@ -146,7 +146,7 @@ def test_failure_while_adding_leaves_the_case_as_it_was(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Case, "add_source", broken)
     with pytest.raises(RuntimeError):
-        import_file(case, path)
+        import_file(case, path, assume_case_tz=True)
     assert case.subjects == [] and len(case.audit) == audit
 
 
@@ -159,16 +159,16 @@ def test_importer_errors_become_one_import_failure(tmp_path, monkeypatch):
     path = tmp_path / "x.csv"
     path.write_text("anything")
     with pytest.raises(ImportFailure, match=r"x.csv: cannot be read as boom \('column 7'\)"):
-        import_file(Case.new(), path, format="boom", subject="A")
+        import_file(Case.new(), path, format="boom", subject="A", assume_case_tz=True)
 
 
 def test_missing_file_and_unknown_format(tmp_path):
     with pytest.raises(ImportFailure, match="nope.csv: no such file"):
-        import_file(Case.new(), tmp_path / "nope.csv")
+        import_file(Case.new(), tmp_path / "nope.csv", assume_case_tz=True)
     path = tmp_path / "x.csv"
     path.write_text(VALID)
     with pytest.raises(ImportFailure, match="unknown format 'zzz'"):
-        import_file(Case.new(), path, format="zzz")
+        import_file(Case.new(), path, format="zzz", assume_case_tz=True)
 
 
 def test_source_record_carries_zone_rule_parameters_and_version(tmp_path):
@@ -199,7 +199,7 @@ def test_template_round_trip_and_use(tmp_path):
     records.write_text("When,Us,Them,What,Way\n20230102 0930,07700900123,07700900456,V1,I\n"
                        "20230102 0931,07700900123,07700900456,T9,U\n")
     case = Case.new()
-    report = import_file(case, records, subject="Alice", template=path)  # the template names its format
+    report = import_file(case, records, subject="Alice", template=path, assume_case_tz=True)  # the template names its format
     assert report["format"] == "cdr"
     assert report["kinds"] == {"call": 1, "sms": 1}
     ev = case.events
@@ -231,7 +231,7 @@ def test_a_cell_template_for_call_records_is_refused(tmp_path):
     path = tmp_path / "cells.json"
     save_template(template, path)
     with pytest.raises(ImportFailure, match="cells.json: a 'cells' template"):
-        import_file(Case.new(), records, subject="A", template=path, format="cdr")
+        import_file(Case.new(), records, subject="A", template=path, format="cdr", assume_case_tz=True)
 
 
 # ----- nothing but an import or one clear error -------------------------------------------
@@ -240,7 +240,7 @@ def _import_or_failure(data: bytes, tmp_path, suffix: str, format_name: str | No
     path.write_bytes(data)
     case = Case.new()
     try:
-        report = import_file(case, path, subject="Alice", format=format_name)
+        report = import_file(case, path, subject="Alice", format=format_name, assume_case_tz=True)
     except ImportFailure as exc:
         assert str(exc).startswith(path.name)  # names the file
         assert case.sources == [] and case.events.empty and case.cells.empty
@@ -278,16 +278,16 @@ def test_random_edits_of_valid_files_import_or_fail_clearly(tmp_path, base, edit
 def test_real_sample_cell_lists(real_samples):
     case = Case.new()
     folder = real_samples / "celltowers"
-    ocid = import_file(case, folder / "urbris_opencellid_302_first_lines.csv")
+    ocid = import_file(case, folder / "urbris_opencellid_302_first_lines.csv", assume_case_tz=True)
     assert (ocid["format"], ocid["rows"], ocid["imported"]) == ("cells", 209, 209)
     got = case.cells
     assert got["lat"].between(40, 60).all() and got["lon"].between(-130, -50).all()  # lon before lat
     assert set(got["technology"].astype(str)) == {"GSM", "UMTS"}
     assert got["ci"].max() > 65535 and got["range_m"].max() > 70_000
-    ichnaea = import_file(case, folder / "ichnaea_test_public_inline_empty_radio.csv")
+    ichnaea = import_file(case, folder / "ichnaea_test_public_inline_empty_radio.csv", assume_case_tz=True)
     assert (ichnaea["rows"], ichnaea["imported"], ichnaea["rejected"]) == (3, 2, 1)
     assert ichnaea["rejections"] == [{"row": "3", "reason": "no radio type"}]
-    towers = import_file(case, folder / "forensictelco_tower_locations.csv")
+    towers = import_file(case, folder / "forensictelco_tower_locations.csv", assume_case_tz=True)
     assert (towers["rows"], towers["imported"]) == (20, 20)
     listed = case.cells[case.cells["source_id"].astype(str) == towers["source_id"]]
     assert listed["site"].str.contains(",").any()  # quoted addresses with commas stay whole
@@ -324,7 +324,7 @@ def test_device_identifiers_go_to_the_right_subject(tmp_path, monkeypatch, given
     case.set_subject("Alice", numbers=["07700900123"])
     path = tmp_path / "phone.bin"
     path.write_bytes(b"a phone download")
-    report = import_file(case, path, format="phone", subject=given)
+    report = import_file(case, path, format="phone", subject=given, assume_case_tz=True)
     assert report["subject"] == owner
     subject = case.find_subject(owner)
     assert all(n in subject.numbers for n in numbers) and subject.imeis == imeis
@@ -337,7 +337,7 @@ def test_a_download_naming_no_one_needs_a_subject(tmp_path, monkeypatch):
     path.write_bytes(b"anonymous")
     with pytest.raises(ImportFailure, match=re.escape("phone.bin: the file does not say whose records these "
                                                       "are; choose the subject (--subject)")):
-        import_file(Case.new(), path, format="phone")
+        import_file(Case.new(), path, format="phone", assume_case_tz=True)
 
 
 def test_headerless_template(tmp_path):
@@ -349,7 +349,7 @@ def test_headerless_template(tmp_path):
     records.write_text("02/01/2023 09:30,07700900123,07700900456,MOC\n"
                        "02/01/2023 09:31,07700900456,07700900123,SMS-MT\n")
     case = Case.new()
-    report = import_file(case, records, subject="Alice", template=path, format="cdr")
+    report = import_file(case, records, subject="Alice", template=path, format="cdr", assume_case_tz=True)
     assert (report["rows"], report["imported"], report["skipped"]) == (2, 2, [])
     assert list(case.events["source_row"]) == ["1", "2"]
     assert str(case.events.loc[0, "start"]) == "2023-01-02 09:30:00+00:00"
@@ -363,9 +363,9 @@ def test_an_exhibit_reference_is_recorded_with_the_source(tmp_path, capsys):
     records.write_text("Date,Time,Event Type,Calling Number,Called Number\n"
                        "01/03/2023,10:00:00,MOC,07700900001,07700900002\n")
     assert main(["new", str(case_path)]) == 0
-    assert main(["import", str(case_path), str(records), str(records), "--subject", "Dan",
+    assert main(["import", "--assume-case-tz", str(case_path), str(records), str(records), "--subject", "Dan",
                  "--exhibit", "DR/1"]) == 2  # one reference cannot name two files
-    assert main(["import", str(case_path), str(records), "--subject", "Dan", "--exhibit", "DR/1",
+    assert main(["import", "--assume-case-tz", str(case_path), str(records), "--subject", "Dan", "--exhibit", "DR/1",
                  "--json"]) == 0
     capsys.readouterr()
     assert main(["info", str(case_path), "--json"]) == 0

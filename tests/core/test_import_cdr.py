@@ -51,7 +51,7 @@ def test_uk_layout_separate_date_and_time_with_cgi_strings(case, tmp_path):
         "18/06/2023,14:10:00,447700900456,07700900123,MTC,45,234-30-10451-23011,",
         "19/06/2023,09:00:00,07700900123,07700900456,SMS-MO,0,234-30-10451-23011,",
     ])
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     assert (report["rows"], report["imported"], report["rejected"]) == (3, 3, 0)
     assert report["skipped"] == [{"row": "1", "reason": "title row"}, {"row": "2", "reason": "title row"},
                                  {"row": "3", "reason": "blank row"}]
@@ -78,7 +78,7 @@ def test_us_layout_conn_time_utc_and_mm_ss(case, tmp_path):
         "1,03/05/2023,23:15:00,0:05,2:53,16175550100,07700900123,356938035643809,234300123456789,MO,,",
         "2,03/12/2023,01:00:00,0:02,0:07,07700900123,16175550100,356938035643809,234300123456789,MT,,",
     ])
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     assert report["imported"] == 2
     source = case.sources[-1]
     assert source.tz_rule == "file" and source.declared_tz == "UTC"
@@ -106,7 +106,7 @@ def test_xlsx_with_title_rows_keeps_excel_row_numbers(case, tmp_path):
     notes["A1"] = "These records were produced under RIPA."
     path = tmp_path / "records.xlsx"
     book.save(path)
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     assert (report["rows"], report["imported"]) == (2, 2)
     assert [s["row"] for s in report["skipped"]] == ["1", "2", "3"]
     assert any("Notes" in w for w in report["warnings"])
@@ -130,7 +130,7 @@ def test_totals_and_repeated_header_rows_are_skipped_not_rows(case, tmp_path):
         ",,,",
         "Total records: 2,,,",
     ])
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     assert (report["rows"], report["imported"], report["rejected"]) == (2, 2, 0)
     assert report["skipped"] == [{"row": "3", "reason": "repeated header"},
                                  {"row": "5", "reason": "blank row"},
@@ -143,7 +143,7 @@ def test_mixed_number_formats_normalise_to_one(case, tmp_path):
     lines = ["Timestamp,Target,Other Party,Direction"]
     lines += [f"2023-05-0{i + 1} 10:00:00,{ALICE},{form},Outgoing" for i, form in enumerate(forms)]
     lines += ["2023-05-08 10:00:00,07700900123,-1,Incoming", "2023-05-09 10:00:00,07700900123,ACME,Incoming"]
-    report = import_file(case, write(tmp_path / "m.csv", lines), subject="Alice")
+    report = import_file(case, write(tmp_path / "m.csv", lines), subject="Alice", assume_case_tz=True)
     ev = events_of(case, report)
     assert list(ev["party_b"][:6]) == [BOB_E164] * 6
     assert list(ev["party_b_raw"][:6]) == forms
@@ -162,7 +162,7 @@ def test_rows_in_the_dst_change_hours(case, tmp_path):
         "29/10/2023,01:30:00,07700900123,07700900456,Voice",  # repeated hour: first occurrence
         "29/10/2023,02:30:00,07700900123,07700900456,Voice",
     ])
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     ev = events_of(case, report)
     assert list(ev["start"]) == [pd.Timestamp(t, tz="UTC") for t in
                                  ("2023-03-26 00:30", "2023-03-26 01:30", "2023-10-29 00:30",
@@ -176,7 +176,7 @@ def test_one_broken_row_in_a_thousand(case, tmp_path):
         when = pd.Timestamp("2023-04-01") + pd.Timedelta(minutes=7 * i)
         lines.append(f"{when:%d/%m/%Y %H:%M:%S},07700900{i % 1000:03d},{ALICE},MTC,{i % 300}")
     lines[501] = "31/02/2023 25:99:00,07700900001,07700900123,MTC,12"
-    report = import_file(case, write(tmp_path / "k.csv", lines), subject="Alice")
+    report = import_file(case, write(tmp_path / "k.csv", lines), subject="Alice", assume_case_tz=True)
     assert (report["rows"], report["imported"], report["rejected"]) == (1000, 999, 1)
     assert report["rejections"] == [{"row": "502", "reason": "date/time not readable: '31/02/2023 25:99:00'"}]
     ev = events_of(case, report)
@@ -192,7 +192,7 @@ def test_quoted_newline_and_short_rows_keep_line_numbers(case, tmp_path):
         f"01/02/2023,11:00,{ALICE},07700900456,Voice,x,unexpected,extra",
         f"01/02/2023,12:00,{ALICE},07700900456,Voice",
     ])
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     assert (report["rows"], report["imported"], report["rejected"]) == (3, 2, 1)
     assert report["rejections"][0]["row"] == "4"
     assert list(events_of(case, report)["source_row"]) == ["2", "5"]
@@ -205,7 +205,7 @@ def test_rows_without_party_are_rejected_with_reason(case, tmp_path):
         "01/02/2023 10:05,,,MOC",
         "01/02/2023 10:10,,,GPRS",
     ])
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     assert report["rejections"] == [{"row": "3", "reason": "no party number for a call"}]
     assert report["kinds"] == {"call": 1, "data": 1}
 
@@ -248,7 +248,7 @@ def test_direction_follows_from_the_subjects_number(case, tmp_path):
         "2024-01-15 09:35:00,07700900456,+447700900123,sms,0",
         "2024-01-15 09:40:00,07700900456,07700900789,voice,10",
     ])
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     assert list(events_of(case, report)["direction"]) == ["outgoing", "incoming", "unknown"]
 
 
@@ -258,7 +258,7 @@ def test_target_and_other_party_layout_swaps_on_incoming(case, tmp_path):
         "447700900123,07700900456,2023-01-02 10:00:00,IN,SMS",
         "447700900123,07700900456,2023-01-02 10:01:00,OUT,SMS",
     ])
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     ev = events_of(case, report)
     assert list(ev["party_a"]) == [BOB_E164, ALICE_E164]
     assert list(ev["party_b"]) == [ALICE_E164, BOB_E164]
@@ -270,14 +270,14 @@ def test_cells_from_lac_ci_tac_eci_and_enodeb_sector(case, tmp_path):
         "Date/Time,A Party,B Party,Type,MCC,MNC,First LAC,First CI,Last TAC,Last ECI",
         "01/02/2023 10:00,07700900123,07700900456,MOC,234,30,10451,23011,501,12345678",
     ])
-    ev = events_of(case, import_file(case, path, subject="Alice"))
+    ev = events_of(case, import_file(case, path, subject="Alice", assume_case_tz=True))
     assert ev.loc[0, "cell_first"] == "234-30-10451-23011"
     assert ev.loc[0, "cell_last"] == "234-30-501-12345678"
     path = write(tmp_path / "e.csv", [
         "Date/Time,A Party,B Party,Type,TAC,eNodeB ID,Sector",
         "01/02/2023 10:00,07700900123,07700900456,MOC,501,48225,3",
     ])
-    ev = events_of(case, import_file(case, path, subject="Alice"))
+    ev = events_of(case, import_file(case, path, subject="Alice", assume_case_tz=True))
     assert ev.loc[0, "cell_first"] == f"?-?-501-{48225 * 256 + 3}"
 
 
@@ -291,7 +291,7 @@ def test_a_layout_the_vocabulary_was_not_written_for(case, tmp_path):
         "3|19.03.2023 08:00:00|07700 900123|07700 900789|MOC|234-30-10451-23012|Café",
     ]) + "\r\n"
     path.write_bytes(text.encode("cp1252"))
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     assert (report["rows"], report["imported"]) == (3, 3)
     ev = events_of(case, report)
     assert list(ev["party_a"]) == [ALICE_E164, BOB_E164, ALICE_E164]
@@ -309,7 +309,7 @@ def test_semicolon_utf16_layout_with_unfamiliar_spellings(case, tmp_path):
         "447700900123;07700900456;2023-08-01 09:30:00;MO;Short Message;0;234-15-2001-3002",
     ])
     path.write_text(text, encoding="utf-16")
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     assert report["imported"] == 2
     ev = events_of(case, report)
     assert list(ev["direction"]) == ["incoming", "outgoing"]
@@ -321,7 +321,7 @@ def test_semicolon_utf16_layout_with_unfamiliar_spellings(case, tmp_path):
 def test_unrecognised_codes_become_other_with_a_warning(case, tmp_path):
     path = write(tmp_path / "u.csv", ["Date Time,From,To,Record Type",
                                       "01/02/2023 10:00,07700900123,07700900456,ZZTOP"])
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     assert report["kinds"] == {"other": 1}
     assert any("ZZTOP" in w for w in report["warnings"])
 
@@ -330,7 +330,7 @@ def test_file_with_no_time_column_is_refused(case, tmp_path):
     path = write(tmp_path / "n.csv", ["Calling Number,Called Number,Call Type,Duration",
                                       "07700900123,07700900456,MOC,10"])
     with pytest.raises(ImportFailure, match="n.csv"):
-        import_file(case, path, subject="Alice", format="cdr")
+        import_file(case, path, subject="Alice", format="cdr", assume_case_tz=True)
 
 
 # ----- vocabulary ------------------------------------------------------------------------
@@ -415,7 +415,7 @@ def test_impossible_dates_and_blank_times_are_rejected_not_moved(case, tmp_path)
         ",10:00:00,GPRS,07700900123,",
         "29/02/2024,08:00:00,MOC,07700900123,07700900456",  # a leap day is fine
     ])
-    report = import_file(case, path, subject="Alice")
+    report = import_file(case, path, subject="Alice", assume_case_tz=True)
     assert report["rejections"] == [
         {"row": "3", "reason": "date/time not readable: '31/09/2025 19:02:44'"},
         {"row": "4", "reason": "no time"}, {"row": "5", "reason": "no date"}]
@@ -441,7 +441,7 @@ def test_blank_event_type_takes_the_files_default_kind(case, tmp_path):
                                       "01/02/2023 10:00,07700900123,07700900456,,O",
                                       "01/02/2023 10:01,07700900123,07700900456,SMS,",
                                       "01/02/2023 10:02,07700900456,07700900123,,I"])
-    ev = events_of(case, import_file(case, path, subject="Alice"))
+    ev = events_of(case, import_file(case, path, subject="Alice", assume_case_tz=True))
     assert list(ev["kind"]) == ["call", "sms", "call"]
     assert list(ev["direction"]) == ["outgoing", "outgoing", "incoming"]  # the blank one by number
 
@@ -453,11 +453,11 @@ def test_duration_from_an_end_time_when_there_is_no_duration(case, tmp_path):
         "01/02/2023,23:59:00,00:01:00,07700900123,07700900456,Voice",  # over midnight
         "01/02/2023,11:00:00,,07700900123,07700900456,Voice",
     ])
-    ev = events_of(case, import_file(case, path, subject="Alice"))
+    ev = events_of(case, import_file(case, path, subject="Alice", assume_case_tz=True))
     assert ev["duration_s"].tolist()[:2] == [150, 120] and pd.isna(ev.loc[2, "duration_s"])
     path = write(tmp_path / "se2.csv", [
         "Call Start,Call End,From,To",
         "2023-02-01 10:00:00,2023-02-01 11:00:05,07700900123,07700900456",
     ])
-    ev = events_of(case, import_file(case, path, subject="Alice"))
+    ev = events_of(case, import_file(case, path, subject="Alice", assume_case_tz=True))
     assert ev["duration_s"].tolist() == [3605] and ev["kind"].tolist() == ["call"]

@@ -88,7 +88,7 @@ def test_1_subscriber_in_a_on_every_row_and_a_direction_column(tmp_path, form):
     else:
         path = xlsx(tmp_path / "pk.xlsx", [header] + [(int(a), int(b) if b.isdigit() else b, *rest)
                                                         for a, b, *rest in PAK_ROWS])
-    report = import_file(case, path)
+    report = import_file(case, path, assume_case_tz=True)
     assert report["subject"] == SAM  # the subscriber column names the owner
     ev = events_of(case, report)
     assert table(ev, "party_a", "party_b", "direction", "kind", "cell_first") == PAK_EXPECTED
@@ -105,7 +105,7 @@ def test_1_brazilian_layout_with_sentido_and_accented_headers(case, tmp_path):
         f"{national(SAM)};{national(VIC)};02/04/2025;10:30:00;Recebida;Voz;12;724-05-1201-3302",
         f"{national(SAM)};{national(BOB)};02/04/2025;11:00:00;Recebida;SMS;0;724-05-1201-3302",
     ]) + "\n", encoding="cp1252")
-    ev = events_of(case, import_file(case, path, subject="Sam"))
+    ev = events_of(case, import_file(case, path, subject="Sam", assume_case_tz=True))
     assert table(ev, "party_a", "party_b", "direction", "kind", "cell_first") == [
         (SAM, VIC, "outgoing", "call", "724-5-1201-3301"),
         (VIC, SAM, "incoming", "call", "724-5-1201-3302"),
@@ -119,7 +119,7 @@ def test_1_only_incoming_rows_are_put_in_order_by_the_subjects_number(case, tmp_
         f"{national(SAM)},{national(BOB)},2025-04-02 10:00:00,in",
         f"{national(SAM)},{national(VIC)},2025-04-02 11:00:00,in",
     ])
-    ev = events_of(case, import_file(case, path, subject="Sam"))
+    ev = events_of(case, import_file(case, path, subject="Sam", assume_case_tz=True))
     assert table(ev, "party_a", "party_b", "direction") == [(BOB, SAM, "incoming"), (VIC, SAM, "incoming")]
 
 
@@ -171,7 +171,7 @@ def test_2_bsnl_layout_with_in_out_codes_search_block_and_footer(tmp_path):
         "*** END OF REPORT ***",
         "CDR COUNT : 2",
     ])
-    report = import_file(case, path)
+    report = import_file(case, path, assume_case_tz=True)
     assert report["subject"] == SAM and (report["rows"], report["imported"]) == (2, 2)
     assert report["skipped"][-2:] == [{"row": "8", "reason": "footer row"},
                                       {"row": "9", "reason": "totals row"}]
@@ -198,7 +198,7 @@ def test_2_target_no_and_b_party_ordered_by_event_codes(case, tmp_path):
         f"{intl(SAM)},{intl(CAROL)},2025-05-01 09:06:00,MOC,234-30-1-103",
         f"{intl(SAM)},{intl(CAROL)},2025-05-01 09:07:00,MTC,234-30-1-103",
     ])
-    ev = events_of(case, import_file(case, path, subject="Sam"))
+    ev = events_of(case, import_file(case, path, subject="Sam", assume_case_tz=True))
     assert table(ev, "party_a", "party_b", "direction", "kind") == [
         (SAM, BOB, "outgoing", "other"), (BOB, SAM, "incoming", "other"),
         (SAM, VIC, "outgoing", "sms"), (VIC, SAM, "incoming", "sms"), (VIC, SAM, "incoming", "call"),
@@ -218,7 +218,7 @@ def test_2_jio_layout_ordered_columns_with_every_value_in_apostrophes(case, tmp_
         f"'{intl(BOB)}','{intl(SAM)}','-','4106','01/01/2026','11:15:30','11:16:15','30','40585703AD319',"
         "'40585703AD319','a_in','356938035643809','234300123456789'",
     ])
-    report = import_file(case, path, subject="Sam")
+    report = import_file(case, path, subject="Sam", assume_case_tz=True)
     ev = events_of(case, report)
     assert table(ev, "party_a", "party_b", "direction", "kind", "cell_first", "cell_last") == [
         ("JP-JioPay-S", SAM, "incoming", "sms", "40585703AD319", "40585703AD319"),
@@ -246,13 +246,13 @@ def _two_subscribers(tmp_path):
 def test_3_a_file_of_two_subscribers_is_refused_and_lists_them(case, tmp_path):
     path = _two_subscribers(tmp_path)
     with pytest.raises(MultipleTargets) as caught:
-        import_file(case, path, subject="Sam")
+        import_file(case, path, subject="Sam", assume_case_tz=True)
     assert caught.value.report["targets"] == [{"number": CAROL, "rows": 3}, {"number": SAM, "rows": 2}]
     assert "--split-by-target" in str(caught.value) and case.sources == []
 
 
 def test_3_split_by_target_gives_each_subscriber_a_source_and_invents_no_contact(case, tmp_path):
-    report = import_file(case, _two_subscribers(tmp_path), split_by_target=True)
+    report = import_file(case, _two_subscribers(tmp_path), split_by_target=True, assume_case_tz=True)
     assert [(s["target"], s["subject"], s["rows"]) for s in report["sources"]] == [
         (CAROL, CAROL, 3), (SAM, "Sam", 2)]
     assert report["rows"] == 5 and report["imported"] == 5
@@ -263,15 +263,15 @@ def test_3_split_by_target_gives_each_subscriber_a_source_and_invents_no_contact
     pairs = set(zip(case.events["party_a"], case.events["party_b"]))
     assert (SAM, CAROL) not in pairs and (CAROL, SAM) not in pairs  # they only share a file
     with pytest.raises(ImportFailure, match="already imported"):
-        import_file(case, _two_subscribers(tmp_path), split_by_target=True)
+        import_file(case, _two_subscribers(tmp_path), split_by_target=True, assume_case_tz=True)
 
 
 def test_3_one_target_only_lists_the_others_rows_as_skipped(case, tmp_path):
-    report = import_file(case, _two_subscribers(tmp_path), target=national(SAM))
+    report = import_file(case, _two_subscribers(tmp_path), target=national(SAM), assume_case_tz=True)
     assert (report["rows"], report["imported"], report["subject"]) == (2, 2, "Sam")
     assert [s["row"] for s in report["skipped"] if "another subscriber" in s["reason"]] == ["7", "8", "9"]
     assert report["targets"][0] == {"number": CAROL, "rows": 3}
-    other = import_file(case, _two_subscribers(tmp_path), target=intl(CAROL))  # the other part later
+    other = import_file(case, _two_subscribers(tmp_path), target=intl(CAROL), assume_case_tz=True)  # the other part later
     assert other["imported"] == 3 and len(case.sources) == 2
 
 
@@ -282,7 +282,7 @@ def test_4_a_tower_dump_is_refused_and_names_the_scene_import(case, tmp_path):
         lines.append(f"447700900{500 + i},447700900{600 + i},2025-07-01 10:{i:02d}:00,TWR-88-A,3569380356438{i:02d}")
     path = write(tmp_path / "dump.csv", lines)
     with pytest.raises(ImportFailure, match=r"tower dump \(12 subscribers on 1 cell\).*cellsight scene"):
-        import_file(case, path, subject="Sam")
+        import_file(case, path, subject="Sam", assume_case_tz=True)
     assert case.sources == [] and len(case.subjects) == 1
 
 
@@ -304,7 +304,7 @@ def test_5_cell_identity_split_over_columns(case, tmp_path, header, values, key)
         f"Date Time,A Party,B Party,Event,{mcc}{header},First BTS Location",
         f"2025-05-01 09:00,{intl(SAM)},{intl(BOB)},MOC,{codes}{values},Mill Lane",
     ])
-    report = import_file(case, path, subject="Sam")
+    report = import_file(case, path, subject="Sam", assume_case_tz=True)
     ev = events_of(case, report)
     assert ev.loc[0, "cell_first"] == key
     assert case.cells.empty  # the site's address without a position places nothing
@@ -324,8 +324,8 @@ def test_5_eci_links_both_ways_and_positions_on_records_serve_cell_proximity(tmp
     vic = write(tmp_path / "vic.csv", [  # eNodeB and cell, no TAC, same site
         "Date Time,A Party,B Party,Event,eNodeB ID,Sector,Cell Site Latitude,Cell Site Longitude",
         f"2025-05-01 09:02,{intl(VIC)},{intl(CAROL)},MOC,48225,3,53.80000,-1.55000"])
-    import_file(case, sam, subject="Sam")
-    import_file(case, vic, subject="Vic")
+    import_file(case, sam, subject="Sam", assume_case_tz=True)
+    import_file(case, vic, subject="Vic", assume_case_tz=True)
     assert list(case.events["cell_first"]) == [f"?-?-501-{eci}", f"?-?-?-{eci}"]
     assert len(case.cells) == 1  # the second file's cell is already placed by the first
     found = proximity.run(case, "Sam", b="Vic", method="cell", distance_m=0, window_min=5)
@@ -350,7 +350,7 @@ def test_6_service_type_beside_call_type_and_toc_by_their_values(case, tmp_path)
         f"'{intl(SAM)}',IN,Post,'{intl(BOB)}','15/04/2026',09:50:00,12,53.8/-1.55,234-30-8331-230711555,"
         "---,Voice,'356938035643809',,",
     ])
-    report = import_file(case, path, subject="Sam")
+    report = import_file(case, path, subject="Sam", assume_case_tz=True)
     ev = events_of(case, report)
     assert table(ev, "party_a", "party_b", "direction", "kind", "cell_first", "cell_last") == [
         ("AD-BANK-S", SAM, "incoming", "sms", "234-30-8331-230711555", None),
@@ -368,7 +368,7 @@ def test_6_camelcase_headers_cdrtype_and_usage_with_a_unit(case, tmp_path):
         f"{intl(SAM)},{intl(BOB)},2025-05-01 09:10:00,SMSMT,1,EVENT,TOWER-0343",
         f"{intl(SAM)},internet,2025-05-01 09:20:00,Data,52311,BYTES,TOWER-0344",
     ])
-    report = import_file(case, path, subject="Sam")
+    report = import_file(case, path, subject="Sam", assume_case_tz=True)
     ev = events_of(case, report)
     assert table(ev, "party_a", "party_b", "direction", "kind", "cell_first") == [
         (SAM, BOB, "outgoing", "call", "TOWER-0343"), (BOB, SAM, "incoming", "sms", "TOWER-0343"),
@@ -387,7 +387,7 @@ def test_6_call_network_volume_and_end_time(case, tmp_path):
         f"{intl(SAM)},{intl(SAM)},,2026-04-02 03:00:00,2026-04-02 03:30:00,DATA,52311,3101,551,40014,"
         "53.81,-1.56,GPRS,Gulberg",
     ])
-    report = import_file(case, path, subject="Sam")
+    report = import_file(case, path, subject="Sam", assume_case_tz=True)
     ev = events_of(case, report)
     assert table(ev, "party_a", "party_b", "direction", "kind", "cell_first") == [
         (SAM, BOB, "outgoing", "call", "?-?-3101-40013"), (BOB, SAM, "incoming", "sms", "?-?-3101-40013"),
@@ -405,7 +405,7 @@ def test_7_excel_numbers_formula_text_and_lost_digits(case, tmp_path):
         ("2025-05-01 09:01:00", "'07700900101", "'07700900303", "MOC", "'10451'", "'23011'"),
         ("2025-05-01 09:02:00", "4.47700900101E+11", "4.477E+11", "MOC", 10451, 23011),
     ])
-    report = import_file(case, path, subject="Sam")
+    report = import_file(case, path, subject="Sam", assume_case_tz=True)
     ev = events_of(case, report)
     assert list(ev["party_a"]) == [SAM, SAM, SAM]
     assert list(ev["party_b"][:2]) == [BOB, BOB] and ev.loc[2, "party_b"] == "4.477E+11"
@@ -417,7 +417,7 @@ def test_7_excel_numbers_formula_text_and_lost_digits(case, tmp_path):
 def test_7_formula_text_in_a_csv(case, tmp_path):
     path = write(tmp_path / "f.csv", ["Date Time,From,To,Type",
                                       f'2025-05-01 09:00,"=""{national(SAM)}""",="{national(BOB)}",SMS-MO'])
-    ev = events_of(case, import_file(case, path, subject="Sam"))
+    ev = events_of(case, import_file(case, path, subject="Sam", assume_case_tz=True))
     assert table(ev, "party_a", "party_b", "direction", "kind") == [(SAM, BOB, "outgoing", "sms")]
     assert ev.loc[0, "party_a_raw"] == f'="{national(SAM)}"'
 
@@ -435,7 +435,7 @@ def test_8_footers_title_blocks_and_access_points(case, tmp_path):
         "This is System generated report, and needs no signature.",
         "*** END OF REPORT ***",
     ])
-    report = import_file(case, path, subject="Sam")
+    report = import_file(case, path, subject="Sam", assume_case_tz=True)
     assert (report["rows"], report["imported"], report["rejected"]) == (3, 3, 0)
     assert report["skipped"] == [{"row": "1", "reason": "title row"}, {"row": "2", "reason": "title row"},
                                  {"row": "7", "reason": "totals row"}, {"row": "8", "reason": "footer row"},
@@ -454,7 +454,7 @@ def test_9_unused_columns_with_reasons_and_the_decision_recorded(case, tmp_path)
         "Date Time,Calling Number,Called Number,Event Type,Call Fow No,SMSC No,Cost,Notes,Mystery",
         f"2025-05-01 09:00:00,{intl(SAM)},{intl(BOB)},MOC,{intl(CAROL)},447700900999,0.10,x,{intl(VIC)}",
     ])
-    report = import_file(case, path, subject="Sam")
+    report = import_file(case, path, subject="Sam", assume_case_tz=True)
     unused = {u["column"]: u["reason"] for u in report["unused_columns"]}
     assert set(unused) == {"Call Fow No", "SMSC No", "Cost", "Notes", "Mystery"}
     assert "forwarded" in unused["Call Fow No"] and "SMS centre" in unused["SMSC No"]
@@ -479,9 +479,9 @@ def test_real_sample_call_records_import_correctly(real_samples):
     for path in files:
         header = next(csv.reader(path.open(encoding="utf-8")))
         try:
-            report = import_file(case, path, subject="Owner " + path.stem)
+            report = import_file(case, path, subject="Owner " + path.stem, assume_case_tz=True)
         except MultipleTargets as refused:
-            report = import_file(case, path, split_by_target=True)
+            report = import_file(case, path, split_by_target=True, assume_case_tz=True)
             assert refused.report["targets"] == report["targets"]
         mapped = set(case.sources[-1].parameters["columns"])
         unused = {u["column"] for u in report["unused_columns"]}

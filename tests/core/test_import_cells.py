@@ -90,7 +90,7 @@ def test_names_that_are_not_cgis_are_kept_and_link_by_name(case, tmp_path):
     records.write_text("timestamp,caller,recipient,cell_tower_id\n"
                        "2024-01-15 09:30:00,07700900123,07700900456,TOWER-0343\n"
                        "2024-01-15 09:31:00,07700900123,07700900456,TOWER-9999\n")
-    report = import_file(case, records, subject="Alice")
+    report = import_file(case, records, subject="Alice", tz="UTC")
     assert set(unlinked_cells(case)["cell"]) == {"TOWER-0343", "TOWER-9999"}
     assert any("2 events name 2 cells" in w for w in report["warnings"])
     listed = import_file(case, towers)
@@ -104,7 +104,7 @@ def test_events_without_mcc_mnc_link_by_lac_and_ci_once_a_list_arrives(case, tmp
                        "01/02/2023 10:00,07700900123,07700900456,MOC,10451,23011\n"
                        "01/02/2023 10:05,07700900123,07700900456,MOC,10451,23011\n"
                        "01/02/2023 10:09,07700900123,07700900456,MOC,777,1\n")
-    report = import_file(case, records, subject="Alice")
+    report = import_file(case, records, subject="Alice", tz="UTC")
     unlinked = unlinked_cells(case)
     assert unlinked.to_dict("records") == [
         {"source_id": report["source_id"], "cell": "?-?-10451-23011", "events": 2},
@@ -122,7 +122,7 @@ def test_first_and_last_cell_count_once_per_event(case, tmp_path):
     records.write_text("Start,From,To,Type,First CGI,Last CGI\n"
                        "2023-02-01 10:00:00,07700900123,07700900456,MOC,234-30-1-1,234-30-1-1\n"
                        "2023-02-01 10:05:00,07700900123,07700900456,MOC,234-30-1-1,234-30-1-2\n")
-    import_file(case, records, subject="Alice")
+    import_file(case, records, subject="Alice", tz="UTC")
     got = unlinked_cells(case).set_index("cell")["events"].to_dict()
     assert got == {"234-30-1-1": 2, "234-30-1-2": 1}
 

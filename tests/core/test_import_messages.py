@@ -19,7 +19,7 @@ def test_a_table_read_by_its_values_warns_that_type_and_direction_were_assumed(t
     path = tmp_path / "records.csv"
     path.write_text(UNKNOWN_HEADINGS)
     case = Case.new(name="t")
-    report = import_file(case, path, subject="Zed")
+    report = import_file(case, path, subject="Zed", assume_case_tz=True)
     assert report["format"] == "cdr"
     warnings = report["warnings"]
     typed = [w for w in warnings if w.startswith(cdr.NO_EVENT_TYPE)]
@@ -36,18 +36,18 @@ def test_a_file_with_an_event_column_and_own_number_gives_no_such_warning(tmp_pa
                     "05/03/2024,09:01:00,07700900101,07700900202,MTC\n")
     case = Case.new(name="t")
     case.set_subject("Bob", numbers=["07700900202"])
-    report = import_file(case, path, subject="Bob")
+    report = import_file(case, path, subject="Bob", assume_case_tz=True)
     assert not [w for w in report["warnings"] if w.startswith((cdr.NO_EVENT_TYPE, cdr.NO_DIRECTION))]
 
 
 def test_messages_put_the_officer_first_and_the_flag_in_brackets(tmp_path) -> None:
     path = tmp_path / "records.csv"
     path.write_text(UNKNOWN_HEADINGS)
-    report = import_file(Case.new(name="t"), path, subject="Zed")
+    report = import_file(Case.new(name="t"), path, subject="Zed", assume_case_tz=True)
     zone = [w for w in report["warnings"] if "time zone" in w]
     assert zone and zone[0].endswith("state the time zone (--tz)") and "use --" not in zone[0]
     odd = tmp_path / "notes.txt"
     odd.write_text("nothing\nlike\nrecords\n")
     with pytest.raises(ImportFailure) as failure:
-        import_file(Case.new(name="t"), odd)
+        import_file(Case.new(name="t"), odd, assume_case_tz=True)
     assert "use --" not in str(failure.value) and "(--" in str(failure.value)

@@ -312,7 +312,7 @@ def test_cli_imports_takeout_and_refuses_hostile_json(tmp_path: Path,
     nested.write_text('{"locations": [{"latitudeE7": 1, "deep": ' + "[" * 100_000 + "]" * 100_000
                       + "}]}", encoding="utf-8")
     capsys.readouterr()
-    status = main(["import", str(case), str(good), str(nested), "--subject", "Sam", "--json"])
+    status = main(["import", "--assume-case-tz", str(case), str(good), str(nested), "--subject", "Sam", "--json"])
     out = capsys.readouterr()
     assert status == 2  # one file failed; the other still went in
     (report,) = json.loads(out.out)

@@ -513,7 +513,7 @@ def test_incoming_chats_count_for_the_pair_and_the_group_is_named(tmp_path: Path
     case = Case.new(name="chats")
     case.set_subject("Sam", role="suspect", numbers=["07700 900001"])
     case.set_subject("Vic", role="victim", numbers=["07700 900002"])
-    report = import_file(case, chat_report(tmp_path), subject="Sam")
+    report = import_file(case, chat_report(tmp_path), subject="Sam", assume_case_tz=True)
     assert report["rows"] == report["imported"] == 7 and report["kinds"] == {"chat": 7}
     doc = between(case, "Sam", "Vic")
     assert doc["total"] == 4  # the group messages went to the group, not to Vic alone
@@ -587,7 +587,7 @@ def test_import_file_attaches_the_device_to_a_new_subject(tmp_path: Path) -> Non
     from cellsight.importers.api import import_file
 
     case = Case.new(name="e2e")
-    report = import_file(case, write_ufdr(tmp_path / "phone.ufdr", newer_report()))
+    report = import_file(case, write_ufdr(tmp_path / "phone.ufdr", newer_report()), assume_case_tz=True)
     assert report["format"] == "ufdr"
     assert (report["rows"], report["imported"], report["rejected"]) == (16, 13, 3)
     assert report["kinds"] == {"call": 2, "sms": 2, "mms": 1, "chat": 4, "location": 2, "contact": 2}

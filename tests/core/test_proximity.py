@@ -208,7 +208,7 @@ def _cell_case():
 
 def test_cell_method_same_site_at_distance_zero():
     case = _cell_case()
-    result = proximity.run(case, "Sam", "Vic", method="cell", distance_m=0)
+    result = proximity.run(case, "Sam", "Vic", method="cell", distance_m=0, window_min=5)
     # Sam's first call (site of cells 1 and 2) matches Vic's sms 4 min later; the second call's
     # last cell is on that site too and Vic's data session 4 min later used cell 1.
     assert len(result.hits) == 2

@@ -40,10 +40,10 @@ def test_detected_importer_reads_the_real_sample(real_samples: Path, name: str) 
     path = real_samples / name
     case = Case.new()
     try:
-        report = import_file(case, path, subject="Dan")
+        report = import_file(case, path, subject="Dan", assume_case_tz=True)
     except MultipleTargets as exc:  # a bulk return of several subscribers: refused, then split
         assert len(exc.report["targets"]) > 1 and len(case.sources) == 0
-        report = import_file(case, path, split_by_target=True)
+        report = import_file(case, path, split_by_target=True, assume_case_tz=True)
         assert len(case.sources) == len(report["sources"]) == len(exc.report["targets"])
     assert report["format"] == FOLDER_FORMAT[path.parent.name]
     _consistent(report, case)
@@ -58,7 +58,7 @@ def test_every_importer_forced_on_the_real_sample_refuses_or_accounts(real_sampl
     for fmt in IMPORTERS:
         case = Case.new()
         try:
-            report = import_file(case, path, subject="Dan", format=fmt)
+            report = import_file(case, path, subject="Dan", format=fmt, assume_case_tz=True)
         except ImportFailure as exc:
             message = str(exc)
             assert "\n" not in message and message.startswith(path.name), (fmt, message)

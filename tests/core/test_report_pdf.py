@@ -139,9 +139,9 @@ def test_produced_time_rules(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     assert produced_time("2024-07-01T12:00", "Europe/London").isoformat() == "2024-07-01T11:00:00+00:00"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
-    assert produced_time(None).year == 1970
+    assert produced_time(None, "Europe/London").year == 1970
     with pytest.raises(CaseError, match="ISO 8601"):
-        produced_time("yesterday")
+        produced_time("yesterday", "Europe/London")
 
 
 def test_long_occasion_table_repeats_its_header(tmp_path, monkeypatch):

@@ -93,7 +93,7 @@ def test_rejected_rows_have_reasons_and_a_changed_scene_file_fails_verify(tmp_pa
     dump.write_text("msisdn,imei,event_time,cell_id\n07700900101,,2023-05-02 10:00:00,1-2\n"
                     ",,2023-05-02 10:01:00,1-2\n07700900102,,yesterday,1-2\n-1,,2023-05-02 10:02:00,1-2\n"
                     "07700900103,353333333333333,2023-05-02 10:03:00,1-2\n")
-    scene, reports, failures = add_scene(case, path, [dump], "Shop")
+    scene, reports, failures = add_scene(case, path, [dump], "Shop", assume_case_tz=True)
     assert failures == []
     report = reports[0]
     assert (report["rows"], report["imported"], report["rejected"]) == (5, 2, 3)
@@ -103,7 +103,7 @@ def test_rejected_rows_have_reasons_and_a_changed_scene_file_fails_verify(tmp_pa
     assert list(case.rejections["row"]) == ["3", "4", "5"]
     save_case(case, path)
     assert verify_case(str(path))["ok"]
-    again = add_scene(case, path, [dump], "Shop again")[2]
+    again = add_scene(case, path, [dump], "Shop again", assume_case_tz=True)[2]
     assert again and "already imported" in again[0]
     target = parquet_path(path, scene.files[0])
     target.write_bytes(target.read_bytes() + b"x")
@@ -123,7 +123,7 @@ def test_an_encrypted_case_refuses_scenes(tmp_path: Path) -> None:
     dump = tmp_path / "d.csv"
     dump.write_text("msisdn,event_time\n07700900101,2023-05-02 10:00:00\n")
     with pytest.raises(ScenesUnavailable, match="encrypted"):
-        add_scene(case, path, [dump], "Shop")
+        add_scene(case, path, [dump], "Shop", assume_case_tz=True)
     assert not (tmp_path / "locked.scenes").exists() and case.sources == []
 
 
@@ -318,7 +318,7 @@ def test_cli_scene_common_and_cotravel(tmp_path: Path, capsys) -> None:
         ("+447700900777", 0.8, 8, 10)
     code, out, err = run(capsys, "verify", str(path))
     assert "(rows of scene A): ok" in out and "(rows of scene D): ok" in out  # the test rows have no files
-    code, _, err = run(capsys, "scene", str(path), str(files["A"]), "--name", "A again")
+    code, _, err = run(capsys, "scene", "--assume-case-tz", str(path), str(files["A"]), "--name", "A again")
     assert code == 2 and "already imported" in err
     code, _, err = run(capsys, "common", str(path), "--scene", "nowhere")
     assert code == 2 and "no scene 'nowhere'" in err

@@ -93,7 +93,7 @@ def test_error_lines_and_import_messages_are_inert(tmp_path: Path,
     case = tmp_path / "c.cellsight"
     assert _run(capsys, "new", str(case))[0] == 0
     missing = tmp_path / "evil\x1b[2J\rname.csv"
-    code, out, err = _run(capsys, "import", str(case), str(missing), "--subject", "Sam")
+    code, out, err = _run(capsys, "import", "--assume-case-tz", str(case), str(missing), "--subject", "Sam")
     assert code == 2
     _assert_inert(err)
     assert err.count("\n") == 1 and "evil[U+001B][2J[U+000D]name.csv" in err

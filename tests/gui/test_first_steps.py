@@ -14,6 +14,8 @@ from cellsight.gui import guided
 from cellsight.gui import settings as app_settings
 from cellsight.gui.dialogs.new_case import NewCaseDialog
 from cellsight.gui.dialogs.subject import ChooseSubjectDialog, SubjectAnswer
+from cellsight.gui.dialogs.time_zone import ZoneChoice
+from cellsight.gui.import_flow import ImportFlow
 from cellsight.gui.main_window import MainWindow
 from tests.gui.cases import make_case
 
@@ -76,7 +78,7 @@ def test_start_page_builds_the_demo_case_from_the_packaged_files(empty_window, q
     folder = app_settings.data_folder() / "demo"
     assert win.path == folder / "demo.cellsight"
     assert win.case.info.name == demo.load_answers()["case"]["name"]
-    assert sorted(Path(s.path).parent for s in win.case.sources) == [folder] * 5
+    assert sorted(Path(s.path).parent for s in win.case.sources) == [folder] * len(demo.load_answers()["files"])
 
 
 def test_start_page_opens_the_demo_case_built_before(empty_window, qtbot) -> None:
@@ -112,6 +114,11 @@ def test_the_guided_stalking_case_builds_the_standard_storyboard_for_review(empt
     owners = {f["file"]: f["subject"] for f in answers["files"]}
     monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(
         lambda cls, parent, case, path, importer: SubjectAnswer(owners[Path(path).name] or "")))
+    # The suspect's records state no zone: the guided flow asks (and imports nothing until answered).
+    zones = {f["file"]: f["tz"] for f in answers["files"]}
+    asked = []
+    monkeypatch.setattr(ImportFlow, "ask_zone", lambda self, path, fmt: asked.append(path.name) or ZoneChoice(
+        zones[path.name]))
     shown = []
 
     def run_wizard(self):
@@ -133,6 +140,7 @@ def test_the_guided_stalking_case_builds_the_standard_storyboard_for_review(empt
     assert [s.role for s in case.subjects] == ["suspect", "victim"]
     assert case.find_place("Sarah Holt's home").radius_m == 150
     assert len(case.sources) == 6 and len(case.events) == 5941  # every file in, through the usual flow
+    assert asked == ["price_cdr_pennine.csv"] and case.sources[1].tz_rule == "option"
     frames = win.panes["storyboard"].board.frames
     captions = [f.caption for f in frames]
     assert [f.kind for f in frames] == ["title", "chart", "text", "table", "table", "table"]

@@ -52,7 +52,7 @@ def test_dropping_call_records_on_a_pane_imports_them_for_the_chosen_subject(win
     asked = []
     monkeypatch.setattr(ChooseSubjectDialog, "ask",
                         classmethod(lambda cls, parent, case, path, importer:
-                                    asked.append(importer.name) or SubjectAnswer("Bob", exhibit="DR/1")))
+                                    asked.append(importer.name) or SubjectAnswer("Bob", exhibit="DR/1", assume_case_tz=True)))
     path = _copy("bob_records.csv", tmp_path)
     before = len(window.case.events)
     target = window.panes["events"].view.viewport()  # a drop on any pane reaches the window
@@ -80,7 +80,7 @@ def test_dropping_call_records_on_a_pane_imports_them_for_the_chosen_subject(win
 
 
 def test_the_same_file_twice_is_refused_and_nothing_changes(window, qtbot, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob")))
+    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob", assume_case_tz=True)))
     path = _copy("bob_records.csv", tmp_path)
     window.import_files([str(path)])
     qtbot.waitUntil(lambda: bool(window.last_import), timeout=20_000)
@@ -108,7 +108,7 @@ def test_cancel_during_the_import_leaves_the_case_untouched(window, qtbot, tmp_p
     from cellsight.gui import import_flow
     from cellsight.progress import Cancelled
 
-    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob")))
+    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob", assume_case_tz=True)))
 
     def cancelled_import(case, path, **kwargs):
         case.set_subject("Half-made")  # a change to the clone that must not reach the case
@@ -176,7 +176,7 @@ def test_an_unrecognised_table_opens_the_mapping_dialog_and_imports_with_it(wind
         return mapping
 
     monkeypatch.setattr(MappingDialog, "ask", classmethod(fake_ask))
-    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob")))
+    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob", assume_case_tz=True)))
     window.import_files([str(path)])
     qtbot.waitUntil(lambda: bool(window.last_import), timeout=20_000)
     assert opened == [path]

@@ -29,7 +29,7 @@ def _two_numbers(tmp_path: Path, hour: int = 10) -> Path:
 
 def _run(window, qtbot, monkeypatch, tmp_path, answer, hour=10):
     asked = []
-    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob")))
+    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob", assume_case_tz=True)))
     monkeypatch.setattr(ImportFlow, "ask_targets",
                         lambda self, path, targets: asked.append(targets) or answer)
     window.import_files([str(_two_numbers(tmp_path, hour))])

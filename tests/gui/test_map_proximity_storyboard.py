@@ -57,7 +57,7 @@ def test_clicking_a_site_selects_the_events_that_used_it(window, qtbot) -> None:
     window.clear_selection()
     _js(pane.page, qtbot, "cellsight.layers['Ann: fixes'].getLayers()[3].fire('click'); true")
     qtbot.waitUntil(lambda: "map" in window.hub.facets(), timeout=5000)
-    assert "Ann" in window.hub.facets()["map"].describe()
+    assert "Ann" in window.hub.facets()["map"].describe("Europe/London")
 
 
 def test_proximity_finds_occasions_and_choosing_one_zooms_the_views(window, qtbot) -> None:

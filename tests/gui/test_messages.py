@@ -102,7 +102,7 @@ def test_choosing_a_conversation_selects_its_messages_everywhere_and_follows_the
     events.ensure_fresh()
     shown = events.model.frame.iloc[events.model.order]
     assert len(shown) == 5 and set(shown["text"]) >= {THREAT}
-    assert "messages of Bob ↔ Ann" in facet.describe()
+    assert "messages of Bob ↔ Ann" in facet.describe("Europe/London")
     # a time range elsewhere narrows the bubbles (panes never talk to each other: the hub does)
     start = DAY0 + np.timedelta64(1, "D")
     window.hub.set_selection(None, "time", TimeRange(start, start + np.timedelta64(10, "m")))

@@ -118,7 +118,8 @@ def test_pdf_from_the_workstation_uses_each_places_radius(window, qtbot, monkeyp
     text = _pdf_text(out)
     place_part = text[text.index("near Ann's home"):]
     assert "150" in place_part  # Ann's home has a 150 m radius
-    assert "default: 200 between people; a place's radius" in text.replace("\n", " ")
+    assert "defaults: 200 for location fixes" in text.replace("\n", " ")
+    assert "a place's radius for fixes near a place" in text.replace("\n", " ")
 
 
 # 4 ---------------------------------------------------------------------------------------------------
@@ -267,7 +268,7 @@ def test_a_table_read_without_an_event_type_offers_the_mapping_first(window, qtb
 
     path = _house_file(tmp_path)
     asked = []
-    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob")))
+    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob", assume_case_tz=True)))
     monkeypatch.setattr(ImportFlow, "ask_to_map", lambda self, p, warning: asked.append(warning) or answer)
     monkeypatch.setattr(MappingDialog, "ask",
                         classmethod(lambda cls, parent, case, file: _house_mapping(qtbot, case, file).mapping()))
@@ -288,7 +289,7 @@ def test_file_import_can_use_a_saved_template(window, qtbot, monkeypatch, tmp_pa
     path = _house_file(tmp_path)
     template = tmp_path / "house.json"
     _house_mapping(qtbot, window.case, path).mapping().save(template)
-    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob")))
+    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob", assume_case_tz=True)))
     monkeypatch.setattr(ImportFlow, "ask_to_map", lambda *a: pytest.fail("the template says it all"))
     chosen = iter([(str(template), ""), ([str(path)], "")])
     monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getOpenFileName", lambda *a, **k: next(chosen))

@@ -44,12 +44,18 @@ def _show(win, name: str):
     return pane
 
 
-def test_scenes_pane_lists_adds_and_finds_the_planted_numbers(qtbot, scene_window) -> None:
+def test_scenes_pane_lists_adds_and_finds_the_planted_numbers(qtbot, scene_window, monkeypatch) -> None:
+    from cellsight.gui.dialogs.time_zone import ZoneChoice
+
     win, dump_d = scene_window
     pane = _show(win, "scenes")
     assert pane.scene_model.rowCount() == 3
+    asked = []  # the dump's times state no zone: the officer is asked, and says UK local time
+    monkeypatch.setattr(pane, "ask_zone", lambda path, zone: asked.append(path.name) or ZoneChoice("Europe/London"))
     pane.add_files([str(dump_d)], "D", at=sd.scene_time("D"))
     qtbot.waitUntil(lambda: pane.scene_model.rowCount() == 4, timeout=30_000)
+    assert asked == ["dump_D.csv"]
+    assert win.case.sources[-1].tz_rule == "option"
     assert "dump_D.csv: 26 rows kept, 0 rejected" in pane.status.text()
     scenes = pane.scene_model.frame.set_index("scene")
     assert scenes.loc["D", "at"] == "Wed 3 May 2023 00:30:00 BST"  # as every pane writes a time

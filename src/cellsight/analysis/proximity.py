@@ -41,11 +41,8 @@ from cellsight.core.case import Case, CaseError
 from cellsight.core.cellkeys import resolve
 from cellsight.core.timezones import iso_local
 
-METHODS = ("gps", "cell", "any")
-DEFAULT_DISTANCE_M = 200.0
-DEFAULT_PLACE_RADIUS_M = 100.0
-DEFAULT_WINDOW_MIN = 5.0
-DEFAULT_GAP_MIN = 60.0
+from cellsight.analysis import proximity_params
+from cellsight.analysis.proximity_params import METHODS, ProximityParameters
 
 _CHORD_MARGIN = 1e-13  # unit-sphere chord ≈ 0.6 µm: far above rounding, far below any threshold
 _MIN_CELL_DEG = 1e-5  # grid cells never smaller than ~1 m, so cell numbers stay small
@@ -388,29 +385,30 @@ def _metres(value: float) -> float | None:
 
 # ----- running it ------------------------------------------------------------------------
 def run(case: Case, a: str, b: str | None = None, place: str | None = None, method: str = "gps",
-        distance_m: float | None = None, window_min: float = DEFAULT_WINDOW_MIN,
-        gap_min: float = DEFAULT_GAP_MIN, include_photos: bool = False) -> ProximityResult:
-    """Proximity of A to B (``b``) or to a place (``place``), per the contract."""
+        distance_m: float | None = None, window_min: float | None = None,
+        gap_min: float | None = None, include_photos: bool = False) -> ProximityResult:
+    """Proximity of A to B (``b``) or to a place (``place``), per the contract.
+
+    A parameter left ``None`` takes the method's default (``proximity_params``),
+    stated with the result.
+    """
     if method not in METHODS:
         raise CaseError(f"unknown method {method!r}: use {', '.join(METHODS)}")
     if (b is None) == (place is None):
         raise CaseError("proximity needs exactly one of B or a place")
-    window_min = DEFAULT_WINDOW_MIN if window_min is None else float(window_min)
-    gap_min = DEFAULT_GAP_MIN if gap_min is None else float(gap_min)
     for name, value in (("distance", distance_m), ("window", window_min), ("gap", gap_min)):
         if value is not None and (not np.isfinite(value) or value < 0):
             raise CaseError(f"the {name} must be a number of at least 0, not {value}")
+    asked = ProximityParameters(method, distance_m, window_min, gap_min)
     a_label, _ = resolve_party(case, a)
     use_fixes, use_cells = method in ("gps", "any"), method in ("cell", "any")
     side_a = side_items(case, a_label, use_fixes, use_cells, include_photos)
-    window_us = int(round(window_min * 60_000_000))
     if place is not None:
         spot = case.find_place(place)
         if spot is None:
             raise CaseError(f"no place {place!r} in this case")
-        if distance_m is None:
-            distance_m = spot.radius_m if spot.radius_m else DEFAULT_PLACE_RADIUS_M
-        matches = within_of_place(side_a.points, spot.lat, spot.lon, distance_m)
+        chosen = proximity_params.resolve(asked, case, _sites(side_a), spot.radius_m, place=True)
+        matches = within_of_place(side_a.points, spot.lat, spot.lon, chosen.distance_m)
         hits = _place_hits(side_a, matches, spot)
         parameters = {"a": a_label, "b": None, "place": spot.name, "place_lat": spot.lat,
                       "place_lon": spot.lon, "place_radius_m": spot.radius_m}
@@ -419,20 +417,44 @@ def run(case: Case, a: str, b: str | None = None, place: str | None = None, meth
         b_label, _ = resolve_party(case, b)
         if b_label == a_label:
             raise CaseError("proximity of a party to itself: name two different parties")
-        distance_m = DEFAULT_DISTANCE_M if distance_m is None else float(distance_m)
         side_b = side_items(case, b_label, use_fixes, use_cells, include_photos)
-        matches = nearest_within(side_a.points, side_b.points, distance_m, window_us)
+        chosen = proximity_params.resolve(asked, case, np.concatenate([_sites(side_a), _sites(side_b)]))
+        matches = nearest_within(side_a.points, side_b.points, chosen.distance_m,
+                                 int(round(chosen.window_min * 60_000_000)))
         hits = _pair_hits(side_a, side_b, matches)
         parameters = {"a": a_label, "b": b_label, "place": None}
+    distance_m, window_min, gap_min = chosen.distance_m, chosen.window_min, chosen.gap_min
     hits, occasions = _occasions(hits, int(round(gap_min * 60_000_000)))
     parameters.update({"method": method, "distance_m": float(distance_m), "window_min": window_min,
-                       "gap_min": gap_min, "include_photos": include_photos, "earth_radius_m": geo.EARTH_RADIUS_M, "tz": case.info.tz,
+                       "gap_min": gap_min, "defaults": chosen.basis, "include_photos": include_photos,
+                       "earth_radius_m": geo.EARTH_RADIUS_M, "tz": case.info.tz,
                        "a_fixes": side_a.fixes, "a_network_events": side_a.network_events})
     if side_b is not None:
         parameters.update({"b_fixes": side_b.fixes, "b_network_events": side_b.network_events})
     return ProximityResult(occasions=occasions, hits=hits, parameters=parameters,
                            method_statement=method_statement(parameters),
                            limitations=_limitations(parameters, side_a, side_b))
+
+
+def default_parameters(case: Case, a: str, b: str | None = None, place: str | None = None,
+                       method: str = "gps") -> proximity_params.Resolved:
+    """The figures ``run`` would use for ``method`` with nothing given (for a form to start from)."""
+    a_label, _ = resolve_party(case, a)
+    cells = method in ("cell", "any")
+    sites = _sites(side_items(case, a_label, False, cells))
+    if b is not None:
+        sites = np.concatenate([sites, _sites(side_items(case, resolve_party(case, b)[0], False, cells))])
+    spot = case.find_place(place) if place is not None else None
+    return proximity_params.resolve(ProximityParameters(method), case, sites,
+                                    spot.radius_m if spot is not None else None, place=spot is not None)
+
+
+def _sites(side: Side) -> np.ndarray:
+    """The serving sites among a side's positions (n × 2), for the cell method's default distance."""
+    if not len(side.points):
+        return np.empty((0, 2))
+    site = side.items["type"].to_numpy()[side.points.item] == "cell"
+    return np.column_stack([side.points.lat[site], side.points.lon[site]])
 
 
 def _item_best(side: Side, matches: pd.DataFrame, partner: pd.DataFrame) -> pd.DataFrame:
@@ -559,6 +581,8 @@ def method_statement(p: dict[str, Any]) -> str:
                      "photograph may have been received rather than taken on the phone)."
                      if p.get("include_photos") else
                      " Photographs' EXIF positions are not included.")
+    if p.get("defaults"):
+        grouping += f" Defaults used: {p['defaults']}."
     if p.get("place") is not None:
         what = {"gps": f"location fixes of {p['a']} within {d} of {p['place']}",
                 "cell": f"network events of {p['a']} whose serving cell site is within {d} of {p['place']}",

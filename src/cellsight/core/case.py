@@ -396,7 +396,8 @@ class Case:
         self.sources.append(source)
         self.log("import", {"source": source.id, "file": source.file, "sha256": source.sha256,
                             "format": source.format, "subject": source.subject, "rows": source.rows,
-                            "imported": source.imported, "rejected": source.rejected})
+                            "imported": source.imported, "rejected": source.rejected,
+                            "tz": source.declared_tz, "tz_rule": source.tz_rule})  # who chose the zone: the line's user
 
     # ----- derived views -------------------------------------------------------------
     def number_names(self) -> dict[str, str]:

@@ -102,7 +102,7 @@ class Selection:
         return Not(self)
 
     # ----- description ----------------------------------------------------------------
-    def describe(self, zone: str = "UTC") -> str:
+    def describe(self, zone: str) -> str:
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
@@ -133,7 +133,7 @@ class Everything(Selection):
     def __and__(self, other: Selection) -> Selection:
         return other
 
-    def describe(self, zone: str = "UTC") -> str:
+    def describe(self, zone: str) -> str:
         return "everything"
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,7 +166,7 @@ class TimeRange(Selection):
         times = df[column]
         return _bools((times >= self.start) & (times <= self.end))
 
-    def describe(self, zone: str = "UTC") -> str:
+    def describe(self, zone: str) -> str:
         fmt = "%Y-%m-%d %H:%M"
         return (f"{self.start.tz_convert(zone).strftime(fmt)} – "
                 f"{self.end.tz_convert(zone).strftime(fmt)}")
@@ -217,7 +217,7 @@ class Parties(Selection):
         a_theirs, b_theirs = _bools(df["party_a"].isin(theirs)), _bools(df["party_b"].isin(theirs))
         return (a_mine & b_theirs) | (a_theirs & b_mine)
 
-    def describe(self, zone: str = "UTC") -> str:
+    def describe(self, zone: str) -> str:
         if self.label:
             return self.label
         text = ", ".join(sorted(self.numbers))
@@ -256,7 +256,7 @@ class _ValuesIn(Selection):
             return None
         return _bools(df[self._column].isin(list(self._values())))
 
-    def describe(self, zone: str = "UTC") -> str:
+    def describe(self, zone: str) -> str:
         return f"{self.kind} " + ", ".join(sorted(self._values()))
 
     def to_dict(self) -> dict[str, Any]:
@@ -320,7 +320,7 @@ class BBox(Selection):
         inside_keys = cells.loc[self._inside(cells["lat"], cells["lon"]), "key"].dropna().unique().tolist()
         return _bools(df["cell_first"].isin(inside_keys)) | _bools(df["cell_last"].isin(inside_keys))
 
-    def describe(self, zone: str = "UTC") -> str:
+    def describe(self, zone: str) -> str:
         return f"area {self.south:.4f},{self.west:.4f} – {self.north:.4f},{self.east:.4f}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -363,7 +363,7 @@ class RowIds(Selection):
             return mask
         return np.isin(index.to_numpy(), self.rows)
 
-    def describe(self, zone: str = "UTC") -> str:
+    def describe(self, zone: str) -> str:
         return self.label or f"{len(self.rows)} {self.table} rows"
 
     def to_dict(self) -> dict[str, Any]:
@@ -397,7 +397,7 @@ class SourceRows(Selection):
             mask |= _bools(sources == source) & _bools(df["source_row"].isin(rows))
         return mask
 
-    def describe(self, zone: str = "UTC") -> str:
+    def describe(self, zone: str) -> str:
         return self.label or f"{len(self.pairs)} source rows"
 
     def to_dict(self) -> dict[str, Any]:
@@ -432,7 +432,7 @@ class And(Selection):
                 result = mask if result is None else result & mask
         return result
 
-    def describe(self, zone: str = "UTC") -> str:
+    def describe(self, zone: str) -> str:
         return " and ".join(p.describe(zone) for p in self.parts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -466,7 +466,7 @@ class Or(Selection):
             result = mask if result is None else result | mask
         return result
 
-    def describe(self, zone: str = "UTC") -> str:
+    def describe(self, zone: str) -> str:
         return "(" + " or ".join(p.describe(zone) for p in self.parts) + ")"
 
     def to_dict(self) -> dict[str, Any]:
@@ -490,7 +490,7 @@ class Not(Selection):
     def __invert__(self) -> Selection:
         return self.part
 
-    def describe(self, zone: str = "UTC") -> str:
+    def describe(self, zone: str) -> str:
         return f"not {self.part.describe(zone)}"
 
     def to_dict(self) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from cellsight.importers.api import MultipleTargets
 from cellsight.importers.base import ImportFailure
 from cellsight.importers.cdr import NO_EVENT_TYPE
 from cellsight.importers.templates import TemplateError, load_template
+from cellsight.importers.timebasis import ZoneNotStated
 
 if TYPE_CHECKING:
     from cellsight.gui.main_window import MainWindow
@@ -63,6 +64,7 @@ class ImportPlan:
     format: str | None = None
     template: str | None = None
     tz: str | None = None
+    assume_case_tz: bool = False  # times stating no zone read in the case's zone, as an assumption
     exhibit: str = ""
     split_by_target: bool = False  # a file of several numbers' records: one source per number
     target: str | None = None  # ... or only this number's records
@@ -88,6 +90,7 @@ def adopt(case: Case, clone: Case) -> None:
     case.tables = clone.tables
     case.subjects = clone.subjects
     case.sources = clone.sources
+    case.extras = clone.extras  # the clock checks, computed again with the new source
     case.dirty = True
 
 
@@ -157,6 +160,7 @@ class ImportFlow(QObject):
             if answer is None:
                 return None
             plan.subject, plan.tz, plan.exhibit = answer.subject or None, answer.tz, answer.exhibit
+            plan.assume_case_tz = answer.assume_case_tz
         return plan
 
     def _map(self, path: Path, plan: ImportPlan) -> bool:
@@ -212,6 +216,20 @@ class ImportFlow(QObject):
             plan.subject = None  # each number goes to the person who has it, or a new one
         return True
 
+    def _choose_zone(self, path: Path, plan: ImportPlan, refused: ZoneNotStated) -> bool:
+        """Ask the zone of a file whose times state none; True with the answer in ``plan``."""
+        choice = self.ask_zone(path, refused.format)
+        if choice is None:
+            return False
+        plan.tz, plan.assume_case_tz = choice.tz, choice.assume_case_tz
+        return True
+
+    def ask_zone(self, path: Path, file_format: str) -> Any:
+        """The officer's ``ZoneChoice`` for a file whose times state no zone, or None to cancel."""
+        from cellsight.gui.dialogs.time_zone import ZoneChoiceDialog
+
+        return ZoneChoiceDialog.ask(self.window, path, file_format, self.window.case.info.tz)
+
     def ask_targets(self, path: Path, targets: list[dict[str, Any]]) -> Any:
         """The officer's choice for a file of several numbers (``TargetChoice``), or None to cancel."""
         from cellsight.gui.dialogs.import_targets import TargetsDialog
@@ -235,7 +253,7 @@ class ImportFlow(QObject):
             report = import_file(clone, path, subject=plan.subject, format=plan.format,
                                  template=plan.template, tz=plan.tz, region=region, progress=progress,
                                  exhibit=plan.exhibit, split_by_target=plan.split_by_target,
-                                 target=plan.target)
+                                 target=plan.target, assume_case_tz=plan.assume_case_tz)
             return clone, report
 
         def done(result: Any) -> None:
@@ -255,13 +273,17 @@ class ImportFlow(QObject):
             self._next()
 
         def failed(exc: BaseException, details: str) -> None:
-            if isinstance(exc, MultipleTargets):
-                if self._choose_target(path, plan, exc):
+            # A refusal the officer can answer: ask, then read the file again, or note the cancel.
+            question = (self._choose_zone, "its times state no time zone") if isinstance(exc, ZoneNotStated) \
+                else (self._choose_target, f"it holds the records of {len(exc.report['targets'])} phone numbers") \
+                if isinstance(exc, MultipleTargets) else None
+            if question is not None:
+                ask, why = question
+                if ask(path, plan, exc):
                     self._run(path, plan)
                 else:
                     self.outcomes.append(FileOutcome(
-                        path, cancelled=True, error=f"{path.name}: not imported (you cancelled); it holds "
-                        f"the records of {len(exc.report['targets'])} phone numbers"))
+                        path, cancelled=True, error=f"{path.name}: not imported (you cancelled); {why}"))
                     self._next()
                 return
             message = str(exc) if isinstance(exc, (ImportFailure, ValueError, OSError)) else \

@@ -35,6 +35,7 @@ from cellsight.gui.bridge import HubBridge
 from cellsight.gui.case_hold import CaseHold, ask_open_read_only
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.resources import icon
+from cellsight.gui.source_actions import install_banner
 from cellsight.gui.start_page import StartPage
 from cellsight.gui.workers import Task, run_task
 
@@ -235,6 +236,7 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addActions([self.act_clear, self.act_story, self.act_export])
         self.addToolBar(bar)
+        self.clock_banner = install_banner(self)  # a clock check that flags a source, with Re-read
 
     def _build_status_bar(self) -> None:
         self.case_label = QLabel()
@@ -262,12 +264,15 @@ class MainWindow(QMainWindow):
         if self.path is not None:
             app_settings.add_recent_case(str(self.path))
         self._show_start_page(not has_case)
+        self.clock_banner.show_for(case)  # after the layout is restored, which sets toolbars' visibility
 
     def case_modified(self, what: str, sender: object = None) -> None:
         """Call after changing the case (import, subject, storyboard): panes redraw, title shows *."""
         self.masks.clear()
         self.hub.publish(CaseChanged(sender or self, what))
         self._update_title()
+        if what == "import":
+            self.clock_banner.show_for(self.case)
 
     def _update_title(self) -> None:
         if self.case is None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
+from cellsight.analysis import proximity_params
 from cellsight.core.timezones import DEFAULT_ZONE
 from cellsight.report.tilepack import DEFAULT_MAX_TILES, DEFAULT_RATE
 
@@ -59,9 +60,9 @@ class AppSettings:
     tile_rate: float = DEFAULT_RATE
     tile_max: int = DEFAULT_MAX_TILES
     proximity_method: str = "gps"
-    proximity_distance_m: float = 200.0
-    proximity_window_min: float = 5.0
-    proximity_gap_min: float = 60.0
+    proximity_distance_m: float = proximity_params.GPS_DISTANCE_M  # for fixes; cell sites keep their own
+    proximity_window_min: float = proximity_params.GPS_WINDOW_MIN
+    proximity_gap_min: float = proximity_params.DEFAULT_GAP_MIN
     # Who produces reports on this computer, and the declaration they sign (report.producer).
     producer_name: str = ""
     producer_rank: str = ""

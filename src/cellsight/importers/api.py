@@ -34,6 +34,7 @@ from cellsight.core.timezones import (check_zone, implausible_durations, iso_loc
 from cellsight.importers import registry, tabular
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.safety import check_archive, is_zip
+from cellsight.importers.timebasis import chosen_by, corrected_rule, report_clock_checks, require_stated_zone
 from cellsight.progress import Cancelled, NullProgress, Progress, check
 
 NETWORK_FORMATS = ("cdr",)  # records whose owner is the target number, not a device
@@ -51,8 +52,13 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
                 format: str | None = None, template: str | os.PathLike[str] | None = None,
                 tz: str | None = None, region: str | None = None,
                 progress: Progress | None = None, exhibit: str = "",
-                split_by_target: bool = False, target: str | None = None) -> dict[str, Any]:
+                split_by_target: bool = False, target: str | None = None,
+                assume_case_tz: bool = False, correction: bool = False) -> dict[str, Any]:
     """Import one file into ``case``; returns the contract's per-file report.
+
+    Times that state no zone need ``tz`` (the zone they are in) or
+    ``assume_case_tz`` (the case's zone, recorded as assumed); without either
+    such a file is refused (``importers.timebasis``).
 
     A file of several subscribers' records (a request by IMEI, a bulk return)
     is refused with ``MultipleTargets`` unless ``split_by_target`` (one source
@@ -84,9 +90,11 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
             case_tz=case.info.tz, region=region, tz=tz,
             template=Path(template) if template else None,
             subject=known.name if known else subject,
-            subject_numbers=frozenset(known.numbers) if known else frozenset())
+            subject_numbers=frozenset(known.numbers) if known else frozenset(),
+            assume_case_tz=assume_case_tz, correction=correction)
         result = _read(chosen, path, options, progress)
         sha256 = digest.result()
+    require_stated_zone(result, path, case.info.tz, assume_case_tz)
     _refuse_repeat(case, path, sha256, wanted, split_by_target)
     check(progress)
     reject_outside_times(result)
@@ -114,6 +122,7 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
         raise
     for report, source in zip(reports, case.sources[-len(reports):]):
         _warn_unlinked(case, source, report)
+        report_clock_checks(case, source, report)
     return reports[0] if len(reports) == 1 else _combined(reports, result)
 
 
@@ -388,13 +397,13 @@ def _device_name(device: dict[str, list[str]], numbers: list[str], imeis: list[s
 
 def _source(case: Case, path: Path, sha256: str, format_name: str, owner: str,
             result: ImportResult, options: ImportOptions) -> Source:
-    parameters = {"region": options.region, "tz_option": options.tz,
+    parameters = {"region": options.region, "tz_option": options.tz, **chosen_by(case, options),
                   "template": str(options.template) if options.template else None,
                   "subject_option": options.subject, **result.parameters}
     return Source(
         id=case.next_source_id(), file=path.name, path=str(path.absolute()), sha256=sha256,
         size=path.stat().st_size, format=format_name, subject=owner, declared_tz=result.tz,
-        tz_rule=result.tz_rule, parameters=_jsonable(parameters), rows=result.rows,
+        tz_rule=corrected_rule(result.tz_rule, options), parameters=_jsonable(parameters), rows=result.rows,
         imported=result.imported, rejected=result.rejected, kinds=result.kinds(),
         skipped=[{"row": str(r), "reason": str(why)} for r, why in result.skipped],
         warnings=list(result.warnings), imported_at=utc_stamp(), version=__version__)

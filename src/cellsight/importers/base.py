@@ -21,7 +21,8 @@ from cellsight.core import schema
 TZ_FROM_VALUES = "values"  # offsets written in the values
 TZ_FROM_OPTION = "option"  # --tz / the import dialog
 TZ_FROM_FILE = "file"  # "(UTC)" in a header, "All times UTC" in a title row
-TZ_ASSUMED = "assumed"  # the case's zone, with a warning
+TZ_ASSUMED = "assumed"  # the case's zone, accepted by the officer as an assumption (--assume-case-tz)
+TZ_CORRECTED = "corrected"  # re-read in another zone after a check of its clock (`cellsight source`)
 
 
 class ImportFailure(Exception):
@@ -38,6 +39,8 @@ class ImportOptions:
     template: Path | None = None
     subject: str | None = None
     subject_numbers: frozenset[str] = frozenset()  # E.164 numbers of the subject, for direction
+    assume_case_tz: bool = False  # times that state no zone may be read in case_tz (basis "assumed")
+    correction: bool = False  # a re-read after a clock check: the zone given is recorded as "corrected"
 
 
 @dataclass

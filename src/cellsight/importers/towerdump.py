@@ -43,6 +43,7 @@ from cellsight.core.timezones import check_zone, iso_local
 from cellsight.importers import cdr, registry, tabular
 from cellsight.importers.api import _read, new_file_digest
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
+from cellsight.importers.timebasis import require_stated_zone
 from cellsight.progress import NullProgress, Progress, check
 
 FORMAT = "tower-dump"
@@ -269,7 +270,7 @@ def _kinds(ctx: cdr._Context) -> tuple[pd.Series, pd.Series]:
 def add_scene(case: Case, case_path: str | Path | None, files: list[str | Path], name: str, *,
               place: str | None = None, lat: float | None = None, lon: float | None = None,
               at: str | None = None, tz: str | None = None, region: str | None = None,
-              exhibit: str = "", progress: Progress | None = None
+              exhibit: str = "", progress: Progress | None = None, assume_case_tz: bool = False
               ) -> tuple[Scene, list[dict[str, Any]], list[str]]:
     """Add tower-dump files to the scene ``name`` (made if new); returns the scene, reports, failures.
 
@@ -290,7 +291,7 @@ def add_scene(case: Case, case_path: str | Path | None, files: list[str | Path],
                                {"scene": scene.name, "place": scene.place, "lat": scene.lat, "lon": scene.lon,
                                 "at": scene.at})
         return scene, [], []
-    options = scene_options(case, tz, region)
+    options = scene_options(case, tz, region, assume_case_tz)
     reports, failures = [], []
     for file in files:
         try:
@@ -301,11 +302,13 @@ def add_scene(case: Case, case_path: str | Path | None, files: list[str | Path],
     return scene, reports, failures
 
 
-def scene_options(case: Case, tz: str | None = None, region: str | None = None) -> ImportOptions:
-    """What a tower dump is read with: the case's zone and region, or those given."""
+def scene_options(case: Case, tz: str | None = None, region: str | None = None,
+                  assume_case_tz: bool = False) -> ImportOptions:
+    """What a tower dump is read with: the zone given (or the case's, if assumed) and the region."""
     if tz:
         check_zone(tz)
-    return ImportOptions(case_tz=case.info.tz, region=(region or case.info.region).upper(), tz=tz)
+    return ImportOptions(case_tz=case.info.tz, region=(region or case.info.region).upper(), tz=tz,
+                         assume_case_tz=assume_case_tz)
 
 
 def scene_for(case: Case, name: str, place: str | None, lat: float | None, lon: float | None,
@@ -370,6 +373,7 @@ def prepare_file(case: Case, case_path: str | Path, scene_name: str, path: Path,
     sha256 = new_file_digest(case, path)
     reader = registry.Importer(FORMAT, "Tower dump (a scene)", (), sniff, read_dump)
     dump = _read(reader, path, options, progress)  # any failure of the content: one line naming the file
+    require_stated_zone(dump.result, path, options.case_tz, options.assume_case_tz, timed=dump.imported > 0)
     check(progress)
     source_id = case.next_source_id()
     dump.table = dump.table.append_column("source_id", pa.array([source_id] * dump.imported, pa.string()))

@@ -43,6 +43,8 @@ from cellsight import __version__
 from cellsight.core.case import CaseError
 from cellsight.core.casefile import file_sha256
 from cellsight.core.citations import cite, exhibit_for
+from cellsight.analysis.proximity_params import DEFAULTS_WORDS, method_options
+from cellsight.report import timebasis as time_basis
 from cellsight.core.outputs import atomic_output, check_output
 from cellsight.core.timezones import iso_local
 from cellsight.progress import NullProgress, Progress, check
@@ -107,7 +109,7 @@ PLACE_LIMITS = ("The place's position and radius were set by the officer in this
 
 
 # ----- inputs ----------------------------------------------------------------------------
-def produced_time(produced: str | None = None, zone: str = "UTC") -> pd.Timestamp:
+def produced_time(produced: str | None, zone: str) -> pd.Timestamp:
     """The report's date: ``produced`` (ISO 8601; no offset means the case's zone), else
     ``SOURCE_DATE_EPOCH``, else now; to the second."""
     if produced:
@@ -262,6 +264,7 @@ def exhibits_section(case: Any) -> Section:
                     "model id of a phone download, the record of a location history.", anchor="exhibits"),
               _table("", ["Exhibit", "File", "Format", "Subject", "SHA-256", "Rows", "Imported",
                           "Rejected", "Kinds"], rows, empty="No files have been imported.")]
+    frames += time_basis.exhibit_frames(case)
     rejections = case.rejections
     if not rejections.empty:
         rej = [[exhibit_for(case, str(r.source_id)), cite(case, str(r.source_id), str(r.row)) if r.row else "",
@@ -352,7 +355,7 @@ def contact_sections(case: Any, run: PairRun, index: int) -> list[Section]:
 
 
 def run_proximity(case: Any, a: str, *, b: str | None = None, place: str | None = None, method: str,
-                  distance_m: float | None, window_min: float, gap_min: float, anchor: str,
+                  distance_m: float | None, window_min: float | None, gap_min: float | None, anchor: str,
                   reference: str, include_photos: bool = False) -> ProximityRun:
     """One proximity analysis, with its occasions cited and located for maps."""
     from cellsight.analysis import proximity
@@ -508,8 +511,8 @@ def occasion_points(result: Any, occasions: list[dict[str, Any]], case: Any = No
 
 
 def locate_occasions(case: Any, a: str, *, b: str | None = None, place: str | None = None,
-                     method: str = "gps", distance_m: float | None = None, window_min: float = 5,
-                     gap_min: float = 60) -> list[dict[str, Any]]:
+                     method: str = "gps", distance_m: float | None = None, window_min: float | None = None,
+                     gap_min: float | None = None) -> list[dict[str, Any]]:
     """Proximity occasions of A to B or a place, located for a map, each naming its pair."""
     from cellsight.analysis import proximity
 
@@ -659,7 +662,7 @@ def declaration_section(producer: Producer, values: dict[str, Any]) -> Section:
 # ----- the report ------------------------------------------------------------------------
 def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None, b: str | None = None,
                  places: Sequence[str] = (), method: str | None = None, distance_m: float | None = None,
-                 window_min: float = 5, gap_min: float = 60, produced: str | None = None,
+                 window_min: float | None = None, gap_min: float | None = None, produced: str | None = None,
                  case_path: str | os.PathLike[str] | None = None, basemap: str | None = None,
                  progress: Progress | None = None, force: bool = False,
                  password: str | None = None, redact: bool = False, producer: Producer | None = None,
@@ -712,7 +715,8 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
                       f"contact-{index}", f"peak-{index}", chronology_anchor=f"chronology-{index}")
         for m in proximity_methods(case, method, pa, pb):
             run.proximity.append(run_proximity(case, pa, b=pb, method=m, anchor=f"proximity-{index}-{m}",
-                                               reference=_reference(m, len(pairs) > 1, index), **options))
+                                               reference=_reference(m, len(pairs) > 1, index),
+                                               **method_options(options, method, m)))
         pair_results.append(run)
     place_results: list[ProximityRun] = []
     for index, (pa, place) in enumerate(place_runs, start=1):
@@ -720,15 +724,16 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
         progress.update(len(pairs) + index - 1, steps, f"Analysing {pa} near {place}")
         for m in proximity_methods(case, method, pa, None):
             place_results.append(run_proximity(case, pa, place=place, method=m, anchor=f"place-{index}-{m}",
-                                               reference=_reference(m, True, index, place=True), **options))
+                                               reference=_reference(m, True, index, place=True),
+                                               **method_options(options, method, m)))
     all_runs = [r for p in pair_results for r in p.proximity] + place_results
     maps_total = sum(len(group_occasions(r.located, MAX_MAPS_PER_ANALYSIS)) for r in all_runs)
     resolver = CaseResolver(case, basemap or os.environ.get(BASEMAP_ENV) or None, progress, maps_total)
     analysis: list[Section] = []
     for index, run in enumerate(pair_results, start=1):
         analysis += contact_sections(case, run, index)
-        analysis += [proximity_section(case, r, window_min) for r in run.proximity]
-    analysis += [proximity_section(case, r, window_min) for r in place_results]
+        analysis += [proximity_section(case, r, r.doc["window_min"]) for r in run.proximity]
+    analysis += [proximity_section(case, r, r.doc["window_min"]) for r in place_results]
     schedules = []
     for run in pair_results:
         section, sched = chronology_section(case, run, chronology_from, chronology_to)
@@ -747,8 +752,9 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
         "pairs reported": [f"{x} and {y}" for x, y in pairs] or "(none)",
         "places reported": [f"{x} near {y}" for x, y in place_runs] or "(none)",
         "proximity method": method or "location fixes, with cell sites as corroboration where the case has them",
-        "distance (m)": distance_m if distance_m is not None else "default: 200 between people; a place's radius",
-        "window (min)": window_min, "gap (min)": gap_min,
+        "distance (m)": distance_m if distance_m is not None else DEFAULTS_WORDS["distance"],
+        "window (min)": window_min if window_min is not None else DEFAULTS_WORDS["window"],
+        "gap (min)": gap_min if gap_min is not None else DEFAULTS_WORDS["gap"],
         "photographs' positions": "counted as fixes" if include_photos else "not counted as fixes",
         "base map of the maps": (f"{base['file']} (SHA-256 {base['sha256']}): {base['attribution']}" if base
                                  else "none: a grid in WGS84 degrees")}))

@@ -104,7 +104,8 @@ def concern_frame(case: Any, suspect: str, victim: str, terms: list[str] | None 
 
 
 def standard_frames(case: Any, suspect: str, victim: str, home: str | None = None, *, method: str = "gps",
-                    distance_m: float = 200.0, window_min: float = 5.0, gap_min: float = 60.0) -> list[Frame]:
+                    distance_m: float | None = None, window_min: float | None = None,
+                    gap_min: float | None = None) -> list[Frame]:
     """The standard storyboard of ``suspect`` and ``victim`` (and her ``home``), for review."""
     frames = [Frame("title", caption="Standard storyboard",
                     content={"title": f"{case.info.name or 'The case'}: {suspect} and {victim}",

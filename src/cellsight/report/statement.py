@@ -22,6 +22,7 @@ from cellsight.report.devices import statement_lines
 from cellsight.report.pdf import ReportMeta, Section, render_pdf
 from cellsight.report.producer import Producer, fill
 from cellsight.report.protect import encrypt_pdf
+from cellsight.report import timebasis as time_basis
 from cellsight.report.storyboard import Frame
 from cellsight.report.summary import PairRun, ProximityRun, pair_paragraphs, place_paragraphs
 
@@ -66,6 +67,7 @@ def write_statement(case: Any, out: str | os.PathLike[str], *, meta: ReportMeta,
     if meta.case_sha256:
         header.append(["Case file SHA-256", meta.case_sha256])
     exhibits = [[s.exhibit or s.file, s.file, s.subject or "(none)", s.sha256] for s in case.sources]
+    times = time_basis.statement_paragraph(case)  # each exhibit's time basis and the clock checks
     findings: list[str] = []
     for run in pairs:
         findings += pair_paragraphs(case, run)
@@ -86,6 +88,7 @@ def write_statement(case: Any, out: str | os.PathLike[str], *, meta: ReportMeta,
             _text("1. Purpose", purpose),
             _table("2. Exhibits examined", ["Exhibit", "File", "Subject", "SHA-256"], exhibits,
                    widths=[0.8, 1.8, 1.1, 4]),
+            *([_text("", times)] if times else []),
             _text("3. Key findings", "\n\n".join(findings)),
             _text("4. What the findings do not show", NOT_SHOWN),
             _text("5. Status of this report", STATUS),

@@ -140,6 +140,8 @@ def proximity_sentence(run: ProximityRun) -> str:
     occasions = f"{n} occasion{'s' if n != 1 else ''}" if n else "no occasion"
     ref = f" ({{page:{run.anchor}}})"
     window = f"{d['window_min']:g} minutes"
+    if not n:
+        return nothing_found(run) + ref
     if run.place:
         if run.method == "cell":
             return (f"On {occasions}, {run.a}'s phone used a cell whose mast is within {d['distance_m']:g} m of "
@@ -156,6 +158,29 @@ def proximity_sentence(run: ProximityRun) -> str:
                 f"were within {d['distance_m']:g} m of each other within {window}{ref}.")
     return (f"On {occasions}, the location fixes of {run.a}'s phone are consistent with it having been within "
             f"{d['distance_m']:g} m of {run.other}'s phone, within {window}{ref}.")
+
+
+def nothing_found(run: ProximityRun) -> str:
+    """A zero result as what was searched, in plain words, and among how many records."""
+    d = run.doc
+    p = d.get("parameters") or {}
+    metres, window = f"{d['distance_m']:,.0f} m", f"{d['window_min']:g} minutes"
+    a_events, a_fixes = p.get("a_network_events", 0), p.get("a_fixes", 0)
+    b_events, b_fixes = p.get("b_network_events", 0), p.get("b_fixes", 0)
+    if run.place:
+        looked = {"cell": f"{a_events:,} network events of {run.a}'s phone for a serving mast within {metres} of "
+                          f"{run.other}",
+                  "gps": f"{a_fixes:,} location fixes of {run.a}'s phone for one within {metres} of {run.other}",
+                  "any": f"{a_fixes:,} location fixes and {a_events:,} network events of {run.a}'s phone for a "
+                         f"position or serving mast within {metres} of {run.other}"}[run.method]
+    else:
+        looked = {"cell": f"{a_events:,} network events of {run.a}'s phone and {b_events:,} of {run.other}'s for "
+                          f"two within {window} of each other whose serving masts are within {metres}",
+                  "gps": f"{a_fixes:,} location fixes of {run.a}'s phone and {b_fixes:,} of {run.other}'s for "
+                         f"two within {window} and {metres} of each other",
+                  "any": f"the location fixes and network events of {run.a}'s and {run.other}'s phones for two "
+                         f"within {window} and {metres} of each other"}[run.method]
+    return f"The search of {looked} found none"
 
 
 def place_paragraphs(runs: list[ProximityRun]) -> list[str]:

@@ -38,7 +38,7 @@ from cellsight.gui.markup import esc
 PREVIEW_ROWS = 30
 SAMPLE_LINES = 300  # the live preview parses this many lines of a text file
 PREVIEW_DELAY_MS = 350
-NOT_STATED = "(not stated: the case's zone, with a warning)"
+NOT_STATED = "(not stated: asked at import)"
 PREVIEW_COLUMNS = {"events": ["start", "kind", "direction", "party_a", "party_b", "duration_s", "cell_first"],
                    "cells": ["key", "site", "lat", "lon", "azimuth", "beamwidth"]}
 PREVIEW_HEADINGS = {"start": "Time", "kind": "Kind", "direction": "Direction", "party_a": "Caller (A)",

@@ -74,18 +74,19 @@ DECIDE_FROM_FILE = "(as the file says: its device's number or IMEI)"
 CHOOSE = "Choose whose records these are…"
 NEW_SUBJECT = "New subject…"
 _UNCHOSEN = "\0unchosen"  # the combo's data for "no choice made yet" (no subject can be named so)
-ZONE_FROM_FILE = "(as the file says; else the case's zone)"
+ZONE_FROM_FILE = "(as the file says; asked if it does not)"
 _NUMBER_IN_NAME = re.compile(r"\+?\d[\d ._()-]{6,}\d")
 
 
 @dataclass(frozen=True)
 class SubjectAnswer:
     """The officer's answer: whose records (``""``: the file's device says) and the zone of times
-    the file gives without one (None: as the file says, else the case's zone)."""
+    the file gives without one (None: as the file says; a file that says nothing is asked about)."""
 
     subject: str
     tz: str | None = None
     exhibit: str = ""  # the exhibit reference the officer gives the file (e.g. DR/1)
+    assume_case_tz: bool = False  # times stating no zone in the case's zone, as an assumption
 
 
 def named_in(file_name: str, case: Case) -> str | None:

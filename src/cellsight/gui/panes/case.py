@@ -27,7 +27,9 @@ from cellsight.core.selection import Subjects
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane
 from cellsight.report.storyboard import Frame
+from cellsight.gui import source_actions
 from cellsight.gui.markup import esc
+from cellsight.importers.timebasis import source_basis
 
 
 SOURCE_ID, SHA256 = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
@@ -173,9 +175,10 @@ class CasePane(Pane):
             item = QListWidgetItem(
                 f"{source.exhibit or '(no exhibit reference)'} · {source.file}\n"
                 f"{source.format}, {owner} · {source.rows:,} rows: {source.imported:,} imported, "
-                f"{source.rejected:,} rejected · SHA-256 {short_hash(source.sha256)}")
+                f"{source.rejected:,} rejected · SHA-256 {short_hash(source.sha256)}"
+                + (f"\ntimes: {source_basis(source)}" if source.tz_rule else ""))
             item.setToolTip(f"{source.path}\nSHA-256 {source.sha256}\n(source {source.id} in this case; "
-                            "right-click to copy the SHA-256)")
+                            "right-click to copy the SHA-256, re-read it in another zone or remove it)")
             item.setData(SOURCE_ID, source.id)
             item.setData(SHA256, source.sha256)
             self.sources.addItem(item)
@@ -199,6 +202,9 @@ class CasePane(Pane):
             return
         menu = QMenu(self)
         menu.addAction("Copy SHA-256", lambda: QGuiApplication.clipboard().setText(item.data(SHA256)))
+        source_id = item.data(SOURCE_ID)
+        menu.addAction("Re-read in another time zone…", lambda: source_actions.reread(self.ctx, source_id))
+        menu.addAction("Remove from the case…", lambda: source_actions.remove(self.ctx, source_id))
         menu.exec(self.sources.viewport().mapToGlobal(pos))
 
     def _show_rejections(self, source_id: str | None) -> None:

@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from cellsight.analysis import proximity
+from cellsight.core.case import CaseError
 from cellsight.core.hub import FocusRequested, ResultsChanged
 from cellsight.core.selection import SourceRows
+from cellsight.analysis.proximity_params import DEFAULT_PLACE_RADIUS_M  # "Within" for a place with no radius
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane
 from cellsight.report.build import occasion_points
@@ -34,7 +36,6 @@ COLUMNS = ["#", "start", "end", "hits", "closest_m", "evidence", "rows"]
 HEADERS = {**dict(zip(COLUMNS, OCCASION_COLUMNS)), "closest_m": "Near (m)", "rows": "Rows"}
 PLACE_PREFIX = "Place: "
 METERS_PER_DEGREE = 111_320.0
-DEFAULT_PLACE_RADIUS_M = 100.0  # "Within" for a place recorded without a radius
 
 
 def occasions_frame(doc: dict[str, Any]) -> pd.DataFrame:
@@ -82,6 +83,7 @@ class ProximityPane(Pane):
         self.apply_defaults()
         ctx.bridge.settingsChanged.connect(lambda m: self.apply_defaults())
         self.b.currentTextChanged.connect(self._target_changed)
+        self.method.currentIndexChanged.connect(lambda _: self._method_changed())
         run = QPushButton("Find occasions")
         run.setObjectName("primary")
         run.clicked.connect(self.run_analysis)
@@ -158,6 +160,9 @@ class ProximityPane(Pane):
     def _target_changed(self, target: str) -> None:
         """A place is judged within its own radius (100 m without one); a person, within the
         Settings distance. Says so, since the officer may not expect the number to change."""
+        if self.method.currentData() == "cell":
+            self._method_changed()  # masts, not fixes: the cell method's own distance, with a place too
+            return
         place = self.case.find_place(target[len(PLACE_PREFIX):]) if (
             self.case is not None and target.startswith(PLACE_PREFIX)) else None
         if place is not None:
@@ -171,6 +176,26 @@ class ProximityPane(Pane):
             self.distance.setValue(self.ctx.settings.proximity_distance_m)
             self.summary.setText(f"Within set back to {self.ctx.settings.proximity_distance_m:g} m "
                                  "between people (Settings).")
+
+    def _method_changed(self) -> None:
+        """Cell sites have their own defaults (``proximity_params``): Within and the window are set to
+        them, and back to the Settings figures for fixes; the line under the form says which."""
+        method, target = self.method.currentData(), self.b.currentText()
+        if self.case is None or not self.a.currentText() or not target:
+            return
+        if method != "cell":
+            self.window.setValue(self.ctx.settings.proximity_window_min)
+            self._target_changed(target)
+            return
+        place = target[len(PLACE_PREFIX):] if target.startswith(PLACE_PREFIX) else None
+        try:
+            chosen = proximity.default_parameters(self.case, self.a.currentText(), None if place else target,
+                                                  place, "cell")
+        except CaseError:
+            return
+        self.distance.setValue(chosen.distance_m)
+        self.window.setValue(chosen.window_min)
+        self.summary.setText(f"Within and the window set to the cell method's defaults: {esc(chosen.basis)}.")
 
     def case_changed(self, what: str) -> None:
         if what in ("case", "subjects", "places", "import"):

@@ -32,6 +32,7 @@ from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.workers import Latest
 from cellsight.importers.base import ImportFailure
+from cellsight.importers.timebasis import ZoneNotStated
 from cellsight.report.storyboard import Frame
 
 SCENE_HEADERS = {"scene": "Scene", "place": "Position", "at": "Time of offence", "first": "First row",
@@ -219,9 +220,11 @@ class ScenesPane(Pane):
                     if ok:
                         self.add_files(files, name, None if place == places[0] else place, at.strip() or None)
 
-    def add_files(self, files: list[str], name: str, place: str | None = None, at: str | None = None) -> None:
+    def add_files(self, files: list[str], name: str, place: str | None = None, at: str | None = None,
+                  zone: Any = None) -> None:
         """Add tower dumps to a scene: read and written beside the case in a worker (with Cancel),
-        then put into the case here, on the main thread."""
+        then put into the case here, on the main thread. Dumps whose times state no zone are
+        asked about (``zone``: the officer's ``ZoneChoice``) and read again."""
         from cellsight.core.scenestore import check_can_hold_scenes
         from cellsight.importers import towerdump
 
@@ -232,7 +235,8 @@ class ScenesPane(Pane):
         except CaseError as exc:
             self._report([], [str(exc)])
             return
-        options = towerdump.scene_options(case)
+        options = towerdump.scene_options(case, zone.tz if zone else None,
+                                          assume_case_tz=bool(zone and zone.assume_case_tz))
 
         def work(progress: Any) -> list[Any]:
             out, seen = [], set()
@@ -251,7 +255,11 @@ class ScenesPane(Pane):
 
         def done(results: list[Any]) -> None:
             reports, failures = [], []
+            unstated = [f for f, item in zip(files, results) if isinstance(item, ZoneNotStated)]
+            choice = self.ask_zone(Path(unstated[0]), case.info.tz) if unstated and zone is None else None
             for item in results:
+                if choice is not None and isinstance(item, ZoneNotStated):
+                    continue  # read again below, in the zone chosen
                 if isinstance(item, Exception):
                     failures.append(str(item))
                     continue
@@ -262,9 +270,17 @@ class ScenesPane(Pane):
             if reports:
                 self.ctx.case_modified("import", self)
             self._report(reports, failures)
+            if choice is not None:
+                self.add_files(unstated, name, place, at, zone=choice)
 
         self.status.setText("reading tower dumps…")
         self.ctx.run("Adding tower dumps…", work, done)
+
+    def ask_zone(self, path: Path, case_tz: str) -> Any:
+        """The officer's ``ZoneChoice`` for tower dumps whose times state no zone, or None."""
+        from cellsight.gui.dialogs.time_zone import ZoneChoiceDialog
+
+        return ZoneChoiceDialog.ask(self, path, "tower-dump", case_tz)
 
     def _report(self, reports: list[dict[str, Any]], failures: list[str]) -> None:
         text = "; ".join(f"{r['file']}: {r['imported']:,} rows kept, {r['rejected']:,} rejected"
