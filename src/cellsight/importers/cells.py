@@ -26,6 +26,7 @@ import pandas as pd
 from cellsight.core.cellkeys import make_key, parse_cell
 from cellsight.core.schema import STR, TECHNOLOGIES
 from cellsight.importers import tabular
+from cellsight.importers.accounting import finish
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.registry import importer
 from cellsight.importers.templates import Template, builtin_for, builtin_templates, template_option
@@ -236,11 +237,7 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     result = ImportResult(format="cells", warnings=warnings)
     parts = [_read_table(t, template, result) for t in tables]
     result.cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    result.rows = len(result.cells) + len(result.rejections)
-    tabular.refuse_mostly_rejected(path.name, result.rows, result.rejections)
-    result.rejections = tabular.in_row_order(result.rejections)
-    result.skipped = tabular.in_row_order(result.skipped)
-    result.warnings = list(dict.fromkeys(result.warnings))
+    finish(result, path.name, kept=len(result.cells))
     progress.update(1, 1, f"read {path.name}")
     return result
 

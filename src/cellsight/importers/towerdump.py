@@ -41,6 +41,7 @@ from cellsight.core.case import Case, CaseError, Source, utc_stamp
 from cellsight.core.scenestore import Scene, SceneFile
 from cellsight.core.timezones import check_zone, iso_local
 from cellsight.importers import cdr, registry, tabular
+from cellsight.importers.accounting import finish
 from cellsight.importers.api import _read, new_file_digest
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.progress import NullProgress, Progress, check
@@ -123,15 +124,12 @@ def read_dump(path: Path, options: ImportOptions, progress: Progress | None = No
         check(progress)
         parts.append(_read_table(table, options, result, path))
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    result.rows = len(frame) + len(result.rejections)
-    result.rejections = tabular.in_row_order(result.rejections)
-    result.skipped = tabular.in_row_order(result.skipped)
+    finish(result, path.name, kept=len(frame), refuse_mostly_rejected=False)
     distinct = frame["number"].nunique()
     if distinct == 1:
         result.warnings.append("every row is of one subscriber number: this looks like one handset's "
                                "records rather than a tower dump (import it with `cellsight import`)")
     result.parameters["subscribers"] = int(distinct)
-    result.warnings = list(dict.fromkeys(result.warnings))
     progress.update(1, 1, f"read {path.name}")
     return TowerDump(table=pa.Table.from_pandas(frame, preserve_index=False), result=result)
 

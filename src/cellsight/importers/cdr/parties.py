@@ -29,6 +29,7 @@ Everything here works on whole columns with pyarrow kernels (comparisons,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,54 @@ import pyarrow.compute as pc
 
 from cellsight.core.schema import STR
 
-ORDERED, SUBSCRIBER, TARGET, OWN = "ordered", "subscriber column", "target column", "subject"
+
+
+class PartyLayout(str, Enum):
+    """How a file lays its parties out, and what that means for reading each row.
+
+    The value is what the source's parameters record (``party_layout``).
+    """
+
+    ORDERED = "ordered"
+    SUBSCRIBER = "subscriber column"
+    TARGET = "target column"
+
+    @property
+    def in_call_order(self) -> bool:
+        """The columns are the calls' order already: nothing is swapped, whatever the direction."""
+        return self is PartyLayout.ORDERED
+
+    @property
+    def names_owner(self) -> bool:
+        """Whether the subscriber found on the rows may name the records' owner without the officer.
+
+        In an ordered file the subscriber is only inferred from the codes:
+        enough to see that a file holds several, not to name the owner.
+        """
+        return self is not PartyLayout.ORDERED
+
+    @property
+    def directs_by_number(self) -> bool:
+        """A row no column directs is outgoing when party A is the subject's number (ordered files)."""
+        return self is PartyLayout.ORDERED
+
+    def states_order(self, uncertain: bool) -> bool:
+        """Whether the import warns how the parties were put in order."""
+        return uncertain or self is PartyLayout.SUBSCRIBER
+
+    def undirected(self, undirected: int, total: int, whose: str) -> str:
+        """The warning for rows whose direction could not be told, in this layout's terms."""
+        counted = f"for {undirected:,} of {total:,} rows (calls, messages and other events)"
+        if self is PartyLayout.ORDERED:
+            return (f"{counted} the file does not say whose records they are and {whose}; party A is "
+                    "the caller as the columns are written, the direction is imported as 'unknown' "
+                    "(choose the subject (--subject) or map the columns (--template))")
+        return (f"{counted} no column or code says who called whom; party A is the subscriber as "
+                "written, not necessarily the caller, and the direction is imported as 'unknown' "
+                "(map the columns (--template))")
+
+
+ORDERED, SUBSCRIBER, TARGET = PartyLayout.ORDERED, PartyLayout.SUBSCRIBER, PartyLayout.TARGET
 
 
 @dataclass
@@ -51,7 +99,7 @@ class Parties:
     a_flag: pd.Series
     b_flag: pd.Series
     subscriber: pd.Series  # E.164 of the row's subscriber (target); missing where unknown
-    layout: str
+    layout: PartyLayout
     how: str  # one sentence: how the order was decided, for the source's parameters
     uncertain: bool = False  # the layout was a guess the data could not settle
     swapped: int = 0
@@ -109,7 +157,7 @@ def order(a: tuple[pd.Series, pd.Series, pd.Series], b: tuple[pd.Series, pd.Seri
     else:
         layout, how, uncertain = _layout(x, y, out, inc, _numbers(own), names)
         subscriber = x if layout == SUBSCRIBER else _ordered_subscriber(x, y, out, inc, _numbers(own))
-    if layout == ORDERED:
+    if layout.in_call_order:
         swap = np.zeros(len(index), dtype=bool)  # in the calls' order already, by definition
     else:  # swap where the subscriber sits on the wrong side for the row's direction
         sub_a = _mask(pc.equal(x, subscriber))
@@ -155,7 +203,7 @@ def _ordered_subscriber(a: pa.ChunkedArray, b: pa.ChunkedArray, out: np.ndarray,
 
 
 def _layout(a: pa.ChunkedArray, b: pa.ChunkedArray, out: np.ndarray, inc: np.ndarray, own: pa.Array,
-            names: tuple[str, str]) -> tuple[str, str, bool]:
+            names: tuple[str, str]) -> tuple[PartyLayout, str, bool]:
     """``(layout, how it was decided, uncertain)`` for two party columns without a target column."""
     first, second = names
     if not inc.any() or not (out | inc).any():
