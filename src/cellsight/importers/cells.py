@@ -103,6 +103,15 @@ _RADIO = {"gsm": "GSM", "2g": "GSM", "gprs": "GSM", "edge": "GSM", "umts": "UMTS
 _OPENCELLID = "opencellid-cells"
 
 
+def _names_tower(text: str) -> bool:
+    words = set(text.split())
+    return bool(words & {"tower", "towerid", "celltower"}) and (bool(words & {"id", "no", "number", "code"})
+                                                               or len(words) == 1)
+
+
+_AREA_WORDS = {"circle", "region", "state", "district", "zone", "county", "province"}
+
+
 def cell_role(header: str) -> str | None:
     """The meaning of a cell-list column from its header alone, or None."""
     text = tabular.header_text(header)
@@ -110,6 +119,8 @@ def cell_role(header: str) -> str | None:
     if words & {"samples", "changeable", "created", "updated", "averagesignal", "operator",
                 "unit", "postcode", "date", "time"} or "average signal" in text:
         return None
+    if words & _AREA_WORDS and not words & {"site", "bts", "mast", "cell", "tower"}:
+        return None  # "Circle Name", "Region": the network's area, not the site's name
     if words & {"lat", "latitude", "lat wgs84"} or text in {"y", "wgs84 lat"}:
         return "lat"
     if words & {"lon", "long", "longitude", "lng"} or text in {"x", "wgs84 lon"}:
@@ -136,8 +147,10 @@ def cell_role(header: str) -> str | None:
         return "enodeb"
     if "sector" in words:
         return "sector"
-    if words & {"cgi", "ecgi"} or "global" in words:
-        return "cell"
+    if words & {"cgi", "ecgi"} or "global" in words or text == "ipdr format":
+        return "cell"  # a 4G sheet heads its CGI column "IPDR FORMAT"
+    if _names_tower(text):
+        return "cell"  # keyed by the tower's name, as call records of the same family name it
     if text in {"ci", "cid", "eci", "cell", "cell id", "cellid", "cell identity", "cell no",
                 "cell number", "lcid"} or words & {"cell", "cellid"} and not words & {"site", "name"}:
         return "ci"
@@ -163,9 +176,21 @@ def header_score(cells: list[str], template: Template | None = None) -> float:
             if role and role != "ignore":
                 groups.add(_group(role))
     positioned = {"lat", "lon"} <= groups or {"east", "north"} <= groups
-    if "id" not in groups or not positioned:
+    if "id" not in groups or not positioned or template is None and _names_subscribers(cells):
         return 0.0
     return 2.0 + len(groups & {"extra"})
+
+
+_SUBSCRIBER_WORDS = {"msisdn", "imsi", "imei", "subscriber", "calling", "called", "caller", "party",
+                     "timestamp"}
+
+
+def _names_subscribers(cells: list[str]) -> bool:
+    """A header naming a subscriber or the time of a sighting is a tower dump's or call records',
+    whatever cell and position columns it has (``mobileNumber, towerId, timestamp, latitude``)."""
+    texts = [tabular.header_text(c) for c in cells if isinstance(c, str)]
+    return any(set(t.split()) & _SUBSCRIBER_WORDS or t.startswith(("mobile number", "mobile no"))
+               for t in texts)
 
 
 def _opencellid() -> Template:
@@ -256,6 +281,8 @@ def map_columns(header: list[str], template: Template | None) -> dict[str, str]:
         role = None if name in fixed else cell_role(name)
         if role is not None and role not in roles:
             roles[role] = name
+    if "cell" in roles and "ci" in roles and _names_tower(tabular.header_text(roles["cell"])):
+        roles.setdefault("site", roles.pop("cell"))  # a cell id beside the tower's: the tower is the site
     if "ci" in roles and "lac" not in roles and "enodeb" not in roles and "cell" not in roles:
         roles["cell"] = roles.pop("ci")  # a cell id on its own: a CGI string or a name
     return roles

@@ -20,10 +20,11 @@ from cellsight.importers.base import ImportResult
 from cellsight.importers.cdr.codes import assign_code_columns, decode_code
 from cellsight.importers.cdr.context import _Context
 from cellsight.importers.cdr.times import _HAS_CLOCK, _HAS_DATE, _sample
-from cellsight.importers.cdr.vocabulary import (PARTY_ROLES, TIME_ROLES, column_role, header_words,
-                                                map_columns, not_read_reason, site_role, volume_role)
+from cellsight.importers.cdr.vocabulary import (PARTY_ROLES, TIME_ROLES, assign_roles, column_role, header_words,
+                                                not_read_reason, site_role, volume_role)
 from cellsight.importers.templates import Template
 
+CHECKED_ROWS = 5000  # rows whose values the checks of a role look at (their distinct values, sampled)
 _PHONE = re.compile(r"\s*\+?\d[\d ()-]{5,18}\d\s*")
 _CGI_LIKE = re.compile(r"^\s*\d{3}-\d{1,3}-\d+-\d+\s*$")
 
@@ -48,16 +49,18 @@ def _roles(table: tabular.Table, template: Template | None) -> tuple[dict[str, s
     and the values fill in what the header left unsaid (times, parties, cells).
     """
     frame = table.frame
-    roles = map_columns(table.header, template)
+    sample = frame if table.plain or not len(frame) else \
+        frame.iloc[:CHECKED_ROWS].apply(tabular.unwrap)  # the value checks read a sample, unwrapped
+    roles, left = assign_roles(table.header, template, sample)
     fixed = {n for n in table.header if template is not None and template.role_of(n) is not None}
-    left: dict[str, str] = {}
     if not fixed & {roles.get("event"), roles.get("direction")}:
-        candidates = [n for n in table.header if n not in fixed
+        candidates = [n for n in table.header if n not in fixed and n not in left
                       and column_role(n) in ("event", "direction")]
         if candidates:
             sample = frame[candidates].apply(tabular.unwrap) if len(frame) and not table.plain \
                 else frame[candidates]
-            event, direction, left = assign_code_columns(sample, candidates, template)
+            event, direction, by_codes = assign_code_columns(sample, candidates, template)
+            left.update(by_codes)
             header_event = next((n for n in candidates if column_role(n) == "event" and n != direction
                                  and not _numeric(frame[n]) and not _subscription_words(frame[n])),
                                 None)
@@ -172,7 +175,7 @@ def unused_columns(frame: pd.DataFrame, header: list[str], roles: dict[str, str]
 
 def _unused_reason(values: pd.Series | None, name: str, roles: dict[str, str],
                    left: dict[str, str]) -> tuple[str, bool]:
-    if values is None or not values.notna().any():
+    if values is None or _blank_only(values):
         return "empty", False
     if name in left:
         return left[name], True
@@ -210,6 +213,12 @@ def _unused_reason(values: pd.Series | None, name: str, roles: dict[str, str],
     if "site" in text.split():
         return "a site (mast) identifier, not a cell", False
     return "not a column Cellsight reads", False
+
+
+def _blank_only(values: pd.Series) -> bool:
+    """Whether a column holds nothing but blanks and dashes (``-``: how operators write "none")."""
+    distinct = pd.Series(pd.unique(values.dropna()), dtype=object).astype(str).str.strip()
+    return bool(distinct.str.fullmatch(r"-{0,3}").all())
 
 
 def _looks_like_phone(cell: str) -> bool:

@@ -8,6 +8,7 @@ numbers normalised once per distinct string, free text trimmed, cell columns
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +68,8 @@ def _cells(ctx: _Context, which: str) -> pd.Series:
     lac, ci = ctx.col("lac" + which), ctx.col("ci" + which)
     enodeb, sector = ctx.col("enodeb" + which), ctx.col("sector" + which)
     text = ctx.col("cell" + which)
+    if text is not None:
+        text = text.where(~ip_addresses(text))  # a call over Wi-Fi names no cell (see events)
     hexadecimal = text is not None and says_hex(ctx.roles["cell" + which])
     if lac is None and which == "_last":
         lac = ctx.col("lac_first")  # one LAC column serving both cells
@@ -87,6 +90,23 @@ def _cells(ctx: _Context, which: str) -> pd.Series:
             keys = _fill_network(keys, mcc, mnc)
         return keys
     return pd.Series(np.nan, index=frame.index, dtype=STR)
+
+
+def ip_addresses(values: pd.Series) -> np.ndarray:
+    """True where a cell column holds an IP address (VoWiFi records put the handset's address
+    there): no cell, never a key that would count as an unplaced cell. Per distinct value."""
+    def check(uniques: pd.Series) -> pd.Series:
+        return pd.Series([_is_ip(u) for u in uniques], dtype=bool)
+
+    return tabular.by_unique(values.astype(STR), check).fillna(False).to_numpy(dtype=bool)
+
+
+def _is_ip(value: object) -> bool:
+    try:
+        ipaddress.ip_address(str(value).strip())
+    except ValueError:
+        return False
+    return True
 
 
 def _fill_network(keys: pd.Series, mcc: pd.Series, mnc: pd.Series) -> pd.Series:
@@ -121,9 +141,12 @@ def _stated_target(ctx: _Context) -> str | None:
             return value
     column = ctx.col("target")
     if column is not None:
+        # Every subscriber the column names counts, telephone number or not (an M2M MSISDN, an
+        # IMSI): a column of one number and one identifier states no single target.
         _, values, flags = _normalised(pd.Series(column.dropna().unique(), dtype=STR), region)
-        found = set(values[flags.isin(["valid", "possible"])].dropna())
-        if len(found) == 1:
+        named = ~flags.isin(["blank", "withheld"])
+        found = set(values[named].dropna().str.strip())
+        if len(found) == 1 and flags[named].isin(["valid", "possible"]).all():
             return found.pop()
     return None
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from cellsight.importers.cdr.context import _Context
 
 _CLOCK_DURATION = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:[.,]\d+)?)$")
-_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
+_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")  # negative: kept as written, then named in a warning
 _NO_DURATION = {"", "-", "--", "n/a", "na"}
 
 
@@ -50,7 +50,14 @@ def parse_durations(text: pd.Series, unit: str = "seconds") -> tuple[pd.Series, 
 
 
 
-def _duration(ctx: _Context) -> tuple[pd.Series, int]:
+def _duration(ctx: _Context, kind: pd.Series, parameters: dict[str, object]) -> tuple[pd.Series, int]:
+    """Seconds of each row, and how many written durations could not be read.
+
+    From the duration column; else a usage column where a unit column says
+    seconds or minutes; else, with no end column either, a volume column is the
+    duration on call rows (``Call_Network_Volume``: seconds on a call, bytes on
+    a data session), as ``parameters["duration_from"]`` records.
+    """
     unit = ctx.template.duration_unit if ctx.template else "seconds"
     name = ctx.roles.get("duration")
     if name is not None:
@@ -59,6 +66,13 @@ def _duration(ctx: _Context) -> tuple[pd.Series, int]:
         return parse_durations(ctx.table.frame[name], unit)
     if "volume" in ctx.roles and "unit" in ctx.roles:
         return _duration_from_volume(ctx.col("volume"), ctx.col("unit")), 0
+    if "volume" in ctx.roles and "end" not in ctx.roles:
+        calls = kind.isin(["call", "voicemail"]).to_numpy(dtype=bool)
+        if calls.any():
+            seconds, bad = parse_durations(ctx.col("volume").where(calls))
+            parameters["duration_from"] = (f"column {ctx.roles['volume']!r}: seconds on call rows "
+                                           "(a volume in bytes on data rows, not read)")
+            return seconds, bad
     return pd.Series(pd.NA, index=ctx.table.frame.index, dtype="Float64"), 0
 
 

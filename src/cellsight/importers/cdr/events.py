@@ -17,10 +17,12 @@ from cellsight.core.schema import STR
 from cellsight.importers import tabular
 from cellsight.importers.base import ImportResult
 from cellsight.importers.cdr.codes import decode_code
-from cellsight.importers.cdr.context import _cells, _Context, _normalised, _text
+from cellsight.importers.cdr.context import _cells, _Context, _normalised, _text, ip_addresses
 from cellsight.importers.cdr.durations import _duration
 from cellsight.importers.cdr.parties import Parties, order
 from cellsight.importers.cdr.vocabulary import PARTY_ROLES
+
+COMMUNICATION_KINDS = ("call", "sms", "mms", "voicemail")  # kinds that need a party number
 
 # Warnings the workstation recognises, to offer the column mapping before anything is imported.
 NO_EVENT_TYPE = "no column gives the event type"
@@ -64,12 +66,19 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
                                     names=(name, roles.get(counterpart, "")), target_name=name)
         has_party = _mask(y[0].notna()) if counterpart else np.ones(len(frame), dtype=bool)
     _lost_digits(ctx, result)
+    originators = _bulk_originators(parties, direction, own)  # by the file's own directions
     direction = _direction_by_number(parties, direction, own)
     subscriber = _subscriber_by_number(parties, direction, own)
-    _say_how(parties, kind, direction, own, result, options.subject)
+    if originators is not None:
+        subscriber = originators
+        result.parameters["targets_by"] = (f"originating number (column {roles[xa]!r}): no column says "
+                                           "whose records these are, and most rows involve no one number")
+    kept = ~(kind.isin(COMMUNICATION_KINDS).to_numpy(dtype=bool) & ~has_party)  # the rest are rejected
+    _say_how(parties, kind[kept], direction[kept], own, result, options.subject)
     b, b_flag = _not_parties(parties, kind, result)
 
-    duration, unreadable = _duration(ctx)
+    _say_ip_cells(ctx, result)
+    duration, unreadable = _duration(ctx, kind, result.parameters)
     if unreadable:
         result.warnings.append(f"{unreadable} durations could not be read and are left empty")
     events = pd.DataFrame({
@@ -84,6 +93,42 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
         "status": _text(ctx, "status").astype("category"),
     }, index=frame.index)
     return events, has_party, subscriber.reset_index(drop=True)
+
+
+BULK_SHARE = 0.5  # an undirected file of which fewer rows involve one number is a bulk extract
+
+
+def _bulk_originators(parties: Parties, direction: pd.Series, own: set[str]) -> pd.Series | None:
+    """Party A of each row when the file is a bulk A/B extract, else None.
+
+    One person's records involve that person on every row; an aggregated
+    extract of many originating numbers with no direction and no target column
+    does not: fewer than ``BULK_SHARE`` of its rows involve the subject's number
+    (or, with no subject, the commonest number). Such a file is never the
+    subject's: its rows are told apart by originating number, as targets.
+    """
+    if not parties.layout.in_call_order or direction.ne("unknown").any() or parties.a.nunique() < 2:
+        return None
+    a, b = parties.a, parties.b
+    numbers = set(own)
+    if not numbers:
+        counted = pd.concat([a, b[b.ne(a).fillna(True)]]).value_counts()
+        numbers = {counted.index[0]} if len(counted) else set()
+    named = (a.notna() | b.notna()).to_numpy(dtype=bool)  # rows of no party are rejected anyway
+    involved = (a.isin(numbers) | b.isin(numbers)).to_numpy(dtype=bool)[named]
+    return None if not len(involved) or involved.mean() >= BULK_SHARE else a
+
+
+def _say_ip_cells(ctx: _Context, result: ImportResult) -> None:
+    """Name the rows whose cell column holds an IP address (calls over Wi-Fi): kept with no cell."""
+    for which in ("_first", "_last"):
+        column = ctx.col("cell" + which)
+        if column is None:
+            continue
+        rows = int(ip_addresses(column).sum())
+        if rows:
+            result.warnings.append(f"{rows:,} rows give an IP address in column {ctx.roles['cell' + which]!r} "
+                                   "instead of a cell (calls over Wi-Fi): imported with no cell")
 
 
 def _mask(values: pd.Series) -> np.ndarray:
@@ -213,12 +258,8 @@ def _kinds(ctx: _Context, result: ImportResult) -> tuple[pd.Series, pd.Series]:
         index=index)
     direction = pd.Series(pd.Categorical.from_codes(np.full(len(index), -1), list(schema.DIRECTIONS)),
                           index=index)
-    if event is None:
-        result.warnings.append(f"{NO_EVENT_TYPE}: every event imported as '{default_kind}' "
-                               + ("(the file has call durations)" if default_kind == "call" else
-                                  "(calls and messages cannot be told apart)")
-                               + "; map the columns to read it (--template)")
-    else:
+    coded = np.zeros(len(index), dtype=bool)  # rows whose kind a code gave
+    if event is not None:
         kind, direction = decode(event, default_kind)
         if unknown_codes:
             result.warnings.append("event types not recognised, imported as 'other': "
@@ -229,10 +270,38 @@ def _kinds(ctx: _Context, result: ImportResult) -> tuple[pd.Series, pd.Series]:
         direction = stated.where(stated.notna(), direction)
         if event is None:  # "A2P_SMSIN" in a direction column still says it was a message
             coded_kind.index = kind.index
+            coded = coded_kind.notna().to_numpy(dtype=bool)
             kind = coded_kind.where(coded_kind.notna(), kind).astype(kind.dtype)
+    if event is None and not coded.all():
+        every = "every event" if not coded.any() else f"{int((~coded).sum()):,} events whose codes name no kind"
+        result.warnings.append(f"{NO_EVENT_TYPE}: {every} imported as '{default_kind}' "
+                               + ("(the file has call durations)" if default_kind == "call" else
+                                  "(calls and messages cannot be told apart)")
+                               + "; map the columns to read it (--template)")
     direction = direction.fillna("unknown")
     kind.index = direction.index = index
-    return kind, direction
+    return _data_by_access_point(ctx, kind, event), direction
+
+
+def _data_by_access_point(ctx: _Context, kind: pd.Series, event: pd.Series | None) -> pd.Series:
+    """A row that names an access point (``internet.example``) and no event code is a data session.
+
+    Switch exports tell data sessions so: an APN and byte volumes, no call type.
+    """
+    apn = next((n for n in ctx.table.header if n not in ctx.roles.values() and
+                ("apn" in tabular.header_text(n).split() or "access point" in tabular.header_text(n))), None)
+    if apn is None:
+        return kind
+
+    def written(values: pd.Series) -> np.ndarray:
+        return values.astype(STR).str.strip().fillna("").ne("").to_numpy(dtype=bool)
+
+    named = written(ctx.table.frame[apn])
+    if event is not None:
+        named = named & ~written(event)
+    if not named.any():
+        return kind
+    return kind.where(~named, "data")
 
 
 def _spread_category(values: list[str | None], codes: np.ndarray, categories: tuple[str, ...],

@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cellsight.core.phone import normalise
 from cellsight.core.schema import STR
 
 
@@ -238,11 +239,25 @@ def _layout(a: pa.ChunkedArray, b: pa.ChunkedArray, out: np.ndarray, inc: np.nda
                      f"whether {first!r} is the caller or the subscriber; check the direction"), True
 
 
+def subscriber_keys(subscriber: pd.Series) -> pd.Series:
+    """Each row's subscriber as the targets table names it: E.164, or another identifier as
+    written (trimmed); missing where the row's subscriber is blank or withheld. Per distinct value."""
+    codes, uniques = pd.factorize(subscriber)
+    keys = [None if normalise(str(u))[1] in ("blank", "withheld") else str(u).strip() for u in uniques]
+    lookup = np.array([*keys, None], dtype=object)
+    return pd.Series(lookup[codes], index=subscriber.index, dtype=STR)
+
+
 def targets_table(subscriber: pd.Series | None) -> list[dict[str, object]]:
-    """``[{"number", "rows"}]`` of the subscribers (E.164) a file holds, most rows first."""
+    """``[{"number", "rows"}]`` of the subscribers a file holds, most rows first.
+
+    ``number`` is E.164, or, with ``identifier`` true, a subscriber identifier
+    that is not a telephone number (a 13-digit M2M MSISDN, an IMSI, an ICCID,
+    a pseudonymised id) as written: a target like any other, never dropped.
+    """
     if subscriber is None:
         return []
     tally = subscriber.value_counts(dropna=True)
-    tally = tally[tally.index.astype(str).str.startswith("+")]
     tally = tally.sort_index().sort_values(ascending=False, kind="stable")
-    return [{"number": str(n), "rows": int(c)} for n, c in tally.items()]
+    return [{"number": str(n), "rows": int(c), **({} if str(n).startswith("+") else {"identifier": True})}
+            for n, c in tally.items()]

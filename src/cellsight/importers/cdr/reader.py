@@ -15,21 +15,20 @@ import numpy as np
 import pandas as pd
 
 from cellsight.importers import tabular
-from cellsight.importers.accounting import finish
+from cellsight.importers.accounting import finish, subscriber_device
 from cellsight.importers.base import ImportOptions, ImportResult
 from cellsight.importers.cdr.sites import derived_cells, site_rows
 from cellsight.importers.cdr.columns import _record_parameters, _roles, _unwrapped, header_by_values
 from cellsight.importers.cdr.context import _Context, _stated_target
 from cellsight.importers.cdr.durations import _duration_from_end
-from cellsight.importers.cdr.events import _events
-from cellsight.importers.cdr.parties import PartyLayout, targets_table
+from cellsight.importers.cdr.events import COMMUNICATION_KINDS, _events
+from cellsight.importers.cdr.parties import PartyLayout, subscriber_keys, targets_table
 from cellsight.importers.cdr.times import _localise, _time_reasons, _times
 from cellsight.importers.cdr.vocabulary import header_groups, header_score
 from cellsight.importers.registry import importer
 from cellsight.importers.templates import Template, builtin_for, template_option
 from cellsight.progress import Progress, check
 
-COMMUNICATION_KINDS = ("call", "sms", "mms", "voicemail")
 _DATA_EXT = {".csv", ".txt", ".tsv", ".tab", ".xlsx", ".xlsm", ".xls", ".dat", ""}
 
 
@@ -100,6 +99,7 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
 
 TOWER_DUMP_SUBSCRIBERS = 10  # a tower dump: at least this many subscribers ...
 TOWER_DUMP_RATIO = 5  # ... and at least this many subscribers per cell
+SMALL_DUMP_CELLS = 3  # or a few subscribers on at most this many cells, undirected
 
 
 def _targets(result: ImportResult) -> None:
@@ -107,23 +107,47 @@ def _targets(result: ImportResult) -> None:
 
     A file of one subscriber states its target (the owner of the records). A
     file of many subscribers seen on few cells (``TOWER_DUMP_SUBSCRIBERS`` or
-    more, ``TOWER_DUMP_RATIO`` subscribers a cell or more) is a tower dump:
+    more, ``TOWER_DUMP_RATIO`` subscribers a cell or more), or of a few seen on
+    at most ``SMALL_DUMP_CELLS`` cells with no direction, is a tower dump:
     everyone who used a mast in a period, never one person's records.
     """
+    result.row_targets = subscriber_keys(result.row_targets)
     table = targets_table(result.row_targets)
     layout = result.parameters.get("party_layout")
     named = layout is None or PartyLayout(layout).names_owner
     if len(table) == 1 and named and "target" not in result.parameters:
         result.parameters["target"] = table[0]["number"]
-        result.device.setdefault("msisdn", []).append(table[0]["number"])
+        for key, values in subscriber_device(table[0]["number"]).items():
+            result.device.setdefault(key, []).extend(values)
     if len(table) <= 1:
         return
     result.targets = table
     result.parameters["targets"] = table
     events = result.events
     cells = int(pd.concat([events["cell_first"], events["cell_last"]]).dropna().nunique())
-    if len(table) >= TOWER_DUMP_SUBSCRIBERS and cells and cells * TOWER_DUMP_RATIO <= len(table):
+    many = len(table) >= TOWER_DUMP_SUBSCRIBERS and cells * TOWER_DUMP_RATIO <= len(table)
+    if cells and (many or _dump_shaped(events, cells, len(table))):
         result.tower_dump = {"subscribers": len(table), "cells": cells}
+
+
+def _dump_shaped(events: pd.DataFrame, cells: int, subscribers: int) -> bool:
+    """A small tower dump, told by its shape whatever its size: a few subscribers seen on one to
+    three cells, more subscribers than cells, and no row directed relative to its subscriber
+    (records of several targets say who called whom; a dump only says who was on the mast)."""
+    return cells <= SMALL_DUMP_CELLS and subscribers > cells and \
+        bool(events["direction"].eq("unknown").all())
+
+
+def _list_unplaced_addresses(roles: dict[str, str], sites: pd.DataFrame | None, result: ImportResult) -> None:
+    """A site address column places nothing when no row gives the site's position: list it as
+    not used, with that reason, rather than leave it neither kept nor listed."""
+    if sites is not None and sites["lat"].notna().any():
+        return
+    for role in ("site_first", "site_last"):
+        if role in roles:
+            result.parameters.setdefault("unused_columns", []).append(
+                {"column": roles[role], "reason": "the serving site's address; no row gives the site's "
+                                                  "position, so it places nothing"})
 
 
 def _read_table(table: tabular.Table, template: Template | None, options: ImportOptions,
@@ -169,6 +193,7 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     events["time_flag"] = flags.reset_index(drop=True)
     events["source_row"] = ctx_rows.table.labels()
     sites = site_rows(ctx_rows.table.frame, roles, events)
+    _list_unplaced_addresses(roles, sites, result)
 
     needs_party = events["kind"].isin(COMMUNICATION_KINDS).to_numpy() & ~has_party
     if needs_party.any():

@@ -24,6 +24,7 @@ from functools import lru_cache
 import pandas as pd
 
 from cellsight.importers import tabular
+from cellsight.importers.cdr.checks import holds_counts, holds_ip_addresses, holds_subscriber_classes
 from cellsight.importers.templates import Template
 
 TIME_ROLES = ("start", "date", "time")
@@ -178,11 +179,11 @@ RULES: tuple[Rule, ...] = (
     Rule("enodeb", words=_words({"enodeb", "enb", "enodebid"}), phrases=("enode b", "e nodeb"),
          serial=True, examples=("eNodeB ID",)),
     Rule("sector", words=_words({"sector"}), phrases=("local cell",), serial=True, examples=("Sector",)),
-    Rule("ci", words=_words({"ci", "eci", "cid"}), pattern=_CI, serial=True,
+    Rule("ci", words=_words({"ci", "eci", "cid"}), pattern=_CI, serial=True, values=holds_ip_addresses,
          examples=("First Cell ID", "Last CI", "1st CI/ECI")),
     Rule("cell", words=_words({"cgi", "ecgi", "cell", "cells", "tower", "mast", "cellid", "celltower",
                                "cellsite", "bts", "erb", "celula"}),
-         whole=frozenset({"ipdr format"}), serial=True,
+         whole=frozenset({"ipdr format"}), serial=True, values=holds_ip_addresses,
          examples=("First Cell Global Id", "CGI_HEX", "towerId", "End Cell")),
     Rule("duration", words=_words(_DURATION_WORDS), phrases=("air time",), examples=("Dur (secs)", "Call Duration")),
     Rule("end", words=_words(_END_WORDS), unless=_words(_STATUS_WORDS),
@@ -198,15 +199,16 @@ RULES: tuple[Rule, ...] = (
          whole=frozenset({"in out", "i o", "mo mt", "in out flag", "inbound outbound",
                           "incoming outgoing"}), examples=("Direction", "In/Out")),
     Rule("direction", words=_words(_DIRECTION_WORDS), min_words=2, examples=("INBOUND_OUTBOUND_IND",)),
-    Rule("target", words=frozenset({"target"}), pattern=_TARGET,
+    Rule("target", words=frozenset({"target"}), pattern=_TARGET, values=holds_counts,
          examples=("TARGET_NO", "Served MSISDN", "mobileNumber")),
-    Rule("party_a", words=_words(_A_WORDS), whole=frozenset({"a"}), pattern=_A_PARTY,
+    Rule("party_a", words=_words(_A_WORDS), whole=frozenset({"a"}), pattern=_A_PARTY, values=holds_counts,
          examples=("Calling Number", "A Party", "Originating Number")),
-    Rule("party_b", words=_words(_B_WORDS), whole=frozenset({"b"}), pattern=_B_PARTY,
+    Rule("party_b", words=_words(_B_WORDS), whole=frozenset({"b"}), pattern=_B_PARTY, values=holds_counts,
          examples=("Called Number", "B Number", "CALL_DIALED_NUM")),
-    Rule("other_party", words=_words(_OTHER_WORDS), whole=frozenset({"otherparty", "thirdparty"}),
+    Rule("other_party", words=_words(_OTHER_WORDS), whole=frozenset({"otherparty", "thirdparty"}), values=holds_counts,
          examples=("Other Party", "Other/B-party Number")),
-    Rule("event", words=_words(_EVENT_WORDS), whole=frozenset({"cdrtype"}), examples=("Event Type", "CdrType")),
+    Rule("event", words=_words(_EVENT_WORDS), whole=frozenset({"cdrtype"}), values=holds_subscriber_classes,
+         examples=("Event Type", "CdrType")),
     Rule("status", words=_words(_STATUS_WORDS), examples=("Release Cause", "Call Status")),
 )
 
@@ -324,8 +326,21 @@ def header_groups(cells: list[str], template: Template | None = None) -> set[str
 
 
 def map_columns(header: list[str], template: Template | None) -> dict[str, str]:
-    """Role -> column name, the template's roles first, then the vocabulary's."""
+    """Role -> column name, the template's roles first, then the vocabulary's (headers alone)."""
+    return assign_roles(header, template, None)[0]
+
+
+def assign_roles(header: list[str], template: Template | None, frame: pd.DataFrame | None
+                 ) -> tuple[dict[str, str], dict[str, str]]:
+    """Role -> column name, and the columns whose values refused the role their header names.
+
+    The template's roles first, then the vocabulary's; with ``frame``, each
+    rule's value check is asked before a column takes its role, so that the
+    role goes to the next column that can hold it (``sms_number`` holding
+    counts is no party; ``PGW_ADDRESS`` holding IP addresses is no site).
+    """
     roles: dict[str, str] = {}
+    refused: dict[str, str] = {}
     fixed = {}
     if template is not None:
         for name in header:
@@ -334,11 +349,22 @@ def map_columns(header: list[str], template: Template | None) -> dict[str, str]:
                 fixed[name] = role
                 if role != "ignore":
                     roles.setdefault(role, name)
+
+    def objection(name: str, check: Callable[[pd.Series], str | None] | None) -> str | None:
+        if frame is None or check is None or name not in frame:
+            return None
+        why = check(frame[name])
+        if why:
+            refused[name] = why
+        return why
+
     for name in header:
         if name in fixed:
             continue
         role = column_role(name)
-        if role is None or role in roles and not role.endswith("_first"):
+        if role is None or objection(name, rule_for(name).values):
+            continue
+        if role in roles and not role.endswith("_first"):
             continue
         if role in roles:  # a second cell-type column without "last" in its name: the last one
             role = role.replace("_first", "_last")
@@ -346,9 +372,11 @@ def map_columns(header: list[str], template: Template | None) -> dict[str, str]:
                 continue
         roles[role] = name
     for name in header:
-        if name in fixed or name in roles.values():
+        if name in fixed or name in roles.values() or name in refused:
             continue
         role = site_role(name) or volume_role(name)
+        if role is not None and role.startswith(("site", "lat", "lon")) and objection(name, holds_ip_addresses):
+            continue
         if role is not None:
             roles.setdefault(role, name)
     for part in ("_first", "_last"):
@@ -356,17 +384,19 @@ def map_columns(header: list[str], template: Template | None) -> dict[str, str]:
         for lone, partner in (("ci", "lac"), ("sector", "enodeb")):
             if lone + part in roles and partner + part not in roles and "cell" + part not in roles:
                 roles["cell" + part] = roles.pop(lone + part)
-    return roles
+    return roles, refused
 
 
 def vocabulary_markdown() -> str:
     """The vocabulary as the Markdown tables docs/formats.md prints (in the order that decides)."""
-    lines = ["| # | role | a heading means it when it holds | e.g. |", "|---|---|---|---|"]
+    lines = ["| # | role | a heading means it when it holds | unless its values are | e.g. |",
+             "|---|---|---|---|---|"]
     for number, rule in enumerate(RULES, 1):
         role = (f"`{rule.role}`" + (" (first or last)" if rule.serial else "")) if rule.role else \
             "*(not read: listed with the reason)*"
         examples = ", ".join(f"`{e}`" for e in rule.examples)
-        lines.append(f"| {number} | {role} | {_cell(rule.describe())} | {examples} |")
+        check = (rule.values.__doc__ or "").strip().splitlines()[0] if rule.values else ""
+        lines.append(f"| {number} | {role} | {_cell(rule.describe())} | {check} | {examples} |")
     lines += ["", "Headings never read as a party, a cell or the event type, and the reason the import "
               "report gives:", "", "| heading matching | reason |", "|---|---|"]
     lines += [f"| {_cell(f'`{pattern.pattern}`')} | {why} |" for pattern, why in _NOT_READ]
