@@ -17,11 +17,14 @@ transformation (a few metres: fine for a mast; the source's parameters record it
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cellsight.core.cellkeys import make_key, parse_cell
 from cellsight.core.schema import STR, TECHNOLOGIES
@@ -56,7 +59,34 @@ def says_hex(header: str) -> bool:
 def _text_key(value: object, hexadecimal: bool = False) -> str | None:
     if not isinstance(value, str) or not value.strip() or value.strip(" -") == "":
         return None  # "---": no cell
+    if is_ip_address(value):
+        return None  # a call over Wi-Fi (VoWiFi) gives the handset's IP address where the cell goes
     return parse_cell(value, hexadecimal) or " ".join(value.split())
+
+
+_IP_LIKE = r"^\s*[0-9A-Fa-f:.]*[.:][0-9A-Fa-f:.]*\s*$"  # what an IP address can be made of
+
+
+def is_ip_address(value: object) -> bool:
+    """Whether a value is an IPv4 or IPv6 address: never a cell, never a site."""
+    text = str(value).strip()
+    if text.count(".") != 3 and ":" not in text:
+        return False  # the cheap look first: most cells are neither
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def ip_address_rows(values: pd.Series) -> int:
+    """How many rows of a column hold an IP address (one vectorised look, then each candidate)."""
+    arr = pa.array(values.astype(STR).array)
+    like = pc.fill_null(pc.match_substring_regex(arr, _IP_LIKE), False)
+    if not pc.any(like).as_py():
+        return 0
+    counts = pd.Series(arr.filter(like).to_pylist()).str.strip().value_counts()
+    return int(counts[[is_ip_address(v) for v in counts.index]].sum())
 
 
 def keys_from_parts(lac: pd.Series, ci: pd.Series, mcc: pd.Series | None = None,

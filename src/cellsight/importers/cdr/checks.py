@@ -9,11 +9,10 @@ The first line of each docstring is what docs/formats.md shows for it.
 
 from __future__ import annotations
 
-import ipaddress
-
 import pandas as pd
 
 from cellsight.importers.cdr.codes import decode_code
+from cellsight.importers.cells import is_ip_address
 
 SAMPLE = 200  # distinct values looked at
 
@@ -35,18 +34,10 @@ def holds_counts(values: pd.Series) -> str | None:
     return None
 
 
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
 def holds_ip_addresses(values: pd.Series) -> str | None:
     """IP addresses (every value)"""
     sample = _distinct(values)
-    if sample and all(_is_ip(v) for v in sample):
+    if sample and all(is_ip_address(v) for v in sample):
         return f"holds IP addresses ({_listed(sample)}), not cells or sites"
     return None
 

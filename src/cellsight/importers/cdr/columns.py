@@ -24,7 +24,6 @@ from cellsight.importers.cdr.vocabulary import (PARTY_ROLES, TIME_ROLES, assign_
                                                 not_read_reason, site_role, volume_role)
 from cellsight.importers.templates import Template
 
-CHECKED_ROWS = 5000  # rows whose values the checks of a role look at (their distinct values, sampled)
 _PHONE = re.compile(r"\s*\+?\d[\d ()-]{5,18}\d\s*")
 _CGI_LIKE = re.compile(r"^\s*\d{3}-\d{1,3}-\d+-\d+\s*$")
 
@@ -49,9 +48,7 @@ def _roles(table: tabular.Table, template: Template | None) -> tuple[dict[str, s
     and the values fill in what the header left unsaid (times, parties, cells).
     """
     frame = table.frame
-    sample = frame if table.plain or not len(frame) else \
-        frame.iloc[:CHECKED_ROWS].apply(tabular.unwrap)  # the value checks read a sample, unwrapped
-    roles, left = assign_roles(table.header, template, sample)
+    roles, left = assign_roles(table.header, template, frame)
     fixed = {n for n in table.header if template is not None and template.role_of(n) is not None}
     if not fixed & {roles.get("event"), roles.get("direction")}:
         candidates = [n for n in table.header if n not in fixed and n not in left

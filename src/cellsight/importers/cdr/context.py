@@ -8,7 +8,6 @@ numbers normalised once per distinct string, free text trimmed, cell columns
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,8 +67,6 @@ def _cells(ctx: _Context, which: str) -> pd.Series:
     lac, ci = ctx.col("lac" + which), ctx.col("ci" + which)
     enodeb, sector = ctx.col("enodeb" + which), ctx.col("sector" + which)
     text = ctx.col("cell" + which)
-    if text is not None:
-        text = text.where(~ip_addresses(text))  # a call over Wi-Fi names no cell (see events)
     hexadecimal = text is not None and says_hex(ctx.roles["cell" + which])
     if lac is None and which == "_last":
         lac = ctx.col("lac_first")  # one LAC column serving both cells
@@ -90,23 +87,6 @@ def _cells(ctx: _Context, which: str) -> pd.Series:
             keys = _fill_network(keys, mcc, mnc)
         return keys
     return pd.Series(np.nan, index=frame.index, dtype=STR)
-
-
-def ip_addresses(values: pd.Series) -> np.ndarray:
-    """True where a cell column holds an IP address (VoWiFi records put the handset's address
-    there): no cell, never a key that would count as an unplaced cell. Per distinct value."""
-    def check(uniques: pd.Series) -> pd.Series:
-        return pd.Series([_is_ip(u) for u in uniques], dtype=bool)
-
-    return tabular.by_unique(values.astype(STR), check).fillna(False).to_numpy(dtype=bool)
-
-
-def _is_ip(value: object) -> bool:
-    try:
-        ipaddress.ip_address(str(value).strip())
-    except ValueError:
-        return False
-    return True
 
 
 def _fill_network(keys: pd.Series, mcc: pd.Series, mnc: pd.Series) -> pd.Series:

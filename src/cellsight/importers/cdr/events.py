@@ -16,8 +16,9 @@ from cellsight.core import schema
 from cellsight.core.schema import STR
 from cellsight.importers import tabular
 from cellsight.importers.base import ImportResult
+from cellsight.importers.cells import ip_address_rows
 from cellsight.importers.cdr.codes import decode_code
-from cellsight.importers.cdr.context import _cells, _Context, _normalised, _text, ip_addresses
+from cellsight.importers.cdr.context import _cells, _Context, _normalised, _text
 from cellsight.importers.cdr.durations import _duration
 from cellsight.importers.cdr.parties import Parties, order
 from cellsight.importers.cdr.vocabulary import PARTY_ROLES
@@ -125,7 +126,7 @@ def _say_ip_cells(ctx: _Context, result: ImportResult) -> None:
         column = ctx.col("cell" + which)
         if column is None:
             continue
-        rows = int(ip_addresses(column).sum())
+        rows = ip_address_rows(column)
         if rows:
             result.warnings.append(f"{rows:,} rows give an IP address in column {ctx.roles['cell' + which]!r} "
                                    "instead of a cell (calls over Wi-Fi): imported with no cell")
