@@ -206,21 +206,9 @@ def header_score(cells: list[str], template: Template | None = None) -> float:
             if role and role != "ignore":
                 groups.add(_group(role))
     positioned = {"lat", "lon"} <= groups or {"east", "north"} <= groups
-    if "id" not in groups or not positioned or template is None and _names_subscribers(cells):
+    if "id" not in groups or not positioned:
         return 0.0
     return 2.0 + len(groups & {"extra"})
-
-
-_SUBSCRIBER_WORDS = {"msisdn", "imsi", "imei", "subscriber", "calling", "called", "caller", "party",
-                     "timestamp"}
-
-
-def _names_subscribers(cells: list[str]) -> bool:
-    """A header naming a subscriber or the time of a sighting is a tower dump's or call records',
-    whatever cell and position columns it has (``mobileNumber, towerId, timestamp, latitude``)."""
-    texts = [tabular.header_text(c) for c in cells if isinstance(c, str)]
-    return any(set(t.split()) & _SUBSCRIBER_WORDS or t.startswith(("mobile number", "mobile no"))
-               for t in texts)
 
 
 def _opencellid() -> Template:
@@ -252,8 +240,9 @@ def _find_header(template: Template | None):
 
 
 _LIST_EXT = {".csv", ".txt", ".tsv", ".tab", ".xlsx", ".xlsm", ".xls", ".dat", ""}
+# Call records, or a tower dump (``mobileNumber, towerId, timestamp, latitude``), that state positions
 _CALL_WORDS = re.compile(r"\b(calling|called|caller|callee|party|duration|direction|imei|imsi|"
-                         r"msisdn|recipient|destination)\b")
+                         r"msisdn|recipient|destination|subscriber|mobile number|mobile no|timestamp)\b")
 
 
 def sniff(path: Path) -> float:
