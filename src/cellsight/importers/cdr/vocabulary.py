@@ -200,7 +200,7 @@ RULES: tuple[Rule, ...] = (
          whole=frozenset({"in out", "i o", "mo mt", "in out flag", "inbound outbound",
                           "incoming outgoing"}), examples=("Direction", "In/Out")),
     Rule("direction", words=_words(_DIRECTION_WORDS), min_words=2, examples=("INBOUND_OUTBOUND_IND",)),
-    Rule("target", words=frozenset({"target"}), pattern=_TARGET, values=holds_counts,
+    Rule("target", words=frozenset({"target"}), pattern=_TARGET,
          examples=("TARGET_NO", "Served MSISDN", "mobileNumber")),
     Rule("party_a", words=_words(_A_WORDS), whole=frozenset({"a"}), pattern=_A_PARTY, values=holds_counts,
          examples=("Calling Number", "A Party", "Originating Number")),
