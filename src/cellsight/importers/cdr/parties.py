@@ -242,6 +242,8 @@ def _layout(a: pa.ChunkedArray, b: pa.ChunkedArray, out: np.ndarray, inc: np.nda
 def subscriber_keys(subscriber: pd.Series) -> pd.Series:
     """Each row's subscriber as the targets table names it: E.164, or another identifier as
     written (trimmed); missing where the row's subscriber is blank or withheld. Per distinct value."""
+    if not subscriber.notna().any():
+        return subscriber  # one subscriber or none: nothing to tell apart (the common case, kept cheap)
     codes, uniques = pd.factorize(subscriber)
     keys = [None if normalise(str(u))[1] in ("blank", "withheld") else str(u).strip() for u in uniques]
     lookup = np.array([*keys, None], dtype=object)
