@@ -221,7 +221,7 @@ def _replace_case(path: Path, case: Case, force: bool) -> list[str]:
 def cmd_subject(args: argparse.Namespace) -> int:
     with _editing(args.case, "subject") as case:
         subject = case.set_subject(args.name, role=args.role, numbers=args.number or [],
-                                   imeis=args.imei or [])
+                                   imeis=args.imei or [], ids=args.ids or [])
         save_case(case, args.case)
     _emit(args, _subject_json(subject), f"subject {subject.name}: {subject.role}, "
           f"numbers {', '.join(subject.numbers) or 'none'}")
@@ -352,7 +352,7 @@ def case_summary(case: Case) -> dict[str, Any]:
 
 def _subject_json(subject: Any) -> dict[str, Any]:
     return {"name": subject.name, "role": subject.role, "numbers": list(subject.numbers),
-            "imeis": list(subject.imeis)}
+            "imeis": list(subject.imeis), "ids": list(subject.ids)}
 
 
 def _place_json(place: Any) -> dict[str, Any]:
@@ -395,6 +395,7 @@ def _import_each(args: argparse.Namespace, case: Case) -> tuple[list[dict[str, A
         except (ImportFailure, *USAGE_ERRORS) as exc:
             failed = True
             _say(f"cellsight: {exc}")
+            reports.append(_failed_import(file, exc))
             continue
         finally:
             progress.close()
@@ -442,6 +443,14 @@ def cmd_source(args: argparse.Namespace) -> int:
             _say(f"{doc['file']}: warning: {warning}")
     _emit(args, doc, "")
     return EXIT_OK
+
+
+def _failed_import(file: str, exc: Exception) -> dict[str, Any]:
+    """``import --json``'s object for a file that could not be imported: one per file, with its error
+    (nothing of it went in; how many rows it holds is not known when it could not be read)."""
+    path = Path(file)
+    return {"file": path.name, "path": str(path.absolute()), "format": None, "subject": None,
+            "imported": 0, "error": str(exc)}
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
@@ -739,6 +748,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=ROLES)
     p.add_argument("--number", action="append")
     p.add_argument("--imei", action="append")
+    p.add_argument("--id", action="append", dest="ids", metavar="VALUE",
+                   help="a subscriber identifier that is not a telephone number (IMSI, ICCID, a long "
+                        "MSISDN, a pseudonymised id), kept as written")
 
     p = command("place", cmd_place, "create or replace a place")
     p.add_argument("case")

@@ -43,7 +43,7 @@ def test_info_json_has_the_contract_keys(case_path: Path, capsys: pytest.Capture
     assert doc["tz"] == "Europe/London"
     assert doc["subjects"] == [{"name": "Dan Price", "role": "suspect",
                                 "numbers": ["+447700900001", "+447700900011"],
-                                "imeis": ["356938035643809"]}]
+                                "imeis": ["356938035643809"], "ids": []}]
     assert doc["places"][0] == {"name": "Home", "lat": 53.48, "lon": -2.24, "radius_m": 150.0,
                                 "note": "", "bssids": []}
     assert doc["events"] == 0 and doc["sources"] == []

@@ -73,7 +73,9 @@ def test_same_file_again_is_refused_with_exit_2(case_path, tmp_path, capsys):
     code, out, err = run(capsys, "import", "--assume-case-tz", str(case_path), str(copy), "--subject", "Alice", "--json")
     assert code == 2
     assert "copy.csv: already imported as source S1" in err
-    assert json.loads(out) == []
+    [refused] = json.loads(out)  # one object per file, the refused one with its error
+    assert refused["file"] == "copy.csv" and refused["imported"] == 0
+    assert refused["error"].startswith("copy.csv: already imported as source S1")
     assert len(open_case(case_path).sources) == 1
 
 
@@ -84,7 +86,9 @@ def test_one_bad_file_does_not_stop_the_others(case_path, tmp_path, capsys):
     bad.write_bytes(b"\x00\x01\x02 nothing here")
     code, out, err = run(capsys, "import", "--assume-case-tz", str(case_path), str(bad), str(good), "--subject", "A", "--json")
     assert code == 2
-    assert [r["file"] for r in json.loads(out)] == ["good.csv"]
+    reports = json.loads(out)
+    assert [r["file"] for r in reports] == ["bad.csv", "good.csv"]
+    assert "error" in reports[0] and "error" not in reports[1]
     assert err.count("bad.csv") == 1 and "Traceback" not in err
 
 

@@ -315,7 +315,8 @@ def test_cli_imports_takeout_and_refuses_hostile_json(tmp_path: Path,
     status = main(["import", "--assume-case-tz", str(case), str(good), str(nested), "--subject", "Sam", "--json"])
     out = capsys.readouterr()
     assert status == 2  # one file failed; the other still went in
-    (report,) = json.loads(out.out)
+    report, refused = json.loads(out.out)  # one object per file, the refused one with its error
+    assert refused["file"] == "Records.json" and "nested too deeply" in refused["error"]
     assert (report["format"], report["rows"], report["imported"], report["rejected"]) == \
         ("takeout", 25, 24, 1)
     assert report["kinds"] == {"location": 24}

@@ -29,6 +29,7 @@ IMPORTERS = [i.name for i in registry.all_importers()]
 
 def _consistent(report: dict, case: Case) -> None:
     assert report["rows"] == report["imported"] + report["rejected"]
+    assert report["records_read"] == report["rows"] + len(report["skipped"])
     assert sum(report["kinds"].values()) == report["imported"]
     for table, column in (("events", "start"), ("locations", "time")):
         assert not outside_accepted(case.tables[table][column]).any()

@@ -27,9 +27,10 @@ def _two_numbers(tmp_path: Path, hour: int = 10) -> Path:
     return path
 
 
-def _run(window, qtbot, monkeypatch, tmp_path, answer, hour=10):
+def _run(window, qtbot, monkeypatch, tmp_path, answer, hour=10, subject="Bob"):
     asked = []
-    monkeypatch.setattr(ChooseSubjectDialog, "ask", classmethod(lambda cls, *a: SubjectAnswer("Bob", assume_case_tz=True)))
+    monkeypatch.setattr(ChooseSubjectDialog, "ask",
+                        classmethod(lambda cls, *a: SubjectAnswer(subject, assume_case_tz=True)))
     monkeypatch.setattr(ImportFlow, "ask_targets",
                         lambda self, path, targets: asked.append(targets) or answer)
     window.import_files([str(_two_numbers(tmp_path, hour))])
@@ -53,10 +54,10 @@ def test_split_imports_each_number_as_its_own_records(window, qtbot, tmp_path, m
 
 def test_one_number_or_cancel(window, qtbot, tmp_path, monkeypatch) -> None:
     sources = len(window.case.sources)
-    _run(window, qtbot, monkeypatch, tmp_path, TargetChoice(target="+447700900151"))
+    _run(window, qtbot, monkeypatch, tmp_path, TargetChoice(target="+447700900151"), subject="Sam Ward")
     assert window.last_import[0].ok
     added = window.case.sources[sources:]
-    assert len(added) == 1 and added[0].subject == "Bob" and added[0].imported == 2
+    assert len(added) == 1 and added[0].subject == "Sam Ward" and added[0].imported == 2
     assert "Only the records of +447700900151" in window.import_summary.details.toPlainText()
     window.import_summary.close()
     window.last_import = []
@@ -66,6 +67,16 @@ def test_one_number_or_cancel(window, qtbot, tmp_path, monkeypatch) -> None:
     outcome = window.last_import[0]
     assert not outcome.ok and len(window.case.sources) == sources + 1
     assert outcome.cancelled and "2 phone numbers" in outcome.error
+    window.import_summary.close()
+
+
+def test_one_number_is_never_put_on_a_subject_of_other_numbers(window, qtbot, tmp_path, monkeypatch) -> None:
+    bob = window.case.set_subject("Bob", numbers=["07700 900999"])
+    sources = len(window.case.sources)
+    _run(window, qtbot, monkeypatch, tmp_path, TargetChoice(target="+447700900151"))
+    outcome = window.last_import[0]
+    assert not outcome.ok and "is not one of subject 'Bob'" in outcome.error
+    assert len(window.case.sources) == sources and "+447700900151" not in bob.numbers
     window.import_summary.close()
 
 

@@ -39,6 +39,9 @@ class Subject:
     numbers: list[str] = field(default_factory=list)
     imeis: list[str] = field(default_factory=list)
     note: str = ""
+    # Subscriber identifiers that are not telephone numbers (an IMSI, an ICCID, a 13-digit M2M
+    # MSISDN, a pseudonymised id), as written: operator records may name a subscriber by one.
+    ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -248,7 +251,7 @@ class Case:
             for subject in self.subjects:
                 if value in subject.numbers:
                     return subject
-        return None
+        return self._id_owner(key.strip())
 
     def subject_for(self, key: str) -> tuple[Subject, bool]:
         """The subject named ``key``, created with role ``other`` if absent; and whether it was made."""
@@ -258,8 +261,8 @@ class Case:
         return self.set_subject(key), True
 
     def set_subject(self, name: str, role: str | None = None, numbers: list[str] = (),
-                    imeis: list[str] = (), note: str | None = None) -> Subject:
-        """Create or update a subject; numbers and IMEIs accumulate, never replace."""
+                    imeis: list[str] = (), note: str | None = None, ids: list[str] = ()) -> Subject:
+        """Create or update a subject; numbers, IMEIs and other identifiers accumulate, never replace."""
         name = name.strip()
         if not name:
             raise CaseError("a subject needs a name")
@@ -271,6 +274,7 @@ class Case:
             owner = self._number_owner(number)
             if owner is not None and owner.name.lower() != name.lower():
                 raise CaseError(f"number {number} already belongs to subject {owner.name!r}")
+        cleaned_ids = self._new_ids(name, ids)
         subject = next((s for s in self.subjects if s.name.lower() == name.lower()), None)
         created = subject is None
         if created:
@@ -282,6 +286,7 @@ class Case:
             subject.note = note
         subject.numbers.extend(n for n in normalised if n not in subject.numbers)
         subject.imeis.extend(i for i in cleaned_imeis if i not in subject.imeis)
+        subject.ids.extend(i for i in cleaned_ids if i not in subject.ids)
         self.log("create subject" if created else "update subject", asdict(subject))
         return subject
 
@@ -293,7 +298,7 @@ class Case:
         """
         subject = self.find_subject(key)
         if subject is not None:
-            return subject.name, list(subject.numbers)
+            return subject.name, list(subject.numbers) + list(subject.ids)
         value, flag = normalise(key, self.info.region)
         if flag == "blank":
             raise CaseError("a subject or number cannot be blank")
@@ -302,12 +307,27 @@ class Case:
     def _number_owner(self, number: str) -> Subject | None:
         return next((s for s in self.subjects if number in s.numbers), None)
 
-    def subject_by_identifier(self, numbers: list[str], imeis: list[str]) -> Subject | None:
-        """The subject who already has one of these numbers (E.164) or IMEIs."""
+    def subject_by_identifier(self, numbers: list[str], imeis: list[str],
+                              ids: list[str] = ()) -> Subject | None:
+        """The subject who already has one of these numbers (E.164), IMEIs or other identifiers."""
         for subject in self.subjects:
-            if set(numbers) & set(subject.numbers) or set(imeis) & set(subject.imeis):
+            if set(numbers) & set(subject.numbers) or set(imeis) & set(subject.imeis) or \
+                    set(ids) & set(subject.ids):
                 return subject
         return None
+
+    def _id_owner(self, value: str) -> Subject | None:
+        return next((s for s in self.subjects if value and value in s.ids), None)
+
+    def _new_ids(self, name: str, ids: list[str]) -> list[str]:
+        """Identifiers as written (trimmed); refused when another subject holds one. An IMSI can
+        look like a possible international number, so what the officer calls an identifier is one."""
+        cleaned = [i.strip() for i in ids if i.strip()]
+        for value in cleaned:
+            owner = self._id_owner(value)
+            if owner is not None and owner.name.lower() != name.lower():
+                raise CaseError(f"identifier {value} already belongs to subject {owner.name!r}")
+        return cleaned
 
     # ----- places --------------------------------------------------------------------
     def set_place(self, name: str, lat: float, lon: float, radius_m: float | None = None,

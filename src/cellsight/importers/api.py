@@ -32,6 +32,7 @@ from cellsight.core.phone import is_normalised, normalise
 from cellsight.core.timezones import (check_zone, implausible_durations, iso_local_series,
                                      outside_accepted, outside_reason)
 from cellsight.importers import registry, tabular
+from cellsight.importers.accounting import check_accounted, records_read, subscriber_device
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.safety import check_archive, is_zip
 from cellsight.importers.timebasis import chosen_by, corrected_rule, report_clock_checks, require_stated_zone
@@ -86,6 +87,7 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
             format = _template_format(Path(template))  # a template says which importer reads its layout
         chosen = _importer(format, path)
         known = case.find_subject(subject) if subject else None
+        _refuse_other_subjects_target(known, wanted, path)
         options = ImportOptions(
             case_tz=case.info.tz, region=region, tz=tz,
             template=Path(template) if template else None,
@@ -99,9 +101,9 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
     check(progress)
     reject_outside_times(result)
     warn_implausible_durations(result)
-    result.check(path.name)
     done = {s.parameters.get("file_target") for s in case.sources if s.sha256 == sha256}
     parts = _parts(result, path, sha256, wanted, split_by_target, done)
+    read = check_accounted(path.name, result, parts)
 
     # From here the case changes: subjects, then the sources; any failure puts it back.
     before = (copy.deepcopy(case.subjects), len(case.audit), dict(case.tables), list(case.sources))
@@ -123,14 +125,31 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
     for report, source in zip(reports, case.sources[-len(reports):]):
         _warn_unlinked(case, source, report)
         report_clock_checks(case, source, report)
-    return reports[0] if len(reports) == 1 else _combined(reports, result)
+    final = reports[0] if len(reports) == 1 else _combined(reports, result)
+    return {**final, "records_read": read}
 
 
 def _wanted_target(target: str, region: str, path: Path) -> str:
+    """The target as the targets table names it: E.164 for a telephone number, else as written
+    (an IMSI, an ICCID, a long M2M MSISDN, a pseudonymised id)."""
     value, flag = normalise(target, region)
-    if not is_normalised(flag):
-        raise ImportFailure(f"{path.name}: --target {target!r} is not a telephone number")
-    return value
+    if is_normalised(flag):
+        return value
+    if flag in ("blank", "withheld"):
+        raise ImportFailure(f"{path.name}: --target {target!r} names no subscriber")
+    return target.strip()
+
+
+def _refuse_other_subjects_target(known: Any, wanted: str | None, path: Path) -> None:
+    """``--target N --subject X``: refused when X already has numbers or identifiers and N is none
+    of them, so that one person's records are never put on another subject."""
+    if known is None or not wanted:
+        return
+    own = list(known.numbers) + list(known.ids)
+    if own and wanted not in own:
+        raise ImportFailure(f"{path.name}: --target {wanted} is not one of subject {known.name!r}'s "
+                            f"numbers ({', '.join(own[:5])}); choose the subject whose records these "
+                            "are, or add the number to the subject first (cellsight subject)")
 
 
 def _refuse_repeat(case: Case, path: Path, sha256: str, wanted: str | None, split: bool) -> None:
@@ -180,15 +199,21 @@ def _parts(result: ImportResult, path: Path, sha256: str, wanted: str | None,
         if len(todo) < len(numbers):
             result.warnings.append(f"{len(numbers) - len(todo)} of the file's {len(numbers)} targets were "
                                    "imported before and are left out")
-        return [_part(result, n, keep_file_rows=(i == 0 and not done), others_skipped=False,
-                      index=(numbers.index(n) + 1, len(numbers))) for i, n in enumerate(todo)]
+        parts = [_part(result, n, keep_file_rows=(i == 0 and not done), others_skipped=False,
+                       index=(numbers.index(n) + 1, len(numbers))) for i, n in enumerate(todo)]
+        if done:
+            _skip_imported_before(parts[0], result, [n for n in numbers if n in done])
+        return parts
     listing = ", ".join(f"{t['number']} ({t['rows']:,} rows)" for t in result.targets[:10])
     more = f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
     report = {"file": path.name, "path": str(path.absolute()), "sha256": sha256, "format": result.format,
               "subject": None, "rows": result.rows, "imported": 0, "rejected": 0,
+              "records_read": records_read(result),
               "targets": list(result.targets),
               "unused_columns": _unused(result), "error": "several subscribers"}
-    raise MultipleTargets(f"{path.name}: holds the records of {len(numbers)} subscribers ({listing}{more}); "
+    by = result.parameters.get("targets_by")
+    raise MultipleTargets(f"{path.name}: holds the records of {len(numbers)} subscribers"
+                          f"{' told apart by ' + by if by else ''} ({listing}{more}); "
                           "import them one source per target (--split-by-target) or one of them "
                           "(--target NUMBER)", report)
 
@@ -202,13 +227,12 @@ def _part(result: ImportResult, number: str, *, keep_file_rows: bool, others_ski
     other parts carry only their target's events. ``others_skipped``: the other
     targets' rows are listed as skipped (``--target``).
     """
-    mine = result.row_targets.eq(number).fillna(False).to_numpy(dtype=bool)
-    nobody = result.row_targets.isna().to_numpy()
+    mine, nobody = _whose_rows(result, number)
     events = result.events
     part = copy.copy(result)
     part.events = events[mine].reset_index(drop=True)
     part.row_targets = result.row_targets[mine].reset_index(drop=True)
-    part.targets, part.device = [], {"msisdn": [number]}
+    part.targets, part.device = [], subscriber_device(number)
     part.parameters = {**result.parameters, "target": number, "file_target": number}
     if index is not None:
         part.parameters["split_by_target"] = {"part": index[0], "of": index[1]}
@@ -218,7 +242,8 @@ def _part(result: ImportResult, number: str, *, keep_file_rows: bool, others_ski
         skipped += [(row, "whose record it is cannot be told (the row names no target)")
                     for row in events.loc[nobody, "source_row"]]
     else:
-        part.rejections, part.derived_cells = [], schema.empty("cells")
+        part.rejections = []
+    part.derived_cells = _own_derived_cells(result.derived_cells, part.events)
     if others_skipped:
         other = ~mine & ~nobody
         skipped += [(row, f"a record of another subscriber ({who})") for row, who in
@@ -226,6 +251,38 @@ def _part(result: ImportResult, number: str, *, keep_file_rows: bool, others_ski
     part.skipped = tabular.in_row_order(skipped)
     part.rows = len(part.events) + len(part.rejections)
     return part
+
+
+def _own_derived_cells(derived: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """The serving sites that a part's own rows state: never a position read from another
+    subscriber's row (skipped with --target, or another source's when split)."""
+    if not len(derived):
+        return derived
+    own = derived["source_row"].isin(set(events["source_row"]))
+    return derived[own.to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def _whose_rows(result: ImportResult, number: str) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the events rows of target ``number``, and of the rows of no listed target (the
+    row's subscriber is blank, withheld or unreadable): every row is in one, or another target's."""
+    mine = result.row_targets.eq(number).fillna(False).to_numpy(dtype=bool)
+    return mine, _of_no_target(result)
+
+
+def _of_no_target(result: ImportResult) -> np.ndarray:
+    listed = [t["number"] for t in result.targets]
+    return ~result.row_targets.isin(listed).fillna(False).to_numpy(dtype=bool)
+
+
+def _skip_imported_before(part: ImportResult, result: ImportResult, before: list[str]) -> None:
+    """A split resumed after some targets went in: the first new part lists, as skipped, the rows
+    that the earlier import of this file accounted for (those targets' rows, the file's own skipped
+    and rejected rows, the rows of no target), so that every row of the file is still named."""
+    earlier = result.row_targets.isin(before).fillna(False).to_numpy(dtype=bool)
+    rows = list(result.events.loc[earlier | _of_no_target(result), "source_row"])
+    rows += [row for row, _ in result.skipped] + [row for row, _ in result.rejections]
+    reason = "accounted for when this file was imported before (split by target)"
+    part.skipped = tabular.in_row_order(part.skipped + [(row, reason) for row in rows])
 
 
 def _combined(reports: list[dict[str, Any]], result: ImportResult) -> dict[str, Any]:
@@ -239,6 +296,7 @@ def _combined(reports: list[dict[str, Any]], result: ImportResult) -> dict[str, 
             "rows": sum(r["rows"] for r in reports), "imported": sum(r["imported"] for r in reports),
             "rejected": sum(r["rejected"] for r in reports),
             "rejections": [x for r in reports for x in r["rejections"]],
+            "skipped": [x for r in reports for x in r["skipped"]],
             "kinds": kinds, "target": None, "targets": list(result.targets),
             "warnings": list(dict.fromkeys(w for r in reports for w in r["warnings"])),
             "derived_cells": sum(r["derived_cells"] for r in reports),
@@ -359,21 +417,21 @@ def _owner(case: Case, result: ImportResult, given: str | None, path: Path, regi
     device = {k: [str(v).strip() for v in vals if v and str(v).strip()]
               for k, vals in result.device.items()}
     numbers = _device_numbers(device.get("msisdn", []), region)
-    imeis = device.get("imei", [])
-    known = case.subject_by_identifier(numbers, imeis) if numbers or imeis else None
+    imeis, ids = device.get("imei", []), device.get("ids", [])
+    known = case.subject_by_identifier(numbers, imeis, ids) if numbers or imeis or ids else None
     if given:
         subject, _ = case.subject_for(given)
     elif known is not None:
         subject = known
-    elif numbers or imeis or device.get("owner") or device.get("model"):
-        subject, _ = case.subject_for(_device_name(device, numbers, imeis))
+    elif numbers or imeis or ids or device.get("owner") or device.get("model"):
+        subject, _ = case.subject_for(_device_name(device, numbers, imeis, ids))
     else:
         what = " (it states no target number)" if result.format in NETWORK_FORMATS else ""
         raise ImportFailure(f"{path.name}: the file does not say whose records these are{what}; "
                             "choose the subject (--subject)")
-    if numbers or imeis:
+    if numbers or imeis or ids:
         try:
-            case.set_subject(subject.name, numbers=numbers, imeis=imeis)
+            case.set_subject(subject.name, numbers=numbers, imeis=imeis, ids=ids)
         except CaseError as exc:
             raise ImportFailure(f"{path.name}: {exc}") from None
     return subject.name
@@ -388,11 +446,12 @@ def _device_numbers(written: list[str], region: str) -> list[str]:
     return out
 
 
-def _device_name(device: dict[str, list[str]], numbers: list[str], imeis: list[str]) -> str:
+def _device_name(device: dict[str, list[str]], numbers: list[str], imeis: list[str],
+                 ids: list[str]) -> str:
     for key in ("owner", "model"):
         if device.get(key):
             return device[key][0]
-    return numbers[0] if numbers else f"IMEI {imeis[0]}"
+    return numbers[0] if numbers else f"IMEI {imeis[0]}" if imeis else ids[0]
 
 
 def _source(case: Case, path: Path, sha256: str, format_name: str, owner: str,

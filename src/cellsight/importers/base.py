@@ -89,9 +89,3 @@ class ImportResult:
             if len(table):
                 counts[name] = len(table)
         return counts
-
-    def check(self, file: str) -> None:
-        """Raise ImportFailure unless every candidate row is accounted for."""
-        if self.rows != self.imported + self.rejected:
-            raise ImportFailure(f"{file}: internal count mismatch (rows {self.rows}, imported "
-                                f"{self.imported}, rejected {self.rejected})")

@@ -17,15 +17,19 @@ transformation (a few metres: fine for a mast; the source's parameters record it
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cellsight.core.cellkeys import make_key, parse_cell
 from cellsight.core.schema import STR, TECHNOLOGIES
 from cellsight.importers import tabular
+from cellsight.importers.accounting import finish
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.registry import importer
 from cellsight.importers.templates import Template, builtin_for, builtin_templates, template_option
@@ -55,7 +59,30 @@ def says_hex(header: str) -> bool:
 def _text_key(value: object, hexadecimal: bool = False) -> str | None:
     if not isinstance(value, str) or not value.strip() or value.strip(" -") == "":
         return None  # "---": no cell
+    if is_ip_address(value):
+        return None  # a call over Wi-Fi (VoWiFi) gives the handset's IP address where the cell goes
     return parse_cell(value, hexadecimal) or " ".join(value.split())
+
+
+def is_ip_address(value: object) -> bool:
+    """Whether a value is an IPv4 or IPv6 address: never a cell, never a site."""
+    text = str(value).strip()
+    if text.count(".") != 3 and ":" not in text:
+        return False  # the cheap look first: most cells are neither
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def ip_address_rows(values: pd.Series) -> int:
+    """How many rows of a column hold an IP address (each distinct value looked at once)."""
+    arr = pa.array(values.astype(STR).array)
+    addresses = [v for v in pc.unique(arr).to_pylist() if v is not None and is_ip_address(v)]
+    if not addresses:
+        return 0
+    return int(pc.sum(pc.cast(pc.is_in(arr, value_set=pa.array(addresses, arr.type)), pa.int64())).as_py())
 
 
 def keys_from_parts(lac: pd.Series, ci: pd.Series, mcc: pd.Series | None = None,
@@ -102,6 +129,15 @@ _RADIO = {"gsm": "GSM", "2g": "GSM", "gprs": "GSM", "edge": "GSM", "umts": "UMTS
 _OPENCELLID = "opencellid-cells"
 
 
+def _names_tower(text: str) -> bool:
+    words = set(text.split())
+    return bool(words & {"tower", "towerid", "celltower"}) and (bool(words & {"id", "no", "number", "code"})
+                                                               or len(words) == 1)
+
+
+_AREA_WORDS = {"circle", "region", "state", "district", "zone", "county", "province"}
+
+
 def cell_role(header: str) -> str | None:
     """The meaning of a cell-list column from its header alone, or None."""
     text = tabular.header_text(header)
@@ -109,6 +145,8 @@ def cell_role(header: str) -> str | None:
     if words & {"samples", "changeable", "created", "updated", "averagesignal", "operator",
                 "unit", "postcode", "date", "time"} or "average signal" in text:
         return None
+    if words & _AREA_WORDS and not words & {"site", "bts", "mast", "cell", "tower"}:
+        return None  # "Circle Name", "Region": the network's area, not the site's name
     if words & {"lat", "latitude", "lat wgs84"} or text in {"y", "wgs84 lat"}:
         return "lat"
     if words & {"lon", "long", "longitude", "lng"} or text in {"x", "wgs84 lon"}:
@@ -135,8 +173,10 @@ def cell_role(header: str) -> str | None:
         return "enodeb"
     if "sector" in words:
         return "sector"
-    if words & {"cgi", "ecgi"} or "global" in words:
-        return "cell"
+    if words & {"cgi", "ecgi"} or "global" in words or text == "ipdr format":
+        return "cell"  # a 4G sheet heads its CGI column "IPDR FORMAT"
+    if _names_tower(text):
+        return "cell"  # keyed by the tower's name, as call records of the same family name it
     if text in {"ci", "cid", "eci", "cell", "cell id", "cellid", "cell identity", "cell no",
                 "cell number", "lcid"} or words & {"cell", "cellid"} and not words & {"site", "name"}:
         return "ci"
@@ -196,8 +236,9 @@ def _find_header(template: Template | None):
 
 
 _LIST_EXT = {".csv", ".txt", ".tsv", ".tab", ".xlsx", ".xlsm", ".xls", ".dat", ""}
+# Call records, or a tower dump (``mobileNumber, towerId, timestamp, latitude``), that state positions
 _CALL_WORDS = re.compile(r"\b(calling|called|caller|callee|party|duration|direction|imei|imsi|"
-                         r"msisdn|recipient|destination)\b")
+                         r"msisdn|recipient|destination|subscriber|mobile number|mobile no|timestamp)\b")
 
 
 def sniff(path: Path) -> float:
@@ -236,11 +277,7 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     result = ImportResult(format="cells", warnings=warnings)
     parts = [_read_table(t, template, result) for t in tables]
     result.cells = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    result.rows = len(result.cells) + len(result.rejections)
-    tabular.refuse_mostly_rejected(path.name, result.rows, result.rejections)
-    result.rejections = tabular.in_row_order(result.rejections)
-    result.skipped = tabular.in_row_order(result.skipped)
-    result.warnings = list(dict.fromkeys(result.warnings))
+    finish(result, path.name, kept=len(result.cells))
     progress.update(1, 1, f"read {path.name}")
     return result
 
@@ -259,6 +296,8 @@ def map_columns(header: list[str], template: Template | None) -> dict[str, str]:
         role = None if name in fixed else cell_role(name)
         if role is not None and role not in roles:
             roles[role] = name
+    if "cell" in roles and "ci" in roles and _names_tower(tabular.header_text(roles["cell"])):
+        roles.setdefault("site", roles.pop("cell"))  # a cell id beside the tower's: the tower is the site
     if "ci" in roles and "lac" not in roles and "enodeb" not in roles and "cell" not in roles:
         roles["cell"] = roles.pop("ci")  # a cell id on its own: a CGI string or a name
     return roles

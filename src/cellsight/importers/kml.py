@@ -10,7 +10,9 @@ What is a row, and what it becomes:
 - a ``LineString`` placemark (Google Timeline's KML draws trips this way) is a
   line of untimed points: with a ``TimeSpan`` its first point is a fix at
   ``begin`` and its last at ``end``, the points between rejected as having no
-  time of their own; without one, every point is rejected.
+  time of their own; without one, every point is rejected. In a
+  ``MultiGeometry`` holding a point and a line under one ``TimeStamp``, the
+  time is the point's: the line's points are rejected as untimed.
 
 Polygons are areas, not positions: they are not rows and are listed in
 ``skipped``. A KMZ is read in place (``doc.kml``, else the first ``.kml``).
@@ -125,6 +127,7 @@ class _Reader:
         name = child_text(placemark, "name", strip=False)
         label = name or "placemark"
         counts: dict[str, int] = {}
+        has_point = any(local(g.tag) == "Point" for g in placemark.iter())
         for geometry in placemark.iter():
             kind = local(geometry.tag)
             if kind == "Polygon":
@@ -139,7 +142,9 @@ class _Reader:
                 self._add(row, points[:1], when or begin,
                           label + (f" (until {end})" if end and not when else ""))
             else:
-                self._line(row, points, when, begin, end, label)
+                # A MultiGeometry's one TimeStamp dates its point: the line's first point was not
+                # there at that moment too (two places at once), so it takes no time from it.
+                self._line(row, points, None if has_point else when, begin, end, label)
 
     def _line(self, row: str, points: list[list[str]], when: str | None, begin: str | None,
               end: str | None, label: str) -> None:

@@ -27,6 +27,7 @@ BUILTIN_MODULES = (
     "cellsight.importers.takeout",
     "cellsight.importers.gpx",
     "cellsight.importers.kml",
+    "cellsight.importers.fixcsv",
 )
 ENTRY_POINT_GROUP = "cellsight.importers"
 

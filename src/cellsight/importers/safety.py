@@ -246,9 +246,16 @@ def child_text(element: Element, name: str, strip: bool = True) -> str | None:
     return None
 
 
+_PROLOGUE = re.compile(r"<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^>\[]*(\[.*?\])?\s*>", re.S)
+
+
 def xml_root_name(head: bytes) -> str:
-    """The local name of the first element in the first bytes of an XML file, or ''."""
-    text = head.decode("utf-8-sig", errors="ignore")
+    """The local name of the first element in the first bytes of an XML file, or ''.
+
+    Comments, processing instructions and a DOCTYPE before the root are passed
+    over, also when a comment names a tag (``<!-- exported by <tool> -->``).
+    """
+    text = _PROLOGUE.sub(" ", head.decode("utf-8-sig", errors="ignore"))
     match = re.search(r"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)[\s>/]", text)
     return match.group(1) if match else ""
 

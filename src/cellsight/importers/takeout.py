@@ -69,6 +69,8 @@ def sniff(path: Path) -> float:
         return 0.95
     if any(f'"{key}"' in text for key in ("timelineObjects", "semanticSegments", "rawSignals")):
         return 0.95
+    if text.startswith("{") and '"timelineEdits"' in text:
+        return 0.6  # Timeline Edits.json: recognised, to be refused by name
     segment_words = ('"visit"', '"timelinePath"', '"activity"', '"timelineMemory"')
     if text.startswith("[") and '"startTime"' in text and any(w in text for w in segment_words):
         return 0.9
@@ -90,8 +92,8 @@ def e7_array(values: list[Any]) -> np.ndarray:
 
 def latlng(text: Any) -> tuple[float | None, float | None]:
     """``(lat, lon)`` from ``"51.5073510°, -0.1277580°"`` or ``"geo:51.50735,-0.12775"``."""
-    if isinstance(text, dict):
-        text = text.get("latLng") or text.get("LatLng")
+    if isinstance(text, dict):  # {"latLng": "..."}, or an activity's start {"point": "..."}
+        text = text.get("latLng") or text.get("LatLng") or text.get("point")
     match = _LATLNG.match(text) if isinstance(text, str) else None
     if not match:
         return None, None
@@ -107,9 +109,14 @@ def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
+_EPOCH = re.compile(r"^\s*\d{9,13}\s*$")  # epoch seconds (10 digits) or milliseconds (13)
+
+
 def _time(holder: dict, name: str) -> tuple[str | None, float]:
     """``(iso_text, epoch_ms)`` of ``name``Timestamp / ``name``TimestampMs in a Takeout object."""
     text = holder.get(f"{name}Timestamp")
+    if isinstance(text, str) and _EPOCH.match(text):  # "1678960800" or "1678960800000"
+        return None, float(text) * (1 if len(text.strip()) >= 12 else 1000)
     if isinstance(text, str):
         return text, math.nan
     return None, number(holder.get(f"{name}TimestampMs"))
@@ -132,7 +139,6 @@ class _Reader:
 
     def __init__(self, buffer: FixBuffer) -> None:
         self.fixes = buffer
-        self.no_position: Counter[str] = Counter()
         self.skipped: list[tuple[str, str]] = []  # parts in a shape not known: (row, reason)
         self.records: list[tuple[int, dict]] = []
 
@@ -180,7 +186,7 @@ class _Reader:
                 else:
                     self.unexpected(f"{row}.{key}", key, obj[key])
         if not found:
-            self.no_position["timeline objects that are neither a visit nor an activity"] += 1
+            self.skipped.append((row, "a timeline object that is neither a visit nor an activity: no position"))
 
     def _place_visit(self, row: str, visit: dict) -> None:
         place = _obj(visit.get("location"))
@@ -240,7 +246,7 @@ class _Reader:
         if not found:
             kinds = [k for k in seg if k not in ("startTime", "endTime")
                      and not k.endswith("TimezoneUtcOffsetMinutes")]
-            self.no_position[f"segments without a position ({', '.join(kinds) or 'empty'})"] += 1
+            self.skipped.append((row, f"a segment without a position ({', '.join(kinds) or 'empty'})"))
 
     def _visit(self, row: str, seg: dict, visit: dict) -> None:
         top = _obj(visit.get("topCandidate"))
@@ -252,7 +258,8 @@ class _Reader:
                        label=label)
 
     def _activity(self, row: str, seg: dict, act: dict) -> None:
-        kind = _obj(act.get("topCandidate")).get("type") or "unknown"
+        kind = _obj(act.get("topCandidate")).get("type") or act.get("activityType") or \
+            seg.get("activityType") or "unknown"
         for side in ("start", "end"):
             lat, lon = latlng(act.get(side))
             self.fixes.add(f"{row}.activity.{side}", lat, lon, time=seg.get(f"{side}Time"),
@@ -271,7 +278,7 @@ class _Reader:
         position = signal.get("position") if isinstance(signal, dict) else None
         if not isinstance(position, dict):
             kind = next(iter(signal), "empty") if isinstance(signal, dict) else "non-object"
-            self.no_position[f"rawSignals without a position ({kind})"] += 1
+            self.skipped.append((row, f"a raw signal without a position ({kind})"))
             return
         lat, lon = latlng(position.get("LatLng") or position.get("latLng"))
         self.fixes.add(row, lat, lon, time=position.get("timestamp"),
@@ -329,11 +336,13 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
             if key in _KNOWN_KEYS:
                 seen.add(key)
     reader.flush_records()
+    if not seen and "timelineEdits" in other:
+        raise ImportFailure(f"{path.name}: the phone's edits to its timeline ({other['timelineEdits']:,} "
+                            "entries of timelineEdits), not location records; import Timeline.json "
+                            "from the same export")
     if not seen:
         raise ImportFailure(f"{path.name}: not a Google location history (no "
                             f"{', '.join(_KNOWN_KEYS)} and no array of timeline segments)")
-    result.skipped.extend(("-", f"{n} {what}: no position, not rows")
-                          for what, n in sorted(reader.no_position.items()))
     result.skipped.extend(reader.skipped)
     result.skipped.extend((key, f"{key}: {n} entries that are not location records; not read")
                           for key, n in sorted(other.items()))

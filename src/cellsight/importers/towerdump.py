@@ -41,8 +41,10 @@ from cellsight.core.case import Case, CaseError, Source, utc_stamp
 from cellsight.core.scenestore import Scene, SceneFile
 from cellsight.core.timezones import check_zone, iso_local
 from cellsight.importers import cdr, registry, tabular
+from cellsight.importers.accounting import finish
 from cellsight.importers.api import _read, new_file_digest
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
+from cellsight.importers.cdr.sites import positions
 from cellsight.importers.timebasis import require_stated_zone
 from cellsight.progress import NullProgress, Progress, check
 
@@ -124,15 +126,12 @@ def read_dump(path: Path, options: ImportOptions, progress: Progress | None = No
         check(progress)
         parts.append(_read_table(table, options, result, path))
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    result.rows = len(frame) + len(result.rejections)
-    result.rejections = tabular.in_row_order(result.rejections)
-    result.skipped = tabular.in_row_order(result.skipped)
+    finish(result, path.name, kept=len(frame), refuse_mostly_rejected=False)
     distinct = frame["number"].nunique()
     if distinct == 1:
         result.warnings.append("every row is of one subscriber number: this looks like one handset's "
                                "records rather than a tower dump (import it with `cellsight import`)")
     result.parameters["subscribers"] = int(distinct)
-    result.warnings = list(dict.fromkeys(result.warnings))
     progress.update(1, 1, f"read {path.name}")
     return TowerDump(table=pa.Table.from_pandas(frame, preserve_index=False), result=result)
 
@@ -174,6 +173,7 @@ def _read_table(table: tabular.Table, options: ImportOptions, result: ImportResu
     rows_ctx = cdr._Context(tabular.Table(frame=sub, rows=table.rows[keep], header=table.header,
                                           prefix=table.prefix), roles, None, options)
     utc, flags = cdr._localise(times, keep, zone)
+    _state_tower_position(rows_ctx, result)
     frame = _rows(rows_ctx, options.region)
     frame.insert(0, "time", utc.reset_index(drop=True))
     frame.insert(1, "time_us", epoch_us(frame["time"]))
@@ -186,6 +186,21 @@ def _read_table(table: tabular.Table, options: ImportOptions, result: ImportResu
         frame = frame[~anonymous].reset_index(drop=True)
     result.tz, result.tz_rule = zone, rule
     return frame
+
+
+def _state_tower_position(ctx: cdr._Context, result: ImportResult) -> None:
+    """Record the tower's position when every row of the dump gives the same one (a mast's
+    latitude and longitude on each row): the scene takes it unless the officer gave one."""
+    found = positions(ctx.table.frame, ctx.roles, "_first")
+    if found is None:
+        return
+    lat, lon, _ = found
+    placed = pd.DataFrame({"lat": lat.round(6), "lon": lon.round(6)}).dropna().drop_duplicates()
+    if len(placed) == 1:
+        result.parameters["tower_position"] = [float(placed["lat"].iloc[0]), float(placed["lon"].iloc[0])]
+    elif len(placed) > 1:
+        result.warnings.append(f"the rows give {len(placed)} different tower positions: the scene's "
+                               "position is not taken from them (give it with --lat/--lon or --place)")
 
 
 def _lac_with_tower(roles: dict[str, str], frame: pd.DataFrame) -> dict[str, str]:
@@ -415,15 +430,17 @@ def commit_file(case: Case, case_path: str | Path, scene: Scene, prepared: Prepa
     item = SceneFile(source_id=source_id, parquet=relative, sha256=prepared.parquet_sha256, rows=dump.imported,
                      **summary)
     others = [s for s in scenestore.scenes(case) if s.name != scene.name]
-    before = list(scene.files)
+    before, position = list(scene.files), (scene.lat, scene.lon)
     scene.files = before + [item]
+    if not scene.located and "tower_position" in result.parameters:
+        scene.lat, scene.lon = result.parameters["tower_position"]  # the dump's own mast
     try:
         case.add_source(source, frames, kept_outside=dump.imported)
         scenestore.save_scenes(case, _in_order(case, others, scene), "add scene file",
                                {"scene": scene.name, "source": source_id, "parquet": relative,
                                 "parquet_sha256": prepared.parquet_sha256, "rows": dump.imported})
     except BaseException:
-        scene.files = before
+        scene.files, (scene.lat, scene.lon) = before, position
         discard(case_path, prepared)
         raise
     summary_local = {**summary, **{k: iso_local(pd.Timestamp(summary[k]), case.info.tz)

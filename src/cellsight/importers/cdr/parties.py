@@ -29,15 +29,64 @@ Everything here works on whole columns with pyarrow kernels (comparisons,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cellsight.core.phone import normalise
 from cellsight.core.schema import STR
 
-ORDERED, SUBSCRIBER, TARGET, OWN = "ordered", "subscriber column", "target column", "subject"
+
+
+class PartyLayout(str, Enum):
+    """How a file lays its parties out, and what that means for reading each row.
+
+    The value is what the source's parameters record (``party_layout``).
+    """
+
+    ORDERED = "ordered"
+    SUBSCRIBER = "subscriber column"
+    TARGET = "target column"
+
+    @property
+    def in_call_order(self) -> bool:
+        """The columns are the calls' order already: nothing is swapped, whatever the direction."""
+        return self is PartyLayout.ORDERED
+
+    @property
+    def names_owner(self) -> bool:
+        """Whether the subscriber found on the rows may name the records' owner without the officer.
+
+        In an ordered file the subscriber is only inferred from the codes:
+        enough to see that a file holds several, not to name the owner.
+        """
+        return self is not PartyLayout.ORDERED
+
+    @property
+    def directs_by_number(self) -> bool:
+        """A row no column directs is outgoing when party A is the subject's number (ordered files)."""
+        return self is PartyLayout.ORDERED
+
+    def states_order(self, uncertain: bool) -> bool:
+        """Whether the import warns how the parties were put in order."""
+        return uncertain or self is PartyLayout.SUBSCRIBER
+
+    def undirected(self, undirected: int, total: int, whose: str) -> str:
+        """The warning for rows whose direction could not be told, in this layout's terms."""
+        counted = f"for {undirected:,} of {total:,} rows (calls, messages and other events)"
+        if self is PartyLayout.ORDERED:
+            return (f"{counted} the file does not say whose records they are and {whose}; party A is "
+                    "the caller as the columns are written, the direction is imported as 'unknown' "
+                    "(choose the subject (--subject) or map the columns (--template))")
+        return (f"{counted} no column or code says who called whom; party A is the subscriber as "
+                "written, not necessarily the caller, and the direction is imported as 'unknown' "
+                "(map the columns (--template))")
+
+
+ORDERED, SUBSCRIBER, TARGET = PartyLayout.ORDERED, PartyLayout.SUBSCRIBER, PartyLayout.TARGET
 
 
 @dataclass
@@ -51,7 +100,7 @@ class Parties:
     a_flag: pd.Series
     b_flag: pd.Series
     subscriber: pd.Series  # E.164 of the row's subscriber (target); missing where unknown
-    layout: str
+    layout: PartyLayout
     how: str  # one sentence: how the order was decided, for the source's parameters
     uncertain: bool = False  # the layout was a guess the data could not settle
     swapped: int = 0
@@ -109,7 +158,7 @@ def order(a: tuple[pd.Series, pd.Series, pd.Series], b: tuple[pd.Series, pd.Seri
     else:
         layout, how, uncertain = _layout(x, y, out, inc, _numbers(own), names)
         subscriber = x if layout == SUBSCRIBER else _ordered_subscriber(x, y, out, inc, _numbers(own))
-    if layout == ORDERED:
+    if layout.in_call_order:
         swap = np.zeros(len(index), dtype=bool)  # in the calls' order already, by definition
     else:  # swap where the subscriber sits on the wrong side for the row's direction
         sub_a = _mask(pc.equal(x, subscriber))
@@ -155,7 +204,7 @@ def _ordered_subscriber(a: pa.ChunkedArray, b: pa.ChunkedArray, out: np.ndarray,
 
 
 def _layout(a: pa.ChunkedArray, b: pa.ChunkedArray, out: np.ndarray, inc: np.ndarray, own: pa.Array,
-            names: tuple[str, str]) -> tuple[str, str, bool]:
+            names: tuple[str, str]) -> tuple[PartyLayout, str, bool]:
     """``(layout, how it was decided, uncertain)`` for two party columns without a target column."""
     first, second = names
     if not inc.any() or not (out | inc).any():
@@ -190,11 +239,27 @@ def _layout(a: pa.ChunkedArray, b: pa.ChunkedArray, out: np.ndarray, inc: np.nda
                      f"whether {first!r} is the caller or the subscriber; check the direction"), True
 
 
+def subscriber_keys(subscriber: pd.Series) -> pd.Series:
+    """Each row's subscriber as the targets table names it: E.164, or another identifier as
+    written (trimmed); missing where the row's subscriber is blank or withheld. Per distinct value."""
+    if not subscriber.notna().any():
+        return subscriber  # one subscriber or none: nothing to tell apart (the common case, kept cheap)
+    codes, uniques = pd.factorize(subscriber)
+    keys = [None if normalise(str(u))[1] in ("blank", "withheld") else str(u).strip() for u in uniques]
+    lookup = np.array([*keys, None], dtype=object)
+    return pd.Series(lookup[codes], index=subscriber.index, dtype=STR)
+
+
 def targets_table(subscriber: pd.Series | None) -> list[dict[str, object]]:
-    """``[{"number", "rows"}]`` of the subscribers (E.164) a file holds, most rows first."""
+    """``[{"number", "rows"}]`` of the subscribers a file holds, most rows first.
+
+    ``number`` is E.164, or, with ``identifier`` true, a subscriber identifier
+    that is not a telephone number (a 13-digit M2M MSISDN, an IMSI, an ICCID,
+    a pseudonymised id) as written: a target like any other, never dropped.
+    """
     if subscriber is None:
         return []
     tally = subscriber.value_counts(dropna=True)
-    tally = tally[tally.index.astype(str).str.startswith("+")]
     tally = tally.sort_index().sort_values(ascending=False, kind="stable")
-    return [{"number": str(n), "rows": int(c)} for n, c in tally.items()]
+    return [{"number": str(n), "rows": int(c), **({} if str(n).startswith("+") else {"identifier": True})}
+            for n, c in tally.items()]

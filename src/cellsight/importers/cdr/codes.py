@@ -56,6 +56,10 @@ _CODES: dict[str, tuple[str | None, str | None]] = {
     "p2pin": ("sms", _IN), "p2pout": ("sms", _OUT), "a2pin": ("sms", _IN), "a2psmsin": ("sms", _IN),
     "volte": ("call", None), "vowifi": ("call", None), "vonr": ("call", None),
     "ain": (None, _IN), "aout": (None, _OUT),
+    # GSM teleservice codes (3GPP TS 22.003) as switches write them: 11 telephony, 21 short
+    # message mobile-terminated, 22 short message mobile-originated
+    "11": ("call", None), "ts11": ("call", None), "21": ("sms", _IN), "ts21": ("sms", _IN),
+    "22": ("sms", _OUT), "ts22": ("sms", _OUT),
     # Brazilian operators (Portuguese)
     "originada": (None, _OUT), "recebida": (None, _IN), "sainte": (None, _OUT),
     "entrante": (None, _IN), "voz": ("call", None), "dados": ("data", None),

@@ -1,0 +1,51 @@
+"""Checks of a column's values against the role its heading suggests.
+
+Heading words are loose: ``sms_number`` may hold counts, ``SUBSCRIBER_TYPE``
+the letters R and H, ``PGW_ADDRESS`` an IP address. Each check looks at a
+sample of the column's distinct values and returns why they cannot be that
+role (what the import report prints for the column), or None when they can.
+The first line of each docstring is what docs/formats.md shows for it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cellsight.importers.cdr.codes import decode_code
+from cellsight.importers.cells import is_ip_address
+
+SAMPLE = 200  # distinct values looked at
+
+
+def _distinct(values: pd.Series) -> list[str]:
+    found = pd.Series(pd.unique(values.dropna()), dtype=object).astype(str).str.strip()
+    return [v for v in found[found.ne("") & ~found.str.fullmatch(r"-{1,3}")].head(SAMPLE)]
+
+
+def _listed(values: list[str]) -> str:
+    return ", ".join(values[:4])
+
+
+def holds_counts(values: pd.Series) -> str | None:
+    """counts (every value a number of three digits or fewer)"""
+    sample = _distinct(values)
+    if sample and all(v.isdigit() and len(v) <= 3 for v in sample):
+        return f"holds counts ({_listed(sample)}), not telephone numbers"
+    return None
+
+
+def holds_ip_addresses(values: pd.Series) -> str | None:
+    """IP addresses (every value)"""
+    sample = _distinct(values)
+    if sample and all(is_ip_address(v) for v in sample):
+        return f"holds IP addresses ({_listed(sample)}), not cells or sites"
+    return None
+
+
+def holds_subscriber_classes(values: pd.Series) -> str | None:
+    """one- or two-letter classes that are no event code (`R`, `H`)"""
+    sample = _distinct(values)
+    if sample and all(len(v) <= 2 and v.isalpha() for v in sample) and \
+            not any(decode_code(v) != (None, None) for v in sample):
+        return f"its values ({_listed(sample)}) are classes of subscriber or call, not event types"
+    return None
