@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cellsight import __version__
 from cellsight.analysis.windows import epoch_us
@@ -48,6 +49,7 @@ from cellsight.progress import NullProgress, Progress, check
 FORMAT = "tower-dump"
 KIND = "scene"  # the Source's ``kinds`` key: rows kept in a scene
 IDENTITY_ROLES = ("target", "party_a", "party_b", "other_party", "imei", "imsi")
+_BATCH_SCHEMA = pa.schema([f for f in scenestore.ROW_SCHEMA if f.name != "source_id"])
 
 
 # ----- recognising the layout --------------------------------------------------------------
@@ -111,33 +113,50 @@ class TowerDump:
         return self.table.num_rows
 
 
+BATCH_ROWS = 250_000  # rows turned into a scene's columns at a time (see ``_read_table``)
+
+
 def read_dump(path: Path, options: ImportOptions, progress: Progress | None = None) -> TowerDump:
-    """Read a tower dump (CSV, XLSX or XLS); ImportFailure when it cannot be used at all."""
+    """Read a tower dump (CSV, XLSX or XLS); ImportFailure when it cannot be used at all.
+
+    As for call records, a file of which more than half cannot be used is refused:
+    first on its first 1,000 rows (before the rest is parsed), then on the whole.
+    """
     progress = progress or NullProgress()
     progress.update(0, None, f"reading {path.name}")
+    probe = tabular.probe_head(path.name, lambda head, scratch: _read_table(head, options, scratch, path))
     tables, warnings = tabular.read_tables(
-        path, lambda rows: tabular.best_header(rows, header_score, 2))
+        path, lambda rows: tabular.best_header(rows, header_score, 2), probe=probe)
     result = ImportResult(format=FORMAT, warnings=warnings)
     parts = []
     for table in tables:
         check(progress)
-        parts.append(_read_table(table, options, result, path))
-    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    result.rows = len(frame) + len(result.rejections)
+        parts.append(_read_table(table, options, result, path, progress))
+    rows = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    result.rows = rows.num_rows + len(result.rejections)
+    tabular.refuse_mostly_rejected(path.name, result.rows, result.rejections)
     result.rejections = tabular.in_row_order(result.rejections)
     result.skipped = tabular.in_row_order(result.skipped)
-    distinct = frame["number"].nunique()
+    distinct = pc.count_distinct(rows["number"]).as_py()
     if distinct == 1:
         result.warnings.append("every row is of one subscriber number: this looks like one handset's "
                                "records rather than a tower dump (import it with `cellsight import`)")
     result.parameters["subscribers"] = int(distinct)
     result.warnings = list(dict.fromkeys(result.warnings))
     progress.update(1, 1, f"read {path.name}")
-    return TowerDump(table=pa.Table.from_pandas(frame, preserve_index=False), result=result)
+    return TowerDump(table=rows, result=result)
 
 
 def _read_table(table: tabular.Table, options: ImportOptions, result: ImportResult,
-                path: Path) -> pd.DataFrame:
+                path: Path, progress: Progress | None = None) -> pa.Table:
+    """One table's rows as the scene's columns (``scenestore.ROW_SCHEMA`` but ``source_id``).
+
+    Times are parsed and their format and zone decided over the whole table (one
+    decision for the file, as for call records); the rest (numbers, identities,
+    kinds, cells) is worked out ``BATCH_ROWS`` rows at a time, each batch kept as
+    compact Arrow columns, so that the Python objects of a batch's columns never
+    exist for the whole file (they were most of a big dump's peak memory).
+    """
     names = tabular.unique_names([column_name(h) for h in table.header])
     renamed = dict(zip(table.header, names))
     table = copy.copy(table)
@@ -169,6 +188,18 @@ def _read_table(table: tabular.Table, options: ImportOptions, result: ImportResu
     if len(bad):
         result.rejections.extend(zip(table.labels(bad), cdr._time_reasons(ctx, bad)))
     keep = np.flatnonzero(readable)
+    result.tz, result.tz_rule = zone, rule
+    batches = []
+    for start in range(0, max(len(keep), 1), BATCH_ROWS):
+        if progress is not None:
+            check(progress)
+        batches.append(_batch(table, roles, options, times, zone, keep[start:start + BATCH_ROWS], result))
+    return pa.concat_tables(batches) if len(batches) > 1 else batches[0]
+
+
+def _batch(table: tabular.Table, roles: dict[str, str], options: ImportOptions, times: Any, zone: str,
+           keep: np.ndarray, result: ImportResult) -> pa.Table:
+    """The scene's columns of the rows at positions ``keep`` (rows without any identity rejected)."""
     sub = table.frame if len(keep) == len(table.frame) else table.frame.iloc[keep].reset_index(drop=True)
     rows_ctx = cdr._Context(tabular.Table(frame=sub, rows=table.rows[keep], header=table.header,
                                           prefix=table.prefix), roles, None, options)
@@ -183,8 +214,7 @@ def _read_table(table: tabular.Table, options: ImportOptions, result: ImportResu
         result.rejections.extend(zip(frame.loc[anonymous, "source_row"],
                                      ["no subscriber number, IMEI or IMSI"] * int(anonymous.sum())))
         frame = frame[~anonymous].reset_index(drop=True)
-    result.tz, result.tz_rule = zone, rule
-    return frame
+    return pa.Table.from_pandas(frame, schema=_BATCH_SCHEMA, preserve_index=False)
 
 
 def _lac_with_tower(roles: dict[str, str], frame: pd.DataFrame) -> dict[str, str]:
