@@ -11,6 +11,8 @@ import's own, interpreter and libraries included. Cases:
 - ``ufdr-body``: a .ufdr whose one SMS body is --body-mb megabytes (2 GB by default) of
   text that compresses about 60x (so that the archive's ratio limit lets it through and
   the text cap must act);
+- ``scene-junk``: a tower dump of 30 good rows and N junk lines (``--junk``), through ``cellsight scene``;
+- ``scene-identical``: a tower dump of ``--identical`` copies of one row (3 million by default);
 - ``baseline``: the smallest import (one call record), for the interpreter's own share.
 
 Files are written by a child of their own, so that the writer's memory never
@@ -77,6 +79,32 @@ def case_junk(folder: Path, args: argparse.Namespace) -> Path:
     return path
 
 
+SCENE_HEADER = b"msisdn,imei,event_time,cell_id\n"
+
+
+def case_scene_junk(folder: Path, args: argparse.Namespace) -> Path:
+    """A tower dump of 30 good rows and --junk lines of junk (issue 25: kept whole, 1,180 MB)."""
+    path = folder / "scene-junk.csv"
+    with open(path, "wb") as out:
+        out.write(SCENE_HEADER + b"".join(b"07700900%03d,,2023-05-02 10:%02d:00,234-30-1-1\n" % (i, i)
+                                          for i in range(30)))
+        block = b"B,\n" * 100_000
+        for _ in range(args.junk // 100_000):
+            out.write(block)
+    return path
+
+
+def case_scene_identical(folder: Path, args: argparse.Namespace) -> Path:
+    """A tower dump of --identical copies of one row (issue 25: 2,143 MB, 15x the file)."""
+    path = folder / "scene-identical.csv"
+    with open(path, "wb") as out:
+        out.write(SCENE_HEADER)
+        block = b"07700900001,353333333333333,2023-05-02 10:00:00,234-30-1-1\n" * 100_000
+        for _ in range(args.identical // 100_000):
+            out.write(block)
+    return path
+
+
 def case_ufdr_body(folder: Path, args: argparse.Namespace) -> Path:
     path = folder / "body.ufdr"
     rng = random.Random(1)
@@ -104,17 +132,20 @@ def case_baseline(folder: Path, _args: argparse.Namespace) -> Path:
 
 CASES = {"baseline": case_baseline, "xlsx-bomb": case_xlsx_bomb,
          "xlsx-dimension": case_xlsx_dimension, "junk-lines": case_junk,
-         "ufdr-body": case_ufdr_body}
+         "ufdr-body": case_ufdr_body, "scene-junk": case_scene_junk,
+         "scene-identical": case_scene_identical}
+SCENES = {"scene-junk", "scene-identical"}  # read by ``cellsight scene``, not ``import``
 
 
-def run_import(case: Path, file: Path) -> tuple[int, float, float, str]:
-    """``(exit status, seconds, peak RSS MB, first stderr line)`` of one import in a child."""
+def run_import(case: Path, file: Path, scene: bool = False) -> tuple[int, float, float, str]:
+    """``(exit status, seconds, peak RSS MB, first stderr line)`` of one import (or scene) in a child."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
     subprocess.run([sys.executable, "-m", "cellsight", "new", str(case), "--force"], env=env,
                    check=True, capture_output=True)
     start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "cellsight", "import", str(case), str(file),
-                              "--subject", "Dan", "--tz", "UTC"], env=env,
+    command = ["scene", str(case), str(file), "--name", "Mast"] if scene else \
+        ["import", str(case), str(file), "--subject", "Dan"]
+    child = subprocess.Popen([sys.executable, "-m", "cellsight", *command, "--tz", "UTC"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = child.stderr.read().decode(errors="replace")
     _, status, usage = os.wait4(child.pid, 0)
@@ -129,6 +160,7 @@ def main() -> None:
     parser.add_argument("--junk", type=int, default=5_600_000)
     parser.add_argument("--body-mb", type=int, default=2048)
     parser.add_argument("--xlsx-rows", type=int, default=60_000)
+    parser.add_argument("--identical", type=int, default=3_000_000, help="rows of the identical-rows dump")
     parser.add_argument("--write-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("cases", nargs="*", default=list(CASES))
     args = parser.parse_args()
@@ -142,9 +174,9 @@ def main() -> None:
             written = subprocess.run(
                 [sys.executable, __file__, "--write-only", "--dir", str(folder), "--junk",
                  str(args.junk), "--body-mb", str(args.body_mb), "--xlsx-rows", str(args.xlsx_rows),
-                 name], check=True, capture_output=True, text=True)
+                 "--identical", str(args.identical), name], check=True, capture_output=True, text=True)
             file = Path(written.stdout.strip())
-            code, seconds, peak, line = run_import(folder / "bench.cellsight", file)
+            code, seconds, peak, line = run_import(folder / "bench.cellsight", file, name in SCENES)
             print(f"{name:<15} {file.stat().st_size / 1024**2:9.1f} MB file  exit {code}  "
                   f"{seconds:7.1f} s  peak {peak:7.0f} MB  {line[:150]}", flush=True)
 

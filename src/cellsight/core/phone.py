@@ -102,16 +102,19 @@ def normalise_series(raw: pd.Series, region: str = "GB") -> tuple[pd.Series, pd.
     number of distinct numbers, not the number of rows.
     """
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    texts = np.array([u if isinstance(u, str) else _number_text(u) for u in uniques], dtype=object)
+    texts = np.asarray(uniques, dtype=object)
+    if not isinstance(getattr(uniques, "dtype", None), pd.StringDtype):  # numbers a spreadsheet stored as numbers
+        texts = np.array([u if isinstance(u, str) else _number_text(u) for u in texts], dtype=object)
     # The region's common written forms as column operations; phonenumbers for the rest.
-    fast_values, fast_flags = fast_normalise(texts, region)
-    results = [(value, flag) if flag is not None else normalise(text, region)
-               for text, value, flag in zip(texts.tolist(), fast_values.tolist(), fast_flags.tolist())]
+    values, flags = fast_normalise(texts, region)
+    for i in np.flatnonzero(pd.isna(flags)).tolist():
+        value, flag = normalise(texts[i], region)
+        values[i], flags[i] = (value if flag != "blank" else None), flag
     # One extra slot at the end stands for missing values (code -1).
-    values = np.array([r[0] if r[1] != "blank" else None for r in results] + [None], dtype=object)
-    flag_codes = np.array([NUMBER_FLAGS.index(r[1]) for r in results]
-                          + [NUMBER_FLAGS.index("blank")], dtype=np.int8)
-    taken = np.where(codes < 0, len(results), codes)
+    values = np.append(values, None)
+    flag_codes = np.append(pd.Categorical(flags, categories=list(NUMBER_FLAGS)).codes.astype(np.int8),
+                           np.int8(NUMBER_FLAGS.index("blank")))
+    taken = np.where(codes < 0, len(texts), codes)
     out_values = pd.Series(values[taken], index=raw.index, dtype=STR)
     out_flags = pd.Series(pd.Categorical.from_codes(flag_codes[taken], categories=list(NUMBER_FLAGS)),
                           index=raw.index)
