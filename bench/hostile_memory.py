@@ -68,15 +68,19 @@ def case_xlsx_dimension(folder: Path, args: argparse.Namespace) -> Path:
     return path
 
 
-def case_junk(folder: Path, args: argparse.Namespace) -> Path:
-    path = folder / "junk.csv"
+def _repeated(path: Path, head: bytes, line: bytes, count: int) -> Path:
+    """``head`` and then ``count`` copies of ``line`` (in blocks of 100,000), written to ``path``."""
     with open(path, "wb") as out:
-        out.write(b"Date,Time,Calling Number,Called Number\n01/03/2023,10:00:00,07700900001,"
-                  b"07700900002\n")
-        block = b"B,\n" * 100_000
-        for _ in range(args.junk // 100_000):
+        out.write(head)
+        block = line * 100_000
+        for _ in range(count // 100_000):
             out.write(block)
     return path
+
+
+def case_junk(folder: Path, args: argparse.Namespace) -> Path:
+    return _repeated(folder / "junk.csv", b"Date,Time,Calling Number,Called Number\n01/03/2023,10:00:00,"
+                     b"07700900001,07700900002\n", b"B,\n", args.junk)
 
 
 SCENE_HEADER = b"msisdn,imei,event_time,cell_id\n"
@@ -84,25 +88,14 @@ SCENE_HEADER = b"msisdn,imei,event_time,cell_id\n"
 
 def case_scene_junk(folder: Path, args: argparse.Namespace) -> Path:
     """A tower dump of 30 good rows and --junk lines of junk (issue 25: kept whole, 1,180 MB)."""
-    path = folder / "scene-junk.csv"
-    with open(path, "wb") as out:
-        out.write(SCENE_HEADER + b"".join(b"07700900%03d,,2023-05-02 10:%02d:00,234-30-1-1\n" % (i, i)
-                                          for i in range(30)))
-        block = b"B,\n" * 100_000
-        for _ in range(args.junk // 100_000):
-            out.write(block)
-    return path
+    good = b"".join(b"07700900%03d,,2023-05-02 10:%02d:00,234-30-1-1\n" % (i, i) for i in range(30))
+    return _repeated(folder / "scene-junk.csv", SCENE_HEADER + good, b"B,\n", args.junk)
 
 
 def case_scene_identical(folder: Path, args: argparse.Namespace) -> Path:
     """A tower dump of --identical copies of one row (issue 25: 2,143 MB, 15x the file)."""
-    path = folder / "scene-identical.csv"
-    with open(path, "wb") as out:
-        out.write(SCENE_HEADER)
-        block = b"07700900001,353333333333333,2023-05-02 10:00:00,234-30-1-1\n" * 100_000
-        for _ in range(args.identical // 100_000):
-            out.write(block)
-    return path
+    return _repeated(folder / "scene-identical.csv", SCENE_HEADER,
+                     b"07700900001,353333333333333,2023-05-02 10:00:00,234-30-1-1\n", args.identical)
 
 
 def case_ufdr_body(folder: Path, args: argparse.Namespace) -> Path:
