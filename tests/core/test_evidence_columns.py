@@ -17,7 +17,7 @@ from cellsight.analysis import proximity
 from cellsight.core.case import Place
 from cellsight.core.citations import cite, cite_series
 from cellsight.core.timezones import court_times
-from cellsight.report.evidence import HIT_KIND, occasion_evidence, short_citation
+from cellsight.report.evidence import HIT_KIND, occasion_evidence
 
 T0 = pd.Timestamp("2023-03-25T22:00:00Z")  # the spring change falls inside the fixes (court times' BST/GMT)
 FILES = [("sam.csv", "cdr", lambda i: str(i + 2)), ("sam-phone.ufdr", "ufdr", lambda i: f"6e51{i:04x}"),
@@ -39,6 +39,18 @@ def _case(seed: int):
         source.exhibit = f"AM/{n + 1}" if n != 2 else ""  # one file cited by its name
     case.places.append(Place(name="Home", lat=51.5, lon=-0.12, radius_m=150.0))
     return case
+
+
+def short_citation(cited: list[tuple[str, str]], reference: str) -> str:
+    """The short cell of one occasion: each exhibit's first citation and how many more rows."""
+    by_exhibit: dict[str, list[str]] = {}
+    for source, citation in cited:  # (source id, citation) pairs
+        by_exhibit.setdefault(source, []).append(citation)
+    parts = []
+    for items in by_exhibit.values():
+        more = len(items) - 1
+        parts.append(items[0] + (f" and {more} more row{'s' if more != 1 else ''}" if more else ""))
+    return "; ".join(parts) + f" (Appendix A, {reference})"
 
 
 def _reference(case, result, label: str = "") -> list[tuple]:

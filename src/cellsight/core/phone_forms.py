@@ -53,7 +53,6 @@ class _Kind:
 class RegionForms:
     """What the fast path needs of a region's metadata (see the module's docstring)."""
 
-    region: str
     country_code: str
     national_prefix_for_parsing: str | None  # None: national forms are left to phonenumbers
     international_prefix: str
@@ -81,11 +80,11 @@ def region_forms(region: str) -> RegionForms | None:
                       if desc is not None and desc.national_number_pattern)
         kinds.append(_Kind(other_meta.leading_digits or None, tuple(other_meta.general_desc.possible_length),
                            other_meta.general_desc.national_number_pattern or "", types))
-    national = meta.national_prefix_for_parsing or meta.national_prefix
+    national = meta.national_prefix_for_parsing  # what phonenumbers strips (without it: nothing)
     simple_prefix = bool(meta.national_prefix) and meta.national_prefix.startswith("0") and \
         not meta.national_prefix_transform_rule and bool(national)
     local_only = set(meta.general_desc.possible_length_local_only)
-    return RegionForms(region.upper(), str(code), national if simple_prefix else None,
+    return RegionForms(str(code), national if simple_prefix else None,
                        meta.international_prefix or "", frozenset(set(meta.general_desc.possible_length) - local_only),
                        meta.general_desc.national_number_pattern or "", tuple(kinds))
 
@@ -104,7 +103,7 @@ def fast_normalise(texts: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarr
     try:
         return _normalise(texts, forms, values, flags)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return values, flags  # a pattern RE2 or re cannot take: phonenumbers answers for all
+        return values, flags  # a pattern RE2 cannot take: phonenumbers answers for all
 
 
 def _normalise(texts: np.ndarray, forms: RegionForms, values: np.ndarray,

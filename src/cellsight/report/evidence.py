@@ -70,8 +70,12 @@ def occasion_evidence(case: Any, result: Any, label: str = "", with_hits: bool =
 
 def _cited_per_occasion(occasion: np.ndarray, sides: list[tuple[pd.Series, np.ndarray]],
                         references: list[str]) -> tuple[list[list[str]], list[str]]:
-    """Per occasion, its distinct (exhibit, citation) pairs in order (A's hits, then B's) and
-    the short cell that names each exhibit's first citation (see ``short_citation``)."""
+    """Per occasion, its distinct (exhibit, citation) pairs in order (A's hits, then B's), and the
+    short cell: ``AM/4 model 6e51… and 2 more rows; AM/5 record 1662 and 3 more rows (Appendix A, GPS 1)``.
+
+    Each exhibit is named once with the first row cited from it, so that the
+    cell always points at a row a reader can find, and the appendix holds the rest.
+    """
     long = pd.concat([pd.DataFrame({"occasion": occasion, "side": side,
                                     "source": ids.astype(str).to_numpy(object), "text": texts})
                       for side, (ids, texts) in enumerate(sides)], ignore_index=True)
@@ -106,22 +110,6 @@ def _appendix_rows(case: Any, frame: pd.DataFrame, place: str | None, a_cited: n
                               b_cited.tolist(), metres, kinds)))
     bounds = np.concatenate([[0], cuts, [len(rows)]])
     return [rows[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
-
-
-def short_citation(cited: list[tuple[str, str]], reference: str) -> str:
-    """``AM/4 model 6e51… and 2 more rows; AM/5 record 1662 and 3 more rows (Appendix A, GPS 1)``.
-
-    Each exhibit is named once with the first row cited from it, so that the
-    cell always points at a row a reader can find, and the appendix holds the rest.
-    """
-    by_exhibit: dict[str, list[str]] = {}
-    for source, citation in cited:  # (source id, citation) pairs
-        by_exhibit.setdefault(source, []).append(citation)
-    parts = []
-    for items in by_exhibit.values():
-        more = len(items) - 1
-        parts.append(items[0] + (f" and {more} more row{'s' if more != 1 else ''}" if more else ""))
-    return "; ".join(parts) + (f" (Appendix A, {reference})" if reference else "")
 
 
 APPENDIX_COLUMNS = ["Occasion", "Time of A's item", "A's item (exhibit and row)", "Time of B's item",
