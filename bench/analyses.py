@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -91,22 +92,24 @@ def gps_tracks(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataF
     return frames[0], frames[1]
 
 
-def whole_command(case: Case, runs: int) -> tuple[float, float]:
-    """Seconds of ``cellsight proximity --json`` in a fresh process (best of ``runs``), and of start-up alone."""
+def whole_command(case: Case, runs: int) -> tuple[float, float, float]:
+    """Seconds of ``cellsight proximity --json`` in a fresh process (best of ``runs``), of start-up
+    alone, and the CPU seconds (user and system) of the best run."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.cellsight"
         save_case(case, path)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
         command = [sys.executable, "-m", "cellsight", "proximity", str(path), "--a", "Sam", "--b", "Vic", "--json"]
 
-        def once(argv: list[str]) -> float:
-            t = time.perf_counter()
+        def once(argv: list[str]) -> tuple[float, float]:
+            t, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
-            return time.perf_counter() - t
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return time.perf_counter() - t, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
-        whole = min(once(command) for _ in range(runs))
-        start_up = min(once([sys.executable, "-c", "import cellsight.cli"]) for _ in range(runs))
-    return whole, start_up
+        whole, cpu = min(once(command) for _ in range(runs))
+        start_up = min(once([sys.executable, "-c", "import cellsight.cli"])[0] for _ in range(runs))
+    return whole, start_up, cpu
 
 
 def bench_gps(n: int, rng: np.random.Generator, runs: int) -> None:
@@ -140,9 +143,9 @@ def bench_gps(n: int, rng: np.random.Generator, runs: int) -> None:
                  + cos(radians(a.lat)) * cos(radians(b.lat)) * pow(sin(radians(b.lon - a.lon) / 2), 2)))) AS d
           FROM a JOIN b ON b.t BETWEEN a.t - {window_us} AND a.t + {window_us}
         ) WHERE d <= {distance} GROUP BY i ORDER BY i"""
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     theirs = con.execute(sql).df()
-    duck_s = time.perf_counter() - t
+    duck_s, duck_cpu = time.perf_counter() - t, time.process_time() - cpu
     same_hits = np.array_equal(theirs["i"].to_numpy(), np.sort(ours["a"].to_numpy()))
     ours_sorted = ours.sort_values("a")
     worst = None
@@ -156,9 +159,11 @@ def bench_gps(n: int, rng: np.random.Generator, runs: int) -> None:
     print(f"  DuckDB {duck_s:.2f} s ({threads} threads)")
     print(f"  ratio DuckDB / Cellsight engine = {duck_s / engine_s:.2f}× ; "
           f"DuckDB / end-to-end run = {duck_s / run_s:.2f}×")
-    whole_s, start_s = whole_command(case, runs)
-    print(f"  whole command `cellsight proximity --json` in a subprocess: {whole_s:.2f} s (best of {runs}; "
-          f"start-up {start_s:.2f} s); whole command / DuckDB query = {whole_s / duck_s:.2f}× (target < 1)")
+    whole_s, start_s, whole_cpu = whole_command(case, runs)
+    print(f"  whole command `cellsight proximity --json` in a subprocess: {whole_s:.2f} s, CPU {whole_cpu:.2f} s "
+          f"(best of {runs}; start-up {start_s:.2f} s); DuckDB query CPU {duck_cpu:.2f} s")
+    print(f"  ratio whole command / DuckDB query = {whole_s / duck_s:.2f}x wall, {whole_cpu / duck_cpu:.2f}x CPU "
+          f"(target <= 1); load {os.getloadavg()[0]:.2f}")
 
 
 def bench_cells(n: int, rng: np.random.Generator) -> None:

@@ -12,6 +12,8 @@ import's own, interpreter and libraries included. Cases:
   text that compresses about 60x (so that the archive's ratio limit lets it through and
   the text cap must act);
 - ``csv-field``: a CSV whose one field is --field-mb megabytes (500 by default) on one line;
+- ``scene-junk``: a tower dump of 30 good rows and N junk lines (``--junk``), through ``cellsight scene``;
+- ``scene-identical``: a tower dump of ``--identical`` copies of one row (3 million by default);
 - ``baseline``: the smallest import (one call record), for the interpreter's own share.
 
 Besides imports (issue 25):
@@ -77,15 +79,34 @@ def case_xlsx_dimension(folder: Path, args: argparse.Namespace) -> Path:
     return path
 
 
-def case_junk(folder: Path, args: argparse.Namespace) -> Path:
-    path = folder / "junk.csv"
+def _repeated(path: Path, head: bytes, line: bytes, count: int) -> Path:
+    """``head`` and then ``count`` copies of ``line`` (in blocks of 100,000), written to ``path``."""
     with open(path, "wb") as out:
-        out.write(b"Date,Time,Calling Number,Called Number\n01/03/2023,10:00:00,07700900001,"
-                  b"07700900002\n")
-        block = b"B,\n" * 100_000
-        for _ in range(args.junk // 100_000):
+        out.write(head)
+        block = line * 100_000
+        for _ in range(count // 100_000):
             out.write(block)
     return path
+
+
+def case_junk(folder: Path, args: argparse.Namespace) -> Path:
+    return _repeated(folder / "junk.csv", b"Date,Time,Calling Number,Called Number\n01/03/2023,10:00:00,"
+                     b"07700900001,07700900002\n", b"B,\n", args.junk)
+
+
+SCENE_HEADER = b"msisdn,imei,event_time,cell_id\n"
+
+
+def case_scene_junk(folder: Path, args: argparse.Namespace) -> Path:
+    """A tower dump of 30 good rows and --junk lines of junk (issue 25: kept whole, 1,180 MB)."""
+    good = b"".join(b"07700900%03d,,2023-05-02 10:%02d:00,234-30-1-1\n" % (i, i) for i in range(30))
+    return _repeated(folder / "scene-junk.csv", SCENE_HEADER + good, b"B,\n", args.junk)
+
+
+def case_scene_identical(folder: Path, args: argparse.Namespace) -> Path:
+    """A tower dump of --identical copies of one row (issue 25: 2,143 MB, 15x the file)."""
+    return _repeated(folder / "scene-identical.csv", SCENE_HEADER,
+                     b"07700900001,353333333333333,2023-05-02 10:00:00,234-30-1-1\n", args.identical)
 
 
 def case_ufdr_body(folder: Path, args: argparse.Namespace) -> Path:
@@ -126,7 +147,9 @@ def case_baseline(folder: Path, _args: argparse.Namespace) -> Path:
 
 CASES = {"baseline": case_baseline, "xlsx-bomb": case_xlsx_bomb,
          "xlsx-dimension": case_xlsx_dimension, "junk-lines": case_junk,
-         "ufdr-body": case_ufdr_body, "csv-field": case_csv_field}
+         "ufdr-body": case_ufdr_body, "csv-field": case_csv_field, "scene-junk": case_scene_junk,
+         "scene-identical": case_scene_identical}
+SCENES = {"scene-junk", "scene-identical"}  # read by ``cellsight scene``, not ``import``
 
 
 def case_mbtiles_endless(folder: Path, _args: argparse.Namespace) -> Path:
@@ -192,14 +215,15 @@ def run_other(name: str, folder: Path, file: Path) -> tuple[int, float, float, s
     return os.waitstatus_to_exitcode(status), seconds, usage.ru_maxrss / 1024, line
 
 
-def run_import(case: Path, file: Path) -> tuple[int, float, float, str]:
-    """``(exit status, seconds, peak RSS MB, first stderr line)`` of one import in a child."""
+def run_import(case: Path, file: Path, scene: bool = False) -> tuple[int, float, float, str]:
+    """``(exit status, seconds, peak RSS MB, first stderr line)`` of one import (or scene) in a child."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
     subprocess.run([sys.executable, "-m", "cellsight", "new", str(case), "--force"], env=env,
                    check=True, capture_output=True)
     start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "cellsight", "import", str(case), str(file),
-                              "--subject", "Dan", "--tz", "UTC"], env=env,
+    command = ["scene", str(case), str(file), "--name", "Mast"] if scene else \
+        ["import", str(case), str(file), "--subject", "Dan"]
+    child = subprocess.Popen([sys.executable, "-m", "cellsight", *command, "--tz", "UTC"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = child.stderr.read().decode(errors="replace")
     _, status, usage = os.wait4(child.pid, 0)
@@ -216,6 +240,7 @@ def main() -> None:
     parser.add_argument("--xlsx-rows", type=int, default=60_000)
     parser.add_argument("--field-mb", type=int, default=500)
     parser.add_argument("--export-rows", type=int, default=200_000)
+    parser.add_argument("--identical", type=int, default=3_000_000, help="rows of the identical-rows dump")
     parser.add_argument("--write-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("cases", nargs="*", default=list(CASES) + list(OTHER))
     args = parser.parse_args()
@@ -230,13 +255,13 @@ def main() -> None:
                 [sys.executable, __file__, "--write-only", "--dir", str(folder), "--junk",
                  str(args.junk), "--body-mb", str(args.body_mb), "--xlsx-rows", str(args.xlsx_rows),
                  "--field-mb", str(args.field_mb), "--export-rows", str(args.export_rows),
-                 name], check=True, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                 "--identical", str(args.identical), name], check=True, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=os.pathsep.join(
                      [str(Path(__file__).resolve().parents[1] / "src"), str(Path(__file__).resolve().parents[1] / "tests")])))
             file = Path(written.stdout.strip().splitlines()[-1])
             if name in OTHER:
                 code, seconds, peak, line = run_other(name, folder, file)
             else:
-                code, seconds, peak, line = run_import(folder / "bench.cellsight", file)
+                code, seconds, peak, line = run_import(folder / "bench.cellsight", file, name in SCENES)
             print(f"{name:<15} {file.stat().st_size / 1024**2:9.1f} MB file  exit {code}  "
                   f"{seconds:7.1f} s  peak {peak:7.0f} MB  {line[:150]}", flush=True)
 

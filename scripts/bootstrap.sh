@@ -47,9 +47,13 @@ fi
 
 # The core runs with no display and no Qt: its own pytest run, with Qt's plugin off,
 # fails if any PySide6 module was imported (tests/core/conftest.py).
+# Both runs use every core (pytest-xdist), one test module per worker at a time, so that a
+# module's fixtures (a built report, the demo case) are made once. Long fuzz, kill and race
+# tests run with CI's budget (tests/budget.py); CELLSIGHT_TEST_BUDGET=full runs them whole.
 status=0
+parallel=(-n auto --dist loadfile)
 env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM CELLSIGHT_CORE_ONLY=1 \
-  .venv/bin/python -m pytest tests/core -p no:pytest-qt -q || status=$?
+  .venv/bin/python -m pytest tests/core -p no:pytest-qt -q "${parallel[@]}" || status=$?
 QT_QPA_PLATFORM=offscreen QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox --disable-gpu" \
-  .venv/bin/python -m pytest tests/gui -q || status=$?
+  .venv/bin/python -m pytest tests/gui -q "${parallel[@]}" || status=$?
 exit "$status"

@@ -494,7 +494,7 @@ def cmd_proximity(args: argparse.Namespace) -> int:
                            include_photos=args.include_photos)
     doc = result.to_json(case.info.tz)
     # Beside the contract's rows (source id:row), the same rows as the exhibits number them.
-    for occasion, cited in zip(doc["occasions"], occasion_evidence(case, result)):
+    for occasion, cited in zip(doc["occasions"], occasion_evidence(case, result, with_hits=False)):
         occasion["evidence"] = {**occasion["evidence"], "cited": cited.cited}
     _emit(args, doc, result.describe(case.info.tz))
     return EXIT_OK

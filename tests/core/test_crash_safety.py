@@ -10,6 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from budget import budget
+
 from cellsight.core.casefile import open_case, save_case, verify_members
 from cellsight.core.case import Case
 
@@ -23,6 +27,7 @@ def write_cdr(path: Path, rows: int) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+@pytest.mark.long
 def test_an_import_killed_at_random_moments_never_half_writes_the_case(tmp_path: Path) -> None:
     case_path = tmp_path / "kite.cellsight"
     case = Case.new(name="Kite")
@@ -30,7 +35,7 @@ def test_an_import_killed_at_random_moments_never_half_writes_the_case(tmp_path:
     save_case(case, case_path)
     rng = random.Random(3)
     outcomes = set()
-    for attempt in range(5):
+    for attempt in range(budget(5, 3)):
         cdr = tmp_path / f"dan-{attempt}.csv"
         write_cdr(cdr, 60_000 + attempt)  # a different file each time (a new SHA-256)
         before = open_case(case_path)

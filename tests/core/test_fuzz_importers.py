@@ -7,7 +7,8 @@ input goes through ``import_file`` into a fresh case, exactly as an officer's
 drag-and-drop would. Inputs that once failed are kept in tests/data/fuzz/
 (named ``<what>--<file name>``) and replayed here for ever.
 
-CI runs a bounded number of examples; ``bench/fuzz.py`` runs the same
+CI runs a bounded number of examples (``tests/budget.py``: 10 each, 40 with
+``CELLSIGHT_TEST_BUDGET=full``); ``bench/fuzz.py`` runs the same
 mutators for a stated time and reports the counts.
 """
 
@@ -19,11 +20,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from budget import budget
+
 from tests.core.fuzz_mutations import check_import, flip_bytes, mutate
 from tests.core.fuzz_seeds import SEEDS, seed
 
+pytestmark = pytest.mark.long
+
 REGRESSIONS = Path(__file__).parents[1] / "data" / "fuzz"
-EXAMPLES = 40
+EXAMPLES = budget(40, 10)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 

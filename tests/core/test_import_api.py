@@ -10,6 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from budget import budget
+
 from cellsight import cli
 from cellsight.core.case import Case
 from cellsight.core.casefile import open_case
@@ -253,7 +255,7 @@ def _import_or_failure(data: bytes, tmp_path, suffix: str, format_name: str | No
     assert len(case.events) + len(case.cells) + len(case.locations) + len(case.contacts) == report["imported"]
 
 
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=budget(40, 12), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @FUZZ
@@ -269,6 +271,7 @@ CELLS = "cell id,lac,latitude,longitude,azimuth\n23011,10451,51.5,-0.12,120\n230
 @FUZZ
 @given(base=st.sampled_from([VALID, CELLS]), edits=st.lists(st.tuples(
     st.integers(0, 300), st.integers(0, 6), st.binary(max_size=6)), min_size=1, max_size=5))
+@pytest.mark.long
 def test_random_edits_of_valid_files_import_or_fail_clearly(tmp_path, base, edits):
     data = bytearray(base.encode())
     for at, cut, insert in edits:

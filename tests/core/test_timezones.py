@@ -184,6 +184,28 @@ def test_court_times_ignore_the_machine_locale(monkeypatch) -> None:
         locale.setlocale(locale.LC_TIME, "C")
 
 
+# Instants near transitions: London's year-round BST (1968) and its end (1971), Moscow's 2011 and
+# 2014 changes, Samoa's skipped day (2011), the 2023 spring and autumn changes.
+_NEAR_CHANGES = [-47_000_000, 57_801_600, 1_301_184_000, 1_414_274_400, 1_325_203_200, 1_679_792_400,
+                 1_698_541_200]
+
+
+@settings(max_examples=60, deadline=None)
+@given(zone=st.sampled_from(["Europe/London", "Europe/Moscow", "America/Sao_Paulo", "Asia/Kolkata",
+                             "Australia/Lord_Howe", "Pacific/Apia", "Africa/Casablanca", "Asia/Dubai"]),
+       base=st.sampled_from(_NEAR_CHANGES) | st.integers(-4_000_000_000, 4_200_000_000),
+       deltas=st.lists(st.integers(-2 * 86_400, 2 * 86_400), min_size=1, max_size=60))
+def test_court_times_letters_are_the_zones_own_for_every_time(zone: str, base: int, deltas: list[int]) -> None:
+    """The letters are asked once per (local day, offset), never guessed: the same as asking the
+    zone for each time, from 1843 to 2103 and around changes of offset or of letters."""
+    from cellsight.core.timezones import _abbreviations, _wall_and_offset
+
+    times = pd.Series(pd.to_datetime([base + d for d in deltas], unit="s", utc=True))
+    naive, offsets = _wall_and_offset(times, zone)
+    expected = [t.tz_convert(zone).strftime("%Z") for t in times]
+    assert _abbreviations(times, naive, zone, offsets).tolist() == expected
+
+
 # ----- formatting that survives any time pandas can hold ------------------------------
 from cellsight.core.timezones import (  # noqa: E402
     ACCEPTED_YEARS,

@@ -9,7 +9,9 @@ normalise); validity is a separate flag. Short codes, sender names, ``-1`` and
 blanks are kept exactly as written, with a flag saying what they are.
 
 Work is done once per distinct string (a column of 2 million cells holds perhaps
-10 thousand numbers), and the per-string result is cached.
+10 thousand numbers), and the per-string result is cached. Columns go through
+``phone_forms`` first: the region's common written forms, worked out from
+phonenumbers' metadata as column operations, with the same answers.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pandas as pd
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
+from cellsight.core.phone_forms import fast_normalise
 from cellsight.core.schema import NUMBER_FLAGS, STR
 
 _ACCOUNT = re.compile(r"^\s*\+?(\d{6,15})@(s\.whatsapp\.net|c\.us|whatsapp\.net|g\.us)?", re.I)
@@ -99,13 +102,19 @@ def normalise_series(raw: pd.Series, region: str = "GB") -> tuple[pd.Series, pd.
     number of distinct numbers, not the number of rows.
     """
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    texts = [u if isinstance(u, str) else _number_text(u) for u in uniques]
-    results = [normalise(t, region) for t in texts]
+    texts = np.asarray(uniques, dtype=object)
+    if not isinstance(getattr(uniques, "dtype", None), pd.StringDtype):  # numbers a spreadsheet stored as numbers
+        texts = np.array([u if isinstance(u, str) else _number_text(u) for u in texts], dtype=object)
+    # The region's common written forms as column operations; phonenumbers for the rest.
+    values, flags = fast_normalise(texts, region)
+    for i in np.flatnonzero(pd.isna(flags)).tolist():
+        value, flag = normalise(texts[i], region)
+        values[i], flags[i] = (value if flag != "blank" else None), flag
     # One extra slot at the end stands for missing values (code -1).
-    values = np.array([r[0] if r[1] != "blank" else None for r in results] + [None], dtype=object)
-    flag_codes = np.array([NUMBER_FLAGS.index(r[1]) for r in results]
-                          + [NUMBER_FLAGS.index("blank")], dtype=np.int8)
-    taken = np.where(codes < 0, len(results), codes)
+    values = np.append(values, None)
+    flag_codes = np.append(pd.Categorical(flags, categories=list(NUMBER_FLAGS)).codes.astype(np.int8),
+                           np.int8(NUMBER_FLAGS.index("blank")))
+    taken = np.where(codes < 0, len(texts), codes)
     out_values = pd.Series(values[taken], index=raw.index, dtype=STR)
     out_flags = pd.Series(pd.Categorical.from_codes(flag_codes[taken], categories=list(NUMBER_FLAGS)),
                           index=raw.index)

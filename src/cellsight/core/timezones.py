@@ -250,7 +250,7 @@ def court_times(utc: pd.Series, zone: str) -> pd.Series:
     utc = utc[present]
     naive, seconds = _wall_and_offset(utc, zone)
     offset = "UTC" + _offset_text(seconds)
-    abbreviation = _abbreviations(utc, naive, zone)
+    abbreviation = _abbreviations(utc, naive, zone, seconds)
     numeric = pd.Series(abbreviation).str.match(r"^[+-]\d").fillna(True).to_numpy() | (abbreviation == "")
     abbreviation = np.where(numeric, offset, abbreviation)
     twice = (naive.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").isna()
@@ -265,13 +265,41 @@ def court_times(utc: pd.Series, zone: str) -> pd.Series:
     return out
 
 
-def _abbreviations(utc: pd.Series, naive: pd.Series, zone: str) -> np.ndarray:
-    """The zone's letters for each time (``BST``, ``LMT``, ``+04``); "" beyond Python's calendar."""
+def _abbreviations(utc: pd.Series, naive: pd.Series, zone: str, offsets: np.ndarray) -> np.ndarray:
+    """The zone's letters for each time (``BST``, ``LMT``, ``+04``); "" beyond Python's calendar.
+
+    Asking the zone per time is slow (``strftime``: ~10 µs a time, most of a
+    proximity appendix), and the letters only change with the zone's
+    transitions, which change the offset or fall between days in every zone
+    known. So the zone is asked for the earliest and the latest time of each
+    (local day, offset) group; where the two differ (letters changed within a
+    day at an unchanged offset) every time of that group is asked.
+    """
     years = naive.dt.year.to_numpy()
-    usable = (years >= 1) & (years <= 9999)
+    usable = np.flatnonzero((years >= 1) & (years <= 9999))
     letters = np.full(len(utc), "", dtype=object)
-    if usable.any():
-        letters[usable] = utc[usable].dt.tz_convert(zone).dt.strftime("%Z").to_numpy(object)
+    if not len(usable):
+        return letters
+    times = utc.iloc[usable]
+    days = naive.iloc[usable].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    key = days * 400_000 + (offsets[usable] + 200_000)  # offsets are within a day either way
+    moments = times.to_numpy(dtype="datetime64[us]").astype(np.int64)
+    order = np.lexsort((moments, key))
+    sorted_key = key[order]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    ends = np.r_[starts[1:], len(order)] - 1
+
+    def asked(positions: np.ndarray) -> np.ndarray:
+        return times.iloc[positions].dt.tz_convert(zone).dt.strftime("%Z").to_numpy(object)
+
+    first, last = asked(order[starts]), asked(order[ends])
+    group = np.repeat(np.arange(len(starts)), ends - starts + 1)
+    found = np.empty(len(order), dtype=object)
+    found[order] = first[group]
+    for g in np.flatnonzero(first != last):
+        members = order[starts[g]:ends[g] + 1]
+        found[members] = asked(members)
+    letters[usable] = found
     return letters
 
 

@@ -33,12 +33,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cellsight import __version__
 from cellsight.analysis.windows import epoch_us
 from cellsight.core import scenestore
 from cellsight.core.case import Case, CaseError, Source, utc_stamp
 from cellsight.core.scenestore import Scene, SceneFile
+from cellsight.core.schema import STR
 from cellsight.core.timezones import check_zone, iso_local
 from cellsight.importers import cdr, registry, tabular
 from cellsight.importers.accounting import finish
@@ -51,6 +53,7 @@ from cellsight.progress import NullProgress, Progress, check
 FORMAT = "tower-dump"
 KIND = "scene"  # the Source's ``kinds`` key: rows kept in a scene
 IDENTITY_ROLES = ("target", "party_a", "party_b", "other_party", "imei", "imsi")
+_BATCH_SCHEMA = pa.schema([f for f in scenestore.ROW_SCHEMA if f.name != "source_id"])
 
 
 # ----- recognising the layout --------------------------------------------------------------
@@ -114,30 +117,47 @@ class TowerDump:
         return self.table.num_rows
 
 
+BATCH_ROWS = 250_000  # rows turned into a scene's columns at a time (see ``_read_table``)
+
+
 def read_dump(path: Path, options: ImportOptions, progress: Progress | None = None) -> TowerDump:
-    """Read a tower dump (CSV, XLSX or XLS); ImportFailure when it cannot be used at all."""
+    """Read a tower dump (CSV, XLSX or XLS); ImportFailure when it cannot be used at all.
+
+    As for call records, a file of which more than half cannot be used is refused:
+    first on its first 1,000 rows (before the rest is parsed), then on the whole.
+    """
     progress = progress or NullProgress()
     progress.update(0, None, f"reading {path.name}")
+    probe = tabular.probe_head(path.name, lambda head, scratch: _read_table(head, options, scratch, path))
     tables, warnings = tabular.read_tables(
-        path, lambda rows: tabular.best_header(rows, header_score, 2))
+        path, lambda rows: tabular.best_header(rows, header_score, 2), probe=probe)
     result = ImportResult(format=FORMAT, warnings=warnings)
     parts = []
     for table in tables:
         check(progress)
-        parts.append(_read_table(table, options, result, path))
-    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    finish(result, path.name, kept=len(frame), refuse_mostly_rejected=False)
-    distinct = frame["number"].nunique()
+        parts.append(_read_table(table, options, result, path, progress))
+    rows = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    finish(result, path.name, kept=rows.num_rows)  # a dump mostly of junk is refused, as call records are
+    distinct = pc.count_distinct(rows["number"]).as_py()
     if distinct == 1:
         result.warnings.append("every row is of one subscriber number: this looks like one handset's "
                                "records rather than a tower dump (import it with `cellsight import`)")
     result.parameters["subscribers"] = int(distinct)
     progress.update(1, 1, f"read {path.name}")
-    return TowerDump(table=pa.Table.from_pandas(frame, preserve_index=False), result=result)
+    return TowerDump(table=rows, result=result)
 
 
 def _read_table(table: tabular.Table, options: ImportOptions, result: ImportResult,
-                path: Path) -> pd.DataFrame:
+                path: Path, progress: Progress | None = None) -> pa.Table:
+    """One table's rows as the scene's columns (``scenestore.ROW_SCHEMA`` but ``source_id``).
+
+    Times are parsed and their format and zone decided over the whole table (one
+    decision for the file, as for call records), and each distinct number is
+    normalised once for the whole table; the rest (identities, kinds, cells, the
+    rows' answers) is worked out ``BATCH_ROWS`` rows at a time, each batch kept as
+    compact Arrow columns, so that the Python objects of a batch's columns never
+    exist for the whole file (they were most of a big dump's peak memory).
+    """
     names = tabular.unique_names([column_name(h) for h in table.header])
     renamed = dict(zip(table.header, names))
     table = copy.copy(table)
@@ -148,6 +168,7 @@ def _read_table(table: tabular.Table, options: ImportOptions, result: ImportResu
         raise ImportFailure(f"{path.name}: no column holds the subscriber's number, IMEI or IMSI "
                             f"(columns: {', '.join(names)})")
     ctx = cdr._Context(table, roles, None, options)
+    _state_tower_position(ctx, result)
     params = result.parameters
     params.setdefault("columns", {}).update({original: roles_of(roles, renamed[original])
                                              for original in renamed if roles_of(roles, renamed[original])})
@@ -169,12 +190,25 @@ def _read_table(table: tabular.Table, options: ImportOptions, result: ImportResu
     if len(bad):
         result.rejections.extend(zip(table.labels(bad), cdr._time_reasons(ctx, bad)))
     keep = np.flatnonzero(readable)
+    result.tz, result.tz_rule = zone, rule
+    numbers = {role: DistinctNumbers.of(ctx.col(role), options.region) for role in NUMBER_ROLES if role in roles}
+    batches = []
+    for start in range(0, max(len(keep), 1), BATCH_ROWS):
+        if progress is not None:
+            check(progress)
+        batches.append(_batch(table, roles, options, times, zone, numbers, keep[start:start + BATCH_ROWS],
+                              result))
+    return pa.concat_tables(batches) if len(batches) > 1 else batches[0]
+
+
+def _batch(table: tabular.Table, roles: dict[str, str], options: ImportOptions, times: Any, zone: str,
+           numbers: dict[str, DistinctNumbers], keep: np.ndarray, result: ImportResult) -> pa.Table:
+    """The scene's columns of the rows at positions ``keep`` (rows without any identity rejected)."""
     sub = table.frame if len(keep) == len(table.frame) else table.frame.iloc[keep].reset_index(drop=True)
     rows_ctx = cdr._Context(tabular.Table(frame=sub, rows=table.rows[keep], header=table.header,
                                           prefix=table.prefix), roles, None, options)
     utc, flags = cdr._localise(times, keep, zone)
-    _state_tower_position(rows_ctx, result)
-    frame = _rows(rows_ctx, options.region)
+    frame = _rows(rows_ctx, numbers, keep)
     frame.insert(0, "time", utc.reset_index(drop=True))
     frame.insert(1, "time_us", epoch_us(frame["time"]))
     frame.insert(2, "time_flag", flags.reset_index(drop=True).astype(str))
@@ -184,8 +218,7 @@ def _read_table(table: tabular.Table, options: ImportOptions, result: ImportResu
         result.rejections.extend(zip(frame.loc[anonymous, "source_row"],
                                      ["no subscriber number, IMEI or IMSI"] * int(anonymous.sum())))
         frame = frame[~anonymous].reset_index(drop=True)
-    result.tz, result.tz_rule = zone, rule
-    return frame
+    return pa.Table.from_pandas(frame, schema=_BATCH_SCHEMA, preserve_index=False)
 
 
 def _state_tower_position(ctx: cdr._Context, result: ImportResult) -> None:
@@ -220,26 +253,32 @@ def roles_of(roles: dict[str, str], name: str) -> str:
     return ", ".join(role for role, column in roles.items() if column == name)
 
 
-def _rows(ctx: cdr._Context, region: str) -> pd.DataFrame:
-    """Subscriber, other party, identities, kind and cells of each row (per distinct value)."""
+def _rows(ctx: cdr._Context, numbers: dict[str, DistinctNumbers], keep: np.ndarray) -> pd.DataFrame:
+    """Subscriber, other party, identities, kind and cells of the rows at ``keep`` (per distinct value)."""
     roles = ctx.roles
     kind, direction = _kinds(ctx)
+
+    def column(role: str) -> tuple[pd.Series, pd.Series, pd.Series] | None:
+        return numbers[role].take(keep) if role in numbers else None
+
     if "target" in roles:
-        subscriber, other = ctx.col("target"), ctx.col("other_party")
+        subscriber, other = column("target"), column("other_party")
         if other is None:
-            other = ctx.col("party_b") if "party_b" in roles else ctx.col("party_a")
+            other = column("party_b") if "party_b" in roles else column("party_a")
     elif "party_a" in roles:
-        subscriber, other = ctx.col("party_a"), ctx.col("party_b")
+        subscriber, other = column("party_a"), column("party_b")
         if other is None:
-            other = ctx.col("other_party")
-        elif other is not None:
+            other = column("other_party")
+        else:
             # On an incoming call or text the handset on the mast is the called party.
             incoming = direction.eq("incoming").to_numpy()
-            subscriber, other = subscriber.where(~incoming, other), other.where(~incoming, subscriber)
+            subscriber, other = ([s.where(~incoming, o) for s, o in zip(subscriber, other)],
+                                 [o.where(~incoming, s) for s, o in zip(subscriber, other)])
     else:
-        subscriber, other = ctx.col("other_party"), ctx.col("party_b")
-    number_raw, number, number_flag = _numbers(subscriber, len(ctx.table.frame), region)
-    other_raw, other_number, _ = _numbers(other, len(ctx.table.frame), region)
+        subscriber, other = column("other_party"), column("party_b")
+    missing = DistinctNumbers.missing(len(keep))
+    number_raw, number, number_flag = subscriber or missing
+    other_raw, other_number, _ = other or missing
     usable = number_flag.isin(["valid", "possible", "short_code", "alphanumeric", "invalid"])
     return pd.DataFrame({
         "number": number.where(usable.to_numpy(), None).astype(object),
@@ -252,13 +291,42 @@ def _rows(ctx: cdr._Context, region: str) -> pd.DataFrame:
     })
 
 
-def _numbers(column: pd.Series | None, n: int, region: str) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """As written, normalised and flagged (``cdr``'s normalisation); all missing without a column."""
-    if column is None:
-        missing = pd.Series([None] * n, dtype=object)
-        return missing, missing, pd.Series(["blank"] * n, dtype=object)
-    raw, value, flag = cdr._normalised(column.reset_index(drop=True), region)
-    return raw, value, flag.astype(object)
+NUMBER_ROLES = ("target", "party_a", "party_b", "other_party")
+
+
+@dataclass
+class DistinctNumbers:
+    """A number column normalised once per distinct value (``cdr``'s normalisation), for all batches.
+
+    A dump of millions of rows holds hundreds of thousands of subscribers, each
+    on many rows in every batch: each is normalised once for the whole file, and
+    a batch takes its rows' answers by position.
+    """
+
+    codes: np.ndarray  # per row of the table, the position of its value's answer (last: missing)
+    raw: pd.Series  # as written (blank and dashes as missing), normalised, and the flag, per value
+    value: pd.Series
+    flag: pd.Series
+
+    @classmethod
+    def of(cls, column: pd.Series, region: str) -> DistinctNumbers:
+        codes, uniques = pd.factorize(column.reset_index(drop=True))
+        raw, value, flag = cdr._normalised(pd.Series(uniques, dtype=STR), region)
+        gap = cls.missing(1)
+        answers = [pd.concat([part.astype(object).reset_index(drop=True), extra], ignore_index=True)
+                   for part, extra in zip((raw, value, flag), gap)]
+        return cls(np.where(codes < 0, len(uniques), codes), *answers)
+
+    @staticmethod
+    def missing(n: int) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """No column: no number on any of ``n`` rows."""
+        nothing = pd.Series([None] * n, dtype=object)
+        return nothing, nothing, pd.Series(["blank"] * n, dtype=object)
+
+    def take(self, keep: np.ndarray) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """As written, normalised and flagged, for the rows at positions ``keep``."""
+        at = self.codes[keep]
+        return tuple(pd.Series(part.to_numpy(object)[at], dtype=object) for part in (self.raw, self.value, self.flag))
 
 
 def _kinds(ctx: cdr._Context) -> tuple[pd.Series, pd.Series]:

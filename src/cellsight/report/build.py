@@ -495,7 +495,7 @@ def occasion_points(result: Any, occasions: list[dict[str, Any]], case: Any = No
                 coords = np.concatenate([group[[y, x]].to_numpy(float) for y, x in sides])
                 coords = coords[np.isfinite(coords).all(axis=1)]
                 points[int(occasion)] = np.round(coords, 6).tolist()
-    cited = evidence.occasion_evidence(case, result) if case is not None else None
+    cited = evidence.occasion_evidence(case, result, with_hits=False) if case is not None else None
     out = []
     base = min(positions) if positions else 0
     for i, occasion in enumerate(occasions):
