@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cellsight.core.hub import Change
 import csv
 
 import pandas as pd
@@ -74,7 +75,7 @@ def _autumn(case) -> None:
 
 def test_times_carry_their_zone_the_repeated_hour_its_offset_and_flags_show(window, case) -> None:
     _autumn(case)
-    window.case_modified("import")
+    window.case_modified(Change.ROWS)
     events = window.panes["events"]
     events.ensure_fresh()
     model = events.model

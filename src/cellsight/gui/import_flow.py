@@ -22,20 +22,19 @@ import copy
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cellsight.core.case import Case
+from cellsight.core.hub import Change
 from cellsight.importers import registry
 from cellsight.importers.api import MultipleTargets
 from cellsight.importers.base import ImportFailure
 from cellsight.importers.cdr import NO_EVENT_TYPE
 from cellsight.importers.templates import TemplateError, load_template
-
-if TYPE_CHECKING:
-    from cellsight.gui.main_window import MainWindow
+from cellsight.gui.workspace import Workspace
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".xlsm")
 
@@ -96,18 +95,23 @@ def is_table(path: Path) -> bool:
 
 
 class ImportFlow(QObject):
-    """Imports ``paths`` into the window's case, asking what it must, then shows a summary."""
+    """Imports ``paths`` into the workspace's case, asking what it must, then shows a summary.
 
-    def __init__(self, window: MainWindow, paths: list[Path], template: Path | None = None) -> None:
+    ``window`` is the parent of its dialogs; ``finished`` carries every file's outcome.
+    """
+
+    finished = Signal(list)  # list[FileOutcome], in the order the files were taken
+
+    def __init__(self, window: QWidget, ws: Workspace, paths: list[Path], template: Path | None = None) -> None:
         super().__init__(window)
         self.window = window
+        self.ws = ws
         self.queue = list(paths)
         self.template = template  # a saved template the officer chose for every file
         self.outcomes: list[FileOutcome] = []
         self._temp_templates: list[Path] = []
 
     def start(self) -> None:
-        self.window.import_flow = self
         self._next()
 
     # ----- one file at a time ------------------------------------------------------------------------
@@ -133,7 +137,7 @@ class ImportFlow(QObject):
         """Detect the format and ask for the subject (and a mapping, for an unknown table)."""
         from cellsight.gui.dialogs.subject import ChooseSubjectDialog
 
-        case = self.window.case
+        case = self.ws.case
         plan = ImportPlan()
         if self.template is not None:
             try:
@@ -163,7 +167,7 @@ class ImportFlow(QObject):
         """Ask the officer to map the columns; put the mapping in ``plan``. False if they cancelled."""
         from cellsight.gui.dialogs.import_mapping import MappingDialog
 
-        mapping = MappingDialog.ask(self.window, self.window.case, path)
+        mapping = MappingDialog.ask(self.window, self.ws.case, path)
         if mapping is None:
             return False
         template_path = Path(tempfile.mkstemp(prefix="cellsight-template-", suffix=".json")[1])
@@ -218,7 +222,7 @@ class ImportFlow(QObject):
 
         names = {}
         for t in targets:
-            subject = self.window.case.find_subject(str(t["number"]))
+            subject = self.ws.case.find_subject(str(t["number"]))
             if subject is not None:
                 names[str(t["number"])] = subject.name
         return TargetsDialog.ask(self.window, path, targets, names)
@@ -226,8 +230,7 @@ class ImportFlow(QObject):
     def _run(self, path: Path, plan: ImportPlan) -> None:
         from cellsight.importers.api import import_file
 
-        window = self.window
-        case = window.case
+        case = self.ws.case
         region = case.info.region
 
         def work(progress: Any) -> Any:
@@ -251,7 +254,7 @@ class ImportFlow(QObject):
                 return
             adopt(case, clone)
             self.outcomes.append(FileOutcome(path, report=report, warnings=list(report.get("warnings", []))))
-            window.case_modified("import")
+            self.ws.changed(Change.ROWS, self)
             self._next()
 
         def failed(exc: BaseException, details: str) -> None:
@@ -279,17 +282,16 @@ class ImportFlow(QObject):
             self._next()
 
         # Import failures go into the summary, not a message box each.
-        window.run(f"Importing {path.name}…", work, on_success=done, on_cancel=cancelled, on_error=failed)
+        self.ws.run(f"Importing {path.name}…", work, on_success=done, on_cancel=cancelled, on_error=failed)
 
     def _finish(self) -> None:
         from cellsight.gui.dialogs.import_summary import ImportSummaryDialog
 
         for path in self._temp_templates:
             path.unlink(missing_ok=True)
-        self.window.import_flow = None
-        self.window.last_import = self.outcomes
         imported = sum(1 for o in self.outcomes if o.ok)
-        self.window.statusBar().showMessage(f"Imported {imported} of {len(self.outcomes)} files", 8000)
+        self.ws.status(f"Imported {imported} of {len(self.outcomes)} files")
+        self.finished.emit(self.outcomes)
         if self.outcomes:
-            ImportSummaryDialog.show_for(self.window, self.window.case, self.outcomes)
+            ImportSummaryDialog.show_for(self.window, self.ws.case, self.outcomes)
         self.deleteLater()

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QInputDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QTabBar,
@@ -27,16 +27,15 @@ from PySide6.QtWidgets import (
 from cellsight.core.case import Case, current_user
 from cellsight.core.casefile import SUFFIX, CaseChangedOnDisk, CaseFileError, is_encrypted, open_case, save_case
 from cellsight.core.crypto import DecryptionError
-from cellsight.core.hub import CaseChanged, Hub, SelectionChanged, StatusMessage
-from cellsight.core.selection import MaskCache
+from cellsight.core.hub import Change, SelectionChanged, SettingsChanged
 from cellsight.gui import settings as app_settings
 from cellsight.gui.autosave import Autosave, pending_recovery
-from cellsight.gui.bridge import HubBridge
 from cellsight.gui.case_hold import CaseHold, ask_open_read_only
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.resources import icon
 from cellsight.gui.start_page import StartPage
-from cellsight.gui.workers import Task, run_task
+from cellsight.gui.workers import Task
+from cellsight.gui.workspace import Workspace
 
 CASE_FILTER = f"Cellsight cases (*{SUFFIX});;All files (*)"
 LAYOUT_VERSION = 3  # 2: messages and locations panes; the left column runs the full height; 3: scenes, links
@@ -49,13 +48,9 @@ class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
-        self.hub = Hub()
-        self.masks = MaskCache()  # leaf masks shared by the panes while they draw one selection
-        self.bridge = HubBridge(self.hub, self)
-        self.settings = app_settings.AppSettings.load()
-        self.case: Case | None = None
-        self.path: Path | None = None
-        self.tasks: list[Task] = []
+        # What the panes see (case, hub, selection, settings, workers); the window is their commands.
+        self.workspace = Workspace(self, app_settings.AppSettings.load(), commands=self)
+        self.hub, self.bridge, self.masks = self.workspace.hub, self.workspace.bridge, self.workspace.masks
         self.autosave = Autosave(self)
         self.hold = CaseHold()  # the case's lock while this window may change it (read-only without)
         self._pending_audit: list[tuple[str, dict[str, Any]]] = []
@@ -78,8 +73,38 @@ class MainWindow(QMainWindow):
         QApplication.instance().focusChanged.connect(self._focus_changed)
         self._tracking_focus = True
         self.bridge.selectionChanged.connect(self._show_selection)
-        self.bridge.statusMessage.connect(lambda m: self.statusBar().showMessage(m.text, 8000))
+        self.bridge.caseChanged.connect(lambda m: self._update_title())  # a * for unsaved changes
+        self.bridge.statusMessage.connect(lambda m: self.statusBar().showMessage(m.text, m.timeout_ms))
         self._update_title()
+
+    # The workspace holds the case, its file and the settings; the window reads and replaces them there.
+    @property
+    def case(self) -> Case | None:
+        return self.workspace.case
+
+    @case.setter
+    def case(self, case: Case | None) -> None:
+        self.workspace.case = case
+
+    @property
+    def path(self) -> Path | None:
+        return self.workspace.path
+
+    @path.setter
+    def path(self, path: Path | None) -> None:
+        self.workspace.path = path
+
+    @property
+    def settings(self) -> app_settings.AppSettings:
+        return self.workspace.settings
+
+    @settings.setter
+    def settings(self, settings: app_settings.AppSettings) -> None:
+        self.workspace.settings = settings
+
+    @property
+    def tasks(self) -> list[Task]:
+        return self.workspace.workers.tasks
 
     # ----- construction -----------------------------------------------------------------
     def _build_panes(self) -> None:
@@ -97,7 +122,7 @@ class MainWindow(QMainWindow):
 
         for cls in (CasePane, EventsPane, MessagesPane, LocationsPane, TimelinePane, ContactsPane, MapPane,
                     ProximityPane, StoryboardPane, ScenesPane, LinkChartPane):
-            pane = cls(self)
+            pane = cls(self.workspace)
             dock = QDockWidget(pane.title, self)
             dock.setObjectName(f"dock_{pane.name}")
             dock.setWidget(pane)
@@ -258,17 +283,15 @@ class MainWindow(QMainWindow):
         self.masks.clear()
         self.hub.clear_selection(self, announce=False)  # the old case's selection means nothing now
         self.selection_label.setText("Showing everything")
-        self.hub.publish(CaseChanged(self, "case"))
+        self.workspace.changed(Change.CASE, self)
         self._update_title()
         if self.path is not None:
             app_settings.add_recent_case(str(self.path))
         self._show_start_page(not has_case)
 
-    def case_modified(self, what: str, sender: object = None) -> None:
+    def case_modified(self, change: Change, sender: object = None) -> None:
         """Call after changing the case (import, subject, storyboard): panes redraw, title shows *."""
-        self.masks.clear()
-        self.hub.publish(CaseChanged(sender or self, what))
-        self._update_title()
+        self.workspace.changed(change, sender or self)
 
     def _update_title(self) -> None:
         if self.case is None:
@@ -335,9 +358,7 @@ class MainWindow(QMainWindow):
         store.setValue("window/state", self._dock_state if self._dock_state is not None
                        else self.saveState(LAYOUT_VERSION))
         store.sync()
-        for task in list(self.tasks):
-            task.cancel()
-        QThreadPool.globalInstance().waitForDone(30_000)
+        self.workspace.workers.stop(30_000)
         QApplication.processEvents()
         for pane in self.panes.values():
             shutdown = getattr(pane, "shutdown", None)
@@ -427,24 +448,14 @@ class MainWindow(QMainWindow):
             dialog: bool = True, on_cancel: Callable[[], None] | None = None,
             on_error: Callable[[BaseException, str], None] | None = None) -> Task:
         """Run ``fn(progress)`` in a worker with a progress dialog; errors are shown, not raised."""
-        task = run_task(self, title, fn, on_success=on_success, on_error=on_error or self._task_failed,
-                        on_cancel=on_cancel or (lambda: self.statusBar().showMessage(
-                            f"{title.rstrip('…')}: cancelled; nothing was changed", 8000)),
-                        dialog=dialog)
-        self.tasks.append(task)
-        task.done.connect(lambda: task in self.tasks and self.tasks.remove(task))
-        return task
+        return self.workspace.run(title, fn, on_success, dialog, on_cancel, on_error)
 
     def _task_failed(self, exc: BaseException, details: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Cellsight", str(exc) or type(exc).__name__,
-                          QMessageBox.StandardButton.Ok, self)
-        if not isinstance(exc, (CaseFileError, ValueError, OSError)):
-            box.setDetailedText(details)
-        box.open()
+        self.workspace.workers.show_error(exc, details)
 
     def busy(self) -> bool:
         """An import, open, save or export is running (background refreshes do not count)."""
-        return self.import_flow is not None or any(t.foreground for t in self.tasks)
+        return self.import_flow is not None or self.workspace.workers.busy()
 
     # ----- file actions ----------------------------------------------------------------------
     def new_case(self) -> None:
@@ -461,7 +472,16 @@ class MainWindow(QMainWindow):
         """A stalking case step by step: suspect, victim, her home, files, then a storyboard to review."""
         from cellsight.gui import guided
 
-        self.when_safe(lambda: guided.guided_case(self))
+        self.when_safe(lambda: guided.guided_case(self, self))
+
+    def show_pane(self, name: str) -> None:
+        """Bring a pane's tab to the front."""
+        self.docks[name].show()
+        self.docks[name].raise_()
+
+    def find_occasions(self, a: str, b: str) -> Task | None:
+        """Find the occasions of ``a`` near ``b`` in the proximity pane (the map shows them too)."""
+        return self.panes["proximity"].find(a, b)
 
     @staticmethod
     def demo_available() -> bool:
@@ -659,10 +679,7 @@ class MainWindow(QMainWindow):
             self.save_as()
 
     def last_dir(self) -> str:
-        if self.path is not None:
-            return str(self.path.parent)
-        recent = app_settings.recent_cases()
-        return str(Path(recent[0]).parent) if recent else str(Path.home())
+        return self.workspace.last_dir()
 
     # ----- import ----------------------------------------------------------------------------------
     def choose_and_import(self) -> None:
@@ -689,9 +706,15 @@ class MainWindow(QMainWindow):
         if self.case is None:
             self.set_case(Case.new(name="Untitled case", tz=self.settings.zone, region=self.settings.region),
                           None)
-        flow = ImportFlow(self, [Path(p) for p in paths], Path(template) if template else None)
+        flow = ImportFlow(self, self.workspace, [Path(p) for p in paths], Path(template) if template else None)
+        self.import_flow = flow
+        flow.finished.connect(self._import_finished)
         flow.start()
         return flow
+
+    def _import_finished(self, outcomes: list[Any]) -> None:
+        self.import_flow = None
+        self.last_import = outcomes
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if _local_files(event) and not self.busy():
@@ -780,8 +803,6 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.settings = dialog.result_settings()
             self.settings.save()
-            from cellsight.core.hub import SettingsChanged
-
             self.hub.publish(SettingsChanged(self, tuple(dialog.changed)))
 
     def edit_subject(self, name: str | None = None) -> None:
@@ -791,7 +812,7 @@ class MainWindow(QMainWindow):
             return
         dialog = SubjectDialog(self, self.case, name)
         if dialog.exec() and dialog.apply():
-            self.case_modified("subjects")
+            self.case_modified(Change.SUBJECTS)
 
     def add_place(self) -> None:
         from cellsight.gui.dialogs.place import PlaceDialog
@@ -800,7 +821,7 @@ class MainWindow(QMainWindow):
             return
         dialog = PlaceDialog(self, self.case)
         if dialog.exec() and dialog.apply():
-            self.case_modified("places")
+            self.case_modified(Change.PLACES)
 
     def about(self) -> None:
         from cellsight import __version__
@@ -809,9 +830,6 @@ class MainWindow(QMainWindow):
                           f"<b>Cellsight {__version__}</b><p>An offline analyst workstation for "
                           "stalking and harassment investigations: call records, phone downloads, "
                           "proximity and evidential storyboards.</p><p>GPL-3.0-or-later.</p>")
-
-    def status(self, text: str) -> None:
-        self.hub.publish(StatusMessage(self, text))
 
 
 def _encrypted(path: Path) -> bool:

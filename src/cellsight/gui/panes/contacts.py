@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from cellsight.core.hub import Change
 from cellsight.analysis import contacts as contact_analysis
 from cellsight.core.selection import Everything, Parties
 from cellsight.core.timezones import court_time
@@ -31,6 +32,7 @@ from cellsight.gui.workers import Latest
 from cellsight.report.standard import court_day
 from cellsight.report.storyboard import Frame
 from cellsight.gui.markup import esc
+from cellsight.gui.workspace import Workspace
 
 RANK_COLUMNS = ["number", "name", "total", "calls", "texts", "chats", "first", "last"]
 RANK_HEADERS = {"number": "Number", "name": "Name", "total": "Total", "calls": "Calls", "texts": "SMS/MMS",
@@ -56,8 +58,8 @@ class ContactsPane(Pane):
     name = "contacts"
     title = "Contacts"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.subject = QComboBox()
         self.subject.setMinimumWidth(160)
         self.subject.currentTextChanged.connect(lambda _: self._subject_changed())
@@ -110,15 +112,15 @@ class ContactsPane(Pane):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
-        self._ranking = Latest(ctx.run, self)
-        self._pairing = Latest(ctx.run, self)
+        self._ranking = Latest(ws.run, self)
+        self._pairing = Latest(ws.run, self)
         self.doc: dict[str, Any] | None = None
         self.pair: dict[str, Any] | None = None
         self.chosen: str | None = None
 
     # ----- data ------------------------------------------------------------------------------
-    def case_changed(self, what: str) -> None:
-        if what in ("case", "subjects", "import"):
+    def case_changed(self, change: Change) -> None:
+        if change & (Change.CASE | Change.SUBJECTS | Change.ROWS):
             current = self.subject.currentText()
             self.subject.blockSignals(True)
             self.subject.clear()
@@ -130,7 +132,7 @@ class ContactsPane(Pane):
             self.subject.blockSignals(False)
             self.chosen = None
             self._show_pair(None)
-        super().case_changed(what)
+        super().case_changed(change)
 
     def _subject_changed(self) -> None:
         if self.chosen is not None:
@@ -140,7 +142,7 @@ class ContactsPane(Pane):
 
     def refresh(self) -> None:
         case, subject = self.case, self.subject.currentText()
-        if self.chosen is not None and "parties" not in self.ctx.hub.facets():
+        if self.chosen is not None and "parties" not in self.ws.hub.facets():
             # The pair was cleared elsewhere (Clear selection, Esc): forget it here too.
             self.chosen = None
             self.view.clearSelection()
@@ -150,7 +152,7 @@ class ContactsPane(Pane):
             self.model.set_frame(pd.DataFrame(columns=RANK_COLUMNS))
             self.status.setText("")
             return
-        view = case_view(case, self.selection_without("parties"), self.ctx.masks)
+        view = case_view(case, self.selection_without("parties"), self.ws.masks)
         top = self.top.value()
         self.status.setText("counting…")
 
@@ -193,7 +195,7 @@ class ContactsPane(Pane):
         self.chosen = number
         self.publish("parties", Parties(frozenset(numbers), frozenset([number]),
                                         label=f"{label} ↔ {name or number}"))
-        self._compute_pair(case_view(self.case, self.selection_without("parties"), self.ctx.masks), subject, number)
+        self._compute_pair(case_view(self.case, self.selection_without("parties"), self.ws.masks), subject, number)
 
     def _compute_pair(self, view: Any, subject: str, number: str) -> None:
         def work(progress: Any) -> Any:

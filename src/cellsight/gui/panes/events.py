@@ -14,6 +14,7 @@ from cellsight.core.selection import Everything
 from cellsight.gui.models.evidence import EXHIBIT_HEADER, ROW_HEADER
 from cellsight.gui.names import party_names
 from cellsight.gui.panes.table import TablePane
+from cellsight.gui.workspace import Workspace
 
 HEADERS = {
     "start": "Time", "duration_s": "Duration (s)", "kind": "Kind", "direction": "Direction",
@@ -43,8 +44,8 @@ class EventsPane(TablePane):
     time_column = "start"
     leading = ("start", "time_flag")
 
-    def __init__(self, ctx) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self._names: dict[str, str] = {}
 
     def show_case(self, case) -> None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget,
 )
 
+from cellsight.core.hub import Change
 from cellsight.analysis import messages as analysis
 from cellsight.core.schema import ROLES
 from cellsight.core.selection import RowIds
@@ -40,6 +41,7 @@ from cellsight.gui.panes.base import Pane
 from cellsight.gui.panes.table import QUICK_FILTER_DELAY_MS, STORYBOARD_ROWS
 from cellsight.gui.workers import Latest
 from cellsight.report.storyboard import Frame
+from cellsight.gui.workspace import Workspace
 
 ALL = -1  # the "All conversations" entry
 CONCERN_INK = "#a12b1f"
@@ -101,8 +103,8 @@ class MessagesPane(Pane):
     name = "messages"
     title = "Messages"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.threads = QListWidget()  # a conversation a line, its counts on the next: reads in a narrow column
         self.threads.setWordWrap(True)
         self.threads.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never scroll
@@ -154,7 +156,7 @@ class MessagesPane(Pane):
         self.reading.setMaximumHeight(110)
         add = QPushButton("Add to storyboard")
         add.setToolTip("A schedule of the chosen messages (or of those shown) as a table in the storyboard")
-        add.clicked.connect(lambda: ctx.add_to_storyboard(self.name))
+        add.clicked.connect(lambda: ws.commands.add_to_storyboard(self.name))
         everywhere = QPushButton("Select everywhere")
         everywhere.setToolTip("Select the chosen messages in every pane")
         everywhere.clicked.connect(self.select_messages_everywhere)
@@ -189,7 +191,7 @@ class MessagesPane(Pane):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter, 1)
 
-        self._indexing = Latest(ctx.run, self)
+        self._indexing = Latest(ws.run, self)
         self.index: MessageIndex | None = None
         self.terms: list[str] = list(analysis.DEFAULT_TERMS)
         self.names: dict[str, str] = {}
@@ -202,19 +204,19 @@ class MessagesPane(Pane):
         return QSize(760, 620)
 
     # ----- the index ------------------------------------------------------------------------------
-    def case_changed(self, what: str) -> None:
-        if what == "case":
+    def case_changed(self, change: Change) -> None:
+        if change & Change.CASE:
             self.index = None
             self.chosen = ALL
             self._search_mask = None
             self.model.set_positions(np.empty(0, dtype=np.int64))
-        if what in ("case", "import", "events", "subjects", "contacts", "concern_terms"):
+        if change & (Change.DATA | Change.CONCERN_TERMS):
             self.index = None  # rebuilt when next shown
             self._stale = True
             if self.on_screen():
                 self.refresh()
             return
-        super().case_changed(what)
+        super().case_changed(change)
 
     def _reindex(self) -> Any:
         """Build the index of messages in a worker; the pane redraws when it arrives."""
@@ -250,7 +252,7 @@ class MessagesPane(Pane):
             self._reindex()
             super().refresh()
             return
-        if self.chosen != ALL and "messages" not in self.ctx.hub.facets():
+        if self.chosen != ALL and "messages" not in self.ws.hub.facets():
             self.chosen = ALL  # cleared elsewhere (Clear selection): show every conversation again
         self._in_selection = self.mask(self.selection_without("messages"))[self.index.positions]
         self._fill_threads(self.index)
@@ -337,7 +339,8 @@ class MessagesPane(Pane):
     def set_terms(self, terms: list[str]) -> None:
         """Make ``terms`` the case's terms of concern (saved with the case) and mark the messages again."""
         analysis.set_terms(self.case, terms)
-        self.ctx.case_modified("concern_terms", sender=self)
+        self.ws.changed(Change.CONCERN_TERMS, self)
+        self.case_changed(Change.CONCERN_TERMS)
 
     # ----- choosing -------------------------------------------------------------------------------
     def _thread_clicked(self) -> None:
@@ -376,7 +379,7 @@ class MessagesPane(Pane):
     def _context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
         menu.addAction("Select these messages everywhere", self.select_messages_everywhere)
-        menu.addAction("Add to storyboard as a schedule", lambda: self.ctx.add_to_storyboard(self.name))
+        menu.addAction("Add to storyboard as a schedule", lambda: self.ws.commands.add_to_storyboard(self.name))
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
     def _read(self, row: int) -> None:

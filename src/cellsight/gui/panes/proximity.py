@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from cellsight.analysis import proximity
-from cellsight.core.hub import FocusRequested, ResultsChanged
+from cellsight.core.hub import Change, FocusRequested, ResultsChanged
 from cellsight.core.selection import SourceRows
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane
@@ -28,6 +28,7 @@ from cellsight.report.build import occasion_points
 from cellsight.report.standard import OCCASION_COLUMNS, occasions_frame as occasions_table_frame
 from cellsight.report.storyboard import Frame
 from cellsight.gui.markup import esc
+from cellsight.gui.workspace import Workspace
 
 COLUMNS = ["#", "start", "end", "hits", "closest_m", "evidence", "rows"]
 # The storyboard's table says "Closest (m)" and "Source rows"; the narrow pane says it shorter.
@@ -56,8 +57,8 @@ class ProximityPane(Pane):
     name = "proximity"
     title = "Proximity"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.a = QComboBox()
         self.b = QComboBox()
         self.method = QComboBox()
@@ -77,7 +78,7 @@ class ProximityPane(Pane):
         self.gap.setSuffix(" min")
         self._near_place: str | None = None  # the place "Within" was last set for, if any
         self.apply_defaults()
-        ctx.bridge.settingsChanged.connect(lambda m: self.apply_defaults())
+        ws.bridge.settingsChanged.connect(lambda m: self.apply_defaults())
         self.b.currentTextChanged.connect(self._target_changed)
         run = QPushButton("Find occasions")
         run.setObjectName("primary")
@@ -142,7 +143,7 @@ class ProximityPane(Pane):
         self.located: list[dict[str, Any]] = []
 
     def apply_defaults(self) -> None:
-        s = self.ctx.settings
+        s = self.ws.settings
         index = self.method.findData(s.proximity_method)
         self.method.setCurrentIndex(max(index, 0))
         self.distance.setValue(s.proximity_distance_m)
@@ -164,16 +165,16 @@ class ProximityPane(Pane):
             self.summary.setText(f"Within set to {radius:g} m for {esc(place.name)} ({why}).")
         elif self._near_place is not None:
             self._near_place = None
-            self.distance.setValue(self.ctx.settings.proximity_distance_m)
-            self.summary.setText(f"Within set back to {self.ctx.settings.proximity_distance_m:g} m "
+            self.distance.setValue(self.ws.settings.proximity_distance_m)
+            self.summary.setText(f"Within set back to {self.ws.settings.proximity_distance_m:g} m "
                                  "between people (Settings).")
 
-    def case_changed(self, what: str) -> None:
-        if what in ("case", "subjects", "places", "import"):
+    def case_changed(self, change: Change) -> None:
+        if change & Change.DATA:
             self._fill_parties()
-        if what == "case":
+        if change & Change.CASE:
             self._show(None)
-        super().case_changed(what)
+        super().case_changed(change)
 
     def _fill_parties(self) -> None:
         case = self.case
@@ -199,6 +200,13 @@ class ProximityPane(Pane):
                 "distance_m": None if (place and distance == 0) else distance,
                 "window_min": self.window.value(), "gap_min": self.gap.value()}
 
+    def find(self, a: str, b: str) -> Any:
+        """Find the occasions of subject ``a`` near subject ``b`` with the current parameters."""
+        self._fill_parties()
+        self.a.setCurrentText(a)
+        self.b.setCurrentText(b)
+        return self.run_analysis() if (self.a.currentText(), self.b.currentText()) == (a, b) else None
+
     def run_analysis(self) -> Any:
         case = self.case
         if case is None or not self.a.currentText() or not self.b.currentText():
@@ -213,12 +221,12 @@ class ProximityPane(Pane):
             located = [{**o, "pair": pair} for o in occasion_points(result, doc.get("occasions", []))]
             return result, doc, located
 
-        return self.ctx.run("Finding occasions…", work, on_success=self._finished)
+        return self.ws.run("Finding occasions…", work, on_success=self._finished)
 
     def _finished(self, outcome: Any) -> None:
         result, doc, located = outcome
         self._show(doc, result, located)
-        self.ctx.hub.publish(ResultsChanged(self, "proximity", located))
+        self.ws.hub.publish(ResultsChanged(self, "proximity", located))
 
     def _show(self, doc: dict[str, Any] | None, result: Any = None,
               located: list[dict[str, Any]] | None = None) -> None:
@@ -285,7 +293,7 @@ class ProximityPane(Pane):
         if spot is not None:
             pad = max(float(self.doc["distance_m"]), 50.0) / METERS_PER_DEGREE
             bbox = (spot["lat"] - pad, spot["lon"] - pad, spot["lat"] + pad, spot["lon"] + pad)
-        self.ctx.hub.publish(FocusRequested(self, pd.Timestamp(occasion["start"]),
+        self.ws.hub.publish(FocusRequested(self, pd.Timestamp(occasion["start"]),
                                             pd.Timestamp(occasion["end"]), bbox))
 
     def select_evidence(self) -> None:

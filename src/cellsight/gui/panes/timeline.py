@@ -20,12 +20,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from cellsight.core.hub import FocusRequested
+from cellsight.core.hub import Change, FocusRequested
 from cellsight.core.selection import TimeRange
 from cellsight.core.timezones import localize
 from cellsight.gui.panes.base import Pane
 from cellsight.report.mapdata import subject_colours
 from cellsight.report.storyboard import Frame
+from cellsight.gui.workspace import Workspace
 
 DAY_S = 86_400
 MAX_TICKS_PER_LANE = 20_000  # beyond this, a lane shows occupied bins
@@ -56,8 +57,8 @@ class TimelinePane(Pane):
     name = "timeline"
     title = "Timeline"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAcceptDrops(False)
         axis_top = pg.DateAxisItem(orientation="bottom", utcOffset=0)
@@ -134,11 +135,11 @@ class TimelinePane(Pane):
         self.graphics.hide()  # no events, no axes: an empty chart's numbers would mean nothing
 
     # ----- building --------------------------------------------------------------------------
-    def case_changed(self, what: str) -> None:
-        if what in ("case", "events", "import", "subjects"):
+    def case_changed(self, change: Change) -> None:
+        if change & (Change.CASE | Change.ROWS | Change.SUBJECTS):
             self._build_lanes()
             self.fit()
-        super().case_changed(what)
+        super().case_changed(change)
 
     def _build_lanes(self) -> None:
         for item in self._lane_items:
@@ -224,7 +225,7 @@ class TimelinePane(Pane):
         super().refresh()
 
     def _show_time_facet(self) -> None:
-        facet = self.ctx.hub.facets().get("time")
+        facet = self.ws.hub.facets().get("time")
         if isinstance(facet, TimeRange):
             x0 = local_seconds(pd.Series([facet.start]), self.zone)[0]
             x1 = local_seconds(pd.Series([facet.end]), self.zone)[0]
@@ -280,7 +281,7 @@ class TimelinePane(Pane):
         self.set_range(TimeRange(to_utc(start, self.zone), to_utc(start + 7 * DAY_S - 1, self.zone)))
 
     def _update_info(self) -> None:
-        facet = self.ctx.hub.facets().get("time")
+        facet = self.ws.hub.facets().get("time")
         if isinstance(facet, TimeRange) and self.case is not None:
             self.info.setText(f"Range {facet.describe(self.zone)} ({self.zone})")
         else:
