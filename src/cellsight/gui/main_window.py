@@ -12,6 +12,7 @@ on the window are imported (or opened, for a ``.cellsight`` case file).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self.hold = CaseHold()  # the case's lock while this window may change it (read-only without)
         self._pending_audit: list[tuple[str, dict[str, Any]]] = []
         self._closing = False
+        self._stop_wait_ms = 30_000  # how long closing waits for background work to stop
         self.import_flow: Any = None  # the import in progress, if any
         self.last_import: list[Any] = []  # outcomes of the last import, as the summary showed them
         self.setWindowIcon(icon("cellsight"))
@@ -344,6 +346,26 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.close()
 
+    def stop_now(self, wait_ms: int = 2000) -> None:
+        """The system asks the workstation to stop (SIGTERM, SIGHUP, log-off): no questions.
+
+        Unsaved work goes to the recovery file (offered back when the case is next
+        opened), the case's lock and holder file are released, background work is
+        cancelled and given ``wait_ms`` to finish, and the window closes.
+        """
+        self._flush_panes()
+        try:
+            kept = self.autosave.write_before_stopping()
+        except (OSError, CaseFileError) as exc:
+            print(f"cellsight: the unsaved changes could not be kept in a recovery file: {exc}", file=sys.stderr)
+        else:
+            if kept is not None:
+                print(f"cellsight: unsaved changes kept in {kept}; they are offered back when the case is "
+                      "next opened", file=sys.stderr)
+        self._closing = True
+        self._stop_wait_ms = wait_ms
+        self.close()
+
     def discard_and_close(self) -> None:
         """Close without asking (tests, and after the user chose Discard)."""
         self._closing = True
@@ -358,7 +380,7 @@ class MainWindow(QMainWindow):
         store.setValue("window/state", self._dock_state if self._dock_state is not None
                        else self.saveState(LAYOUT_VERSION))
         store.sync()
-        self.workspace.workers.stop(30_000)
+        self.workspace.workers.stop(self._stop_wait_ms)
         QApplication.processEvents()
         for pane in self.panes.values():
             shutdown = getattr(pane, "shutdown", None)
