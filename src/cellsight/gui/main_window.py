@@ -39,7 +39,8 @@ from cellsight.gui.workers import Task
 from cellsight.gui.workspace import Workspace
 
 CASE_FILTER = f"Cellsight cases (*{SUFFIX});;All files (*)"
-LAYOUT_VERSION = 3  # 2: messages and locations panes; the left column runs the full height; 3: scenes, links
+LAYOUT_VERSION = 4  # 2: messages and locations panes; the left column runs the full height; 3: scenes, links;
+# 4: panes narrow enough for a 1366 px laptop screen (a layout saved before may have pushed panes off it)
 SAMPLE_DATA = Path(__file__).resolve().parents[3] / "sample_data"  # the demo case, in a source checkout
 
 
@@ -167,11 +168,15 @@ class MainWindow(QMainWindow):
         self._size_docks()
 
     def _size_docks(self) -> None:
-        """The default proportions: the table widest, the timeline a band along the bottom."""
+        """The default proportions: the table widest, the timeline a band along the bottom.
+
+        Taken from the window's own size, so a 1366 px laptop screen gets the same
+        three columns as a large monitor, each as wide as its share allows.
+        """
         d = self.docks
-        width, height = max(self.width(), 1200), max(self.height(), 800)
+        width, height = self.width(), self.height()
         self.resizeDocks([d["case"], d["events"], d["map"]],
-                         [int(width * 0.31), int(width * 0.37), int(width * 0.32)], Qt.Orientation.Horizontal)
+                         [int(width * 0.27), int(width * 0.39), int(width * 0.34)], Qt.Orientation.Horizontal)
         # The bottom area's height is set through the docks above it (resizing the timeline itself
         # is not honoured by Qt 6.12 when every pane is a dock).
         top = [d["events"], d["map"]]
@@ -398,7 +403,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1440, 900)
+            self.resize(default_size(self.screen().availableGeometry().size()))
         self._layout_restored = isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
         self._dock_state: QByteArray | None = None  # the panes' layout, kept while the start page shows
         self._show_start_page(True)
@@ -440,8 +445,12 @@ class MainWindow(QMainWindow):
             self._layout_restored = True
             QTimer.singleShot(0, self._settle_layout)
 
-    def _settle_layout(self) -> None:
+    def _settle_layout(self, size: QSize | None = None) -> None:
+        """The default proportions; with ``size``, the window keeps it (arranging the docks again
+        grows the window past a laptop's screen, Qt 6.12)."""
         self._size_docks()
+        if size is not None:
+            self.resize(size)
         self._hide_stale_tab_bars()
 
     def _hide_stale_tab_bars(self) -> None:
@@ -460,10 +469,12 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         if self._dock_state is not None:
             return  # the start page is showing; the panes come back as they were when a case opens
+        size = self.size()
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.setVisible(True)
         self._arrange_default()
+        QTimer.singleShot(0, lambda: self._settle_layout(size))
 
     # ----- background work -----------------------------------------------------------------
     def run(self, title: str, fn: Callable[[Any], Any], on_success: Callable[[Any], None] | None = None,
@@ -852,6 +863,11 @@ class MainWindow(QMainWindow):
                           f"<b>Cellsight {__version__}</b><p>An offline analyst workstation for "
                           "stalking and harassment investigations: call records, phone downloads, "
                           "proximity and evidential storyboards.</p><p>GPL-3.0-or-later.</p>")
+
+
+def default_size(available: QSize) -> QSize:
+    """The window's first size: 1440 × 900, or the screen's usable area where that is smaller (a laptop)."""
+    return QSize(min(1440, available.width()), min(900, available.height()))
 
 
 def _encrypted(path: Path) -> bool:

@@ -16,7 +16,7 @@ import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QSplitter, QTableView,
+    QAbstractItemView, QComboBox, QHeaderView, QLabel, QSpinBox, QSplitter, QTableView,
     QVBoxLayout, QWidget,
 )
 
@@ -32,6 +32,7 @@ from cellsight.gui.workers import Latest
 from cellsight.report.standard import court_day
 from cellsight.report.storyboard import Frame
 from cellsight.gui.markup import esc
+from cellsight.gui.flow_layout import FlowLayout
 from cellsight.gui.workspace import Workspace
 
 RANK_COLUMNS = ["number", "name", "total", "calls", "texts", "chats", "first", "last"]
@@ -93,12 +94,7 @@ class ContactsPane(Pane):
         self.bars = pg.BarGraphItem(x=[], height=[], width=86_400 * 0.85, brush=pg.mkBrush("#c62828"),
                                     pen=pg.mkPen(None))
         self.chart.addItem(self.bars)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Contacts of"))
-        top.addWidget(self.subject)
-        top.addWidget(self.top)
-        top.addStretch(1)
-        top.addWidget(self.status)
+        top = FlowLayout().addWidgets(QLabel("Contacts of"), self.subject, self.top, self.status)
         pair_box = QWidget()
         pair_layout = QVBoxLayout(pair_box)
         pair_layout.setContentsMargins(0, 0, 0, 0)

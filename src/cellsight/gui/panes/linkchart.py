@@ -74,6 +74,7 @@ class LinkChartPane(Pane):
         self.max_nodes.valueChanged.connect(lambda _: self._rebuild())
         self.status = QLabel("Click a number or an arrow to select its communications everywhere.")
         self.status.setObjectName("hint")
+        self.status.setWordWrap(True)
         self.scene = QGraphicsScene(self)
         self.scene.setSceneRect(QRectF(0, 0, WIDTH, HEIGHT))
         self.view = _ChartView(self)

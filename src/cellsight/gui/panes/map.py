@@ -32,7 +32,7 @@ from PySide6.QtCore import QFile, QIODevice, QObject, Qt, QUrl, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout
 
 from cellsight.core.hub import Change, FocusRequested, ResultsChanged, SettingsChanged
 from cellsight.core.selection import BBox, Selection, Subjects, TimeRange
@@ -41,6 +41,7 @@ from cellsight.gui.panes.base import Pane
 from cellsight.report import tilepack, webmap
 from cellsight.report.storyboard import Frame
 from cellsight.report.tileset import TilesetError
+from cellsight.gui.flow_layout import FlowLayout
 from cellsight.gui.workspace import Workspace
 
 FIX_WINDOW = pd.Timedelta(minutes=15)
@@ -149,14 +150,10 @@ class MapPane(Pane):
         prepare.setToolTip("Download the streets of this case's area once, from the tile server in Settings, "
                            "into an MBTiles file (the server learns the area)")
         prepare.clicked.connect(self.prepare_offline_map)
-        bar = QHBoxLayout()
-        bar.addWidget(self.info, 1)
-        bar.addWidget(area)
-        bar.addWidget(fit)
-        bar.addWidget(prepare)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(bar)
+        layout.addWidget(self.info)
+        layout.addLayout(FlowLayout().addWidgets(area, fit, prepare))
         layout.addWidget(self.view, 1)
         layout.addWidget(self.notes)
         self._html_file: Path | None = None

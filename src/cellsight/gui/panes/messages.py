@@ -41,6 +41,7 @@ from cellsight.gui.panes.base import Pane
 from cellsight.gui.panes.table import QUICK_FILTER_DELAY_MS, STORYBOARD_ROWS
 from cellsight.gui.workers import Latest
 from cellsight.report.storyboard import Frame
+from cellsight.gui.flow_layout import FlowLayout
 from cellsight.gui.workspace import Workspace
 
 ALL = -1  # the "All conversations" entry
@@ -164,14 +165,8 @@ class MessagesPane(Pane):
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         bar.addWidget(terms_button)
-        toggles = QHBoxLayout()
-        toggles.addWidget(self.concern_only)
-        toggles.addWidget(self.with_records)
-        toggles.addStretch(1)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(everywhere)
-        buttons.addWidget(add)
+        toggles = FlowLayout().addWidgets(self.concern_only, self.with_records)
+        buttons = FlowLayout().addWidgets(everywhere, add)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -186,7 +181,7 @@ class MessagesPane(Pane):
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([170, 530])
-        self.threads.setMinimumWidth(120)
+        self.threads.setMinimumWidth(100)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter, 1)

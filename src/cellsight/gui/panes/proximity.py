@@ -16,7 +16,7 @@ import pandas as pd
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
-    QPushButton, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
+    QPushButton, QTableView, QTextBrowser, QToolButton, QVBoxLayout,
 )
 
 from cellsight.analysis import proximity
@@ -118,26 +118,23 @@ class ProximityPane(Pane):
         buttons.addWidget(run)
         buttons.addStretch(1)
         buttons.addWidget(evidence)
-        statement_heading = QLabel("Method statement (the wording to use)")
-        statement_heading.setObjectName("hint")
-        below = QWidget()
-        below_layout = QVBoxLayout(below)
-        below_layout.setContentsMargins(0, 0, 0, 0)
-        below_layout.addWidget(statement_heading)
-        below_layout.addWidget(self.statement, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)  # the officer may give the statement more room
-        splitter.addWidget(self.view)
-        splitter.addWidget(below)
-        splitter.setStretchFactor(0, 0)  # a taller or shorter pane changes the statement's room, not the table's
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        self.splitter = splitter
+        # The occasions get the pane's height; the method statement opens below them when asked for.
+        self.statement_toggle = QToolButton()
+        self.statement_toggle.setText("Method statement (the wording to use)")
+        self.statement_toggle.setCheckable(True)
+        self.statement_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.statement_toggle.setAutoRaise(True)
+        self.statement_toggle.toggled.connect(self.show_statement)
+        self.statement.setMaximumHeight(180)
+        self.show_statement(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.summary)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.statement_toggle)
+        layout.addWidget(self.statement)
         self.result: Any = None
         self.doc: dict[str, Any] | None = None
         self.located: list[dict[str, Any]] = []
@@ -251,8 +248,7 @@ class ProximityPane(Pane):
 
         A time takes two lines ("Fri 3 Oct 2025" over "17:20:13 BST") rather than push
         a column out of sight. The number of source rows, which the storyboard's table
-        keeps, is left out of this narrow view. The table is given the height of its
-        rows and the method statement the rest.
+        keeps, is left out of this narrow view.
         """
         view, header = self.view, self.view.horizontalHeader()
         view.setColumnHidden(COLUMNS.index("rows"), True)
@@ -261,7 +257,6 @@ class ProximityPane(Pane):
         others = sum(header.sectionSize(i) for i in range(len(COLUMNS))
                      if i not in times and not view.isColumnHidden(i))
         two_lines = view.fontMetrics().horizontalAdvance("Wed 30 Sep 2025") + 6
-        total = sum(self.splitter.sizes())
         for scrolled in (False, True):  # a vertical scroll bar, if the rows cannot all be shown, takes width
             width = view.width() - 2 * view.frameWidth()
             if scrolled:
@@ -271,10 +266,14 @@ class ProximityPane(Pane):
                 header.resizeSection(column, max(min(view.sizeHintForColumn(column), share), two_lines))
             view.resizeRowsToContents()
             rows = sum(view.rowHeight(r) for r in range(self.model.rowCount()))
-            needed = header.height() + rows + 2 * view.frameWidth() + 2
-            if total > needed + 120:  # every occasion in view; the method statement gets the rest
-                self.splitter.setSizes([needed, total - needed])
+            if header.height() + rows + 2 * view.frameWidth() <= view.height():  # no scroll bar: done
                 break
+
+    def show_statement(self, shown: bool) -> None:
+        """Open or fold the method statement under the occasions."""
+        self.statement.setVisible(shown)
+        self.statement_toggle.setChecked(shown)
+        self.statement_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)

@@ -34,6 +34,7 @@ from cellsight.gui.panes.base import Pane
 from cellsight.gui.workers import Latest
 from cellsight.importers.base import ImportFailure
 from cellsight.report.storyboard import Frame
+from cellsight.gui.flow_layout import FlowLayout
 from cellsight.gui.workspace import Workspace
 
 SCENE_HEADERS = {"scene": "Scene", "place": "Position", "at": "Time of offence", "first": "First row",
@@ -101,9 +102,10 @@ class ScenesPane(Pane):
         self.add_button = QPushButton("Add tower dump…")
         self.add_button.clicked.connect(self.choose_and_add)
         head = QHBoxLayout()
-        head.addWidget(QLabel("Tower dumps, by scene (place and period). Their rows are not anyone's "
-                              "communications."))
-        head.addStretch(1)
+        explanation = QLabel("Tower dumps, by scene (place and period). Their rows are not anyone's "
+                             "communications.")
+        explanation.setWordWrap(True)
+        head.addWidget(explanation, 1)
         head.addWidget(self.add_button)
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -124,11 +126,7 @@ class ScenesPane(Pane):
         self.common_model = FrameModel(pd.DataFrame(columns=list(COMMON_HEADERS)), headers=COMMON_HEADERS)
         self.common_view = _table(self.common_model)
         self.common_view.clicked.connect(lambda index: self.choose(self.common_model, index.row()))
-        controls = QHBoxLayout()
-        for widget in (self.min_scenes, self.exclude, self.night, self.hour):
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        controls.addWidget(self.run_common)
+        controls = FlowLayout().addWidgets(self.min_scenes, self.exclude, self.night, self.hour, self.run_common)
         common_tab = QWidget()
         common_layout = QVBoxLayout(common_tab)
         common_layout.addLayout(controls)
@@ -151,12 +149,8 @@ class ScenesPane(Pane):
         self.cotravel_model = FrameModel(pd.DataFrame(columns=list(COTRAVEL_HEADERS)), headers=COTRAVEL_HEADERS)
         self.cotravel_view = _table(self.cotravel_model)
         self.cotravel_view.clicked.connect(lambda index: self.choose(self.cotravel_model, index.row()))
-        form = QHBoxLayout()
-        for widget in (QLabel("Who travels with"), self.subject, QLabel("within"), self.distance, QLabel("and"),
-                       self.window):
-            form.addWidget(widget)
-        form.addStretch(1)
-        form.addWidget(self.run_cotravel)
+        form = FlowLayout().addWidgets(QLabel("Who travels with"), self.subject, QLabel("within"), self.distance,
+                                       QLabel("and"), self.window, self.run_cotravel)
         cotravel_tab = QWidget()
         cotravel_layout = QVBoxLayout(cotravel_tab)
         cotravel_layout.addLayout(form)

@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+    QAbstractItemView, QFileDialog, QFormLayout, QLabel, QLineEdit, QListWidget,
     QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
@@ -25,6 +25,7 @@ from cellsight.gui.panes.base import Pane
 from cellsight.gui.resources import icon
 from cellsight.report.storyboard import Frame, Storyboard
 from cellsight.report.words import parameters_words
+from cellsight.gui.flow_layout import FlowLayout
 from cellsight.gui.workspace import Workspace
 
 KIND_LABELS = {"title": "Title", "text": "Note", "table": "Table", "chart": "Chart", "map": "Map"}
@@ -72,11 +73,7 @@ class StoryboardPane(Pane):
         export = QPushButton(icon("pdf"), "Export PDF…")
         export.setObjectName("primary")
         export.clicked.connect(lambda: self.export_pdf())
-        buttons = QHBoxLayout()
-        buttons.addWidget(add_note)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
-        buttons.addWidget(export)
+        buttons = FlowLayout().addWidgets(add_note, remove, export)
         self.hint = QLabel("Use “Add to storyboard” (Ctrl+B) on any pane to capture what it shows. "
                            "Drag frames to reorder them.")
         self.hint.setObjectName("hint")
