@@ -74,6 +74,7 @@ class FocusRequested(Message):
     start: Any = None  # pd.Timestamp (UTC) or None
     end: Any = None
     bbox: tuple[float, float, float, float] | None = None  # south, west, north, east
+    occasion: str | None = None  # the label of the proximity occasion focused on, if one is
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from cellsight.core.case import Case
 from cellsight.core.hub import Change
 from cellsight.importers import registry
-from cellsight.importers.api import MultipleTargets
+from cellsight.importers.api import UNPLACED_ADVICE, MultipleTargets, unplaced_cells_warning
 from cellsight.importers.base import ImportFailure
 from cellsight.importers.cdr import NO_EVENT_TYPE
 from cellsight.importers.templates import TemplateError, load_template
@@ -90,6 +90,27 @@ def adopt(case: Case, clone: Case) -> None:
     case.dirty = True
 
 
+def settle_cell_warnings(case: Case, outcomes: list[FileOutcome]) -> None:
+    """Say, after the whole drop, which cells are still not placed.
+
+    Call records imported before the cell list dropped with them were told "events
+    name 4 cells that no cell list places yet"; once the list is in, that is no
+    longer so. The warning is worked out again for each file, in the summary and
+    in the source's record, and goes when every cell is placed.
+    """
+    sources = {s.id: s for s in case.sources}
+    for outcome in outcomes:
+        if not outcome.ok or not any(w.endswith(UNPLACED_ADVICE) for w in outcome.warnings):
+            continue
+        source_id = outcome.report["source_id"]
+        now = unplaced_cells_warning(case, source_id)
+        still = [now] if now else []
+        outcome.warnings = [w for w in outcome.warnings if not w.endswith(UNPLACED_ADVICE)] + still
+        source = sources.get(source_id)
+        if source is not None:
+            source.warnings = [w for w in source.warnings if not w.endswith(UNPLACED_ADVICE)] + still
+
+
 def is_table(path: Path) -> bool:
     return path.suffix.lower() in TABLE_SUFFIXES
 
@@ -135,6 +156,7 @@ class ImportFlow(QObject):
 
     def _plan(self, path: Path) -> ImportPlan | None:
         """Detect the format and ask for the subject (and a mapping, for an unknown table)."""
+        from cellsight.gui.dialogs.exhibit import ExhibitDialog
         from cellsight.gui.dialogs.subject import ChooseSubjectDialog
 
         case = self.ws.case
@@ -161,6 +183,11 @@ class ImportFlow(QObject):
             if answer is None:
                 return None
             plan.subject, plan.tz, plan.exhibit = answer.subject or None, answer.tz, answer.exhibit
+        else:  # a cell list and the like: nobody's records, but an exhibit all the same
+            exhibit = ExhibitDialog.ask(self.window, path, importer)
+            if exhibit is None:
+                return None
+            plan.exhibit = exhibit
         return plan
 
     def _map(self, path: Path, plan: ImportPlan) -> bool:
@@ -289,6 +316,8 @@ class ImportFlow(QObject):
 
         for path in self._temp_templates:
             path.unlink(missing_ok=True)
+        if self.ws.case is not None:
+            settle_cell_warnings(self.ws.case, self.outcomes)
         imported = sum(1 for o in self.outcomes if o.ok)
         self.ws.status(f"Imported {imported} of {len(self.outcomes)} files")
         self.finished.emit(self.outcomes)

@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
         d = self.docks
         width, height = self.width(), self.height()
         self.resizeDocks([d["case"], d["events"], d["map"]],
-                         [int(width * 0.27), int(width * 0.39), int(width * 0.34)], Qt.Orientation.Horizontal)
+                         [int(width * 0.31), int(width * 0.36), int(width * 0.33)], Qt.Orientation.Horizontal)
         # The bottom area's height is set through the docks above it (resizing the timeline itself
         # is not honoured by Qt 6.12 when every pane is a dock).
         top = [d["events"], d["map"]]

@@ -170,7 +170,7 @@ class ContactsPane(Pane):
             return
         self.doc = doc
         frame = ranking_frame(doc, party_names(self.case) if self.case is not None else None)
-        self.model.set_frame(frame)
+        self.model.set_frame(frame, zone=self.zone)  # the case's zone, GMT/BST, as every pane
         self.status.setText(f"{len(frame)} contacts")
         if self.chosen is not None and self.chosen in set(frame["number"]):
             row = int(np.flatnonzero(frame["number"].to_numpy() == self.chosen)[0])

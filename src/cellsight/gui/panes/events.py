@@ -24,8 +24,8 @@ HEADERS = {
     "status": "Status", "text": "Text", "deleted": "Deleted", "time_flag": "Time flag",
     "subject": "Subject", "source_id": EXHIBIT_HEADER, "source_row": ROW_HEADER,
 }
-DEFAULT_COLUMNS = ("start", "time_flag", "kind", "direction", "duration_s", "party_a", "party_b", "cell_first",
-                   "app", "text", "subject", "source_id", "source_row")
+DEFAULT_COLUMNS = ("subject", "source_id", "source_row", "start", "time_flag", "kind", "direction", "duration_s",
+                   "party_a", "party_b", "cell_first", "app", "text")  # whose, and where in the exhibit, first
 NAMED = ("party_a", "party_b", "thread")
 SEARCHED = ("party_a", "party_b", "party_a_raw", "party_b_raw", "text", "cell_first", "cell_last",
             "app", "imei", "thread", "source_row")

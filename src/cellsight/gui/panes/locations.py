@@ -24,10 +24,10 @@ from cellsight.gui.panes.table import TablePane
 from cellsight.report.export import neutralise_csv
 from cellsight.gui.workspace import Workspace
 
-HEADERS = {"time": "Time", "time_flag": "Time flag", "subject": "Subject", "lat": "Latitude",
-           "lon": "Longitude", "accuracy_m": "Accuracy (m)", "origin": "Origin", "label": "Label",
-           "source_id": EXHIBIT_HEADER, "source_row": ROW_HEADER}
-COLUMNS = tuple(HEADERS)  # the order shown: when and whose first, where it came from last
+HEADERS = {"subject": "Subject", "source_id": EXHIBIT_HEADER, "source_row": ROW_HEADER, "time": "Time",
+           "time_flag": "Time flag", "lat": "Latitude", "lon": "Longitude", "accuracy_m": "Accuracy (m)",
+           "origin": "Origin", "label": "Label"}
+COLUMNS = tuple(HEADERS)  # the order shown: whose and where in the exhibit first, as an officer cites a fix
 SEARCHED = ("label", "subject", "origin", "source_row")
 
 
@@ -91,5 +91,5 @@ class LocationsPane(TablePane):
                 neutralise_csv(table).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
             return len(table)
 
-        return self.ws.run(f"Exporting {target.name}…", work, on_success=lambda n: self.ws.statusBar()
-                            .showMessage(f"Wrote {n:,} fixes to {target}", 8000))
+        return self.ws.run(f"Exporting {target.name}…", work,
+                           on_success=lambda n: self.ws.status(f"Wrote {n:,} fixes to {target}"))

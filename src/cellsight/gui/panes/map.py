@@ -35,7 +35,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout
 
 from cellsight.core.hub import Change, FocusRequested, ResultsChanged, SettingsChanged
-from cellsight.core.selection import BBox, Selection, Subjects, TimeRange
+from cellsight.core.selection import BBox, Everything, Selection, Subjects, TimeRange
 from cellsight.gui.mbtiles import SCHEME, TILE_URL, MBTilesHandler
 from cellsight.gui.panes.base import Pane
 from cellsight.report import tilepack, webmap
@@ -64,6 +64,7 @@ PANE_SCRIPT = r"""
       ".leaflet-control-layers-expanded:hover .leaflet-control-layers-list{display:block}" +
       ".leaflet-control-layers-expanded::before{content:'Layers \\25BE';font-weight:600;color:#33475b}";
     document.head.appendChild(style);
+    if (cs.map.getSize().x < 760) { cs.foldLegend(true); }  // a narrow pane: the map first, "Legend ▸" opens it
     if (pane) {
       cs.onFixClick(function (i, k) { pane.fixClicked(i, k); });
       cs.onSiteClick(function (lat, lon) { pane.siteClicked(lat, lon); });
@@ -290,6 +291,8 @@ class MapPane(Pane):
         if self._ready and self.case is not None:
             state = self.selection_state()
             self.page.runJavaScript(f"window.cellsight && cellsight.highlight({json.dumps(state)})")
+            if isinstance(self.selection, Everything):  # cleared: every occasion's number again
+                self.page.runJavaScript("window.cellsight && cellsight.focusOccasion(null)")
         super().refresh()
 
     def select_fix(self, subject_index: int, fix_index: int) -> None:
@@ -334,6 +337,7 @@ class MapPane(Pane):
             pad = 0.002
             self.page.runJavaScript(f"window.cellsight && cellsight.fitTo({s - pad}, {w - pad}, "
                                     f"{n + pad}, {e + pad})")
+        self.page.runJavaScript(f"window.cellsight && cellsight.focusOccasion({json.dumps(message.occasion)})")
 
     # ----- preparing an offline base map -----------------------------------------------------------
     def prepare_offline_map(self) -> None:

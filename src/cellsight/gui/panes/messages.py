@@ -46,6 +46,7 @@ from cellsight.gui.workspace import Workspace
 
 ALL = -1  # the "All conversations" entry
 CONCERN_INK = "#a12b1f"
+WIDEST_NUMBER = "+447700900000 ↔"  # a UK mobile in international form, as a conversation line ends
 
 
 @dataclass
@@ -181,7 +182,9 @@ class MessagesPane(Pane):
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([170, 530])
-        self.threads.setMinimumWidth(100)
+        # wide enough for a whole international number, with the list's frame and scroll bar
+        self.threads.setMinimumWidth(self.threads.fontMetrics().horizontalAdvance(WIDEST_NUMBER) + 40)
+        self.threads.setTextElideMode(Qt.TextElideMode.ElideNone)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter, 1)
@@ -266,8 +269,9 @@ class MessagesPane(Pane):
         concern = np.bincount(index.conversation[inside & index.concern], minlength=n)
 
         def add(number: int, title: str, count: int, of_concern: int) -> None:
-            item = QListWidgetItem(f"{title}\n{count:,} messages" + (f" · {of_concern:,} of concern"
-                                                                       if of_concern else ""))
+            # each party on a line of its own: a number is never cut short ("+447700900…" for all of them)
+            item = QListWidgetItem(title.replace(" ↔ ", " ↔\n") + f"\n{count:,} messages"
+                                   + (f" · {of_concern:,} of concern" if of_concern else ""))
             item.setData(Qt.ItemDataRole.UserRole, number)
             item.setToolTip(title)
             if of_concern:

@@ -293,7 +293,7 @@ class ProximityPane(Pane):
             pad = max(float(self.doc["distance_m"]), 50.0) / METERS_PER_DEGREE
             bbox = (spot["lat"] - pad, spot["lon"] - pad, spot["lat"] + pad, spot["lon"] + pad)
         self.ws.hub.publish(FocusRequested(self, pd.Timestamp(occasion["start"]),
-                                            pd.Timestamp(occasion["end"]), bbox))
+                                            pd.Timestamp(occasion["end"]), bbox, occasion=label))
 
     def select_evidence(self) -> None:
         rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
@@ -303,6 +303,7 @@ class ProximityPane(Pane):
         evidence = self.doc["occasions"][index].get("evidence") or {}
         pairs = {tuple(r.split(":", 1)) for r in evidence.get("rows", []) if ":" in r}
         self.publish("proximity", SourceRows(frozenset(pairs), label=f"evidence of occasion {index + 1}"))
+        self.choose(index)  # and the views focus on it: the map zooms in and shows its number alone
 
     def capture(self) -> Frame | None:
         if self.doc is None:

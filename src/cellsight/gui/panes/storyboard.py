@@ -234,7 +234,7 @@ class StoryboardPane(Pane):
         self.flush()
         options: dict[str, Any] = {}
         if out is None:
-            dialog = ReportDialog(self.ws, case, self.ws.settings, self.ws.last_dir())
+            dialog = ReportDialog(self, case, self.ws.settings, self.ws.last_dir())
             if not dialog.exec():
                 return None
             out, options = dialog.output(), dialog.options()

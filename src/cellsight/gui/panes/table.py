@@ -58,6 +58,7 @@ class TablePane(Pane):
         self.view.setWordWrap(False)
         self.view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         vertical = self.view.verticalHeader()
+        vertical.hide()  # rows are cited by exhibit and row in exhibit, never by an internal number
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # never measures a million rows
         vertical.setDefaultSectionSize(22)
         horizontal = self.view.horizontalHeader()
