@@ -56,7 +56,7 @@ class FlowLayout(QLayout):
         height = self._arrange(rect, move=True)
         if height != self._height:  # more or fewer lines than the layout above allowed for: ask again
             self._height = height
-            QTimer.singleShot(0, self.invalidate)
+            QTimer.singleShot(0, self, self.invalidate)  # not after the layout is gone
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         """All on one line, when there is room for it."""
