@@ -264,7 +264,7 @@ def main() -> int:
     events = window.panes["events"]
     window.docks["events"].raise_()
     flagged = next(r for r in range(events.model.rowCount()) if events.model.flag(r))
-    events.view.scrollTo(events.model.index(max(flagged - 3, 0), 0),
+    events.view.scrollTo(events.model.index(max(flagged - 3, 0), events.model.columns.index("subject")),
                          events.view.ScrollHint.PositionAtTop)
     shot("pane-events", window.docks["events"])
 

@@ -38,7 +38,7 @@ class EventsPane(TablePane):
     noun = "events"
     headers = HEADERS
     default_columns = DEFAULT_COLUMNS
-    widths = {"start": 270, "time_flag": 110, "kind": 60, "direction": 80, "duration_s": 90, "party_a": 210,
+    widths = {"start": 315, "time_flag": 110, "kind": 60, "direction": 80, "duration_s": 90, "party_a": 210,
               "party_b": 210, "text": 240, "source_row": 110, "source_id": 70, "subject": 90}
     placeholder = "Quick filter: number, name, cell, text…"
     time_column = "start"

@@ -52,7 +52,7 @@ class LocationsPane(TablePane):
     noun = "fixes"
     headers = HEADERS
     default_columns = COLUMNS
-    widths = {"time": 270, "time_flag": 110, "subject": 100, "lat": 90, "lon": 90, "accuracy_m": 95, "origin": 60,
+    widths = {"time": 315, "time_flag": 110, "subject": 100, "lat": 90, "lon": 90, "accuracy_m": 95, "origin": 60,
               "label": 140, "source_id": 70, "source_row": 120}
     placeholder = "Quick filter: subject, label, origin, row…"
     time_column = "time"
