@@ -1,12 +1,12 @@
 """Screenshots of the workstation on the demo case, for the user guide (kept current by a script).
 
 Runs offscreen: first grabs the start page (no case open), then builds the
-demo case from ``sample_data/demo`` through the importers, opens the main
+demo case from the packaged exhibits through the importers, opens the main
 window, does what an officer would (finds the proximity occasions, chooses
 one and selects its evidence, reads the messages of the suspect and the victim
 with the terms of concern, selects a week on the timeline and a contact, adds
 frames to the storyboard) and grabs the window and each pane to
-``docs/screenshots/*.png``. The dialogs the user guide walks through (new case,
+``docs/screenshots/*.png``, at a police laptop's 1366 × 768. The dialogs the user guide walks through (new case,
 whose records, the mapping dialog, the import summary, several numbers in one
 file, place, settings, export, the guided stalking case and the terms of concern)
 are opened on the same case and grabbed as ``dialog-*.png``; the mapping dialog
@@ -33,7 +33,7 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu"
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "docs" / "screenshots"
-SIZE = (1600, 1000)
+SIZE = (1366, 768)  # a police laptop's screen: every pane must fit and be reachable at this size
 
 
 def wait(app, condition, timeout: float = 60.0) -> None:
@@ -264,7 +264,7 @@ def main() -> int:
     events = window.panes["events"]
     window.docks["events"].raise_()
     flagged = next(r for r in range(events.model.rowCount()) if events.model.flag(r))
-    events.view.scrollTo(events.model.index(max(flagged - 3, 0), 0),
+    events.view.scrollTo(events.model.index(max(flagged - 3, 0), events.model.columns.index("subject")),
                          events.view.ScrollHint.PositionAtTop)
     shot("pane-events", window.docks["events"])
 
@@ -282,8 +282,12 @@ def main() -> int:
     settle(app, 1.0)
     shot("pane-map", window.docks["map"])
 
-    # Its evidence: the fixes of both people, in the Locations pane
+    # Its evidence: the map focused on the occasion (its number alone, the rest faded), then the
+    # fixes of both people, in the Locations pane
     prox.select_evidence()
+    window.docks["map"].raise_()
+    settle(app, 1.5)
+    shot("pane-map-occasion-focus", window.docks["map"])
     window.docks["locations"].raise_()
     shot("pane-locations", window.docks["locations"])
     window.clear_selection()
@@ -298,6 +302,7 @@ def main() -> int:
     messages.view.setCurrentIndex(messages.model.index(threat))
     messages.view.scrollTo(messages.model.index(threat), messages.view.ScrollHint.PositionAtCenter)
     shot("pane-messages", window.docks["messages"])
+    shot("main-window-messages")
     messages.concern_only.setChecked(False)
     window.clear_selection()
     window.docks["events"].raise_()
@@ -313,6 +318,12 @@ def main() -> int:
     wait(app, lambda: contacts.pair is not None and not window.tasks)
     shot("pane-contacts", window.docks["contacts"])
     shot("main-window-selection")
+
+    for name in ("links", "scenes"):  # the panes tabbed behind others, in turn
+        window.docks[name].raise_()
+        window.panes[name].ensure_fresh()
+        wait(app, lambda: not window.tasks)
+        shot(f"pane-{name}", window.docks[name])
 
     # The storyboard, built from what was on screen
     for name in ("proximity", "contacts", "timeline", "map", "case"):

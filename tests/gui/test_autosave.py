@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
+from cellsight.core.hub import Change
 from cellsight.core.casefile import open_case, save_case
 from cellsight.core.crypto import derive
 from cellsight.gui.autosave import pending_recovery, recovery_path
@@ -26,7 +27,7 @@ def test_unsaved_work_is_kept_aside_and_restored_after_a_crash(window, qtbot, tm
     window.save_as(str(path))
     _wait(qtbot, window)
     window.case.set_subject("Witness Wendy", role="witness")
-    window.case_modified("subjects")
+    window.case_modified(Change.SUBJECTS)
     assert window.autosave.write_now() is not None
     _wait(qtbot, window)
     recovery = recovery_path(path)
@@ -74,7 +75,7 @@ def test_an_encrypted_case_is_copied_aside_encrypted(window, qtbot, tmp_path) ->
     window.save_as(str(path))
     _wait(qtbot, window)
     window.case.set_subject("Witness Wendy", role="witness")
-    window.case_modified("subjects")
+    window.case_modified(Change.SUBJECTS)
     window.autosave.write_now()
     _wait(qtbot, window)
     data = recovery_path(path).read_bytes()

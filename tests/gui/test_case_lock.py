@@ -3,6 +3,7 @@ read-only, and refuses to save over a case another program changed."""
 
 from __future__ import annotations
 
+from cellsight.core.hub import Change
 import socket
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def test_the_workstation_shows_who_holds_the_case_and_opens_it_read_only(window,
         assert "(read-only)" in other.windowTitle()
         assert not other.act_save.isEnabled()
         other.case.set_subject("Witness Wendy", role="witness")
-        other.case_modified("subjects")
+        other.case_modified(Change.SUBJECTS)
         assert other.autosave.write_now() is None and not recovery_path(path).exists()
         before = file_sha256(path)
         copy = tmp_path / "my-copy.cellsight"
@@ -87,7 +88,7 @@ def test_a_save_over_a_case_changed_on_disk_is_refused_with_a_way_forward(window
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
     window.case.set_subject("My Subject")
-    window.case_modified("subjects")
+    window.case_modified(Change.SUBJECTS)
     window.save()
     _wait(qtbot, window)
     assert asked and "another program saved this case" in asked[0] and "Save your version as" in asked[0]

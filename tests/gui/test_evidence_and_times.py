@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cellsight.core.hub import Change
 import csv
 
 import pandas as pd
@@ -74,7 +75,7 @@ def _autumn(case) -> None:
 
 def test_times_carry_their_zone_the_repeated_hour_its_offset_and_flags_show(window, case) -> None:
     _autumn(case)
-    window.case_modified("import")
+    window.case_modified(Change.ROWS)
     events = window.panes["events"]
     events.ensure_fresh()
     model = events.model
@@ -86,7 +87,9 @@ def test_times_carry_their_zone_the_repeated_hour_its_offset_and_flags_show(wind
     assert model.display(rows["line 15"], time) == "Sun 27 Oct 2024 01:20:00 GMT (UTC+00:00)"
     assert model.display(rows["line 16"], time) == "Sun 27 Oct 2024 00:40:00 BST"
     # the flag: its own column (shown by default, beside the time) and a mark on the time itself
-    assert "time_flag" in events.visible_columns()[:2]
+    shown = events.visible_columns()
+    assert shown.index("time_flag") == shown.index("start") + 1  # beside the time
+    assert shown[:3] == ["subject", "source_id", "source_row"]  # whose, and where it is cited from, first
     assert model.display(rows["line 14"], flag) == "dst_ambiguous"
     assert model.data(model.index(rows["line 14"], time), Qt.ItemDataRole.BackgroundRole) is not None
     assert model.data(model.index(rows["line 15"], time), Qt.ItemDataRole.BackgroundRole) is None
@@ -99,5 +102,5 @@ def test_times_carry_their_zone_the_repeated_hour_its_offset_and_flags_show(wind
     assert ours == ["line 16", "line 14", "line 15"]
     # what goes to the storyboard reads the same way
     frame = events.capture()
-    assert "Sun 27 Oct 2024 01:20:00 GMT (UTC+00:00)" in {row[0] for row in frame.content["rows"]}
-    assert frame.content["columns"][:2] == ["Time", "Time flag"]
+    assert frame.content["columns"][:5] == ["Subject", "Exhibit", "Row in exhibit", "Time", "Time flag"]
+    assert "Sun 27 Oct 2024 01:20:00 GMT (UTC+00:00)" in {row[3] for row in frame.content["rows"]}

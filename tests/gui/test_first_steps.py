@@ -12,6 +12,7 @@ from cellsight import demo
 from cellsight.core.casefile import save_case
 from cellsight.gui import guided
 from cellsight.gui import settings as app_settings
+from cellsight.gui.dialogs.exhibit import ExhibitDialog
 from cellsight.gui.dialogs.new_case import NewCaseDialog
 from cellsight.gui.dialogs.subject import ChooseSubjectDialog, SubjectAnswer
 from cellsight.gui.dialogs.time_zone import ZoneChoice
@@ -119,6 +120,9 @@ def test_the_guided_stalking_case_builds_the_standard_storyboard_for_review(empt
     asked = []
     monkeypatch.setattr(ImportFlow, "ask_zone", lambda self, path, fmt: asked.append(path.name) or ZoneChoice(
         zones[path.name]))
+    asked_exhibit = []
+    monkeypatch.setattr(ExhibitDialog, "ask", classmethod(
+        lambda cls, parent, path, importer: asked_exhibit.append(Path(path).name) or "AM/1"))
     shown = []
 
     def run_wizard(self):
@@ -153,6 +157,11 @@ def test_the_guided_stalking_case_builds_the_standard_storyboard_for_review(empt
     assert "Open the door Sarah or I'll burn the place down" in texts
     assert win.docks["storyboard"].isVisible() and "for you to review" in win.statusBar().currentMessage()
     assert case.dirty  # the storyboard is saved with the case when the officer saves
+    assert asked_exhibit == ["cell_sites.csv"]  # the cell list is an exhibit too, with its own reference
+    assert next(s for s in case.sources if s.file == "cell_sites.csv").exhibit == "AM/1"
+    # the analyses it set up have run: the proximity pane and the map show the occasions
+    qtbot.waitUntil(lambda: win.panes["proximity"].doc is not None and not win.tasks, timeout=60_000)
+    assert win.panes["proximity"].doc["count"] == 6 and len(win.panes["map"]._occasions) == 6
 
 
 def test_the_wizard_refuses_a_number_given_to_both_people(qtbot, monkeypatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cellsight.core.hub import Change
 import pandas as pd
 from PySide6.QtCore import Qt
 
@@ -18,7 +19,7 @@ def test_hostile_names_and_bodies_are_text_in_labels_tables_and_tooltips(window,
         "start": [DAY0 + pd.Timedelta(days=20)], "kind": ["sms"], "direction": ["outgoing"],
         "party_a": [BOB], "party_b": [ANN], "text": [RTL + " " + HTML + " " + "x" * 40],
         "source_row": ["2"]})})
-    window.case_modified("events")
+    window.case_modified(Change.ROWS)
     qtbot.wait(50)
 
     header = window.panes["case"].header.text()

@@ -111,7 +111,7 @@ def test_demo_import_report_map_and_export_run_from_the_installed_copy(installed
     built = json.loads(_cellsight(installed, "demo", "work", "--json").stdout)
     demo_case = cwd / "work" / "demo.cellsight"
     assert Path(built["case"]) == demo_case and demo_case.is_file()
-    assert all(r["rows"] == r["imported"] + r["rejected"] for r in built["files"]) and len(built["files"]) == 5
+    assert all(r["rows"] == r["imported"] + r["rejected"] for r in built["files"]) and len(built["files"]) == 6
 
     # import into a case of its own, then report it: the PDF must be the checkout's, byte for byte
     _cellsight(installed, "new", "small.cellsight", "--tz", "Europe/London")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QMessageBox
 
+from cellsight.core.hub import Change
 from cellsight.core.casefile import open_case
 from cellsight.gui import settings as app_settings
 from cellsight.gui.main_window import MainWindow
@@ -32,7 +33,7 @@ def test_save_and_reopen_keeps_the_case_and_notes_who_opened_it(window, qtbot, t
     target = tmp_path / "op.cellsight"
     window.case.set_subject("Carol", role="witness", numbers=["07700 900303"])
     assert window.case.dirty and window.windowTitle().startswith("Test case *") is False
-    window.case_modified("subjects")
+    window.case_modified(Change.SUBJECTS)
     assert "*" in window.windowTitle()
     window.save_as(target)
     _wait_idle(window, qtbot)
@@ -62,7 +63,7 @@ def test_unsaved_work_prompts_and_cancel_keeps_the_window(window, qtbot, monkeyp
         return fake
 
     window.case.set_place("Work", 51.51, -0.12, 80)
-    window.case_modified("places")
+    window.case_modified(Change.PLACES)
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
     window.close()
     assert asked == ["Unsaved changes"] and window.isVisible()

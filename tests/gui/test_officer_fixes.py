@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cellsight.core.hub import Change
 import io
 
 import pandas as pd
@@ -126,7 +127,7 @@ def test_pdf_from_the_workstation_uses_each_places_radius(window, qtbot, monkeyp
 def test_proximity_within_follows_the_place_radius_and_back(window) -> None:
     pane = window.panes["proximity"]
     window.case.set_place("Gym", 51.52, -0.13)  # no radius
-    window.case_modified("places")
+    window.case_modified(Change.PLACES)
     window.settings.proximity_distance_m = 250
     pane.apply_defaults()
     assert pane.distance.value() == 250
@@ -484,7 +485,7 @@ def test_export_offers_to_save_first_so_the_report_states_the_case_hash(window, 
 
     # unsaved again, exported without: the status bar says the hash is left out
     window.case.set_place("Gym", 51.52, -0.13, 50)
-    window.case_modified("places")
+    window.case_modified(Change.PLACES)
     monkeypatch.setattr(type(board), "ask_save_first", lambda self: "without")
     second = tmp_path / "second.pdf"
     board.export_pdf(str(second))

@@ -30,9 +30,14 @@ def test_the_proximity_dock_shows_every_occasion_every_column_and_the_statement(
             right = view.columnViewportPosition(column) + view.columnWidth(column)
             assert right <= viewport.width(), f"column {prox.model.headerData(column, 1)} is cut off"
     assert not view.verticalScrollBar().isVisible() and not view.horizontalScrollBar().isVisible()
-    # the method statement is inside the pane, with room for several lines
+    # the method statement is folded (the occasions get the height) and opens inside the pane
+    assert not prox.statement.isVisible() and prox.statement.toPlainText()
+    prox.statement_toggle.click()
+    qtbot.waitUntil(prox.statement.isVisible)
     bottom = prox.statement.mapTo(prox, QPoint(0, prox.statement.height())).y()
     assert bottom <= prox.height() and prox.statement.height() >= 70
+    prox.statement_toggle.click()
+    assert not prox.statement.isVisible()
     assert "Sat 1 Nov 2025" in prox.model.display(5, 1)  # times as a court reads them
 
 
@@ -127,7 +132,7 @@ def test_sha256_fits_its_column_and_the_chosen_file_shows_it_whole(window, qtbot
     qtbot.wait(50)
     files = pane.sources
     source = window.case.sources[0]
-    assert files.item(0).text().endswith(f"SHA-256 {short_hash(source.sha256)}")
+    assert files.item(0).text().splitlines()[1].endswith(f"SHA-256 {short_hash(source.sha256)}")  # then the time basis
     assert len(short_hash(source.sha256)) < 20 and not files.horizontalScrollBar().isVisible()
     assert files.visualItemRect(files.item(0)).right() <= files.viewport().width()
     files.setCurrentItem(files.item(0))

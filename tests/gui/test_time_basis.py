@@ -80,7 +80,7 @@ def test_the_banner_flags_the_assumed_source_and_its_reread_fixes_the_count(qtbo
         assert "probably UTC, not Europe/London" in window.clock_banner.text.text()
         assert window.clock_banner.button.text() == "Re-read suspect_records.csv…"
         assert between(window.case, "Sam", "Vic")["total"] == files.between + files.after_change
-        apply_reread(window, "S1", "UTC", "the clock check")
+        apply_reread(window.workspace, "S1", "UTC", "the clock check")
         qtbot.waitUntil(lambda: window.case.sources[0].tz_rule == "corrected", timeout=30_000)
         assert not window.clock_banner.isVisible()
         assert between(window.case, "Sam", "Vic")["total"] == files.between

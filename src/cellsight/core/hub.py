@@ -16,6 +16,7 @@ messages without having to unsubscribe.
 
 from __future__ import annotations
 
+import enum
 import threading
 import weakref
 from collections.abc import Callable
@@ -42,11 +43,28 @@ class SelectionChanged(Message):
     selection: Selection
 
 
+class Change(enum.Flag):
+    """What changed in the case, so each view redraws only for what it shows (Anki's ``OpChanges``).
+
+    Typed, so that a sender cannot name a change no view listens for, and a view
+    cannot wait for a change nobody sends.
+    """
+
+    CASE = enum.auto()  # another case (or none) is shown
+    ROWS = enum.auto()  # events, locations or cells were added (an import, tower dumps)
+    SUBJECTS = enum.auto()  # people or their numbers
+    PLACES = enum.auto()  # places that matter (a home, a workplace)
+    STORYBOARD = enum.auto()  # frames added, removed, edited or reordered
+    CONCERN_TERMS = enum.auto()  # the case's terms of concern for messages
+    REDACTION_KEY = enum.auto()  # the key that makes redacted numbers stable across reports
+    DATA = CASE | ROWS | SUBJECTS | PLACES  # what tables, charts and maps are drawn from
+
+
 @dataclass(frozen=True)
 class CaseChanged(Message):
-    """The case was replaced (``what="case"``) or some of its tables or records changed."""
+    """The case was replaced (``Change.CASE``) or some of its tables or records changed."""
 
-    what: str = "case"
+    what: Change = Change.CASE
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,7 @@ class FocusRequested(Message):
     start: Any = None  # pd.Timestamp (UTC) or None
     end: Any = None
     bbox: tuple[float, float, float, float] | None = None  # south, west, north, east
+    occasion: str | None = None  # the label of the proximity occasion focused on, if one is
 
 
 @dataclass(frozen=True)
@@ -68,14 +87,10 @@ class ResultsChanged(Message):
 
 @dataclass(frozen=True)
 class StatusMessage(Message):
-    """A short line for the status bar."""
+    """A short line for the status bar, shown for ``timeout_ms``."""
 
     text: str
-
-
-@dataclass(frozen=True)
-class StoryboardChanged(Message):
-    """Frames were added, removed, edited or reordered."""
+    timeout_ms: int = 8000
 
 
 @dataclass(frozen=True)

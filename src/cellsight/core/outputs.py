@@ -36,6 +36,7 @@ from typing import Any
 
 from cellsight.core.case import CaseError
 from cellsight.core.casefile import file_sha256, is_case_file
+from cellsight.core.exhibit_paths import source_candidates
 from cellsight.core.tempfiles import held_temporary
 
 KINDS = {"report": "report (PDF)", "map": "map", "export": "export", "tiles": "offline map (MBTiles)"}
@@ -175,8 +176,6 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _exhibit_at(resolved: Path, case: Any, case_file: Path | None) -> str | None:
     """The exhibit (reference or file name) that ``resolved`` is, by path, identity or content."""
-    from cellsight.core.verify import source_candidates
-
     sources = list(getattr(case, "sources", []) or [])
     if not sources:
         return None

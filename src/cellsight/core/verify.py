@@ -8,20 +8,11 @@ missing source is reported (exit 1).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 from cellsight.core.casefile import CaseFileError, file_sha256, open_case, verify_members
+from cellsight.core.exhibit_paths import source_candidates
 from cellsight.core.scenestore import unknown_files, verify_scenes
-
-
-def source_candidates(source: Any, case_path: str | os.PathLike[str] | None) -> list[Path]:
-    """Where an exhibit is looked for: its recorded path, then its file name beside the case file."""
-    candidates = [Path(source.path)] if source.path else []
-    if case_path is not None:
-        candidates.append(Path(case_path).absolute().parent / source.file)
-    return candidates
 
 
 def verify_case(case_path: str, password: str | None = None) -> dict[str, Any]:

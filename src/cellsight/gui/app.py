@@ -44,17 +44,41 @@ def create_application(argv: list[str] | None = None):
 
 
 def run(case_path: str | None = None) -> int:
-    """Open the workstation (with ``case_path`` if given) and run until it is closed."""
+    """Open the workstation (with ``case_path`` if given) and run until it is closed.
+
+    A stop signal or the session's log-off closes it as ``MainWindow.stop_now``
+    says, and the exit status is 128 + the signal's number (the shell's
+    convention for "stopped by a signal"). A background task that does not stop
+    when cancelled (a long read inside a library) is not waited for.
+    """
     app = create_application()
+    from PySide6.QtCore import QThreadPool
+
     from cellsight.core.tempfiles import sweep_leftovers
     from cellsight.gui.main_window import MainWindow
+    from cellsight.gui.stopping import SignalStop
 
     sweep_leftovers()  # temporaries a killed run left, wherever they are
 
     window = MainWindow()
+    stopped: list[int] = []
+
+    def stop(signum: int) -> None:
+        stopped.append(signum)
+        window.stop_now()
+        app.exit(128 + signum)  # also ends a dialog's loop, if one was open
+
+    stopper = SignalStop(stop)
+    app.commitDataRequest.connect(lambda manager: window.stop_now())  # the session is ending (log-off)
     window.show()
     if case_path:
         window.open_path(case_path)
     else:
         window.offer_recovery(None)  # work on a case never saved, left by a crash
-    return app.exec()
+    code = app.exec()
+    stopper.uninstall()
+    if stopped and QThreadPool.globalInstance().activeThreadCount():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)  # the work is kept and the case released: do not wait on a worker that will not stop
+    return code

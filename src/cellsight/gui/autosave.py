@@ -68,6 +68,19 @@ class Autosave(QObject):
                                on_error=lambda exc, details: self.window.statusBar().showMessage(
                                    f"The recovery copy could not be written: {exc}", 10000))
 
+    def write_before_stopping(self) -> Path | None:
+        """Copy the case aside now, on this thread, when the workstation is told to stop.
+
+        Returns the recovery file written (None when there was nothing unsaved, or
+        the case is read-only). Raises what ``save_case`` raises.
+        """
+        case = self.window.case
+        if case is None or not case.dirty or self.window.hold.read_only:
+            return None
+        target = recovery_path(self.window.path)
+        save_case(case, target, mark_clean=False)
+        return target
+
     def discard(self) -> None:
         """Forget the recovery copy (the case was saved, or its changes were discarded)."""
         if not self.window.hold.read_only:  # a read-only window's case has its holder's copy, not ours

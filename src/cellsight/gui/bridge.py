@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from cellsight.core.hub import (
     CaseChanged, FocusRequested, Hub, Message, ResultsChanged, SelectionChanged, SettingsChanged,
-    StatusMessage, StoryboardChanged,
+    StatusMessage,
 )
 
 
@@ -24,7 +24,6 @@ class HubBridge(QObject):
     caseChanged = Signal(object)  # CaseChanged
     focusRequested = Signal(object)  # FocusRequested
     statusMessage = Signal(object)  # StatusMessage
-    storyboardChanged = Signal(object)  # StoryboardChanged
     settingsChanged = Signal(object)  # SettingsChanged
     resultsChanged = Signal(object)  # ResultsChanged
 
@@ -36,7 +35,6 @@ class HubBridge(QObject):
             CaseChanged: self.caseChanged,
             FocusRequested: self.focusRequested,
             StatusMessage: self.statusMessage,
-            StoryboardChanged: self.storyboardChanged,
             SettingsChanged: self.settingsChanged,
             ResultsChanged: self.resultsChanged,
         }

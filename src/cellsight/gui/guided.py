@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from PySide6.QtWidgets import (
     QCheckBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
@@ -22,11 +22,24 @@ from PySide6.QtWidgets import (
 )
 
 from cellsight.core.case import Case, CaseError
+from cellsight.core.hub import Change
 from cellsight.report.standard import standard_frames
 from cellsight.report.storyboard import Storyboard
+from cellsight.gui.workspace import Workspace
 
-if TYPE_CHECKING:
-    from cellsight.gui.main_window import MainWindow
+
+class GuidedHost(Protocol):
+    """What the guided flow needs of the window: its workspace, and the usual ways in."""
+
+    workspace: Workspace
+
+    def set_case(self, case: Case | None, path: Any) -> None: ...
+
+    def import_files(self, paths: list[str], template: str | None = None) -> Any: ...
+
+    def show_pane(self, name: str) -> None: ...
+
+    def find_occasions(self, a: str, b: str) -> Any: ...
 
 
 def _items(text: str) -> list[str]:
@@ -247,7 +260,7 @@ class GuidedCaseWizard(QWizard):
         super().accept()
 
 
-def start(window: MainWindow, answer: GuidedCase, case: Case) -> None:
+def start(window: GuidedHost, answer: GuidedCase, case: Case) -> None:
     """Show ``case``, import the files through the usual flow, then build the storyboard for review."""
     window.set_case(case, None)
     home = answer.home[0] if answer.home else None
@@ -258,12 +271,18 @@ def start(window: MainWindow, answer: GuidedCase, case: Case) -> None:
     flow.destroyed.connect(lambda *_: build_storyboard(window, answer.suspect, answer.victim, home))
 
 
-def build_storyboard(window: MainWindow, suspect: str, victim: str, home: str | None) -> Any:
-    """Build the standard storyboard in a worker and add it (through the model) for review."""
-    case = window.case
+def build_storyboard(window: GuidedHost, suspect: str, victim: str, home: str | None) -> Any:
+    """Build the standard storyboard in a worker and add it (through the model) for review.
+
+    Then the occasions of the suspect near the victim are found as the proximity
+    pane finds them, so the map and the proximity pane show what the storyboard
+    says, without the officer running the analysis again.
+    """
+    ws = window.workspace
+    case = ws.case
     if case is None:
         return None
-    s = window.settings
+    s = ws.settings
     home = home if home and case.find_place(home) is not None else None
 
     def work(progress: Any) -> Any:
@@ -272,22 +291,24 @@ def build_storyboard(window: MainWindow, suspect: str, victim: str, home: str | 
                                gap_min=s.proximity_gap_min)
 
     def built(frames: Any) -> None:
-        if window.case is not case:
+        if ws.case is not case:
             return
         board = Storyboard.load(case)
         for frame in frames:
             board.add(frame)
         board.save(case)
-        window.case_modified("storyboard")
-        window.docks["storyboard"].raise_()
-        window.statusBar().showMessage(f"Built the standard storyboard ({len(frames)} frames) for you to "
-                                       "review: check each frame before you export the PDF", 12000)
+        ws.changed(Change.STORYBOARD, window)
+        window.show_pane("storyboard")
+        ws.status(f"Built the standard storyboard ({len(frames)} frames) for you to review: check each "
+                  "frame before you export the PDF", 12000)
+        window.find_occasions(suspect, victim)
 
-    return window.run("Building the standard storyboard…", work, on_success=built)
+    return ws.run("Building the standard storyboard…", work, on_success=built)
 
 
-def guided_case(window: MainWindow) -> None:
-    """Ask with the wizard, then ``start``; nothing happens if the officer cancels."""
-    wizard = GuidedCaseWizard(window, window.settings.zone, window.settings.region)
+def guided_case(parent: QWidget, window: GuidedHost) -> None:
+    """Ask with the wizard (over ``parent``), then ``start``; nothing happens if the officer cancels."""
+    settings = window.workspace.settings
+    wizard = GuidedCaseWizard(parent, settings.zone, settings.region)
     if wizard.exec() and wizard.case is not None:
         start(window, wizard.answer, wizard.case)

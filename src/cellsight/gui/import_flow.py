@@ -22,21 +22,20 @@ import copy
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cellsight.core.case import Case
+from cellsight.core.hub import Change
 from cellsight.importers import registry
-from cellsight.importers.api import MultipleTargets
+from cellsight.importers.api import UNPLACED_ADVICE, MultipleTargets, unplaced_cells_warning
 from cellsight.importers.base import ImportFailure
 from cellsight.importers.cdr import NO_EVENT_TYPE
 from cellsight.importers.templates import TemplateError, load_template
+from cellsight.gui.workspace import Workspace
 from cellsight.importers.timebasis import ZoneNotStated
-
-if TYPE_CHECKING:
-    from cellsight.gui.main_window import MainWindow
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".xlsm")
 
@@ -94,23 +93,49 @@ def adopt(case: Case, clone: Case) -> None:
     case.dirty = True
 
 
+def settle_cell_warnings(case: Case, outcomes: list[FileOutcome]) -> None:
+    """Say, after the whole drop, which cells are still not placed.
+
+    Call records imported before the cell list dropped with them were told "events
+    name 4 cells that no cell list places yet"; once the list is in, that is no
+    longer so. The warning is worked out again for each file, in the summary and
+    in the source's record, and goes when every cell is placed.
+    """
+    sources = {s.id: s for s in case.sources}
+    for outcome in outcomes:
+        if not outcome.ok or not any(w.endswith(UNPLACED_ADVICE) for w in outcome.warnings):
+            continue
+        source_id = outcome.report["source_id"]
+        now = unplaced_cells_warning(case, source_id)
+        still = [now] if now else []
+        outcome.warnings = [w for w in outcome.warnings if not w.endswith(UNPLACED_ADVICE)] + still
+        source = sources.get(source_id)
+        if source is not None:
+            source.warnings = [w for w in source.warnings if not w.endswith(UNPLACED_ADVICE)] + still
+
+
 def is_table(path: Path) -> bool:
     return path.suffix.lower() in TABLE_SUFFIXES
 
 
 class ImportFlow(QObject):
-    """Imports ``paths`` into the window's case, asking what it must, then shows a summary."""
+    """Imports ``paths`` into the workspace's case, asking what it must, then shows a summary.
 
-    def __init__(self, window: MainWindow, paths: list[Path], template: Path | None = None) -> None:
+    ``window`` is the parent of its dialogs; ``finished`` carries every file's outcome.
+    """
+
+    finished = Signal(list)  # list[FileOutcome], in the order the files were taken
+
+    def __init__(self, window: QWidget, ws: Workspace, paths: list[Path], template: Path | None = None) -> None:
         super().__init__(window)
         self.window = window
+        self.ws = ws
         self.queue = list(paths)
         self.template = template  # a saved template the officer chose for every file
         self.outcomes: list[FileOutcome] = []
         self._temp_templates: list[Path] = []
 
     def start(self) -> None:
-        self.window.import_flow = self
         self._next()
 
     # ----- one file at a time ------------------------------------------------------------------------
@@ -134,9 +159,10 @@ class ImportFlow(QObject):
 
     def _plan(self, path: Path) -> ImportPlan | None:
         """Detect the format and ask for the subject (and a mapping, for an unknown table)."""
+        from cellsight.gui.dialogs.exhibit import ExhibitDialog
         from cellsight.gui.dialogs.subject import ChooseSubjectDialog
 
-        case = self.window.case
+        case = self.ws.case
         plan = ImportPlan()
         if self.template is not None:
             try:
@@ -161,13 +187,18 @@ class ImportFlow(QObject):
                 return None
             plan.subject, plan.tz, plan.exhibit = answer.subject or None, answer.tz, answer.exhibit
             plan.assume_case_tz = answer.assume_case_tz
+        else:  # a cell list and the like: nobody's records, but an exhibit all the same
+            exhibit = ExhibitDialog.ask(self.window, path, importer)
+            if exhibit is None:
+                return None
+            plan.exhibit = exhibit
         return plan
 
     def _map(self, path: Path, plan: ImportPlan) -> bool:
         """Ask the officer to map the columns; put the mapping in ``plan``. False if they cancelled."""
         from cellsight.gui.dialogs.import_mapping import MappingDialog
 
-        mapping = MappingDialog.ask(self.window, self.window.case, path)
+        mapping = MappingDialog.ask(self.window, self.ws.case, path)
         if mapping is None:
             return False
         template_path = Path(tempfile.mkstemp(prefix="cellsight-template-", suffix=".json")[1])
@@ -228,7 +259,7 @@ class ImportFlow(QObject):
         """The officer's ``ZoneChoice`` for a file whose times state no zone, or None to cancel."""
         from cellsight.gui.dialogs.time_zone import ZoneChoiceDialog
 
-        return ZoneChoiceDialog.ask(self.window, path, file_format, self.window.case.info.tz)
+        return ZoneChoiceDialog.ask(self.window, path, file_format, self.ws.case.info.tz)
 
     def ask_targets(self, path: Path, targets: list[dict[str, Any]]) -> Any:
         """The officer's choice for a file of several numbers (``TargetChoice``), or None to cancel."""
@@ -236,7 +267,7 @@ class ImportFlow(QObject):
 
         names = {}
         for t in targets:
-            subject = self.window.case.find_subject(str(t["number"]))
+            subject = self.ws.case.find_subject(str(t["number"]))
             if subject is not None:
                 names[str(t["number"])] = subject.name
         return TargetsDialog.ask(self.window, path, targets, names)
@@ -244,8 +275,7 @@ class ImportFlow(QObject):
     def _run(self, path: Path, plan: ImportPlan) -> None:
         from cellsight.importers.api import import_file
 
-        window = self.window
-        case = window.case
+        case = self.ws.case
         region = case.info.region
 
         def work(progress: Any) -> Any:
@@ -269,7 +299,7 @@ class ImportFlow(QObject):
                 return
             adopt(case, clone)
             self.outcomes.append(FileOutcome(path, report=report, warnings=list(report.get("warnings", []))))
-            window.case_modified("import")
+            self.ws.changed(Change.ROWS, self)
             self._next()
 
         def failed(exc: BaseException, details: str) -> None:
@@ -301,17 +331,18 @@ class ImportFlow(QObject):
             self._next()
 
         # Import failures go into the summary, not a message box each.
-        window.run(f"Importing {path.name}…", work, on_success=done, on_cancel=cancelled, on_error=failed)
+        self.ws.run(f"Importing {path.name}…", work, on_success=done, on_cancel=cancelled, on_error=failed)
 
     def _finish(self) -> None:
         from cellsight.gui.dialogs.import_summary import ImportSummaryDialog
 
         for path in self._temp_templates:
             path.unlink(missing_ok=True)
-        self.window.import_flow = None
-        self.window.last_import = self.outcomes
+        if self.ws.case is not None:
+            settle_cell_warnings(self.ws.case, self.outcomes)
         imported = sum(1 for o in self.outcomes if o.ok)
-        self.window.statusBar().showMessage(f"Imported {imported} of {len(self.outcomes)} files", 8000)
+        self.ws.status(f"Imported {imported} of {len(self.outcomes)} files")
+        self.finished.emit(self.outcomes)
         if self.outcomes:
-            ImportSummaryDialog.show_for(self.window, self.window.case, self.outcomes)
+            ImportSummaryDialog.show_for(self.window, self.ws.case, self.outcomes)
         self.deleteLater()

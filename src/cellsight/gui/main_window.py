@@ -12,12 +12,13 @@ on the window are imported (or opened, for a ``.cellsight`` case file).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QInputDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QTabBar,
@@ -27,20 +28,21 @@ from PySide6.QtWidgets import (
 from cellsight.core.case import Case, current_user
 from cellsight.core.casefile import SUFFIX, CaseChangedOnDisk, CaseFileError, is_encrypted, open_case, save_case
 from cellsight.core.crypto import DecryptionError
-from cellsight.core.hub import CaseChanged, Hub, SelectionChanged, StatusMessage
-from cellsight.core.selection import MaskCache
+from cellsight.core.hub import Change, SelectionChanged, SettingsChanged
 from cellsight.gui import settings as app_settings
 from cellsight.gui.autosave import Autosave, pending_recovery
-from cellsight.gui.bridge import HubBridge
 from cellsight.gui.case_hold import CaseHold, ask_open_read_only
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.resources import icon
 from cellsight.gui.source_actions import install_banner
 from cellsight.gui.start_page import StartPage
-from cellsight.gui.workers import Task, run_task
+from cellsight.gui.workers import Task
+from cellsight.gui.workspace import Workspace
 
 CASE_FILTER = f"Cellsight cases (*{SUFFIX});;All files (*)"
-LAYOUT_VERSION = 4  # 2: messages and locations panes; the left column runs the full height; 3: scenes, links; 4: device findings
+LAYOUT_VERSION = 5  # 2: messages and locations panes; the left column runs the full height; 3: scenes, links;
+# 4: panes narrow enough for a 1366 px laptop screen (a layout saved before may have pushed panes off it);
+# 5: device findings
 
 
 class MainWindow(QMainWindow):
@@ -49,17 +51,14 @@ class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
-        self.hub = Hub()
-        self.masks = MaskCache()  # leaf masks shared by the panes while they draw one selection
-        self.bridge = HubBridge(self.hub, self)
-        self.settings = app_settings.AppSettings.load()
-        self.case: Case | None = None
-        self.path: Path | None = None
-        self.tasks: list[Task] = []
+        # What the panes see (case, hub, selection, settings, workers); the window is their commands.
+        self.workspace = Workspace(self, app_settings.AppSettings.load(), commands=self)
+        self.hub, self.bridge, self.masks = self.workspace.hub, self.workspace.bridge, self.workspace.masks
         self.autosave = Autosave(self)
         self.hold = CaseHold()  # the case's lock while this window may change it (read-only without)
         self._pending_audit: list[tuple[str, dict[str, Any]]] = []
         self._closing = False
+        self._stop_wait_ms = 30_000  # how long closing waits for background work to stop
         self.import_flow: Any = None  # the import in progress, if any
         self.last_import: list[Any] = []  # outcomes of the last import, as the summary showed them
         self.setWindowIcon(icon("cellsight"))
@@ -78,8 +77,38 @@ class MainWindow(QMainWindow):
         QApplication.instance().focusChanged.connect(self._focus_changed)
         self._tracking_focus = True
         self.bridge.selectionChanged.connect(self._show_selection)
-        self.bridge.statusMessage.connect(lambda m: self.statusBar().showMessage(m.text, 8000))
+        self.bridge.caseChanged.connect(lambda m: self._update_title())  # a * for unsaved changes
+        self.bridge.statusMessage.connect(lambda m: self.statusBar().showMessage(m.text, m.timeout_ms))
         self._update_title()
+
+    # The workspace holds the case, its file and the settings; the window reads and replaces them there.
+    @property
+    def case(self) -> Case | None:
+        return self.workspace.case
+
+    @case.setter
+    def case(self, case: Case | None) -> None:
+        self.workspace.case = case
+
+    @property
+    def path(self) -> Path | None:
+        return self.workspace.path
+
+    @path.setter
+    def path(self, path: Path | None) -> None:
+        self.workspace.path = path
+
+    @property
+    def settings(self) -> app_settings.AppSettings:
+        return self.workspace.settings
+
+    @settings.setter
+    def settings(self, settings: app_settings.AppSettings) -> None:
+        self.workspace.settings = settings
+
+    @property
+    def tasks(self) -> list[Task]:
+        return self.workspace.workers.tasks
 
     # ----- construction -----------------------------------------------------------------
     def _build_panes(self) -> None:
@@ -98,7 +127,7 @@ class MainWindow(QMainWindow):
 
         for cls in (CasePane, EventsPane, MessagesPane, LocationsPane, TimelinePane, ContactsPane, MapPane,
                     ProximityPane, StoryboardPane, ScenesPane, LinkChartPane, DevicesPane):
-            pane = cls(self)
+            pane = cls(self.workspace)
             dock = QDockWidget(pane.title, self)
             dock.setObjectName(f"dock_{pane.name}")
             dock.setWidget(pane)
@@ -141,11 +170,15 @@ class MainWindow(QMainWindow):
         self._size_docks()
 
     def _size_docks(self) -> None:
-        """The default proportions: the table widest, the timeline a band along the bottom."""
+        """The default proportions: the table widest, the timeline a band along the bottom.
+
+        Taken from the window's own size, so a 1366 px laptop screen gets the same
+        three columns as a large monitor, each as wide as its share allows.
+        """
         d = self.docks
-        width, height = max(self.width(), 1200), max(self.height(), 800)
+        width, height = self.width(), self.height()
         self.resizeDocks([d["case"], d["events"], d["map"]],
-                         [int(width * 0.31), int(width * 0.37), int(width * 0.32)], Qt.Orientation.Horizontal)
+                         [int(width * 0.31), int(width * 0.36), int(width * 0.33)], Qt.Orientation.Horizontal)
         # The bottom area's height is set through the docks above it (resizing the timeline itself
         # is not honoured by Qt 6.12 when every pane is a dock).
         top = [d["events"], d["map"]]
@@ -237,6 +270,8 @@ class MainWindow(QMainWindow):
         bar.addActions([self.act_clear, self.act_story, self.act_export])
         self.addToolBar(bar)
         self.clock_banner = install_banner(self)  # a clock check that flags a source, with Re-read
+        self.bridge.caseChanged.connect(  # the clock checks of what came in (an import, a re-read)
+            lambda m: bool(m.what & Change.ROWS) and self.clock_banner.show_for(self.case))
 
     def _build_status_bar(self) -> None:
         self.case_label = QLabel()
@@ -259,20 +294,16 @@ class MainWindow(QMainWindow):
         self.masks.clear()
         self.hub.clear_selection(self, announce=False)  # the old case's selection means nothing now
         self.selection_label.setText("Showing everything")
-        self.hub.publish(CaseChanged(self, "case"))
+        self.workspace.changed(Change.CASE, self)
         self._update_title()
         if self.path is not None:
             app_settings.add_recent_case(str(self.path))
         self._show_start_page(not has_case)
         self.clock_banner.show_for(case)  # after the layout is restored, which sets toolbars' visibility
 
-    def case_modified(self, what: str, sender: object = None) -> None:
+    def case_modified(self, change: Change, sender: object = None) -> None:
         """Call after changing the case (import, subject, storyboard): panes redraw, title shows *."""
-        self.masks.clear()
-        self.hub.publish(CaseChanged(sender or self, what))
-        self._update_title()
-        if what == "import":
-            self.clock_banner.show_for(self.case)
+        self.workspace.changed(change, sender or self)
 
     def _update_title(self) -> None:
         if self.case is None:
@@ -325,6 +356,26 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.close()
 
+    def stop_now(self, wait_ms: int = 2000) -> None:
+        """The system asks the workstation to stop (SIGTERM, SIGHUP, log-off): no questions.
+
+        Unsaved work goes to the recovery file (offered back when the case is next
+        opened), the case's lock and holder file are released, background work is
+        cancelled and given ``wait_ms`` to finish, and the window closes.
+        """
+        self._flush_panes()
+        try:
+            kept = self.autosave.write_before_stopping()
+        except (OSError, CaseFileError) as exc:
+            print(f"cellsight: the unsaved changes could not be kept in a recovery file: {exc}", file=sys.stderr)
+        else:
+            if kept is not None:
+                print(f"cellsight: unsaved changes kept in {kept}; they are offered back when the case is "
+                      "next opened", file=sys.stderr)
+        self._closing = True
+        self._stop_wait_ms = wait_ms
+        self.close()
+
     def discard_and_close(self) -> None:
         """Close without asking (tests, and after the user chose Discard)."""
         self._closing = True
@@ -339,9 +390,7 @@ class MainWindow(QMainWindow):
         store.setValue("window/state", self._dock_state if self._dock_state is not None
                        else self.saveState(LAYOUT_VERSION))
         store.sync()
-        for task in list(self.tasks):
-            task.cancel()
-        QThreadPool.globalInstance().waitForDone(30_000)
+        self.workspace.workers.stop(self._stop_wait_ms)
         QApplication.processEvents()
         for pane in self.panes.values():
             shutdown = getattr(pane, "shutdown", None)
@@ -359,7 +408,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1440, 900)
+            self.resize(default_size(self.screen().availableGeometry().size()))
         self._layout_restored = isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
         self._dock_state: QByteArray | None = None  # the panes' layout, kept while the start page shows
         self._show_start_page(True)
@@ -401,8 +450,12 @@ class MainWindow(QMainWindow):
             self._layout_restored = True
             QTimer.singleShot(0, self._settle_layout)
 
-    def _settle_layout(self) -> None:
+    def _settle_layout(self, size: QSize | None = None) -> None:
+        """The default proportions; with ``size``, the window keeps it (arranging the docks again
+        grows the window past a laptop's screen, Qt 6.12)."""
         self._size_docks()
+        if size is not None:
+            self.resize(size)
         self._hide_stale_tab_bars()
 
     def _hide_stale_tab_bars(self) -> None:
@@ -421,34 +474,26 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         if self._dock_state is not None:
             return  # the start page is showing; the panes come back as they were when a case opens
+        size = self.size()
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.setVisible(True)
         self._arrange_default()
+        QTimer.singleShot(0, lambda: self._settle_layout(size))
 
     # ----- background work -----------------------------------------------------------------
     def run(self, title: str, fn: Callable[[Any], Any], on_success: Callable[[Any], None] | None = None,
             dialog: bool = True, on_cancel: Callable[[], None] | None = None,
             on_error: Callable[[BaseException, str], None] | None = None) -> Task:
         """Run ``fn(progress)`` in a worker with a progress dialog; errors are shown, not raised."""
-        task = run_task(self, title, fn, on_success=on_success, on_error=on_error or self._task_failed,
-                        on_cancel=on_cancel or (lambda: self.statusBar().showMessage(
-                            f"{title.rstrip('…')}: cancelled; nothing was changed", 8000)),
-                        dialog=dialog)
-        self.tasks.append(task)
-        task.done.connect(lambda: task in self.tasks and self.tasks.remove(task))
-        return task
+        return self.workspace.run(title, fn, on_success, dialog, on_cancel, on_error)
 
     def _task_failed(self, exc: BaseException, details: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Cellsight", str(exc) or type(exc).__name__,
-                          QMessageBox.StandardButton.Ok, self)
-        if not isinstance(exc, (CaseFileError, ValueError, OSError)):
-            box.setDetailedText(details)
-        box.open()
+        self.workspace.workers.show_error(exc, details)
 
     def busy(self) -> bool:
         """An import, open, save or export is running (background refreshes do not count)."""
-        return self.import_flow is not None or any(t.foreground for t in self.tasks)
+        return self.import_flow is not None or self.workspace.workers.busy()
 
     # ----- file actions ----------------------------------------------------------------------
     def new_case(self) -> None:
@@ -465,7 +510,16 @@ class MainWindow(QMainWindow):
         """A stalking case step by step: suspect, victim, her home, files, then a storyboard to review."""
         from cellsight.gui import guided
 
-        self.when_safe(lambda: guided.guided_case(self))
+        self.when_safe(lambda: guided.guided_case(self, self))
+
+    def show_pane(self, name: str) -> None:
+        """Bring a pane's tab to the front."""
+        self.docks[name].show()
+        self.docks[name].raise_()
+
+    def find_occasions(self, a: str, b: str) -> Task | None:
+        """Find the occasions of ``a`` near ``b`` in the proximity pane (the map shows them too)."""
+        return self.panes["proximity"].find(a, b)
 
     def open_demo(self) -> Task | None:
         """Open the demo case (in the data folder), building it from the packaged files the first time."""
@@ -654,10 +708,7 @@ class MainWindow(QMainWindow):
             self.save_as()
 
     def last_dir(self) -> str:
-        if self.path is not None:
-            return str(self.path.parent)
-        recent = app_settings.recent_cases()
-        return str(Path(recent[0]).parent) if recent else str(Path.home())
+        return self.workspace.last_dir()
 
     # ----- import ----------------------------------------------------------------------------------
     def choose_and_import(self) -> None:
@@ -684,9 +735,15 @@ class MainWindow(QMainWindow):
         if self.case is None:
             self.set_case(Case.new(name="Untitled case", tz=self.settings.zone, region=self.settings.region),
                           None)
-        flow = ImportFlow(self, [Path(p) for p in paths], Path(template) if template else None)
+        flow = ImportFlow(self, self.workspace, [Path(p) for p in paths], Path(template) if template else None)
+        self.import_flow = flow
+        flow.finished.connect(self._import_finished)
         flow.start()
         return flow
+
+    def _import_finished(self, outcomes: list[Any]) -> None:
+        self.import_flow = None
+        self.last_import = outcomes
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if _local_files(event) and not self.busy():
@@ -775,8 +832,6 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.settings = dialog.result_settings()
             self.settings.save()
-            from cellsight.core.hub import SettingsChanged
-
             self.hub.publish(SettingsChanged(self, tuple(dialog.changed)))
 
     def edit_subject(self, name: str | None = None) -> None:
@@ -786,7 +841,7 @@ class MainWindow(QMainWindow):
             return
         dialog = SubjectDialog(self, self.case, name)
         if dialog.exec() and dialog.apply():
-            self.case_modified("subjects")
+            self.case_modified(Change.SUBJECTS)
 
     def add_place(self) -> None:
         from cellsight.gui.dialogs.place import PlaceDialog
@@ -795,7 +850,7 @@ class MainWindow(QMainWindow):
             return
         dialog = PlaceDialog(self, self.case)
         if dialog.exec() and dialog.apply():
-            self.case_modified("places")
+            self.case_modified(Change.PLACES)
 
     def about(self) -> None:
         from cellsight import __version__
@@ -805,8 +860,10 @@ class MainWindow(QMainWindow):
                           "stalking and harassment investigations: call records, phone downloads, "
                           "proximity and evidential storyboards.</p><p>GPL-3.0-or-later.</p>")
 
-    def status(self, text: str) -> None:
-        self.hub.publish(StatusMessage(self, text))
+
+def default_size(available: QSize) -> QSize:
+    """The window's first size: 1440 × 900, or the screen's usable area where that is smaller (a laptop)."""
+    return QSize(min(1440, available.width()), min(900, available.height()))
 
 
 def _encrypted(path: Path) -> bool:

@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QLabel, QLineE
                                QToolBar, QVBoxLayout, QWidget)
 
 from cellsight.analysis import timechecks
+from cellsight.core.hub import Change
 from cellsight.core.timezones import ZoneError, check_zone
 from cellsight.gui.dialogs.common import ok_cancel, zone_combo, zone_value
 from cellsight.gui.import_flow import adopt, clone_case
 from cellsight.gui.markup import esc
+from cellsight.gui.workspace import Workspace
 
 
 class RereadDialog(QDialog):
@@ -60,57 +62,58 @@ def _label(case: Any, source_id: str) -> str:
     return source.exhibit or source.file
 
 
-def reread(window: Any, source_id: str, suggested: str = "") -> None:
-    """Ask the zone and reason, then re-read the source in a worker."""
-    case = window.case
+def reread(ws: Workspace, parent: QWidget, source_id: str, suggested: str = "") -> None:
+    """Ask the zone and reason (dialogs over ``parent``), then re-read the source in a worker."""
+    case = ws.case
     source = next(s for s in case.sources if s.id == source_id)
-    answer = RereadDialog(window, _label(case, source_id), source.declared_tz, suggested).answer()
+    answer = RereadDialog(parent, _label(case, source_id), source.declared_tz, suggested).answer()
     if answer is None:
         return
     zone, reason = answer
     try:
         check_zone(zone)
     except ZoneError as exc:
-        QMessageBox.warning(window, "Time zone", str(exc))
+        QMessageBox.warning(parent, "Time zone", str(exc))
         return
-    apply_reread(window, source_id, zone, reason)
+    apply_reread(ws, source_id, zone, reason)
 
 
-def apply_reread(window: Any, source_id: str, zone: str, reason: str) -> None:
+def apply_reread(ws: Workspace, source_id: str, zone: str, reason: str) -> None:
     from cellsight.importers.reread import reread_source
 
-    case, path = window.case, window.path
+    case, path = ws.case, ws.path
 
     def work(progress: Any) -> Any:
         clone = clone_case(case)
         return clone, reread_source(clone, source_id, zone, reason=reason, case_path=path)
 
-    window.run(f"Re-reading {_label(case, source_id)}…", work, on_success=lambda result: _adopt(window, result))
+    ws.run(f"Re-reading {_label(case, source_id)}…", work, on_success=lambda result: _adopt(ws, result))
 
 
-def remove(window: Any, source_id: str) -> None:
+def remove(ws: Workspace, parent: QWidget, source_id: str) -> None:
     """Confirm with a reason, then take the source out of the case."""
     from PySide6.QtWidgets import QInputDialog
 
     from cellsight.importers.reread import remove_source
 
-    label = _label(window.case, source_id)
-    reason, ok = QInputDialog.getText(window, f"Remove {label}",
+    label = _label(ws.case, source_id)
+    reason, ok = QInputDialog.getText(parent, f"Remove {label}",
                                       f"Remove {label} and every row read from it from the case? The audit "
                                       "log keeps what was done and why.\n\nReason:")
     if not ok:
         return
-    clone = clone_case(window.case)
+    clone = clone_case(ws.case)
     doc = remove_source(clone, source_id, reason.strip())
-    _adopt(window, (clone, doc))
+    _adopt(ws, (clone, doc))
 
 
-def _adopt(window: Any, result: Any) -> None:
+def _adopt(ws: Workspace, result: Any) -> None:
+    """Take the changed copy in; every view redraws (the window's clock banner too, on ``Change.ROWS``)."""
     clone, doc = result
-    adopt(window.case, clone)
-    window.case_modified("import")
+    adopt(ws.case, clone)
+    ws.changed(Change.ROWS | Change.STORYBOARD, ws)
     what = "removed" if doc.get("action") == "removed" else f"re-read with times in {doc.get('tz') or 'UTC'}"
-    window.statusBar().showMessage(f"{doc.get('exhibit') or doc.get('file')}: {what}", 8000)
+    ws.status(f"{doc.get('exhibit') or doc.get('file')}: {what}")
 
 
 class ClockBanner(QToolBar):
@@ -149,7 +152,7 @@ class ClockBanner(QToolBar):
     def _reread(self) -> None:
         if self.check is not None:
             zone = timechecks.likely_zone(self.check)
-            reread(self.window, self.check["source_id"], zone if zone == "UTC" else "")
+            reread(self.window.workspace, self.window, self.check["source_id"], zone if zone == "UTC" else "")
 
 
 def install_banner(window: Any) -> ClockBanner:

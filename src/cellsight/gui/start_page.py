@@ -12,7 +12,8 @@ checks (unsaved work, passwords, recovery).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
@@ -22,8 +23,23 @@ from PySide6.QtWidgets import (
 from cellsight.gui import settings as app_settings
 from cellsight.gui.resources import icon
 
-if TYPE_CHECKING:
-    from cellsight.gui.main_window import MainWindow
+
+class StartActions(Protocol):
+    """What the start page asks of the window (each goes through the window's checks)."""
+
+    def new_guided_case(self) -> None: ...
+
+    def new_case(self) -> None: ...
+
+    def choose_and_open(self) -> None: ...
+
+    def open_demo(self) -> Any: ...
+
+    def demo_available(self) -> bool: ...
+
+    def when_safe(self, action: Callable[[], Any]) -> None: ...
+
+    def open_path(self, path: str, retry: str = "") -> Any: ...
 
 
 def _action_button(icon_name: str, title: str, explanation: str) -> QPushButton:
@@ -38,7 +54,7 @@ def _action_button(icon_name: str, title: str, explanation: str) -> QPushButton:
 class StartPage(QWidget):
     """Shown in the window's centre while no case is open."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: StartActions) -> None:
         super().__init__()
         self.setObjectName("startPage")
         self.window_ = window

@@ -558,19 +558,28 @@ def _report(source: Source, result: ImportResult, frames: dict[str, pd.DataFrame
     }
 
 
+UNPLACED_ADVICE = "import a cell list to place them"  # ends the warning, which a later cell list may answer
+
+
+def unplaced_cells_warning(case: Case, source_id: str) -> str | None:
+    """The warning that a source's events name cells no imported list places (None when all are placed)."""
+    unlinked = unlinked_cells(case, source_ids=[source_id])
+    if unlinked.empty:
+        return None
+    events = case.events[case.events["source_id"].eq(source_id).to_numpy()]
+    named = events["cell_first"].isin(unlinked["cell"]) | events["cell_last"].isin(unlinked["cell"])
+    events_n, cells_n = int(named.sum()), len(unlinked)
+    return (f"{events_n} event{'s name' if events_n != 1 else ' names'} {cells_n} "
+            f"cell{'s' if cells_n != 1 else ''} that no cell list places yet; {UNPLACED_ADVICE}")
+
+
 def _warn_unlinked(case: Case, source: Source, report: dict[str, Any]) -> None:
     """Say when a source's events name cells that no imported list places (yet)."""
     if source.format not in NETWORK_FORMATS:
         return
-    unlinked = unlinked_cells(case, source_ids=[source.id])
-    if unlinked.empty:
+    message = unplaced_cells_warning(case, source.id)
+    if message is None:
         return
-    events = case.events[case.events["source_id"].eq(source.id).to_numpy()]
-    named = events["cell_first"].isin(unlinked["cell"]) | events["cell_last"].isin(unlinked["cell"])
-    events_n, cells_n = int(named.sum()), len(unlinked)
-    message = (f"{events_n} event{'s name' if events_n != 1 else ' names'} {cells_n} "
-               f"cell{'s' if cells_n != 1 else ''} that no cell list places yet; "
-               "import a cell list to place them")
     report["warnings"].append(message)
     source.warnings.append(message)
 

@@ -355,9 +355,7 @@ class FrameModel(QAbstractTableModel):
                 name = self._columns[section]
                 return self._headers.get(name, name)
             return None
-        if 0 <= section < self.rowCount():
-            return str(int(self._order[section]) + 1)
-        return None
+        return None  # no row numbers: the frame's own index is not the exhibit's, and would be quoted as it
 
     # ----- export -----------------------------------------------------------------------
     def frame_rows(self, view_rows: Sequence[int]) -> pd.DataFrame:

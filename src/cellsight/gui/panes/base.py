@@ -1,9 +1,10 @@
-"""What every pane shares: the link to the hub, the case, and the storyboard capture.
+"""What every pane shares: its workspace (case, hub, selection), redrawing, and the storyboard capture.
 
 Panes never talk to each other. A pane publishes a selection facet on the hub
 with itself as sender; every pane hears the change through the bridge (on the
 main thread) and redraws from the hub's current selection, and the sender skips
-its own echo (it already shows what it selected). A pane that is hidden (a
+its own echo (it already shows what it selected); the same holds for a change
+to the case (``Change``) that a pane made itself. A pane that is hidden (a
 tab behind another) only notes that it is stale and redraws when shown, so a
 selection round trip costs only the panes the analyst can see. Qt keeps a tab
 behind another "visible", moved out of sight, so "shown" means visible with a
@@ -21,17 +22,13 @@ import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
-from cellsight.core.hub import CaseChanged, FocusRequested, SelectionChanged
+from cellsight.core.hub import CaseChanged, Change, FocusRequested, SelectionChanged
 from cellsight.core.selection import Everything, MaskCache, Selection
+from cellsight.gui.workspace import Workspace
 
 if TYPE_CHECKING:
     from cellsight.core.case import Case
-    from cellsight.gui.main_window import MainWindow
     from cellsight.report.storyboard import Frame
-
-
-# What ``CaseChanged.what`` says when the tables or people changed (panes redraw for these).
-DATA_CHANGES = frozenset({"case", "import", "subjects", "places", "events", "contacts"})
 
 
 def case_view(case: Case, selection: Selection, cache: MaskCache | None = None) -> Case:
@@ -57,18 +54,18 @@ class Pane(QWidget):
     name = "pane"
     title = "Pane"
 
-    def __init__(self, ctx: MainWindow) -> None:
+    def __init__(self, ws: Workspace) -> None:
         super().__init__()
-        self.ctx = ctx
+        self.ws = ws
         self._stale = True
-        ctx.bridge.selectionChanged.connect(self._on_selection)
-        ctx.bridge.caseChanged.connect(self._on_case)
-        ctx.bridge.focusRequested.connect(self._on_focus)
+        ws.bridge.selectionChanged.connect(self._on_selection)
+        ws.bridge.caseChanged.connect(self._on_case)
+        ws.bridge.focusRequested.connect(self._on_focus)
 
     # ----- shared state -----------------------------------------------------------------
     @property
     def case(self) -> Case | None:
-        return self.ctx.case
+        return self.ws.case
 
     @property
     def zone(self) -> str:
@@ -76,28 +73,29 @@ class Pane(QWidget):
 
     @property
     def selection(self) -> Selection:
-        return self.ctx.hub.selection
+        return self.ws.selection
 
     def mask(self, selection: Selection, table: str = "events") -> np.ndarray:
         """``selection`` over one of the case's tables, sharing leaf masks with the other panes."""
         case = self.case
-        return selection.to_mask(case.tables[table], table, case.tables, self.ctx.masks)
+        return selection.to_mask(case.tables[table], table, case.tables, self.ws.masks)
 
     def selection_without(self, facet: str) -> Selection:
         """The selection made by everything but this pane's own ``facet``."""
         combined: Selection = Everything()
-        for name, part in self.ctx.hub.facets().items():
+        for name, part in self.ws.hub.facets().items():
             if name != facet:
                 combined = combined & part
         return combined
 
     def publish(self, facet: str, selection: Selection | None) -> None:
         """Set one facet of the shared selection, as this pane."""
-        self.ctx.hub.set_selection(self, facet, selection)
+        self.ws.hub.set_selection(self, facet, selection)
 
     # ----- redrawing ------------------------------------------------------------------------
     def _on_case(self, message: CaseChanged) -> None:
-        self.case_changed(message.what)
+        if message.sender is not self:  # a pane that changed the case has already shown its change
+            self.case_changed(message.what)
 
     def on_screen(self) -> bool:
         """Where the officer can see it: visible, and not a tab behind another."""
@@ -129,9 +127,9 @@ class Pane(QWidget):
         if self._stale:
             self.refresh()
 
-    def case_changed(self, what: str) -> None:
+    def case_changed(self, change: Change) -> None:
         """The case was replaced or its data changed: redraw (storyboard edits change no data)."""
-        if what not in DATA_CHANGES:
+        if not change & Change.DATA:
             return
         self._stale = True
         if self.on_screen():

@@ -18,10 +18,11 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton,
-    QSplitter, QTableView, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QDockWidget, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu,
+    QPushButton, QSplitter, QTableView, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
+from cellsight.core.hub import Change
 from cellsight.core.citations import exhibit_for, row_words
 from cellsight.core.selection import Subjects
 from cellsight.gui.models.frame_model import FrameModel
@@ -29,6 +30,7 @@ from cellsight.gui.panes.base import Pane
 from cellsight.report.storyboard import Frame
 from cellsight.gui import source_actions
 from cellsight.gui.markup import esc
+from cellsight.gui.workspace import Workspace
 from cellsight.importers.timebasis import source_basis
 
 
@@ -77,14 +79,14 @@ class CasePane(Pane):
     name = "case"
     title = "Case"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.header = QLabel()
         self.header.setWordWrap(True)
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.subjects = _tree(["Subject", "Role", "Numbers", "IMEIs", "Events"])
         self.subjects.itemSelectionChanged.connect(self._subject_clicked)
-        self.subjects.itemDoubleClicked.connect(lambda item, col: ctx.edit_subject(item.text(0)))
+        self.subjects.itemDoubleClicked.connect(lambda item, col: ws.commands.edit_subject(item.text(0)))
         self.sources = QListWidget()
         self.sources.setWordWrap(True)
         self.sources.setAlternatingRowColors(True)
@@ -109,11 +111,11 @@ class CasePane(Pane):
         self.rejections_label.setObjectName("hint")
         self.rejections_label.setWordWrap(True)
         add_subject = QPushButton("Add…")
-        add_subject.clicked.connect(lambda: ctx.edit_subject())
+        add_subject.clicked.connect(lambda: ws.commands.edit_subject())
         add_place = QPushButton("Add…")
-        add_place.clicked.connect(ctx.add_place)
+        add_place.clicked.connect(ws.commands.add_place)
         import_button = QPushButton("Import…")
-        import_button.clicked.connect(ctx.choose_and_import)
+        import_button.clicked.connect(ws.commands.choose_and_import)
         rejected_box = QWidget()
         rejected_layout = QVBoxLayout(rejected_box)
         rejected_layout.setContentsMargins(0, 4, 0, 0)
@@ -136,11 +138,13 @@ class CasePane(Pane):
         layout.addWidget(self.tabs, 1)
 
     def raise_dock(self) -> None:
-        self.ctx.docks[self.name].raise_()
+        """Bring this pane's tab to the front (the dock that holds it, when it is in one)."""
+        holder = self.parentWidget()
+        (holder if isinstance(holder, QDockWidget) else self).raise_()
 
-    def case_changed(self, what: str) -> None:
+    def case_changed(self, change: Change) -> None:
         self._fill()
-        super().case_changed(what)
+        super().case_changed(change)
 
     def refresh(self) -> None:
         if self.case is not None and self.subjects.topLevelItemCount() != len(self.case.subjects):
@@ -203,8 +207,8 @@ class CasePane(Pane):
         menu = QMenu(self)
         menu.addAction("Copy SHA-256", lambda: QGuiApplication.clipboard().setText(item.data(SHA256)))
         source_id = item.data(SOURCE_ID)
-        menu.addAction("Re-read in another time zone…", lambda: source_actions.reread(self.ctx, source_id))
-        menu.addAction("Remove from the case…", lambda: source_actions.remove(self.ctx, source_id))
+        menu.addAction("Re-read in another time zone…", lambda: source_actions.reread(self.ws, self, source_id))
+        menu.addAction("Remove from the case…", lambda: source_actions.remove(self.ws, self, source_id))
         menu.exec(self.sources.viewport().mapToGlobal(pos))
 
     def _show_rejections(self, source_id: str | None) -> None:

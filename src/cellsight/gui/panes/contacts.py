@@ -16,10 +16,11 @@ import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QSplitter, QTableView,
+    QAbstractItemView, QComboBox, QHeaderView, QLabel, QSpinBox, QSplitter, QTableView,
     QVBoxLayout, QWidget,
 )
 
+from cellsight.core.hub import Change
 from cellsight.analysis import contacts as contact_analysis
 from cellsight.core.selection import Everything, Parties
 from cellsight.core.timezones import court_time
@@ -31,6 +32,8 @@ from cellsight.gui.workers import Latest
 from cellsight.report.standard import court_day
 from cellsight.report.storyboard import Frame
 from cellsight.gui.markup import esc
+from cellsight.gui.flow_layout import FlowLayout
+from cellsight.gui.workspace import Workspace
 
 RANK_COLUMNS = ["number", "name", "total", "calls", "texts", "chats", "first", "last"]
 RANK_HEADERS = {"number": "Number", "name": "Name", "total": "Total", "calls": "Calls", "texts": "SMS/MMS",
@@ -56,8 +59,8 @@ class ContactsPane(Pane):
     name = "contacts"
     title = "Contacts"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.subject = QComboBox()
         self.subject.setMinimumWidth(160)
         self.subject.currentTextChanged.connect(lambda _: self._subject_changed())
@@ -91,12 +94,7 @@ class ContactsPane(Pane):
         self.bars = pg.BarGraphItem(x=[], height=[], width=86_400 * 0.85, brush=pg.mkBrush("#c62828"),
                                     pen=pg.mkPen(None))
         self.chart.addItem(self.bars)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Contacts of"))
-        top.addWidget(self.subject)
-        top.addWidget(self.top)
-        top.addStretch(1)
-        top.addWidget(self.status)
+        top = FlowLayout().addWidgets(QLabel("Contacts of"), self.subject, self.top, self.status)
         pair_box = QWidget()
         pair_layout = QVBoxLayout(pair_box)
         pair_layout.setContentsMargins(0, 0, 0, 0)
@@ -110,15 +108,15 @@ class ContactsPane(Pane):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
-        self._ranking = Latest(ctx.run, self)
-        self._pairing = Latest(ctx.run, self)
+        self._ranking = Latest(ws.run, self)
+        self._pairing = Latest(ws.run, self)
         self.doc: dict[str, Any] | None = None
         self.pair: dict[str, Any] | None = None
         self.chosen: str | None = None
 
     # ----- data ------------------------------------------------------------------------------
-    def case_changed(self, what: str) -> None:
-        if what in ("case", "subjects", "import"):
+    def case_changed(self, change: Change) -> None:
+        if change & (Change.CASE | Change.SUBJECTS | Change.ROWS):
             current = self.subject.currentText()
             self.subject.blockSignals(True)
             self.subject.clear()
@@ -130,7 +128,7 @@ class ContactsPane(Pane):
             self.subject.blockSignals(False)
             self.chosen = None
             self._show_pair(None)
-        super().case_changed(what)
+        super().case_changed(change)
 
     def _subject_changed(self) -> None:
         if self.chosen is not None:
@@ -140,7 +138,7 @@ class ContactsPane(Pane):
 
     def refresh(self) -> None:
         case, subject = self.case, self.subject.currentText()
-        if self.chosen is not None and "parties" not in self.ctx.hub.facets():
+        if self.chosen is not None and "parties" not in self.ws.hub.facets():
             # The pair was cleared elsewhere (Clear selection, Esc): forget it here too.
             self.chosen = None
             self.view.clearSelection()
@@ -150,7 +148,7 @@ class ContactsPane(Pane):
             self.model.set_frame(pd.DataFrame(columns=RANK_COLUMNS))
             self.status.setText("")
             return
-        view = case_view(case, self.selection_without("parties"), self.ctx.masks)
+        view = case_view(case, self.selection_without("parties"), self.ws.masks)
         top = self.top.value()
         self.status.setText("counting…")
 
@@ -172,7 +170,7 @@ class ContactsPane(Pane):
             return
         self.doc = doc
         frame = ranking_frame(doc, party_names(self.case) if self.case is not None else None)
-        self.model.set_frame(frame)
+        self.model.set_frame(frame, zone=self.zone)  # the case's zone, GMT/BST, as every pane
         self.status.setText(f"{len(frame)} contacts")
         if self.chosen is not None and self.chosen in set(frame["number"]):
             row = int(np.flatnonzero(frame["number"].to_numpy() == self.chosen)[0])
@@ -193,7 +191,7 @@ class ContactsPane(Pane):
         self.chosen = number
         self.publish("parties", Parties(frozenset(numbers), frozenset([number]),
                                         label=f"{label} ↔ {name or number}"))
-        self._compute_pair(case_view(self.case, self.selection_without("parties"), self.ctx.masks), subject, number)
+        self._compute_pair(case_view(self.case, self.selection_without("parties"), self.ws.masks), subject, number)
 
     def _compute_pair(self, view: Any, subject: str, number: str) -> None:
         def work(progress: Any) -> Any:

@@ -25,6 +25,7 @@ from cellsight.core.selection import SourceRows
 from cellsight.core.timezones import court_time
 from cellsight.gui.markup import esc
 from cellsight.gui.panes.base import Pane
+from cellsight.gui.workspace import Workspace
 from cellsight.report.devices import PHOTO_MEANING, TO_LOOK_AT_MEANING, WIFI_MEANING, device_section
 from cellsight.report.storyboard import Frame
 
@@ -36,8 +37,8 @@ class DevicesPane(Pane):
     name = "devices"
     title = "Device findings"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.phones: list[dict[str, Any]] = []
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Finding", "Evidence"])

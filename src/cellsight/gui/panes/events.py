@@ -14,6 +14,7 @@ from cellsight.core.selection import Everything
 from cellsight.gui.models.evidence import EXHIBIT_HEADER, ROW_HEADER
 from cellsight.gui.names import party_names
 from cellsight.gui.panes.table import TablePane
+from cellsight.gui.workspace import Workspace
 
 HEADERS = {
     "start": "Time", "duration_s": "Duration (s)", "kind": "Kind", "direction": "Direction",
@@ -23,8 +24,8 @@ HEADERS = {
     "status": "Status", "text": "Text", "deleted": "Deleted", "time_flag": "Time flag",
     "subject": "Subject", "source_id": EXHIBIT_HEADER, "source_row": ROW_HEADER,
 }
-DEFAULT_COLUMNS = ("start", "time_flag", "kind", "direction", "duration_s", "party_a", "party_b", "cell_first",
-                   "app", "text", "subject", "source_id", "source_row")
+DEFAULT_COLUMNS = ("subject", "source_id", "source_row", "start", "time_flag", "kind", "direction", "duration_s",
+                   "party_a", "party_b", "cell_first", "app", "text")  # whose, and where in the exhibit, first
 NAMED = ("party_a", "party_b", "thread")
 SEARCHED = ("party_a", "party_b", "party_a_raw", "party_b_raw", "text", "cell_first", "cell_last",
             "app", "imei", "thread", "source_row")
@@ -37,14 +38,14 @@ class EventsPane(TablePane):
     noun = "events"
     headers = HEADERS
     default_columns = DEFAULT_COLUMNS
-    widths = {"start": 335, "time_flag": 110, "kind": 60, "direction": 80, "duration_s": 90, "party_a": 210,
+    widths = {"start": 315, "time_flag": 110, "kind": 60, "direction": 80, "duration_s": 90, "party_a": 210,
               "party_b": 210, "text": 240, "source_row": 110, "source_id": 70, "subject": 90}
     placeholder = "Quick filter: number, name, cell, text…"
     time_column = "start"
-    leading = ("start", "time_flag")
+    leading = ("subject", "source_id", "source_row", "start", "time_flag")  # whose, and where it is cited from
 
-    def __init__(self, ctx) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self._names: dict[str, str] = {}
 
     def show_case(self, case) -> None:

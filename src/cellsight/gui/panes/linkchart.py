@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
     QSpinBox, QHBoxLayout, QVBoxLayout,
 )
 
+from cellsight.core.hub import Change
 from cellsight.analysis import dedupe, linkchart
 from cellsight.core.phone import is_group_chat_id
 from cellsight.core.selection import Everything, Parties
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.workers import Latest
 from cellsight.report.storyboard import Frame
+from cellsight.gui.workspace import Workspace
 
 ROLE_COLOURS = {"suspect": "#c62828", "victim": "#1565c0", "witness": "#2e7d32", "other": "#6d4c41"}
 UNKNOWN = "#90a4ae"
@@ -62,8 +64,8 @@ class LinkChartPane(Pane):
     name = "links"
     title = "Link chart"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.max_nodes = QSpinBox()
         self.max_nodes.setRange(2, 500)
         self.max_nodes.setValue(linkchart.DEFAULT_MAX_NODES)
@@ -72,6 +74,7 @@ class LinkChartPane(Pane):
         self.max_nodes.valueChanged.connect(lambda _: self._rebuild())
         self.status = QLabel("Click a number or an arrow to select its communications everywhere.")
         self.status.setObjectName("hint")
+        self.status.setWordWrap(True)
         self.scene = QGraphicsScene(self)
         self.scene.setSceneRect(QRectF(0, 0, WIDTH, HEIGHT))
         self.view = _ChartView(self)
@@ -83,17 +86,17 @@ class LinkChartPane(Pane):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
-        self._building = Latest(ctx.run, self)
+        self._building = Latest(ws.run, self)
         self.data: dict[str, Any] | None = None
         self._nodes: dict[str, list[Any]] = {}
         self._edges: dict[tuple[str, str], list[Any]] = {}
         self.highlighted: set[tuple[str, str]] = set()
 
     # ----- building ------------------------------------------------------------------------------
-    def case_changed(self, what: str) -> None:
-        if what in ("case", "import", "subjects", "events", "contacts"):
+    def case_changed(self, change: Change) -> None:
+        if change & (Change.CASE | Change.ROWS | Change.SUBJECTS):
             self.data = None
-        super().case_changed(what)
+        super().case_changed(change)
 
     def _rebuild(self) -> None:
         self.data = None

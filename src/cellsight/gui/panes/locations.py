@@ -22,11 +22,12 @@ from cellsight.core.timezones import court_times
 from cellsight.gui.models.evidence import EXHIBIT_HEADER, ROW_HEADER, exhibit_text, row_text
 from cellsight.gui.panes.table import TablePane
 from cellsight.report.export import neutralise_csv
+from cellsight.gui.workspace import Workspace
 
-HEADERS = {"time": "Time", "time_flag": "Time flag", "subject": "Subject", "lat": "Latitude",
-           "lon": "Longitude", "accuracy_m": "Accuracy (m)", "origin": "Origin", "label": "Label",
-           "source_id": EXHIBIT_HEADER, "source_row": ROW_HEADER}
-COLUMNS = tuple(HEADERS)  # the order shown: when and whose first, where it came from last
+HEADERS = {"subject": "Subject", "source_id": EXHIBIT_HEADER, "source_row": ROW_HEADER, "time": "Time",
+           "time_flag": "Time flag", "lat": "Latitude", "lon": "Longitude", "accuracy_m": "Accuracy (m)",
+           "origin": "Origin", "label": "Label"}
+COLUMNS = tuple(HEADERS)  # the order shown: whose and where in the exhibit first, as an officer cites a fix
 SEARCHED = ("label", "subject", "origin", "source_row")
 
 
@@ -51,13 +52,13 @@ class LocationsPane(TablePane):
     noun = "fixes"
     headers = HEADERS
     default_columns = COLUMNS
-    widths = {"time": 335, "time_flag": 110, "subject": 100, "lat": 90, "lon": 90, "accuracy_m": 95, "origin": 60,
+    widths = {"time": 315, "time_flag": 110, "subject": 100, "lat": 90, "lon": 90, "accuracy_m": 95, "origin": 60,
               "label": 140, "source_id": 70, "source_row": 120}
     placeholder = "Quick filter: subject, label, origin, row…"
     time_column = "time"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         export = QToolButton()
         export.setText("Export CSV…")
         export.setToolTip("Write the fixes shown, in the order shown, to a CSV file")
@@ -74,10 +75,10 @@ class LocationsPane(TablePane):
     def export_csv(self, path: str | None = None) -> Any:
         """Write the fixes shown to ``path`` (asked for when None), in a worker; the task, or None."""
         if self.case is None or not self.model.rowCount():
-            self.ctx.statusBar().showMessage("No fixes shown to export", 5000)
+            self.ws.status("No fixes shown to export", 5000)
             return None
         if path is None:
-            suggested = str(Path(self.ctx.last_dir()) / "fixes.csv")
+            suggested = str(Path(self.ws.last_dir()) / "fixes.csv")
             path, _ = QFileDialog.getSaveFileName(self, "Export fixes", suggested, "CSV files (*.csv)")
             if not path:
                 return None
@@ -90,5 +91,5 @@ class LocationsPane(TablePane):
                 neutralise_csv(table).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
             return len(table)
 
-        return self.ctx.run(f"Exporting {target.name}…", work, on_success=lambda n: self.ctx.statusBar()
-                            .showMessage(f"Wrote {n:,} fixes to {target}", 8000))
+        return self.ws.run(f"Exporting {target.name}…", work,
+                           on_success=lambda n: self.ws.status(f"Wrote {n:,} fixes to {target}"))

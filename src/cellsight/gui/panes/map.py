@@ -32,15 +32,17 @@ from PySide6.QtCore import QFile, QIODevice, QObject, Qt, QUrl, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout
 
-from cellsight.core.hub import FocusRequested, ResultsChanged, SettingsChanged
-from cellsight.core.selection import BBox, Selection, Subjects, TimeRange
+from cellsight.core.hub import Change, FocusRequested, ResultsChanged, SettingsChanged
+from cellsight.core.selection import BBox, Everything, Selection, Subjects, TimeRange
 from cellsight.gui.mbtiles import SCHEME, TILE_URL, MBTilesHandler
 from cellsight.gui.panes.base import Pane
 from cellsight.report import tilepack, webmap
 from cellsight.report.storyboard import Frame
 from cellsight.report.tileset import TilesetError
+from cellsight.gui.flow_layout import FlowLayout
+from cellsight.gui.workspace import Workspace
 
 FIX_WINDOW = pd.Timedelta(minutes=15)
 
@@ -62,6 +64,7 @@ PANE_SCRIPT = r"""
       ".leaflet-control-layers-expanded:hover .leaflet-control-layers-list{display:block}" +
       ".leaflet-control-layers-expanded::before{content:'Layers \\25BE';font-weight:600;color:#33475b}";
     document.head.appendChild(style);
+    if (cs.map.getSize().x < 760) { cs.foldLegend(true); }  // a narrow pane: the map first, "Legend ▸" opens it
     if (pane) {
       cs.onFixClick(function (i, k) { pane.fixClicked(i, k); });
       cs.onSiteClick(function (lat, lon) { pane.siteClicked(lat, lon); });
@@ -106,8 +109,8 @@ class MapPane(Pane):
 
     _tile_handler: MBTilesHandler | None = None
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.view = QWebEngineView()
         self.view.setAcceptDrops(False)
         self.page = QWebEnginePage(self.view)
@@ -128,8 +131,8 @@ class MapPane(Pane):
         self.page.scripts().insert(script)
         self.page.loadFinished.connect(self._loaded)
         self._install_tile_handler()
-        ctx.bridge.resultsChanged.connect(self._results_changed)
-        ctx.bridge.settingsChanged.connect(self._settings_changed)
+        ws.bridge.resultsChanged.connect(self._results_changed)
+        ws.bridge.settingsChanged.connect(self._settings_changed)
 
         self.info = QLabel()
         self.info.setObjectName("hint")
@@ -148,14 +151,10 @@ class MapPane(Pane):
         prepare.setToolTip("Download the streets of this case's area once, from the tile server in Settings, "
                            "into an MBTiles file (the server learns the area)")
         prepare.clicked.connect(self.prepare_offline_map)
-        bar = QHBoxLayout()
-        bar.addWidget(self.info, 1)
-        bar.addWidget(area)
-        bar.addWidget(fit)
-        bar.addWidget(prepare)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(bar)
+        layout.addWidget(self.info)
+        layout.addLayout(FlowLayout().addWidgets(area, fit, prepare))
         layout.addWidget(self.view, 1)
         layout.addWidget(self.notes)
         self._html_file: Path | None = None
@@ -174,11 +173,11 @@ class MapPane(Pane):
             profile.installUrlSchemeHandler(SCHEME, MapPane._tile_handler)
 
     # ----- building the page -------------------------------------------------------------------
-    def case_changed(self, what: str) -> None:
-        if what in ("case", "import", "subjects", "places"):
-            self._occasions = [] if what == "case" else self._occasions
+    def case_changed(self, change: Change) -> None:
+        if change & Change.DATA:
+            self._occasions = [] if change & Change.CASE else self._occasions
             self._rebuild()
-        super().case_changed(what)
+        super().case_changed(change)
 
     def _results_changed(self, message: ResultsChanged) -> None:
         if message.kind == "proximity":
@@ -204,7 +203,7 @@ class MapPane(Pane):
         def work(progress: Any) -> Any:
             return webmap.map_page(case, occasions=occasions, basemap=basemap), _page_order(case)
 
-        self.ctx.run("Drawing the map…", work, on_success=lambda r: self._show_page(r, generation),
+        self.ws.run("Drawing the map…", work, on_success=lambda r: self._show_page(r, generation),
                      dialog=False)
 
     def _show_page(self, result: Any, generation: int) -> None:
@@ -248,7 +247,7 @@ class MapPane(Pane):
     def _basemap(self, generation: int) -> dict[str, Any] | None:
         """The base map from Settings, served to the page; None (and a note) when there is none to use."""
         self._basemap_problem = ""
-        path = self.ctx.settings.basemap_file()
+        path = self.ws.settings.basemap_file()
         handler = MapPane._tile_handler
         try:
             handler.set_path(path)
@@ -271,7 +270,7 @@ class MapPane(Pane):
             if self._aggregated or frame.empty:
                 fixes.append(None)
                 continue
-            mask = selection.to_mask(frame, "locations", case.tables, self.ctx.masks)
+            mask = selection.to_mask(frame, "locations", case.tables, self.ws.masks)
             fixes.append(None if mask.all() else "".join(np.where(mask, "1", "0").tolist()))
             if self._occasions:
                 times.append(_utc64(frame["time"])[mask])
@@ -292,6 +291,8 @@ class MapPane(Pane):
         if self._ready and self.case is not None:
             state = self.selection_state()
             self.page.runJavaScript(f"window.cellsight && cellsight.highlight({json.dumps(state)})")
+            if isinstance(self.selection, Everything):  # cleared: every occasion's number again
+                self.page.runJavaScript("window.cellsight && cellsight.focusOccasion(null)")
         super().refresh()
 
     def select_fix(self, subject_index: int, fix_index: int) -> None:
@@ -336,6 +337,7 @@ class MapPane(Pane):
             pad = 0.002
             self.page.runJavaScript(f"window.cellsight && cellsight.fitTo({s - pad}, {w - pad}, "
                                     f"{n + pad}, {e + pad})")
+        self.page.runJavaScript(f"window.cellsight && cellsight.focusOccasion({json.dumps(message.occasion)})")
 
     # ----- preparing an offline base map -----------------------------------------------------------
     def prepare_offline_map(self) -> None:
@@ -349,7 +351,7 @@ class MapPane(Pane):
         case = self.case
         if case is None:
             return
-        dialog = PrepareMapDialog(self, case, self.ctx.settings, self.ctx.path, view)
+        dialog = PrepareMapDialog(self, case, self.ws.settings, self.ws.path, view)
         self.prepare_dialog = dialog  # for the tests, which answer it
         dialog.accepted.connect(lambda: self.download(dialog.request()))
         dialog.open()
@@ -367,13 +369,13 @@ class MapPane(Pane):
             self.info.setText(f"Offline map stopped; the tiles so far are kept in {part.name}: prepare it again "
                               "to resume.")
 
-        return self.ctx.run("Downloading map tiles…", work, on_success=self._prepared, on_cancel=stopped)
+        return self.ws.run("Downloading map tiles…", work, on_success=self._prepared, on_cancel=stopped)
 
     def _prepared(self, summary: tilepack.PackSummary) -> None:
-        settings = self.ctx.settings
+        settings = self.ws.settings
         settings.basemap, settings.mbtiles_path = "mbtiles", summary.out
         settings.save()
-        self.ctx.statusBar().showMessage(
+        self.ws.status(
             f"Offline map ready: {summary.tiles:,} tiles in {Path(summary.out).name} "
             f"({summary.downloaded:,} downloaded); it is now the base map (Settings).", 15000)
         # Only the base map changed: the map draws itself again; other panes keep what the officer set
@@ -384,7 +386,7 @@ class MapPane(Pane):
         case = self.case
         if case is None:
             return None
-        time_facet = self.ctx.hub.facets().get("time")
+        time_facet = self.ws.hub.facets().get("time")
         start = end = None
         if isinstance(time_facet, TimeRange):
             start, end = time_facet.start.isoformat(), time_facet.end.isoformat()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget,
 )
 
+from cellsight.core.hub import Change
 from cellsight.analysis import messages as analysis
 from cellsight.core.schema import ROLES
 from cellsight.core.selection import RowIds
@@ -40,9 +41,12 @@ from cellsight.gui.panes.base import Pane
 from cellsight.gui.panes.table import QUICK_FILTER_DELAY_MS, STORYBOARD_ROWS
 from cellsight.gui.workers import Latest
 from cellsight.report.storyboard import Frame
+from cellsight.gui.flow_layout import FlowLayout
+from cellsight.gui.workspace import Workspace
 
 ALL = -1  # the "All conversations" entry
 CONCERN_INK = "#a12b1f"
+WIDEST_NUMBER = "+447700900000 ↔"  # a UK mobile in international form, as a conversation line ends
 
 
 @dataclass
@@ -101,8 +105,8 @@ class MessagesPane(Pane):
     name = "messages"
     title = "Messages"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.threads = QListWidget()  # a conversation a line, its counts on the next: reads in a narrow column
         self.threads.setWordWrap(True)
         self.threads.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never scroll
@@ -151,10 +155,10 @@ class MessagesPane(Pane):
         self.view.selectionModel().currentChanged.connect(lambda current, _: self._read(current.row()))
         self.reading = QTextBrowser()
         self.reading.setPlaceholderText("Choose a message to read it in full here.")
-        self.reading.setMaximumHeight(110)
+        self.reading.setMinimumHeight(48)
         add = QPushButton("Add to storyboard")
         add.setToolTip("A schedule of the chosen messages (or of those shown) as a table in the storyboard")
-        add.clicked.connect(lambda: ctx.add_to_storyboard(self.name))
+        add.clicked.connect(lambda: ws.commands.add_to_storyboard(self.name))
         everywhere = QPushButton("Select everywhere")
         everywhere.setToolTip("Select the chosen messages in every pane")
         everywhere.clicked.connect(self.select_messages_everywhere)
@@ -162,34 +166,36 @@ class MessagesPane(Pane):
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         bar.addWidget(terms_button)
-        toggles = QHBoxLayout()
-        toggles.addWidget(self.concern_only)
-        toggles.addWidget(self.with_records)
-        toggles.addStretch(1)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(everywhere)
-        buttons.addWidget(add)
+        toggles = FlowLayout().addWidgets(self.concern_only, self.with_records)
+        buttons = FlowLayout().addWidgets(everywhere, add)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(bar)
         right_layout.addLayout(toggles)
         right_layout.addWidget(self.count)
-        right_layout.addWidget(self.view, 1)
-        right_layout.addWidget(self.reading)
+        # The messages get the height; the chosen one, in full, below them, as tall as the officer drags it.
+        reading_split = QSplitter(Qt.Orientation.Vertical)
+        reading_split.addWidget(self.view)
+        reading_split.addWidget(self.reading)
+        reading_split.setStretchFactor(0, 3)
+        reading_split.setStretchFactor(1, 1)
+        reading_split.setSizes([300, 90])
+        right_layout.addWidget(reading_split, 1)
         right_layout.addLayout(buttons)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.threads)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([170, 530])
-        self.threads.setMinimumWidth(120)
+        # wide enough for a whole international number, with the list's frame and scroll bar
+        self.threads.setMinimumWidth(self.threads.fontMetrics().horizontalAdvance(WIDEST_NUMBER) + 40)
+        self.threads.setTextElideMode(Qt.TextElideMode.ElideNone)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter, 1)
 
-        self._indexing = Latest(ctx.run, self)
+        self._indexing = Latest(ws.run, self)
         self.index: MessageIndex | None = None
         self.terms: list[str] = list(analysis.DEFAULT_TERMS)
         self.names: dict[str, str] = {}
@@ -202,19 +208,19 @@ class MessagesPane(Pane):
         return QSize(760, 620)
 
     # ----- the index ------------------------------------------------------------------------------
-    def case_changed(self, what: str) -> None:
-        if what == "case":
+    def case_changed(self, change: Change) -> None:
+        if change & Change.CASE:
             self.index = None
             self.chosen = ALL
             self._search_mask = None
             self.model.set_positions(np.empty(0, dtype=np.int64))
-        if what in ("case", "import", "events", "subjects", "contacts", "concern_terms"):
+        if change & (Change.DATA | Change.CONCERN_TERMS):
             self.index = None  # rebuilt when next shown
             self._stale = True
             if self.on_screen():
                 self.refresh()
             return
-        super().case_changed(what)
+        super().case_changed(change)
 
     def _reindex(self) -> Any:
         """Build the index of messages in a worker; the pane redraws when it arrives."""
@@ -250,7 +256,7 @@ class MessagesPane(Pane):
             self._reindex()
             super().refresh()
             return
-        if self.chosen != ALL and "messages" not in self.ctx.hub.facets():
+        if self.chosen != ALL and "messages" not in self.ws.hub.facets():
             self.chosen = ALL  # cleared elsewhere (Clear selection): show every conversation again
         self._in_selection = self.mask(self.selection_without("messages"))[self.index.positions]
         self._fill_threads(self.index)
@@ -269,8 +275,9 @@ class MessagesPane(Pane):
         concern = np.bincount(index.conversation[inside & index.concern], minlength=n)
 
         def add(number: int, title: str, count: int, of_concern: int) -> None:
-            item = QListWidgetItem(f"{title}\n{count:,} messages" + (f" · {of_concern:,} of concern"
-                                                                       if of_concern else ""))
+            # each party on a line of its own: a number is never cut short ("+447700900…" for all of them)
+            item = QListWidgetItem(title.replace(" ↔ ", " ↔\n") + f"\n{count:,} messages"
+                                   + (f" · {of_concern:,} of concern" if of_concern else ""))
             item.setData(Qt.ItemDataRole.UserRole, number)
             item.setToolTip(title)
             if of_concern:
@@ -337,7 +344,8 @@ class MessagesPane(Pane):
     def set_terms(self, terms: list[str]) -> None:
         """Make ``terms`` the case's terms of concern (saved with the case) and mark the messages again."""
         analysis.set_terms(self.case, terms)
-        self.ctx.case_modified("concern_terms", sender=self)
+        self.ws.changed(Change.CONCERN_TERMS, self)
+        self.case_changed(Change.CONCERN_TERMS)
 
     # ----- choosing -------------------------------------------------------------------------------
     def _thread_clicked(self) -> None:
@@ -376,7 +384,7 @@ class MessagesPane(Pane):
     def _context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
         menu.addAction("Select these messages everywhere", self.select_messages_everywhere)
-        menu.addAction("Add to storyboard as a schedule", lambda: self.ctx.add_to_storyboard(self.name))
+        menu.addAction("Add to storyboard as a schedule", lambda: self.ws.commands.add_to_storyboard(self.name))
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
     def _read(self, row: int) -> None:

@@ -16,12 +16,12 @@ import pandas as pd
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
-    QPushButton, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
+    QPushButton, QTableView, QTextBrowser, QToolButton, QVBoxLayout,
 )
 
 from cellsight.analysis import proximity
 from cellsight.core.case import CaseError
-from cellsight.core.hub import FocusRequested, ResultsChanged
+from cellsight.core.hub import Change, FocusRequested, ResultsChanged
 from cellsight.core.selection import SourceRows
 from cellsight.analysis.proximity_params import DEFAULT_PLACE_RADIUS_M  # "Within" for a place with no radius
 from cellsight.gui.models.frame_model import FrameModel
@@ -30,6 +30,7 @@ from cellsight.report.build import occasion_points
 from cellsight.report.standard import OCCASION_COLUMNS, occasions_frame as occasions_table_frame
 from cellsight.report.storyboard import Frame
 from cellsight.gui.markup import esc
+from cellsight.gui.workspace import Workspace
 
 COLUMNS = ["#", "start", "end", "hits", "closest_m", "evidence", "rows"]
 # The storyboard's table says "Closest (m)" and "Source rows"; the narrow pane says it shorter.
@@ -57,8 +58,8 @@ class ProximityPane(Pane):
     name = "proximity"
     title = "Proximity"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.a = QComboBox()
         self.b = QComboBox()
         self.method = QComboBox()
@@ -81,7 +82,7 @@ class ProximityPane(Pane):
         self.photos.setToolTip("A photograph on a phone may have been received rather than taken there: "
                                "off unless you choose it; the method statement says which")
         self.apply_defaults()
-        ctx.bridge.settingsChanged.connect(lambda m: self.apply_defaults())
+        ws.bridge.settingsChanged.connect(lambda m: self.apply_defaults())
         self.b.currentTextChanged.connect(self._target_changed)
         self.method.currentIndexChanged.connect(lambda _: self._method_changed())
         run = QPushButton("Find occasions")
@@ -123,32 +124,29 @@ class ProximityPane(Pane):
         buttons.addWidget(run)
         buttons.addStretch(1)
         buttons.addWidget(evidence)
-        statement_heading = QLabel("Method statement (the wording to use)")
-        statement_heading.setObjectName("hint")
-        below = QWidget()
-        below_layout = QVBoxLayout(below)
-        below_layout.setContentsMargins(0, 0, 0, 0)
-        below_layout.addWidget(statement_heading)
-        below_layout.addWidget(self.statement, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)  # the officer may give the statement more room
-        splitter.addWidget(self.view)
-        splitter.addWidget(below)
-        splitter.setStretchFactor(0, 0)  # a taller or shorter pane changes the statement's room, not the table's
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        self.splitter = splitter
+        # The occasions get the pane's height; the method statement opens below them when asked for.
+        self.statement_toggle = QToolButton()
+        self.statement_toggle.setText("Method statement (the wording to use)")
+        self.statement_toggle.setCheckable(True)
+        self.statement_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.statement_toggle.setAutoRaise(True)
+        self.statement_toggle.toggled.connect(self.show_statement)
+        self.statement.setMaximumHeight(180)
+        self.show_statement(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.summary)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.statement_toggle)
+        layout.addWidget(self.statement)
         self.result: Any = None
         self.doc: dict[str, Any] | None = None
         self.located: list[dict[str, Any]] = []
 
     def apply_defaults(self) -> None:
-        s = self.ctx.settings
+        s = self.ws.settings
         index = self.method.findData(s.proximity_method)
         self.method.setCurrentIndex(max(index, 0))
         self.distance.setValue(s.proximity_distance_m)
@@ -173,8 +171,8 @@ class ProximityPane(Pane):
             self.summary.setText(f"Within set to {radius:g} m for {esc(place.name)} ({why}).")
         elif self._near_place is not None:
             self._near_place = None
-            self.distance.setValue(self.ctx.settings.proximity_distance_m)
-            self.summary.setText(f"Within set back to {self.ctx.settings.proximity_distance_m:g} m "
+            self.distance.setValue(self.ws.settings.proximity_distance_m)
+            self.summary.setText(f"Within set back to {self.ws.settings.proximity_distance_m:g} m "
                                  "between people (Settings).")
 
     def _method_changed(self) -> None:
@@ -184,7 +182,7 @@ class ProximityPane(Pane):
         if self.case is None or not self.a.currentText() or not target:
             return
         if method != "cell":
-            self.window.setValue(self.ctx.settings.proximity_window_min)
+            self.window.setValue(self.ws.settings.proximity_window_min)
             self._target_changed(target)
             return
         place = target[len(PLACE_PREFIX):] if target.startswith(PLACE_PREFIX) else None
@@ -197,12 +195,12 @@ class ProximityPane(Pane):
         self.window.setValue(chosen.window_min)
         self.summary.setText(f"Within and the window set to the cell method's defaults: {esc(chosen.basis)}.")
 
-    def case_changed(self, what: str) -> None:
-        if what in ("case", "subjects", "places", "import"):
+    def case_changed(self, change: Change) -> None:
+        if change & Change.DATA:
             self._fill_parties()
-        if what == "case":
+        if change & Change.CASE:
             self._show(None)
-        super().case_changed(what)
+        super().case_changed(change)
 
     def _fill_parties(self) -> None:
         case = self.case
@@ -229,6 +227,13 @@ class ProximityPane(Pane):
                 "window_min": self.window.value(), "gap_min": self.gap.value(),
                 "include_photos": self.photos.isChecked()}
 
+    def find(self, a: str, b: str) -> Any:
+        """Find the occasions of subject ``a`` near subject ``b`` with the current parameters."""
+        self._fill_parties()
+        self.a.setCurrentText(a)
+        self.b.setCurrentText(b)
+        return self.run_analysis() if (self.a.currentText(), self.b.currentText()) == (a, b) else None
+
     def run_analysis(self) -> Any:
         case = self.case
         if case is None or not self.a.currentText() or not self.b.currentText():
@@ -243,12 +248,12 @@ class ProximityPane(Pane):
             located = [{**o, "pair": pair} for o in occasion_points(result, doc.get("occasions", []))]
             return result, doc, located
 
-        return self.ctx.run("Finding occasions…", work, on_success=self._finished)
+        return self.ws.run("Finding occasions…", work, on_success=self._finished)
 
     def _finished(self, outcome: Any) -> None:
         result, doc, located = outcome
         self._show(doc, result, located)
-        self.ctx.hub.publish(ResultsChanged(self, "proximity", located))
+        self.ws.hub.publish(ResultsChanged(self, "proximity", located))
 
     def _show(self, doc: dict[str, Any] | None, result: Any = None,
               located: list[dict[str, Any]] | None = None) -> None:
@@ -273,8 +278,7 @@ class ProximityPane(Pane):
 
         A time takes two lines ("Fri 3 Oct 2025" over "17:20:13 BST") rather than push
         a column out of sight. The number of source rows, which the storyboard's table
-        keeps, is left out of this narrow view. The table is given the height of its
-        rows and the method statement the rest.
+        keeps, is left out of this narrow view.
         """
         view, header = self.view, self.view.horizontalHeader()
         view.setColumnHidden(COLUMNS.index("rows"), True)
@@ -283,7 +287,6 @@ class ProximityPane(Pane):
         others = sum(header.sectionSize(i) for i in range(len(COLUMNS))
                      if i not in times and not view.isColumnHidden(i))
         two_lines = view.fontMetrics().horizontalAdvance("Wed 30 Sep 2025") + 6
-        total = sum(self.splitter.sizes())
         for scrolled in (False, True):  # a vertical scroll bar, if the rows cannot all be shown, takes width
             width = view.width() - 2 * view.frameWidth()
             if scrolled:
@@ -293,10 +296,14 @@ class ProximityPane(Pane):
                 header.resizeSection(column, max(min(view.sizeHintForColumn(column), share), two_lines))
             view.resizeRowsToContents()
             rows = sum(view.rowHeight(r) for r in range(self.model.rowCount()))
-            needed = header.height() + rows + 2 * view.frameWidth() + 2
-            if total > needed + 120:  # every occasion in view; the method statement gets the rest
-                self.splitter.setSizes([needed, total - needed])
+            if header.height() + rows + 2 * view.frameWidth() <= view.height():  # no scroll bar: done
                 break
+
+    def show_statement(self, shown: bool) -> None:
+        """Open or fold the method statement under the occasions."""
+        self.statement.setVisible(shown)
+        self.statement_toggle.setChecked(shown)
+        self.statement_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -315,8 +322,8 @@ class ProximityPane(Pane):
         if spot is not None:
             pad = max(float(self.doc["distance_m"]), 50.0) / METERS_PER_DEGREE
             bbox = (spot["lat"] - pad, spot["lon"] - pad, spot["lat"] + pad, spot["lon"] + pad)
-        self.ctx.hub.publish(FocusRequested(self, pd.Timestamp(occasion["start"]),
-                                            pd.Timestamp(occasion["end"]), bbox))
+        self.ws.hub.publish(FocusRequested(self, pd.Timestamp(occasion["start"]),
+                                            pd.Timestamp(occasion["end"]), bbox, occasion=label))
 
     def select_evidence(self) -> None:
         rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
@@ -326,6 +333,7 @@ class ProximityPane(Pane):
         evidence = self.doc["occasions"][index].get("evidence") or {}
         pairs = {tuple(r.split(":", 1)) for r in evidence.get("rows", []) if ":" in r}
         self.publish("proximity", SourceRows(frozenset(pairs), label=f"evidence of occasion {index + 1}"))
+        self.choose(index)  # and the views focus on it: the map zooms in and shows its number alone
 
     def capture(self) -> Frame | None:
         if self.doc is None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from cellsight.core.hub import Change
 from cellsight.analysis import cotravel, scenes as common
 from cellsight.core.case import CaseError
 from cellsight.core.scenestore import scenes as case_scenes
@@ -34,6 +35,8 @@ from cellsight.gui.workers import Latest
 from cellsight.importers.base import ImportFailure
 from cellsight.importers.timebasis import ZoneNotStated
 from cellsight.report.storyboard import Frame
+from cellsight.gui.flow_layout import FlowLayout
+from cellsight.gui.workspace import Workspace
 
 SCENE_HEADERS = {"scene": "Scene", "place": "Position", "at": "Time of offence", "first": "First row",
                  "last": "Last row", "rows": "Rows", "files": "Files"}
@@ -93,16 +96,17 @@ class ScenesPane(Pane):
     name = "scenes"
     title = "Scenes"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.scene_model = FrameModel(pd.DataFrame(columns=list(SCENE_HEADERS)), headers=SCENE_HEADERS)
         self.scene_view = _table(self.scene_model)
         self.add_button = QPushButton("Add tower dump…")
         self.add_button.clicked.connect(self.choose_and_add)
         head = QHBoxLayout()
-        head.addWidget(QLabel("Tower dumps, by scene (place and period). Their rows are not anyone's "
-                              "communications."))
-        head.addStretch(1)
+        explanation = QLabel("Tower dumps, by scene (place and period). Their rows are not anyone's "
+                             "communications.")
+        explanation.setWordWrap(True)
+        head.addWidget(explanation, 1)
         head.addWidget(self.add_button)
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -123,11 +127,7 @@ class ScenesPane(Pane):
         self.common_model = FrameModel(pd.DataFrame(columns=list(COMMON_HEADERS)), headers=COMMON_HEADERS)
         self.common_view = _table(self.common_model)
         self.common_view.clicked.connect(lambda index: self.choose(self.common_model, index.row()))
-        controls = QHBoxLayout()
-        for widget in (self.min_scenes, self.exclude, self.night, self.hour):
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        controls.addWidget(self.run_common)
+        controls = FlowLayout().addWidgets(self.min_scenes, self.exclude, self.night, self.hour, self.run_common)
         common_tab = QWidget()
         common_layout = QVBoxLayout(common_tab)
         common_layout.addLayout(controls)
@@ -150,12 +150,8 @@ class ScenesPane(Pane):
         self.cotravel_model = FrameModel(pd.DataFrame(columns=list(COTRAVEL_HEADERS)), headers=COTRAVEL_HEADERS)
         self.cotravel_view = _table(self.cotravel_model)
         self.cotravel_view.clicked.connect(lambda index: self.choose(self.cotravel_model, index.row()))
-        form = QHBoxLayout()
-        for widget in (QLabel("Who travels with"), self.subject, QLabel("within"), self.distance, QLabel("and"),
-                       self.window):
-            form.addWidget(widget)
-        form.addStretch(1)
-        form.addWidget(self.run_cotravel)
+        form = FlowLayout().addWidgets(QLabel("Who travels with"), self.subject, QLabel("within"), self.distance,
+                                       QLabel("and"), self.window, self.run_cotravel)
         cotravel_tab = QWidget()
         cotravel_layout = QVBoxLayout(cotravel_tab)
         cotravel_layout.addLayout(form)
@@ -175,25 +171,25 @@ class ScenesPane(Pane):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status)
-        self._common = Latest(ctx.run, self)
-        self._cotravel = Latest(ctx.run, self)
+        self._common = Latest(ws.run, self)
+        self._cotravel = Latest(ws.run, self)
         self.common_doc: dict[str, Any] | None = None
         self.cotravel_doc: dict[str, Any] | None = None
 
     # ----- the scenes ----------------------------------------------------------------------------
-    def case_changed(self, what: str) -> None:
-        if what in ("case", "subjects", "import"):
+    def case_changed(self, change: Change) -> None:
+        if change & (Change.CASE | Change.SUBJECTS | Change.ROWS):
             current = self.subject.currentText()
             self.subject.clear()
             if self.case is not None:
                 self.subject.addItems([s.name for s in self.case.subjects if s.numbers])
                 if current:
                     self.subject.setCurrentText(current)
-            if what == "case":
+            if change & Change.CASE:
                 self.common_doc = self.cotravel_doc = None
                 self.common_model.set_frame(pd.DataFrame(columns=list(COMMON_HEADERS)))
                 self.cotravel_model.set_frame(pd.DataFrame(columns=list(COTRAVEL_HEADERS)))
-        super().case_changed(what)
+        super().case_changed(change)
 
     def refresh(self) -> None:
         super().refresh()
@@ -228,7 +224,7 @@ class ScenesPane(Pane):
         from cellsight.core.scenestore import check_can_hold_scenes
         from cellsight.importers import towerdump
 
-        case, path = self.case, self.ctx.path
+        case, path = self.case, self.ws.path
         try:
             check_can_hold_scenes(case, path)
             scene = towerdump.scene_for(case, name, place, None, None, at)
@@ -268,13 +264,14 @@ class ScenesPane(Pane):
                 except (ImportFailure, CaseError) as exc:
                     failures.append(str(exc))
             if reports:
-                self.ctx.case_modified("import", self)
+                self.ws.changed(Change.ROWS, self)
+                self.case_changed(Change.ROWS)
             self._report(reports, failures)
             if choice is not None:
                 self.add_files(unstated, name, place, at, zone=choice)
 
         self.status.setText("reading tower dumps…")
-        self.ctx.run("Adding tower dumps…", work, done)
+        self.ws.run("Adding tower dumps…", work, done)
 
     def ask_zone(self, path: Path, case_tz: str) -> Any:
         """The officer's ``ZoneChoice`` for tower dumps whose times state no zone, or None."""
@@ -292,7 +289,7 @@ class ScenesPane(Pane):
 
     # ----- the queries -----------------------------------------------------------------------------
     def find_common(self) -> None:
-        case, path = self.case, self.ctx.path
+        case, path = self.case, self.ws.path
         if case is None:
             return
         options = common.CommonOptions(min_scenes=min(self.min_scenes.value(), max(len(case_scenes(case)), 1)),
@@ -320,7 +317,7 @@ class ScenesPane(Pane):
                             f"{p['of_scenes']} scenes.")
 
     def find_cotravel(self) -> None:
-        case, path, subject = self.case, self.ctx.path, self.subject.currentText()
+        case, path, subject = self.case, self.ws.path, self.subject.currentText()
         if case is None or not subject:
             return
         distance, window = self.distance.value(), self.window.value()

@@ -16,14 +16,17 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+    QAbstractItemView, QFileDialog, QFormLayout, QLabel, QLineEdit, QListWidget,
     QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
+from cellsight.core.hub import Change
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.resources import icon
 from cellsight.report.storyboard import Frame, Storyboard
 from cellsight.report.words import parameters_words
+from cellsight.gui.flow_layout import FlowLayout
+from cellsight.gui.workspace import Workspace
 
 KIND_LABELS = {"title": "Title", "text": "Note", "table": "Table", "chart": "Chart", "map": "Map"}
 KIND_ICONS = {"table": "table", "chart": "chart", "map": "map"}
@@ -34,8 +37,8 @@ class StoryboardPane(Pane):
     name = "storyboard"
     title = "Storyboard"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.board = Storyboard()
         self.list = QListWidget()
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
@@ -70,11 +73,7 @@ class StoryboardPane(Pane):
         export = QPushButton(icon("pdf"), "Export PDF…")
         export.setObjectName("primary")
         export.clicked.connect(lambda: self.export_pdf())
-        buttons = QHBoxLayout()
-        buttons.addWidget(add_note)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
-        buttons.addWidget(export)
+        buttons = FlowLayout().addWidgets(add_note, remove, export)
         self.hint = QLabel("Use “Add to storyboard” (Ctrl+B) on any pane to capture what it shows. "
                            "Drag frames to reorder them.")
         self.hint.setObjectName("hint")
@@ -97,11 +96,11 @@ class StoryboardPane(Pane):
         self._show_frame(-1)
 
     # ----- model <-> list -----------------------------------------------------------------------
-    def case_changed(self, what: str) -> None:
-        if what in ("case", "storyboard"):
+    def case_changed(self, change: Change) -> None:
+        if change & (Change.CASE | Change.STORYBOARD):
             self.board = Storyboard.load(self.case) if self.case is not None else Storyboard()
             self._fill()
-        super().case_changed(what)
+        super().case_changed(change)
 
     def _fill(self, current: int | None = None) -> None:
         self.list.blockSignals(True)
@@ -122,7 +121,7 @@ class StoryboardPane(Pane):
         if self.case is None:
             return
         self.board.save(self.case)
-        self.ctx.case_modified("storyboard-edit", sender=self)
+        self.ws.changed(Change.STORYBOARD, self)
         self._fill(current)
 
     def _rows_moved(self, _parent: Any, start: int, _end: int, _dest: Any, row: int) -> None:
@@ -197,7 +196,7 @@ class StoryboardPane(Pane):
         if self._dirty_note and self.case is not None:
             self._dirty_note = False
             self.board.save(self.case)
-            self.ctx.case_modified("storyboard-edit", sender=self)
+            self.ws.changed(Change.STORYBOARD, self)
 
     # ----- adding, removing ---------------------------------------------------------------------------
     def add(self, frame: Frame) -> None:
@@ -210,11 +209,11 @@ class StoryboardPane(Pane):
             return False
         frame = pane.capture() if pane is not None else None
         if frame is None:
-            self.ctx.statusBar().showMessage(
+            self.ws.status(
                 f"Nothing to add from {pane.title if pane else 'this pane'} yet", 6000)
             return False
         self.add(frame)
-        self.ctx.statusBar().showMessage(f"Added “{frame.caption}” to the storyboard "
+        self.ws.status(f"Added “{frame.caption}” to the storyboard "
                                          f"({len(self.board)} frames)", 6000)
         return True
 
@@ -235,21 +234,21 @@ class StoryboardPane(Pane):
         self.flush()
         options: dict[str, Any] = {}
         if out is None:
-            dialog = ReportDialog(self.ctx, case, self.ctx.settings, self.ctx.last_dir())
+            dialog = ReportDialog(self, case, self.ws.settings, self.ws.last_dir())
             if not dialog.exec():
                 return None
             out, options = dialog.output(), dialog.options()
         if not out:
-            suggested = str(Path(self.ctx.last_dir()) / f"{case.info.name or 'report'}.pdf")
+            suggested = str(Path(self.ws.last_dir()) / f"{case.info.name or 'report'}.pdf")
             out, _ = QFileDialog.getSaveFileName(self, "Export PDF", suggested, "PDF (*.pdf)")
             if not out:
                 return None
-        if case.dirty or self.ctx.path is None:
+        if case.dirty or self.ws.path is None:
             answer = self.ask_save_first()
             if answer == "cancel":
                 return None
             if answer == "save":
-                return self.ctx.save(then=lambda: self._write(out, options))
+                return self.ws.commands.save(then=lambda: self._write(out, options))
         return self._write(out, options)
 
     def ask_save_first(self) -> str:
@@ -272,8 +271,8 @@ class StoryboardPane(Pane):
         case = self.case
         if case is None:
             return None
-        path = str(self.ctx.path) if self.ctx.path is not None and not case.dirty else None
-        basemap = self.ctx.settings.mbtiles_path if self.ctx.settings.basemap == "mbtiles" else None
+        path = str(self.ws.path) if self.ws.path is not None and not case.dirty else None
+        basemap = self.ws.settings.mbtiles_path if self.ws.settings.basemap == "mbtiles" else None
         left_out = "" if path else " — without the case file's SHA-256 (the case was not saved as it is)"
 
         if options.get("redact"):
@@ -281,18 +280,18 @@ class StoryboardPane(Pane):
             from cellsight.report.redaction import Redactor
 
             if Redactor.for_case(case).remember(case):
-                self.ctx.case_modified("redaction-key", sender=self)
+                self.ws.changed(Change.REDACTION_KEY, self)
         if "producer" not in options:
             from cellsight.report import producer as producers
 
-            options = {**options, "producer": producers.for_case(case, **self.ctx.settings.producer_overrides())}
+            options = {**options, "producer": producers.for_case(case, **self.ws.settings.producer_overrides())}
 
         def work(progress: Any) -> Any:
             # The progress bar follows analyses, maps and pages; Cancel stops before anything is written.
             return write_report(case, out, case_path=path, basemap=basemap or None, progress=progress, **options)
 
-        return self.ctx.run(f"Writing {Path(out).name}…", work,
-                            on_success=lambda summary: self.ctx.statusBar().showMessage(
+        return self.ws.run(f"Writing {Path(out).name}…", work,
+                            on_success=lambda summary: self.ws.status(
                                 f"Wrote {out} ({summary['pages']} pages){left_out}", 15000))
 
     def shutdown(self) -> None:

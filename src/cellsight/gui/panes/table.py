@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from cellsight.core.hub import Change
 from cellsight.core.selection import RowIds
 from cellsight.gui.models.evidence import cite_columns
 from cellsight.gui.models.frame_model import FrameModel
 from cellsight.gui.panes.base import Pane
 from cellsight.gui.settings import qsettings
 from cellsight.report.storyboard import Frame
+from cellsight.gui.workspace import Workspace
 
 STORYBOARD_ROWS = 200  # a table frame is a snapshot; more rows belong in an export
 QUICK_FILTER_DELAY_MS = 250
@@ -44,8 +46,8 @@ class TablePane(Pane):
     time_column: ClassVar[str] = ""  # marked when the row's time_flag holds a flag
     leading: ClassVar[tuple[str, ...]] = ()  # columns shown first, in this order, whatever the table's order
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.model = FrameModel(headers=self.headers)
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -56,6 +58,7 @@ class TablePane(Pane):
         self.view.setWordWrap(False)
         self.view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         vertical = self.view.verticalHeader()
+        vertical.hide()  # rows are cited by exhibit and row in exhibit, never by an internal number
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # never measures a million rows
         vertical.setDefaultSectionSize(22)
         horizontal = self.view.horizontalHeader()
@@ -116,17 +119,17 @@ class TablePane(Pane):
             self.model.set_marks("time_flag", [self.time_column])
         cite_columns(self.model, case)
 
-    def case_changed(self, what: str) -> None:
+    def case_changed(self, change: Change) -> None:
         case = self.case
         if case is None:
             self.model.set_frame(self.model.frame.iloc[0:0])
-        elif what in ("case", self.table, "subjects", "contacts", "import"):
+        elif change & (Change.CASE | Change.ROWS | Change.SUBJECTS):
             self.show_case(case)
             self._quick_mask = None
             if self._quick_text:
                 self._quick_mask = self.quick_filter_mask(self._quick_text)
             self._apply_visible_columns()
-        super().case_changed(what)
+        super().case_changed(change)
 
     def refresh(self) -> None:
         if self.case is not None:
@@ -225,7 +228,7 @@ class TablePane(Pane):
         columns = [self.model.columns.index(c) for c in self.visible_columns()]
         text = self.model.as_tsv(rows, columns)
         QGuiApplication.clipboard().setText(text)
-        self.ctx.statusBar().showMessage(f"Copied {len(rows):,} rows", 4000)
+        self.ws.status(f"Copied {len(rows):,} rows", 4000)
         return text
 
     def context_actions(self, menu: QMenu) -> None:
@@ -237,7 +240,7 @@ class TablePane(Pane):
         menu.addAction(f"Select these {self.noun} everywhere", self.select_rows_everywhere)
         self.context_actions(menu)
         menu.addSeparator()
-        menu.addAction("Add table to storyboard", lambda: self.ctx.add_to_storyboard(self.name))
+        menu.addAction("Add table to storyboard", lambda: self.ws.commands.add_to_storyboard(self.name))
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
     def select_rows_everywhere(self) -> None:

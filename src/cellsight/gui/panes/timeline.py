@@ -18,19 +18,22 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout
 
-from cellsight.core.hub import FocusRequested
+from cellsight.core.hub import Change, FocusRequested
 from cellsight.core.selection import TimeRange
 from cellsight.core.timezones import localize
 from cellsight.gui.panes.base import Pane
 from cellsight.report.mapdata import subject_colours
 from cellsight.report.storyboard import Frame
+from cellsight.gui.flow_layout import FlowLayout
+from cellsight.gui.workspace import Workspace
 
 DAY_S = 86_400
 MAX_TICKS_PER_LANE = 20_000  # beyond this, a lane shows occupied bins
 LANE_BINS = 6_000
 RANGE_DELAY_MS = 120  # publish the range shortly after the drag settles
+BARS_MIN_HEIGHT = 60  # the events-a-day bars stay readable under many lanes
 
 pg.setConfigOptions(antialias=False, background="w", foreground="#33475b")
 
@@ -56,8 +59,8 @@ class TimelinePane(Pane):
     name = "timeline"
     title = "Timeline"
 
-    def __init__(self, ctx: Any) -> None:
-        super().__init__(ctx)
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAcceptDrops(False)
         axis_top = pg.DateAxisItem(orientation="bottom", utcOffset=0)
@@ -116,11 +119,10 @@ class TimelinePane(Pane):
         fit.clicked.connect(self.fit)
         self.info = QLabel("Drag the shaded range, or its edges, to select a time span.")
         self.info.setObjectName("hint")
+        self.info.setWordWrap(True)
         bar = QHBoxLayout()
         bar.addWidget(self.info, 1)
-        bar.addWidget(select_week)
-        bar.addWidget(clear)
-        bar.addWidget(fit)
+        bar.addLayout(FlowLayout().addWidgets(select_week, clear, fit))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         self.empty = QLabel("No events yet. Import call records or a phone download (drop them on the "
@@ -129,16 +131,23 @@ class TimelinePane(Pane):
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addLayout(bar)
-        layout.addWidget(self.graphics, 1)
+        # Each lane's label needs a line of text: with many lanes in a low band the chart scrolls
+        # rather than print the labels over each other.
+        self.chart_area = QScrollArea()
+        self.chart_area.setWidgetResizable(True)
+        self.chart_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.chart_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.chart_area.setWidget(self.graphics)
+        layout.addWidget(self.chart_area, 1)
         layout.addWidget(self.empty, 1)
-        self.graphics.hide()  # no events, no axes: an empty chart's numbers would mean nothing
+        self.chart_area.hide()  # no events, no axes: an empty chart's numbers would mean nothing
 
     # ----- building --------------------------------------------------------------------------
-    def case_changed(self, what: str) -> None:
-        if what in ("case", "events", "import", "subjects"):
+    def case_changed(self, change: Change) -> None:
+        if change & (Change.CASE | Change.ROWS | Change.SUBJECTS):
             self._build_lanes()
             self.fit()
-        super().case_changed(what)
+        super().case_changed(change)
 
     def _build_lanes(self) -> None:
         for item in self._lane_items:
@@ -148,7 +157,7 @@ class TimelinePane(Pane):
         self.region.hide()
         self.region_lanes.hide()
         has_events = case is not None and not case.events.empty
-        self.graphics.setVisible(has_events)
+        self.chart_area.setVisible(has_events)
         self.empty.setVisible(not has_events)
         if not has_events:
             self._x = np.empty(0)
@@ -180,9 +189,19 @@ class TimelinePane(Pane):
             self._lane_items.append(item)
             ticks.append((lane, f"{subject} · {kind}"))
         self.lanes.getAxis("left").setTicks([ticks])
+        self._fit_lane_labels(len(ticks))
         self.lanes.setYRange(-0.7, max(len(ticks) - 0.3, 0.7), padding=0)
         days, counts = self._daily(np.ones(len(events), dtype=bool))
         self.all_bars.setOpts(x=days + DAY_S / 2, height=counts, width=DAY_S * 0.9)
+
+    def _fit_lane_labels(self, lanes: int) -> None:
+        """Give every lane a line of text, so that no label is printed over its neighbour."""
+        line = self.fontMetrics().lineSpacing() + 2
+        axis = 2 * self.lanes.getAxis("bottom").height() + 8  # the two date axes and the plots' margins
+        lanes_height = max(lanes, 1) * line + line
+        self.lanes.setMinimumHeight(lanes_height)
+        self.bars_plot.setMinimumHeight(BARS_MIN_HEIGHT)
+        self.graphics.setMinimumHeight(lanes_height + BARS_MIN_HEIGHT + axis)
 
     def _daily(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Local-midnight seconds of each day with selected events, and their counts.
@@ -224,7 +243,7 @@ class TimelinePane(Pane):
         super().refresh()
 
     def _show_time_facet(self) -> None:
-        facet = self.ctx.hub.facets().get("time")
+        facet = self.ws.hub.facets().get("time")
         if isinstance(facet, TimeRange):
             x0 = local_seconds(pd.Series([facet.start]), self.zone)[0]
             x1 = local_seconds(pd.Series([facet.end]), self.zone)[0]
@@ -280,7 +299,7 @@ class TimelinePane(Pane):
         self.set_range(TimeRange(to_utc(start, self.zone), to_utc(start + 7 * DAY_S - 1, self.zone)))
 
     def _update_info(self) -> None:
-        facet = self.ctx.hub.facets().get("time")
+        facet = self.ws.hub.facets().get("time")
         if isinstance(facet, TimeRange) and self.case is not None:
             self.info.setText(f"Range {facet.describe(self.zone)} ({self.zone})")
         else:

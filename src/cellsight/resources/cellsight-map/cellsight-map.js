@@ -17,6 +17,8 @@
  *   cellsight.fit()                frame everything; cellsight.fitTo(s, w, n, e) frame a box
  *                                  (clear of the legend's corner)
  *   cellsight.foldLegend(folded)   fold the legend to one word, or unfold it
+ *   cellsight.focusOccasion(label) one occasion only: its number is the only one shown and the
+ *                                  other rings fade, the legend folds; null shows them all again
  *   cellsight.bounds()             the view as [south, west, north, east]
  *   cellsight.highlight(state)     show a selection in place, without redrawing:
  *       state.fixes      one entry per subject (in data.subjects order): null for "all of
@@ -31,7 +33,8 @@
  *                                  own styles (for tests and the workstation):
  *       {selection, subjects: [{name, fixes, selected, faded, track_opacity, highlight_lines}],
  *        sites: {total, selected, faded}, occasions: {total, selected, faded},
- *        labels: [occasion label texts shown], basemap: {shown, attribution, minzoom, maxzoom}}
+ *        labels: [occasion label texts shown], focus: the occasion focused on or null,
+ *        legend_folded, basemap: {shown, attribution, minzoom, maxzoom}}
  *   cellsight.onFixClick(fn)       fn(subjectIndex, fixIndex) when a fix is clicked
  *   cellsight.onSiteClick(fn)      fn(lat, lon, key) when a cell site is clicked
  *
@@ -231,7 +234,7 @@
   }
 
   function occasionLayer(map, occasions, renderer) {
-    var group = L.featureGroup(), labels = L.layerGroup(), rings = [], shown = [];
+    var group = L.featureGroup(), labels = L.layerGroup(), rings = [], shown = [], only = null;
     occasions.forEach(function (o) {
       // A ring, as on the PDF's maps: the fixes that made the occasion stay visible inside it.
       var ring = L.circleMarker([o.lat, o.lon], {renderer: renderer, radius: 13, color: "#ffb300", weight: 4,
@@ -251,6 +254,7 @@
       if (!map.hasLayer(group)) { return; }
       var clusters = [];
       occasions.forEach(function (o, i) {
+        if (only !== null && String(o.label) !== only) { return; }  // focused on one occasion: its number only
         var at = map.latLngToLayerPoint([o.lat, o.lon]);
         var home = null;
         for (var k = 0; k < clusters.length && !home; k++) {
@@ -270,7 +274,12 @@
     }
     map.on("zoomend", layout);
     group.on("add", layout);
-    return {group: group, rings: rings, labels: shown, layout: layout};
+    function focus(label) {
+      only = label === null || label === undefined ? null : String(label);
+      layout();
+    }
+    return {group: group, rings: rings, labels: shown, layout: layout, focus: focus,
+      focused: function () { return only; }};
   }
 
   function legendRow(box, kind, colour, text) {
@@ -408,6 +417,18 @@
       flush();
     }
 
+    // An occasion's ring stands out when the selection touches it and, if one occasion is focused
+    // on, only when it is that one.
+    var chosenOccasions = null;
+    function styleRings() {
+      var only = occasions.focused();
+      occasions.rings.forEach(function (ring, i) {
+        var label = String(data.occasions[i].label);
+        var on = (chosenOccasions === null || chosenOccasions.has(label)) && (only === null || only === label);
+        ring.setStyle({opacity: on ? 1 : 0.2, fillOpacity: on ? 0.12 : 0.02});
+      });
+    }
+
     var api = {
       version: 2, map: map, layers: layers, data: data,
       show: function (name, visible) {
@@ -441,13 +462,17 @@
             cells.wedges[i].setStyle({fillOpacity: on ? (keys ? 0.16 : 0.08) : 0.02, opacity: on ? 1 : 0.15});
           }
         });
-        var chosen = state.occasions ? new Set(state.occasions.map(String)) : null;
-        occasions.rings.forEach(function (ring, i) {
-          var on = chosen === null || chosen.has(String(data.occasions[i].label));
-          ring.setStyle({opacity: on ? 1 : 0.2, fillOpacity: on ? 0.12 : 0.02});
-        });
-        selection = fixes.some(function (b) { return b !== null && b !== undefined; }) || !!keys || !!chosen;
+        chosenOccasions = state.occasions ? new Set(state.occasions.map(String)) : null;
+        styleRings();
+        selection = fixes.some(function (b) { return b !== null && b !== undefined; }) || !!keys ||
+          !!chosenOccasions;
         return true;
+      },
+      focusOccasion: function (label) {
+        occasions.focus(label);
+        styleRings();
+        if (occasions.focused() !== null) { api.foldLegend(true); }
+        return occasions.labels.slice();
       },
       state: function () {
         function count(list, faded) {
@@ -470,6 +495,8 @@
           sites: {total: cells.sites.length, faded: siteFaded, selected: cells.sites.length - siteFaded},
           occasions: {total: occasions.rings.length, faded: ringFaded, selected: occasions.rings.length - ringFaded},
           labels: occasions.labels.slice(),
+          focus: occasions.focused(),
+          legend_folded: key.getContainer().classList.contains("cs-legend-folded"),
           basemap: {shown: !!(base && map.hasLayer(base)), attribution: data.basemap ? data.basemap.attribution : null,
             minzoom: data.basemap ? data.basemap.minzoom : null, maxzoom: data.basemap ? data.basemap.maxzoom : null}
         };
