@@ -28,8 +28,10 @@ with a byte-order mark so that spreadsheet programs read names correctly.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
+import zipfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -136,7 +138,9 @@ def _xlsx_text(value: str) -> str:
     return _XLSX_ILLEGAL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", value)
 
 
-def _write_xlsx(frame: pd.DataFrame, path: str | IO[bytes]) -> None:
+def _write_xlsx(frame: pd.DataFrame, path: str | IO[bytes], sheet_name: str = "events",
+                produced: pd.Timestamp | None = None) -> None:
+    """``frame`` as one sheet; with ``produced``, the same bytes for the same rows (``reproducible_xlsx``)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -146,7 +150,7 @@ def _write_xlsx(frame: pd.DataFrame, path: str | IO[bytes]) -> None:
                           "export to CSV, or narrow the export with --subject or --kind")
     book = Workbook(write_only=True)
     book.properties.creator = GENERATOR  # marks the file as a Cellsight export (core/outputs)
-    sheet = book.create_sheet("events")
+    sheet = book.create_sheet(sheet_name)
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
@@ -170,7 +174,40 @@ def _write_xlsx(frame: pd.DataFrame, path: str | IO[bytes]) -> None:
                     value = cell
             out.append(value)
         sheet.append(out)
-    book.save(path)
+    if produced is None:
+        book.save(path)
+        return
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = reproducible_xlsx(buffer.getvalue(), produced)
+    if isinstance(path, str):
+        Path(path).write_bytes(data)
+    else:
+        path.write(data)
+
+
+write_xlsx = _write_xlsx  # the one XLSX writer, for the report's schedule as for exports
+
+_CORE_DATE = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def reproducible_xlsx(data: bytes, produced: pd.Timestamp) -> bytes:
+    """An XLSX whose only date is ``produced``: the document's created and modified dates and every
+    zip member's time, which openpyxl sets from the clock, so the same rows give the same bytes."""
+    stamp = pd.Timestamp(produced).tz_convert("UTC")
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as packed:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                body = _CORE_DATE.sub(lambda m: m.group(1) + when + m.group(2), body)
+            info = zipfile.ZipInfo(item.filename, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            packed.writestr(info, body)
+    return out.getvalue()
 
 
 def export_events(case: Any, out: str | os.PathLike[str], subject: str | None = None,
