@@ -62,7 +62,7 @@ from cellsight.report.producer import Producer, fill
 from cellsight.report.protect import encrypt_pdf
 from cellsight.report.storyboard import Frame, Storyboard, StoryboardError
 from cellsight.report.summary import PairRun, ProximityRun, key_figures, pair_paragraphs, place_paragraphs
-from cellsight.report.words import court_text, duration_words, period_words, prime_times
+from cellsight.report.words import court_text, duration_words, end_words, period_words, prime_times
 from cellsight.report.words import time_words as court_time
 
 BASEMAP_ENV = "CELLSIGHT_MBTILES"
@@ -505,7 +505,7 @@ def proximity_section(case: Any, run: ProximityRun, window_min: float) -> Sectio
     occasions = doc.get("occasions", [])
     prime_times([o[k] for o in occasions for k in ("start", "end")], zone)
     starts = [court_time(o["start"], zone) for o in occasions]
-    ends = [_end_words(pd.Timestamp(o["start"]), pd.Timestamp(o["end"]), zone) for o in occasions]
+    ends = [end_words(pd.Timestamp(o["start"]), pd.Timestamp(o["end"]), zone) for o in occasions]
     rows = [[i, starts[i - 1], ends[i - 1], _duration(o["start"], o["end"]), o["hits"],
              _metres(o.get("min_distance_m")), _metres(o.get("max_accuracy_m")),
              run.evidence[i - 1].short if i - 1 < len(run.evidence) else ""]
@@ -528,13 +528,6 @@ def proximity_section(case: Any, run: ProximityRun, window_min: float) -> Sectio
 
 def _short_kind(run: ProximityRun) -> str:
     return {"gps": "location fixes", "cell": "cell sites", "any": "fixes and cell sites"}[run.method]
-
-
-def _end_words(start: pd.Timestamp, end: pd.Timestamp, zone: str) -> str:
-    """The end of a span: only the clock time when it is the same day as the start (``17:40:23 BST``)."""
-    same_day = start.tz_convert(zone).date() == end.tz_convert(zone).date()
-    text = court_time(end, zone)
-    return text.split(" ", 4)[4] if same_day else text
 
 
 def appendix_section(runs: list[ProximityRun]) -> Section | None:

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from cellsight.report.storyboard import Frame
-from cellsight.report.words import time_words
+from cellsight.report.words import end_words, time_words
 
 SINGLE = 2  # occasions of one analysis with a map of their own
 GRID = 6  # small maps to a page
@@ -45,7 +45,7 @@ def _base(run: Any, window_min: float) -> tuple[list[str], dict[str, Any]]:
 
 def single_map(run: Any, occasion: dict[str, Any], window_min: float, zone: str) -> Frame:
     subjects, parameters = _base(run, window_min)
-    when = f"{time_words(occasion['start'], zone)} to {time_words(occasion['end'], zone)}"
+    when = f"{time_words(occasion['start'], zone)} to {end_words(occasion['start'], occasion['end'], zone)}"
     return Frame("map", caption=f"Map of occasion {run.reference} {occasion['label']} ({_kind(run)}): {when}",
                  parameters=parameters,
                  content={"subjects": subjects, "places": [run.other] if run.place else [], "occasions": [occasion],

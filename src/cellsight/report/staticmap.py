@@ -317,7 +317,7 @@ def draw_subjects(overlay: ImageDraw.ImageDraw, view: View, data: MapData) -> No
             continue
         xs, ys = view.pixels(layer.fixes["lat"].to_numpy(float), layer.fixes["lon"].to_numpy(float))
         # One marker per occupied half-marker square: a million fixes cost no more than the area they cover.
-        r = 3.6 * s
+        r = 4.8 * s  # large enough that a filled circle and an open square differ in a grey print
         q = max(1.0, r / 2)
         inside = (xs > -r) & (xs < view.width + r) & (ys > -r) & (ys < view.height + r)
         dots = np.unique(np.column_stack([np.round(xs[inside] / q), np.round(ys[inside] / q)]), axis=0) * q
@@ -647,9 +647,11 @@ def _unit(width: int) -> float:
 
 
 def _drawn(data: MapData, width: int, height: int, basemap: str | Path | None,
-           bounds: tuple[float, float, float, float] | None, focus: bool, legend: bool) -> tuple[Image.Image, str]:
-    """The map at its output size, and the line about its base map (for a shared legend)."""
-    s = _unit(width)
+           bounds: tuple[float, float, float, float] | None, focus: bool, legend: bool,
+           unit: float | None = None) -> tuple[Image.Image, str]:
+    """The map at its output size, and the line about its base map (for a shared legend); ``unit``
+    sizes its text and markers (default: by its width)."""
+    s = unit or _unit(width)
     big_w, big_h = width * SUPERSAMPLE, height * SUPERSAMPLE
     band = legend_band_height(data, s) if legend else 0
     map_h = big_h - band
@@ -705,17 +707,18 @@ def render_grid(maps: list[tuple[str, MapData, tuple[float, float, float, float]
     ``columns``, and one legend band under them all (the maps draw the same kinds of thing)."""
     rows = max(1, math.ceil(len(maps) / columns))
     s = _unit(width)
-    title_h = int(15 * s / SUPERSAMPLE) + 4
+    title_h = int(12 * s / SUPERSAMPLE) + 6
     band = int(math.ceil(max((legend_band_height(d, s) for _, d, _ in maps), default=0) / SUPERSAMPLE))
     cell_w = width // columns
     cell_h = (height - band) // rows
     sheet = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
-    font = _font(15 * s / SUPERSAMPLE, bold=True)
+    font = _font(11 * s / SUPERSAMPLE, bold=True)
     note = ""
     for i, (title, data, bounds) in enumerate(maps):
         x, y = (i % columns) * cell_w, (i // columns) * cell_h
-        small, note = _drawn(data, cell_w - 6, cell_h - title_h - 6, basemap, bounds, True, False)
+        # Text and markers of a small map a little smaller than a full one's, still legible in print.
+        small, note = _drawn(data, cell_w - 6, cell_h - title_h - 6, basemap, bounds, True, False, s * 0.7)
         sheet.paste(small, (x + 3, y + title_h + 3))
         draw.text((x + 4, y + 2), _fit_width(draw, title, font, cell_w - 8), font=font, fill=TEXT)
     if maps:

@@ -234,6 +234,14 @@ def parameters_words(parameters: dict[str, Any], zone: str) -> dict[str, Any]:
     return out
 
 
+def end_words(start: Any, end: Any, zone: str) -> str:
+    """The end of a span: only the clock time when it is the same day as the start (``17:40:23 BST``)."""
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    same_day = first.tz_convert(zone).date() == last.tz_convert(zone).date()
+    text = time_words(last, zone)
+    return text.split(" ", 4)[4] if same_day else text
+
+
 def court_text(text: str, zone: str) -> str:
     """A cell or caption with every ISO time in it in the court's form (``2025-10-03 17:20:13`` too)."""
     return _iso_to_court(text, zone) if isinstance(text, str) and any(c.isdigit() for c in text) else text
