@@ -396,12 +396,14 @@ def key_events_section(case: Any, run: PairRun, index: int, place_runs: list[Pro
     numbers = run.schedule_comms["comm_id"].map(run.schedule_numbers)
     run.key_events = keyevents.key_events(run, run.schedule_comms, numbers, run.concern, zone,
                                           run.schedule_ref.split(" ")[0], place_runs)
+    where = (f"Every communication is in the schedule of communications, exhibit {run.schedule_ref}, whose rows the "
+             f"last column gives. " if run.schedule_ref else "No schedule of communications was produced with this "
+             "report, so no schedule row is given. ")
     prime_times([e.when for e in run.key_events], zone)
     intro = (f"The moments of the case a reader needs first, taken from the analyses in this report: the first and "
              f"last communication between {run.a} and {run.b}, the first message of concern, the busiest day and "
              f"week, weeks in which contact rose or fell sharply, and the first occasion of each proximity "
-             f"analysis and each later one at a new place. Every communication is in the schedule of "
-             f"communications, exhibit {run.schedule_ref}, whose rows the last column gives. " + keyevents.RULES)
+             f"analysis and each later one at a new place. " + where + keyevents.RULES)
     return Section(f"Key events: {run.a} and {run.b}", [
         _text("", intro, anchor=f"key-events-{index}"),
         _table("", keyevents.COLUMNS, [e.row(zone) for e in run.key_events], widths=keyevents.WIDTHS,
@@ -411,7 +413,7 @@ def key_events_section(case: Any, run: PairRun, index: int, place_runs: list[Pro
 CONCERN_SHOWN = 60  # messages of concern quoted in the storyboard; all are marked in the schedule
 
 
-def concern_section(case: Any, run: PairRun, index: int, schedule_ref: str) -> Section:
+def concern_section(case: Any, run: PairRun, index: int) -> Section:
     """The messages of concern between the pair, quoted with sender, time and exhibit row."""
     zone = case.info.tz
     found = run.concern.messages
@@ -425,8 +427,9 @@ def concern_section(case: Any, run: PairRun, index: int, schedule_ref: str) -> S
     intro = (f"Messages between {run.a} and {run.b} holding one of the case's terms of concern ({terms}): "
              f"{run.concern.count:,} in all. A term matches at the start of a word, in any capitals. A match is "
              f"a reason to read the message, not a finding: each should be read in its conversation. Each is "
-             f"quoted as the exhibit holds it, with the exhibit rows that record it and its row in the schedule "
-             f"of communications ({schedule_ref}); the weekly counts are in the contact section.")
+             f"quoted as the exhibit holds it, with the exhibit rows that record it"
+             + (f" and its row in the schedule of communications ({run.schedule_ref})" if run.schedule_ref else "")
+             + "; the weekly counts are in the contact section.")
     if run.concern.count > CONCERN_SHOWN:
         intro += (f" The first {CONCERN_SHOWN} are quoted here; every one is marked in the schedule of "
                   f"communications.")
@@ -758,6 +761,11 @@ def declaration_section(producer: Producer, values: dict[str, Any]) -> Section:
 
 
 # ----- the report ------------------------------------------------------------------------
+COMPANION_WORDS = {"schedule": "schedule of communications (PDF)",
+                   "xlsx": "schedule of communications (spreadsheet, the same rows)",
+                   "appendix": "evidence appendix (PDF)"}
+
+
 def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None, b: str | None = None,
                  places: Sequence[str] = (), method: str | None = None, distance_m: float | None = None,
                  window_min: float = 5, gap_min: float = 60, produced: str | None = None,
@@ -766,8 +774,8 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
                  password: str | None = None, redact: bool = False, producer: Producer | None = None,
                  chronology_from: Any = None, chronology_to: Any = None,
                  statement: str | os.PathLike[str] | None = None,
-                 schedule: str | os.PathLike[str] | None = None,
-                 appendix: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+                 schedule: str | os.PathLike[str] | None | bool = None,
+                 appendix: str | os.PathLike[str] | None | bool = None) -> dict[str, Any]:
     """Write the evidential storyboard PDF for ``case`` to ``out``, and beside it the schedule of
     communications (PDF and XLSX) and the evidence appendix (PDF); return a summary.
 
@@ -780,7 +788,8 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
     every file written. ``producer`` says who produced it (default: the
     case's). The schedule covers ``chronology_from`` to ``chronology_to`` (ISO
     8601; default all). ``schedule`` and ``appendix`` name those exhibits
-    (default: after ``out``, see ``companions``); ``statement`` also writes an
+    (default: after ``out``, see ``companions``; ``False``: not written, and
+    the storyboard cites no schedule row); ``statement`` also writes an
     SFR1-style short statement there. No two of these may be one file.
     ``progress`` reports analyses, maps and pages and can cancel
     (``Cancelled``) before anything is written. ``password`` encrypts every
@@ -790,16 +799,18 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
     from cellsight.report import producer as producers
     from cellsight.report.redaction import Redactor
 
-    sched_pdf, sched_xlsx, app_pdf = companions.default_paths(out, schedule, appendix, bool(password))
-    named = [("storyboard", out), ("schedule of communications", sched_pdf),
-             ("schedule spreadsheet", sched_xlsx), ("evidence appendix", app_pdf)]
+    sched_pdf, sched_xlsx, app_pdf = companions.default_paths(out, schedule or None, appendix or None,
+                                                              bool(password))
+    wanted = {"schedule": schedule is not False, "xlsx": schedule is not False, "appendix": appendix is not False}
+    paths = {"schedule": sched_pdf, "xlsx": sched_xlsx, "appendix": app_pdf}
+    named = [("storyboard", out)] + [(COMPANION_WORDS[k], paths[k]) for k in paths if wanted[k]]
     if statement is not None:
         named.append(("statement", statement))
     check_distinct(named)
     check_output(out, "report", case, force, case_path)
     if statement is not None:
         check_output(statement, "report", case, force, case_path)
-    companions.check_paths(case, [sched_pdf, sched_xlsx, app_pdf], force, case_path)
+    companions.check_paths(case, [paths[k] for k in paths if wanted[k]], force, case_path)
     zone = case.info.tz
     stamp = produced_time(produced, zone)
     case_sha = file_sha256(case_path) if case_path else None
@@ -814,52 +825,53 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
     options = {"distance_m": distance_m, "window_min": window_min, "gap_min": gap_min}
     pairs, place_results, place_runs = analyse(case, a, b, places, method, options, progress)
     all_runs = [r for p in pairs for r in p.proximity] + place_results
-    refs = companions.references(case, producer.name, 3)
-    docs = {"schedule": companions.Companion("schedule of communications (PDF)", sched_pdf, refs[0]),
-            "xlsx": companions.Companion("schedule of communications (spreadsheet, the same rows)", sched_xlsx,
-                                         refs[1]),
-            "appendix": companions.Companion("evidence appendix (PDF)", app_pdf, refs[2])}
-    for run in pairs:
-        run.schedule_ref = f"{refs[0]} ({sched_pdf.name})"
+    refs = dict(zip(paths, companions.references(case, producer.name, 3)))
+    docs = {k: companions.Companion(COMPANION_WORDS[k], paths[k], refs[k]) for k in paths if wanted[k]}
     schedules = [chronology_section(case, run, chronology_from, chronology_to) for run in pairs]
     for run, (_, sched) in zip(pairs, schedules):
-        run.schedule_numbers = sched.numbers
-    maps_total = sum(len(occasionmaps.storyboard_maps(r, window_min, zone)[0]) + len(
-        occasionmaps.appendix_maps(r, window_min, zone)) for r in all_runs)
+        if "schedule" in docs:
+            run.schedule_numbers = sched.numbers
+            run.schedule_ref = f"{refs['schedule']} ({sched_pdf.name})"
+        else:
+            run.schedule_numbers = pd.Series(dtype="int64")
+    maps_total = sum(len(occasionmaps.storyboard_maps(r, window_min, zone)[0]) + (len(
+        occasionmaps.appendix_maps(r, window_min, zone)) if "appendix" in docs else 0) for r in all_runs)
     resolver = CaseResolver(case, basemap, progress, maps_total)
     render = _renderer(meta, resolver, redactor, progress)
     storyboard_name = Path(out).name
 
     # The schedule (PDF, then the same rows as a spreadsheet) and the appendix first: the storyboard lists their digests.
-    schedule_sections = [companion_cover(case, meta, producer, "Schedule of communications", docs["schedule"],
-                                         storyboard_name, redact), *[sec for sec, _ in schedules]]
-    if not schedules:
-        schedule_sections.append(Section("Schedule of communications", [_text(
-            "", "No suspect and victim pair was reported, so there is no schedule of communications.")]))
-    companions.write_pdf(docs["schedule"], render("Schedule of communications", schedule_sections), case, force,
-                         case_path, password)
-    frame = schedule_frame([sched for _, sched in schedules], pairs)
-    if redactor is not None:
-        frame = redactor.frame(frame)
-    companions.write_schedule_xlsx(docs["xlsx"], frame, stamp, case, force, case_path, password)
-    appendix_sections = [companion_cover(case, meta, producer, "Evidence appendix", docs["appendix"],
-                                         storyboard_name, redact)]
-    evidence_part = appendix_section(all_runs)
-    if evidence_part is not None:
-        appendix_sections.append(evidence_part)
-    appendix_sections += appendix_map_sections(all_runs, window_min, zone)
-    for index, run in enumerate(pairs, start=1):
-        appendix_sections += activity_sections(case, run)
-    companions.write_pdf(docs["appendix"], render("Evidence appendix", appendix_sections), case, force,
-                         case_path, password)
-    for run in pairs:
-        run.schedule_words = _schedule_words(run, docs["schedule"], docs["xlsx"])
+    if "schedule" in docs:
+        schedule_sections = [companion_cover(case, meta, producer, "Schedule of communications", docs["schedule"],
+                                             storyboard_name, redact), *[sec for sec, _ in schedules]]
+        if not schedules:
+            schedule_sections.append(Section("Schedule of communications", [_text(
+                "", "No suspect and victim pair was reported, so there is no schedule of communications.")]))
+        companions.write_pdf(docs["schedule"], render("Schedule of communications", schedule_sections), case,
+                             force, case_path, password)
+        frame = schedule_frame([sched for _, sched in schedules], pairs)
+        if redactor is not None:
+            frame = redactor.frame(frame)
+        companions.write_schedule_xlsx(docs["xlsx"], frame, stamp, case, force, case_path, password)
+        for run in pairs:
+            run.schedule_words = _schedule_words(run, docs["schedule"], docs["xlsx"])
+    if "appendix" in docs:
+        appendix_sections = [companion_cover(case, meta, producer, "Evidence appendix", docs["appendix"],
+                                             storyboard_name, redact)]
+        evidence_part = appendix_section(all_runs)
+        if evidence_part is not None:
+            appendix_sections.append(evidence_part)
+        appendix_sections += appendix_map_sections(all_runs, window_min, zone)
+        for run in pairs:
+            appendix_sections += activity_sections(case, run)
+        companions.write_pdf(docs["appendix"], render("Evidence appendix", appendix_sections), case, force,
+                             case_path, password)
 
     sections = [cover_section(case, meta, str(case_path) if case_path else None, producer, redact),
                 written_summary(case, pairs, place_results)]
     for index, run in enumerate(pairs, start=1):
         sections.append(key_events_section(case, run, index, place_results if len(pairs) == 1 else []))
-        sections.append(concern_section(case, run, index, docs["schedule"].reference))
+        sections.append(concern_section(case, run, index))
     for index, run in enumerate(pairs, start=1):
         sections += contact_sections(case, run, index)
         sections += [proximity_section(case, r, window_min) for r in run.proximity]
@@ -876,7 +888,8 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
         "base map of the maps": (f"{base['file']} (SHA-256 {base['sha256']}): {base['attribution']}" if base
                                  else "none: a grid in WGS84 degrees")}))
     exhibits = exhibits_section(case)
-    exhibits.frames.append(produced_exhibits_frame(list(docs.values())))
+    if docs:
+        exhibits.frames.append(produced_exhibits_frame(list(docs.values())))
     sections.append(exhibits)
     values = {"name": producer.name, "rank": producer.rank, "force": producer.force,
               "produced": meta.produced_text(), "case_name": case.info.name, "reference": case.info.reference,
@@ -897,8 +910,10 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
                              "occasions": r.count, "page": anchors.get(r.anchor)} for r in all_runs],
                "maps": resolver.maps, "storyboard_frames": len(board.frames) if board else 0,
                "chronology": [{"a": run.a, "b": run.b, "communications": sched.communications,
-                               "occasions": sched.occasions, "document": str(sched_pdf),
-                               "page": docs["schedule"].anchors.get(run.chronology_anchor)}
+                               "occasions": sched.occasions,
+                               "document": str(sched_pdf) if "schedule" in docs else None,
+                               "page": docs["schedule"].anchors.get(run.chronology_anchor) if "schedule" in docs
+                               else None}
                               for run, (_, sched) in zip(pairs, schedules)],
                "key_events": [{"a": run.a, "b": run.b, "time": iso_local(e.when, zone), "event": e.what,
                                "evidence": e.cited, "schedule_rows": e.schedule} for run in pairs
@@ -908,9 +923,9 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
                "schedule": {"pdf": str(sched_pdf), "xlsx": str(sched_xlsx), "pages": docs["schedule"].pages,
                             "rows": docs["xlsx"].rows, "sha256": docs["schedule"].sha256,
                             "xlsx_sha256": docs["xlsx"].sha256, "exhibit": docs["schedule"].reference,
-                            "xlsx_exhibit": docs["xlsx"].reference},
+                            "xlsx_exhibit": docs["xlsx"].reference} if "schedule" in docs else None,
                "appendix": {"pdf": str(app_pdf), "pages": docs["appendix"].pages, "sha256": docs["appendix"].sha256,
-                            "exhibit": docs["appendix"].reference},
+                            "exhibit": docs["appendix"].reference} if "appendix" in docs else None,
                "case_sha256": case_sha, "redacted": bool(redact), "producer": producer.described(),
                "basemap": base, "encrypted": bool(password)}
     if statement is not None:

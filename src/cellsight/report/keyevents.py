@@ -92,8 +92,7 @@ def communication_events(run: Any, comms: pd.DataFrame, numbers: pd.Series, conc
         inside = key == peak
         out.append(KeyEvent(comms.loc[inside, "start"].min(),
                             f"Busiest {unit}: {period_words(peak, unit)}, {int(counts[peak]):,} communications",
-                            f"{schedule_ref} rows {_rows(numbers[inside].dropna())}" if numbers[inside].notna().any()
-                            else "", _rows(numbers[inside].dropna())))
+                            _span_cited(comms, numbers, inside, schedule_ref), _rows(numbers[inside].dropna())))
     out += sharp_weeks(comms, numbers, local, schedule_ref)
     return out
 
@@ -114,10 +113,18 @@ def sharp_weeks(comms: pd.DataFrame, numbers: pd.Series, local: pd.Series, sched
             pd.Timestamp(monday).tz_localize(local.dt.tz, nonexistent="shift_forward", ambiguous=True)
         what = (f"Contact {'rose' if rose else 'fell'} sharply in the {period_words(week, 'week')}: "
                 f"{int(count):,} communications, against {int(previous):,} the week before")
-        rows = _rows(numbers[inside].dropna())
-        out.append(KeyEvent(start, what, f"{schedule_ref} rows {rows}" if rows else "(no communication that week)",
-                            rows))
+        cited = _span_cited(comms, numbers, inside, schedule_ref) if inside.any() else "(no communication that week)"
+        out.append(KeyEvent(start, what, cited, _rows(numbers[inside].dropna())))
     return out
+
+
+def _span_cited(comms: pd.DataFrame, numbers: pd.Series, inside: pd.Series, schedule_ref: str) -> str:
+    """The evidence of a span of communications: its rows in the schedule, or without a schedule the
+    exhibit rows of the first of them."""
+    rows = _rows(numbers[inside].dropna())
+    if rows and schedule_ref:
+        return f"{schedule_ref} rows {rows}"
+    return f"{comms.loc[inside, 'cited'].iloc[0]} (the first of them)"
 
 
 def occasion_events(runs: list[Any]) -> list[KeyEvent]:

@@ -173,6 +173,8 @@ class StoryboardPane(Pane):
             elif isinstance(value, dict):
                 value = json.dumps(value, ensure_ascii=False)
             lines.append(f"  {key}: {value}")
+        if len(lines) == 1:
+            lines[0] = what  # nothing it was made with to list
         return "\n".join(lines)[:1200]
 
     def _caption_edited(self) -> None:
