@@ -33,6 +33,7 @@ import math
 import os
 import re
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -840,94 +841,100 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
     render = _renderer(meta, resolver, redactor, progress)
     storyboard_name = Path(out).name
 
-    # The schedule (PDF, then the same rows as a spreadsheet) and the appendix first: the storyboard lists their digests.
-    if "schedule" in docs:
-        schedule_sections = [companion_cover(case, meta, producer, "Schedule of communications", docs["schedule"],
-                                             storyboard_name, redact), *[sec for sec, _ in schedules]]
-        if not schedules:
-            schedule_sections.append(Section("Schedule of communications", [_text(
-                "", "No suspect and victim pair was reported, so there is no schedule of communications.")]))
-        companions.write_pdf(docs["schedule"], render("Schedule of communications", schedule_sections), case,
-                             force, case_path, password)
-        frame = schedule_frame([sched for _, sched in schedules], pairs)
-        if redactor is not None:
-            frame = redactor.frame(frame)
-        companions.write_schedule_xlsx(docs["xlsx"], frame, stamp, case, force, case_path, password)
-        for run in pairs:
-            run.schedule_words = _schedule_words(run, docs["schedule"], docs["xlsx"])
-    if "appendix" in docs:
-        appendix_sections = [companion_cover(case, meta, producer, "Evidence appendix", docs["appendix"],
-                                             storyboard_name, redact)]
-        evidence_part = appendix_section(all_runs)
-        if evidence_part is not None:
-            appendix_sections.append(evidence_part)
-        appendix_sections += appendix_map_sections(all_runs, window_min, zone)
-        for run in pairs:
-            appendix_sections += activity_sections(case, run)
-        companions.write_pdf(docs["appendix"], render("Evidence appendix", appendix_sections), case, force,
-                             case_path, password)
-
-    sections = [cover_section(case, meta, str(case_path) if case_path else None, producer, redact),
-                written_summary(case, pairs, place_results)]
-    for index, run in enumerate(pairs, start=1):
-        sections.append(key_events_section(case, run, index, place_results if len(pairs) == 1 else []))
-        sections.append(concern_section(case, run, index))
-    for index, run in enumerate(pairs, start=1):
-        sections += contact_sections(case, run, index)
-        sections += [proximity_section(case, r, window_min) for r in run.proximity]
-    sections += [proximity_section(case, r, window_min) for r in place_results]
-    board = storyboard_section(case, all_runs)
-    if board is not None:
-        sections.append(board)
-    sections.append(about_section(case, {
-        "pairs reported": [f"{x.a} and {x.b}" for x in pairs] or "(none)",
-        "places reported": [f"{x} near {y}" for x, y in place_runs] or "(none)",
-        "proximity method": method or "location fixes, with cell sites as corroboration where the case has them",
-        "distance (m)": distance_m if distance_m is not None else "default: 200 between people; a place's radius",
-        "window (min)": window_min, "gap (min)": gap_min,
-        "base map of the maps": (f"{base['file']} (SHA-256 {base['sha256']}): {base['attribution']}" if base
-                                 else "none: a grid in WGS84 degrees")}))
-    exhibits = exhibits_section(case)
-    if docs:
-        exhibits.frames.append(produced_exhibits_frame(list(docs.values())))
-    sections.append(exhibits)
-    values = {"name": producer.name, "rank": producer.rank, "force": producer.force,
-              "produced": meta.produced_text(), "case_name": case.info.name, "reference": case.info.reference,
-              "case_file": Path(case_path).name if case_path else None, "case_sha256": case_sha,
-              "pages": PAGE_COUNT, "software": f"Cellsight {__version__}"}
-    sections.append(declaration_section(producer, values))
-    target = Path(out)
-    with atomic_output(target, "report", case, force, case_path) as tmp:
+    # Every file of the run is written under a temporary name and renamed only when all are complete,
+    # so a cancelled or failed run leaves none of them (``atomic_output``).
+    with ExitStack() as outputs:
+        temps = {k: outputs.enter_context(atomic_output(d.path, companions.kind(d.path), case, force, case_path))
+                 for k, d in docs.items()}
+        # The schedule (PDF, then the same rows as a spreadsheet) and the appendix first: the storyboard
+        # lists their digests.
+        if "schedule" in docs:
+            schedule_sections = [companion_cover(case, meta, producer, "Schedule of communications",
+                                                 docs["schedule"], storyboard_name, redact),
+                                 *[sec for sec, _ in schedules]]
+            if not schedules:
+                schedule_sections.append(Section("Schedule of communications", [_text(
+                    "", "No suspect and victim pair was reported, so there is no schedule of communications.")]))
+            companions.write_pdf(docs["schedule"], render("Schedule of communications", schedule_sections),
+                                 temps["schedule"], password)
+            frame = schedule_frame([sched for _, sched in schedules], pairs)
+            if redactor is not None:
+                frame = redactor.frame(frame)
+            companions.write_schedule_xlsx(docs["xlsx"], frame, stamp, temps["xlsx"], password)
+            for run in pairs:
+                run.schedule_words = _schedule_words(run, docs["schedule"], docs["xlsx"])
+        if "appendix" in docs:
+            appendix_sections = [companion_cover(case, meta, producer, "Evidence appendix", docs["appendix"],
+                                                 storyboard_name, redact)]
+            evidence_part = appendix_section(all_runs)
+            if evidence_part is not None:
+                appendix_sections.append(evidence_part)
+            appendix_sections += appendix_map_sections(all_runs, window_min, zone)
+            for run in pairs:
+                appendix_sections += activity_sections(case, run)
+            companions.write_pdf(docs["appendix"], render("Evidence appendix", appendix_sections),
+                                 temps["appendix"], password)
+        sections = [cover_section(case, meta, str(case_path) if case_path else None, producer, redact),
+                    written_summary(case, pairs, place_results)]
+        for index, run in enumerate(pairs, start=1):
+            sections.append(key_events_section(case, run, index, place_results if len(pairs) == 1 else []))
+            sections.append(concern_section(case, run, index))
+        for index, run in enumerate(pairs, start=1):
+            sections += contact_sections(case, run, index)
+            sections += [proximity_section(case, r, window_min) for r in run.proximity]
+        sections += [proximity_section(case, r, window_min) for r in place_results]
+        board = storyboard_section(case, all_runs)
+        if board is not None:
+            sections.append(board)
+        sections.append(about_section(case, {
+            "pairs reported": [f"{x.a} and {x.b}" for x in pairs] or "(none)",
+            "places reported": [f"{x} near {y}" for x, y in place_runs] or "(none)",
+            "proximity method": method or "location fixes, with cell sites as corroboration where the case has them",
+            "distance (m)": distance_m if distance_m is not None else "default: 200 between people; a place's radius",
+            "window (min)": window_min, "gap (min)": gap_min,
+            "base map of the maps": (f"{base['file']} (SHA-256 {base['sha256']}): {base['attribution']}" if base
+                                     else "none: a grid in WGS84 degrees")}))
+        exhibits = exhibits_section(case)
+        if docs:
+            exhibits.frames.append(produced_exhibits_frame(list(docs.values())))
+        sections.append(exhibits)
+        values = {"name": producer.name, "rank": producer.rank, "force": producer.force,
+                  "produced": meta.produced_text(), "case_name": case.info.name, "reference": case.info.reference,
+                  "case_file": Path(case_path).name if case_path else None, "case_sha256": case_sha,
+                  "pages": PAGE_COUNT, "software": f"Cellsight {__version__}"}
+        sections.append(declaration_section(producer, values))
+        target = Path(out)
+        tmp = outputs.enter_context(atomic_output(target, "report", case, force, case_path))
         pages, anchors = render(meta.title, sections)(tmp)
         if password:
             encrypt_pdf(tmp, password)
         digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-    summary = {"out": str(target), "pages": pages, "sha256": digest, "produced": iso_local(stamp, zone),
-               "pairs": [{"a": run.a, "b": run.b} for run in pairs],
-               "places": [{"a": x, "place": y} for x, y in place_runs],
-               "occasions": sum(r.count for r in all_runs),
-               "analyses": [{"a": r.a, ("place" if r.place else "b"): r.other, "method": r.method,
-                             "occasions": r.count, "page": anchors.get(r.anchor)} for r in all_runs],
-               "maps": resolver.maps, "storyboard_frames": len(board.frames) if board else 0,
-               "chronology": [{"a": run.a, "b": run.b, "communications": sched.communications,
-                               "occasions": sched.occasions,
-                               "document": str(sched_pdf) if "schedule" in docs else None,
-                               "page": docs["schedule"].anchors.get(run.chronology_anchor) if "schedule" in docs
-                               else None}
-                              for run, (_, sched) in zip(pairs, schedules)],
-               "key_events": [{"a": run.a, "b": run.b, "time": iso_local(e.when, zone), "event": e.what,
-                               "evidence": e.cited, "schedule_rows": e.schedule} for run in pairs
-                              for e in run.key_events],
-               "concern": [{"a": run.a, "b": run.b, "messages": run.concern.count, "terms": run.concern.terms}
-                           for run in pairs],
-               "schedule": {"pdf": str(sched_pdf), "xlsx": str(sched_xlsx), "pages": docs["schedule"].pages,
-                            "rows": docs["xlsx"].rows, "sha256": docs["schedule"].sha256,
-                            "xlsx_sha256": docs["xlsx"].sha256, "exhibit": docs["schedule"].reference,
-                            "xlsx_exhibit": docs["xlsx"].reference} if "schedule" in docs else None,
-               "appendix": {"pdf": str(app_pdf), "pages": docs["appendix"].pages, "sha256": docs["appendix"].sha256,
-                            "exhibit": docs["appendix"].reference} if "appendix" in docs else None,
-               "case_sha256": case_sha, "redacted": bool(redact), "producer": producer.described(),
-               "basemap": base, "encrypted": bool(password)}
+        summary = {"out": str(target), "pages": pages, "sha256": digest, "produced": iso_local(stamp, zone),
+                   "pairs": [{"a": run.a, "b": run.b} for run in pairs],
+                   "places": [{"a": x, "place": y} for x, y in place_runs],
+                   "occasions": sum(r.count for r in all_runs),
+                   "analyses": [{"a": r.a, ("place" if r.place else "b"): r.other, "method": r.method,
+                                 "occasions": r.count, "page": anchors.get(r.anchor)} for r in all_runs],
+                   "maps": resolver.maps, "storyboard_frames": len(board.frames) if board else 0,
+                   "chronology": [{"a": run.a, "b": run.b, "communications": sched.communications,
+                                   "occasions": sched.occasions,
+                                   "document": str(sched_pdf) if "schedule" in docs else None,
+                                   "page": docs["schedule"].anchors.get(run.chronology_anchor) if "schedule" in docs
+                                   else None}
+                                  for run, (_, sched) in zip(pairs, schedules)],
+                   "key_events": [{"a": run.a, "b": run.b, "time": iso_local(e.when, zone), "event": e.what,
+                                   "evidence": e.cited, "schedule_rows": e.schedule} for run in pairs
+                                  for e in run.key_events],
+                   "concern": [{"a": run.a, "b": run.b, "messages": run.concern.count, "terms": run.concern.terms}
+                               for run in pairs],
+                   "schedule": {"pdf": str(sched_pdf), "xlsx": str(sched_xlsx), "pages": docs["schedule"].pages,
+                                "rows": docs["xlsx"].rows, "sha256": docs["schedule"].sha256,
+                                "xlsx_sha256": docs["xlsx"].sha256, "exhibit": docs["schedule"].reference,
+                                "xlsx_exhibit": docs["xlsx"].reference} if "schedule" in docs else None,
+                   "appendix": {"pdf": str(app_pdf), "pages": docs["appendix"].pages, "sha256": docs["appendix"].sha256,
+                                "exhibit": docs["appendix"].reference} if "appendix" in docs else None,
+                   "case_sha256": case_sha, "redacted": bool(redact), "producer": producer.described(),
+                   "basemap": base, "encrypted": bool(password)}
     if statement is not None:
         from cellsight.report.statement import write_statement
 

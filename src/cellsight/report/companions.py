@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from cellsight.core.outputs import atomic_output, check_output
+from cellsight.core.outputs import check_output
 from cellsight.report.protect import encrypt_pdf, encrypted_member, inner_name, zipped
 
 
@@ -78,31 +78,33 @@ def references(case: Any, producer_name: str, count: int) -> list[str]:
 
 def check_paths(case: Any, paths: list[Path], force: bool, case_path: Any) -> None:
     for path in paths:
-        kind = "export" if ".xlsx" in path.name.lower() else "report"
-        check_output(path, kind, case, force, case_path)
+        check_output(path, kind(path), case, force, case_path)
 
 
-def write_pdf(companion: Companion, render: Any, case: Any, force: bool, case_path: Any,
-              password: str | None) -> None:
-    """Write a PDF companion with ``render(tmp) -> (pages, anchors)``; record its pages and digest."""
-    with atomic_output(companion.path, "report", case, force, case_path) as tmp:
-        companion.pages, companion.anchors = render(tmp)
-        if password:
-            encrypt_pdf(tmp, password)
-        companion.sha256 = hashlib.sha256(tmp.read_bytes()).hexdigest()
+def write_pdf(companion: Companion, render: Any, tmp: Path, password: str | None) -> None:
+    """Write a PDF companion to ``tmp`` (its temporary, renamed when the whole run succeeds) with
+    ``render(tmp) -> (pages, anchors)``; record its pages and digest."""
+    companion.pages, companion.anchors = render(tmp)
+    if password:
+        encrypt_pdf(tmp, password)
+    companion.sha256 = hashlib.sha256(tmp.read_bytes()).hexdigest()
 
 
-def write_schedule_xlsx(companion: Companion, frame: pd.DataFrame, produced: pd.Timestamp, case: Any, force: bool,
-                        case_path: Any, password: str | None) -> None:
+def write_schedule_xlsx(companion: Companion, frame: pd.DataFrame, produced: pd.Timestamp, tmp: Path,
+                        password: str | None) -> None:
     """The schedule's rows as a spreadsheet, through the export's one XLSX writer (formula-safe, dated
     ``produced`` so that the same case gives the same bytes; encrypted into a zip with ``password``)."""
     from cellsight.report.export import write_xlsx
 
-    with atomic_output(companion.path, "export", case, force, case_path) as tmp:
-        if password:
-            with encrypted_member(tmp, inner_name(companion.path), password, "export") as stream:
-                write_xlsx(frame, stream, "schedule", produced)
-        else:
-            write_xlsx(frame, str(tmp), "schedule", produced)
-        companion.sha256 = hashlib.sha256(tmp.read_bytes()).hexdigest()
+    if password:
+        with encrypted_member(tmp, inner_name(companion.path), password, "export") as stream:
+            write_xlsx(frame, stream, "schedule", produced)
+    else:
+        write_xlsx(frame, str(tmp), "schedule", produced)
+    companion.sha256 = hashlib.sha256(tmp.read_bytes()).hexdigest()
     companion.rows = len(frame)
+
+
+def kind(path: Path) -> str:
+    """The output kind (``core.outputs``) of a companion: the spreadsheet is an export, the rest reports."""
+    return "export" if ".xlsx" in path.name.lower() else "report"

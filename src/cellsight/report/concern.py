@@ -74,7 +74,7 @@ def weekly(comms: pd.DataFrame, concern: Concern, zone: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["week", "monday", "a_to_b", "b_to_a", "total", "concern"])
     local = comms["start"].dt.tz_convert(zone)
     weeks = local.dt.strftime(WEEK)
-    mondays = local.dt.normalize().dt.tz_localize(None) - pd.to_timedelta(local.dt.weekday, unit="D")
+    mondays = local.dt.normalize().dt.tz_localize(None) - pd.to_timedelta(local.dt.day_of_week, unit="D")
     first, last = mondays.min(), mondays.max()
     every = pd.date_range(first, last, freq="7D")
     index = pd.Index(every.strftime(WEEK), name="week")

@@ -99,7 +99,7 @@ def communication_events(run: Any, comms: pd.DataFrame, numbers: pd.Series, conc
 
 def sharp_weeks(comms: pd.DataFrame, numbers: pd.Series, local: pd.Series, schedule_ref: str) -> list[KeyEvent]:
     """Weeks whose contact rose to at least twice, or fell to at most half, the week before (``RULES``)."""
-    mondays = (local.dt.normalize().dt.tz_localize(None) - pd.to_timedelta(local.dt.weekday, unit="D"))
+    mondays = (local.dt.normalize().dt.tz_localize(None) - pd.to_timedelta(local.dt.day_of_week, unit="D"))
     counts = mondays.value_counts().reindex(pd.date_range(mondays.min(), mondays.max(), freq="7D"), fill_value=0)
     out = []
     for previous, (monday, count) in zip(counts.to_numpy()[:-1], list(counts.items())[1:]):

@@ -59,7 +59,7 @@ EARTH_RADIUS_MERCATOR = 6_378_137.0
 TILE_SIZE = 256
 SUPERSAMPLE = 2
 FURNITURE_WIDTH = 950  # an image this wide (or narrower) gets text of 11 px; wider ones scale it up
-MIN_SPAN_M = 1_400.0  # the narrowest map, in ground metres across: a single point still shows its streets
+MIN_SPAN_M = 1_200.0  # the narrowest map, in ground metres across: a single point still shows its streets
 MIN_SPAN_FRAMED_M = 800.0  # a map framed on an occasion's hits: under 1 km across, wider only if its hits need it
 PAD = 0.10
 NOMINAL_WEDGE = 0.07  # a sector's drawn length, as a share of the map's shorter side
@@ -653,15 +653,16 @@ def _drawn(data: MapData, width: int, height: int, basemap: str | Path | None,
     sizes its text and markers (default: by its width)."""
     s = unit or _unit(width)
     big_w, big_h = width * SUPERSAMPLE, height * SUPERSAMPLE
+    area = bounds or data.bounds(focus=focus)
+    if area is None:
+        image = Image.new("RGB", (big_w, big_h), BACKGROUND)
+        draw = ImageDraw.Draw(image)
+        draw.text((big_w / 2, big_h / 2), "Nothing to draw for this selection (no located fixes, "
+                  "cells, places or occasions).", font=_font(16 * s), fill=TEXT, anchor="mm")
+        return _reduced(image, width, height), ""
     band = legend_band_height(data, s) if legend else 0
     map_h = big_h - band
     image = Image.new("RGB", (big_w, map_h), BACKGROUND)
-    area = bounds or data.bounds(focus=focus)
-    if area is None:
-        draw = ImageDraw.Draw(image)
-        draw.text((big_w / 2, map_h / 2), "Nothing to draw for this selection (no located fixes, "
-                  "cells, places or occasions).", font=_font(16 * s), fill=TEXT, anchor="mm")
-        return _reduced(image, width, map_h // SUPERSAMPLE), ""
     view = fit_view(area, big_w, map_h, s, MIN_SPAN_FRAMED_M if bounds else MIN_SPAN_M)
     attribution = draw_mbtiles(image, view, basemap) if basemap else None
     draw_grid(ImageDraw.Draw(image), view, labels=attribution is None)
