@@ -646,6 +646,20 @@ def _unit(width: int) -> float:
     return max(SUPERSAMPLE * 0.8, SUPERSAMPLE * width / FURNITURE_WIDTH)
 
 
+def map_view(data: MapData, width: int, height: int, bounds: tuple[float, float, float, float] | None = None,
+             focus: bool = True, legend: bool = True, unit: float | None = None) -> View | None:
+    """The view ``render_map`` draws ``data`` in (in supersampled pixels; the map above its legend band),
+    or None when there is nothing to draw. A map framed on ``bounds`` is under 1 km across unless they
+    need more."""
+    s = unit or _unit(width)
+    area = bounds or data.bounds(focus=focus)
+    if area is None:
+        return None
+    band = legend_band_height(data, s) if legend else 0
+    return fit_view(area, width * SUPERSAMPLE, height * SUPERSAMPLE - band, s,
+                    MIN_SPAN_FRAMED_M if bounds else MIN_SPAN_M)
+
+
 def _drawn(data: MapData, width: int, height: int, basemap: str | Path | None,
            bounds: tuple[float, float, float, float] | None, focus: bool, legend: bool,
            unit: float | None = None) -> tuple[Image.Image, str]:
@@ -653,17 +667,15 @@ def _drawn(data: MapData, width: int, height: int, basemap: str | Path | None,
     sizes its text and markers (default: by its width)."""
     s = unit or _unit(width)
     big_w, big_h = width * SUPERSAMPLE, height * SUPERSAMPLE
-    area = bounds or data.bounds(focus=focus)
-    if area is None:
+    view = map_view(data, width, height, bounds, focus, legend, s)
+    if view is None:
         image = Image.new("RGB", (big_w, big_h), BACKGROUND)
         draw = ImageDraw.Draw(image)
         draw.text((big_w / 2, big_h / 2), "Nothing to draw for this selection (no located fixes, "
                   "cells, places or occasions).", font=_font(16 * s), fill=TEXT, anchor="mm")
         return _reduced(image, width, height), ""
-    band = legend_band_height(data, s) if legend else 0
-    map_h = big_h - band
+    map_h = view.height
     image = Image.new("RGB", (big_w, map_h), BACKGROUND)
-    view = fit_view(area, big_w, map_h, s, MIN_SPAN_FRAMED_M if bounds else MIN_SPAN_M)
     attribution = draw_mbtiles(image, view, basemap) if basemap else None
     draw_grid(ImageDraw.Draw(image), view, labels=attribution is None)
     image = image.convert("RGBA")
