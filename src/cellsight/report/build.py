@@ -209,18 +209,22 @@ class CaseResolver:
         self.maps += 1
         self.progress.update(self.maps, self.maps_total, "Drawing maps")
         if content.get("grid"):  # small multiples: each occasion framed on its own hits
+            # The case's records around these occasions, picked out once for all the small maps (their
+            # shared legend counts no fixes, so none is counted out of the narrowed tables).
+            within = mapdata.Within(self.case, intervals)
             small = []
             for title, occasion, interval in zip(content.get("titles") or [], occasions, intervals):
-                data = self._gather(content, [occasion], [interval])
+                data = self._gather(within, content, [occasion], [interval])
                 small.append((title, data, staticmap.occasion_bounds([occasion])))
             return staticmap.render_grid(small, size[0], size[1], int(content["grid"]), basemap=self.basemap)
-        data = self._gather(content, occasions, intervals)
+        data = self._gather(self.case, content, occasions, intervals)
         return staticmap.render_map(data, size[0], size[1], basemap=self.basemap,
                                     bounds=staticmap.occasion_bounds(occasions))
 
-    def _gather(self, content: dict[str, Any], occasions: list[dict[str, Any]],
+    @staticmethod
+    def _gather(case: Any, content: dict[str, Any], occasions: list[dict[str, Any]],
                 intervals: list[tuple[Any, ...]]) -> mapdata.MapData:
-        return mapdata.gather(self.case, content.get("subjects") or (), content.get("start"), content.get("end"),
+        return mapdata.gather(case, content.get("subjects") or (), content.get("start"), content.get("end"),
                               places=content.get("places", []), occasions=occasions, intervals=intervals)
 
 
@@ -491,7 +495,7 @@ def run_proximity(case: Any, a: str, *, b: str | None = None, place: str | None 
     run = ProximityRun(doc["a"], doc.get("b") or doc.get("place"), place is not None, method, doc, result,
                        anchor, reference)
     run.evidence = evidence.occasion_evidence(case, result, reference)
-    for point in occasion_points(result, doc.get("occasions", []), case):
+    for point in occasion_points(result, doc.get("occasions", []), case, run.evidence):
         point["analysis"] = run.analysis_words()
         point["reference"] = f"{reference} {point['label']}"
         run.located.append(point)
@@ -582,14 +586,16 @@ def chronology_section(case: Any, run: PairRun, start: Any, end: Any) -> tuple[S
     return Section(f"Schedule of communications: {run.a} and {run.b}", frames), sched
 
 
-def occasion_points(result: Any, occasions: list[dict[str, Any]], case: Any = None) -> list[dict[str, Any]]:
+def occasion_points(result: Any, occasions: list[dict[str, Any]], case: Any = None,
+                    cited: list[Any] | None = None) -> list[dict[str, Any]]:
     """Occasions with a position for the map: the mean position of A's items in each occasion.
 
     The proximity result's hits carry the occasion they belong to and A's
     position (a fix, or the serving site); an occasion with no located hit is
     listed in the table but not drawn. ``hit_points`` are every position of its
     hits (A's and, between people, B's), so that a map of it can always show
-    them all. With ``case``, the evidence is cited as the exhibits number it.
+    them all. With ``case``, the evidence is cited as the exhibits number it (``cited``: already
+    worked out by ``evidence.occasion_evidence``).
     """
     hits = getattr(result, "hits", None)
     positions: dict[int, tuple[float, float]] = {}
@@ -605,7 +611,8 @@ def occasion_points(result: Any, occasions: list[dict[str, Any]], case: Any = No
                 coords = np.concatenate([group[[y, x]].to_numpy(float) for y, x in sides])
                 coords = coords[np.isfinite(coords).all(axis=1)]
                 points[int(occasion)] = np.round(coords, 6).tolist()
-    cited = evidence.occasion_evidence(case, result) if case is not None else None
+    if cited is None and case is not None:
+        cited = evidence.occasion_evidence(case, result)
     out = []
     base = min(positions) if positions else 0
     for i, occasion in enumerate(occasions):
@@ -828,13 +835,14 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
     all_runs = [r for p in pairs for r in p.proximity] + place_results
     refs = dict(zip(paths, companions.references(case, producer.name, 3)))
     docs = {k: companions.Companion(COMPANION_WORDS[k], paths[k], refs[k]) for k in paths if wanted[k]}
-    schedules = [chronology_section(case, run, chronology_from, chronology_to) for run in pairs]
+    # The schedule's rows, only when it is written (the key events cite their numbers there).
+    schedules = [chronology_section(case, run, chronology_from, chronology_to) for run in pairs] \
+        if "schedule" in docs else []
+    for run in pairs:
+        run.schedule_numbers = pd.Series(dtype="int64")
     for run, (_, sched) in zip(pairs, schedules):
-        if "schedule" in docs:
-            run.schedule_numbers = sched.numbers
-            run.schedule_ref = f"{refs['schedule']} ({sched_pdf.name})"
-        else:
-            run.schedule_numbers = pd.Series(dtype="int64")
+        run.schedule_numbers = sched.numbers
+        run.schedule_ref = f"{refs['schedule']} ({sched_pdf.name})"
     maps_total = sum(len(occasionmaps.storyboard_maps(r, window_min, zone)[0]) + (len(
         occasionmaps.appendix_maps(r, window_min, zone)) if "appendix" in docs else 0) for r in all_runs)
     resolver = CaseResolver(case, basemap, progress, maps_total)
@@ -917,10 +925,8 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
                                  "occasions": r.count, "page": anchors.get(r.anchor)} for r in all_runs],
                    "maps": resolver.maps, "storyboard_frames": len(board.frames) if board else 0,
                    "chronology": [{"a": run.a, "b": run.b, "communications": sched.communications,
-                                   "occasions": sched.occasions,
-                                   "document": str(sched_pdf) if "schedule" in docs else None,
-                                   "page": docs["schedule"].anchors.get(run.chronology_anchor) if "schedule" in docs
-                                   else None}
+                                   "occasions": sched.occasions, "document": str(sched_pdf),
+                                   "page": docs["schedule"].anchors.get(run.chronology_anchor)}
                                   for run, (_, sched) in zip(pairs, schedules)],
                    "key_events": [{"a": run.a, "b": run.b, "time": iso_local(e.when, zone), "event": e.what,
                                    "evidence": e.cited, "schedule_rows": e.schedule} for run in pairs

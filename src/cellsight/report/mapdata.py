@@ -190,6 +190,37 @@ def gather(case: Any, subjects: tuple[str, ...] | list[str] = (), start: Any = N
     return MapData(layers, sites, unlocated, chosen_places, list(occasions or []), t0, t1)
 
 
+class Within:
+    """A case seen only around some time spans: its events and fixes in the spans, the rest as it is.
+
+    Many small maps of one page each gather from the same few hours of a long
+    case; picking those hours out of the events and fixes once, rather than for
+    every map, is most of what drawing them costs. Fix counts taken from it
+    count only the fixes in the spans.
+    """
+
+    def __init__(self, case: Any, intervals: list[tuple[Any, Any]]) -> None:
+        zone = case.info.tz
+        spans = _merged([(to_utc(a, zone), to_utc(b, zone)) for a, b in intervals])
+        self._case = case
+        self.events = _in_range(case.events, "start", None, None, spans)
+        self.locations = _in_range(case.locations, "time", None, None, spans)
+        self._positions: pd.Series | None = None
+
+    def cell_positions(self, keys: pd.Series) -> pd.Series:
+        """``cellkeys.resolve`` of ``keys`` against the whole cell list, worked out once for every cell
+        the narrowed events used (the rules that link a key look at the whole list)."""
+        if self._positions is None:
+            used = pd.concat([self.events["cell_first"], self.events["cell_last"]]).dropna().astype(object).unique()
+            found = cellkeys.resolve(pd.Series(used, dtype=object), self._case.cells)
+            self._positions = pd.Series(found.to_numpy(), index=used)
+        return pd.Series(self._positions.reindex(keys.astype(object).to_numpy()).fillna(-1).astype("int64")
+                         .to_numpy(), index=keys.index)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._case, name)
+
+
 def _merged(spans: list[tuple[pd.Timestamp, pd.Timestamp]]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """Overlapping spans joined, in time order."""
     out: list[tuple[pd.Timestamp, pd.Timestamp]] = []
@@ -237,7 +268,8 @@ def _sites(case: Any, subjects: list[str], t0: pd.Timestamp | None, t1: pd.Times
     per_key = used.groupby("key", observed=True).agg(
         events=("subject", "size"), subjects=("subject", lambda s: ", ".join(sorted(set(s)))))
     per_key = per_key.reset_index()
-    position = cellkeys.resolve(per_key["key"], case.cells)
+    position = case.cell_positions(per_key["key"]) if isinstance(case, Within) else \
+        cellkeys.resolve(per_key["key"], case.cells)
     located = position >= 0
     cells = case.cells.iloc[position[located].to_numpy()].reset_index(drop=True)
     found = per_key[located.to_numpy()].reset_index(drop=True)

@@ -754,6 +754,8 @@ def _reduced(image: Image.Image, width: int, height: int) -> Image.Image:
 
 
 def _png(image: Image.Image) -> bytes:
+    """The image as PNG, compressed lightly: the PDF decodes it and compresses the pixels itself, so
+    effort spent here was a tenth of a report's time for nothing."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False)
+    image.save(buffer, format="PNG", optimize=False, compress_level=1)
     return buffer.getvalue()

@@ -245,7 +245,7 @@ def end_words(start: Any, end: Any, zone: str) -> str:
     """The end of a span: only the clock time when it is the same day as the start (``17:40:23 BST``)."""
     first, last = pd.Timestamp(start), pd.Timestamp(end)
     same_day = first.tz_convert(zone).date() == last.tz_convert(zone).date()
-    text = time_words(last, zone)
+    text = time_words(end, zone)  # as given, so that times primed by ``prime_times`` are found
     return text.split(" ", 4)[4] if same_day else text
 
 
