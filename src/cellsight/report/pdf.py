@@ -21,6 +21,8 @@ Rules that make the document stand up in court:
   applied where text becomes a paragraph or a cell, so no frame escapes them;
 - a caption never sits alone at a page foot: each is preceded by a
   conditional page break that keeps it with the start of what it captions;
+  nor does a table row: a table keeps its header with its first two rows and
+  never carries its last row alone onto a new page;
 - page references (``{page:KEY}`` in a text frame, resolved against the
   anchors that frames and sections carry) are filled in by building in
   passes until every reference and "Page x of y" agree with the pages made.
@@ -420,6 +422,10 @@ def data_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], mono: Sequ
     style += [("FONT", (i, r + top), (i, r + top), MONO, _MONO_SIZE, 9) for i, r in mono_cells]
     style += [("BACKGROUND", (0, r), (-1, r), STRIPE) for r in range(top + 1, len(body) + top, 2)]
     style += [("BACKGROUND", (0, r + top), (-1, r + top), SHADE) for r in shaded]
+    if len(body) >= 3:
+        # No row left alone: the last row never starts a page by itself, and the header never ends one
+        # with a single row under it.
+        style += [("NOSPLIT", (0, top + len(body) - 2), (-1, top + len(body) - 1)), ("NOSPLIT", (0, 0), (-1, top + 1))]
     table.setStyle(TableStyle(style))
     return table
 
