@@ -293,9 +293,13 @@ class StoryboardPane(Pane):
             # The progress bar follows analyses, maps and pages; Cancel stops before anything is written.
             return write_report(case, out, case_path=path, basemap=basemap or None, progress=progress, **options)
 
+        def written(summary: dict[str, Any]) -> str:
+            beside = [Path(doc["pdf"]).name for doc in (summary.get("schedule"), summary.get("appendix")) if doc]
+            return (f"Wrote {out} ({summary['pages']} pages)" + (f" and beside it {', '.join(beside)}" if beside
+                                                                 else "") + left_out)
+
         return self.ctx.run(f"Writing {Path(out).name}…", work,
-                            on_success=lambda summary: self.ctx.statusBar().showMessage(
-                                f"Wrote {out} ({summary['pages']} pages){left_out}", 15000))
+                            on_success=lambda summary: self.ctx.statusBar().showMessage(written(summary), 15000))
 
     def shutdown(self) -> None:
         self.flush()
