@@ -209,13 +209,12 @@ class CaseResolver:
         self.maps += 1
         self.progress.update(self.maps, self.maps_total, "Drawing maps")
         if content.get("grid"):  # small multiples: each occasion framed on its own hits
-            # The case's records around these occasions, picked out once for all the small maps (their
-            # shared legend counts no fixes, so none is counted out of the narrowed tables).
+            # The case's records around these occasions, gathered once for all the small maps and cut
+            # into each (their shared legend counts no fixes, so none is counted out of the narrowed tables).
             within = mapdata.Within(self.case, intervals)
-            small = []
-            for title, occasion, interval in zip(content.get("titles") or [], occasions, intervals):
-                data = self._gather(within, content, [occasion], [interval])
-                small.append((title, data, staticmap.occasion_bounds([occasion])))
+            every = self._gather(within, content, [], intervals)
+            small = [(title, within.part(every, interval, [occasion]), staticmap.occasion_bounds([occasion]))
+                     for title, occasion, interval in zip(content.get("titles") or [], occasions, intervals)]
             return staticmap.render_grid(small, size[0], size[1], int(content["grid"]), basemap=self.basemap)
         data = self._gather(self.case, content, occasions, intervals)
         return staticmap.render_map(data, size[0], size[1], basemap=self.basemap,

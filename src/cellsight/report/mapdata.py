@@ -220,6 +220,27 @@ class Within:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._case, name)
 
+    def part(self, data: MapData, interval: tuple[Any, Any], occasions: list[dict[str, Any]]) -> MapData:
+        """What a map of one of the spans shows, cut from ``data`` (gathered from this view for all of
+        them): the fixes in the span, the cells its events used, and ``occasions``."""
+        zone = self._case.info.tz
+        t0, t1 = to_utc(interval[0], zone), to_utc(interval[1], zone)
+        layers = []
+        for layer in data.subjects:
+            times = layer.fixes["time"]
+            inside = ((times >= t0) & (times <= t1)).to_numpy(dtype=bool)
+            layers.append(SubjectLayer(layer.name, layer.role, layer.colour,
+                                       layer.fixes[inside].reset_index(drop=True), layer.total_fixes))
+        sites = data.sites
+        if not sites.empty:
+            events = self.events
+            events = events[((events["start"] >= t0) & (events["start"] <= t1)).to_numpy(dtype=bool)]
+            used = pd.concat([events["cell_first"], events["cell_last"]]).dropna().astype(object)
+            positions = self.cell_positions(pd.Series(used.unique(), dtype=object))
+            keys = set(self._case.cells["key"].astype(object).to_numpy()[positions[positions >= 0].to_numpy()])
+            sites = sites[sites["key"].isin(keys).to_numpy(dtype=bool)].reset_index(drop=True)
+        return MapData(layers, sites, 0, data.places, list(occasions), t0, t1)
+
 
 def _merged(spans: list[tuple[pd.Timestamp, pd.Timestamp]]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """Overlapping spans joined, in time order."""
