@@ -1,58 +1,86 @@
-"""Benchmark: the evidential PDF for a storyboard with 150 proximity occasions and 30 maps.
+"""Benchmark: the short storyboard and its exhibits against the one long report they replaced.
 
 An invented case (the report tests' one, 150 days long: one occasion a day,
-3,000 calls and texts) reported for its suspect–victim pair: the written
-summary, the occasion table, 30 maps of five occasions, the appendix of every
-hit and a schedule of all 3,000 communications. Target: under 15 s.
-Prints the seconds to build (wall clock, and CPU time of this process, which
-is what to compare on a machine shared with other work), the pages, and how
-the time splits between the maps (rendered alone in the same run, as a
-baseline) and everything else.
+3,000 calls and texts), reported for its suspect–victim pair three ways in one
+run, on the same machine under the same load:
+
+- **before**: the report as it was written until the storyboard was split
+  (commit ``BASELINE``: everything, the schedule of every communication and
+  the appendix of every hit included, in one PDF), run from that commit's own
+  source, exported with ``git archive`` into a temporary folder;
+- **storyboard**: today's default storyboard alone (``--no-schedule
+  --no-appendix``);
+- **all three**: the storyboard with its schedule (PDF and XLSX) and evidence
+  appendix, as ``cellsight report`` writes them by default.
+
+Targets (issue 22): the storyboard at most a quarter of *before*, the three
+documents together no more than *before*. Prints CPU seconds of each (what to
+compare on a machine shared with other work), wall clock, pages, and the load.
 
     .venv/bin/python bench/report.py
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+BASELINE = "86b2130"  # the last commit whose report held the schedule and the appendix inside it
+CASE = "make_case(days=150, fixes_per_day=24, calls=3000)"
+RUN = """
+import json, sys, time
+sys.path[:0] = [{root!r}, {root!r} + "/src", {root!r} + "/tests"]
+from tests.core.report_fixtures import make_case
+from cellsight.report import build
+case = {case}
+t, c = time.perf_counter(), time.process_time()
+summary = build.write_report(case, {out!r}, a="Sam Suspect", b="Vicky Victim", produced="2024-09-01T09:00"{extra})
+print(json.dumps({{"wall": time.perf_counter() - t, "cpu": time.process_time() - c, "pages": summary["pages"],
+                  "schedule": (summary.get("schedule") or {{}}).get("pages"),
+                  "appendix": (summary.get("appendix") or {{}}).get("pages")}}))
+"""
 
-from cellsight.report import build, mapdata, staticmap  # noqa: E402
-from cellsight.report.pdf import MAP_SIZE_PX  # noqa: E402
-from cellsight.report.storyboard import Frame, Storyboard  # noqa: E402
-from tests.core.report_fixtures import make_case  # noqa: E402
+
+def run(root: Path, out: Path, extra: str = "") -> dict:
+    """One report written by the code under ``root`` in a process of its own; its timings and pages."""
+    script = RUN.format(root=str(root), case=CASE, out=str(out), extra=extra)
+    env = {**os.environ, "PYTHONPATH": f"{root}/src{os.pathsep}{root}"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def baseline_tree(folder: Path) -> Path:
+    """The source and tests of ``BASELINE``, exported into ``folder``."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", BASELINE, "src", "tests", "resources"],
+                             check=True, capture_output=True).stdout
+    root = folder / "baseline"
+    root.mkdir()
+    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+        tar.extractall(root, filter="data")
+    return root
 
 
 def main() -> None:
-    t0 = time.perf_counter()
-    case = make_case(days=150, fixes_per_day=24, calls=3000)
-    Storyboard([Frame("text", caption="Summary", content={"text": "Benchmark storyboard."})]).save(case)
-    made = time.perf_counter() - t0
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "bench.pdf"
-        t1, c1 = time.perf_counter(), time.process_time()
-        summary = build.write_report(case, out, a="Sam Suspect", b="Vicky Victim", produced="2024-09-01T09:00")
-        total, cpu = time.perf_counter() - t1, time.process_time() - c1
-        size = out.stat().st_size
-    # Baseline in the same run: one static map of the same kind, rendered alone.
-    data = mapdata.gather(case, ["Sam Suspect", "Vicky Victim"],
-                          intervals=[("2024-03-01T18:00Z", "2024-03-06T20:00Z")])
-    t2 = time.process_time()
-    staticmap.render_map(data, *MAP_SIZE_PX)
-    one_map = time.process_time() - t2
-    print(f"case: {len(case.events)} events, {len(case.locations)} fixes (built in {made:.1f} s)")
-    print(f"report: {summary['pages']} pages, {summary['occasions']} occasions, {summary['maps']} maps, "
-          f"{size / 1e6:.1f} MB")
-    print(f"seconds: {total:.2f} wall clock, {cpu:.2f} CPU (load average {os.getloadavg()[0]:.1f} on "
-          f"{os.cpu_count()} cores); one map alone {one_map:.2f} s CPU, so maps about "
-          f"{summary['maps'] * one_map:.1f} s ({summary['maps'] * one_map / cpu:.0%}) of the CPU time")
-    print(f"target under 15 s: {'met' if cpu < 15 else 'NOT met'} (CPU time)")
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        before = run(baseline_tree(folder), folder / "before.pdf")
+        short = run(REPO, folder / "short.pdf", ", schedule=False, appendix=False")
+        three = run(REPO, folder / "three.pdf")
+    load = os.getloadavg()[0]
+    print(f"case: {CASE} (load average {load:.1f} on {os.cpu_count()} cores)")
+    print(f"before ({BASELINE}): {before['pages']} pages, {before['cpu']:.1f} s CPU, {before['wall']:.1f} s wall")
+    print(f"storyboard alone: {short['pages']} pages, {short['cpu']:.1f} s CPU, {short['wall']:.1f} s wall: "
+          f"{short['cpu'] / before['cpu']:.0%} of before (target at most 25%)")
+    print(f"all three: storyboard {three['pages']} + schedule {three['schedule']} + appendix {three['appendix']} "
+          f"pages, {three['cpu']:.1f} s CPU, {three['wall']:.1f} s wall: {three['cpu'] / before['cpu']:.0%} of before "
+          f"(target at most 100%)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Make docs/report/: the demo case's storyboard PDF, every page as a small image, for the user guide.
+"""Make docs/report/: the demo case's storyboard PDF, every page as a small image, for the user guide
+(the schedule of communications and the evidence appendix written beside it are counted in the index).
 
 Builds the demo case from the packaged exhibits (``cellsight.demo``, as ``cellsight demo`` does),
 writes its report with a fixed produced date and a fictional producer, and
@@ -51,9 +52,14 @@ def main() -> None:
         for index in range(len(reader.pages)):
             current = starts.get(index, current)
             titles.append(current if index in starts or index == 0 else f"{current} (continued)")
+    schedule, appendix = summary["schedule"], summary["appendix"]
     lines = ["# The demo case's storyboard, page by page", "",
              f"`cellsight report` on the demo case (Operation Larkspur, fictional): {summary['pages']} pages, "
-             f"produced date fixed. Made by `docs/make_report_pages.py`.", ""]
+             f"produced date fixed. Made by `docs/make_report_pages.py`. Written beside it in the same run, "
+             f"as exhibits of their own listed in it with their SHA-256: the schedule of communications "
+             f"(exhibit {schedule['exhibit']}, {schedule['pages']} pages, and the same {schedule['rows']:,} rows "
+             f"as a spreadsheet, exhibit {schedule['xlsx_exhibit']}) and the evidence appendix (exhibit "
+             f"{appendix['exhibit']}, {appendix['pages']} pages).", ""]
     for number, heading in enumerate(titles, start=1):
         lines.append(f"- [Page {number}](page-{number:03d}.png): {heading}")
     (OUT / "index.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -584,11 +584,17 @@ def cmd_report(args: argparse.Namespace) -> int:
                                gap_min=args.gap, produced=args.produced, case_path=args.case, progress=progress,
                                redact=args.redact, producer=producer, chronology_from=args.chronology_from,
                                chronology_to=args.chronology_to, statement=args.statement,
+                               schedule=False if args.no_schedule else args.schedule,
+                               appendix=False if args.no_appendix else args.appendix,
                                basemap=args.tiles, force=args.force, password=_output_password(args, case),
                                include_photos=args.include_photos)
     finally:
         progress.close()
-    extra = f"; statement {args.statement} ({summary['statement']['pages']} pages)" if args.statement else ""
+    schedule, appendix = summary["schedule"], summary["appendix"]
+    extra = (f"; schedule {schedule['pdf']} ({schedule['pages']} pages) and {schedule['xlsx']} "
+             f"({schedule['rows']:,} rows)" if schedule else "")
+    extra += f"; appendix {appendix['pdf']} ({appendix['pages']} pages)" if appendix else ""
+    extra += f"; statement {args.statement} ({summary['statement']['pages']} pages)" if args.statement else ""
     _emit(args, summary, f"wrote {summary['out']} ({summary['pages']} pages){extra}")
     return EXIT_OK
 
@@ -882,6 +888,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--producer-force", metavar="FORCE", help="the producer's force or organisation")
     p.add_argument("--declaration", metavar="TEXT|@FILE", help="the declaration template (placeholders: see docs)")
     p.add_argument("--statement", metavar="FILE.pdf", help="also write an SFR1-style short statement")
+    p.add_argument("--schedule", metavar="FILE.pdf", help="the schedule of communications (default: OUT-schedule.pdf; "
+                                                          "its spreadsheet beside it, .xlsx)")
+    p.add_argument("--appendix", metavar="FILE.pdf", help="the evidence appendix (default: OUT-appendix.pdf)")
+    p.add_argument("--no-schedule", action="store_true", help="do not write the schedule of communications")
+    p.add_argument("--no-appendix", action="store_true", help="do not write the evidence appendix")
     p.add_argument("--redact", action="store_true", help="replace third parties' numbers and names by pseudonyms")
     _output_options(p, "an encrypted PDF (AES-256)")
 

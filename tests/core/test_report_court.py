@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -40,6 +41,11 @@ PRODUCER = Producer("DC Alex Morgan", "Detective Constable", "West Yorkshire Pol
 
 def text_of(path) -> list[str]:
     return [page.extract_text() for page in PdfReader(str(path)).pages]
+
+
+def exhibits_text(summary: dict) -> tuple[list[str], list[str]]:
+    """The pages of the schedule and of the appendix written beside the storyboard."""
+    return text_of(summary["schedule"]["pdf"]), text_of(summary["appendix"]["pdf"])
 
 
 def flat(text: str) -> str:
@@ -85,7 +91,8 @@ def demo(tmp_path_factory):
 
 def test_no_internal_source_ids_and_every_evidence_cell_cites_exhibit_rows(demo):
     case, _path, _out, summary, pages, _ = demo
-    text = "\n".join(pages)
+    schedule, appendix_pages = exhibits_text(summary)
+    text = "\n".join(pages + schedule + appendix_pages)
     assert not re.search(r"\bS\d+:\S", text), "an internal source row id is printed"
     assert not re.search(r"(?<![\w/])S[1-5](?![\w/])", text), "an internal source id is printed"
     squeezed = re.sub(r"\s", "", text)
@@ -101,19 +108,21 @@ def test_no_internal_source_ids_and_every_evidence_cell_cites_exhibit_rows(demo)
             for row in occasion.cited:  # a long model id may wrap inside its cell
                 assert row.replace(" ", "") in squeezed
     # Every evidence cell printed in an occasions table: a cited exhibit row, then its appendix reference.
-    cells = list(re.finditer(r"\(AppendixA,(GPS|Cell|Place\d?GPS|Place\d?Cell)\d+\)", squeezed))
+    tables = re.sub(r"\s", "", "\n".join(pages[page_with(pages, f"Proximity of {SUSPECT} to"):]))
+    cells = list(re.finditer(r"\(AppendixA,(GPS|Cell|Place\d?GPS|Place\d?Cell)\d+\)", tables))
     assert len(cells) == sum(r["occasions"] for r in summary["analyses"]) == 24
     for cell in cells:
-        before = squeezed[max(0, cell.start() - 200):cell.start()]
+        before = tables[max(0, cell.start() - 200):cell.start()]
         cell_text = before.split("(AppendixA,")[-1].split("everyrowinAppendixA)")[-1]
         assert re.search(r"AM/\d(line\d+|row\d+|model[0-9a-f\-]{36}|record\d+)", cell_text), cell_text
-    appendix = page_with(pages, "Appendix A: the evidence")
-    assert CITATION.search(pages[appendix])
+    appendix = page_with(appendix_pages, "Appendix A: the evidence")
+    assert CITATION.search(appendix_pages[appendix])
 
 
 def test_times_are_in_the_court_form(demo):
-    case, _path, _out, _summary, pages, _ = demo
-    text = "\n".join(pages)
+    case, _path, _out, summary, pages, _ = demo
+    schedule, appendix = exhibits_text(summary)
+    text = "\n".join(pages + schedule + appendix)
     assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text)  # no ISO times anywhere
     assert len(COURT_TIME.findall(text)) > 1500
     occasions = proximity.run(case, SUSPECT, b=VICTIM).to_json(case.info.tz)["occasions"]
@@ -163,8 +172,7 @@ def test_the_chronology_has_one_row_per_communication(demo):
     comms = contacts.pair_events(case, SUSPECT, VICTIM)
     assert summary["chronology"][0]["communications"] == len(comms) == 1582
     first = summary["chronology"][0]["page"]
-    last = page_with(pages, "Appendix A: the evidence")
-    schedule = "\n".join(pages[first - 1:last])
+    schedule = "\n".join(exhibits_text(summary)[0][first - 1:])
     printed = Counter(re.findall(COURT_TIME.pattern.replace("(", "(?:"), flat(schedule)))
     expected = Counter(court_times(comms["start"], case.info.tz).str.replace(r" \(UTC[^)]*\)", "", regex=True))
     assert all(printed[t] >= n for t, n in expected.items())
@@ -260,9 +268,14 @@ def test_redaction_leaves_no_third_party_in_pdf_map_or_export(tmp_path, demo):
                      "--statement", str(tmp_path / "s.pdf")]) == 0
     assert cli.main(["map", str(path), "--out", str(tmp_path / "m.html"), "--redact"]) == 0
     assert cli.main(["export", str(path), "--out", str(tmp_path / "e.csv"), "--redact"]) == 0
-    outputs = {"pdf": "\n".join(text_of(tmp_path / "r.pdf")), "statement": "\n".join(text_of(tmp_path / "s.pdf")),
-               "map": (tmp_path / "m.html").read_text(encoding="utf-8"),
-               "export": (tmp_path / "e.csv").read_text(encoding="utf-8-sig")}
+    outputs = {"map": (tmp_path / "m.html").read_text(encoding="utf-8"),
+               "export": (tmp_path / "e.csv").read_text(encoding="utf-8-sig"),
+               "schedule spreadsheet": _xlsx_text(tmp_path / "r-schedule.xlsx")}
+    for name, pdf in (("pdf", "r.pdf"), ("statement", "s.pdf"), ("schedule", "r-schedule.pdf"),
+                      ("appendix", "r-appendix.pdf")):
+        reader = PdfReader(str(tmp_path / pdf))  # the text and the document's metadata
+        outputs[name] = "\n".join([page.extract_text() for page in reader.pages]
+                                  + [str(v) for v in (reader.metadata or {}).values()])
     for name, text in outputs.items():
         squeezed = text.replace(" ", "")
         leaked = sorted(f for f in forms if (f in text if not f[0].isdigit() and f[0] != "+" else
@@ -270,9 +283,24 @@ def test_redaction_leaves_no_third_party_in_pdf_map_or_export(tmp_path, demo):
         leaked = [f for f in leaked if not (f.isalpha() and not re.search(rf"(?<!\w){re.escape(f)}(?!\w)", text))]
         assert leaked == [], f"{name} still shows {leaked}"
     assert "Third party 1" in outputs["pdf"] and "Third party 1" in outputs["export"]
+    assert "Third party" in outputs["appendix"]  # the suspect's ranked contacts
     rows = list(csv.DictReader((tmp_path / "e.csv").open(encoding="utf-8-sig")))
     # Subjects stay as they are (the export writes a leading + as '+, so no spreadsheet reads a formula).
     assert {r["party_a"].lstrip("'") for r in rows} >= {"+447700900417", "Third party 1"}
+
+
+def _xlsx_text(path) -> str:
+    """Every cell of a workbook and its document properties, as text."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    cells = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row
+             if v is not None]
+    with zipfile.ZipFile(path) as zf:
+        cells.append(zf.read("docProps/core.xml").decode("utf-8"))
+    return "\n".join(cells)
 
 
 def test_pseudonyms_are_stable_and_kept_only_in_the_case(demo):
@@ -328,3 +356,72 @@ def test_proximity_json_keeps_its_evidence_keys_and_adds_citations(demo, capsys)
         assert {"methods", "rows", "cited"} <= set(evidence)
         assert all(re.match(r"^S\d+:", row) for row in evidence["rows"])  # the contract's form, unchanged
         assert len(evidence["cited"]) == len(evidence["rows"]) and all(CITATION.match(c) for c in evidence["cited"])
+
+
+def _known_citations(case) -> set[str]:
+    """Every row of every exhibit that became an event or a fix, cited as the report cites it."""
+    from cellsight.core.citations import cite_series
+
+    known: set[str] = set()
+    for table in (case.events, case.locations):
+        known |= set(cite_series(case, table["source_id"].astype(object), table["source_row"].astype(object)))
+    return known
+
+
+def _cited_rows(evidence: str) -> list[str]:
+    """The exhibit rows an evidence cell cites (``AM/2 line 231 and 3 more rows; AM/3 row 288 (Appendix A, Cell 1)``)."""
+    evidence = re.sub(r"\s*\((Appendix A|the first of them)[^)]*\)", "", evidence)
+    return [re.sub(r" and \d+ more rows?$", "", part.strip()) for part in evidence.split("; ") if part.strip()]
+
+
+def test_key_events_and_messages_of_concern_cite_rows_that_exist(demo):
+    case, _path, _out, summary, pages, _ = demo
+    known = _known_citations(case)
+    schedule_ref = summary["schedule"]["exhibit"]
+    events = summary["key_events"]
+    kinds = " ".join(e["event"] for e in events)
+    for what in ("First communication", "Last communication", "First message of concern", "Busiest day",
+                 "Busiest week", "First occasion (GPS 1)", "First occasion (Place 1 GPS 1)"):
+        assert what in kinds
+    communications = summary["chronology"][0]["communications"]
+    for event in events:
+        rows = _cited_rows(event["evidence"])
+        assert rows, event
+        for row in rows:
+            if row.startswith(f"{schedule_ref} rows "):  # rows of the schedule exhibit written beside it
+                first, _, last = row.removeprefix(f"{schedule_ref} rows ").partition("–")
+                assert 1 <= int(first) <= int(last or first) <= communications
+            else:
+                assert row in known, (event["event"], row)
+    text = flat("\n".join(pages))
+    assert "Key events: Daniel Price and Sarah Holt" in text and "Messages of concern: Daniel Price" in text
+    # Messages of concern: the count in the summary and the statement, each quoted with rows that exist.
+    count = summary["concern"][0]["messages"]
+    assert count > 0
+    assert f"{count} messages between the two numbers hold one of the case's terms of concern" in text
+    run = contacts.pair_events(case, SUSPECT, VICTIM)
+    from cellsight.report import chronology, concern
+
+    found = concern.find(case, chronology.communications(case, SUSPECT, VICTIM))
+    assert found.count == count and len(found.messages["comm_id"].unique()) == count <= len(run)
+    from cellsight.analysis import messages
+
+    assert messages.concern_mask(found.messages["text"].astype("string"), found.terms).all()
+    for cited in found.messages["cited"]:
+        assert all(row in known for row in _cited_rows(cited))
+    first = found.messages.iloc[0]
+    assert " ".join(str(first["text"]).split())[:30] in text  # quoted in the storyboard
+    statement = flat("\n".join(text_of(_path.parent / "sfr1.pdf")))
+    assert f"{count} messages between the two numbers hold one of the case's terms of concern" in statement
+
+
+def test_the_demo_storyboard_is_short_and_lists_its_exhibits(demo):
+    _case, _path, out, summary, pages, _ = demo
+    assert summary["pages"] <= 40
+    text = flat("\n".join(pages))
+    for doc in (summary["schedule"], summary["appendix"]):
+        assert Path(doc["pdf"]).exists() and doc["sha256"] in text and doc["exhibit"] in text
+        assert Path(doc["pdf"]).parent == out.parent
+    assert summary["schedule"]["xlsx_sha256"] in text
+    assert Path(summary["schedule"]["xlsx"]).name == "report-schedule.xlsx"
+    assert len(text_of(summary["schedule"]["pdf"])) == summary["schedule"]["pages"]

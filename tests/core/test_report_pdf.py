@@ -17,7 +17,7 @@ from cellsight.analysis import proximity
 from cellsight.core.case import CaseError
 from cellsight.core.casefile import file_sha256, save_case
 from cellsight.core.timezones import court_time
-from cellsight.report import build
+from cellsight.report import occasionmaps
 from cellsight.report.build import produced_time, write_report
 from cellsight.report.pdf import esc
 from cellsight.progress import Cancelled, NullProgress
@@ -72,13 +72,22 @@ def test_every_occasion_and_the_parameters(built):
     assert pair["count"] == 4 and place["count"] == 4
     # The victim has no network events: the pair is reported by fixes only; the place also by cell sites.
     assert [(r["method"], r["occasions"]) for r in summary["analyses"]][:2] == [("gps", 4), ("gps", 4)]
-    assert summary["maps"] == summary["occasions"] + 1  # one per occasion, and the saved map
+    assert summary["maps"] == sum(mapped_pages(r["occasions"]) for r in summary["analyses"]) + 1  # and the saved map
     for occasion in pair["occasions"] + place["occasions"]:
         assert court_time(pd.Timestamp(occasion["start"]), case.info.tz) in text
     for label in ("distance (m)", "window (min)", "gap (min)", "method", "Method", "Limitations"):
         assert label in text
     assert "200" in text and "Europe/London" in text
     assert pair["method_statement"][:60] in text.replace("\n", " ")
+
+
+def mapped_pages(occasions: int) -> int:
+    """Map images of one analysis: in the storyboard one per occasion for the first few, then pages of
+    small maps up to the cap; the occasions beyond it as pages of small maps in the appendix."""
+    single = min(occasions, occasionmaps.SINGLE)
+    rest = min(occasions, occasionmaps.CAP) - single
+    beyond = max(occasions - occasionmaps.CAP, 0)
+    return single + -(-rest // occasionmaps.GRID) + -(-beyond // occasionmaps.GRID)
 
 
 def test_header_and_footer_on_every_page(built):
@@ -95,7 +104,9 @@ def test_contents_page_and_bookmarks(built):
     assert "Contents" in pages[1] and f"Proximity of Sam Suspect to {HOSTILE}" in pages[1]
     reader = PdfReader(str(out))
     outline = {item.title: reader.get_destination_page_number(item) for item in reader.outline}
-    assert list(outline)[:2] == ["Summary", "Exhibits"]
+    assert list(outline)[:3] == ["Summary", f"Key events: Sam Suspect and {HOSTILE}",
+                                 f"Messages of concern: Sam Suspect and {HOSTILE}"]
+    assert list(outline)[-2:] == ["Exhibits", "Declaration"]
     for title, index in outline.items():  # each bookmark opens the page its section starts on
         assert title in pages[index] and title in pages[1]
 
@@ -118,15 +129,19 @@ def test_saved_storyboard_frames_follow_the_analyses(built):
     for caption in ("Selected calls", "Saved series chart", "Saved heatmap", "Saved map of the second day"):
         assert caption in rest
     assert "w/c 26 Feb" in rest  # the series was recomputed by week (2024-W09), labelled as a court reads it
-    assert built[3]["maps"] == built[3]["occasions"] + 1  # one map per occasion and the saved one
+    assert built[3]["maps"] == sum(mapped_pages(r["occasions"]) for r in built[3]["analyses"]) + 1
 
 
 def test_same_inputs_same_bytes_and_the_produced_date(tmp_path, monkeypatch):
     case = make_case(days=1)
-    first = write_report(case, tmp_path / "a.pdf", produced=PRODUCED)
-    second = write_report(case, tmp_path / "b.pdf", produced=PRODUCED)
-    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    (tmp_path / "1").mkdir()
+    (tmp_path / "2").mkdir()
+    first = write_report(case, tmp_path / "1" / "a.pdf", produced=PRODUCED)
+    second = write_report(case, tmp_path / "2" / "a.pdf", produced=PRODUCED)
+    for name in ("a.pdf", "a-schedule.pdf", "a-schedule.xlsx", "a-appendix.pdf"):  # every file of the run
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
     assert first["sha256"] == second["sha256"]
+    assert first["schedule"]["xlsx_sha256"] == second["schedule"]["xlsx_sha256"]
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714557600")  # 2024-05-01T10:00:00Z
     third = write_report(case, tmp_path / "c.pdf")
     assert third["produced"] == "2024-05-01T11:00:00+01:00"
@@ -145,9 +160,8 @@ def test_produced_time_rules(monkeypatch):
 
 
 def test_long_occasion_table_repeats_its_header(tmp_path, monkeypatch):
-    monkeypatch.setattr(build, "MAX_MAPS_PER_ANALYSIS", 5)
     case = make_case(days=40, fixes_per_day=24, calls=10)
-    write_report(case, tmp_path / "r.pdf", a="Sam Suspect", b="Vicky Victim", produced=PRODUCED)
+    summary = write_report(case, tmp_path / "r.pdf", a="Sam Suspect", b="Vicky Victim", produced=PRODUCED)
     pages = pages_text(tmp_path / "r.pdf")
     table_pages = [p for p in pages if "Closest" in p and "Duration" in p and "Evidence" in p]
     assert len(table_pages) >= 2
@@ -155,10 +169,17 @@ def test_long_occasion_table_repeats_its_header(tmp_path, monkeypatch):
     assert len(occasions) == 40
     text = "\n".join(pages)
     assert all(court_time(pd.Timestamp(o["start"]), case.info.tz) in text for o in occasions)
-    maps = [p for p in pages if "Map of occasions" in p]
-    assert len(maps) == 5  # 40 occasions in groups of eight: no more maps than the limit
-    assert "Map of occasions 1–8 (location fixes):" in maps[0]
-    assert "Map of occasions 33–40 (location fixes):" in maps[-1]
+    # The first occasions on maps of their own, then small maps six to a page, up to the stated cap;
+    # the rest are mapped in the appendix.
+    assert [p for p in pages if "Map of occasion GPS 1 (location fixes)" in p]
+    grids = [p for p in pages if "Maps of occasions GPS" in p]
+    assert "Maps of occasions GPS 3 to 8 (location fixes)" in grids[0]
+    assert "Maps of occasions GPS 9 to 14 (location fixes)" in grids[-1]
+    cap = occasionmaps.CAP
+    assert f"at most {cap} occasions of one analysis are mapped here" in " ".join(" ".join(pages).split())
+    appendix = pages_text(summary["appendix"]["pdf"])
+    assert any(f"Maps of occasions GPS {cap + 1} to" in p for p in appendix)
+    assert any("Maps of occasions GPS 39 to 40" in p for p in appendix)
 
 
 class CancelAtSecondMap(NullProgress):
@@ -178,7 +199,7 @@ def test_progress_and_cancel_leave_no_file(tmp_path):
         write_report(make_case(days=2), tmp_path / "r.pdf", produced=PRODUCED, progress=progress)
     assert progress.messages[0] == "Analysing Sam Suspect and Vicky Victim"
     assert progress.messages.count("Drawing maps") == 2
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # neither the storyboard nor the schedule or appendix before it
 
 
 def test_pair_and_place_options(tmp_path):
@@ -194,7 +215,7 @@ def test_pair_and_place_options(tmp_path):
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
 def test_map_pages_are_not_blank(built):
     _case, _path, out, _summary, pages = built
-    number = next(i for i, p in enumerate(pages, start=1) if "Map of occasion 1 (" in p)
+    number = next(i for i, p in enumerate(pages, start=1) if "Map of occasion GPS 1 (" in p)
     png = subprocess.run(["pdftoppm", "-r", "100", "-png", "-f", str(number), "-l", str(number), str(out)],
                          check=True, capture_output=True).stdout
     image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)

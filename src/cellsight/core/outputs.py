@@ -29,7 +29,7 @@ from __future__ import annotations
 import mmap
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,29 @@ def check_output(target: str | os.PathLike[str], kind: str, case: Any = None, fo
     if not force and not is_output(resolved, kind):
         raise OutputRefused(f"{path}: exists and is not a Cellsight {KINDS[kind]}; choose another name, "
                             "or replace it knowingly (--force)", forceable=True)
+
+
+def check_distinct(outputs: Sequence[tuple[str, str | os.PathLike[str]]]) -> None:
+    """Refuse (OutputRefused, never forceable) two outputs of one run that would be one file.
+
+    ``outputs`` are (what, path) pairs, e.g. ``("report", "a.pdf")``. Two paths
+    are one file when they resolve to the same path (symbolic links followed),
+    when they name one existing file (a hard link), or when they differ only in
+    capitals: on the case-insensitive file systems of Windows and macOS, and of
+    most USB sticks a bundle is copied to, ``a.pdf`` and ``A.PDF`` are one file,
+    so the second written would silently replace the first.
+    """
+    seen: list[tuple[str, Path, Path]] = []
+    for what, target in outputs:
+        path = Path(target)
+        resolved = path.resolve()
+        for other_what, other_path, other_resolved in seen:
+            same = (str(resolved).casefold() == str(other_resolved).casefold()
+                    or (resolved.exists() and other_resolved.exists() and _same_file(resolved, other_resolved)))
+            if same:
+                raise OutputRefused(f"{path}: the {what} would be the same file as the {other_what} "
+                                    f"({other_path}); give each output of one run its own name")
+        seen.append((what, path, resolved))
 
 
 def is_output(path: str | os.PathLike[str], kind: str) -> bool:

@@ -33,6 +33,7 @@ import math
 import os
 import re
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -42,23 +43,32 @@ import pandas as pd
 from cellsight import __version__
 from cellsight.core.case import CaseError
 from cellsight.core.casefile import file_sha256
-from cellsight.core.citations import cite, exhibit_for
 from cellsight.analysis.proximity_params import DEFAULTS_WORDS, method_options
-from cellsight.report import timebasis as time_basis
-from cellsight.core.outputs import atomic_output, check_output
+from cellsight.core.citations import cite, exhibit_for
+from cellsight.core.outputs import atomic_output, check_distinct, check_output
 from cellsight.core.timezones import iso_local
 from cellsight.progress import NullProgress, Progress, check
-from cellsight.report import chronology, evidence, mapdata, staticmap, tileset
+from cellsight.report import (
+    chronology,
+    companions,
+    concern,
+    evidence,
+    keyevents,
+    mapdata,
+    occasionmaps,
+    staticmap,
+    tileset,
+)
+from cellsight.report import timebasis as time_basis
 from cellsight.report.devices import add_device_findings
 from cellsight.report.pdf import ReportMeta, Section, render_pdf
 from cellsight.report.producer import Producer, fill
 from cellsight.report.protect import encrypt_pdf
 from cellsight.report.storyboard import Frame, Storyboard, StoryboardError
 from cellsight.report.summary import PairRun, ProximityRun, key_figures, pair_paragraphs, place_paragraphs
-from cellsight.report.words import court_text, duration_words, period_words, prime_times
+from cellsight.report.words import court_text, duration_words, end_words, period_words, prime_times
 from cellsight.report.words import time_words as court_time
 
-MAX_MAPS_PER_ANALYSIS = 30
 BASEMAP_ENV = "CELLSIGHT_MBTILES"
 PAGE_COUNT = "{page:__total__}"  # the report's own page count, filled in at layout
 
@@ -197,14 +207,27 @@ class CaseResolver:
     def map_png(self, frame: Frame, size: tuple[int, int]) -> bytes:
         content = frame.content
         occasions = content.get("occasions") or []
-        data = mapdata.gather(self.case, content.get("subjects") or (), content.get("start"),
-                              content.get("end"), places=content.get("places", []), occasions=occasions,
-                              intervals=[tuple(i) for i in content.get("intervals") or []])
+        intervals = [tuple(i) for i in content.get("intervals") or []]
         check(self.progress)
         self.maps += 1
         self.progress.update(self.maps, self.maps_total, "Drawing maps")
+        if content.get("grid"):  # small multiples: each occasion framed on its own hits
+            # The case's records around these occasions, gathered once for all the small maps and cut
+            # into each (their shared legend counts no fixes, so none is counted out of the narrowed tables).
+            within = mapdata.Within(self.case, intervals)
+            every = self._gather(within, content, [], intervals)
+            small = [(title, within.part(every, interval, [occasion]), staticmap.occasion_bounds([occasion]))
+                     for title, occasion, interval in zip(content.get("titles") or [], occasions, intervals)]
+            return staticmap.render_grid(small, size[0], size[1], int(content["grid"]), basemap=self.basemap)
+        data = self._gather(self.case, content, occasions, intervals)
         return staticmap.render_map(data, size[0], size[1], basemap=self.basemap,
                                     bounds=staticmap.occasion_bounds(occasions))
+
+    @staticmethod
+    def _gather(case: Any, content: dict[str, Any], occasions: list[dict[str, Any]],
+                intervals: list[tuple[Any, ...]]) -> mapdata.MapData:
+        return mapdata.gather(case, content.get("subjects") or (), content.get("start"), content.get("end"),
+                              places=content.get("places", []), occasions=occasions, intervals=intervals)
 
 
 # ----- sections --------------------------------------------------------------------------
@@ -303,7 +326,7 @@ def written_summary(case: Any, pairs: list[PairRun], places: list[ProximityRun])
 
 def contact_sections(case: Any, run: PairRun, index: int) -> list[Section]:
     """Contact between A and B, A's pattern and A's ranked contacts."""
-    from cellsight.analysis import contacts, patterns
+    from cellsight.analysis import patterns
 
     zone = case.info.tz
     doc, a, b = run.doc, run.a, run.b
@@ -336,6 +359,27 @@ def contact_sections(case: Any, run: PairRun, index: int) -> list[Section]:
         Frame("chart", caption=f"Communications between {doc['a']} and {doc['b']} by hour of day and day of week",
               content={"chart": "heatmap", "subject": a, "data": patterns.hour_weekday(case, a, other=b)})],
         anchor=run.contact_anchor)
+    contact.frames.append(weekly_frame(case, run))
+    return [contact]
+
+
+def weekly_frame(case: Any, run: PairRun) -> Frame:
+    """Communications per week each way, with the messages of concern among them."""
+    table = concern.weekly(run.schedule_comms, run.concern, case.info.tz)
+    rows = [[period_words(w, "week"), f"{x:,}", f"{y:,}", f"{t:,}", f"{c:,}"]
+            for w, x, y, t, c in zip(table["week"], table["a_to_b"], table["b_to_a"], table["total"],
+                                     table["concern"])]
+    return _table(f"Communications by week between {run.a} and {run.b}",
+                  ["Week (Monday to Sunday)", f"From {run.a}", f"From {run.b}", "Total", "Messages of concern"],
+                  rows, widths=[2.2, 1.2, 1.2, 1, 1.4], empty="No communication.")
+
+
+def activity_sections(case: Any, run: PairRun) -> list[Section]:
+    """A's pattern of activity and A's ranked contacts: background, set out in the evidence appendix."""
+    from cellsight.analysis import contacts, patterns
+
+    zone = case.info.tz
+    a = run.a
     heat = patterns.hour_weekday(case, a)
     pattern = Section(f"Activity pattern of {heat.get('subject', a)}", [
         _text("Method", PATTERN_METHOD.format(tz=zone), {"subject": heat.get("subject", a), "time zone": zone}),
@@ -351,7 +395,95 @@ def contact_sections(case: Any, run: PairRun, index: int) -> list[Section]:
         _text("Method", RANKED_METHOD, {"subject": ranked.get("subject", a), "top": 20, "time zone": zone}),
         _table("Ranked contacts", ["#", "Number", "Name", "Total", "By kind", "First", "Last"], rows,
                widths=[0.4, 1.5, 1.6, 0.6, 1.6, 2.1, 2.1], empty="No contacts.")])
-    return [contact, pattern, top]
+    return [pattern, top]
+
+
+def key_events_section(case: Any, run: PairRun, index: int, place_runs: list[ProximityRun]) -> Section:
+    """The key-events chronology of a pair (``keyevents``), each entry cited."""
+    zone = case.info.tz
+    numbers = run.schedule_comms["comm_id"].map(run.schedule_numbers)
+    run.key_events = keyevents.key_events(run, run.schedule_comms, numbers, run.concern, zone,
+                                          run.schedule_ref.split(" ")[0], place_runs)
+    where = (f"Every communication is in the schedule of communications, exhibit {run.schedule_ref}, whose rows the "
+             f"last column gives. " if run.schedule_ref else "No schedule of communications was produced with this "
+             "report, so no schedule row is given. ")
+    prime_times([e.when for e in run.key_events], zone)
+    intro = (f"The moments of the case a reader needs first, taken from the analyses in this report: the first and "
+             f"last communication between {run.a} and {run.b}, the first message of concern, the busiest day and "
+             f"week, weeks in which contact rose or fell sharply, and the first occasion of each proximity "
+             f"analysis and each later one at a new place. " + where + keyevents.RULES)
+    return Section(f"Key events: {run.a} and {run.b}", [
+        _text("", intro, anchor=f"key-events-{index}"),
+        _table("", keyevents.COLUMNS, [e.row(zone) for e in run.key_events], widths=keyevents.WIDTHS,
+               empty="No key event: the exhibits record no communication and no occasion.")])
+
+
+CONCERN_SHOWN = 30  # messages of concern quoted in the storyboard; all are marked in the schedule
+
+
+def concern_section(case: Any, run: PairRun, index: int) -> Section:
+    """The messages of concern between the pair, quoted with sender, time and exhibit row."""
+    zone = case.info.tz
+    found = run.concern.messages
+    names = {"a_to_b": (run.a, run.b), "b_to_a": (run.b, run.a)}
+    numbers = found["comm_id"].map(run.schedule_numbers)
+    prime_times(list(found["start"]), zone)
+    rows = [[court_time(m.start, zone), names.get(m.direction, (m.sender, m.recipient))[0],
+             f"\u201c{m.text}\u201d", m.cited, "" if pd.isna(n) else int(n)]
+            for m, n in zip(found.head(CONCERN_SHOWN).itertuples(index=False), numbers.head(CONCERN_SHOWN))]
+    terms = ", ".join(f"\u201c{t}\u201d" for t in run.concern.terms) or "(none)"
+    intro = (f"Messages between {run.a} and {run.b} holding one of the case's terms of concern ({terms}): "
+             f"{run.concern.count:,} in all. A term matches at the start of a word, in any capitals. A match is "
+             f"a reason to read the message, not a finding: each should be read in its conversation. Each is "
+             f"quoted as the exhibit holds it, with the exhibit rows that record it"
+             + (f" and its row in the schedule of communications ({run.schedule_ref})" if run.schedule_ref else "")
+             + "; the weekly counts are in the contact section.")
+    if run.concern.count > CONCERN_SHOWN:
+        intro += (f" The first {CONCERN_SHOWN} are quoted here; every one is marked in the schedule of "
+                  f"communications.")
+    return Section(f"Messages of concern: {run.a} and {run.b}", [
+        _text("", intro, {"terms of concern": run.concern.terms}, anchor=run.concern_anchor),
+        _table("", ["Time", "From", "Message", "Recorded in (exhibit and row)", "Schedule row"], rows,
+               widths=[1.7, 1.1, 3.9, 2.6, 0.8], empty="No message between them holds a term of concern.")])
+
+
+def produced_exhibits_frame(docs: list[companions.Companion]) -> Frame:
+    """The exhibits this run wrote beside the storyboard, with their digests."""
+    return _table("Exhibits produced with this report", ["Exhibit", "Document", "File", "Size", "SHA-256"],
+                  [d.listed() for d in docs], widths=[0.7, 2.2, 1.9, 0.8, 4.2])
+
+
+def companion_cover(case: Any, meta: ReportMeta, producer: Producer, title: str, doc: companions.Companion,
+                    storyboard: str, redacted: bool) -> Section:
+    """The first page of an exhibit written beside the storyboard: what it is and what it goes with."""
+    info = case.info
+    rows = [["Exhibit", doc.reference], ["Case", info.name], ["Reference", info.reference or "(none)"],
+            ["Produced by", producer.described() or "(not stated)"], ["Produced", meta.produced_text()],
+            ["Produced with", f"the evidential storyboard {storyboard}, which lists this exhibit's SHA-256"],
+            ["Time zone of this document", info.tz]]
+    if meta.case_sha256:
+        rows.append(["Case file SHA-256", meta.case_sha256])
+    if redacted:
+        rows.append(["Redaction", "Edited for disclosure as the storyboard is: every person who is not a subject "
+                                  "of the case appears as a pseudonym (Third party 1, 2, ...)."])
+    return Section("", [Frame("title", content={"title": title, "subtitle": info.name or "Untitled case"}),
+                        _table("", ["Item", "Detail"], rows, widths=[1, 3])])
+
+
+def schedule_frame(schedules: list[chronology.Chronology], pairs: list[PairRun]) -> pd.DataFrame:
+    """Every schedule's rows as one table for the spreadsheet, each row naming its pair."""
+    rows = [[f"{run.a} and {run.b}", *row] for sched, run in zip(schedules, pairs) for row in sched.rows]
+    return pd.DataFrame(rows, columns=["Pair", *chronology.COLUMNS], dtype=object)
+
+
+def appendix_map_sections(runs: list[ProximityRun], zone: str) -> list[Section]:
+    """Maps of the occasions beyond the storyboard's cap, one section per analysis that has any."""
+    out = []
+    for run in runs:
+        frames = occasionmaps.appendix_maps(run, run.doc["window_min"], zone)
+        if frames:
+            out.append(Section(f"Maps of further occasions: {run.reference}", frames))
+    return out
 
 
 def run_proximity(case: Any, a: str, *, b: str | None = None, place: str | None = None, method: str,
@@ -366,7 +498,7 @@ def run_proximity(case: Any, a: str, *, b: str | None = None, place: str | None 
     run = ProximityRun(doc["a"], doc.get("b") or doc.get("place"), place is not None, method, doc, result,
                        anchor, reference)
     run.evidence = evidence.occasion_evidence(case, result, reference)
-    for point in occasion_points(result, doc.get("occasions", []), case):
+    for point in occasion_points(result, doc.get("occasions", []), case, run.evidence):
         point["analysis"] = run.analysis_words()
         point["reference"] = f"{reference} {point['label']}"
         run.located.append(point)
@@ -384,7 +516,7 @@ def proximity_section(case: Any, run: ProximityRun, window_min: float) -> Sectio
     occasions = doc.get("occasions", [])
     prime_times([o[k] for o in occasions for k in ("start", "end")], zone)
     starts = [court_time(o["start"], zone) for o in occasions]
-    ends = [_end_words(pd.Timestamp(o["start"]), pd.Timestamp(o["end"]), zone) for o in occasions]
+    ends = [end_words(pd.Timestamp(o["start"]), pd.Timestamp(o["end"]), zone) for o in occasions]
     rows = [[i, starts[i - 1], ends[i - 1], _duration(o["start"], o["end"]), o["hits"],
              _metres(o.get("min_distance_m")), _metres(o.get("max_accuracy_m")),
              run.evidence[i - 1].short if i - 1 < len(run.evidence) else ""]
@@ -395,35 +527,18 @@ def proximity_section(case: Any, run: ProximityRun, window_min: float) -> Sectio
               _text("Limitations", "\n\n".join(limits)),
               _table(f"Occasions ({len(occasions)})", ["#", "Start", "End", "Duration", "Hits",
                                                       "Closest (m)", "Fix accuracy (m)", "Evidence (first row "
-                                                      "of each exhibit; every row in Appendix A)"], rows,
+                                                      "of each exhibit; every row in the appendix)"], rows,
                      widths=[0.3, 1.75, 1.0, 0.65, 0.4, 0.65, 0.65, 4.0],
                      empty="No occasion met these parameters.")]
-    subjects = [run.a] + ([] if run.place else [run.other])
-    window = pd.Timedelta(minutes=window_min)
-    for group in group_occasions(run.located, MAX_MAPS_PER_ANALYSIS):
-        first, last = group[0], group[-1]
-        label = f"occasion {first['label']}" if len(group) == 1 else f"occasions {first['label']}–{last['label']}"
-        intervals = [[(pd.Timestamp(o["start"]) - window).isoformat(),
-                      (pd.Timestamp(o["end"]) + window).isoformat()] for o in group]
-        when = (f"{court_time(first['start'], zone)} to "
-                f"{_end_words(pd.Timestamp(first['start']), pd.Timestamp(last['end']), zone)}")
-        map_params = {"subjects": subjects, **({"place": run.other} if run.place else {}),
-                      "fixes and cells shown": f"within {window_min:g} min of each occasion shown"}
-        frames.append(Frame("map", caption=f"Map of {label} ({_short_kind(run)}): {when}", parameters=map_params,
-                            content={"subjects": subjects, "places": [run.other] if run.place else [],
-                                     "occasions": group, "intervals": intervals}))
+    maps, words = occasionmaps.storyboard_maps(run, window_min, zone)
+    if maps:
+        frames.append(_text("", words))
+    frames += maps
     return Section(run.title(), frames, anchor=run.anchor)
 
 
 def _short_kind(run: ProximityRun) -> str:
     return {"gps": "location fixes", "cell": "cell sites", "any": "fixes and cell sites"}[run.method]
-
-
-def _end_words(start: pd.Timestamp, end: pd.Timestamp, zone: str) -> str:
-    """The end of a span: only the clock time when it is the same day as the start (``17:40:23 BST``)."""
-    same_day = start.tz_convert(zone).date() == end.tz_convert(zone).date()
-    text = court_time(end, zone)
-    return text.split(" ", 4)[4] if same_day else text
 
 
 def appendix_section(runs: list[ProximityRun]) -> Section | None:
@@ -457,29 +572,33 @@ def appendix_section(runs: list[ProximityRun]) -> Section | None:
 def chronology_section(case: Any, run: PairRun, start: Any, end: Any) -> tuple[Section, chronology.Chronology]:
     occasions = [{**o, "a": run.a, "other": o_run.other if not o_run.place else o_run.other}
                  for o_run in run.proximity for o in o_run.located]
-    sched = chronology.build(case, run.a, run.b, start, end, occasions)
+    sched = chronology.build(case, run.a, run.b, start, end, occasions, comms=run.schedule_comms,
+                             concern_ids=set(run.concern.messages["comm_id"]))
     zone = case.info.tz
     period = ("the whole of the exhibits" if sched.start is None and sched.end is None else
               f"{court_time(sched.start, zone) if sched.start is not None else 'the first record'} to "
               f"{court_time(sched.end, zone) if sched.end is not None else 'the last record'}")
     intro = (f"Every communication between the numbers of {run.a} and {run.b}, {period}: {sched.communications:,} "
              f"communications, one row each, counted and matched across exhibits as in the contact figures. "
-             f"Each row cites every exhibit row that records it. Proximity occasions "
-             f"({sched.occasions}) are shaded, at their start.")
+             f"Each row cites every exhibit row that records it; a message holding a term of concern says so. "
+             f"Proximity occasions ({sched.occasions}) are shaded, at their start; their evidence is in the "
+             f"evidence appendix.")
     frames = [_text("", intro, {"period": period, "time zone": zone}, anchor=run.chronology_anchor),
               _table("", chronology.COLUMNS, sched.rows, widths=chronology.WIDTHS, shaded=sched.occasion_rows,
                      empty="No communication in this period.")]
     return Section(f"Schedule of communications: {run.a} and {run.b}", frames), sched
 
 
-def occasion_points(result: Any, occasions: list[dict[str, Any]], case: Any = None) -> list[dict[str, Any]]:
+def occasion_points(result: Any, occasions: list[dict[str, Any]], case: Any = None,
+                    cited: list[Any] | None = None) -> list[dict[str, Any]]:
     """Occasions with a position for the map: the mean position of A's items in each occasion.
 
     The proximity result's hits carry the occasion they belong to and A's
     position (a fix, or the serving site); an occasion with no located hit is
     listed in the table but not drawn. ``hit_points`` are every position of its
     hits (A's and, between people, B's), so that a map of it can always show
-    them all. With ``case``, the evidence is cited as the exhibits number it.
+    them all. With ``case``, the evidence is cited as the exhibits number it (``cited``: already
+    worked out by ``evidence.occasion_evidence``).
     """
     hits = getattr(result, "hits", None)
     positions: dict[int, tuple[float, float]] = {}
@@ -495,7 +614,8 @@ def occasion_points(result: Any, occasions: list[dict[str, Any]], case: Any = No
                 coords = np.concatenate([group[[y, x]].to_numpy(float) for y, x in sides])
                 coords = coords[np.isfinite(coords).all(axis=1)]
                 points[int(occasion)] = np.round(coords, 6).tolist()
-    cited = evidence.occasion_evidence(case, result, with_hits=False) if case is not None else None
+    if cited is None and case is not None:
+        cited = evidence.occasion_evidence(case, result, with_hits=False)
     out = []
     base = min(positions) if positions else 0
     for i, occasion in enumerate(occasions):
@@ -521,14 +641,6 @@ def locate_occasions(case: Any, a: str, *, b: str | None = None, place: str | No
     doc = result.to_json(case.info.tz)
     pair = f"{doc['a']} and {doc.get('b') or doc.get('place')}"
     return [{**o, "pair": pair} for o in occasion_points(result, doc.get("occasions", []), case)]
-
-
-def group_occasions(occasions: list[dict[str, Any]], max_maps: int) -> list[list[dict[str, Any]]]:
-    """Consecutive occasions in groups, so that no analysis draws more than ``max_maps`` maps."""
-    if not occasions:
-        return []
-    size = max(1, math.ceil(len(occasions) / max_maps))
-    return [occasions[i:i + size] for i in range(0, len(occasions), size)]
 
 
 def _duration(start: str, end: str) -> str:
@@ -660,6 +772,11 @@ def declaration_section(producer: Producer, values: dict[str, Any]) -> Section:
 
 
 # ----- the report ------------------------------------------------------------------------
+COMPANION_WORDS = {"schedule": "schedule of communications (PDF)",
+                   "xlsx": "schedule of communications (spreadsheet, the same rows)",
+                   "appendix": "evidence appendix (PDF)"}
+
+
 def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None, b: str | None = None,
                  places: Sequence[str] = (), method: str | None = None, distance_m: float | None = None,
                  window_min: float | None = None, gap_min: float | None = None, produced: str | None = None,
@@ -667,30 +784,45 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
                  progress: Progress | None = None, force: bool = False,
                  password: str | None = None, redact: bool = False, producer: Producer | None = None,
                  chronology_from: Any = None, chronology_to: Any = None,
-                 statement: str | os.PathLike[str] | None = None, include_photos: bool = False) -> dict[str, Any]:
-    """Write the evidential storyboard PDF for ``case`` to ``out``; return a summary.
+                 statement: str | os.PathLike[str] | None = None,
+                 schedule: str | os.PathLike[str] | None | bool = None,
+                 appendix: str | os.PathLike[str] | None | bool = None,
+                 include_photos: bool = False) -> dict[str, Any]:
+    """Write the evidential storyboard PDF for ``case`` to ``out``, and beside it the schedule of
+    communications (PDF and XLSX) and the evidence appendix (PDF); return a summary.
 
     Without ``a``/``b``, every suspect–victim pair is reported; ``places`` adds
     proximity to those places (without ``a``, of every suspect; with neither,
     every place of the case). ``method`` None reports location fixes and, where
     the case has located network events, cell sites as corroboration.
     ``basemap`` (else ``CELLSIGHT_MBTILES``) is a local MBTiles file for the
-    maps. ``redact`` replaces third parties' numbers and names by pseudonyms.
-    ``producer`` says who produced it (default: the case's). The chronology
-    covers ``chronology_from`` to ``chronology_to`` (ISO 8601; default all).
-    ``statement`` also writes an SFR1-style short statement there.
+    maps. ``redact`` replaces third parties' numbers and names by pseudonyms in
+    every file written. ``producer`` says who produced it (default: the
+    case's). The schedule covers ``chronology_from`` to ``chronology_to`` (ISO
+    8601; default all). ``schedule`` and ``appendix`` name those exhibits
+    (default: after ``out``, see ``companions``; ``False``: not written, and
+    the storyboard cites no schedule row); ``statement`` also writes an
+    SFR1-style short statement there. No two of these may be one file.
     ``progress`` reports analyses, maps and pages and can cancel
-    (``Cancelled``) before anything is written. ``password`` encrypts the PDF
-    (and the statement) (``report.protect``); ``force`` allows replacing a file
-    that is not a Cellsight report (never the case or an exhibit: ``core.outputs``).
+    (``Cancelled``) before anything is written. ``password`` encrypts every
+    file (``report.protect``); ``force`` allows replacing a file that is not a
+    Cellsight output (never the case or an exhibit: ``core.outputs``).
     """
-    from cellsight.analysis import contacts
     from cellsight.report import producer as producers
     from cellsight.report.redaction import Redactor
 
+    sched_pdf, sched_xlsx, app_pdf = companions.default_paths(out, schedule or None, appendix or None,
+                                                              bool(password))
+    wanted = {"schedule": schedule is not False, "xlsx": schedule is not False, "appendix": appendix is not False}
+    paths = {"schedule": sched_pdf, "xlsx": sched_xlsx, "appendix": app_pdf}
+    named = [("storyboard", out)] + [(COMPANION_WORDS[k], paths[k]) for k in paths if wanted[k]]
+    if statement is not None:
+        named.append(("statement", statement))
+    check_distinct(named)
     check_output(out, "report", case, force, case_path)
     if statement is not None:
         check_output(statement, "report", case, force, case_path)
+    companions.check_paths(case, [paths[k] for k in paths if wanted[k]], force, case_path)
     zone = case.info.tz
     stamp = produced_time(produced, zone)
     case_sha = file_sha256(case_path) if case_path else None
@@ -702,10 +834,140 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
     basemap = basemap or os.environ.get(BASEMAP_ENV) or None
     base = basemap_record(basemap)
     redactor = Redactor.for_case(case) if redact else None
-    pairs = report_pairs(case, a, b)
-    place_runs = report_places(case, a, places)
     options = {"distance_m": distance_m, "window_min": window_min, "gap_min": gap_min,
                "include_photos": include_photos}  # photographs' positions as fixes: the officer's choice
+    pairs, place_results, place_runs = analyse(case, a, b, places, method, options, progress)
+    all_runs = [r for p in pairs for r in p.proximity] + place_results
+    refs = dict(zip(paths, companions.references(case, producer.name, 3)))
+    docs = {k: companions.Companion(COMPANION_WORDS[k], paths[k], refs[k]) for k in paths if wanted[k]}
+    # The schedule's rows, only when it is written (the key events cite their numbers there).
+    schedules = [chronology_section(case, run, chronology_from, chronology_to) for run in pairs] \
+        if "schedule" in docs else []
+    for run in pairs:
+        run.schedule_numbers = pd.Series(dtype="int64")
+    for run, (_, sched) in zip(pairs, schedules):
+        run.schedule_numbers = sched.numbers
+        run.schedule_ref = f"{refs['schedule']} ({sched_pdf.name})"
+    maps_total = sum(len(occasionmaps.storyboard_maps(r, r.doc["window_min"], zone)[0]) + (len(
+        occasionmaps.appendix_maps(r, r.doc["window_min"], zone)) if "appendix" in docs else 0) for r in all_runs)
+    resolver = CaseResolver(case, basemap, progress, maps_total)
+    render = _renderer(meta, resolver, redactor, progress)
+    storyboard_name = Path(out).name
+
+    # Every file of the run is written under a temporary name and renamed only when all are complete,
+    # so a cancelled or failed run leaves none of them (``atomic_output``).
+    with ExitStack() as outputs:
+        temps = {k: outputs.enter_context(atomic_output(d.path, companions.kind(d.path), case, force, case_path))
+                 for k, d in docs.items()}
+        # The schedule (PDF, then the same rows as a spreadsheet) and the appendix first: the storyboard
+        # lists their digests.
+        if "schedule" in docs:
+            schedule_sections = [companion_cover(case, meta, producer, "Schedule of communications",
+                                                 docs["schedule"], storyboard_name, redact),
+                                 *[sec for sec, _ in schedules]]
+            if not schedules:
+                schedule_sections.append(Section("Schedule of communications", [_text(
+                    "", "No suspect and victim pair was reported, so there is no schedule of communications.")]))
+            companions.write_pdf(docs["schedule"], render("Schedule of communications", schedule_sections),
+                                 temps["schedule"], password)
+            frame = schedule_frame([sched for _, sched in schedules], pairs)
+            if redactor is not None:
+                frame = redactor.frame(frame)
+            companions.write_schedule_xlsx(docs["xlsx"], frame, stamp, temps["xlsx"], password)
+            for run in pairs:
+                run.schedule_words = _schedule_words(run, docs["schedule"], docs["xlsx"])
+        if "appendix" in docs:
+            appendix_sections = [companion_cover(case, meta, producer, "Evidence appendix", docs["appendix"],
+                                                 storyboard_name, redact)]
+            evidence_part = appendix_section(all_runs)
+            if evidence_part is not None:
+                appendix_sections.append(evidence_part)
+            appendix_sections += appendix_map_sections(all_runs, zone)
+            for run in pairs:
+                appendix_sections += activity_sections(case, run)
+            companions.write_pdf(docs["appendix"], render("Evidence appendix", appendix_sections),
+                                 temps["appendix"], password)
+        sections = [cover_section(case, meta, str(case_path) if case_path else None, producer, redact),
+                    written_summary(case, pairs, place_results)]
+        for index, run in enumerate(pairs, start=1):
+            sections.append(key_events_section(case, run, index, place_results if len(pairs) == 1 else []))
+            sections.append(concern_section(case, run, index))
+        for index, run in enumerate(pairs, start=1):
+            sections += contact_sections(case, run, index)
+            sections += [proximity_section(case, r, r.doc["window_min"]) for r in run.proximity]
+        sections += [proximity_section(case, r, r.doc["window_min"]) for r in place_results]
+        exhibits = exhibits_section(case)
+        sections += add_device_findings(case, summary=sections[1], exhibits=exhibits)
+        board = storyboard_section(case, all_runs)
+        if board is not None:
+            sections.append(board)
+        sections.append(about_section(case, {
+            "pairs reported": [f"{x.a} and {x.b}" for x in pairs] or "(none)",
+            "places reported": [f"{x} near {y}" for x, y in place_runs] or "(none)",
+            "proximity method": method or "location fixes, with cell sites as corroboration where the case has them",
+            "distance (m)": distance_m if distance_m is not None else DEFAULTS_WORDS["distance"],
+            "window (min)": window_min if window_min is not None else DEFAULTS_WORDS["window"],
+            "gap (min)": gap_min if gap_min is not None else DEFAULTS_WORDS["gap"],
+            "photographs' positions": "counted as fixes" if include_photos else "not counted as fixes",
+            "base map of the maps": (f"{base['file']} (SHA-256 {base['sha256']}): {base['attribution']}" if base
+                                     else "none: a grid in WGS84 degrees")}))
+        if docs:
+            exhibits.frames.append(produced_exhibits_frame(list(docs.values())))
+        sections.append(exhibits)
+        values = {"name": producer.name, "rank": producer.rank, "force": producer.force,
+                  "produced": meta.produced_text(), "case_name": case.info.name, "reference": case.info.reference,
+                  "case_file": Path(case_path).name if case_path else None, "case_sha256": case_sha,
+                  "pages": PAGE_COUNT, "software": f"Cellsight {__version__}"}
+        sections.append(declaration_section(producer, values))
+        target = Path(out)
+        tmp = outputs.enter_context(atomic_output(target, "report", case, force, case_path))
+        pages, anchors = render(meta.title, sections)(tmp)
+        if password:
+            encrypt_pdf(tmp, password)
+        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        summary = {"out": str(target), "pages": pages, "sha256": digest, "produced": iso_local(stamp, zone),
+                   "pairs": [{"a": run.a, "b": run.b} for run in pairs],
+                   "places": [{"a": x, "place": y} for x, y in place_runs],
+                   "occasions": sum(r.count for r in all_runs),
+                   "analyses": [{"a": r.a, ("place" if r.place else "b"): r.other, "method": r.method,
+                                 "occasions": r.count, "page": anchors.get(r.anchor)} for r in all_runs],
+                   "maps": resolver.maps, "storyboard_frames": len(board.frames) if board else 0,
+                   "chronology": [{"a": run.a, "b": run.b, "communications": sched.communications,
+                                   "occasions": sched.occasions, "document": str(sched_pdf),
+                                   "page": docs["schedule"].anchors.get(run.chronology_anchor)}
+                                  for run, (_, sched) in zip(pairs, schedules)],
+                   "key_events": [{"a": run.a, "b": run.b, "time": iso_local(e.when, zone), "event": e.what,
+                                   "evidence": e.cited, "schedule_rows": e.schedule} for run in pairs
+                                  for e in run.key_events],
+                   "concern": [{"a": run.a, "b": run.b, "messages": run.concern.count, "terms": run.concern.terms}
+                               for run in pairs],
+                   "schedule": {"pdf": str(sched_pdf), "xlsx": str(sched_xlsx), "pages": docs["schedule"].pages,
+                                "rows": docs["xlsx"].rows, "sha256": docs["schedule"].sha256,
+                                "xlsx_sha256": docs["xlsx"].sha256, "exhibit": docs["schedule"].reference,
+                                "xlsx_exhibit": docs["xlsx"].reference} if "schedule" in docs else None,
+                   "appendix": {"pdf": str(app_pdf), "pages": docs["appendix"].pages, "sha256": docs["appendix"].sha256,
+                                "exhibit": docs["appendix"].reference} if "appendix" in docs else None,
+                   "case_sha256": case_sha, "redacted": bool(redact), "producer": producer.described(),
+                   "basemap": base, "encrypted": bool(password)}
+    if statement is not None:
+        from cellsight.report.statement import write_statement
+
+        summary["statement"] = write_statement(case, statement, meta=meta, producer=producer, pairs=pairs,
+                                               places=place_results, report=summary, anchors=anchors,
+                                               redactor=redactor, values=values, force=force, case_path=case_path,
+                                               password=password)
+    return summary
+
+
+def analyse(case: Any, a: str | None, b: str | None, places: Sequence[str], method: str | None,
+            options: dict[str, Any], progress: Progress) -> tuple[list[PairRun], list[ProximityRun],
+                                                                   list[tuple[str, str]]]:
+    """Every analysis the report sets out: each pair's contact, messages of concern and proximity, then
+    proximity to places (``report_pairs``, ``report_places``)."""
+    from cellsight.analysis import contacts
+
+    pairs = report_pairs(case, a, b)
+    place_runs = report_places(case, a, places)
     steps = len(pairs) + len(place_runs)
     pair_results: list[PairRun] = []
     for index, (pa, pb) in enumerate(pairs, start=1):
@@ -713,6 +975,9 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
         progress.update(index - 1, steps, f"Analysing {pa} and {pb}")
         run = PairRun(pa, pb, contacts.between(case, pa, pb, by="day"), contacts.pair_events(case, pa, pb),
                       f"contact-{index}", f"peak-{index}", chronology_anchor=f"chronology-{index}")
+        run.schedule_comms = chronology.communications(case, pa, pb)
+        run.concern = concern.find(case, run.schedule_comms)
+        run.concern_anchor = f"concern-{index}"
         for m in proximity_methods(case, method, pa, pb):
             run.proximity.append(run_proximity(case, pa, b=pb, method=m, anchor=f"proximity-{index}-{m}",
                                                reference=_reference(m, len(pairs) > 1, index),
@@ -726,69 +991,24 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
             place_results.append(run_proximity(case, pa, place=place, method=m, anchor=f"place-{index}-{m}",
                                                reference=_reference(m, True, index, place=True),
                                                **method_options(options, method, m)))
-    all_runs = [r for p in pair_results for r in p.proximity] + place_results
-    maps_total = sum(len(group_occasions(r.located, MAX_MAPS_PER_ANALYSIS)) for r in all_runs)
-    resolver = CaseResolver(case, basemap or os.environ.get(BASEMAP_ENV) or None, progress, maps_total)
-    analysis: list[Section] = []
-    for index, run in enumerate(pair_results, start=1):
-        analysis += contact_sections(case, run, index)
-        analysis += [proximity_section(case, r, r.doc["window_min"]) for r in run.proximity]
-    analysis += [proximity_section(case, r, r.doc["window_min"]) for r in place_results]
-    schedules = []
-    for run in pair_results:
-        section, sched = chronology_section(case, run, chronology_from, chronology_to)
-        schedules.append((section, sched))
-    sections = [cover_section(case, meta, str(case_path) if case_path else None, producer, redact),
-                written_summary(case, pair_results, place_results), exhibits_section(case), *analysis]
-    sections += add_device_findings(case, summary=sections[1], exhibits=sections[2])
-    board = storyboard_section(case, all_runs)
-    if board is not None:
-        sections.append(board)
-    sections += [s for s, _ in schedules]
-    appendix = appendix_section(all_runs)
-    if appendix is not None:
-        sections.append(appendix)
-    sections.append(about_section(case, {
-        "pairs reported": [f"{x} and {y}" for x, y in pairs] or "(none)",
-        "places reported": [f"{x} near {y}" for x, y in place_runs] or "(none)",
-        "proximity method": method or "location fixes, with cell sites as corroboration where the case has them",
-        "distance (m)": distance_m if distance_m is not None else DEFAULTS_WORDS["distance"],
-        "window (min)": window_min if window_min is not None else DEFAULTS_WORDS["window"],
-        "gap (min)": gap_min if gap_min is not None else DEFAULTS_WORDS["gap"],
-        "photographs' positions": "counted as fixes" if include_photos else "not counted as fixes",
-        "base map of the maps": (f"{base['file']} (SHA-256 {base['sha256']}): {base['attribution']}" if base
-                                 else "none: a grid in WGS84 degrees")}))
-    values = {"name": producer.name, "rank": producer.rank, "force": producer.force,
-              "produced": meta.produced_text(), "case_name": case.info.name, "reference": case.info.reference,
-              "case_file": Path(case_path).name if case_path else None, "case_sha256": case_sha,
-              "pages": PAGE_COUNT, "software": f"Cellsight {__version__}"}
-    sections.append(declaration_section(producer, values))
-    target = Path(out)
-    with atomic_output(target, "report", case, force, case_path) as tmp:
-        pages, anchors = render_pdf(str(tmp), meta, sections, resolver, redactor=redactor, progress=progress)
-        if password:
-            encrypt_pdf(tmp, password)
-        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-    summary = {"out": str(target), "pages": pages, "sha256": digest, "produced": iso_local(stamp, zone),
-               "pairs": [{"a": x, "b": y} for x, y in pairs],
-               "places": [{"a": x, "place": y} for x, y in place_runs],
-               "occasions": sum(r.count for r in all_runs),
-               "analyses": [{"a": r.a, ("place" if r.place else "b"): r.other, "method": r.method,
-                             "occasions": r.count, "page": anchors.get(r.anchor)} for r in all_runs],
-               "maps": resolver.maps, "storyboard_frames": len(board.frames) if board else 0,
-               "chronology": [{"a": run.a, "b": run.b, "communications": sched.communications,
-                               "occasions": sched.occasions, "page": anchors.get(run.chronology_anchor)}
-                              for run, (_, sched) in zip(pair_results, schedules)],
-               "case_sha256": case_sha, "redacted": bool(redact), "producer": producer.described(),
-               "basemap": base, "encrypted": bool(password)}
-    if statement is not None:
-        from cellsight.report.statement import write_statement
+    return pair_results, place_results, place_runs
 
-        summary["statement"] = write_statement(case, statement, meta=meta, producer=producer, pairs=pair_results,
-                                               places=place_results, report=summary, anchors=anchors,
-                                               redactor=redactor, values=values, force=force, case_path=case_path,
-                                               password=password)
-    return summary
+
+def _renderer(meta: ReportMeta, resolver: CaseResolver, redactor: Any, progress: Progress) -> Any:
+    """``render(title, sections)(path) -> (pages, anchors)``: one document of the run, same meta and redaction."""
+    def render(title: str, sections: list[Section]) -> Any:
+        doc_meta = ReportMeta(meta.case_name, meta.reference, meta.officer, meta.produced, meta.tz, meta.version,
+                              meta.case_sha256, producer=meta.producer, footer_by=meta.footer_by, title=title)
+        return lambda path: render_pdf(str(path), doc_meta, sections, resolver, redactor=redactor,
+                                       progress=progress)
+    return render
+
+
+def _schedule_words(run: PairRun, doc: companions.Companion, sheet: companions.Companion) -> str:
+    page = doc.anchors.get(run.chronology_anchor)
+    return (f"Each communication is listed with the exhibits and rows that record it in the schedule of "
+            f"communications, exhibit {doc.reference} ({doc.path.name}{f', from page {page}' if page else ''}; "
+            f"the same rows in exhibit {sheet.reference}, {sheet.path.name}).")
 
 
 def _reference(method: str, numbered: bool, index: int, place: bool = False) -> str:

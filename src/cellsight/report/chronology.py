@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cellsight.core.citations import cite_series
@@ -39,6 +40,7 @@ class Chronology:
     start: pd.Timestamp | None
     end: pd.Timestamp | None
     occasion_rows: list[int]  # indexes of the occasion rows (printed shaded)
+    numbers: pd.Series  # each communication's row number in the schedule, indexed by comm_id
 
 
 def communications(case: Any, a: str, b: str, start: Any = None, end: Any = None) -> pd.DataFrame:
@@ -66,17 +68,32 @@ def communications(case: Any, a: str, b: str, start: Any = None, end: Any = None
 
 
 def build(case: Any, a: str, b: str, start: Any = None, end: Any = None,
-          occasions: list[dict[str, Any]] | None = None) -> Chronology:
+          occasions: list[dict[str, Any]] | None = None, comms: pd.DataFrame | None = None,
+          concern_ids: Any = ()) -> Chronology:
     """The schedule of ``a`` and ``b``'s communications, with ``occasions`` (located occasions carrying
-    ``start``, ``end``, ``label``, ``analysis`` and ``min_distance_m``) placed among them."""
+    ``start``, ``end``, ``label``, ``analysis`` and ``min_distance_m``) placed among them.
+
+    ``comms`` are the pair's communications already read (``communications`` of the whole period);
+    those whose ``comm_id`` is in ``concern_ids`` say that their text holds a term of concern."""
     zone = case.info.tz
-    comms = communications(case, a, b, start, end)
+    if comms is None:
+        comms = communications(case, a, b, start, end)
+    else:
+        t0, t1 = to_utc(start, zone), to_utc(end, zone, end_of_day=True)
+        inside = pd.Series(True, index=comms.index)
+        if t0 is not None:
+            inside &= comms["start"] >= t0
+        if t1 is not None:
+            inside &= comms["start"] <= t1
+        comms = comms[inside].reset_index(drop=True)
+    concern = set(concern_ids)
     names = {"a_to_b": (a, b), "b_to_a": (b, a)}
     times = court_times(comms["start"], zone)
     entries: list[tuple[pd.Timestamp, int, list[Any]]] = []
     for i, row in enumerate(comms.itertuples(index=False)):
         sender, recipient = names.get(row.direction, (row.sender, row.recipient))
-        entries.append((row.start, 0, [times.iat[i], sender, recipient, _what(row), row.cited]))
+        what = _what(row) + (" (holds a term of concern)" if row.comm_id in concern else "")
+        entries.append((row.start, 0, [times.iat[i], sender, recipient, what, row.cited]))
     t0, t1 = to_utc(start, zone), to_utc(end, zone, end_of_day=True)
     prime_times([o[k] for o in occasions or [] for k in ("start", "end")], zone)
     shown_occasions = 0
@@ -102,7 +119,8 @@ def build(case: Any, a: str, b: str, start: Any = None, end: Any = None,
         else:
             counted += 1
             rows.append([counted, *cells])
-    return Chronology(rows, len(comms), shown_occasions, t0, t1, shaded)
+    numbers = pd.Series(np.arange(1, len(comms) + 1), index=comms["comm_id"].to_numpy())
+    return Chronology(rows, len(comms), shown_occasions, t0, t1, shaded, numbers)
 
 
 def _what(row: Any) -> str:

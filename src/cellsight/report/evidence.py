@@ -112,6 +112,20 @@ def _appendix_rows(case: Any, frame: pd.DataFrame, place: str | None, a_cited: n
     return [rows[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
 
 
+def short_citation(cited: list[tuple[str, str]], reference: str) -> str:
+    """The short cell of one list of ``(source id, citation)`` pairs, worded as
+    ``_cited_per_occasion`` words it over all occasions at once: each exhibit once,
+    with its first row and how many more, then the appendix reference if any."""
+    by_exhibit: dict[str, list[str]] = {}
+    for source, citation in cited:
+        by_exhibit.setdefault(source, []).append(citation)
+    parts = []
+    for items in by_exhibit.values():
+        more = len(items) - 1
+        parts.append(items[0] + (f" and {more} more row{'s' if more != 1 else ''}" if more else ""))
+    return "; ".join(parts) + (f" (Appendix A, {reference})" if reference else "")
+
+
 APPENDIX_COLUMNS = ["Occasion", "Time of A's item", "A's item (exhibit and row)", "Time of B's item",
                     "B's item (exhibit and row)", "Distance (m)", "Compared"]
 

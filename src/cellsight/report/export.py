@@ -122,9 +122,12 @@ def _write_csv(frame: pd.DataFrame, path: str | IO[bytes]) -> None:
                                  lineterminator="\r\n")
 
 
-def _write_xlsx(frame: pd.DataFrame, out: str | IO[bytes]) -> None:
+def write_export_xlsx(frame: pd.DataFrame, out: str | IO[bytes], sheet: str = "events",
+                      produced: pd.Timestamp | None = None) -> None:
+    """The XLSX of every Cellsight output (this export, the report's schedule): formula-safe, marked
+    as a Cellsight export by its creator, no temporary file; dated ``produced`` where given."""
     try:
-        write_xlsx(frame, out, sheet="events", creator=GENERATOR)  # the creator marks a Cellsight export
+        write_xlsx(frame, out, sheet=sheet, creator=GENERATOR, produced=produced)
     except XlsxError as exc:
         raise ExportError(f"{exc}: export to CSV, or narrow the export with --subject or --kind") from exc
 
@@ -152,7 +155,7 @@ def export_events(case: Any, out: str | os.PathLike[str], subject: str | None = 
         from cellsight.report.redaction import Redactor
 
         frame = Redactor.for_case(case).frame(frame)
-    write = _write_csv if suffix == ".csv" else _write_xlsx
+    write = _write_csv if suffix == ".csv" else write_export_xlsx
     with atomic_output(target, "export", case, force) as tmp:
         if password:
             with encrypted_member(tmp, inner, password, "export") as stream:

@@ -190,6 +190,58 @@ def gather(case: Any, subjects: tuple[str, ...] | list[str] = (), start: Any = N
     return MapData(layers, sites, unlocated, chosen_places, list(occasions or []), t0, t1)
 
 
+class Within:
+    """A case seen only around some time spans: its events and fixes in the spans, the rest as it is.
+
+    Many small maps of one page each gather from the same few hours of a long
+    case; picking those hours out of the events and fixes once, rather than for
+    every map, is most of what drawing them costs. Fix counts taken from it
+    count only the fixes in the spans.
+    """
+
+    def __init__(self, case: Any, intervals: list[tuple[Any, Any]]) -> None:
+        zone = case.info.tz
+        spans = _merged([(to_utc(a, zone), to_utc(b, zone)) for a, b in intervals])
+        self._case = case
+        self.events = _in_range(case.events, "start", None, None, spans)
+        self.locations = _in_range(case.locations, "time", None, None, spans)
+        self._positions: pd.Series | None = None
+
+    def cell_positions(self, keys: pd.Series) -> pd.Series:
+        """``cellkeys.resolve`` of ``keys`` against the whole cell list, worked out once for every cell
+        the narrowed events used (the rules that link a key look at the whole list)."""
+        if self._positions is None:
+            used = pd.concat([self.events["cell_first"], self.events["cell_last"]]).dropna().astype(object).unique()
+            found = cellkeys.resolve(pd.Series(used, dtype=object), self._case.cells)
+            self._positions = pd.Series(found.to_numpy(), index=used)
+        return pd.Series(self._positions.reindex(keys.astype(object).to_numpy()).fillna(-1).astype("int64")
+                         .to_numpy(), index=keys.index)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._case, name)
+
+    def part(self, data: MapData, interval: tuple[Any, Any], occasions: list[dict[str, Any]]) -> MapData:
+        """What a map of one of the spans shows, cut from ``data`` (gathered from this view for all of
+        them): the fixes in the span, the cells its events used, and ``occasions``."""
+        zone = self._case.info.tz
+        t0, t1 = to_utc(interval[0], zone), to_utc(interval[1], zone)
+        layers = []
+        for layer in data.subjects:
+            times = layer.fixes["time"]
+            inside = ((times >= t0) & (times <= t1)).to_numpy(dtype=bool)
+            layers.append(SubjectLayer(layer.name, layer.role, layer.colour,
+                                       layer.fixes[inside].reset_index(drop=True), layer.total_fixes))
+        sites = data.sites
+        if not sites.empty:
+            events = self.events
+            events = events[((events["start"] >= t0) & (events["start"] <= t1)).to_numpy(dtype=bool)]
+            used = pd.concat([events["cell_first"], events["cell_last"]]).dropna().astype(object)
+            positions = self.cell_positions(pd.Series(used.unique(), dtype=object))
+            keys = set(self._case.cells["key"].astype(object).to_numpy()[positions[positions >= 0].to_numpy()])
+            sites = sites[sites["key"].isin(keys).to_numpy(dtype=bool)].reset_index(drop=True)
+        return MapData(layers, sites, 0, data.places, list(occasions), t0, t1)
+
+
 def _merged(spans: list[tuple[pd.Timestamp, pd.Timestamp]]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """Overlapping spans joined, in time order."""
     out: list[tuple[pd.Timestamp, pd.Timestamp]] = []
@@ -237,7 +289,8 @@ def _sites(case: Any, subjects: list[str], t0: pd.Timestamp | None, t1: pd.Times
     per_key = used.groupby("key", observed=True).agg(
         events=("subject", "size"), subjects=("subject", lambda s: ", ".join(sorted(set(s)))))
     per_key = per_key.reset_index()
-    position = cellkeys.resolve(per_key["key"], case.cells)
+    position = case.cell_positions(per_key["key"]) if isinstance(case, Within) else \
+        cellkeys.resolve(per_key["key"], case.cells)
     located = position >= 0
     cells = case.cells.iloc[position[located].to_numpy()].reset_index(drop=True)
     found = per_key[located.to_numpy()].reset_index(drop=True)

@@ -21,6 +21,8 @@ Rules that make the document stand up in court:
   applied where text becomes a paragraph or a cell, so no frame escapes them;
 - a caption never sits alone at a page foot: each is preceded by a
   conditional page break that keeps it with the start of what it captions;
+  nor does a table row: a table keeps its header with its first two rows and
+  never carries its last row alone onto a new page;
 - page references (``{page:KEY}`` in a text frame, resolved against the
   anchors that frames and sections carry) are filled in by building in
   passes until every reference and "Page x of y" agree with the pages made.
@@ -336,11 +338,20 @@ def _text_paragraphs(text: str, style: str = "body") -> list[Flowable]:
     return [_RefParagraph(block, style) if _PAGE_REF.search(block) else _para(block, style) for block in blocks]
 
 
-def _caption(text: str) -> list[Flowable]:
-    """A caption kept with the start of what it captions: never alone at a page foot."""
+def _caption(text: str, keep: float = KEEP_WITH_CAPTION) -> list[Flowable]:
+    """A caption kept with the first ``keep`` points of what it captions: never alone at a page foot."""
     para = _para(text, "h2")
     _, height = para.wrap(CONTENT_WIDTH, CONTENT_HEIGHT)
-    return [CondPageBreak(height + para.getSpaceBefore() + KEEP_WITH_CAPTION), para]
+    return [CondPageBreak(height + para.getSpaceBefore() + max(keep, KEEP_WITH_CAPTION)), para]
+
+
+def _first_rows_height(table: LongTable, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                       mono: Sequence[str], row_height: float | None) -> float:
+    """The height of a table's header and first two rows, which never part (``data_table``): what its
+    caption must find room for. Measured on a table of those rows in the same column widths, so
+    that a table of thousands of rows is not laid out twice."""
+    probe = data_table(columns, rows[:2], mono, table._argW, (), row_height)
+    return probe.wrap(CONTENT_WIDTH, CONTENT_HEIGHT)[1] + 4
 
 
 def parameters_table(parameters: dict[str, Any]) -> list[Flowable]:
@@ -419,6 +430,10 @@ def data_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], mono: Sequ
     style += [("FONT", (i, r + top), (i, r + top), MONO, _MONO_SIZE, 9) for i, r in mono_cells]
     style += [("BACKGROUND", (0, r), (-1, r), STRIPE) for r in range(top + 1, len(body) + top, 2)]
     style += [("BACKGROUND", (0, r + top), (-1, r + top), SHADE) for r in shaded]
+    if len(body) >= 3:
+        # No row left alone: the last row never starts a page by itself, and the header never ends one
+        # with a single row under it.
+        style += [("NOSPLIT", (0, top + len(body) - 2), (-1, top + len(body) - 1)), ("NOSPLIT", (0, 0), (-1, top + 1))]
     table.setStyle(TableStyle(style))
     return table
 
@@ -478,16 +493,20 @@ def frame_flowables(frame: Frame, resolver: Resolver) -> list[Flowable]:
             out.append(_para(content["subtitle"], "subtitle"))
         out += _text_paragraphs(frame.note, "note")
         return anchor + out
-    head: list[Flowable] = anchor + (_caption(frame.caption) if frame.caption else [])
+    table = None
+    if frame.kind == "table" and content.get("rows"):
+        rows, row_height = content["rows"], 30.0 if content.get("tall") else None
+        table = data_table(content["columns"], rows, content.get("mono", ()), content.get("widths"),
+                           content.get("shaded", ()), row_height)
+        keep = _first_rows_height(table, content["columns"], rows, content.get("mono", ()), row_height)
+    head: list[Flowable] = anchor + (_caption(frame.caption, keep) if frame.caption and table is not None
+                                     else _caption(frame.caption) if frame.caption else [])
     after: list[Flowable] = parameters_table(frame.parameters) + _text_paragraphs(frame.note, "note")
     if frame.kind == "text":
         return head + _text_paragraphs(content.get("text", "")) + after
     if frame.kind == "table":
-        rows = content.get("rows", [])
-        if not rows:
+        if table is None:
             return head + [_para(content.get("empty", "No rows."), "note")] + after
-        table = data_table(content["columns"], rows, content.get("mono", ()), content.get("widths"),
-                           content.get("shaded", ()), 30.0 if content.get("tall") else None)
         return head + [table, Spacer(1, 6)] + after
     if frame.kind == "chart":
         return chart_flowables(frame, resolver, head, after)

@@ -21,7 +21,7 @@ from cellsight.analysis import messages as message_analysis
 from cellsight.core.timezones import court_time
 from cellsight.report.storyboard import Frame
 
-OCCASION_COLUMNS = ["#", "Start", "End", "Hits", "Closest (m)", "By", "Source rows"]
+OCCASION_COLUMNS = ["#", "Start", "End", "Hits", "Closest (m)", "By", "Evidence (first row of each exhibit)"]
 REVIEW_NOTE = ("Built by Cellsight as a starting point: check every frame against the exhibits, and "
                "remove, reorder or annotate frames before the storyboard goes to the prosecutor.")
 
@@ -40,8 +40,17 @@ def occasion_rows(doc: dict[str, Any], zone: str) -> list[list[Any]]:
         rows.append([number, court_time(pd.Timestamp(occasion["start"]), zone),
                      court_time(pd.Timestamp(occasion["end"]), zone), occasion["hits"],
                      occasion["min_distance_m"], ", ".join(evidence.get("methods", [])),
-                     len(evidence.get("rows", []))])
+                     source_rows(evidence.get("rows", []))])
     return rows
+
+
+def source_rows(rows: list[str]) -> str:
+    """An occasion's source rows (``S4:12``) as the first row of each source and how many more:
+    ``S4:12 and 2 more rows; S5:1662``. The report prints each ``S4:12`` as its exhibit and row
+    (``AM/4 line 12``), so a frame's evidence reads as citations, not as a count."""
+    from cellsight.report.evidence import short_citation
+
+    return short_citation([(str(r).partition(":")[0], str(r)) for r in rows], "")
 
 
 def occasions_frame(doc: dict[str, Any], zone: str, **parameters: Any) -> Frame:

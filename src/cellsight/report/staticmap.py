@@ -59,8 +59,8 @@ EARTH_RADIUS_MERCATOR = 6_378_137.0
 TILE_SIZE = 256
 SUPERSAMPLE = 2
 FURNITURE_WIDTH = 950  # an image this wide (or narrower) gets text of 11 px; wider ones scale it up
-MIN_SPAN_M = 600.0  # the narrowest map: a single point still shows its streets' scale
-MIN_SPAN_FRAMED_M = 350.0  # a map framed on an occasion's hits: close enough to tell its markers apart
+MIN_SPAN_M = 1_200.0  # the narrowest map, in ground metres across: a single point still shows its streets
+MIN_SPAN_FRAMED_M = 800.0  # a map framed on an occasion's hits: under 1 km across, wider only if its hits need it
 PAD = 0.10
 NOMINAL_WEDGE = 0.07  # a sector's drawn length, as a share of the map's shorter side
 BACKGROUND = (246, 244, 238)
@@ -117,15 +117,16 @@ class View:
 
 def fit_view(bounds: tuple[float, float, float, float], width: int, height: int,
              unit: float = float(SUPERSAMPLE), min_span_m: float = MIN_SPAN_M) -> View:
-    """The view that shows ``bounds`` (south, west, north, east) with a margin, at least ``min_span_m`` wide."""
+    """The view that shows ``bounds`` (south, west, north, east) with a margin, at least ``min_span_m``
+    of ground across its width (wider only where the bounds and their margin need it)."""
     south, west, north, east = bounds
     x0, y0 = mercator(south, west)
     x1, y1 = mercator(north, east)
     mid_lat = (south + north) / 2
-    min_span = min_span_m / max(math.cos(math.radians(mid_lat)), 0.01)
-    span_x = max(float(x1 - x0), min_span) * (1 + 2 * PAD)
-    span_y = max(float(y1 - y0), min_span) * (1 + 2 * PAD)
-    scale = min(width / span_x, height / span_y)
+    stretch = 1 / max(math.cos(math.radians(mid_lat)), 0.01)  # Mercator metres per ground metre
+    span_x = max(float(x1 - x0) * (1 + 2 * PAD), 1e-6)
+    span_y = max(float(y1 - y0) * (1 + 2 * PAD), 1e-6)
+    scale = min(width / span_x, height / span_y, width / (min_span_m * stretch))
     cx, cy = float(x0 + x1) / 2, float(y0 + y1) / 2
     return View(cx - width / 2 / scale, cy + height / 2 / scale, scale, width, height, unit)
 
@@ -320,7 +321,7 @@ def draw_subjects(overlay: ImageDraw.ImageDraw, view: View, data: MapData) -> No
             continue
         xs, ys = view.pixels(layer.fixes["lat"].to_numpy(float), layer.fixes["lon"].to_numpy(float))
         # One marker per occupied half-marker square: a million fixes cost no more than the area they cover.
-        r = 3.6 * s
+        r = 4.8 * s  # large enough that a filled circle and an open square differ in a grey print
         q = max(1.0, r / 2)
         inside = (xs > -r) & (xs < view.width + r) & (ys > -r) & (ys < view.height + r)
         dots = np.unique(np.column_stack([np.round(xs[inside] / q), np.round(ys[inside] / q)]), axis=0) * q
@@ -531,15 +532,17 @@ def draw_north_arrow(draw: ImageDraw.ImageDraw, view: View) -> None:
     draw.text((cx, top + 7 * s), "N", font=_font(13 * s, bold=True), fill=TEXT, anchor="mm")
 
 
-def legend_entries(data: MapData, off_map: bool = False) -> list[tuple[str, str, str, str]]:
-    """(symbol, colour, label, role) lines of the legend, in drawing order."""
+def legend_entries(data: MapData, off_map: bool = False, counts: bool = True) -> list[tuple[str, str, str, str]]:
+    """(symbol, colour, label, role) lines of the legend, in drawing order; ``counts`` says how many
+    of each subject's fixes the map shows (not for a legend shared by several maps)."""
     entries = []
     for layer in data.subjects:
         shape, filled, dash = subject_style(layer.role)
         track = "solid" if dash is None else "dashed" if dash[0] > 3 else "dotted"
         marker = {"circle": "filled circles", "square": "open squares", "diamond": "diamonds"}[shape]
         entries.append(("subject", layer.colour,
-                        f"{_short(layer.name, 28)} ({layer.role}): {fix_count(layer)}, {marker}, {track} track",
+                        f"{_short(layer.name, 28)} ({layer.role}): " + (f"{fix_count(layer)}, " if counts else "")
+                        + f"{marker}, {track} track",
                         layer.role))
     if not data.sites.empty:
         count = len(data.sites)
@@ -556,66 +559,79 @@ def legend_entries(data: MapData, off_map: bool = False) -> list[tuple[str, str,
     return entries
 
 
-def legend_box(draw: ImageDraw.ImageDraw, view: View, data: MapData, note: str | None,
-               off_map: bool) -> tuple[float, float, float, float] | None:
-    s = view.unit
-    font = _font(11 * s)
-    lines = [e[2] for e in legend_entries(data, off_map)] + ([note] if note else [])
-    if not lines:
-        return None
-    width = max(draw.textlength(line, font=font) for line in lines) + 44 * s
-    x0, y0 = view.width - width - 56 * s, 10 * s
-    return x0, y0, x0 + width, y0 + 17 * s * len(lines) + 10 * s
+LEGEND_LINE = 17  # nominal pixels per line of the legend
+LEGEND_COLUMNS = 2
 
 
-def draw_legend(draw: ImageDraw.ImageDraw, view: View, data: MapData, note: str | None, off_map: bool = False) -> None:
-    box = legend_box(draw, view, data, note, off_map)
-    if box is None:
-        return
-    s = view.unit
+def legend_band_height(data: MapData, unit: float, columns: int = LEGEND_COLUMNS) -> int:
+    """Height of the legend band under the map: every entry that may be drawn, in ``columns``, and
+    the base-map note (room for the off-map arrow's line is kept, whether or not it is needed)."""
+    lines = len(legend_entries(data, off_map=True)) + 1
+    height = int(math.ceil(math.ceil(lines / columns) * LEGEND_LINE * unit + 12 * unit))
+    return height + height % SUPERSAMPLE  # whole output pixels, so the drawing reduces exactly
+
+
+def draw_legend_symbol(draw: ImageDraw.ImageDraw, cx: float, cy: float, s: float, symbol: str, colour: str,
+                       role: str) -> None:
+    rgb = _rgb(colour)
+    if symbol == "subject":
+        shape, filled, dash = subject_style(role)
+        scaled = None if dash is None else (dash[0] * s, dash[1] * s)
+        dashed_line(draw, [(cx - 12 * s, cy), (cx + 12 * s, cy)], scaled, _blend(rgb, 200), _w(2 * s))
+        draw_marker(draw, cx, cy, 4.5 * s, shape, filled, rgb, _w(s if filled else 1.6 * s), 255)
+    elif symbol == "site":
+        r = 5 * s
+        draw.polygon([(cx, cy - r), (cx - r, cy + r * 0.8), (cx + r, cy + r * 0.8)], fill=_blend(rgb, 255))
+    elif symbol == "wedge":
+        # Pillow's angles run clockwise from east: north-east ± 32° is -77..-13.
+        draw.pieslice([cx - 20 * s, cy - 10 * s, cx + 8 * s, cy + 18 * s], -77, -13,
+                      fill=_blend(rgb, 60), outline=_blend(rgb, 200), width=_w(s))
+    elif symbol == "circle":
+        draw.ellipse([cx - 7 * s, cy - 7 * s, cx + 7 * s, cy + 7 * s], fill=_blend(rgb, 40),
+                     outline=_blend(rgb, 230), width=_w(2 * s))
+    elif symbol == "occasion":
+        r = 7 * s
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=_blend(rgb, 200), width=_w(4 * s))
+        ring = [(cx + r * math.cos(2 * math.pi * k / 24), cy + r * math.sin(2 * math.pi * k / 24))
+                for k in range(25)]
+        dashed_line(draw, ring, (3 * s, 2 * s), (0, 0, 0, 255), _w(1.5 * s))
+    elif symbol == "arrow":
+        draw.line([(cx - 11 * s, cy), (cx + 11 * s, cy)], fill=(0, 0, 0, 255), width=_w(2 * s))
+        draw.line([(cx + 11 * s, cy), (cx + 5 * s, cy - 5 * s)], fill=(0, 0, 0, 255), width=_w(2 * s))
+        draw.line([(cx + 11 * s, cy), (cx + 5 * s, cy + 5 * s)], fill=(0, 0, 0, 255), width=_w(2 * s))
+
+
+def draw_legend_band(draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float], s: float,
+                     entries: list[tuple[str, str, str, str]], note: str | None,
+                     columns: int = LEGEND_COLUMNS) -> None:
+    """The legend in a band of its own under the map (``box``), so it never covers what the map shows."""
+    x0, y0, x1, _ = box
     font = _font(11 * s)
-    entries = legend_entries(data, off_map)
-    line_h = 17 * s
-    x0, y0 = box[0], box[1]
-    draw.rectangle(box, fill=(255, 255, 255, 230), outline=(120, 120, 120, 255), width=_w(s))
-    for i, (symbol, colour, label, role) in enumerate(entries):
-        cy = y0 + 5 * s + line_h * i + line_h / 2
-        cx = x0 + 16 * s
-        rgb = _rgb(colour)
-        if symbol == "subject":
-            shape, filled, dash = subject_style(role)
-            scaled = None if dash is None else (dash[0] * s, dash[1] * s)
-            dashed_line(draw, [(cx - 12 * s, cy), (cx + 12 * s, cy)], scaled, _blend(rgb, 200), _w(2 * s))
-            draw_marker(draw, cx, cy, 4.5 * s, shape, filled, rgb, _w(s if filled else 1.6 * s), 255)
-        elif symbol == "site":
-            r = 5 * s
-            draw.polygon([(cx, cy - r), (cx - r, cy + r * 0.8), (cx + r, cy + r * 0.8)], fill=_blend(rgb, 255))
-        elif symbol == "wedge":
-            # Pillow's angles run clockwise from east: north-east ± 32° is -77..-13.
-            draw.pieslice([cx - 20 * s, cy - 10 * s, cx + 8 * s, cy + 18 * s], -77, -13,
-                          fill=_blend(rgb, 60), outline=_blend(rgb, 200), width=_w(s))
-        elif symbol == "circle":
-            draw.ellipse([cx - 7 * s, cy - 7 * s, cx + 7 * s, cy + 7 * s], fill=_blend(rgb, 40),
-                         outline=_blend(rgb, 230), width=_w(2 * s))
-        elif symbol == "occasion":
-            r = 7 * s
-            draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=_blend(rgb, 200), width=_w(4 * s))
-            ring = [(cx + r * math.cos(2 * math.pi * k / 24), cy + r * math.sin(2 * math.pi * k / 24))
-                    for k in range(25)]
-            dashed_line(draw, ring, (3 * s, 2 * s), (0, 0, 0, 255), _w(1.5 * s))
-        elif symbol == "arrow":
-            draw.line([(cx - 11 * s, cy), (cx + 11 * s, cy)], fill=(0, 0, 0, 255), width=_w(2 * s))
-            draw.line([(cx + 11 * s, cy), (cx + 5 * s, cy - 5 * s)], fill=(0, 0, 0, 255), width=_w(2 * s))
-            draw.line([(cx + 11 * s, cy), (cx + 5 * s, cy + 5 * s)], fill=(0, 0, 0, 255), width=_w(2 * s))
-        draw.text((cx + 18 * s, cy), label, font=font, fill=TEXT, anchor="lm")
-    if note:
-        cy = y0 + 5 * s + line_h * len(entries) + line_h / 2
-        draw.text((x0 + 8 * s, cy), note, font=font, fill=(90, 90, 90), anchor="lm")
+    column_w = (x1 - x0) / columns
+    lines = [(e, None) for e in entries] + ([(None, note)] if note else [])
+    per_column = math.ceil(len(lines) / columns) or 1
+    for i, (entry, text) in enumerate(lines):
+        cx = x0 + column_w * (i // per_column) + 16 * s
+        cy = y0 + 6 * s + LEGEND_LINE * s * (i % per_column) + LEGEND_LINE * s / 2
+        room = column_w - 40 * s
+        if entry is not None:
+            symbol, colour, label, role = entry
+            draw_legend_symbol(draw, cx, cy, s, symbol, colour, role)
+            draw.text((cx + 18 * s, cy), _fit_width(draw, label, font, room), font=font, fill=TEXT, anchor="lm")
+        else:
+            draw.text((cx - 8 * s, cy), _fit_width(draw, text, font, room), font=font, fill=(90, 90, 90), anchor="lm")
+
+
+def _fit_width(draw: ImageDraw.ImageDraw, text: str, font: Any, room: float) -> str:
+    while len(text) > 8 and draw.textlength(text, font=font) > room:
+        text = text[:-2].rstrip() + "…"
+    return text
 
 
 # ----- the map ---------------------------------------------------------------------------
 def render_map(data: MapData, width: int = 1400, height: int = 860, basemap: str | Path | None = None,
-               bounds: tuple[float, float, float, float] | None = None, focus: bool = True) -> bytes:
+               bounds: tuple[float, float, float, float] | None = None, focus: bool = True,
+               legend: bool = True) -> bytes:
     """A PNG of ``data``: tracks, fixes, cell sites, places, occasions and the map furniture.
 
     ``basemap`` is a local MBTiles file; without it (or where it has no tiles)
@@ -623,18 +639,47 @@ def render_map(data: MapData, width: int = 1400, height: int = 860, basemap: str
     north, east) frames the map (a map of occasions passes their hits'
     bounds); whatever falls outside is pointed to from the edge. Without it,
     ``focus`` fits the fixes, places and occasions, leaving distant cell sites
-    out of frame.
+    out of frame. The legend sits in a band under the map (``legend``), never
+    over it; a grid of small maps (``render_grid``) draws one for them all.
     """
-    s = max(SUPERSAMPLE * 0.8, SUPERSAMPLE * width / FURNITURE_WIDTH)
-    big_w, big_h = width * SUPERSAMPLE, height * SUPERSAMPLE
-    image = Image.new("RGB", (big_w, big_h), BACKGROUND)
+    image, _ = _drawn(data, width, height, basemap, bounds, focus, legend)
+    return _png(image)
+
+
+def _unit(width: int) -> float:
+    return max(SUPERSAMPLE * 0.8, SUPERSAMPLE * width / FURNITURE_WIDTH)
+
+
+def map_view(data: MapData, width: int, height: int, bounds: tuple[float, float, float, float] | None = None,
+             focus: bool = True, legend: bool = True, unit: float | None = None) -> View | None:
+    """The view ``render_map`` draws ``data`` in (in supersampled pixels; the map above its legend band),
+    or None when there is nothing to draw. A map framed on ``bounds`` is under 1 km across unless they
+    need more."""
+    s = unit or _unit(width)
     area = bounds or data.bounds(focus=focus)
     if area is None:
+        return None
+    band = legend_band_height(data, s) if legend else 0
+    return fit_view(area, width * SUPERSAMPLE, height * SUPERSAMPLE - band, s,
+                    MIN_SPAN_FRAMED_M if bounds else MIN_SPAN_M)
+
+
+def _drawn(data: MapData, width: int, height: int, basemap: str | Path | None,
+           bounds: tuple[float, float, float, float] | None, focus: bool, legend: bool,
+           unit: float | None = None) -> tuple[Image.Image, str]:
+    """The map at its output size, and the line about its base map (for a shared legend); ``unit``
+    sizes its text and markers (default: by its width)."""
+    s = unit or _unit(width)
+    big_w, big_h = width * SUPERSAMPLE, height * SUPERSAMPLE
+    view = map_view(data, width, height, bounds, focus, legend, s)
+    if view is None:
+        image = Image.new("RGB", (big_w, big_h), BACKGROUND)
         draw = ImageDraw.Draw(image)
         draw.text((big_w / 2, big_h / 2), "Nothing to draw for this selection (no located fixes, "
                   "cells, places or occasions).", font=_font(16 * s), fill=TEXT, anchor="mm")
-        return _png(_reduced(image, width, height))
-    view = fit_view(area, big_w, big_h, s, MIN_SPAN_FRAMED_M if bounds else MIN_SPAN_M)
+        return _reduced(image, width, height), ""
+    map_h = view.height
+    image = Image.new("RGB", (big_w, map_h), BACKGROUND)
     attribution = draw_mbtiles(image, view, basemap) if basemap else None
     draw_grid(ImageDraw.Draw(image), view, labels=attribution is None)
     image = image.convert("RGBA")
@@ -659,15 +704,50 @@ def render_map(data: MapData, width: int = 1400, height: int = 860, basemap: str
         image = Image.alpha_composite(image, overlay)
     furniture = ImageDraw.Draw(image)
     note = f"base map: {_short(attribution, 60)}" if attribution else "no base map: grid in WGS84 degrees"
-    legend = legend_box(furniture, view, data, note, bool(off_map[0]))
-    blocked = [b for b in (legend, (0, view.height - 60 * s, 300 * s, view.height),
-                           (view.width - 50 * s, 0, view.width, 70 * s)) if b]
+    blocked = [(0, view.height - 60 * s, 300 * s, view.height), (view.width - 50 * s, 0, view.width, 70 * s)]
     draw_occasion_labels(furniture, view, place_labels(view, rings, label_font, furniture, blocked), label_font)
-    draw_legend(furniture, view, data, note, bool(off_map[0]))
     draw_scale_bar(furniture, view)
     draw_north_arrow(furniture, view)
-    furniture.rectangle([0, 0, big_w - 1, big_h - 1], outline=(90, 90, 90, 255), width=_w(s))
-    return _png(_reduced(image.convert("RGB"), width, height))
+    furniture.rectangle([0, 0, big_w - 1, map_h - 1], outline=(90, 90, 90, 255), width=_w(s))
+    if legend:
+        whole = Image.new("RGBA", (big_w, big_h), (255, 255, 255, 255))
+        whole.paste(image, (0, 0))
+        draw_legend_band(ImageDraw.Draw(whole), (0, map_h, big_w, big_h), s,
+                         legend_entries(data, bool(off_map[0])), note)
+        image = whole
+    return _reduced(image.convert("RGB"), width, image.height // SUPERSAMPLE), note
+
+
+def render_grid(maps: list[tuple[str, MapData, tuple[float, float, float, float] | None]], width: int, height: int,
+                columns: int = 3, basemap: str | Path | None = None) -> bytes:
+    """Small multiples: each (title, data, bounds) as a small map with its title above, in rows of
+    ``columns``, and one legend band under them all (the maps draw the same kinds of thing)."""
+    rows = max(1, math.ceil(len(maps) / columns))
+    s = _unit(width)
+    title_h = int(12 * s / SUPERSAMPLE) + 6
+    band = int(math.ceil(max((legend_band_height(d, s) for _, d, _ in maps), default=0) / SUPERSAMPLE))
+    cell_w = width // columns
+    cell_h = (height - band) // rows
+    sheet = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(sheet)
+    font = _font(11 * s / SUPERSAMPLE, bold=True)
+    note = ""
+    for i, (title, data, bounds) in enumerate(maps):
+        x, y = (i % columns) * cell_w, (i // columns) * cell_h
+        # Text and markers of a small map a little smaller than a full one's, still legible in print.
+        small, note = _drawn(data, cell_w - 6, cell_h - title_h - 6, basemap, bounds, True, False, s * 0.7)
+        sheet.paste(small, (x + 3, y + title_h + 3))
+        draw.text((x + 4, y + 2), _fit_width(draw, title, font, cell_w - 8), font=font, fill=TEXT)
+    if maps:
+        big = sheet.resize((width * SUPERSAMPLE, height * SUPERSAMPLE), Image.Resampling.NEAREST)
+        entries = list(dict.fromkeys(e for _, d, _ in maps for e in legend_entries(d, False, counts=False)))
+        big_draw = ImageDraw.Draw(big)
+        big_draw.rectangle([0, (height - band) * SUPERSAMPLE, width * SUPERSAMPLE, height * SUPERSAMPLE],
+                           fill=(255, 255, 255))
+        draw_legend_band(big_draw, (0, (height - band) * SUPERSAMPLE, width * SUPERSAMPLE, height * SUPERSAMPLE),
+                         s, entries, note)
+        sheet = big.reduce(SUPERSAMPLE)
+    return _png(sheet)
 
 
 def _reduced(image: Image.Image, width: int, height: int) -> Image.Image:
@@ -678,6 +758,8 @@ def _reduced(image: Image.Image, width: int, height: int) -> Image.Image:
 
 
 def _png(image: Image.Image) -> bytes:
+    """The image as PNG, compressed lightly: the PDF decodes it and compresses the pixels itself, so
+    effort spent here was a tenth of a report's time for nothing."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False)
+    image.save(buffer, format="PNG", optimize=False, compress_level=1)
     return buffer.getvalue()

@@ -64,6 +64,15 @@ class PairRun:
     peak_anchor: str
     proximity: list[ProximityRun] = field(default_factory=list)
     chronology_anchor: str = ""
+    # Filled in as the report is built: the schedule's communications and their row numbers there,
+    # the messages of concern, the key events, and how the summary names the schedule exhibit.
+    schedule_comms: pd.DataFrame | None = None
+    schedule_numbers: pd.Series | None = None
+    schedule_ref: str = ""
+    schedule_words: str = ""
+    concern: Any = None  # concern.Concern
+    concern_anchor: str = ""
+    key_events: list[Any] = field(default_factory=list)
 
 
 def direction_kinds(comms: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -126,11 +135,25 @@ def pair_paragraphs(case: Any, run: PairRun) -> list[str]:
     if peak:
         paragraphs.append(f"The most communications in one day ({zone}) was {peak['count']:,}, on "
                           f"{period_words(peak['period'], 'day')} ({{page:{run.peak_anchor}}}).")
+    if run.concern is not None:
+        paragraphs.append(concern_sentence(run))
     paragraphs += [proximity_sentence(p) for p in run.proximity]
-    if run.chronology_anchor:
-        paragraphs.append(f"Each communication is listed with the exhibits and rows that record it in the "
-                          f"schedule of communications ({{page:{run.chronology_anchor}}}).")
+    if run.schedule_words:
+        paragraphs.append(run.schedule_words)
     return paragraphs
+
+
+def concern_sentence(run: PairRun) -> str:
+    """How many of the pair's messages hold a term of concern, and who sent them."""
+    found = run.concern.messages
+    n = len(found)
+    ref = f" ({{page:{run.concern_anchor}}})" if run.concern_anchor else ""
+    if not n:
+        return f"No message between the two numbers holds one of the case's terms of concern{ref}."
+    from_a = int((found["direction"] == "a_to_b").sum())
+    return (f"{n:,} message{'s' if n != 1 else ''} between the two numbers hold{'s' if n == 1 else ''} one of the "
+            f"case's terms of concern (words such as threats, listed with the messages): {from_a:,} from {run.a}'s "
+            f"number and {n - from_a:,} from {run.b}'s{ref}.")
 
 
 def proximity_sentence(run: ProximityRun) -> str:
@@ -198,6 +221,8 @@ def key_figures(run: PairRun) -> list[list[Any]]:
     peak = doc.get("peak")
     if peak:
         rows.append(["Busiest day", f"{period_words(peak['period'], 'day')}: {peak['count']:,}"])
+    if run.concern is not None:
+        rows.append(["Messages of concern (holding a term of concern)", f"{run.concern.count:,}"])
     for p in run.proximity:
         rows.append([f"Occasions: {p.analysis_words()}", p.count])
     return rows

@@ -213,6 +213,12 @@ def time_words(value: Any, zone: str) -> str:
     return _TIMES.get(key, str(value))
 
 
+# Keys that record how a frame was made for the program's own use, never printed ("standard": made by
+# the standard storyboard), and what an unset parameter means where it means something.
+INTERNAL_KEYS = {"selection_text", "standard"}
+UNSET_WORDS = {"kinds": "all kinds", "selection": "everything in the case"}
+
+
 def parameters_words(parameters: dict[str, Any], zone: str) -> dict[str, Any]:
     """A frame's parameters as the report prints them: names and values in words.
 
@@ -222,16 +228,25 @@ def parameters_words(parameters: dict[str, Any], zone: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     described = parameters.get("selection_text")
     for key, value in parameters.items():
-        if key == "selection_text":
+        if key in INTERNAL_KEYS:
             continue
+        if value is None:
+            if key in UNSET_WORDS:
+                out[key_words(key)] = UNSET_WORDS[key]
+            continue  # a parameter left unset says nothing a reader needs
         if key == "selection":
-            if value is None:
-                out["selection"] = "everything in the case"
-            else:
-                out["selection"] = _iso_to_court(described, zone) if described else selection_words(value, zone)
+            out["selection"] = _iso_to_court(described, zone) if described else selection_words(value, zone)
             continue
         out[key_words(key)] = value_words(key, value, zone)
     return out
+
+
+def end_words(start: Any, end: Any, zone: str) -> str:
+    """The end of a span: only the clock time when it is the same day as the start (``17:40:23 BST``)."""
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    same_day = first.tz_convert(zone).date() == last.tz_convert(zone).date()
+    text = time_words(end, zone)  # as given, so that times primed by ``prime_times`` are found
+    return text.split(" ", 4)[4] if same_day else text
 
 
 def court_text(text: str, zone: str) -> str:

@@ -81,7 +81,9 @@ _CORE = (
     '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
     'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
     'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-    '<dc:creator>{creator}</dc:creator></cp:coreProperties>')
+    '<dc:creator>{creator}</dc:creator>{dates}</cp:coreProperties>')
+_DATES = ('<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
+          '<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>')
 _APP = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
         '<Application>{creator}</Application></Properties>')
@@ -135,13 +137,20 @@ def risky(values: pd.Series) -> pd.Series:
 
 
 def write_xlsx(frame: pd.DataFrame, out: str | os.PathLike[str] | IO[bytes], *, sheet: str = "Sheet1",
-               creator: str = "Cellsight", freeze_header: bool = True) -> None:
+               creator: str = "Cellsight", freeze_header: bool = True, produced: Any = None) -> None:
     """Write ``frame`` (header row, then its rows) as the only sheet of an XLSX at ``out``.
 
     ``out`` is a path or a binary stream (which need not be seekable: the
     member of an encrypted zip). ``creator`` is recorded as the workbook's
     author, the mark by which Cellsight knows its own outputs (``core.outputs``).
+    ``produced`` (a time) is the workbook's created and modified date and every
+    member's time, as a report's produced date is its only date; without it the
+    workbook states no date. Either way the same rows give the same bytes.
     """
+    stamp = pd.Timestamp(produced).tz_convert("UTC") if produced is not None else None
+    dates = _DATES.format(when=stamp.strftime("%Y-%m-%dT%H:%M:%SZ")) if stamp is not None else ""
+    zip_date = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute,
+                stamp.second) if stamp is not None else _ZIP_DATE
     if len(frame) > MAX_ROWS or len(frame.columns) > MAX_COLUMNS:
         raise XlsxError(f"{len(frame):,} rows of {len(frame.columns)} columns do not fit in one XLSX sheet "
                         f"({MAX_ROWS:,} rows and {MAX_COLUMNS:,} columns at most)")
@@ -149,13 +158,13 @@ def write_xlsx(frame: pd.DataFrame, out: str | os.PathLike[str] | IO[bytes], *, 
     creator_xml = escape(_clean(creator))
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for member, text in (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _ROOT_RELS),
-                             ("docProps/core.xml", _CORE.format(creator=creator_xml)),
+                             ("docProps/core.xml", _CORE.format(creator=creator_xml, dates=dates)),
                              ("docProps/app.xml", _APP.format(creator=creator_xml)),
                              ("xl/workbook.xml", _WORKBOOK.format(sheet=escape(name, {'"': "&quot;"}))),
                              ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS), ("xl/styles.xml", _STYLES)):
-            archive.writestr(_member(member), text.encode("utf-8"))
+            archive.writestr(_member(member, zip_date), text.encode("utf-8"))
         big = _estimated_bytes(frame) >= _ZIP64_FROM
-        with archive.open(_member("xl/worksheets/sheet1.xml"), "w", force_zip64=big) as stream:
+        with archive.open(_member("xl/worksheets/sheet1.xml", zip_date), "w", force_zip64=big) as stream:
             stream.write(_SHEET_START.format(pane=_FROZEN_HEADER if freeze_header else "").encode("utf-8"))
             header = pd.DataFrame([[str(c) for c in frame.columns]], columns=range(len(frame.columns)))
             stream.write(_rows_xml(header, 1, style=_STYLE_HEADER).encode("utf-8"))
@@ -165,8 +174,8 @@ def write_xlsx(frame: pd.DataFrame, out: str | os.PathLike[str] | IO[bytes], *, 
             stream.write(_SHEET_END.encode("utf-8"))
 
 
-def _member(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+def _member(name: str, date_time: tuple[int, ...] = _ZIP_DATE) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=date_time)
     info.compress_type = zipfile.ZIP_DEFLATED
     return info
 

@@ -1,6 +1,7 @@
 """Export PDF: where to write it, which pair or places, who produces it, which period the schedule of
-communications covers, whether to redact third parties for disclosure, and whether to write an
-SFR1-style short statement beside it."""
+communications covers, whether to redact third parties for disclosure, and which exhibits to write
+beside the storyboard (the schedule of communications as PDF and spreadsheet, the evidence appendix,
+an SFR1-style short statement)."""
 
 from __future__ import annotations
 
@@ -34,21 +35,25 @@ class ReportDialog(QDialog):
         self.out = QLineEdit(str(start))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
+        # The people by name and role, suspects offered first as the first person and victims as the second.
+        def by_role(first: str) -> list[Any]:
+            return sorted(case.subjects, key=lambda s: (s.role != first, s.name.lower()))
+
         self.a = QComboBox()
         self.a.addItem(EVERY_PAIR, None)
-        for subject in case.subjects:
-            self.a.addItem(subject.name, subject.name)
+        for subject in by_role("suspect"):
+            self.a.addItem(f"{subject.name} ({subject.role})", subject.name)
         self.b = QComboBox()
         self.b.addItem("—", None)
-        for subject in case.subjects:
-            self.b.addItem(subject.name, subject.name)
+        for subject in by_role("victim"):
+            self.b.addItem(f"{subject.name} ({subject.role})", subject.name)
         row = QHBoxLayout()
         row.addWidget(self.out, 1)
         row.addWidget(browse)
         form = QFormLayout()
         form.addRow("File", row)
-        form.addRow("A", self.a)
-        form.addRow("B", self.b)
+        form.addRow("Whose phone (suspect)", self.a)
+        form.addRow("Near or in contact with", self.b)
         # Who produces it: this computer's settings, else what the case holds, else its officer.
         who = producers.for_case(case, **settings.producer_overrides())
         self.producer = who
@@ -71,11 +76,16 @@ class ReportDialog(QDialog):
         period.addWidget(self.chronology_to, 1)
         form.addRow("Schedule period", period)
         self.redact = QCheckBox("Redact for disclosure: other people's numbers and names become Third party 1, 2, …")
+        self.schedule = QCheckBox("Also write the full schedule of communications (PDF and spreadsheet)")
+        self.appendix = QCheckBox("Also write the evidence appendix (every hit of every occasion, further maps)")
+        for box in (self.schedule, self.appendix):
+            box.setChecked(True)
         self.statement = QCheckBox("Also write a short statement (SFR1 style) beside the report")
-        hint = QLabel("The report holds a written summary, every exhibit with its SHA-256, each analysis with its "
-                      "method, parameters, limitations and results, your storyboard frames, the schedule of "
-                      "communications and the evidence behind every occasion. Proximity to a place uses the "
-                      "place's radius.")
+        hint = QLabel("The storyboard holds a written summary, the key events, the messages of concern, each "
+                      "analysis with its method, parameters, limitations, results and maps, your storyboard frames "
+                      "and every exhibit with its SHA-256. The schedule and the appendix are exhibits of their "
+                      "own, named after the storyboard, each listed in it with its SHA-256. Proximity to a place "
+                      "uses the place's radius.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         self.force = False  # the officer agreed to replace a file that is not a Cellsight report
@@ -97,6 +107,8 @@ class ReportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(people)
         layout.addWidget(self.redact)
+        layout.addWidget(self.schedule)
+        layout.addWidget(self.appendix)
         layout.addWidget(self.statement)
         layout.addLayout(secret)
         if case.key is not None:
@@ -131,9 +143,22 @@ class ReportDialog(QDialog):
             except ValueError:
                 QMessageBox.warning(self, "Export PDF", f"{text!r} is not a date: write it as 2025-10-31.")
                 return
+        if not self._producer_stated():
+            return
         if not all(self._may_write(path) for path in (self.output(), self.statement_path()) if path):
             return
         super().accept()
+
+    def _producer_stated(self) -> bool:
+        """The cover and the declaration name the producer's rank and force: ask before writing without them."""
+        missing = [what for what, edit in (("rank or role", self.producer_rank), ("force", self.producer_force))
+                   if not edit.text().strip()]
+        if not missing:
+            return True
+        answer = QMessageBox.question(self, "Export PDF", f"The cover and the declaration name the producer's "
+                                      f"{' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
+                                      "blank. Write the report without?")
+        return answer == QMessageBox.StandardButton.Yes
 
     def _may_write(self, out: str) -> bool:
         """The rules of every output (core.outputs): never the case or an exhibit; another file knowingly."""
@@ -188,4 +213,8 @@ class ReportDialog(QDialog):
         options["chronology_to"] = self.chronology_to.text().strip() or None
         if self.statement.isChecked():
             options["statement"] = self.statement_path()
+        if not self.schedule.isChecked():
+            options["schedule"] = False
+        if not self.appendix.isChecked():
+            options["appendix"] = False
         return options

@@ -172,6 +172,8 @@ class StoryboardPane(Pane):
             elif isinstance(value, dict):
                 value = json.dumps(value, ensure_ascii=False)
             lines.append(f"  {key}: {value}")
+        if len(lines) == 1:
+            lines[0] = what  # nothing it was made with to list
         return "\n".join(lines)[:1200]
 
     def _caption_edited(self) -> None:
@@ -290,9 +292,13 @@ class StoryboardPane(Pane):
             # The progress bar follows analyses, maps and pages; Cancel stops before anything is written.
             return write_report(case, out, case_path=path, basemap=basemap or None, progress=progress, **options)
 
+        def written(summary: dict[str, Any]) -> str:
+            beside = [Path(doc["pdf"]).name for doc in (summary.get("schedule"), summary.get("appendix")) if doc]
+            return (f"Wrote {out} ({summary['pages']} pages)" + (f" and beside it {', '.join(beside)}" if beside
+                                                                 else "") + left_out)
+
         return self.ws.run(f"Writing {Path(out).name}…", work,
-                            on_success=lambda summary: self.ws.status(
-                                f"Wrote {out} ({summary['pages']} pages){left_out}", 15000))
+                           on_success=lambda summary: self.ws.status(written(summary), 15000))
 
     def shutdown(self) -> None:
         self.flush()
