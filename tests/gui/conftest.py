@@ -37,6 +37,27 @@ def isolated_settings(tmp_path, monkeypatch):
     yield
 
 
+@pytest.fixture(autouse=True)
+def no_unanswered_message_box(monkeypatch):
+    """A modal message box that a test did not answer fails the test at once.
+
+    ``QMessageBox.question`` and its siblings run a modal loop in C++ that no
+    Python timeout can interrupt: unanswered, the run would hang for ever. A
+    test that expects one replaces it with its answer (``monkeypatch.setattr``),
+    which takes precedence over this.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(kind):
+        def shown(*args, **kwargs):
+            text = args[2] if len(args) > 2 else kwargs.get("text", "")
+            raise AssertionError(f"unexpected QMessageBox.{kind}: {text}")
+        return shown
+
+    for kind in ("question", "warning", "information", "critical"):
+        monkeypatch.setattr(QMessageBox, kind, refuse(kind))
+
+
 @pytest.fixture
 def case():
     return make_case()

@@ -106,6 +106,8 @@ def test_the_report_dialog_refuses_the_case_file_and_asks_before_replacing_anoth
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append(a[2]))
     dialog = ReportDialog(window, window.case, window.settings, str(tmp_path))
     qtbot.addWidget(dialog)
+    dialog.producer_rank.setText("DC")  # the cover names them: without them the dialog asks first
+    dialog.producer_force.setText("Example Constabulary (fictional)")
     dialog.out.setText(str(path))
     dialog.accept()
     assert warned and "is the case file itself" in warned[0] and not dialog.result()
