@@ -536,6 +536,8 @@ def check_line_lengths(path: Path, limit: int = MAX_CSV_LINE_BYTES) -> None:
     Reads ``LINE_SCAN_BYTES`` at a time, so the check itself holds one chunk
     whatever the file. Lines end at LF, or at CR when the file's first
     ``SNIFF_BYTES`` hold CR and no LF (classic Mac line ends, as ``tabular`` reads them).
+    When the limit is no shorter than a chunk, only the line running into a chunk from
+    the one before can be too long, and the chunk is read by ``bytes.find`` alone.
     """
     line, run = 1, 0
     with open(path, "rb") as fh:
@@ -543,6 +545,9 @@ def check_line_lengths(path: Path, limit: int = MAX_CSV_LINE_BYTES) -> None:
         end = 13 if b"\r" in head and b"\n" not in head else 10
         fh.seek(0)
         while chunk := fh.read(LINE_SCAN_BYTES):
+            if limit >= len(chunk):
+                line, run = _running_line(path, chunk, end, line, run, limit)
+                continue
             ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == end)
             lengths = np.diff(ends, prepend=-1) - 1
             if len(ends):
@@ -556,6 +561,21 @@ def check_line_lengths(path: Path, limit: int = MAX_CSV_LINE_BYTES) -> None:
                 run += len(chunk)
             if run > limit:
                 _long_line(path, line, limit)
+
+
+def _running_line(path: Path, chunk: bytes, end: int, line: int, run: int, limit: int) -> tuple[int, int]:
+    """``check_line_lengths`` of a chunk no longer than the limit: the line number and run after it."""
+    first = chunk.find(end)
+    if first < 0:
+        run += len(chunk)
+    else:
+        if run + first > limit:
+            _long_line(path, line, limit)
+        line += chunk.count(end)
+        run = len(chunk) - chunk.rfind(end) - 1
+    if run > limit:
+        _long_line(path, line, limit)
+    return line, run
 
 
 def _long_line(path: Path, line: int, limit: int) -> None:
