@@ -34,7 +34,7 @@ def _every_format(sample: pa.Array, candidates: list[tuple[str, str]]) -> tuple[
     return best, best_family
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.lists(_STAMPS, min_size=1, max_size=12), st.data(), st.booleans())
 def test_the_format_search_chooses_as_trying_every_format(stamps, data, month_first) -> None:
     candidates = times._candidates(month_first)
