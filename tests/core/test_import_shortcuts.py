@@ -2,8 +2,9 @@
 
 Each shortcut (issue 24) is compared with what it replaces, over generated
 inputs: the date-format search that skips formats whose literal characters no
-sampled value holds; hours told apart over the span of a file; the cells a
-source's events name, counted in one pass.
+sampled value holds; hours told apart over the span of a file; a column's
+first distinct values found from its first rows; the cells a source's events
+name, counted in one pass.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from cellsight.core.schema import STR
 from cellsight.core.timezones import localize
-from cellsight.importers.cdr import times
+from cellsight.importers.cdr import checks, times
 from cellsight.importers.cellcounts import named_cells
 
 _STAMPS = st.datetimes(min_value=pd.Timestamp("1975-01-01").to_pydatetime(),
@@ -69,3 +70,13 @@ def test_named_cells_count_as_value_counts(pairs) -> None:
     chosen = cells.keys.isin(["234-30-1-1", "TOWER-7"]).to_numpy()
     want = first.isin(["234-30-1-1", "TOWER-7"]) | last.isin(["234-30-1-1", "TOWER-7"])
     assert cells.naming(chosen).tolist() == want.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "-", "--", " x "]), st.integers(0, 400).map(str)),
+                max_size=3000))
+def test_a_columns_first_distinct_values_are_found_from_its_first_rows(values) -> None:
+    column = pd.Series(values, dtype=STR)
+    found = pd.Series(pd.unique(column.dropna()), dtype=object).astype(str).str.strip()
+    whole = list(found[found.ne("") & ~found.str.fullmatch(r"-{1,3}")].head(checks.SAMPLE))
+    assert checks._distinct(column) == whole
