@@ -3,12 +3,13 @@
 Each shortcut (issue 24) is compared with what it replaces, over generated
 inputs: the date-format search that skips formats whose literal characters no
 sampled value holds; hours told apart over the span of a file; a column's
-first distinct values found from its first rows; the cells a source's events
-name, counted in one pass.
+first distinct values found from its first rows; a sample of chosen rows taken
+in place; the cells a source's events name, counted in one pass.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from hypothesis import given, settings
@@ -80,3 +81,12 @@ def test_a_columns_first_distinct_values_are_found_from_its_first_rows(values) -
     found = pd.Series(pd.unique(column.dropna()), dtype=object).astype(str).str.strip()
     whole = list(found[found.ne("") & ~found.str.fullmatch(r"-{1,3}")].head(checks.SAMPLE))
     assert checks._distinct(column) == whole
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 20_000), st.integers(1, 50), st.integers(0, 2**31))
+def test_sampling_the_chosen_rows_in_place_samples_as_copying_them(n, distinct, seed) -> None:
+    rng = np.random.default_rng(seed)
+    values = pd.Series(rng.integers(0, distinct, n).astype(str), dtype=STR)
+    rows = rng.random(n) < rng.random()
+    assert times._sample_where(values, rows).tolist() == times._sample(values[rows]).tolist()
