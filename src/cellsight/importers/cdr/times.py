@@ -168,7 +168,8 @@ def parse_times(text: pd.Series, month_first: bool, date_format: str | None = No
     missing = present & naive.isna().to_numpy()
     if missing.any() and not date_format:
         naive = _fill_other_formats(naive, arr, missing, candidates, chosen, family, switched)
-    naive[~present] = pd.NaT
+    if not present.all():
+        naive[~present] = pd.NaT
     return ParsedTimes(naive=naive, aware=aware, format=chosen or "",
                        month_first=(family == "mdy") != switched if family in ("dmy", "mdy")
                        else month_first)
