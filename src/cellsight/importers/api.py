@@ -587,8 +587,7 @@ def unlinked_cells(case: Case, source_ids: list[str] | None = None) -> pd.DataFr
     if source_ids is not None:
         events = events[events["source_id"].isin(source_ids).to_numpy()]
     parts = []
-    for source_id in pd.unique(events["source_id"].dropna().astype(object)):
-        group = events[events["source_id"].eq(source_id).to_numpy()]
+    for source_id, group in events.groupby("source_id", observed=True):
         cells = named_cells(group["cell_first"], group["cell_last"])
         if not len(cells.keys):
             continue
