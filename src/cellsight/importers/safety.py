@@ -540,6 +540,8 @@ def check_line_lengths(path: Path, limit: int = MAX_CSV_LINE_BYTES) -> None:
     refused one. When the limit is no shorter than a chunk, only the line running
     into a chunk from the one before can be too long, and ``bytes.find`` is enough.
     """
+    if path.stat().st_size <= limit:
+        return  # no line can be longer than the file: a small file is not read twice
     start = pos = 0  # where the current line starts; where the chunk starts
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
