@@ -563,8 +563,10 @@ def _warn_unlinked(case: Case, source: Source, report: dict[str, Any]) -> None:
     """Say when a source's events name cells that no imported list places (yet)."""
     if source.format not in NETWORK_FORMATS:
         return
-    events = case.events
-    events = events.loc[events["source_id"].eq(source.id).to_numpy(), ["cell_first", "cell_last"]]
+    events = case.events[["cell_first", "cell_last"]]
+    mine = case.events["source_id"].eq(source.id).to_numpy()
+    if not mine.all():  # a case of one source's events: no million-row copy to select them
+        events = events[mine]
     cells = named_cells(events["cell_first"], events["cell_last"])
     unlinked = resolve(cells.keys, case.cells).to_numpy() < 0
     if not unlinked.any():

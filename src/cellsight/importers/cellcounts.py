@@ -42,21 +42,22 @@ class NamedCells:
 
 def named_cells(first: pd.Series, last: pd.Series) -> NamedCells:
     """The cells of ``first`` and ``last`` (cell key columns of the same events)."""
-    a, b = _arrow(first), _arrow(last)
-    keys = pc.unique(pa.chunked_array(a.chunks + b.chunks, a.type))
-    keys = keys.filter(pc.is_valid(keys))
-    first_at = _positions(a, keys)
-    last_at = _positions(b, keys)
+    a, b = _encoded(first), _encoded(last)
+    keys = pc.unique(pa.concat_arrays([a.dictionary, b.dictionary]))
+    first_at, last_at = _positions(a, keys), _positions(b, keys)
     last_at[last_at == first_at] = -1  # counted once: the last cell only when it differs
     return NamedCells(pd.Series(keys.to_pylist(), dtype=object), first_at, last_at)
 
 
-def _arrow(values: pd.Series) -> pa.ChunkedArray:
+def _encoded(values: pd.Series) -> pa.DictionaryArray:
+    """The column as indices into its own distinct cells (one pass; missing stays missing)."""
     arr = pa.array(values.astype(STR).array)
-    arr = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
-    return arr.cast(pa.large_string())
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return pc.dictionary_encode(arr.cast(pa.large_string()))
 
 
-def _positions(values: pa.ChunkedArray, keys: pa.Array) -> np.ndarray:
-    found = pc.fill_null(pc.index_in(values, value_set=keys), -1)
-    return found.to_numpy().astype(np.int64)
+def _positions(values: pa.DictionaryArray, keys: pa.Array) -> np.ndarray:
+    """Each row's position in ``keys`` (-1 where missing), through its own dictionary."""
+    lookup = np.append(pc.index_in(values.dictionary, value_set=keys).to_numpy(zero_copy_only=False), -1)
+    indices = pc.fill_null(values.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return lookup.astype(np.int64)[indices]
