@@ -4,8 +4,9 @@ A dump is read in batches (``towerdump``); its rows are never all in memory, so
 they go to the scene's Parquet file batch by batch, and what the scenes list
 and the source record need (rows, first and last time, distinct numbers, the
 cells named) is counted on the way. Row groups are always ``ROW_GROUP_ROWS``
-rows (pyarrow's own default), whatever the batches, so that the file's bytes and
-its SHA-256 do not depend on how the dump was cut into batches.
+rows (the last fewer), whatever the batches, so that the file's bytes and its
+SHA-256 do not depend on how the dump was cut into batches; each is written in
+a second thread while the next batch is read.
 
 The file is written beside the case under a temporary name and renamed into
 place only when the whole dump has been read (``scenestore.write_rows``' rule:
@@ -15,6 +16,7 @@ whole or not at all); ``restart`` empties it when the reader must start again.
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ from cellsight.core.outputs import atomic_output
 from cellsight.core.scenestore import ROW_SCHEMA
 from cellsight.core.verify import file_sha256
 
-ROW_GROUP_ROWS = 1024 * 1024
+ROW_GROUP_ROWS = 256 * 1024  # at most this many rows (and one batch) wait to be written
 MAX_LISTED_CELLS = 200
 
 
@@ -88,6 +90,8 @@ class SceneRowWriter:
         self._writer: pq.ParquetWriter | None = None
         self._pending: list[pa.Table] = []
         self._held = 0
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="scene-rows")
+        self._writing: Future[None] | None = None  # at most one row group being written
         self.summary = RowSummary()
 
     def __enter__(self) -> SceneRowWriter:
@@ -100,9 +104,8 @@ class SceneRowWriter:
             if kind is None:
                 self._flush(final=True)
         finally:
-            if self._writer is not None:
-                self._writer.close()
-                self._writer = None
+            self._close_writer()
+            self._pool.shutdown()
         self._stack.__exit__(kind, value, traceback)
         if kind is None:
             os.chmod(self.target, 0o600)
@@ -110,10 +113,18 @@ class SceneRowWriter:
 
     def restart(self) -> None:
         """Forget every row written: the reader starts the file again."""
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        self._close_writer()
         self._pending, self._held, self.summary = [], 0, RowSummary()
+
+    def _close_writer(self) -> None:
+        try:
+            if self._writing is not None:
+                self._writing.result()
+        finally:
+            self._writing = None
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
 
     def write(self, table: pa.Table) -> None:
         table = table.append_column("source_id", pa.array([self.source_id] * table.num_rows, pa.string()))
@@ -130,7 +141,11 @@ class SceneRowWriter:
         cut = len(rows) if final else len(rows) - len(rows) % ROW_GROUP_ROWS
         if self._writer is None:
             self._writer = pq.ParquetWriter(self._tmp, ROW_SCHEMA, compression="zstd")
-        self._writer.write_table(rows.slice(0, cut), row_group_size=ROW_GROUP_ROWS)
+        if self._writing is not None:
+            self._writing.result()  # a failure to write is raised here
+        # Encoding and compressing release the GIL: the next batch is read meanwhile.
+        self._writing = self._pool.submit(self._writer.write_table, rows.slice(0, cut),
+                                          row_group_size=ROW_GROUP_ROWS)
         rest = rows.slice(cut)
         self._pending, self._held = ([rest] if len(rest) else []), len(rest)
 

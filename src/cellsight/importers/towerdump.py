@@ -125,7 +125,7 @@ class TowerDump:
         return self.summary.rows
 
 
-BATCH_ROWS = 250_000  # rows read and turned into a scene's columns at a time (see ``_TableReader``)
+BATCH_ROWS = 125_000  # rows read and turned into a scene's columns at a time (see ``_TableReader``)
 
 
 class _Restart(Exception):
@@ -361,7 +361,7 @@ class _TableReader:
         proof = np.flatnonzero(other.readable.to_numpy())
         if len(proof):
             row = ctx.table.labels(missed[proof[:1]])[0]
-            orders = ("month-first", "day-first") if self.forced else ("day-first", "month-first")
+            orders = ("day-first", "month-first") if self.forced else ("month-first", "day-first")
             raise ImportFailure(f"{self.path.name}: row {row} can only be read {orders[0]}, other rows only "
                                 f"{orders[1]}: the file's dates are not in one order; refused")
 
