@@ -33,6 +33,7 @@ from cellsight.core.verify import file_sha256
 
 ROW_GROUP_ROWS = 256 * 1024  # at most this many rows (and one batch) wait to be written
 MAX_LISTED_CELLS = 200
+MERGE_NUMBERS = 1_000_000  # a batch's distinct numbers are kept apart until this many more are held
 
 
 class RowSummary:
@@ -45,7 +46,9 @@ class RowSummary:
         self.rows = 0
         self.first: pd.Timestamp | None = None
         self.last: pd.Timestamp | None = None
-        self.numbers = pa.array([], pa.string())  # distinct, as Arrow: no Python object per number
+        self._numbers: list[pa.Array] = []  # each batch's distinct numbers, merged now and then
+        self._held = 0  # numbers in ``_numbers`` (with repeats between batches)
+        self._distinct = 0  # numbers after the last merge
         self.cells: set[str] = set()
 
     def add(self, table: pa.Table) -> None:
@@ -59,16 +62,29 @@ class RowSummary:
             stamp = pd.Timestamp(stamp)
             self.first = stamp if self.first is None or stamp < self.first else self.first
             self.last = stamp if self.last is None or stamp > self.last else self.last
-        self.numbers = pc.unique(pa.chunked_array([self.numbers, *table["number"].drop_null().chunks],
-                                                  pa.string()).combine_chunks())
+        distinct = pc.unique(table["number"].drop_null().combine_chunks())
+        self._numbers.append(distinct)
+        self._held += len(distinct)
+        if self._held > 2 * self._distinct + MERGE_NUMBERS:  # merged once their repeats could double them
+            self._merge()
         for column in ("cell_first", "cell_last"):
             self.cells.update(v for v in pc.unique(table[column]).to_pylist() if v is not None)
+
+    def _merge(self) -> None:
+        merged = pc.unique(pa.chunked_array(self._numbers, pa.string()).combine_chunks())
+        self._numbers, self._held, self._distinct = [merged], len(merged), len(merged)
+
+    @property
+    def numbers(self) -> int:
+        """Distinct subscriber numbers of the rows seen so far."""
+        self._merge()
+        return self._distinct
 
     def as_dict(self) -> dict[str, Any]:
         """As ``towerdump`` records it for the scenes list."""
         return {"first": self.first.isoformat() if self.first is not None else None,
                 "last": self.last.isoformat() if self.last is not None else None,
-                "numbers": len(self.numbers),  # distinct subscriber numbers
+                "numbers": self.numbers,
                 "cells": sorted(self.cells)[:MAX_LISTED_CELLS]}
 
 

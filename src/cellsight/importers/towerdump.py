@@ -199,7 +199,7 @@ def _finished(path: Path, result: ImportResult, sink: SceneRowWriter | _Collecte
               progress: Progress) -> TowerDump:
     summary = sink.summary
     finish(result, path.name, kept=summary.rows)  # a dump mostly of junk is refused, as call records are
-    distinct = len(summary.numbers)
+    distinct = summary.numbers
     if distinct == 1:
         result.warnings.append("every row is of one subscriber number: this looks like one handset's "
                                "records rather than a tower dump (import it with `cellsight import`)")
