@@ -21,6 +21,11 @@ Which column is the subscriber seen on the mast: a target column (``msisdn``,
 party on rows whose event code or direction says the call or text was
 incoming; else a lone number column. The other party is kept beside it but
 never counts as seen on the mast.
+
+A force-wide dump has tens of millions of rows: a CSV dump is streamed in
+batches (``tabular_stream``) and its rows go to the scene's Parquet file as
+they are made (``scene_sink``), so that memory does not grow with the file,
+while the time format, day/month order and zone stay one decision for the file.
 """
 
 from __future__ import annotations
@@ -145,7 +150,7 @@ def read_dump(path: Path, options: ImportOptions, progress: Progress | None = No
     is read whole by ``tabular`` and then worked in batches. As for call records,
     a file of which more than half cannot be used is refused: first on its first
     1,000 rows, then on the whole. The day/month order is one decision for the
-    file (see ``_TableReader.times``): when a later batch proves the other order,
+    file (see ``_TableReader._times``): when a later batch proves the other order,
     the file is read again from its start with that order.
     """
     progress = progress or NullProgress()
