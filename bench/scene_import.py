@@ -79,12 +79,19 @@ def main() -> int:
     parser.add_argument("--distinct", type=int, default=300_000)
     parser.add_argument("--runs", type=int, default=1, help="runs of each command (best is kept)")
     parser.add_argument("--dir", type=Path, help="folder for the files (default: a temporary one)")
+    parser.add_argument("--write-only", type=Path, help=argparse.SUPPRESS)  # the child that writes the dump
     args = parser.parse_args()
+    if args.write_only:
+        write_dump(args.write_only, args.rows, args.distinct)
+        return 0
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         folder = Path(tmp)
         dump = folder / "dump.csv"
-        write_dump(dump, args.rows, args.distinct)
+        # Written by a child: a child's peak RSS counts the memory of the process it was forked from,
+        # so the writer's arrays must never be in this one.
+        subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--distinct", str(args.distinct),
+                        "--write-only", str(dump)], check=True)
         print(f"tower dump: {args.rows:,} rows, {args.distinct:,} subscribers, "
               f"{dump.stat().st_size / 1e6:.0f} MB; load {os.getloadavg()[0]:.2f}", flush=True)
         duck = [sys.executable, "-c", "import duckdb, sys; duckdb.sql(f\"COPY (SELECT * FROM read_csv('{sys.argv[1]}', "

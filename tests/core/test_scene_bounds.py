@@ -1,4 +1,8 @@
-"""Tower dumps within bounds: junk is refused as call records are, and batches change no answer."""
+"""Tower dumps within bounds: junk is refused as call records are, and batches change no answer.
+
+A dump is streamed in batches; the rows equal those of one read of the whole file, and the time
+format, day/month order and zone stay one decision for the whole file.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import pytest
 import factories
 from cellsight.cli import main
 from cellsight.core.scenestore import parquet_path
-from cellsight.importers import towerdump
+from cellsight.importers import tabular_stream, towerdump
 from cellsight.importers.towerdump import add_scene
 
 HEADER = "msisdn,imei,event_time,cell_id,other_party,call_type\n"
@@ -94,3 +98,111 @@ def test_tiny_dumps_still_read(tmp_path: Path, rows: int) -> None:
                     "07700900002,,2023-05-02 10:00:00,234-30-1-1,,MOC\n")
     report, rows_read = _scene(tmp_path, ".", dump)
     assert report["imported"] == rows_read.num_rows == rows + 1
+
+
+# ----- streamed in batches ------------------------------------------------------------------
+IGNORE = ("source_id", "parquet", "parquet_sha256", "path")
+
+
+def _read_whole(monkeypatch) -> None:
+    """Make every dump be read whole by ``tabular`` (the path taken by files that cannot be streamed)."""
+    def whole(path, find_header):
+        raise tabular_stream.Unstreamable("read whole for the test")
+
+    monkeypatch.setattr(tabular_stream, "open_stream", whole)
+
+
+def _both(tmp_path: Path, monkeypatch, dump: Path, batch_rows: int = 333):
+    """The dump read in batches of ``batch_rows`` (streamed), and read whole in one batch."""
+    for name in ("streamed", "whole"):
+        (tmp_path / name).mkdir()
+    with monkeypatch.context() as patch:
+        patch.setattr(towerdump, "BATCH_ROWS", batch_rows)
+        streamed = _scene(tmp_path, "streamed", dump)
+    with monkeypatch.context() as patch:
+        _read_whole(patch)
+        patch.setattr(towerdump, "BATCH_ROWS", 10**9)
+        whole = _scene(tmp_path, "whole", dump)
+    return streamed, whole
+
+
+def _same(streamed, whole) -> None:
+    (streamed_report, streamed_rows), (whole_report, whole_rows) = streamed, whole
+    assert streamed_rows.equals(whole_rows)
+    assert {k: v for k, v in streamed_report.items() if k not in IGNORE} == \
+        {k: v for k, v in whole_report.items() if k not in IGNORE}
+
+
+def test_a_dump_streamed_in_several_batches_gives_the_rows_of_one_read(tmp_path: Path, monkeypatch) -> None:
+    dump = _dump(tmp_path / "dump.csv", 2_500)
+    streamed, whole = _both(tmp_path, monkeypatch, dump)
+    _same(streamed, whole)
+    assert whole[0]["imported"] > 2_000 and whole[0]["rejected"] > 20
+    assert whole[0]["skipped"] == [{"row": "1", "reason": "title row"}]
+
+
+def test_streamed_rows_are_numbered_as_the_file_s_lines(tmp_path: Path, monkeypatch) -> None:
+    dump = _dump(tmp_path / "dump.csv", 1_000)
+    (tmp_path / "s").mkdir()
+    monkeypatch.setattr(towerdump, "BATCH_ROWS", 100)
+    _report, rows = _scene(tmp_path, "s", dump)
+    lines = dump.read_text().splitlines()
+    for label, raw in zip(rows["source_row"].to_pylist()[::97], rows["number_raw"].to_pylist()[::97]):
+        assert lines[int(label) - 1].startswith(raw + ",")
+
+
+def test_a_line_that_breaks_the_stream_late_reads_the_file_whole_again(tmp_path: Path, monkeypatch) -> None:
+    """A quoted line break after the first batches: the file is read again whole, nothing doubled."""
+    dump = _dump(tmp_path / "dump.csv", 2_000)
+    with open(dump, "a") as out:
+        out.write('"07700 900123\nstill the same field",,2023-03-26 01:00:00,234-30-100-1,,MOC\n')
+        out.write("07700900124,,2023-03-26 01:00:01,234-30-100-1,,MOC\n")
+    streamed, whole = _both(tmp_path, monkeypatch, dump)
+    _same(streamed, whole)
+    assert streamed[0]["rows"] == whole[0]["rows"] == 2_002
+
+
+def _dated(path: Path, dates: list[str]) -> Path:
+    lines = [HEADER] + [f"07700900{i % 1000:03d},,{d},234-30-100-1,,MOC\n" for i, d in enumerate(dates)]
+    path.write_text("".join(lines))
+    return path
+
+
+def test_a_later_batch_that_proves_month_first_restarts_the_file_with_that_order(tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    """The first rows could be either order; rows further on can only be month-first: every row
+    is read month-first, as one read of the whole column decides, and the warning says so."""
+    dates = ["05/03/2023 10:%02d:00" % (i % 60) for i in range(1_000)] + \
+        ["05/13/2023 10:%02d:00" % (i % 60) for i in range(500)]
+    streamed, whole = _both(tmp_path, monkeypatch, _dated(tmp_path / "us.csv", dates))
+    _same(streamed, whole)
+    times = streamed[1]["time"].to_pylist()
+    assert times[0].month == 5 and times[0].day == 3 and times[-1].day == 13
+    assert any("month-first" in w for w in streamed[0]["warnings"])
+
+
+def test_a_file_with_dates_in_both_orders_across_batches_is_refused(tmp_path: Path, monkeypatch) -> None:
+    """Day-first proven in the first batch, month-first in a later one: never read half each way."""
+    dates = ["13/03/2023 10:%02d:00" % (i % 60) for i in range(500)] + \
+        ["03/14/2023 10:%02d:00" % (i % 60) for i in range(500)]
+    failure = _refused(tmp_path, monkeypatch, _dated(tmp_path / "mixed.csv", dates), "UTC")
+    assert failure.startswith("mixed.csv: row 2 can only be read day-first, other rows only month-first")
+
+
+@pytest.mark.parametrize("tz", [None, "UTC"])
+def test_times_with_offsets_then_without_across_batches_are_refused(tmp_path: Path, monkeypatch, tz) -> None:
+    dates = ["2023-03-26T10:%02d:00+01:00" % (i % 60) for i in range(400)] + \
+        ["2023-03-26 10:%02d:00" % (i % 60) for i in range(400)]
+    failure = _refused(tmp_path, monkeypatch, _dated(tmp_path / "offsets.csv", dates), tz)
+    assert "rows from row 402 give times without a UTC offset" in failure
+
+
+def _refused(tmp_path: Path, monkeypatch, dump: Path, tz: str | None) -> str:
+    """The one failure of a dump read in batches of 200 rows; nothing is kept beside the case."""
+    monkeypatch.setattr(towerdump, "BATCH_ROWS", 200)
+    case = factories.new_case()
+    case_path = factories.save(case, tmp_path)
+    _scene_, reports, failures = add_scene(case, case_path, [dump], "Refused", tz=tz)
+    assert reports == [] and len(failures) == 1
+    assert not list(tmp_path.glob("**/*.parquet"))
+    return failures[0]

@@ -34,6 +34,7 @@ from cellsight.core.timezones import (check_zone, implausible_durations, iso_loc
 from cellsight.importers import registry, tabular
 from cellsight.importers.accounting import check_accounted, records_read, subscriber_device
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
+from cellsight.importers.cellcounts import named_cells
 from cellsight.importers.safety import check_archive, is_zip
 from cellsight.importers.timebasis import chosen_by, corrected_rule, report_clock_checks, require_stated_zone
 from cellsight.progress import Cancelled, NullProgress, Progress, check
@@ -563,12 +564,15 @@ UNPLACED_ADVICE = "import a cell list to place them"  # ends the warning, which 
 
 def unplaced_cells_warning(case: Case, source_id: str) -> str | None:
     """The warning that a source's events name cells no imported list places (None when all are placed)."""
-    unlinked = unlinked_cells(case, source_ids=[source_id])
-    if unlinked.empty:
+    events = case.events[["cell_first", "cell_last"]]
+    mine = case.events["source_id"].eq(source_id).to_numpy()
+    if not mine.all():  # a case of one source's events: no million-row copy to select them
+        events = events[mine]
+    cells = named_cells(events["cell_first"], events["cell_last"])
+    unlinked = resolve(cells.keys, case.cells).to_numpy() < 0
+    if not unlinked.any():
         return None
-    events = case.events[case.events["source_id"].eq(source_id).to_numpy()]
-    named = events["cell_first"].isin(unlinked["cell"]) | events["cell_last"].isin(unlinked["cell"])
-    events_n, cells_n = int(named.sum()), len(unlinked)
+    events_n, cells_n = int(cells.naming(unlinked).sum()), int(unlinked.sum())
     return (f"{events_n} event{'s name' if events_n != 1 else ' names'} {cells_n} "
             f"cell{'s' if cells_n != 1 else ''} that no cell list places yet; {UNPLACED_ADVICE}")
 
@@ -590,20 +594,17 @@ def unlinked_cells(case: Case, source_ids: list[str] | None = None) -> pd.DataFr
     An event counts once per cell it names (its first cell and, when different,
     its last). Worked out per distinct cell key.
     """
-    events = case.events
+    events = case.events[["source_id", "cell_first", "cell_last"]]  # only what is counted, never copied whole
     if source_ids is not None:
-        events = events[events["source_id"].isin(source_ids)]
+        events = events[events["source_id"].isin(source_ids).to_numpy()]
     parts = []
     for source_id, group in events.groupby("source_id", observed=True):
-        first, last = group["cell_first"], group["cell_last"]
-        counts = first.value_counts().add(last[last.ne(first).fillna(True)].value_counts(),
-                                          fill_value=0)
-        if counts.empty:
+        cells = named_cells(group["cell_first"], group["cell_last"])
+        if not len(cells.keys):
             continue
-        keys = pd.Series(counts.index.astype(object))
-        unlinked = resolve(keys, case.cells).to_numpy() < 0
-        parts.append(pd.DataFrame({"source_id": str(source_id), "cell": keys[unlinked].to_numpy(),
-                                   "events": counts.to_numpy()[unlinked].astype("int64")}))
+        unlinked = resolve(cells.keys, case.cells).to_numpy() < 0
+        parts.append(pd.DataFrame({"source_id": str(source_id), "cell": cells.keys[unlinked].to_numpy(),
+                                   "events": cells.events[unlinked]}))
     if not parts:
         return pd.DataFrame({"source_id": pd.Series([], dtype=object),
                              "cell": pd.Series([], dtype=object),

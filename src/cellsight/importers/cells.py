@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,13 @@ def says_hex(header: str) -> bool:
 
 
 def _text_key(value: object, hexadecimal: bool = False) -> str | None:
-    if not isinstance(value, str) or not value.strip() or value.strip(" -") == "":
+    return _key_of_text(value, hexadecimal) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _key_of_text(value: str, hexadecimal: bool) -> str | None:
+    """A cell's key from its text; cached, as the 1,000-row probe and the whole file meet the same cells."""
+    if not value.strip() or value.strip(" -") == "":
         return None  # "---": no cell
     if is_ip_address(value):
         return None  # a call over Wi-Fi (VoWiFi) gives the handset's IP address where the cell goes

@@ -536,28 +536,43 @@ def check_line_lengths(path: Path, limit: int = MAX_CSV_LINE_BYTES) -> None:
     Reads ``LINE_SCAN_BYTES`` at a time, so the check itself holds one chunk
     whatever the file. Lines end at LF, or at CR when the file's first
     ``SNIFF_BYTES`` hold CR and no LF (classic Mac line ends, as ``tabular`` reads them).
+    Only where each line starts is followed; lines are counted only to name a
+    refused one. When the limit is no shorter than a chunk, only the line running
+    into a chunk from the one before can be too long, and ``bytes.find`` is enough.
     """
-    line, run = 1, 0
+    if path.stat().st_size <= limit:
+        return  # no line can be longer than the file: a small file is not read twice
+    start = pos = 0  # where the current line starts; where the chunk starts
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
         end = 13 if b"\r" in head and b"\n" not in head else 10
         fh.seek(0)
         while chunk := fh.read(LINE_SCAN_BYTES):
-            ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == end)
-            lengths = np.diff(ends, prepend=-1) - 1
-            if len(ends):
-                lengths[0] += run
-                over = np.flatnonzero(lengths > limit)
-                if len(over):
-                    _long_line(path, line + int(over[0]), limit)
-                line += len(ends)
-                run = len(chunk) - int(ends[-1]) - 1
+            if limit >= len(chunk):
+                first = chunk.find(end)
+                if first >= 0:
+                    if pos + first - start > limit:
+                        _long_line(path, start, end, limit)
+                    start = pos + chunk.rfind(end) + 1
             else:
-                run += len(chunk)
-            if run > limit:
-                _long_line(path, line, limit)
+                ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == end) + pos
+                if len(ends):
+                    begins = np.concatenate([[start], ends[:-1] + 1])
+                    over = np.flatnonzero(ends - begins > limit)
+                    if len(over):
+                        _long_line(path, int(begins[over[0]]), end, limit)
+                    start = int(ends[-1]) + 1
+            pos += len(chunk)
+            if pos - start > limit:
+                _long_line(path, start, end, limit)
 
 
-def _long_line(path: Path, line: int, limit: int) -> None:
+def _long_line(path: Path, start: int, end: int, limit: int) -> None:
+    """Refuse the file, naming the line that starts at byte ``start`` (lines counted only now)."""
+    line = 1
+    with open(path, "rb") as fh:
+        while start > 0 and (chunk := fh.read(min(LINE_SCAN_BYTES, start))):
+            line += chunk.count(end)
+            start -= len(chunk)
     raise ImportFailure(f"{path.name}: line {line} is longer than {limit / 1024**2:g} MB (one field that large "
                         "is not a record of any kind Cellsight reads); refused")

@@ -825,11 +825,25 @@ def by_unique(values: pd.Series, fn: Callable[[pd.Series], pd.Series],
     if unchanged_ok and mapped.dtype == values.dtype and \
             mapped.equals(pd.Series(uniques, dtype=values.dtype)):
         return values
-    filler = pd.Series([None], dtype=mapped.dtype)
-    extended = pd.concat([mapped, filler], ignore_index=True)
-    positions = np.where(codes < 0, len(mapped), codes)
-    out = extended.take(positions)
-    out.index = values.index
+    return spread(mapped, codes, values.index)
+
+
+def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """``per_distinct[codes]`` over the rows (code -1: missing), indexed by ``index``.
+
+    Text is taken by pyarrow straight from the distinct values (a pandas take
+    of a million strings costs about twice as much); other dtypes by pandas.
+    """
+    if per_distinct.dtype == STR:
+        dictionary = pa.array(per_distinct.array)
+        if isinstance(dictionary, pa.ChunkedArray):
+            dictionary = dictionary.combine_chunks()
+        taken = pc.take(dictionary, pa.array(codes, pa.int64(), mask=codes < 0))
+        return pd.Series(STR.__from_arrow__(pa.chunked_array([taken])), index=index)
+    filler = pd.Series([None], dtype=per_distinct.dtype)
+    extended = pd.concat([per_distinct.reset_index(drop=True), filler], ignore_index=True)
+    out = extended.take(np.where(codes < 0, len(per_distinct), codes))
+    out.index = index
     return out
 
 

@@ -21,12 +21,18 @@ Which column is the subscriber seen on the mast: a target column (``msisdn``,
 party on rows whose event code or direction says the call or text was
 incoming; else a lone number column. The other party is kept beside it but
 never counts as seen on the mast.
+
+A force-wide dump has tens of millions of rows: a CSV dump is streamed in
+batches (``tabular_stream``) and its rows go to the scene's Parquet file as
+they are made (``scene_sink``), so that memory does not grow with the file,
+while the time format, day/month order and zone stay one decision for the file.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +48,14 @@ from cellsight.core.case import Case, CaseError, Source, utc_stamp
 from cellsight.core.scenestore import Scene, SceneFile
 from cellsight.core.schema import STR
 from cellsight.core.timezones import check_zone, iso_local
-from cellsight.importers import cdr, registry, tabular
+from cellsight.importers import cdr, registry, tabular, tabular_stream
 from cellsight.importers.accounting import finish
 from cellsight.importers.api import _read, new_file_digest
-from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
+from cellsight.importers.base import TZ_FROM_VALUES, ImportFailure, ImportOptions, ImportResult
+from cellsight.importers.cdr.times import MONTH_FIRST_REGIONS, ParsedTimes, _time_text
 from cellsight.importers.cdr.sites import positions
+from cellsight.importers.scene_sink import RowSummary, SceneRowWriter
+from cellsight.importers.templates import Template
 from cellsight.importers.timebasis import require_stated_zone
 from cellsight.progress import NullProgress, Progress, check
 
@@ -107,133 +116,309 @@ def sniff(path: Path) -> float:
 # ----- reading one file --------------------------------------------------------------------
 @dataclass
 class TowerDump:
-    """One file's rows as a scene keeps them, and the account of every candidate row."""
+    """One file read: the account of every candidate row, and the summary of the rows kept.
 
-    table: pa.Table  # scenestore.ROW_SCHEMA, without source_id (the case gives it)
+    The rows themselves went to the scene's Parquet file as they were read
+    (``scene_sink``): a dump of tens of millions of rows is never all in memory.
+    """
+
     result: ImportResult  # rows, rejections, skipped, warnings, zone and parameters
+    summary: RowSummary
 
     @property
     def imported(self) -> int:
-        return self.table.num_rows
+        return self.summary.rows
 
 
-BATCH_ROWS = 250_000  # rows turned into a scene's columns at a time (see ``_read_table``)
+BATCH_ROWS = 125_000  # rows read and turned into a scene's columns at a time (see ``_TableReader``)
 
 
-def read_dump(path: Path, options: ImportOptions, progress: Progress | None = None) -> TowerDump:
-    """Read a tower dump (CSV, XLSX or XLS); ImportFailure when it cannot be used at all.
+class _Restart(Exception):
+    """A later batch proved the other day/month order: read the file again with that order."""
 
-    As for call records, a file of which more than half cannot be used is refused:
-    first on its first 1,000 rows (before the rest is parsed), then on the whole.
+    def __init__(self, month_first: bool, line: str) -> None:
+        super().__init__(line)
+        self.month_first, self.line = month_first, line
+
+
+def read_dump(path: Path, options: ImportOptions, progress: Progress | None = None,
+              sink: SceneRowWriter | _Collected | None = None) -> TowerDump:
+    """Read a tower dump (CSV, XLSX or XLS) into ``sink``; ImportFailure when it cannot be used at all.
+
+    A CSV file whose lines are records is read ``BATCH_ROWS`` rows at a time
+    (``tabular_stream``), so that memory does not grow with the file; any other
+    is read whole by ``tabular`` and then worked in batches. As for call records,
+    a file of which more than half cannot be used is refused: first on its first
+    1,000 rows, then on the whole. The day/month order is one decision for the
+    file (see ``_TableReader._times``): when a later batch proves the other order,
+    the file is read again from its start with that order.
     """
     progress = progress or NullProgress()
+    sink = sink if sink is not None else _Collected()
     progress.update(0, None, f"reading {path.name}")
-    probe = tabular.probe_head(path.name, lambda head, scratch: _read_table(head, options, scratch, path))
-    tables, warnings = tabular.read_tables(
-        path, lambda rows: tabular.best_header(rows, header_score, 2), probe=probe)
-    result = ImportResult(format=FORMAT, warnings=warnings)
-    parts = []
+    month_first = None
+    for _attempt in range(2):
+        try:
+            return _read_once(path, options, progress, sink, month_first)
+        except _Restart as restart:
+            sink.restart()
+            month_first = restart.month_first
+    raise AssertionError("a second restart cannot happen: the order is then fixed")  # pragma: no cover
+
+
+def _read_once(path: Path, options: ImportOptions, progress: Progress, sink: SceneRowWriter | _Collected,
+               month_first: bool | None) -> TowerDump:
+    def find(rows: list[list[str]]) -> tabular.HeaderChoice | None:
+        return tabular.best_header(rows, header_score, 2)
+
+    result = ImportResult(format=FORMAT)
+    numbers = _NumberCache(options.region)
+    try:
+        stream = tabular_stream.open_stream(path, find)
+        try:
+            reader = _TableReader(options, result, path, numbers, month_first)
+            for batch in stream.batches(BATCH_ROWS):
+                check(progress)
+                if reader.batches == 0 and stream.lines > tabular.PROBE_ROWS:
+                    _probe(path, options, month_first)(_head(batch, tabular.PROBE_ROWS))
+                reader.read(batch, sink)
+            reader.close()
+            return _finished(path, result, sink, progress)
+        except tabular_stream.Unstreamable:
+            sink.restart()
+            result, numbers = ImportResult(format=FORMAT), _NumberCache(options.region)
+    except tabular_stream.Unstreamable:
+        pass
+    tables, warnings = tabular.read_tables(path, find, probe=_probe(path, options, month_first))
+    result.warnings.extend(warnings)
     for table in tables:
-        check(progress)
-        parts.append(_read_table(table, options, result, path, progress))
-    rows = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
-    finish(result, path.name, kept=rows.num_rows)  # a dump mostly of junk is refused, as call records are
-    distinct = pc.count_distinct(rows["number"]).as_py()
+        reader = _TableReader(options, result, path, numbers, month_first)
+        for start in range(0, max(len(table.frame), 1), BATCH_ROWS):
+            check(progress)
+            reader.read(_head(table, BATCH_ROWS, start), sink)
+        reader.close()
+    return _finished(path, result, sink, progress)
+
+
+def _finished(path: Path, result: ImportResult, sink: SceneRowWriter | _Collected,
+              progress: Progress) -> TowerDump:
+    summary = sink.summary
+    finish(result, path.name, kept=summary.rows)  # a dump mostly of junk is refused, as call records are
+    distinct = summary.numbers
     if distinct == 1:
         result.warnings.append("every row is of one subscriber number: this looks like one handset's "
                                "records rather than a tower dump (import it with `cellsight import`)")
     result.parameters["subscribers"] = int(distinct)
     progress.update(1, 1, f"read {path.name}")
-    return TowerDump(table=rows, result=result)
+    return TowerDump(result=result, summary=summary)
 
 
-def _read_table(table: tabular.Table, options: ImportOptions, result: ImportResult,
-                path: Path, progress: Progress | None = None) -> pa.Table:
-    """One table's rows as the scene's columns (``scenestore.ROW_SCHEMA`` but ``source_id``).
+def _probe(path: Path, options: ImportOptions, month_first: bool | None) -> tabular.HeadProbe:
+    """Read a table's first rows into a scratch result: refuse a file mostly of junk early."""
+    def read_head(head: tabular.Table, scratch: ImportResult) -> pa.Table:
+        collected = _Collected()
+        reader = _TableReader(options, scratch, path, _NumberCache(options.region), month_first)
+        reader.read(head, collected)
+        return collected.table()
 
-    Times are parsed and their format and zone decided over the whole table (one
-    decision for the file, as for call records), and each distinct number is
-    normalised once for the whole table; the rest (identities, kinds, cells, the
-    rows' answers) is worked out ``BATCH_ROWS`` rows at a time, each batch kept as
-    compact Arrow columns, so that the Python objects of a batch's columns never
-    exist for the whole file (they were most of a big dump's peak memory).
+    return tabular.probe_head(path.name, read_head)
+
+
+def _head(table: tabular.Table, rows: int, start: int = 0) -> tabular.Table:
+    """Rows ``start`` to ``start + rows`` of a table (the first carries its title and set-aside rows)."""
+    stop = start + rows
+    whole = start == 0 and stop >= len(table.frame)
+    out = copy.copy(table)
+    if not whole:
+        out.frame = table.frame.iloc[start:stop].reset_index(drop=True)
+        out.rows = table.rows[start:stop]
+    if start:
+        out.title, out.skipped, out.broken = list(table.title), [], []
+    return out
+
+
+class _Collected:
+    """Scene rows kept in memory (a probe's thousand rows): what ``SceneRowWriter`` offers, in memory."""
+
+    def __init__(self) -> None:
+        self.parts: list[pa.Table] = []
+        self.summary = RowSummary()
+
+    def write(self, table: pa.Table) -> None:
+        self.summary.add(table)
+        self.parts.append(table)
+
+    def restart(self) -> None:
+        self.parts, self.summary = [], RowSummary()
+
+    def table(self) -> pa.Table:
+        return pa.concat_tables(self.parts) if self.parts else _BATCH_SCHEMA.empty_table()
+
+
+class _TableReader:
+    """One table's rows as the scene's columns, a batch at a time, with one decision for the table.
+
+    The columns' roles, the time format, day/month order and zone are decided
+    on the first batch, as call records decide them on a whole column; each later
+    batch is checked against them: a batch that proves the other day/month order
+    restarts the file with that order (``_Restart``), one that contradicts the
+    zone's basis or the restarted order refuses the file, and a batch mostly
+    written in another format is named in a warning. Each distinct number is
+    normalised once for the file (``_NumberCache``), the rest per distinct value
+    within the batch; what a batch makes is kept as compact Arrow columns.
     """
-    names = tabular.unique_names([column_name(h) for h in table.header])
-    renamed = dict(zip(table.header, names))
-    table = copy.copy(table)
-    table.frame = table.frame.rename(columns=renamed)
-    table.header = names
-    roles = _lac_with_tower(cdr.map_columns(names, None), table.frame)
-    if not any(r in roles for r in IDENTITY_ROLES):
-        raise ImportFailure(f"{path.name}: no column holds the subscriber's number, IMEI or IMSI "
-                            f"(columns: {', '.join(names)})")
-    ctx = cdr._Context(table, roles, None, options)
-    _state_tower_position(ctx, result)
-    params = result.parameters
-    params.setdefault("columns", {}).update({original: roles_of(roles, renamed[original])
-                                             for original in renamed if roles_of(roles, renamed[original])})
-    unused = [original for original, name in renamed.items() if name not in roles.values()]
-    if unused:
-        params.setdefault("unused_columns", []).extend(unused)
-    if table.sheet:
-        params.setdefault("sheets", []).append(table.sheet)
-    result.skipped.extend(table.skipped)
-    result.rejections.extend(table.broken)
 
-    times, zone, rule = cdr._times(ctx, result, path)
-    readable = times.readable.to_numpy()
-    unusable = np.flatnonzero(~readable)
-    noise = tabular.noise_reasons(table.frame.iloc[unusable], table.header)
-    is_noise = noise.ne("").to_numpy()
-    result.skipped.extend(zip(table.labels(unusable[is_noise]), noise[is_noise]))
-    bad = unusable[~is_noise]
-    if len(bad):
-        result.rejections.extend(zip(table.labels(bad), cdr._time_reasons(ctx, bad)))
-    keep = np.flatnonzero(readable)
-    result.tz, result.tz_rule = zone, rule
-    numbers = {role: DistinctNumbers.of(ctx.col(role), options.region) for role in NUMBER_ROLES if role in roles}
-    batches = []
-    for start in range(0, max(len(keep), 1), BATCH_ROWS):
-        if progress is not None:
-            check(progress)
-        batches.append(_batch(table, roles, options, times, zone, numbers, keep[start:start + BATCH_ROWS],
-                              result))
-    return pa.concat_tables(batches) if len(batches) > 1 else batches[0]
+    def __init__(self, options: ImportOptions, result: ImportResult, path: Path, numbers: _NumberCache,
+                 month_first: bool | None) -> None:
+        self.options, self.result, self.path, self.numbers = options, result, path, numbers
+        self.forced = month_first  # the order a restart fixed, or None
+        self.batches = 0
+        self.roles: dict[str, str] = {}
+        self.renamed: dict[str, str] = {}
+        self.basis: tuple[str, bool, str, str] | None = None  # format, month first, zone, rule
+        self.positions: set[tuple[float, float]] = set()
+        self.position_warning_at = 0
+        self.format_warned = False
+
+    def read(self, table: tabular.Table, sink: SceneRowWriter | _Collected) -> None:
+        if self.batches == 0:
+            self._decide_columns(table)
+        table = copy.copy(table)
+        table.frame = table.frame.rename(columns=self.renamed)
+        table.header = list(self.renamed.values())
+        self.result.skipped.extend(table.skipped)
+        self.result.rejections.extend(table.broken)
+        ctx = cdr._Context(table, self.roles, None, self.options)
+        self._collect_positions(ctx)
+        times, zone = self._times(ctx)
+        self.batches += 1
+        readable = times.readable.to_numpy()
+        unusable = np.flatnonzero(~readable)
+        noise = tabular.noise_reasons(table.frame.iloc[unusable], table.header)
+        is_noise = noise.ne("").to_numpy()
+        self.result.skipped.extend(zip(table.labels(unusable[is_noise]), noise[is_noise]))
+        bad = unusable[~is_noise]
+        if len(bad):
+            self.result.rejections.extend(zip(table.labels(bad), cdr._time_reasons(ctx, bad)))
+        keep = np.flatnonzero(readable)
+        numbers = {role: self.numbers.answers_for(ctx.col(role)) for role in NUMBER_ROLES if role in self.roles}
+        sink.write(_batch(table, self.roles, self.options, times, zone, numbers, keep, self.result))
+
+    def _decide_columns(self, table: tabular.Table) -> None:
+        names = tabular.unique_names([column_name(h) for h in table.header])
+        self.renamed = dict(zip(table.header, names))
+        frame = table.frame.rename(columns=self.renamed)
+        self.roles = roles = _lac_with_tower(cdr.map_columns(names, None), frame)
+        if not any(r in roles for r in IDENTITY_ROLES):
+            raise ImportFailure(f"{self.path.name}: no column holds the subscriber's number, IMEI or IMSI "
+                                f"(columns: {', '.join(names)})")
+        params = self.result.parameters
+        renamed = self.renamed
+        params.setdefault("columns", {}).update({original: roles_of(roles, renamed[original])
+                                                 for original in renamed if roles_of(roles, renamed[original])})
+        unused = [original for original, name in renamed.items() if name not in roles.values()]
+        if unused:
+            params.setdefault("unused_columns", []).extend(unused)
+        if table.sheet:
+            params.setdefault("sheets", []).append(table.sheet)
+        self.position_warning_at = len(self.result.warnings)
+
+    def _times(self, ctx: cdr._Context) -> tuple[ParsedTimes, str]:
+        """The batch's times read by the table's decision (made on its first batch)."""
+        if self.basis is None:
+            timed = ctx
+            if self.forced is not None:
+                timed = copy.copy(ctx)
+                timed.template = Template(name="the file's day/month order", dayfirst=not self.forced)
+            times, zone, rule = cdr._times(timed, self.result, self.path)
+            if self.forced is not None:
+                self._check_forced(ctx, times)
+                if self.forced and self.options.region.upper() not in MONTH_FIRST_REGIONS:
+                    self.result.warnings.append("dates read month-first: a value in the second field is above 12")
+            self.basis = (times.format, times.month_first, zone, rule)
+            self.result.tz, self.result.tz_rule = zone, rule
+            return times, zone
+        fmt, month_first, zone, rule = self.basis
+        text = _time_text(ctx)
+        times = cdr.parse_times(text, month_first, None, order_fixed=self.forced is not None)
+        first = str(ctx.table.labels(np.arange(1))[0]) if len(ctx.table.frame) else "?"
+        if self.forced is not None:
+            self._check_forced(ctx, times)
+        elif times.month_first != month_first:
+            raise _Restart(times.month_first, first)
+        if rule == TZ_FROM_VALUES and times.naive.notna().any():
+            raise ImportFailure(f"{self.path.name}: rows from row {first} give times without a UTC offset, "
+                                "while the rows before them all carry one: one file, one time basis; refused "
+                                "(split the file where its times change)")
+        if times.format and times.format != fmt and not self.format_warned:
+            self.format_warned = True
+            self.result.warnings.append(f"rows from row {first} are mostly written as '{times.format}', "
+                                        f"the rows before them as '{fmt}': both were read")
+        return times, zone
+
+    def _check_forced(self, ctx: cdr._Context, times: ParsedTimes) -> None:
+        """After a restart: refuse a batch holding dates that only the other day/month order reads."""
+        text = _time_text(ctx)
+        missed = np.flatnonzero(~times.readable.to_numpy() & text.fillna("").str.strip().ne("").to_numpy())
+        if not len(missed):
+            return
+        other = cdr.parse_times(text.iloc[missed], not self.forced, None, order_fixed=True)
+        proof = np.flatnonzero(other.readable.to_numpy())
+        if len(proof):
+            row = ctx.table.labels(missed[proof[:1]])[0]
+            orders = ("day-first", "month-first") if self.forced else ("month-first", "day-first")
+            raise ImportFailure(f"{self.path.name}: row {row} can only be read {orders[0]}, other rows only "
+                                f"{orders[1]}: the file's dates are not in one order; refused")
+
+    def _collect_positions(self, ctx: cdr._Context) -> None:
+        found = positions(ctx.table.frame, ctx.roles, "_first")
+        if found is None:
+            return
+        lat, lon, _ = found
+        placed = pd.DataFrame({"lat": lat.round(6), "lon": lon.round(6)}).dropna().drop_duplicates()
+        self.positions.update(zip(placed["lat"].astype(float), placed["lon"].astype(float)))
+
+    def close(self) -> None:
+        """Record the tower's position when every row of the table gives the same one (a mast's
+        latitude and longitude on each row): the scene takes it unless the officer gave one."""
+        if len(self.positions) == 1:
+            params = list(self.result.parameters.items())
+            params.insert(len(params) - 2, ("tower_position", list(next(iter(self.positions)))))
+            self.result.parameters.clear()
+            self.result.parameters.update(params)
+        elif len(self.positions) > 1:
+            self.result.warnings.insert(
+                self.position_warning_at, f"the rows give {len(self.positions)} different tower positions: the "
+                "scene's position is not taken from them (give it with --lat/--lon or --place)")
 
 
-def _batch(table: tabular.Table, roles: dict[str, str], options: ImportOptions, times: Any, zone: str,
-           numbers: dict[str, DistinctNumbers], keep: np.ndarray, result: ImportResult) -> pa.Table:
+def _batch(table: tabular.Table, roles: dict[str, str], options: ImportOptions, times: ParsedTimes, zone: str,
+           numbers: dict[str, Answers], keep: np.ndarray, result: ImportResult) -> pa.Table:
     """The scene's columns of the rows at positions ``keep`` (rows without any identity rejected)."""
     sub = table.frame if len(keep) == len(table.frame) else table.frame.iloc[keep].reset_index(drop=True)
     rows_ctx = cdr._Context(tabular.Table(frame=sub, rows=table.rows[keep], header=table.header,
                                           prefix=table.prefix), roles, None, options)
     utc, flags = cdr._localise(times, keep, zone)
-    frame = _rows(rows_ctx, numbers, keep)
-    frame.insert(0, "time", utc.reset_index(drop=True))
-    frame.insert(1, "time_us", epoch_us(frame["time"]))
-    frame.insert(2, "time_flag", flags.reset_index(drop=True).astype(str))
-    frame["source_row"] = rows_ctx.table.labels().astype(object)
-    anonymous = frame[["number", "imei", "imsi"]].isna().all(axis=1).to_numpy()
-    if anonymous.any():
-        result.rejections.extend(zip(frame.loc[anonymous, "source_row"],
-                                     ["no subscriber number, IMEI or IMSI"] * int(anonymous.sum())))
-        frame = frame[~anonymous].reset_index(drop=True)
-    return pa.Table.from_pandas(frame, schema=_BATCH_SCHEMA, preserve_index=False)
+    utc = utc.reset_index(drop=True)
+    columns = {"time": pa.Array.from_pandas(utc), "time_us": pa.array(epoch_us(utc), pa.int64()),
+               "time_flag": _text_array(flags.reset_index(drop=True).astype(str)),
+               **_rows(rows_ctx, numbers, keep), "source_row": _text_array(rows_ctx.table.labels())}
+    rows = pa.table(columns).cast(_BATCH_SCHEMA)
+    anonymous = pc.and_kleene(pc.and_kleene(pc.is_null(rows["number"]), pc.is_null(rows["imei"])),
+                              pc.is_null(rows["imsi"]))
+    if pc.any(anonymous).as_py():
+        labels = rows["source_row"].filter(anonymous).to_pylist()
+        result.rejections.extend(zip(labels, ["no subscriber number, IMEI or IMSI"] * len(labels)))
+        rows = rows.filter(pc.invert(anonymous))
+    return rows
 
 
-def _state_tower_position(ctx: cdr._Context, result: ImportResult) -> None:
-    """Record the tower's position when every row of the dump gives the same one (a mast's
-    latitude and longitude on each row): the scene takes it unless the officer gave one."""
-    found = positions(ctx.table.frame, ctx.roles, "_first")
-    if found is None:
-        return
-    lat, lon, _ = found
-    placed = pd.DataFrame({"lat": lat.round(6), "lon": lon.round(6)}).dropna().drop_duplicates()
-    if len(placed) == 1:
-        result.parameters["tower_position"] = [float(placed["lat"].iloc[0]), float(placed["lon"].iloc[0])]
-    elif len(placed) > 1:
-        result.warnings.append(f"the rows give {len(placed)} different tower positions: the scene's "
-                               "position is not taken from them (give it with --lat/--lon or --place)")
+def _text_array(values: pd.Series) -> pa.Array:
+    """A text column (pandas text or objects, missing as NaN or None) as one pyarrow string array."""
+    arr = pa.Array.from_pandas(values.reset_index(drop=True))
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.string())
 
 
 def _lac_with_tower(roles: dict[str, str], frame: pd.DataFrame) -> dict[str, str]:
@@ -253,13 +438,17 @@ def roles_of(roles: dict[str, str], name: str) -> str:
     return ", ".join(role for role, column in roles.items() if column == name)
 
 
-def _rows(ctx: cdr._Context, numbers: dict[str, DistinctNumbers], keep: np.ndarray) -> pd.DataFrame:
+Answers = tuple[pa.Array, pa.Array, pa.Array]  # per row: as written, normalised, flag
+
+
+def _rows(ctx: cdr._Context, numbers: dict[str, Answers], keep: np.ndarray) -> dict[str, pa.Array]:
     """Subscriber, other party, identities, kind and cells of the rows at ``keep`` (per distinct value)."""
     roles = ctx.roles
     kind, direction = _kinds(ctx)
+    at = pa.array(keep, pa.int64())
 
-    def column(role: str) -> tuple[pd.Series, pd.Series, pd.Series] | None:
-        return numbers[role].take(keep) if role in numbers else None
+    def column(role: str) -> Answers | None:
+        return tuple(part.take(at) for part in numbers[role]) if role in numbers else None
 
     if "target" in roles:
         subscriber, other = column("target"), column("other_party")
@@ -271,62 +460,74 @@ def _rows(ctx: cdr._Context, numbers: dict[str, DistinctNumbers], keep: np.ndarr
             other = column("other_party")
         else:
             # On an incoming call or text the handset on the mast is the called party.
-            incoming = direction.eq("incoming").to_numpy()
-            subscriber, other = ([s.where(~incoming, o) for s, o in zip(subscriber, other)],
-                                 [o.where(~incoming, s) for s, o in zip(subscriber, other)])
+            incoming = pa.array(direction.eq("incoming").to_numpy(bool))
+            subscriber, other = (tuple(pc.if_else(incoming, o, s) for s, o in zip(subscriber, other)),
+                                 tuple(pc.if_else(incoming, s, o) for s, o in zip(subscriber, other)))
     else:
         subscriber, other = column("other_party"), column("party_b")
-    missing = DistinctNumbers.missing(len(keep))
+    missing = _NumberCache.missing(len(keep))
     number_raw, number, number_flag = subscriber or missing
     other_raw, other_number, _ = other or missing
-    usable = number_flag.isin(["valid", "possible", "short_code", "alphanumeric", "invalid"])
-    return pd.DataFrame({
-        "number": number.where(usable.to_numpy(), None).astype(object),
-        "number_raw": number_raw.astype(object), "number_flag": number_flag.astype(object),
-        "imei": cdr._text(ctx, "imei").astype(object), "imsi": cdr._text(ctx, "imsi").astype(object),
-        "other": other_number.astype(object), "other_raw": other_raw.astype(object),
-        "kind": kind, "direction": direction.astype(object),
-        "cell_first": cdr._cells(ctx, "_first").astype(object),
-        "cell_last": cdr._cells(ctx, "_last").astype(object),
-    })
+    usable = pc.is_in(number_flag, value_set=pa.array(["valid", "possible", "short_code", "alphanumeric",
+                                                       "invalid"]))
+    return {
+        "number": pc.if_else(usable, number, pa.scalar(None, pa.string())),
+        "number_raw": number_raw, "number_flag": number_flag,
+        "imei": _text_array(cdr._text(ctx, "imei")), "imsi": _text_array(cdr._text(ctx, "imsi")),
+        "other": other_number, "other_raw": other_raw,
+        "kind": _text_array(kind), "direction": _text_array(direction),
+        "cell_first": _text_array(cdr._cells(ctx, "_first")),
+        "cell_last": _text_array(cdr._cells(ctx, "_last")),
+    }
 
 
 NUMBER_ROLES = ("target", "party_a", "party_b", "other_party")
 
 
-@dataclass
-class DistinctNumbers:
-    """A number column normalised once per distinct value (``cdr``'s normalisation), for all batches.
+class _NumberCache:
+    """Each distinct number of the file normalised once (``cdr``'s normalisation), for all batches.
 
     A dump of millions of rows holds hundreds of thousands of subscribers, each
-    on many rows in every batch: each is normalised once for the whole file, and
-    a batch takes its rows' answers by position.
+    on many rows in every batch: each value is normalised the first time a batch
+    meets it, and every batch takes its rows' answers from here by position (all
+    in Arrow, no Python per row). Memory grows with the distinct values (their
+    text and answers), never with the rows.
     """
 
-    codes: np.ndarray  # per row of the table, the position of its value's answer (last: missing)
-    raw: pd.Series  # as written (blank and dashes as missing), normalised, and the flag, per value
-    value: pd.Series
-    flag: pd.Series
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.known = pa.array([], pa.large_string())  # values as written; answers one position further
+        nothing = pa.nulls(1, pa.string())
+        self.answers = [nothing, nothing, pa.array(["blank"])]  # first: the answers for a missing cell
 
-    @classmethod
-    def of(cls, column: pd.Series, region: str) -> DistinctNumbers:
-        codes, uniques = pd.factorize(column.reset_index(drop=True))
-        raw, value, flag = cdr._normalised(pd.Series(uniques, dtype=STR), region)
-        gap = cls.missing(1)
-        answers = [pd.concat([part.astype(object).reset_index(drop=True), extra], ignore_index=True)
-                   for part, extra in zip((raw, value, flag), gap)]
-        return cls(np.where(codes < 0, len(uniques), codes), *answers)
+    def answers_for(self, column: pd.Series) -> Answers:
+        """As written (blank and dashes as missing), normalised and flagged, per row of a batch's column."""
+        values = pa.Array.from_pandas(column.reset_index(drop=True).astype(STR))
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        encoded = values.cast(pa.large_string()).dictionary_encode()
+        uniques = encoded.dictionary
+        # Where each known value is among the batch's (hashing the batch's values, not the file's).
+        found = pc.index_in(self.known, value_set=uniques)
+        at = np.full(len(uniques), -1, dtype=np.int64)
+        hit = pc.indices_nonzero(pc.is_valid(found))
+        at[pc.take(found, hit).to_numpy()] = hit.to_numpy()
+        new = np.flatnonzero(at < 0)
+        if len(new):
+            written = uniques.take(pa.array(new))
+            parts = cdr._normalised(pd.Series(written.to_pylist(), dtype=STR), self.region)
+            at[new] = len(self.known) + np.arange(len(new))
+            self.answers = [pa.concat_arrays([old, _text_array(part)]) for old, part in zip(self.answers, parts)]
+            self.known = pa.concat_arrays([self.known, written])
+        rows = pc.fill_null(pa.array(at + 1).take(encoded.indices), 0)  # a missing cell: the first answers
+        raw, value, flag = (part.take(rows) for part in self.answers)
+        return raw, value, flag
 
     @staticmethod
-    def missing(n: int) -> tuple[pd.Series, pd.Series, pd.Series]:
+    def missing(n: int) -> Answers:
         """No column: no number on any of ``n`` rows."""
-        nothing = pd.Series([None] * n, dtype=object)
-        return nothing, nothing, pd.Series(["blank"] * n, dtype=object)
-
-    def take(self, keep: np.ndarray) -> tuple[pd.Series, pd.Series, pd.Series]:
-        """As written, normalised and flagged, for the rows at positions ``keep``."""
-        at = self.codes[keep]
-        return tuple(pd.Series(part.to_numpy(object)[at], dtype=object) for part in (self.raw, self.value, self.flag))
+        nothing = pa.nulls(n, pa.string())
+        return nothing, nothing, pc.fill_null(nothing, "blank")
 
 
 def _kinds(ctx: cdr._Context) -> tuple[pd.Series, pd.Series]:
@@ -454,15 +655,14 @@ def prepare_file(case: Case, case_path: str | Path, scene_name: str, path: Path,
     if not path.is_file():
         raise ImportFailure(f"{path.name}: no such file ({path})")
     sha256 = new_file_digest(case, path)
-    reader = registry.Importer(FORMAT, "Tower dump (a scene)", (), sniff, read_dump)
-    dump = _read(reader, path, options, progress)  # any failure of the content: one line naming the file
-    require_stated_zone(dump.result, path, options.case_tz, options.assume_case_tz, timed=dump.imported > 0)
-    check(progress)
     source_id = case.next_source_id()
-    dump.table = dump.table.append_column("source_id", pa.array([source_id] * dump.imported, pa.string()))
-    relative, parquet_sha = scenestore.write_rows(case_path, scenestore.file_stem(scene_name, sha256),
-                                                  dump.table.select(scenestore.ROW_SCHEMA.names))
-    return Prepared(path, sha256, dump, source_id, scene_name, relative, parquet_sha, options)
+    with SceneRowWriter(case_path, scenestore.file_stem(scene_name, sha256), source_id) as rows:
+        # any failure of the content: one line naming the file, and no rows left beside the case
+        reader = registry.Importer(FORMAT, "Tower dump (a scene)", (), sniff, partial(read_dump, sink=rows))
+        dump = _read(reader, path, options, progress)
+        require_stated_zone(dump.result, path, options.case_tz, options.assume_case_tz, timed=dump.imported > 0)
+        check(progress)
+    return Prepared(path, sha256, dump, source_id, scene_name, rows.relative, rows.sha256(), options)
 
 
 def discard(case_path: str | Path, prepared: Prepared) -> None:
@@ -494,7 +694,7 @@ def commit_file(case: Case, case_path: str | Path, scene: Scene, prepared: Prepa
         frames["rejections"] = pd.DataFrame({"source_id": [source_id] * len(rejected_rows),
                                              "row": [str(r) for r in rejected_rows],
                                              "reason": [str(r) for r in reasons]})
-    summary = _summary(dump.table)
+    summary = dump.summary.as_dict()
     item = SceneFile(source_id=source_id, parquet=relative, sha256=prepared.parquet_sha256, rows=dump.imported,
                      **summary)
     others = [s for s in scenestore.scenes(case) if s.name != scene.name]
@@ -529,17 +729,3 @@ def _in_order(case: Case, others: list[Scene], scene: Scene) -> list[Scene]:
     if scene.name not in names:
         return others + [scene]
     return [scene if s.name == scene.name else s for s in scenestore.scenes(case)]
-
-
-MAX_LISTED_CELLS = 200
-
-
-def _summary(rows: pa.Table) -> dict[str, Any]:
-    """First and last time, distinct numbers and the cells named (for the scenes list)."""
-    frame = rows.select(["time", "number", "cell_first", "cell_last"]).to_pandas()
-    times = frame["time"]
-    cells = pd.unique(pd.concat([frame["cell_first"], frame["cell_last"]]).dropna())
-    return {"first": times.min().isoformat() if len(times) else None,
-            "last": times.max().isoformat() if len(times) else None,
-            "numbers": int(frame["number"].nunique()),
-            "cells": sorted(str(c) for c in cells)[:MAX_LISTED_CELLS]}

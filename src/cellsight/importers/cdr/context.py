@@ -144,10 +144,7 @@ def _normalised(raw: pd.Series | None, region: str
     written = pd.Series(uniques, dtype=STR)
     blank = written.str.strip().str.fullmatch(r"-{0,3}").fillna(True).to_numpy(bool)
     values, flags = normalise_series(written.where(~blank, ""), region)
-    out = [s.take(codes).reset_index(drop=True) for s in (values, flags)]
-    for series in out:
-        series.index = raw.index
+    out = [tabular.spread(s, codes, raw.index) for s in (values, flags)]
     if blank.any():  # whitespace-only cells become missing; otherwise the column is as written
-        raw = written.where(~blank, None).take(codes).reset_index(drop=True)
-        raw.index = out[0].index
+        raw = tabular.spread(written.where(~blank, None), codes, raw.index)
     return raw, out[0], out[1]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -135,13 +136,13 @@ def parse_times(text: pd.Series, month_first: bool, date_format: str | None = No
     """
     text = text.astype(STR).str.strip()
     arr = _arrow(text)
-    present = text.fillna("").ne("").to_numpy(dtype=bool, copy=True)
-    sample = _sample(text[present])
+    present = pc.not_equal(arr, "").to_numpy(zero_copy_only=False)  # missing is "" in arr
+    sample = _sample_where(text, present)
     aware = pd.Series(pd.NaT, index=text.index, dtype=schema.UTC_TIME)
     if sample.str.contains(_OFFSET, na=False).any():
         aware = parse_offset_times(text)
         present = present & aware.isna().to_numpy(dtype=bool)
-        sample = _sample(text[present])
+        sample = _sample_where(text, present)
     if sample.str.contains(_FRACTION_TEST, na=False).any():
         arr = pc.replace_substring_regex(arr, pattern=r"(\d:\d\d)[.,]\d+", replacement=r"\1")
         sample = sample.str.replace(_FRACTION, r"\1", regex=True)
@@ -167,7 +168,8 @@ def parse_times(text: pd.Series, month_first: bool, date_format: str | None = No
     missing = present & naive.isna().to_numpy()
     if missing.any() and not date_format:
         naive = _fill_other_formats(naive, arr, missing, candidates, chosen, family, switched)
-    naive[~present] = pd.NaT
+    if not present.all():
+        naive[~present] = pd.NaT
     return ParsedTimes(naive=naive, aware=aware, format=chosen or "",
                        month_first=(family == "mdy") != switched if family in ("dmy", "mdy")
                        else month_first)
@@ -180,17 +182,34 @@ def _sample(values: pd.Series, size: int = 200) -> pd.Series:
     return pd.Series(pd.unique(values.dropna().astype(object))[:size], dtype=object)
 
 
+def _sample_where(values: pd.Series, rows: np.ndarray, size: int = 200) -> pd.Series:
+    """``_sample(values[rows])``, without copying a million chosen rows to sample a few thousand."""
+    positions = np.flatnonzero(rows)
+    if len(positions) > size * 20:
+        positions = positions[::len(positions) // (size * 20)]  # the stride _sample would take
+    return _sample(values.iloc[positions], size)
+
+
 def _best_format(sample: pa.Array, candidates: list[tuple[str, str]]) -> tuple[str | None, str]:
     if len(sample) == 0:
         return None, ""
     best, best_family, best_count = None, "", 0
+    written = set("".join(v for v in sample.to_pylist() if v))
     for fmt, family in candidates:
+        if not _literals(fmt) <= written:
+            continue  # strptime matches a literal character exactly: no value holds this one
         count = _plausible_count(_strptime(sample, fmt))
         if count > best_count:
             best, best_family, best_count = fmt, family, count
             if count == len(sample):
                 break
     return best, best_family
+
+
+@lru_cache(maxsize=1024)
+def _literals(fmt: str) -> frozenset[str]:
+    """The characters a value must hold to be read by ``fmt`` (whitespace in a format matches any)."""
+    return frozenset(re.sub(r"%.", "", fmt)) - set(" \t\n")
 
 
 def _swap_day_month(fmt: str) -> str:
@@ -319,6 +338,33 @@ def _localise(times: ParsedTimes, keep: np.ndarray, zone: str) -> tuple[pd.Serie
     return utc, flags
 
 
+_HOUR_US = 3_600_000_000
+
+
+def _hours(naive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each time's hour as a code (-1 for NaT) into the distinct hours (``datetime64[us]``).
+
+    A file spans some thousands of hours: they are told apart by an array over
+    the span rather than by hashing a million times (``pd.factorize`` on a span
+    too wide for that, such as a few times decades apart).
+    """
+    present = ~np.isnat(naive)
+    hours = np.floor_divide(naive.view("int64")[present], _HOUR_US)
+    if not len(hours):
+        return np.full(len(naive), -1, dtype=np.int64), np.array([], dtype="datetime64[us]")
+    low, span = int(hours.min()), int(hours.max()) - int(hours.min()) + 1
+    codes = np.full(len(naive), -1, dtype=np.int64)
+    if span > 4 * len(naive) + 1024:
+        found, distinct = pd.factorize(hours)
+        codes[present] = found
+    else:
+        seen = np.zeros(span, dtype=bool)
+        seen[hours - low] = True
+        codes[present] = (np.cumsum(seen) - 1)[hours - low]
+        distinct = np.flatnonzero(seen) + low
+    return codes, (np.asarray(distinct, dtype=np.int64) * _HOUR_US).astype("datetime64[us]")
+
+
 def localize_by_hour(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:
     """``core.timezones.localize``, asked once per distinct hour instead of once per row.
 
@@ -330,8 +376,7 @@ def localize_by_hour(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]
     ``localize``, in a fraction of the time for a million rows.
     """
     naive = pd.Series(naive).astype("datetime64[us]")
-    hours = naive.dt.floor("h")
-    codes, distinct = pd.factorize(hours)
+    codes, distinct = _hours(naive.to_numpy())
     if len(distinct) == 0 or len(distinct) * 4 > len(naive):
         return localize(naive, zone)
     starts = pd.Series(distinct)
