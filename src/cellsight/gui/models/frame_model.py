@@ -103,14 +103,17 @@ def _number_text(value: Any) -> str:
 class FrameModel(QAbstractTableModel):
     """Table model over ``frame``; rows shown are ``frame.iloc[order]``.
 
-    ``zone`` is the zone zone-aware times are shown in; ``annotations`` maps a
+    ``zone`` is the zone zone-aware times are shown in, the case's (given here or
+    with each ``set_frame``); a model given none shows frames without zone-aware
+    times only, and refuses one that has them rather than show it in a zone nobody
+    chose. ``annotations`` maps a
     column to a ``{value: label}`` dict shown beside the value (contact names
     beside numbers).
     """
 
     TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-    def __init__(self, frame: pd.DataFrame | None = None, zone: str = "UTC",
+    def __init__(self, frame: pd.DataFrame | None = None, zone: str | None = None,
                  headers: Mapping[str, str] | None = None, parent: Any = None) -> None:
         super().__init__(parent)
         self._zone = zone
@@ -231,6 +234,9 @@ class FrameModel(QAbstractTableModel):
         """What ``data()`` reads for one column (an array indexable by position) and how to show it."""
         dtype = series.dtype
         if isinstance(dtype, pd.DatetimeTZDtype):  # shown through LazyText, in the court form
+            if self._zone is None:
+                raise ValueError(f"column {series.name!r} holds times, but this table was given no "
+                                 "zone to show them in (pass the case's zone)")
             return series.dt.tz_convert(self._zone).array, str, False
         if pd.api.types.is_datetime64_dtype(dtype):
             fmt = self.TIME_FORMAT
