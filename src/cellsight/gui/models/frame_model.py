@@ -150,6 +150,10 @@ class FrameModel(QAbstractTableModel):
 
     def set_frame(self, frame: pd.DataFrame, zone: str | None = None) -> None:
         """Show a new frame; the filter is cleared and the current sort re-applied."""
+        timed = [str(c) for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+        if timed and zone is None and self._zone is None:
+            raise ValueError(f"column {timed[0]!r} holds times, but this table was given no zone "
+                             "to show them in (pass the case's zone)")
         self.beginResetModel()
         self._frame = frame
         if zone is not None:
@@ -234,9 +238,6 @@ class FrameModel(QAbstractTableModel):
         """What ``data()`` reads for one column (an array indexable by position) and how to show it."""
         dtype = series.dtype
         if isinstance(dtype, pd.DatetimeTZDtype):  # shown through LazyText, in the court form
-            if self._zone is None:
-                raise ValueError(f"column {series.name!r} holds times, but this table was given no "
-                                 "zone to show them in (pass the case's zone)")
             return series.dt.tz_convert(self._zone).array, str, False
         if pd.api.types.is_datetime64_dtype(dtype):
             fmt = self.TIME_FORMAT
