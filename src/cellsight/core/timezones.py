@@ -82,10 +82,6 @@ class CaseZone(str):
         """UTC times in the court form, ``Sat 18 Mar 2023 14:05:09 GMT`` (tables, the report)."""
         return court_times(utc, self)
 
-    def court_time(self, ts: pd.Timestamp | dt.datetime | None) -> str:
-        """One time in the court form."""
-        return court_time(ts, self)
-
     def iso(self, ts: pd.Timestamp | dt.datetime) -> str:
         """One time in ISO 8601 with this zone's offset (the contract's time format)."""
         return iso_local(ts, self)
