@@ -14,7 +14,7 @@ from cellsight.progress import NullProgress
 
 def read_fixes(module: ModuleType, path: Path, **options: object) -> ImportResult:
     """``module.read`` on ``path``: every row accounted for, locations in the schema's shape."""
-    result = module.read(path, ImportOptions(**options), NullProgress())
+    result = module.read(path, ImportOptions(**{"case_tz": "Europe/London", **options}), NullProgress())
     assert result.rows == result.imported + result.rejected
     n = len(result.locations)
     schema.validate(result.locations.assign(source_id=pd.Categorical(["s"] * n),

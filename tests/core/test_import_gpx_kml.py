@@ -159,7 +159,7 @@ def test_kmz_without_kml_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "nothing")
     with pytest.raises(ImportFailure, match=r"empty.kmz: the archive holds no KML document"):
-        kml.read(path, ImportOptions(), NullProgress())
+        kml.read(path, ImportOptions(case_tz="Europe/London"), NullProgress())
 
 
 # ----- real files made by others (opt-in) ---------------------------------------------

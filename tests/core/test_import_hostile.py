@@ -54,7 +54,7 @@ READERS = {"ufdr": ufdr, "gpx": gpx, "kml": kml}
 def refused(module, path: Path, pattern: str) -> str:
     """Run the importer; it must refuse with one line that names the file and matches."""
     with pytest.raises(ImportFailure) as caught:
-        module.read(path, ImportOptions(), NullProgress())
+        module.read(path, ImportOptions(case_tz="Europe/London"), NullProgress())
     message = str(caught.value)
     assert "\n" not in message and path.name in message
     assert re.search(pattern, message), message
@@ -125,7 +125,7 @@ def test_a_doctype_without_an_external_dtd_imports(tmp_path: Path) -> None:
     path.write_text('<?xml version="1.0"?>\n<!DOCTYPE gpx>\n'
                     '<gpx><wpt lat="1" lon="1"><time>2023-01-01T00:00:00Z</time></wpt></gpx>',
                     encoding="utf-8")
-    assert len(gpx.read(path, ImportOptions(), NullProgress()).locations) == 1
+    assert len(gpx.read(path, ImportOptions(case_tz="Europe/London"), NullProgress()).locations) == 1
 
 
 def test_a_zip_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
@@ -153,7 +153,7 @@ def test_members_named_outside_the_archive_are_skipped_with_a_warning(tmp_path: 
         info.filename = member  # ZipInfo would clean the name; an attacker's tool does not
         archive.writestr(info, f'<project xmlns="{NS}"><decodedData>{location * 3}</decodedData>'
                                "</project>")
-    result = ufdr.read(path, ImportOptions(), NullProgress())
+    result = ufdr.read(path, ImportOptions(case_tz="Europe/London"), NullProgress())
     assert (result.rows, len(result.locations)) == (1, 1)
     assert any("named outside the archive" in w and repr(member) in w for w in result.warnings)
     kmz = tmp_path / "evil.kmz"
@@ -164,7 +164,7 @@ def test_members_named_outside_the_archive_are_skipped_with_a_warning(tmp_path: 
         info = zipfile.ZipInfo("placeholder")
         info.filename = member.replace("report.xml", "doc.kml")
         archive.writestr(info, "<kml/>")
-    result = kml.read(kmz, ImportOptions(), NullProgress())
+    result = kml.read(kmz, ImportOptions(case_tz="Europe/London"), NullProgress())
     assert len(result.locations) == 1 and "skipped, never read" in result.warnings[0]
     assert not (tmp_path.parent / "outside").exists()
 
@@ -196,7 +196,7 @@ def test_a_report_beside_phone_files_of_the_same_name_imports(tmp_path: Path) ->
         archive.writestr("report.xml", f'<project xmlns="{NS}"><metadata section="Device Info">'
                                        '<item name="IMEI">356938035643809</item></metadata></project>')
         archive.writestr("files/Documents/report.xml", "<not-the-report/>")
-    assert ufdr.read(path, ImportOptions(), NullProgress()).device["imei"] == ["356938035643809"]
+    assert ufdr.read(path, ImportOptions(case_tz="Europe/London"), NullProgress()).device["imei"] == ["356938035643809"]
 
 
 def test_too_many_members_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -348,7 +348,7 @@ def test_ufdr_bodies_names_and_chats_keep_every_character(tmp_path: Path) -> Non
     path.write_text(f'<project xmlns="{NS}"><decodedData><modelType type="SMS">{sms}</modelType>'
                     f'<modelType type="Contact">{contacts}</modelType><modelType type="Chat">{chat}'
                     "</modelType></decodedData></project>", encoding="utf-8")
-    result = ufdr.read(path, ImportOptions(), NullProgress())
+    result = ufdr.read(path, ImportOptions(case_tz="Europe/London"), NullProgress())
     sms_rows = result.events[result.events["kind"] == "sms"]
     assert sms_rows["text"].tolist() == AS_WRITTEN
     assert set(sms_rows["direction"]) == {"outgoing"}  # " To " and " Sent " still decide
@@ -364,19 +364,19 @@ def test_gpx_kml_and_cell_names_keep_every_character(tmp_path: Path) -> None:
     track = tmp_path / "t.gpx"
     track.write_text('<gpx version="1.1"><wpt lat="53.8" lon="-1.5"><name> =1+1</name>'
                      "<time> 2023-03-18T14:00:00Z </time></wpt></gpx>", encoding="utf-8")
-    got = gpx.read(track, ImportOptions(), NullProgress()).locations
+    got = gpx.read(track, ImportOptions(case_tz="Europe/London"), NullProgress()).locations
     assert got["label"].tolist() == ["waypoint:  =1+1"]
     places = tmp_path / "p.kml"
     places.write_text("<kml><Placemark><name>\tHome\u2028</name><TimeStamp><when>2023-03-18T14:00:00Z"
                       "</when></TimeStamp><Point><coordinates> -1.5,53.8 </coordinates></Point>"
                       "</Placemark></kml>", encoding="utf-8")
-    assert kml.read(places, ImportOptions(), NullProgress()).locations["label"].tolist() == ["\tHome\u2028"]
+    assert kml.read(places, ImportOptions(case_tz="Europe/London"), NullProgress()).locations["label"].tolist() == ["\tHome\u2028"]
     from cellsight.importers import cells
 
     listing = tmp_path / "cells.csv"
     listing.write_text("Cell ID,Site Name,Latitude,Longitude\n234-30-1-1, Mast  One ,53.8,-1.5\n"
                        "234-30-1-2,   ,53.8,-1.5\n", encoding="utf-8")
-    sites = cells.read(listing, ImportOptions(), NullProgress()).cells["site"].tolist()
+    sites = cells.read(listing, ImportOptions(case_tz="Europe/London"), NullProgress()).cells["site"].tolist()
     assert sites[0] == " Mast  One " and pd.isna(sites[1])
 
 
@@ -408,7 +408,7 @@ def test_many_small_records_are_never_taken_for_one_big_node(tmp_path: Path,
                      "<time>2023-01-01T00:00:00Z</time></wpt>" for _ in range(2000))
     path = tmp_path / "many.gpx"
     path.write_text(f"<gpx>{points}</gpx>", encoding="utf-8")
-    assert len(gpx.read(path, ImportOptions(), NullProgress()).locations) == 2000
+    assert len(gpx.read(path, ImportOptions(case_tz="Europe/London"), NullProgress()).locations) == 2000
 
 
 # ----- resource bounds of tables (issue 13 item 4) ------------------------------------
@@ -446,7 +446,7 @@ def test_a_declared_dimension_of_column_xfd_is_ignored(tmp_path: Path) -> None:
                             SHEET % (b'<dimension ref="A1:XFD1048576"/>', HEADER_ROW + rows))
     tracemalloc.start()
     try:
-        result = cdr.read(path, ImportOptions(subject="Dan", tz="UTC"), NullProgress())
+        result = cdr.read(path, ImportOptions(case_tz="Europe/London", subject="Dan", tz="UTC"), NullProgress())
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -460,7 +460,7 @@ def test_a_cell_far_to_the_right_rejects_its_row_and_costs_nothing(tmp_path: Pat
     far = b'<c r="XFD3" t="inlineStr"><is><t>hidden</t></is></c>'
     rows = _data_row(2) + _data_row(3, far) + _data_row(4)
     path = xlsx_with_sheet(tmp_path / "far.xlsx", SHEET % (b"", HEADER_ROW + rows))
-    result = cdr.read(path, ImportOptions(subject="Dan", tz="UTC"), NullProgress())
+    result = cdr.read(path, ImportOptions(case_tz="Europe/London", subject="Dan", tz="UTC"), NullProgress())
     assert (result.rows, len(result.events), result.rejected) == (3, 2, 1)
     assert result.rejections[0][0] == "3" and "beyond" in result.rejections[0][1]
 
@@ -489,7 +489,7 @@ def test_a_table_mostly_of_junk_lines_is_refused_with_one_line(tmp_path: Path, g
         xlsx_with_sheet(xlsx, SHEET % (b"", HEADER_ROW + rows))
         refused(cdr, xlsx, r"junk\.xlsx: " + message)
     else:
-        result = cdr.read(path, ImportOptions(subject="Dan", tz="UTC"), NullProgress())
+        result = cdr.read(path, ImportOptions(case_tz="Europe/London", subject="Dan", tz="UTC"), NullProgress())
         assert (result.rows, result.rejected) == (good + junk, junk)
     listing = tmp_path / "cells.csv"
     listing.write_text("Cell ID,Site Name,Latitude,Longitude\n" + "234-30-1-1,Mast,53.8,-1.5\n" * 10

@@ -71,14 +71,14 @@ def test_sniff_and_detect(tmp_path: Path) -> None:
     other = write(tmp_path / "other.json", {"type": "FeatureCollection", "features": []})
     assert takeout.sniff(other) == 0
     with pytest.raises(ImportFailure, match="other.json: not a Google location history"):
-        takeout.read(other, ImportOptions(), NullProgress())
+        takeout.read(other, ImportOptions(case_tz="Europe/London"), NullProgress())
 
 
 def test_cancel(tmp_path: Path) -> None:
     progress = NullProgress()
     progress.cancel()
     with pytest.raises(Cancelled):
-        takeout.read(write(tmp_path / "Records.json", RECORDS), ImportOptions(), progress)
+        takeout.read(write(tmp_path / "Records.json", RECORDS), ImportOptions(case_tz="Europe/London"), progress)
 
 
 # ----- Semantic Location History ------------------------------------------------------

@@ -179,7 +179,7 @@ def assert_conformed(frame: pd.DataFrame, table: str) -> None:
 
 
 def read(path: Path, **options) -> ufdr.ImportResult:
-    return ufdr.read(path, ImportOptions(**options), NullProgress())
+    return ufdr.read(path, ImportOptions(**{"case_tz": "Europe/London", **options}), NullProgress())
 
 
 def by_row(result) -> pd.DataFrame:
@@ -346,7 +346,7 @@ def test_owner_number_from_the_subject_when_the_report_has_none(tmp_path: Path) 
                                            many("Parties", party("07700900002", "From")))))
     path = tmp_path / "report.xml"
     path.write_text(xml, encoding="utf-8")
-    events = ufdr.read(path, ImportOptions(subject_numbers=frozenset({"+447700900009"})),
+    events = ufdr.read(path, ImportOptions(case_tz="Europe/London", subject_numbers=frozenset({"+447700900009"})),
                        NullProgress()).events
     assert events["party_b"].tolist() == ["+447700900009"]
     assert read(path).events["party_b_flag"].tolist() == ["blank"]
@@ -412,7 +412,7 @@ def test_cancel_stops_before_anything_is_returned(tmp_path: Path) -> None:
     progress = NullProgress()
     progress.cancel()
     with pytest.raises(Cancelled):
-        ufdr.read(path, ImportOptions(), progress)
+        ufdr.read(path, ImportOptions(case_tz="Europe/London"), progress)
 
 
 def test_streaming_frees_records_as_it_goes(tmp_path: Path) -> None:

@@ -157,3 +157,17 @@ def test_column_text_is_made_a_block_at_a_time_and_sorting_still_uses_the_value(
     assert batches == [64]  # one block made the first 64 shown rows; the second read was kept
     assert model.data(model.index(900, 0), Qt.ItemDataRole.EditRole) == \
         frame["row"].sort_values(ascending=False).iat[900]
+
+
+def test_times_are_shown_only_in_a_zone_given() -> None:
+    """A table given no zone refuses times rather than show them in one nobody chose."""
+    times = pd.DataFrame({"start": pd.to_datetime(["2023-07-01T12:00:00Z"], utc=True)})
+    model = FrameModel(pd.DataFrame({"row": ["1"]}))
+    try:
+        model.set_frame(times)
+    except ValueError as exc:
+        assert "no zone" in str(exc)
+    else:
+        raise AssertionError("times shown without a zone")
+    model.set_frame(times, zone="Europe/London")
+    assert model.data(model.index(0, 0)) == "Sat 1 Jul 2023 13:00:00 BST"

@@ -8,10 +8,13 @@ from typing import Any
 from PySide6.QtWidgets import QApplication, QWidget
 
 from cellsight.core.hub import Change
+from cellsight.core.timezones import NO_CASE_ZONE, CaseZone
 from cellsight.gui.panes.contacts import ContactsPane
 from cellsight.gui.panes.proximity import ProximityPane
+from cellsight.gui.panes.storyboard import StoryboardPane
 from cellsight.gui.settings import AppSettings
 from cellsight.gui.workspace import Workspace
+from cellsight.report.storyboard import Frame
 from tests.gui.cases import CAROL, make_case
 
 
@@ -76,3 +79,15 @@ def test_the_proximity_pane_runs_its_analysis_through_the_workspace_workers(qtbo
     qtbot.waitUntil(lambda: pane.doc is not None and not ws.workers.tasks, timeout=30_000)
     assert pane.doc["count"] >= 1 and pane.model.rowCount() == pane.doc["count"]
     assert commands.asked == []  # it needed nothing of a window
+
+
+def test_a_pane_shows_times_in_the_case_zone_and_says_when_there_is_no_case(qtbot) -> None:
+    """A frame that records no zone is described in the case's; with no case, the pane says NO_CASE_ZONE."""
+    ws, _, _ = _workspace(qtbot)
+    pane = StoryboardPane(ws)
+    qtbot.addWidget(pane)
+    frame = Frame(kind="text", parameters={"start": "2023-07-01T12:00:00+00:00"}, content={"text": "x"})
+    assert pane.zone == "Europe/London" and isinstance(pane.zone, CaseZone)
+    assert "Sat 1 Jul 2023 13:00:00 BST" in pane._describe(frame)  # not 12:00 UTC
+    ws.case = None
+    assert pane.zone == NO_CASE_ZONE

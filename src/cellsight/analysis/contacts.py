@@ -4,7 +4,7 @@ Counts are of communications, not sightings: the events between the parties are
 matched across sources first (``dedupe``), so a call in both networks' records
 and the phone download counts once. Every communication counts, attempts
 included (unanswered and failed calls); a message to a group counts once.
-Periods are the case zone's (``timezones.period_labels``), zero-filled between
+Periods are the case zone's (``CaseZone.periods``: its own midnights), zero-filled between
 the first and the last, and the peak is the earliest of equal maxima.
 """
 
@@ -21,7 +21,7 @@ from cellsight.analysis.windows import epoch_us, from_epoch_us
 from cellsight.core.case import Case, CaseError
 from cellsight.core.phone import is_normalised, normalise
 from cellsight.core.schema import EVENT_KINDS
-from cellsight.core.timezones import iso_local, period_labels, period_range
+from cellsight.core.timezones import CaseZone
 
 PERIODS = ("hour", "day", "week", "month")
 WITHHELD = "(withheld)"
@@ -153,7 +153,7 @@ def between(case: Case, a: str, b: str, kinds: list[str] | None = None, by: str 
     a_label, a_numbers = resolve_party(case, a)
     b_label, b_numbers = resolve_party(case, b)
     comms = pair_events(case, a, b, kinds, tolerance_s)
-    zone = case.info.tz
+    zone = case.info.zone
     series = period_series(comms["start"], zone, by)
     peak = None
     if series:
@@ -170,8 +170,8 @@ def between(case: Case, a: str, b: str, kinds: list[str] | None = None, by: str 
                          "b_to_a": int((comms["direction"] == "b_to_a").sum())},
         "series": series,
         "peak": peak,
-        "first": iso_local(comms["start"].min(), zone) if len(comms) else None,
-        "last": iso_local(comms["start"].max(), zone) if len(comms) else None,
+        "first": zone.iso(comms["start"].min()) if len(comms) else None,
+        "last": zone.iso(comms["start"].max()) if len(comms) else None,
         "calls": {
             "total": int(len(calls)),
             "answered": int((calls["answered"] == True).sum()),  # noqa: E712 - nullable boolean
@@ -182,18 +182,18 @@ def between(case: Case, a: str, b: str, kinds: list[str] | None = None, by: str 
         },
         "seen_in_several_sources": int((comms["seen_in"].astype(str).str.contains(",")).sum()),
         "parameters": {"a_numbers": a_numbers, "b_numbers": b_numbers, "kinds": check_kinds(kinds),
-                       "by": by, "tz": zone, "dedupe_tolerance_s": tolerance_s},
+                       "by": by, "tz": case.info.tz, "dedupe_tolerance_s": tolerance_s},
     }
     return doc
 
 
-def period_series(starts: pd.Series, zone: str, by: str) -> list[dict[str, Any]]:
-    """Counts per period in ``zone``, zero-filled from the first period to the last."""
+def period_series(starts: pd.Series, zone: CaseZone, by: str) -> list[dict[str, Any]]:
+    """Counts per period of the case's zone (its own midnights), zero-filled from the first to the last."""
     if len(starts) == 0:
         return []
     starts = pd.Series(starts).reset_index(drop=True)
-    counts = period_labels(starts, zone, by).value_counts()
-    labels = period_range(starts.min(), starts.max(), zone, by)
+    counts = zone.periods(starts, by).value_counts()
+    labels = zone.period_range(starts.min(), starts.max(), by)
     return [{"period": label, "count": int(counts.get(label, 0))} for label in labels]
 
 
@@ -274,7 +274,7 @@ def for_subject(case: Case, subject: str, top: int = 20,
     # A communication is counted once per other party (a group message once per member).
     frame = frame.dropna(subset=["number"]).drop_duplicates(["comm_id", "number"])
     frame = frame[~frame["number"].isin(numbers)]
-    zone = case.info.tz
+    zone = case.info.zone
     names = case.number_names()
     contacts = []
     if len(frame):
@@ -288,9 +288,9 @@ def for_subject(case: Case, subject: str, top: int = 20,
             contacts.append({"number": row.number, "name": names.get(row.number),
                              "total": int(row.total),
                              "by_kind": {str(k): int(v) for k, v in by_kind.sort_index().items()},
-                             "first": iso_local(row.first, zone), "last": iso_local(row.last, zone)})
+                             "first": zone.iso(row.first), "last": zone.iso(row.last)})
     return {"subject": label, "numbers": numbers, "contacts": contacts,
-            "parameters": {"top": top, "tz": zone, "dedupe_tolerance_s": tolerance_s}}
+            "parameters": {"top": top, "tz": case.info.tz, "dedupe_tolerance_s": tolerance_s}}
 
 
 def describe_for_subject(doc: dict[str, Any]) -> str:

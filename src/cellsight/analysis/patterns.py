@@ -15,7 +15,6 @@ import pandas as pd
 from cellsight.analysis import contacts, dedupe
 from cellsight.analysis.windows import epoch_us, from_epoch_us
 from cellsight.core.case import Case
-from cellsight.core.timezones import to_local
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -47,7 +46,7 @@ def hour_weekday(case: Case, subject: str, other: str | None = None) -> dict[str
     label, other_label, starts = activity_times(case, subject, other)
     counts = np.zeros((7, 24), dtype="int64")
     if len(starts):
-        local = to_local(pd.Series(starts).reset_index(drop=True), case.info.tz)
+        local = case.info.zone.local(pd.Series(starts).reset_index(drop=True))
         np.add.at(counts, (local.dt.day_of_week.to_numpy(), local.dt.hour.to_numpy()), 1)
     doc: dict[str, Any] = {"subject": label, "weekdays": WEEKDAYS, "hours": list(range(24)),
                            "counts": counts.tolist()}

@@ -23,7 +23,7 @@ from cellsight.core import schema
 from cellsight.core.bssid import normalise_bssid
 from cellsight.core.crypto import CaseKey
 from cellsight.core.phone import is_normalised, normalise
-from cellsight.core.timezones import DEFAULT_ZONE, check_zone
+from cellsight.core.timezones import DEFAULT_ZONE, CaseZone, check_zone
 
 
 class CaseError(ValueError):
@@ -88,9 +88,14 @@ class CaseInfo:
     name: str = ""
     reference: str = ""
     officer: str = ""
-    tz: str = DEFAULT_ZONE
+    tz: str = DEFAULT_ZONE  # the zone's name, as the case file and JSON hold it
     region: str = "GB"
     created: str = ""
+
+    @property
+    def zone(self) -> CaseZone:
+        """The case's zone as one checked object: what every display and day boundary uses."""
+        return CaseZone(self.tz)
 
 
 def _now() -> pd.Timestamp:

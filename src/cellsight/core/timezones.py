@@ -35,7 +35,11 @@ import pandas as pd
 
 from cellsight.core.schema import TIME_FLAGS, UTC_TIME
 
-DEFAULT_ZONE = "Europe/London"
+DEFAULT_ZONE = "Europe/London"  # a new case's zone unless the officer chooses another
+# The zone a view shows times in when there is no case at all (an empty pane before a case is
+# opened, a rendering context outside any report). Never a fallback for a case whose zone is
+# unknown: every path with a case passes the case's zone (``case.info.zone``).
+NO_CASE_ZONE = "UTC"
 _EARLIEST_PLAUSIBLE = pd.Timestamp("1980-01-01", tz="UTC")
 ACCEPTED_YEARS = "1900-2100"
 _ACCEPTED_FROM = pd.Timestamp("1900-01-01")
@@ -54,6 +58,45 @@ def check_zone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ZoneError(f"unknown time zone {name!r} (use an IANA name such as Europe/London)") from exc
     return name
+
+
+class CaseZone(str):
+    """The case's zone: its IANA name, checked once, and what display and day boundaries need.
+
+    A ``str`` subclass, so that it is written to the case file and JSON as the bare
+    name (nothing on disk changes) and goes where a zone name goes; but one made
+    only from a known zone, so that a path that holds a ``CaseZone`` holds the case's
+    checked zone rather than a string someone defaulted. ``Case.info.zone`` gives it.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, name: str) -> CaseZone:
+        return super().__new__(cls, check_zone(str(name)))
+
+    def local(self, utc: pd.Series) -> pd.Series:
+        """UTC times on this zone's wall clock (hours and weekdays of patterns)."""
+        return to_local(utc, self)
+
+    def court(self, utc: pd.Series) -> pd.Series:
+        """UTC times in the court form, ``Sat 18 Mar 2023 14:05:09 GMT`` (tables, the report)."""
+        return court_times(utc, self)
+
+    def iso(self, ts: pd.Timestamp | dt.datetime) -> str:
+        """One time in ISO 8601 with this zone's offset (the contract's time format)."""
+        return iso_local(ts, self)
+
+    def periods(self, utc: pd.Series, by: str) -> pd.Series:
+        """Each time's day, hour, ISO week or month in this zone (day boundaries at local midnight)."""
+        return period_labels(utc, self, by)
+
+    def day(self, utc: pd.Series) -> pd.Series:
+        """Each time's local day, ``2023-03-18``: the case's days begin at its own midnight."""
+        return period_labels(utc, self, "day")
+
+    def period_range(self, first: pd.Timestamp, last: pd.Timestamp, by: str) -> list[str]:
+        """Every period label from ``first``'s to ``last``'s, in this zone."""
+        return period_range(first, last, self, by)
 
 
 def localize(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:

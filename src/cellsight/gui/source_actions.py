@@ -26,6 +26,7 @@ from cellsight.gui.dialogs.common import ok_cancel, zone_combo, zone_value
 from cellsight.gui.import_flow import adopt, clone_case
 from cellsight.gui.markup import esc
 from cellsight.gui.workspace import Workspace
+from cellsight.importers.timebasis import basis_sentence
 
 
 class RereadDialog(QDialog):
@@ -112,7 +113,8 @@ def _adopt(ws: Workspace, result: Any) -> None:
     clone, doc = result
     adopt(ws.case, clone)
     ws.changed(Change.ROWS | Change.STORYBOARD, ws)
-    what = "removed" if doc.get("action") == "removed" else f"re-read with times in {doc.get('tz') or 'UTC'}"
+    what = "removed" if doc.get("action") == "removed" else \
+        f"re-read, times {basis_sentence(doc.get('tz') or '', doc.get('tz_rule') or '')}"
     ws.status(f"{doc.get('exhibit') or doc.get('file')}: {what}")
 
 

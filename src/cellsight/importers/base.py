@@ -33,7 +33,7 @@ class ImportFailure(Exception):
 class ImportOptions:
     """What the officer (or the case) says about a file before it is read."""
 
-    case_tz: str = "Europe/London"
+    case_tz: str  # the case's zone: read in only by assumption (assume_case_tz), never by default
     region: str = "GB"
     tz: str | None = None  # the zone the file's times are written in, where the file does not say
     template: Path | None = None

@@ -282,8 +282,14 @@ class FixBuffer:
         self._frames.append(schema.conform(frame, "locations"))
 
     def finish(self, zone: str | None = None) -> pd.DataFrame:
-        """Every accepted point as a conformed ``locations`` frame (rejections in ``rejections``)."""
-        zone = zone or self.zone or "UTC"
+        """Every accepted point as a conformed ``locations`` frame (rejections in ``rejections``).
+
+        ``zone``: the file's zone for times without an offset, as the import's zone rule chose
+        it; by default the one the buffer was made with. There is no fallback zone.
+        """
+        zone = zone or self.zone
+        if zone is None:
+            raise ValueError("FixBuffer.finish needs the zone of times written without an offset")
         for raw in self._pending:
             self._convert({name: raw[name] for name in raw.columns}, zone)
         self._pending = []

@@ -312,7 +312,7 @@ def written_summary(case: Any, pairs: list[PairRun], places: list[ProximityRun])
     for run in pairs:
         figures += key_figures(run)
     figures += [[f"Occasions: {p.analysis_words()}", p.count] for p in places]
-    zone = case.info.tz
+    zone = case.info.zone
     events = case.events
     figures += [["Exhibits", len(case.sources)], ["Communication and data records (sightings)", f"{len(events):,}"],
                 ["Location fixes", f"{len(case.locations):,}"], ["Cells listed", f"{len(case.cells):,}"],
@@ -328,7 +328,7 @@ def contact_sections(case: Any, run: PairRun, index: int) -> list[Section]:
     """Contact between A and B, A's pattern and A's ranked contacts."""
     from cellsight.analysis import patterns
 
-    zone = case.info.tz
+    zone = case.info.zone
     doc, a, b = run.doc, run.a, run.b
     params = {"A": doc["a"], "B": doc["b"], "kinds": "all", "period": "day", "time zone": zone,
               "matching tolerance (s)": doc["parameters"]["dedupe_tolerance_s"]}
@@ -378,7 +378,7 @@ def activity_sections(case: Any, run: PairRun) -> list[Section]:
     """A's pattern of activity and A's ranked contacts: background, set out in the evidence appendix."""
     from cellsight.analysis import contacts, patterns
 
-    zone = case.info.tz
+    zone = case.info.zone
     a = run.a
     heat = patterns.hour_weekday(case, a)
     pattern = Section(f"Activity pattern of {heat.get('subject', a)}", [
@@ -400,7 +400,7 @@ def activity_sections(case: Any, run: PairRun) -> list[Section]:
 
 def key_events_section(case: Any, run: PairRun, index: int, place_runs: list[ProximityRun]) -> Section:
     """The key-events chronology of a pair (``keyevents``), each entry cited."""
-    zone = case.info.tz
+    zone = case.info.zone
     numbers = run.schedule_comms["comm_id"].map(run.schedule_numbers)
     run.key_events = keyevents.key_events(run, run.schedule_comms, numbers, run.concern, zone,
                                           run.schedule_ref.split(" ")[0], place_runs)
@@ -423,7 +423,7 @@ CONCERN_SHOWN = 30  # messages of concern quoted in the storyboard; all are mark
 
 def concern_section(case: Any, run: PairRun, index: int) -> Section:
     """The messages of concern between the pair, quoted with sender, time and exhibit row."""
-    zone = case.info.tz
+    zone = case.info.zone
     found = run.concern.messages
     names = {"a_to_b": (run.a, run.b), "b_to_a": (run.b, run.a)}
     numbers = found["comm_id"].map(run.schedule_numbers)
@@ -507,7 +507,7 @@ def run_proximity(case: Any, a: str, *, b: str | None = None, place: str | None 
 
 def proximity_section(case: Any, run: ProximityRun, window_min: float) -> Section:
     """Method, parameters, limitations, every occasion in a table, and maps of the occasions."""
-    zone = case.info.tz
+    zone = case.info.zone
     doc = run.doc
     params = {"A": doc["a"], ("place" if run.place else "B"): run.other, "method": doc["method"],
               "distance (m)": doc["distance_m"], "gap (min)": doc["gap_min"], "time zone": zone}
@@ -574,7 +574,7 @@ def chronology_section(case: Any, run: PairRun, start: Any, end: Any) -> tuple[S
                  for o_run in run.proximity for o in o_run.located]
     sched = chronology.build(case, run.a, run.b, start, end, occasions, comms=run.schedule_comms,
                              concern_ids=set(run.concern.messages["comm_id"]))
-    zone = case.info.tz
+    zone = case.info.zone
     period = ("the whole of the exhibits" if sched.start is None and sched.end is None else
               f"{court_time(sched.start, zone) if sched.start is not None else 'the first record'} to "
               f"{court_time(sched.end, zone) if sched.end is not None else 'the last record'}")
@@ -679,7 +679,7 @@ _SOURCE_COLUMNS = {"source", "source id", "source_id"}
 def cited_frame(case: Any, frame: Frame, runs: list[ProximityRun]) -> Frame:
     """A saved frame made ready to print: exhibits instead of source ids, times as a court reads them,
     a chart of records labelled as records, and a map's occasions with their hits and analysis."""
-    zone = case.info.tz
+    zone = case.info.zone
     content = dict(frame.content)
     known = {s.id for s in case.sources}
 
@@ -823,7 +823,7 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
     if statement is not None:
         check_output(statement, "report", case, force, case_path)
     companions.check_paths(case, [paths[k] for k in paths if wanted[k]], force, case_path)
-    zone = case.info.tz
+    zone = case.info.zone
     stamp = produced_time(produced, zone)
     case_sha = file_sha256(case_path) if case_path else None
     producer = producer or producers.for_case(case)

@@ -116,7 +116,7 @@ def heat_colour(value: float, vmax: float) -> colors.Color:
 
 
 def heatmap_chart(counts: Sequence[Sequence[float]], weekdays: Sequence[str], width: float, height: float,
-                  font: str = FONT, zone: str = "the case's time zone") -> Drawing:
+                  font: str = FONT, *, zone: str) -> Drawing:
     """A 7 × 24 grid of counts, weekdays down and hours across, each cell shaded and numbered."""
     d = Drawing(width, height)
     left, bottom, right, top = 34.0, 30.0, 8.0, 16.0

@@ -63,6 +63,7 @@ from reportlab.platypus import (
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from cellsight.core.text import reveal
+from cellsight.core.timezones import NO_CASE_ZONE
 from cellsight.progress import NullProgress, Progress, check
 from cellsight.report import fonts
 from cellsight.report.charts import heatmap_chart, series_chart
@@ -174,7 +175,7 @@ class RenderContext:
     pages (a short statement citing the pages of the full report it goes with).
     """
 
-    zone: str = "UTC"
+    zone: str  # the case's zone (report.build passes it); NO_CASE_ZONE only outside any rendering
     redactor: Any = None
     progress: Progress = field(default_factory=NullProgress)
     anchors: dict[str, int] = field(default_factory=dict)
@@ -195,7 +196,8 @@ class RenderContext:
         return str(pages[key]) if key in pages else "?"
 
 
-_CTX: ContextVar[RenderContext] = ContextVar("report_render_context", default=RenderContext())
+_CTX: ContextVar[RenderContext] = ContextVar("report_render_context",
+                                                  default=RenderContext(zone=NO_CASE_ZONE))
 
 
 def context() -> RenderContext:

@@ -103,14 +103,17 @@ def _number_text(value: Any) -> str:
 class FrameModel(QAbstractTableModel):
     """Table model over ``frame``; rows shown are ``frame.iloc[order]``.
 
-    ``zone`` is the zone zone-aware times are shown in; ``annotations`` maps a
+    ``zone`` is the zone zone-aware times are shown in, the case's (given here or
+    with each ``set_frame``); a model given none shows frames without zone-aware
+    times only, and refuses one that has them rather than show it in a zone nobody
+    chose. ``annotations`` maps a
     column to a ``{value: label}`` dict shown beside the value (contact names
     beside numbers).
     """
 
     TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-    def __init__(self, frame: pd.DataFrame | None = None, zone: str = "UTC",
+    def __init__(self, frame: pd.DataFrame | None = None, zone: str | None = None,
                  headers: Mapping[str, str] | None = None, parent: Any = None) -> None:
         super().__init__(parent)
         self._zone = zone
@@ -147,6 +150,10 @@ class FrameModel(QAbstractTableModel):
 
     def set_frame(self, frame: pd.DataFrame, zone: str | None = None) -> None:
         """Show a new frame; the filter is cleared and the current sort re-applied."""
+        timed = [str(c) for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+        if timed and zone is None and self._zone is None:
+            raise ValueError(f"column {timed[0]!r} holds times, but this table was given no zone "
+                             "to show them in (pass the case's zone)")
         self.beginResetModel()
         self._frame = frame
         if zone is not None:

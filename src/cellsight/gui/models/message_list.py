@@ -75,7 +75,7 @@ class MessageListModel(QAbstractListModel):
         self._events = events
         self._names = names
         self._right, self._concern = right, concern
-        self._times = LazyText(court_time_text(events["start"].array, case.info.tz), len(events))
+        self._times = LazyText(court_time_text(events["start"].array, case.info.zone), len(events))
         self._exhibits = LazyText(exhibit_text(case, events), len(events))
         self._rows = LazyText(row_text(case, events), len(events))
         self._arrays = {c: events[c].array for c in ("party_a", "party_b", "text", "deleted", "app", "status")}

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QWidget
 
 from cellsight.core.hub import CaseChanged, Change, FocusRequested, SelectionChanged
 from cellsight.core.selection import Everything, MaskCache, Selection
+from cellsight.core.timezones import NO_CASE_ZONE
 from cellsight.gui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -69,7 +70,8 @@ class Pane(QWidget):
 
     @property
     def zone(self) -> str:
-        return self.case.info.tz if self.case is not None else "UTC"
+        """The case's zone; with no case open there is nothing to show, and ``NO_CASE_ZONE`` says so."""
+        return self.case.info.zone if self.case is not None else NO_CASE_ZONE
 
     @property
     def selection(self) -> Selection:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QFileDialog, QToolButton
 
 from cellsight.core.outputs import atomic_output
 from cellsight.core.text import reveal_frame
-from cellsight.core.timezones import court_times
 from cellsight.gui.models.evidence import EXHIBIT_HEADER, ROW_HEADER, exhibit_text, row_text
 from cellsight.gui.panes.table import TablePane
 from cellsight.report.export import neutralise_csv
@@ -35,7 +34,7 @@ def export_frame(case: Any, frame: pd.DataFrame, positions: np.ndarray) -> pd.Da
     """The rows at ``positions`` of ``frame`` as the CSV export writes them (the table's words, plus UTC)."""
     rows = frame.iloc[positions]
     out = pd.DataFrame({
-        HEADERS["time"]: court_times(rows["time"], case.info.tz).to_numpy(object),
+        HEADERS["time"]: case.info.zone.court(rows["time"]).to_numpy(object),
         "Time (UTC)": rows["time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy(object),
         **{HEADERS[c]: rows[c].astype(object).to_numpy() for c in ("time_flag", "subject", "lat", "lon",
                                                                      "accuracy_m", "origin", "label")},

@@ -59,10 +59,10 @@ def _hour(label: str, zone: str) -> str:
 def scenes_frame(case: Any) -> pd.DataFrame:
     rows = []
     for scene in case_scenes(case) if case is not None else []:
-        item = common.scene_json(scene, case.info.tz)
+        item = common.scene_json(scene, case.info.zone)
         where = scene.place or (f"{scene.lat:.5f}, {scene.lon:.5f}" if scene.located else "")
         rows.append({"scene": scene.name, "place": where, "rows": scene.rows, "files": len(scene.files),
-                     **{key: _court(item[key], case.info.tz) for key in ("at", "first", "last")}})
+                     **{key: _court(item[key], case.info.zone) for key in ("at", "first", "last")}})
     return pd.DataFrame(rows, columns=list(SCENE_HEADERS))
 
 
@@ -336,7 +336,7 @@ class ScenesPane(Pane):
             self.status.setText(str(doc))
             return
         self.cotravel_doc = doc
-        self.cotravel_model.set_frame(cotravel_frame(doc, self.case.info.tz))
+        self.cotravel_model.set_frame(cotravel_frame(doc, self.case.info.zone))
         self.status.setText(f"{doc['subject']}: {doc['hours_of_subject']} located hours; "
                             f"{len(doc['candidates'])} numbers together in at least one.")
 
@@ -356,7 +356,7 @@ class ScenesPane(Pane):
             caption = (f"Numbers seen at {doc['parameters']['min_scenes']} or more of "
                        f"{doc['parameters']['of_scenes']} scenes")
         elif self.tabs.currentIndex() == 1 and self.cotravel_doc is not None:
-            doc, frame, headers = self.cotravel_doc, cotravel_frame(self.cotravel_doc, self.case.info.tz), COTRAVEL_HEADERS
+            doc, frame, headers = self.cotravel_doc, cotravel_frame(self.cotravel_doc, self.case.info.zone), COTRAVEL_HEADERS
             caption = f"Who travels with {doc['subject']} (co-travel)"
         else:
             return None

@@ -151,8 +151,7 @@ class StoryboardPane(Pane):
         self.note.blockSignals(False)
         self.details.setText(self._describe(frame) if frame else "")
 
-    @staticmethod
-    def _describe(frame: Frame) -> str:
+    def _describe(self, frame: Frame) -> str:
         if frame.kind == "table":
             what = f"Table of {len(frame.content.get('rows', []))} rows"
         elif frame.kind == "chart":
@@ -163,7 +162,7 @@ class StoryboardPane(Pane):
             what = KIND_LABELS.get(frame.kind, frame.kind)
         lines = [f"{what}, made with:"]
         # In the words the PDF prints them (report.words): no field names, no raw selections.
-        zone = frame.parameters.get("zone") or "UTC"
+        zone = frame.parameters.get("zone") or self.zone  # the zone it was made in, else the case's
         for key, value in parameters_words(frame.parameters, zone).items():
             if value in (None, "", [], {}):
                 continue

@@ -114,7 +114,7 @@ class TablePane(Pane):
 
     def show_case(self, case: Any) -> None:
         """Load the case's table into the model, with its marks and citations."""
-        self.model.set_frame(self.frame_of(case), zone=case.info.tz)
+        self.model.set_frame(self.frame_of(case), zone=case.info.zone)
         if self.time_column:
             self.model.set_marks("time_flag", [self.time_column])
         cite_columns(self.model, case)
