@@ -109,7 +109,7 @@ def measure(kind: str, path: Path) -> dict:
                 element.clear()
     else:
         module = takeout if kind == "takeout" else ufdr
-        result = module.read(path, ImportOptions(), NullProgress())
+        result = module.read(path, ImportOptions(case_tz="UTC", tz="UTC"), NullProgress())
         count = len(result.locations)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
