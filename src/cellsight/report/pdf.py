@@ -384,6 +384,34 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+class _Table(LongTable):
+    """A long table whose rows kept together cost nothing for the rows that are not.
+
+    reportlab maps every cell of a table with a NOSPLIT command to its range
+    before each split, so a table of 3,000 rows broken over 60 pages spent
+    seconds building cell maps of which it reads only the kept-together
+    cells. This keeps those entries alone (the only ones reportlab looks up:
+    ``_getRowImpossible`` reads ``_nosplitRanges`` at ``_rowNoSplitCells``);
+    where a table breaks, and so the PDF, is unchanged.
+    """
+
+    def _calcNoSplitRanges(self) -> None:
+        self._nosplitRanges = ranges = {}
+        self._colNoSplitCells, self._rowNoSplitCells = [], []
+        for _cmd, (x0, y0), (x1, y1) in self._nosplitCmds:
+            x0, x1 = sorted((x0 + self._ncols if x0 < 0 else x0, x1 + self._ncols if x1 < 0 else x1))
+            y0, y1 = sorted((y0 + self._nrows if y0 < 0 else y0, y1 + self._nrows if y1 < 0 else y1))
+            if (x0, y0) == (x1, y1):
+                continue
+            cells = [(x, y) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)]
+            if x0 != x1:
+                self._colNoSplitCells += cells
+            if y0 != y1:
+                self._rowNoSplitCells += cells
+            ranges.update(dict.fromkeys(cells))
+            ranges[x0, y0] = (x0, y0, x1, y1)
+
+
 _PAD = 6.0
 _CELL_FONT, _CELL_SIZE, _MONO_SIZE = SANS, 8.0, 7.0
 
@@ -419,7 +447,7 @@ def data_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], mono: Sequ
     headed = any(str(c).strip() for c in columns)  # a table of empty headings (a signature block) has none
     top = 1 if headed else 0
     heights = None if row_height is None else [None] * top + [row_height] * len(body)
-    table = LongTable([header, *body] if headed else body, colWidths=col_widths, rowHeights=heights,
+    table = _Table([header, *body] if headed else body, colWidths=col_widths, rowHeights=heights,
                       repeatRows=top, hAlign="LEFT")
     style = [("GRID", (0, 0), (-1, -1), 0.3, RULE), ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL if headed else colors.white),
              ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 2),
