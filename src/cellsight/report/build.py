@@ -516,7 +516,7 @@ def proximity_section(case: Any, run: ProximityRun, window_min: float) -> Sectio
     occasions = doc.get("occasions", [])
     prime_times([o[k] for o in occasions for k in ("start", "end")], zone)
     starts = [court_time(o["start"], zone) for o in occasions]
-    ends = [end_words(pd.Timestamp(o["start"]), pd.Timestamp(o["end"]), zone) for o in occasions]
+    ends = [end_words(o["start"], o["end"], zone) for o in occasions]  # as written: found among those primed
     rows = [[i, starts[i - 1], ends[i - 1], _duration(o["start"], o["end"]), o["hits"],
              _metres(o.get("min_distance_m")), _metres(o.get("max_accuracy_m")),
              run.evidence[i - 1].short if i - 1 < len(run.evidence) else ""]
