@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from PIL import Image as PILImage
 
 from cellsight import __version__
 from cellsight.core.case import CaseError
@@ -204,7 +205,7 @@ class CaseResolver:
 
         return patterns.hour_weekday(self.case, content["subject"])
 
-    def map_png(self, frame: Frame, size: tuple[int, int]) -> bytes:
+    def map_image(self, frame: Frame, size: tuple[int, int]) -> PILImage.Image:
         content = frame.content
         occasions = content.get("occasions") or []
         intervals = [tuple(i) for i in content.get("intervals") or []]
