@@ -318,7 +318,10 @@ def track_runs(fixes: pd.DataFrame) -> np.ndarray:
     A new run starts after a gap of more than ``TRACK_BREAK``: the interactive
     map's highlighted track follows the same breaks as the drawn one.
     """
-    return (fixes["time"].diff() > TRACK_BREAK).cumsum().to_numpy()
+    # On the column's numbers, not through pandas: a page of small maps asks this for hundreds of short tracks.
+    times = fixes["time"].to_numpy(dtype="datetime64[us]")
+    starts = np.cumsum(np.diff(times) > TRACK_BREAK.to_timedelta64(), dtype="int64")
+    return np.concatenate([np.zeros(min(len(times), 1), dtype="int64"), starts])
 
 
 def track_segments(fixes: pd.DataFrame, limit: int | None = None) -> list[np.ndarray]:
@@ -333,6 +336,6 @@ def track_segments(fixes: pd.DataFrame, limit: int | None = None) -> list[np.nda
     if len(fixes) < 2:
         return []
     run = track_runs(fixes)
-    coords = fixes[["lat", "lon"]].to_numpy(float)
+    coords = np.column_stack([fixes["lat"].to_numpy(float), fixes["lon"].to_numpy(float)])
     breaks = np.flatnonzero(np.diff(run)) + 1
     return [seg for seg in np.split(coords, breaks) if len(seg) >= 2]
