@@ -700,7 +700,12 @@ def _drawn(data: MapData, width: int, height: int, basemap: str | Path | None,
         draw_place_labels(d, view, data.places, label_font)
         off_map[0] = draw_off_map(d, view, data, _font(10 * s, bold=True))
 
-    for paint in (lambda d: draw_places(d, view, data.places), lambda d: draw_sites(d, view, data.sites), upper):
+    # A layer with nothing in it (no places on a pair's map) is not composited: over an opaque
+    # picture a transparent overlay changes no pixel, and each composite of a small map costs.
+    paints = ([lambda d: draw_places(d, view, data.places)] if data.places else []) \
+        + ([lambda d: draw_sites(d, view, data.sites)] if data.sites is not None and not data.sites.empty else []) \
+        + [upper]
+    for paint in paints:
         overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
         paint(ImageDraw.Draw(overlay))
         image = Image.alpha_composite(image, overlay)
