@@ -39,7 +39,7 @@ from cellsight.analysis.windows import KeyedTimes, epoch_us, expand_ranges, firs
 from cellsight.core import geo
 from cellsight.core.case import Case, CaseError
 from cellsight.core.cellkeys import resolve
-from cellsight.core.timezones import iso_local
+from cellsight.core.timezones import iso_local, iso_local_series
 
 from cellsight.analysis import proximity_params
 from cellsight.analysis.proximity_params import METHODS, ProximityParameters
@@ -355,13 +355,21 @@ class ProximityResult:
                     "window_min": p["window_min"], "gap_min": p["gap_min"],
                     "count": int(len(self.occasions)), "hits": int(len(self.hits)),
                     "method_statement": self.method_statement,
-                    "occasions": [{"start": iso_local(o.start, tz), "end": iso_local(o.end, tz),
+                    "occasions": [{"start": start, "end": end,
                                    "hits": int(o.hits), "min_distance_m": round(float(o.min_distance_m), 1),
                                    "max_accuracy_m": _metres(o.max_accuracy_m), "evidence": o.evidence}
-                                  for o in self.occasions.itertuples(index=False)],
+                                  for o, start, end in zip(self.occasions.itertuples(index=False),
+                                                           *self._iso_times(tz))],
                     "limitations": list(self.limitations),
                     "parameters": {k: v for k, v in p.items() if k not in ("a", "b", "place")}})
         return doc
+
+    def _iso_times(self, tz: str) -> tuple[list[str], list[str]]:
+        """Every occasion's start and end in ``tz``, in one vectorised call each (one call per time
+        cost a report a third of a second per analysis)."""
+        if self.occasions.empty:
+            return [], []
+        return list(iso_local_series(self.occasions["start"], tz)), list(iso_local_series(self.occasions["end"], tz))
 
     def describe(self, tz: str) -> str:
         """A short human account: the count, each occasion, the method and its limits."""

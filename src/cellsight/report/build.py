@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from PIL import Image as PILImage
 
 from cellsight import __version__
 from cellsight.core.case import CaseError
@@ -204,7 +205,7 @@ class CaseResolver:
 
         return patterns.hour_weekday(self.case, content["subject"])
 
-    def map_png(self, frame: Frame, size: tuple[int, int]) -> bytes:
+    def map_image(self, frame: Frame, size: tuple[int, int]) -> PILImage.Image:
         content = frame.content
         occasions = content.get("occasions") or []
         intervals = [tuple(i) for i in content.get("intervals") or []]
@@ -516,7 +517,7 @@ def proximity_section(case: Any, run: ProximityRun, window_min: float) -> Sectio
     occasions = doc.get("occasions", [])
     prime_times([o[k] for o in occasions for k in ("start", "end")], zone)
     starts = [court_time(o["start"], zone) for o in occasions]
-    ends = [end_words(pd.Timestamp(o["start"]), pd.Timestamp(o["end"]), zone) for o in occasions]
+    ends = [end_words(o["start"], o["end"], zone) for o in occasions]  # as written: found among those primed
     rows = [[i, starts[i - 1], ends[i - 1], _duration(o["start"], o["end"]), o["hits"],
              _metres(o.get("min_distance_m")), _metres(o.get("max_accuracy_m")),
              run.evidence[i - 1].short if i - 1 < len(run.evidence) else ""]

@@ -32,8 +32,9 @@ _FACES = {  # name: packaged file
 }
 
 
+@lru_cache(maxsize=None)
 def font_file(name: str = SANS) -> Path:
-    """The packaged file of one face."""
+    """The packaged file of one face (found once: a page of small maps asks for it hundreds of times)."""
     return resource("fonts", _FACES[name])
 
 

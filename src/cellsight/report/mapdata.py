@@ -206,6 +206,7 @@ class Within:
         self.events = _in_range(case.events, "start", None, None, spans)
         self.locations = _in_range(case.locations, "time", None, None, spans)
         self._positions: pd.Series | None = None
+        self._event_cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def cell_positions(self, keys: pd.Series) -> pd.Series:
         """``cellkeys.resolve`` of ``keys`` against the whole cell list, worked out once for every cell
@@ -227,19 +228,28 @@ class Within:
         t0, t1 = to_utc(interval[0], zone), to_utc(interval[1], zone)
         layers = []
         for layer in data.subjects:
-            times = layer.fixes["time"]
-            inside = ((times >= t0) & (times <= t1)).to_numpy(dtype=bool)
+            times = layer.fixes["time"].to_numpy(dtype="datetime64[us]")
+            inside = (times >= t0.to_datetime64()) & (times <= t1.to_datetime64())
             layers.append(SubjectLayer(layer.name, layer.role, layer.colour,
                                        layer.fixes[inside].reset_index(drop=True), layer.total_fixes))
         sites = data.sites
         if not sites.empty:
-            events = self.events
-            events = events[((events["start"] >= t0) & (events["start"] <= t1)).to_numpy(dtype=bool)]
-            used = pd.concat([events["cell_first"], events["cell_last"]]).dropna().astype(object)
-            positions = self.cell_positions(pd.Series(used.unique(), dtype=object))
-            keys = set(self._case.cells["key"].astype(object).to_numpy()[positions[positions >= 0].to_numpy()])
+            starts, first, last = self._cells_of_events()
+            inside = (starts >= t0.to_datetime64()) & (starts <= t1.to_datetime64())
+            used = np.unique(np.concatenate([first[inside], last[inside]]))
+            keys = set(self._case.cells["key"].astype(object).to_numpy()[used[used >= 0]])
             sites = sites[sites["key"].isin(keys).to_numpy(dtype=bool)].reset_index(drop=True)
         return MapData(layers, sites, 0, data.places, list(occasions), t0, t1)
+
+    def _cells_of_events(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The narrowed events' start times (UTC) and the cell-list rows of their first and last cells
+        (-1: none or not in the list), worked out once: each small map only picks its span out of them."""
+        if self._event_cells is None:
+            events = self.events
+            self._event_cells = (events["start"].to_numpy(dtype="datetime64[us]"),
+                                 self.cell_positions(events["cell_first"]).to_numpy(),
+                                 self.cell_positions(events["cell_last"]).to_numpy())
+        return self._event_cells
 
 
 def _merged(spans: list[tuple[pd.Timestamp, pd.Timestamp]]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -318,7 +328,10 @@ def track_runs(fixes: pd.DataFrame) -> np.ndarray:
     A new run starts after a gap of more than ``TRACK_BREAK``: the interactive
     map's highlighted track follows the same breaks as the drawn one.
     """
-    return (fixes["time"].diff() > TRACK_BREAK).cumsum().to_numpy()
+    # On the column's numbers, not through pandas: a page of small maps asks this for hundreds of short tracks.
+    times = fixes["time"].to_numpy(dtype="datetime64[us]")
+    starts = np.cumsum(np.diff(times) > TRACK_BREAK.to_timedelta64(), dtype="int64")
+    return np.concatenate([np.zeros(min(len(times), 1), dtype="int64"), starts])
 
 
 def track_segments(fixes: pd.DataFrame, limit: int | None = None) -> list[np.ndarray]:
@@ -333,6 +346,6 @@ def track_segments(fixes: pd.DataFrame, limit: int | None = None) -> list[np.nda
     if len(fixes) < 2:
         return []
     run = track_runs(fixes)
-    coords = fixes[["lat", "lon"]].to_numpy(float)
+    coords = np.column_stack([fixes["lat"].to_numpy(float), fixes["lon"].to_numpy(float)])
     breaks = np.flatnonzero(np.diff(run)) + 1
     return [seg for seg in np.split(coords, breaks) if len(seg) >= 2]

@@ -40,18 +40,19 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
+from PIL import Image as PILImage
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
-    Image,
     KeepTogether,
     LongTable,
     PageBreakIfNotEmpty,
@@ -163,7 +164,7 @@ class Resolver(Protocol):
 
     def chart_data(self, frame: Frame) -> dict[str, Any]: ...
 
-    def map_png(self, frame: Frame, size: tuple[int, int]) -> bytes: ...
+    def map_image(self, frame: Frame, size: tuple[int, int]) -> PILImage.Image: ...
 
 
 @dataclass
@@ -386,6 +387,34 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+class _Table(LongTable):
+    """A long table whose rows kept together cost nothing for the rows that are not.
+
+    reportlab maps every cell of a table with a NOSPLIT command to its range
+    before each split, so a table of 3,000 rows broken over 60 pages spent
+    seconds building cell maps of which it reads only the kept-together
+    cells. This keeps those entries alone (the only ones reportlab looks up:
+    ``_getRowImpossible`` reads ``_nosplitRanges`` at ``_rowNoSplitCells``);
+    where a table breaks, and so the PDF, is unchanged.
+    """
+
+    def _calcNoSplitRanges(self) -> None:
+        self._nosplitRanges = ranges = {}
+        self._colNoSplitCells, self._rowNoSplitCells = [], []
+        for _cmd, (x0, y0), (x1, y1) in self._nosplitCmds:
+            x0, x1 = sorted((x0 + self._ncols if x0 < 0 else x0, x1 + self._ncols if x1 < 0 else x1))
+            y0, y1 = sorted((y0 + self._nrows if y0 < 0 else y0, y1 + self._nrows if y1 < 0 else y1))
+            if (x0, y0) == (x1, y1):
+                continue
+            cells = [(x, y) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)]
+            if x0 != x1:
+                self._colNoSplitCells += cells
+            if y0 != y1:
+                self._rowNoSplitCells += cells
+            ranges.update(dict.fromkeys(cells))
+            ranges[x0, y0] = (x0, y0, x1, y1)
+
+
 _PAD = 6.0
 _CELL_FONT, _CELL_SIZE, _MONO_SIZE = SANS, 8.0, 7.0
 
@@ -421,7 +450,7 @@ def data_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], mono: Sequ
     headed = any(str(c).strip() for c in columns)  # a table of empty headings (a signature block) has none
     top = 1 if headed else 0
     heights = None if row_height is None else [None] * top + [row_height] * len(body)
-    table = LongTable([header, *body] if headed else body, colWidths=col_widths, rowHeights=heights,
+    table = _Table([header, *body] if headed else body, colWidths=col_widths, rowHeights=heights,
                       repeatRows=top, hAlign="LEFT")
     style = [("GRID", (0, 0), (-1, -1), 0.3, RULE), ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL if headed else colors.white),
              ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 2),
@@ -533,6 +562,26 @@ def chart_flowables(frame: Frame, resolver: Resolver, head: list[Flowable], afte
     return [KeepTogether(head + [drawing])] + after
 
 
+class Picture(Flowable):
+    """A drawn picture (a map) placed centred at a given size, its pixels handed to the PDF as they are.
+
+    reportlab's ``Image`` takes a file: the map would be written as PNG only to
+    be decoded again, which cost more than half a second per report of small maps.
+    """
+
+    def __init__(self, picture: PILImage.Image, width: float, height: float) -> None:
+        super().__init__()
+        self._reader = ImageReader(picture)
+        self.drawWidth, self.drawHeight = width, height
+        self.hAlign = "CENTER"
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - reportlab's names
+        return self.drawWidth, self.drawHeight
+
+    def draw(self) -> None:
+        self.canv.drawImage(self._reader, 0, 0, self.drawWidth, self.drawHeight, mask="auto")
+
+
 OCCASION_COLUMNS = ["#", "Start", "End", "Hits", "Closest (m)", "Found by"]
 
 
@@ -557,7 +606,7 @@ def map_flowables(frame: Frame, resolver: Resolver, head: list[Flowable], after:
                    for f in measured if not isinstance(f, CondPageBreak)) + 16
     aspect = MAP_SIZE_PX[0] / MAP_SIZE_PX[1]
     height = max(min(CONTENT_WIDTH / aspect, CONTENT_HEIGHT - reserved), 180.0)
-    image = Image(io.BytesIO(resolver.map_png(frame, MAP_SIZE_PX)), width=height * aspect, height=height)
+    image = Picture(resolver.map_image(frame, MAP_SIZE_PX), width=height * aspect, height=height)
     heading = [f for f in head if not isinstance(f, CondPageBreak)]
     return [CondPageBreak(height + 60), KeepTogether(heading + [image])] + listing + after
 

@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from PIL import Image as PILImage
+
 from cellsight.core.outputs import atomic_output
 from cellsight.report.devices import statement_lines
 from cellsight.report.pdf import ReportMeta, Section, render_pdf
@@ -104,7 +106,7 @@ def write_statement(case: Any, out: str | os.PathLike[str], *, meta: ReportMeta,
         def chart_data(self, frame: Frame) -> dict[str, Any]:
             raise AssertionError("a statement has no charts")
 
-        def map_png(self, frame: Frame, size: tuple[int, int]) -> bytes:
+        def map_image(self, frame: Frame, size: tuple[int, int]) -> PILImage.Image:
             raise AssertionError("a statement has no maps")
 
     with atomic_output(target, "report", case, force, case_path) as tmp:

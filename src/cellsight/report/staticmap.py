@@ -27,7 +27,9 @@ in its time margin that fall outside are not dropped silently but pointed to
 by an arrow at the edge with their count and distance.
 
 Rendering is done at twice the output size and reduced, which smooths lines
-without a vector back end; PNG output from the same inputs is byte-identical.
+without a vector back end; the same inputs give the same pixels. The pictures go
+to the PDF as they are (its image stream is compressed there): writing them as
+PNG only for the PDF to decode them again cost a tenth of a report's time.
 """
 
 from __future__ import annotations
@@ -631,8 +633,8 @@ def _fit_width(draw: ImageDraw.ImageDraw, text: str, font: Any, room: float) -> 
 # ----- the map ---------------------------------------------------------------------------
 def render_map(data: MapData, width: int = 1400, height: int = 860, basemap: str | Path | None = None,
                bounds: tuple[float, float, float, float] | None = None, focus: bool = True,
-               legend: bool = True) -> bytes:
-    """A PNG of ``data``: tracks, fixes, cell sites, places, occasions and the map furniture.
+               legend: bool = True) -> Image.Image:
+    """A picture (RGB) of ``data``: tracks, fixes, cell sites, places, occasions and the map furniture.
 
     ``basemap`` is a local MBTiles file; without it (or where it has no tiles)
     the background is plain with a labelled grid. ``bounds`` (south, west,
@@ -643,7 +645,7 @@ def render_map(data: MapData, width: int = 1400, height: int = 860, basemap: str
     over it; a grid of small maps (``render_grid``) draws one for them all.
     """
     image, _ = _drawn(data, width, height, basemap, bounds, focus, legend)
-    return _png(image)
+    return image
 
 
 def _unit(width: int) -> float:
@@ -698,7 +700,12 @@ def _drawn(data: MapData, width: int, height: int, basemap: str | Path | None,
         draw_place_labels(d, view, data.places, label_font)
         off_map[0] = draw_off_map(d, view, data, _font(10 * s, bold=True))
 
-    for paint in (lambda d: draw_places(d, view, data.places), lambda d: draw_sites(d, view, data.sites), upper):
+    # A layer with nothing in it (no places on a pair's map) is not composited: over an opaque
+    # picture a transparent overlay changes no pixel, and each composite of a small map costs.
+    paints = ([lambda d: draw_places(d, view, data.places)] if data.places else []) \
+        + ([lambda d: draw_sites(d, view, data.sites)] if data.sites is not None and not data.sites.empty else []) \
+        + [upper]
+    for paint in paints:
         overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
         paint(ImageDraw.Draw(overlay))
         image = Image.alpha_composite(image, overlay)
@@ -719,7 +726,7 @@ def _drawn(data: MapData, width: int, height: int, basemap: str | Path | None,
 
 
 def render_grid(maps: list[tuple[str, MapData, tuple[float, float, float, float] | None]], width: int, height: int,
-                columns: int = 3, basemap: str | Path | None = None) -> bytes:
+                columns: int = 3, basemap: str | Path | None = None) -> Image.Image:
     """Small multiples: each (title, data, bounds) as a small map with its title above, in rows of
     ``columns``, and one legend band under them all (the maps draw the same kinds of thing)."""
     rows = max(1, math.ceil(len(maps) / columns))
@@ -747,7 +754,7 @@ def render_grid(maps: list[tuple[str, MapData, tuple[float, float, float, float]
         draw_legend_band(big_draw, (0, (height - band) * SUPERSAMPLE, width * SUPERSAMPLE, height * SUPERSAMPLE),
                          s, entries, note)
         sheet = big.reduce(SUPERSAMPLE)
-    return _png(sheet)
+    return sheet
 
 
 def _reduced(image: Image.Image, width: int, height: int) -> Image.Image:
@@ -755,11 +762,3 @@ def _reduced(image: Image.Image, width: int, height: int) -> Image.Image:
     smoothing supersampling is for, at a fraction of a Lanczos filter's cost."""
     return image.reduce(SUPERSAMPLE) if image.size == (width * SUPERSAMPLE, height * SUPERSAMPLE) else \
         image.resize((width, height), Image.Resampling.LANCZOS)
-
-
-def _png(image: Image.Image) -> bytes:
-    """The image as PNG, compressed lightly: the PDF decodes it and compresses the pixels itself, so
-    effort spent here was a tenth of a report's time for nothing."""
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False, compress_level=1)
-    return buffer.getvalue()
