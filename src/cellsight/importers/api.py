@@ -34,7 +34,7 @@ from cellsight.core.timezones import (check_zone, implausible_durations, iso_loc
 from cellsight.importers import registry, tabular
 from cellsight.importers.accounting import check_accounted, records_read, subscriber_device
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
-from cellsight.importers.cellcounts import named_cells
+from cellsight.importers.cellcounts import NamedCells, named_cells
 from cellsight.importers.safety import check_archive, is_zip
 from cellsight.importers.timebasis import chosen_by, corrected_rule, report_clock_checks, require_stated_zone
 from cellsight.progress import Cancelled, NullProgress, Progress, check
@@ -568,8 +568,7 @@ def unplaced_cells_warning(case: Case, source_id: str) -> str | None:
     mine = case.events["source_id"].eq(source_id).to_numpy()
     if not mine.all():  # a case of one source's events: no million-row copy to select them
         events = events[mine]
-    cells = named_cells(events["cell_first"], events["cell_last"])
-    unlinked = resolve(cells.keys, case.cells).to_numpy() < 0
+    cells, unlinked = _unplaced(case, events)
     if not unlinked.any():
         return None
     events_n, cells_n = int(cells.naming(unlinked).sum()), int(unlinked.sum())
@@ -588,6 +587,12 @@ def _warn_unlinked(case: Case, source: Source, report: dict[str, Any]) -> None:
     source.warnings.append(message)
 
 
+def _unplaced(case: Case, events: pd.DataFrame) -> tuple[NamedCells, np.ndarray]:
+    """The cells ``events`` name, and which of them no imported cell list places."""
+    cells = named_cells(events["cell_first"], events["cell_last"])
+    return cells, resolve(cells.keys, case.cells).to_numpy() < 0
+
+
 def unlinked_cells(case: Case, source_ids: list[str] | None = None) -> pd.DataFrame:
     """Cells named by events that link to no listed cell: ``source_id, cell, events``.
 
@@ -599,10 +604,9 @@ def unlinked_cells(case: Case, source_ids: list[str] | None = None) -> pd.DataFr
         events = events[events["source_id"].isin(source_ids).to_numpy()]
     parts = []
     for source_id, group in events.groupby("source_id", observed=True):
-        cells = named_cells(group["cell_first"], group["cell_last"])
+        cells, unlinked = _unplaced(case, group)
         if not len(cells.keys):
             continue
-        unlinked = resolve(cells.keys, case.cells).to_numpy() < 0
         parts.append(pd.DataFrame({"source_id": str(source_id), "cell": cells.keys[unlinked].to_numpy(),
                                    "events": cells.events[unlinked]}))
     if not parts:

@@ -28,19 +28,17 @@ from cellsight.importers.cdr.codes import decode_code
 from cellsight.importers.cdr.columns import UNUSED_COLUMN, unused_columns
 from cellsight.importers.cdr.context import _cells, _Context, _normalised, _text
 from cellsight.importers.cdr.durations import parse_durations
-from cellsight.importers.cdr.events import NO_DIRECTION, NO_EVENT_TYPE, PARTY_ORDER
+from cellsight.importers.cdr.events import NO_DIRECTION, NO_EVENT_TYPE
 from cellsight.importers.cdr.reader import read, sniff
 from cellsight.importers.cdr.times import (_localise, _sample, _time_reasons, _times, localize_by_hour,
                                            parse_times)
-from cellsight.importers.cdr.titles import search_target, title_target, title_zone
-from cellsight.importers.cdr.vocabulary import (PARTY_ROLES, SERIAL_ROLES, TIME_ROLES, column_role,
-                                                header_groups, header_score, map_columns, not_read_reason,
-                                                site_role, volume_role)
+from cellsight.importers.cdr.titles import title_target, title_zone
+from cellsight.importers.cdr.vocabulary import (SERIAL_ROLES, TIME_ROLES, column_role, header_groups,
+                                                header_score, map_columns, site_role, volume_role)
 
 # The underscored names are the parts the tower-dump reader shares with this importer.
-__all__ = ["NO_DIRECTION", "NO_EVENT_TYPE", "PARTY_ORDER", "PARTY_ROLES", "SERIAL_ROLES", "TIME_ROLES",
-           "UNUSED_COLUMN", "_Context", "_cells", "_localise", "_normalised", "_sample", "_text",
-           "_time_reasons", "_times", "column_role", "decode_code", "header_groups", "header_score",
-           "localize_by_hour", "map_columns", "not_read_reason", "parse_durations", "parse_times", "read",
-           "search_target", "site_role", "sniff", "title_target", "title_zone", "unused_columns",
-           "volume_role"]
+__all__ = ["NO_DIRECTION", "NO_EVENT_TYPE", "SERIAL_ROLES", "TIME_ROLES", "UNUSED_COLUMN", "_Context",
+           "_cells", "_localise", "_normalised", "_sample", "_text", "_time_reasons", "_times", "column_role",
+           "decode_code", "header_groups", "header_score", "localize_by_hour", "map_columns",
+           "parse_durations", "parse_times", "read", "site_role", "sniff", "title_target", "title_zone",
+           "unused_columns", "volume_role"]
