@@ -326,7 +326,8 @@ def written_summary(case: Any, pairs: list[PairRun], places: list[ProximityRun])
 
 
 def contact_sections(case: Any, run: PairRun, index: int) -> list[Section]:
-    """Contact between A and B, A's pattern and A's ranked contacts."""
+    """Contact between A and B: method, limits, figures, the daily series, the hour-by-weekday chart
+    of their communications and the weekly table (A's own pattern and contacts are in the appendix)."""
     from cellsight.analysis import patterns
 
     zone = case.info.zone
@@ -976,7 +977,7 @@ def analyse(case: Any, a: str | None, b: str | None, places: Sequence[str], meth
         progress.update(index - 1, steps, f"Analysing {pa} and {pb}")
         run = PairRun(pa, pb, contacts.between(case, pa, pb, by="day"), contacts.pair_events(case, pa, pb),
                       f"contact-{index}", f"peak-{index}", chronology_anchor=f"chronology-{index}")
-        run.schedule_comms = chronology.communications(case, pa, pb)
+        run.schedule_comms = chronology.communications(case, pa, pb, events=run.comms)
         run.concern = concern.find(case, run.schedule_comms)
         run.concern_anchor = f"concern-{index}"
         for m in proximity_methods(case, method, pa, pb):

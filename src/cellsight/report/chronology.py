@@ -43,11 +43,16 @@ class Chronology:
     numbers: pd.Series  # each communication's row number in the schedule, indexed by comm_id
 
 
-def communications(case: Any, a: str, b: str, start: Any = None, end: Any = None) -> pd.DataFrame:
-    """The pair's communications in the period, one row each, with their cited exhibit rows."""
+def communications(case: Any, a: str, b: str, start: Any = None, end: Any = None,
+                   events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The pair's communications in the period, one row each, with their cited exhibit rows.
+
+    ``events`` is ``contacts.pair_events(case, a, b)`` when the caller has it already (matching the
+    sightings of a large case is not done twice).
+    """
     from cellsight.analysis import contacts
 
-    comms = contacts.pair_events(case, a, b)
+    comms = contacts.pair_events(case, a, b) if events is None else events
     zone = case.info.tz
     t0, t1 = to_utc(start, zone), to_utc(end, zone, end_of_day=True)
     if t0 is not None:
