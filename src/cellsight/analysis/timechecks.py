@@ -46,6 +46,7 @@ from cellsight.analysis.dedupe import _pair_keys as pair_keys  # the same key as
 from cellsight.analysis.windows import KeyedTimes, epoch_us, expand_ranges, greedy_nearest_matching
 from cellsight.core.cellkeys import resolve
 from cellsight.core.geo import haversine_m
+from cellsight.core.timezones import offset_changes
 
 SEARCH_S = 2 * 3600 + 600  # offsets looked for: up to two hours (a continental zone read as UTC), and a margin
 MIN_MATCHES = 20  # fewer matched records than this in a period: "insufficient"
@@ -249,7 +250,7 @@ def _fix_checks(case: Any, tolerance_s: float) -> list[dict[str, Any]]:
     ev_us, fix_us = epoch_us(served["start"]), epoch_us(fixes["time"])
     ev_source = served["source_id"].astype(object).to_numpy()
     fix_source = fixes["source_id"].astype(object).to_numpy()
-    bounds = _clock_changes(case.info.tz, ev_us)
+    bounds = offset_changes(case.info.tz, ev_us)
     checks = []
     for source in pd.unique(ev_source):
         mine = ev_source == source
@@ -300,17 +301,6 @@ def _fix_period(index: KeyedTimes, lats: np.ndarray, lons: np.ndarray, subject: 
             "share": round(matched / len(times), 4) if len(times) else 0.0,
             "median_distance_m": round(float(medians_a[chosen]), 1),
             "verdict": verdict(float(offset), matched, tolerance_s)}
-
-
-def _clock_changes(zone: str, times_us: np.ndarray) -> np.ndarray:
-    """The instants (µs) at which the case's zone changes its offset, over the span of ``times_us``."""
-    if not len(times_us):
-        return np.array([], dtype="int64")
-    hours = pd.date_range(pd.Timestamp(int(times_us.min()), unit="us", tz="UTC").floor("h"),
-                          pd.Timestamp(int(times_us.max()), unit="us", tz="UTC").ceil("h"), freq="h")
-    offsets = (hours.tz_convert(zone).tz_localize(None) - hours.tz_localize(None)).total_seconds().to_numpy()
-    changed = np.flatnonzero(np.diff(offsets)) + 1
-    return epoch_us(pd.Series(hours[changed]))
 
 
 # ----- output ------------------------------------------------------------------------------------

@@ -346,6 +346,18 @@ def _abbreviations(utc: pd.Series, naive: pd.Series, zone: str, offsets: np.ndar
     return letters
 
 
+def offset_changes(zone: str, times_us: np.ndarray) -> np.ndarray:
+    """The instants (int64 µs since the epoch, UTC) at which ``zone`` changes its offset (a clock
+    change) over the span of ``times_us``; empty when there is none (or no time)."""
+    if not len(times_us):
+        return np.array([], dtype="int64")
+    hours = pd.date_range(pd.Timestamp(int(times_us.min()), unit="us", tz="UTC").floor("h"),
+                          pd.Timestamp(int(times_us.max()), unit="us", tz="UTC").ceil("h"), freq="h")
+    offsets = (hours.tz_convert(zone).tz_localize(None) - hours.tz_localize(None)).total_seconds().to_numpy()
+    changed = np.flatnonzero(np.diff(offsets)) + 1
+    return hours[changed].tz_localize(None).to_numpy(dtype="datetime64[us]").view("int64")
+
+
 def period_labels(utc: pd.Series, zone: str, by: str) -> pd.Series:
     """Label each time with its period in ``zone``: day, hour, ISO week or month.
 
