@@ -296,14 +296,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from cellsight.analysis import timechecks
     from cellsight.core.verify import verify_case
 
-    report = verify_case(args.case, _case_password(args.case))
+    password = _case_password(args.case)  # asked once, for the check and for the clock checks
+    report = verify_case(args.case, password)
     lines = [f"{item['file']}: {item['status']}" + (f" ({item['path']})" if item.get("path") else "")
              for item in report["sources"]]
     lines += [f"{item['parquet']} (rows of scene {item['scene']}): {item['status']}"
               for item in report.get("scene_files", [])]
     lines += [f"{item['file']}: not known to the case ({item['bytes']:,} bytes; left by a stopped scene run, "
               "or put there by hand)" for item in report["unknown_scene_files"]]
-    case = open_case(args.case, _case_password(args.case), lazy=True)
+    case = open_case(args.case, password, lazy=True)
     report["time_checks"] = timechecks.in_zone(timechecks.stored(case), case.info.tz)  # reported; the status is the hashes'
     lines += [f"clock check: {line}" for line in timechecks.describe(case)]
     _emit(args, report, "\n".join(lines + [f"case file: {report['case_file']}"]))

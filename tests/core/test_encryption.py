@@ -82,3 +82,19 @@ def test_cli_new_encrypt_and_commands_with_the_environment_password(
     monkeypatch.delenv("CELLSIGHT_PASSWORD")
     assert main(["info", str(path)]) == 2  # no terminal here, no password: a clear refusal
     assert "CELLSIGHT_PASSWORD" in capsys.readouterr().err
+
+
+def test_verify_asks_for_the_password_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a terminal the officer types the password once, for the hashes and the clock checks alike."""
+    import getpass
+    import sys
+
+    path = tmp_path / "once.cellsight"
+    monkeypatch.setenv("CELLSIGHT_PASSWORD", "s3cret pass")
+    assert main(["new", str(path), "--name", "Kite", "--encrypt"]) == 0
+    monkeypatch.delenv("CELLSIGHT_PASSWORD")
+    asked: list[str] = []
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: asked.append(prompt) or "s3cret pass")
+    assert main(["verify", str(path)]) == 0
+    assert asked == [f"Password for {path}: "]
