@@ -20,13 +20,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from cellsight.core.case import Case, CaseError
+from cellsight.packagedata import resource
 
 BUNDLED = ("ioc.yaml", "watchware.yaml")
 # The date each bundled file was last changed in AssoEchap/stalkerware-indicators (README there).
@@ -114,7 +114,7 @@ def _record(file: str, text: str, date: str, origin: str) -> dict[str, Any]:
 
 
 def _bundled_text(name: str) -> str:
-    return (files("cellsight") / "resources" / "indicators" / name).read_text(encoding="utf-8")
+    return resource("indicators", name).read_text(encoding="utf-8")
 
 
 def bundled_records() -> list[dict[str, Any]]:

@@ -47,12 +47,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import pandas as pd
 
 from cellsight.core.phone import is_normalised, normalise
+from cellsight.packagedata import resource
 
 EXTRAS_KEY = "redaction"
 PREFIX = "Third party"
@@ -73,7 +73,7 @@ _TOKENS = re.compile(f"(?P<number>{_NUMBERISH.pattern})|(?P<email>{_EMAIL.patter
 @lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
     """Common English words in lower case (see the module's note and the file's header)."""
-    text = (resources.files("cellsight") / "resources" / "redaction" / "common_words.txt").read_text("utf-8")
+    text = resource("redaction", "common_words.txt").read_text("utf-8")
     return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
