@@ -28,7 +28,6 @@ so a failed report never leaves half a file.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import re
@@ -926,7 +925,7 @@ def write_report(case: Any, out: str | os.PathLike[str], *, a: str | None = None
         pages, anchors = render(meta.title, sections)(tmp)
         if password:
             encrypt_pdf(tmp, password)
-        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        digest = file_sha256(tmp)
         summary = {"out": str(target), "pages": pages, "sha256": digest, "produced": iso_local(stamp, zone),
                    "pairs": [{"a": run.a, "b": run.b} for run in pairs],
                    "places": [{"a": x, "place": y} for x, y in place_runs],

@@ -23,7 +23,6 @@ them, and the officer can renumber them in the statement that exhibits them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from cellsight.core.casefile import file_sha256
 from cellsight.core.outputs import check_output
 from cellsight.report.protect import encrypt_pdf, encrypted_member, inner_name, zipped
 
@@ -87,7 +87,7 @@ def write_pdf(companion: Companion, render: Any, tmp: Path, password: str | None
     companion.pages, companion.anchors = render(tmp)
     if password:
         encrypt_pdf(tmp, password)
-    companion.sha256 = hashlib.sha256(tmp.read_bytes()).hexdigest()
+    companion.sha256 = file_sha256(tmp)
 
 
 def write_schedule_xlsx(companion: Companion, frame: pd.DataFrame, produced: pd.Timestamp, tmp: Path,
@@ -101,7 +101,7 @@ def write_schedule_xlsx(companion: Companion, frame: pd.DataFrame, produced: pd.
             write_export_xlsx(frame, stream, "schedule", produced)
     else:
         write_export_xlsx(frame, str(tmp), "schedule", produced)
-    companion.sha256 = hashlib.sha256(tmp.read_bytes()).hexdigest()
+    companion.sha256 = file_sha256(tmp)
     companion.rows = len(frame)
 
 
