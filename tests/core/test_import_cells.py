@@ -196,3 +196,20 @@ def test_a_list_without_mcc_mnc_links_call_records_that_write_the_full_cgi():
     # The full key links to the network-less listing; an ambiguous LAC-CI pair and a
     # full key of another network with both listed fully never link.
     assert resolve(keys, cells_table).tolist() == [0, 0, -1, 1, -1, -1]
+
+
+def test_a_cell_list_names_the_columns_it_leaves_unread(case, tmp_path):
+    """Every column no role takes is listed, as for call records: what the officer's file said is never
+    passed over in silence; a column of blanks and dashes is called empty."""
+    path = tmp_path / "masts.csv"
+    path.write_text("\n".join([
+        "cell_id,latitude,longitude,operator,installed,notes",
+        "234-30-10451-23011,51.4946,-0.1267,Invented Mobile,2021-04-01,-",
+        "234-30-10451-23012,51.4950,-0.1270,Invented Mobile,2022-09-12,",
+    ]), encoding="utf-8")
+    report = import_file(case, path)
+    assert report["imported"] == 2
+    assert report["unused_columns"] == [
+        {"column": "operator", "reason": "not a column Cellsight reads in a cell list"},
+        {"column": "installed", "reason": "not a column Cellsight reads in a cell list"},
+        {"column": "notes", "reason": "empty"}]

@@ -319,6 +319,9 @@ def _read_table(table: tabular.Table, template: Template | None, result: ImportR
     result.skipped.extend(table.skipped)
     result.rejections.extend(table.broken)
     result.parameters.setdefault("columns", {}).update({n: r for r, n in roles.items()})
+    result.parameters.setdefault("unused_columns", []).extend(
+        tabular.unread_columns(frame, table.header, set(roles.values()),
+                               "not a column Cellsight reads in a cell list"))
     if layout is not None:
         result.parameters["template"] = layout.name
     if table.encoding:

@@ -93,8 +93,7 @@ def _read_table(table: tabular.Table, fixes: FixBuffer, result: ImportResult, pa
     used = {name for names in roles.values() for name in names}
     result.parameters.setdefault("columns", {}).update({n: r for r, names in roles.items() for n in names})
     result.parameters.setdefault("unused_columns", []).extend(
-        {"column": n, "reason": "not a column Cellsight reads in a table of fixes"}
-        for n in table.header if n not in used)
+        tabular.unread_columns(frame, table.header, used, "not a column Cellsight reads in a table of fixes"))
     time = frame[roles["time"][0]].fillna("")
     for extra in roles["time"][1:]:  # a date column and a time column: joined
         time = time.str.cat(frame[extra].fillna(""), sep=" ")

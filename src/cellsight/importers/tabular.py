@@ -883,6 +883,19 @@ def probe_head(name: str, read_table: Callable[[Table, ImportResult], pd.DataFra
     return probe
 
 
+def blank_only(values: pd.Series) -> bool:
+    """Whether a column holds nothing but blanks and dashes (``-``: how operators write "none")."""
+    distinct = pd.Series(pd.unique(values.dropna()), dtype=object).astype(str).str.strip()
+    return bool(distinct.str.fullmatch(r"-{0,3}").all())
+
+
+def unread_columns(frame: pd.DataFrame, header: list[str], used: set[str], reason: str) -> list[dict[str, str]]:
+    """``unused_columns`` entries for every column of ``header`` that no role took: ``empty`` where
+    it holds nothing but blanks and dashes, else ``reason`` (what this kind of table does not read)."""
+    return [{"column": name, "reason": "empty" if name in frame and blank_only(frame[name]) else reason}
+            for name in header if name not in used]
+
+
 def in_row_order(labels: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``(row, reason)`` pairs sorted as a person reads the file: by sheet, then row number."""
     def key(item: tuple[str, str]) -> tuple[str, int, str]:

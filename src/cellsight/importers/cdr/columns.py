@@ -172,7 +172,7 @@ def unused_columns(frame: pd.DataFrame, header: list[str], roles: dict[str, str]
 
 def _unused_reason(values: pd.Series | None, name: str, roles: dict[str, str],
                    left: dict[str, str]) -> tuple[str, bool]:
-    if values is None or _blank_only(values):
+    if values is None or tabular.blank_only(values):
         return "empty", False
     if name in left:
         return left[name], True
@@ -210,12 +210,6 @@ def _unused_reason(values: pd.Series | None, name: str, roles: dict[str, str],
     if "site" in text.split():
         return "a site (mast) identifier, not a cell", False
     return "not a column Cellsight reads", False
-
-
-def _blank_only(values: pd.Series) -> bool:
-    """Whether a column holds nothing but blanks and dashes (``-``: how operators write "none")."""
-    distinct = pd.Series(pd.unique(values.dropna()), dtype=object).astype(str).str.strip()
-    return bool(distinct.str.fullmatch(r"-{0,3}").all())
 
 
 def _looks_like_phone(cell: str) -> bool:
