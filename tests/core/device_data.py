@@ -1,4 +1,4 @@
-"""Phone downloads for the device tests (and the case built from two of them): installed apps, Wi-Fi, Bluetooth, photographs.
+"""Phone downloads for the device tests (and the case built from two of them): installed apps, Wi-Fi, Bluetooth, photographs, videos.
 
 The reports follow the public structure of Cellebrite's report.xml (models
 ``InstalledApplication``, ``WirelessNetwork``, ``BluetoothDevice``); the
@@ -77,8 +77,10 @@ def call(ident: str, when: str, other: str) -> str:
 
 
 def phone_download(path: Path, apps: list[str] = (), networks: list[str] = (), devices: list[str] = (),
-                   photos: dict[str, bytes] | None = None, calls: list[str] = (), zone: str | None = None) -> Path:
-    """A ``.ufdr`` zip: report.xml with these models, and the photographs under ``files/Image/``."""
+                   photos: dict[str, bytes] | None = None, calls: list[str] = (), zone: str | None = None,
+                   videos: dict[str, bytes] | None = None, video_compression: int = zipfile.ZIP_STORED) -> Path:
+    """A ``.ufdr`` zip: report.xml with these models, the photographs under ``files/Image/`` and the
+    videos under ``files/Video/`` (stored, as media usually is, unless ``video_compression`` says)."""
     types = [model_type(kind, *models) for kind, models in (
         ("Call", calls), ("InstalledApplication", apps), ("WirelessNetwork", networks),
         ("BluetoothDevice", devices)) if models]
@@ -86,6 +88,8 @@ def phone_download(path: Path, apps: list[str] = (), networks: list[str] = (), d
         archive.writestr("report.xml", project(*types, zone=zone))
         for name, data in (photos or {}).items():
             archive.writestr(f"files/Image/{name}", data)
+        for name, data in (videos or {}).items():
+            archive.writestr(f"files/Video/{name}", data, compress_type=video_compression)
     return path
 
 

@@ -1,8 +1,8 @@
 """Where and when a photograph in a phone download was taken, from its EXIF header alone.
 
 A UFDR zip holds the phone's own files beside ``report.xml``. For each JPEG
-among them only the first ``HEADER_BYTES`` are inflated: the EXIF block (a JPEG
-APP1 segment, at most 64 KB) sits at the start, so the pixels are never decoded
+among them only the first ``HEADER_BYTES`` are inflated (``media_locations``):
+the EXIF block (a JPEG APP1 segment, at most 64 KB) sits at the start, so the pixels are never decoded
 and a huge or hostile file costs no more than a small one. Pillow parses the
 EXIF block (``Image.Exif``), nothing else of the file.
 
@@ -24,15 +24,9 @@ import math
 import re
 import struct
 import warnings
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image
-
-from cellsight.importers.fixes import FixBuffer
-from cellsight.importers.safety import checked_members
-from cellsight.progress import Progress, check
 
 HEADER_BYTES = 128 * 1024
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".jpe")
@@ -135,45 +129,3 @@ def photo_fix(header: bytes) -> PhotoFix | None:
     if isinstance(offset, str) and _OFFSET.fullmatch(offset.strip()):
         return PhotoFix(lat, lon, written + offset.strip(), "written offset")
     return PhotoFix(lat, lon, written, "zone rule")
-
-
-@dataclass
-class PhotoCounts:
-    """What the scan of an archive's photographs found (for the import's warnings)."""
-
-    photos: int = 0
-    located: int = 0
-    unreadable: int = 0
-
-
-def scan_archive(path: Path, fixes: FixBuffer, progress: Progress) -> PhotoCounts:
-    """Add a ``photo`` fix to ``fixes`` for each JPEG in the zip with a GPS position.
-
-    Each becomes a row named by its path in the archive; a photograph with a
-    position but no readable time is one too, and is rejected with that reason
-    when the fixes are finished.
-    """
-    counts = PhotoCounts()
-    with zipfile.ZipFile(path) as archive:
-        members, _ = checked_members(archive, path.name)
-        photos = [m for m in members if not m.is_dir() and m.filename.lower().endswith(PHOTO_SUFFIXES)]
-        for done, info in enumerate(photos):
-            if done % 200 == 0:
-                check(progress)
-                progress.update(done, len(photos), f"Reading photographs' locations in {path.name}")
-            counts.photos += 1
-            try:
-                with archive.open(info) as stream:
-                    header = stream.read(HEADER_BYTES)
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError) as exc:
-                counts.unreadable += 1
-                fixes.reject(info.filename, f"photograph cannot be read from the archive ({exc})")
-                continue
-            found = photo_fix(header)
-            if found is None:
-                continue
-            counts.located += 1
-            fixes.add(info.filename, found.lat, found.lon, time=found.time, origin="photo",
-                      label=f"photo {info.filename.rsplit('/', 1)[-1]} (time: {found.time_basis})")
-    return counts
-

@@ -37,8 +37,9 @@ model id):
 - ``InstalledApplication``, ``WirelessNetwork``, ``BluetoothDevice`` → the
   source's device records (``importers.ufdr_device``): not rows, kept with
   their model ids for the device findings.
-- JPEG photographs in the zip with an EXIF GPS position → fixes of origin
-  ``photo`` (``importers.photo_exif``), each a row named by its path.
+- JPEG photographs in the zip with an EXIF GPS position, and MP4/QuickTime
+  videos with a recorded position → fixes of origin ``photo``
+  (``importers.media_locations``), each a row named by its path.
 - Device metadata (IMEI, IMSI, MSISDN, model, owner name) → ``device``, and the
   numbers of the phone's own messaging accounts (``UserAccount``) too, which the
   import attaches to the subject. Other model types are counted in a warning.
@@ -69,7 +70,7 @@ from cellsight.core.timezones import ZoneError, check_zone
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.fixes import (FixBuffer, TimeStats, compact, naive_zone, origin_of,
                                        resolve_times, tz_outcome)
-from cellsight.importers.photo_exif import PhotoCounts, scan_archive
+from cellsight.importers.media_locations import MediaCounts, scan_archive
 from cellsight.importers.registry import importer
 from cellsight.importers.safety import (discard, head, is_zip, local, member_names, xml_root_name,
                                         xml_walk, zip_member)
@@ -246,7 +247,7 @@ class _Report:
         self.party_names: dict[str, str] = {}  # a party's id as written -> its display name (not the owner's)
         self.empty_contacts = 0  # contacts with no number: rows, rejected
         self.device_records = DeviceRecords()  # apps, Wi-Fi, Bluetooth: kept in the source's record
-        self.photos = PhotoCounts()
+        self.media = MediaCounts()  # the photographs and videos that record a position
 
     # -- device facts
     def note_device(self, key: str, value: str | None) -> None:
@@ -551,7 +552,7 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
             report = _Report(name, options)
             report.warnings.extend(warnings)
             _walk(report, stream, name, size, progress)
-        report.photos = scan_archive(path, report.fixes, progress)
+        report.media = scan_archive(path, report.fixes, progress)
     else:
         report = _Report(path.name, options)
         with open(path, "rb") as stream:
@@ -585,9 +586,7 @@ def _result(report: _Report, options: ImportOptions) -> ImportResult:
         result.warnings.append(f"read as device records (kept with the source, not rows): "
                                f"{counts['apps']} installed applications, {counts['wifi']} Wi-Fi "
                                f"networks, {counts['bluetooth']} Bluetooth devices")
-    if report.photos.photos:
-        result.warnings.append(f"{report.photos.photos} photographs in the archive, "
-                               f"{report.photos.located} with a GPS position (fixes of origin photo)")
+    result.warnings.extend(report.media.warnings(zone))
     if report.ignored:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.ignored.items()))
         result.warnings.append(f"not imported (not calls, messages, locations or contacts): {kinds}")
