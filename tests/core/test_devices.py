@@ -25,7 +25,7 @@ from cellsight.core.casefile import open_case, save_case
 from cellsight.core.indicators import for_case, update
 from cellsight.importers.api import import_file
 from cellsight.report.devices import finding_lines, statement_lines, summary_line
-from tests.core.device_data import HOME, app, device_case, jpeg, phone_download
+from tests.core.device_data import HOME, app, call, device_case, jpeg, phone_download
 
 @pytest.fixture
 def case(tmp_path: Path) -> Case:
@@ -237,3 +237,23 @@ def test_report_counts_photographs_only_when_asked(case: Case, tmp_path: Path, c
         doc = json.loads(capsys.readouterr().out)
         counts.append([a["occasions"] for a in doc["analyses"] if a.get("place") == "Home"])
     assert counts == [[0], [1]]
+
+
+def test_exhibits_tables_say_what_a_download_holds_beside_its_rows(case: Case, tmp_path: Path) -> None:
+    from cellsight.analysis.devices import holdings, rows_cell
+    from cellsight.report.build import exhibits_section
+
+    alice, dan = case.sources
+    assert holdings(alice) == "7 apps, 2 Wi-Fi networks, 1 Bluetooth device"
+    assert rows_cell(dan) == f"{dan.rows:,} rows; also 2 Wi-Fi networks (device records)"
+    only_apps = Case.new(name="Apps", tz="UTC")
+    import_file(only_apps, phone_download(tmp_path / "a.ufdr", apps=[app("x", "org.example.maps", "Maps")]),
+                subject="Ann", tz="UTC")
+    (source,) = only_apps.sources
+    assert source.rows == 0 and rows_cell(source) == "0 rows; also 1 app (device records)"
+    table = next(f for f in exhibits_section(only_apps).frames if f.kind == "table")
+    assert table.content["rows"][0][5] == "0 rows; also 1 app (device records)"
+    calls_only = Case.new(name="Calls", tz="UTC")
+    import_file(calls_only, phone_download(tmp_path / "c.ufdr", calls=[call("c", "2024-03-01T10:00:00+00:00",
+                                                                          "07700900002")]), subject="Ann", tz="UTC")
+    assert holdings(calls_only.sources[0]) == "" and rows_cell(calls_only.sources[0]) == 1  # a plain count

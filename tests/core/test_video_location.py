@@ -86,7 +86,8 @@ def test_unreadable_and_timeless_videos_are_rejected_with_the_reason(case) -> No
     assert "files/Video/plain.mp4" not in rejected.index  # no position: not a location record
     assert (report["rows"], report["imported"], report["rejected"]) == (1 + 5, 1 + 3, 2)  # a call, 5 videos
     warnings = " | ".join(report["warnings"])
-    assert "6 videos in the archive, 4 with a recorded position (fixes of origin photo); 1 could not be read" in warnings
+    assert ("6 videos in the archive, 4 with a recorded position (fixes of origin photo); 1 could not be "
+            "read") in warnings
     assert "2 videos' times rest on the QuickTime creation time (mvhd)" in warnings
     assert "read as Europe/London wall-clock time" in warnings
 
@@ -126,7 +127,8 @@ def test_hostile_videos_give_reasons_within_the_limits() -> None:
     loop, _ = _reason(ftyp + struct.pack(">I4s", 4, b"free") + bytes(64))
     assert loop == "box 'free' at byte 12 declares 4 bytes, fewer than its own header"
     giant, sparse = _reason(ftyp + struct.pack(">I4sQ", 1, b"mdat", 2**63) + bytes(64))
-    assert giant.startswith("box 'mdat' at byte 12 declares 9,223,372,036,854,775,808 bytes, beyond the end of the file")
+    assert giant.startswith("box 'mdat' at byte 12 declares 9,223,372,036,854,775,808 bytes, beyond the end "
+                            "of the file")
     assert sparse.bytes_read == 8 + 16  # two headers (one with its 64-bit size), nothing of the footage
     to_end, _ = _reason(ftyp + struct.pack(">I4s", 0, b"mdat") + bytes(64))  # size 0: to the end, no moov after
     assert to_end.startswith("no 'moov' box")

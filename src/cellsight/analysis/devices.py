@@ -51,6 +51,25 @@ def records(source: Source) -> dict[str, list[dict]]:
     return {kind: list(stored.get(kind) or []) for kind in ("apps", "wifi", "bluetooth")}
 
 
+def holdings(source: Source) -> str:
+    """What a phone download keeps beside its rows ("6 apps, 3 Wi-Fi networks"), or "" when nothing.
+
+    Apps, networks and Bluetooth devices are not rows (they are kept with the
+    source), so a download holding only them counts 0 rows; wherever that count
+    is shown, this says what the exhibit does hold.
+    """
+    stored = records(source)
+    words = (("app", "apps"), ("Wi-Fi network", "Wi-Fi networks"), ("Bluetooth device", "Bluetooth devices"))
+    return ", ".join(f"{len(stored[kind])} {one if len(stored[kind]) == 1 else many}"
+                     for kind, (one, many) in zip(("apps", "wifi", "bluetooth"), words) if stored[kind])
+
+
+def rows_cell(source: Source) -> int | str:
+    """An exhibits table's Rows cell: the count, with the device records beside it where there are any."""
+    held = holdings(source)
+    return f"{source.rows:,} rows; also {held} (device records)" if held else source.rows
+
+
 def phone_sources(case: Case) -> list[Source]:
     """The sources that are phone downloads with device records or photo fixes, in import order."""
     photo_ids = set(_photo_counts(case))

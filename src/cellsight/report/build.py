@@ -43,6 +43,7 @@ from PIL import Image as PILImage
 from cellsight import __version__
 from cellsight.core.case import CaseError
 from cellsight.core.casefile import file_sha256
+from cellsight.analysis.devices import rows_cell
 from cellsight.analysis.proximity_params import DEFAULTS_WORDS, method_options
 from cellsight.core.citations import cite, exhibit_for
 from cellsight.core.outputs import atomic_output, check_distinct, check_output
@@ -277,7 +278,7 @@ def exhibits_section(case: Any) -> Section:
     for s in case.sources:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(s.kinds.items()) if v) or "(none)"
         rows.append([s.exhibit or "(none)", s.file, s.format, s.subject or "(none)", s.sha256,
-                     s.rows, s.imported, s.rejected, kinds])
+                     rows_cell(s), s.imported, s.rejected, kinds])
     frames = [_text("", "Every file imported into the case, with its SHA-256 digest as computed when "
                     "it was imported (the files themselves are never modified; the verify command "
                     "re-hashes them). Rows are the candidate records read from each file; each was "

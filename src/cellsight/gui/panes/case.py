@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSplitter, QTableView, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
+from cellsight.analysis.devices import holdings, rows_cell
 from cellsight.core.hub import Change
 from cellsight.core.citations import exhibit_for, row_words
 from cellsight.core.selection import Subjects
@@ -176,10 +177,12 @@ class CasePane(Pane):
             self.subjects.addTopLevelItem(item)
         for source in case.sources:
             owner = source.subject or "no one's (a cell list)"
+            held = holdings(source)  # apps and networks are not rows: say what a download holds
             item = QListWidgetItem(
                 f"{source.exhibit or '(no exhibit reference)'} · {source.file}\n"
                 f"{source.format}, {owner} · {source.rows:,} rows: {source.imported:,} imported, "
-                f"{source.rejected:,} rejected · SHA-256 {short_hash(source.sha256)}"
+                f"{source.rejected:,} rejected" + (f"; also {held} (device records)" if held else "")
+                + f" · SHA-256 {short_hash(source.sha256)}"
                 + (f"\ntimes: {source_basis(source)}" if source.tz_rule else ""))
             item.setToolTip(f"{source.path}\nSHA-256 {source.sha256}\n(source {source.id} in this case; "
                             "right-click to copy the SHA-256, re-read it in another zone or remove it)")
@@ -235,7 +238,7 @@ class CasePane(Pane):
     def capture(self) -> Frame | None:
         if self.case is None or not self.case.sources:
             return None
-        rows = [[s.exhibit or "(none)", s.file, s.format, s.subject, s.rows, s.imported, s.rejected, s.sha256]
+        rows = [[s.exhibit or "(none)", s.file, s.format, s.subject, rows_cell(s), s.imported, s.rejected, s.sha256]
                 for s in self.case.sources]
         return Frame("table", caption="Exhibits: the files this analysis is based on",
                      parameters={"pane": self.name, "sources": [s.id for s in self.case.sources]},
