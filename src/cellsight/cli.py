@@ -967,7 +967,7 @@ def _analysis_options(p: argparse.ArgumentParser, method_default: str | None = "
                       method_help: str = "default gps") -> None:
     p.add_argument("--method", choices=("gps", "cell", "any"), default=method_default, help=method_help)
     p.add_argument("--include-photos", action="store_true",
-                   help="count photographs' EXIF positions as fixes (a photo may have been received)")
+                   help="count photographs' and videos' positions (origin photo) as fixes (they may have been received)")
     p.add_argument("--distance", type=float,
                    help="metres (default: gps 200, or a place's radius; cell the larger of 1,000 and half the "
                         "median spacing of the sites used; see docs/method.md)")

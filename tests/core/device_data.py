@@ -1,14 +1,16 @@
-"""Phone downloads for the device tests (and the case built from two of them): installed apps, Wi-Fi, Bluetooth, photographs, videos.
+"""Phone downloads for the device tests (and the case built from two of them).
 
-The reports follow the public structure of Cellebrite's report.xml (models
-``InstalledApplication``, ``WirelessNetwork``, ``BluetoothDevice``); the
-photographs are tiny JPEGs whose EXIF blocks Pillow writes here.
+Installed apps, Wi-Fi, Bluetooth, photographs and videos. The reports follow
+the public structure of Cellebrite's report.xml (models ``InstalledApplication``,
+``WirelessNetwork``, ``BluetoothDevice``); the photographs are tiny JPEGs whose
+EXIF blocks Pillow writes here, the videos MP4s written box by box (``video_data``).
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 from PIL import Image
@@ -17,6 +19,7 @@ from cellsight.core.case import Case
 from cellsight.importers.api import import_file
 
 from tests.core.test_import_ufdr import field, many, model, model_type, party, project, stamp
+from tests.core.video_data import video
 
 
 def jpeg(lat: float | None, lon: float | None, gps_utc: tuple[str, tuple[int, int, int]] | None = None,
@@ -124,11 +127,14 @@ def suspect_download(path: Path) -> Path:
         path,
         networks=[wifi("s-home", "Maple-Home", "aabb.cc00.1122", "2024-03-04T23:10:00+00:00"),
                   wifi("s-near", "Maple-Home", "aa:bb:cc:00:11:23")],  # one digit away: another router
-        calls=[call("s-c1", "2024-03-01T10:00:00+00:00", "07700900001")])
+        calls=[call("s-c1", "2024-03-01T10:00:00+00:00", "07700900001")],
+        videos={"VID_20240304_224500.mp4": video("+51.5013-000.1246/", created=datetime(2024, 3, 4, 22, 45))})
 
 
 def device_case(folder: Path) -> Case:
-    """Alice (victim) and Dan (suspect), her home with its router's BSSID, and both downloads imported."""
+    """Alice (victim) and Dan (suspect), her home with its router's BSSID, and both downloads imported.
+
+    Dan's download holds a video recorded outside her home (its time only in ``mvhd``, read in UTC here)."""
     case = Case.new(name="Devices", tz="Europe/London")
     case.set_subject("Alice", role="victim", numbers=["07700 900001"])
     case.set_subject("Dan", role="suspect", numbers=["07700 900002"])

@@ -68,7 +68,11 @@ def test_saved_networks_join_the_place_and_the_other_phone(case: Case) -> None:
 
 def test_photos_become_fixes_with_their_time_basis(case: Case) -> None:
     loc = case.locations[case.locations["origin"] == "photo"].set_index("source_row")
-    assert sorted(loc.index) == ["files/Image/gps.jpg", "files/Image/offset.jpg", "files/Image/zone.jpg"]
+    assert sorted(loc.index) == ["files/Image/gps.jpg", "files/Image/offset.jpg", "files/Image/zone.jpg",
+                                 "files/Video/VID_20240304_224500.mp4"]
+    clip = loc.loc["files/Video/VID_20240304_224500.mp4"]
+    assert clip["time"] == pd.Timestamp("2024-03-04T22:45:00Z")  # mvhd read in Dan's download's zone, UTC
+    assert clip["label"] == "video VID_20240304_224500.mp4 (position: ©xyz; time: mvhd, zone rule)"
     assert loc.loc["files/Image/gps.jpg", "lat"] == pytest.approx(HOME[0], abs=1e-6)
     assert loc.loc["files/Image/gps.jpg", "lon"] == pytest.approx(HOME[1], abs=1e-6)
     assert loc.loc["files/Image/gps.jpg", "time"] == pd.Timestamp("2024-03-02T13:45:10Z")
@@ -78,6 +82,7 @@ def test_photos_become_fixes_with_their_time_basis(case: Case) -> None:
     assert rejected["files/Image/notime.jpg"].startswith("no time")
     assert "files/Image/plain.jpg" not in rejected.index  # no position: not a location record
     assert _phone(device_findings(case), "Alice")["photo_fixes"] == 3
+    assert _phone(device_findings(case), "Dan")["photo_fixes"] == 1
 
 
 def test_photo_fixes_enter_proximity_only_when_included(case: Case) -> None:
@@ -189,6 +194,14 @@ def test_storyboard_gains_the_section_the_summary_line_and_the_indicator_files(c
     rows = exhibits.frames[0].content["rows"]
     assert [(r[0], r[1], r[3]) for r in rows] == [("ioc.yaml", "shipped with Cellsight", 147),
                                                  ("watchware.yaml", "shipped with Cellsight", 27)]
+    media = next(f for f in added[0].frames if f.caption.startswith("Photograph and video positions"))
+    assert [r[:3] + r[4:] for r in media.content["rows"]] == [
+        ["AM/1 file files/Image/gps.jpg", "Alice", "photo gps.jpg (time: gps (UTC))", "Sat 2 Mar 2024 13:45:10 GMT"],
+        ["DR/1 file files/Video/VID_20240304_224500.mp4", "Dan",
+         "video VID_20240304_224500.mp4 (position: ©xyz; time: mvhd, zone rule)", "Mon 4 Mar 2024 22:45:00 GMT"],
+        ["AM/1 file files/Image/offset.jpg", "Alice", "photo offset.jpg (time: written offset)",
+         "Mon 1 Jul 2024 09:00:00 BST"],
+        ["AM/1 file files/Image/zone.jpg", "Alice", "photo zone.jpg (time: zone rule)", "Mon 1 Jul 2024 10:00:00 BST"]]
     apps = next(f for f in added[0].frames if f.caption.startswith("Installed apps"))
     assert [r[:2] + r[3:6] for r in apps.content["rows"]] == [
         ["AM/1 model a-spy", "Alice", "com.mxspy", "TheTruthSpy", "stalkerware"],

@@ -47,11 +47,16 @@ def test_findings_are_listed_and_choosing_selects_their_evidence(device_window, 
     pane.tree.setCurrentItem(match)
     assert "does not show who installed it" in pane.detail.toPlainText()
     assert device_window.hub.facets().get("devices") is None
-    photos = next(item for text, item in items.items() if text.startswith("Photograph positions (3)"))
+    photos = next(item for text, item in items.items() if text.startswith("Photograph and video positions (3)"))
     pane.tree.setCurrentItem(photos)
     chosen = device_window.hub.facets()["devices"]
     assert isinstance(chosen, SourceRows) and len(chosen.pairs) == 3
     assert all(row.startswith("files/Image/") for _, row in chosen.pairs)
+    pane.tree.setCurrentItem(items["Photograph and video positions (1)"])  # Dan's video outside her home
+    chosen = device_window.hub.facets()["devices"]
+    assert [row for _, row in chosen.pairs] == ["files/Video/VID_20240304_224500.mp4"]
+    assert "a video's is the creation date with its offset" in pane.detail.toPlainText()
+    pane.tree.setCurrentItem(photos)
     frame = pane.capture()
     check_frame(frame)  # a frame the storyboard accepts and saves
     assert [r[0] for r in frame.content["rows"]] == ["App", "App", "Wi-Fi", "Wi-Fi"]

@@ -250,8 +250,9 @@ def side_items(case: Case, label: str, use_fixes: bool, use_cells: bool,
 
     A subject's items are the rows of their own sources (``subject`` column): a
     network event's cell is the serving cell of the handset whose records hold it.
-    Fixes of origin ``photo`` (a photograph's EXIF position) count only with
-    ``include_photos``: a picture on a phone may have been received, not taken there.
+    Fixes of origin ``photo`` (a photograph's EXIF position, a video's recorded
+    position) count only with ``include_photos``: a picture on a phone may have
+    been received, not taken there.
     """
     frames, parts = [], []
     side = Side(label, pd.DataFrame(), Points.empty())
@@ -585,10 +586,10 @@ def method_statement(p: dict[str, Any]) -> str:
                  "given with each occasion, and is not subtracted."))
     grouping = f"Hits less than {gap} apart are grouped into one occasion."
     if p["method"] != "cell":
-        grouping += (" Photographs' EXIF positions are included as fixes (the officer's choice; a "
-                     "photograph may have been received rather than taken on the phone)."
-                     if p.get("include_photos") else
-                     " Photographs' EXIF positions are not included.")
+        grouping += (" Photographs' EXIF positions and videos' recorded positions are included as fixes "
+                     "(the officer's choice; a photograph or video may have been received rather than made on "
+                     "the phone)." if p.get("include_photos") else
+                     " Photographs' EXIF positions and videos' recorded positions are not included.")
     if p.get("defaults"):
         grouping += f" Defaults used: {p['defaults']}."
     if p.get("place") is not None:

@@ -29,10 +29,14 @@ WIFI_MEANING = ("A saved Wi-Fi network shows that the phone had joined, or been 
 TO_LOOK_AT_MEANING = ("Apps listed as to look at are not findings: they request a permission that monitoring apps "
                       "rely on (device administrator, accessibility service, notification listener or background "
                       "location), as many ordinary apps also do. An examiner should look at them.")
-PHOTO_MEANING = ("A photograph's EXIF position is where the camera that took it reported being. A photograph on a "
-                 "phone may have been received rather than taken there, so photo positions enter proximity only "
-                 "when the officer includes them. Their time is the GPS time stamp (UTC), else the original time "
-                 "with the offset written beside it, else the original time read in the source's zone.")
+PHOTO_MEANING = ("A photograph's EXIF position, or the position a video's metadata records, is where the camera "
+                 "that made it reported being. A photograph or video on a phone may have been received rather than "
+                 "made there, so these positions enter proximity only when the officer includes photo positions. "
+                 "A photograph's time is the GPS time stamp (UTC), else the original time with the offset written "
+                 "beside it, else the original time read in the source's zone; a video's is the creation date with "
+                 "its offset where the file gives one, else the QuickTime creation time read in the source's zone "
+                 "(that time states no zone and phones differ: each position's label names its basis).")
+MEDIA_LISTED = 50  # positions listed in the section; the case holds them all
 
 
 def _when(value: str | None, zone: str) -> str:
@@ -137,12 +141,29 @@ def device_section(case: Any, phones: list[dict[str, Any]]) -> Section:
     if look:
         frames.append(_table("Apps to look at (not findings)",
                             ["Exhibit and row", "Subject", "App", "Identifier", "Requests"], look))
+    frames += _media_frames(case, phones)
     per_phone = [[p["exhibit"], p["subject"], p["installed_apps"], len(p["wifi"]), len(p["bluetooth"]),
                   p["photo_fixes"]] for p in phones]
     frames.append(_table("What each phone download holds",
                         ["Exhibit", "Subject", "Installed apps", "Saved Wi-Fi networks", "Bluetooth devices",
-                         "Photo positions"], per_phone))
+                         "Photograph and video positions"], per_phone))
     return Section("Device findings", frames, anchor=ANCHOR)
+
+
+def _media_frames(case: Any, phones: list[dict[str, Any]]) -> list[Frame]:
+    """The photographs' and videos' positions, each cited by its file in the download, earliest first."""
+    loc = case.locations
+    sources = {p["source"]: p["subject"] for p in phones if p["photo_fixes"]}
+    if loc.empty or not sources:
+        return []
+    media = loc[(loc["origin"] == "photo") & loc["source_id"].astype(str).isin(sources)].sort_values("time")
+    rows = [[cite(case, str(m.source_id), str(m.source_row)), sources[str(m.source_id)], m.label or "",
+             f"{m.lat:.5f}, {m.lon:.5f}", court_time(m.time, case.info.tz)]
+            for m in media.head(MEDIA_LISTED).itertuples(index=False)]
+    more = len(media) - len(rows)
+    return [_table("Photograph and video positions" + (f" (the first {len(rows)} of {len(media)}; the case "
+                                                          "holds them all)" if more else ""),
+                   ["Exhibit and file", "Subject", "What (time basis)", "Latitude, longitude", "Time"], rows)]
 
 
 def indicator_frame(case: Any) -> Frame:

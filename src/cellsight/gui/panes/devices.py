@@ -3,10 +3,10 @@
 A tree, one branch per phone download (``analysis.devices.device_findings``):
 apps whose identifier an indicator file lists, apps to look at (never
 findings), saved Wi-Fi networks that are a place's router or also saved on
-another subject's phone, the photographs' positions, and the Bluetooth devices.
+another subject's phone, the photographs' and videos' positions, and the Bluetooth devices.
 Choosing an item shows its evidence (exhibit and model id or file, the times as
-the download records them) with the limits of what it shows; a photograph's
-positions are rows of the case, so choosing them selects those fixes in every
+the download records them) with the limits of what it shows; photograph and
+video positions are rows of the case, so choosing them selects those fixes in every
 pane (the map shows them). Apps and networks are records of the download, not
 rows of the case's tables: their evidence is cited here, and the pane's part
 of the shared selection is cleared rather than left showing something else.
@@ -66,7 +66,7 @@ class DevicesPane(Pane):
         self.phones = device_findings(self.case) if self.case is not None else []
         if not self.phones:
             self.detail.setHtml("<p>No phone download in this case lists installed apps, Wi-Fi networks or "
-                                "photographs with a position. A download imported before Cellsight read them "
+                                "photographs or videos with a position. A download imported before Cellsight read them "
                                 "can be re-read with <i>cellsight source</i>.</p>")
         for phone in self.phones:
             self._phone_branch(phone)
@@ -100,7 +100,7 @@ class DevicesPane(Pane):
                 child.setToolTip(1, child.text(1))
                 child.setData(0, _ROLE, (kind, phone, item))
                 group.addChild(child)
-        photos = QTreeWidgetItem([f"Photograph positions ({phone['photo_fixes']})",
+        photos = QTreeWidgetItem([f"Photograph and video positions ({phone['photo_fixes']})",
                                   f"{phone['exhibit']} files" if phone["photo_fixes"] else ""])
         photos.setToolTip(0, "Choose to select these positions in every pane and show them on the map")
         photos.setData(0, _ROLE, ("photos", phone, None))
@@ -119,7 +119,7 @@ class DevicesPane(Pane):
             loc = self.case.locations
             rows = loc[(loc["origin"] == "photo") & (loc["source_id"].astype(str) == phone["source"])]
             pairs = frozenset((phone["source"], str(r)) for r in rows["source_row"])
-            self.publish(FACET, SourceRows(pairs, label=f"photograph positions of {phone['exhibit']}"))
+            self.publish(FACET, SourceRows(pairs, label=f"photograph and video positions of {phone['exhibit']}"))
         else:
             self.publish(FACET, None)
         self.detail.setHtml(self._detail_html(kind, phone, data))
@@ -154,12 +154,13 @@ class DevicesPane(Pane):
             return (f"<p><b>{esc(data['name'] or '(no name)')}</b> {esc(data['address'] or '')}; last seen: "
                     f"{when(data['last'])}.</p>{evidence(data['row'])}")
         if kind == "photos":
-            return (f"<p>{phone['photo_fixes']} photographs in {esc(phone['exhibit'])} carry a GPS position; "
-                    f"they are selected in every pane and shown on the map.</p><p>{esc(PHOTO_MEANING)}</p>")
+            return (f"<p>{phone['photo_fixes']} photographs and videos in {esc(phone['exhibit'])} record a "
+                    "position; they are selected in every pane and shown on the map.</p>"
+                    f"<p>{esc(PHOTO_MEANING)}</p>")
         files = ", ".join(f"{f['file']} ({f['date']}, {f['entries']} entries)" for f in phone["indicators"]["files"])
         return (f"<p><b>{esc(phone['exhibit'])}</b>, {esc(phone['subject'] or 'no subject')}'s phone: "
                 f"{phone['installed_apps']} installed apps, {len(phone['wifi'])} saved Wi-Fi networks, "
-                f"{len(phone['bluetooth'])} Bluetooth devices, {phone['photo_fixes']} photograph positions.</p>"
+                f"{len(phone['bluetooth'])} Bluetooth devices, {phone['photo_fixes']} photograph and video positions.</p>"
                 f"<p>Indicator files: {esc(files)}.</p><p>{esc(MATCH_MEANING)} {esc(NO_MATCH_MEANING)}</p>")
 
     def capture(self) -> Frame | None:

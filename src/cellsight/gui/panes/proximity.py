@@ -78,9 +78,9 @@ class ProximityPane(Pane):
         self.gap.setRange(0, 7 * 24 * 60)
         self.gap.setSuffix(" min")
         self._near_place: str | None = None  # the place "Within" was last set for, if any
-        self.photos = QCheckBox("Count photographs' positions as fixes")
-        self.photos.setToolTip("A photograph on a phone may have been received rather than taken there: "
-                               "off unless you choose it; the method statement says which")
+        self.photos = QCheckBox("Count photographs' and videos' positions as fixes")
+        self.photos.setToolTip("A photograph or video on a phone may have been received rather than made "
+                               "there: off unless you choose it; the method statement says which")
         self.apply_defaults()
         ws.bridge.settingsChanged.connect(lambda m: self.apply_defaults())
         self.b.currentTextChanged.connect(self._target_changed)
