@@ -163,7 +163,8 @@ def _media_frames(case: Any, phones: list[dict[str, Any]]) -> list[Frame]:
     more = len(media) - len(rows)
     return [_table("Photograph and video positions" + (f" (the first {len(rows)} of {len(media)}; the case "
                                                           "holds them all)" if more else ""),
-                   ["Exhibit and file", "Subject", "What (time basis)", "Latitude, longitude", "Time"], rows)]
+                   ["Exhibit and file", "Subject", "What (time basis)", "Latitude, longitude", "Time"], rows,
+                   widths=[3, 1, 4, 1.6, 2.2])]
 
 
 def indicator_frame(case: Any) -> Frame:

@@ -181,8 +181,8 @@ class CasePane(Pane):
             item = QListWidgetItem(
                 f"{source.exhibit or '(no exhibit reference)'} · {source.file}\n"
                 f"{source.format}, {owner} · {source.rows:,} rows: {source.imported:,} imported, "
-                f"{source.rejected:,} rejected" + (f"; also {held} (device records)" if held else "")
-                + f" · SHA-256 {short_hash(source.sha256)}"
+                f"{source.rejected:,} rejected · SHA-256 {short_hash(source.sha256)}"
+                + (f"\nalso holds {held} (device records, not rows)" if held else "")
                 + (f"\ntimes: {source_basis(source)}" if source.tz_rule else ""))
             item.setToolTip(f"{source.path}\nSHA-256 {source.sha256}\n(source {source.id} in this case; "
                             "right-click to copy the SHA-256, re-read it in another zone or remove it)")
