@@ -2,8 +2,9 @@
 
 A UFDR zip holds the phone's own files beside ``report.xml``. For each JPEG
 among them only the first ``HEADER_BYTES`` are inflated (``media_locations``):
-the EXIF block (a JPEG APP1 segment, at most 64 KB) sits at the start, so the pixels are never decoded
-and a huge or hostile file costs no more than a small one. Pillow parses the
+the EXIF block (a JPEG APP1 segment, at most 64 KB) sits at the start, so the
+pixels are never decoded and a huge or hostile file costs no more than a small
+one. Pillow parses the
 EXIF block (``Image.Exif``), nothing else of the file.
 
 The time of a fix, first rule that applies (the method statement repeats it):

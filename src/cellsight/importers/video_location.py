@@ -124,9 +124,8 @@ class _Box:
 class _Walker:
     """Box headers and small payloads of one file, within the module's limits."""
 
-    def __init__(self, stream: BinaryIO, size: int) -> None:
+    def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
-        self.size = size
         self.read_bytes = 0
         self.boxes_seen = 0
 
@@ -278,7 +277,7 @@ def video_fix(stream: BinaryIO, size: int) -> VideoFix | None:
     ``stream`` must support ``seek`` and ``read``; ``size`` is the file's length.
     Raises ``VideoUnreadable`` with the reason when the boxes are broken or hostile.
     """
-    walker = _Walker(stream, size)
+    walker = _Walker(stream)
     found = _Found()
     moov = None
     for box in walker.children(0, size):
