@@ -12,8 +12,8 @@ so however deep a hostile file nests its boxes, the walk goes no deeper. It
 reads the payloads of a few small metadata boxes:
 
 - ``moov/udta/©xyz``: an ISO 6709 position as QuickTime user-data text (a
-  16-bit length, a 16-bit language code, the text), which Android's recorder
-  and iPhones write, e.g. ``+51.5012-000.1245/``;
+  16-bit length, a 16-bit language code, the text), which Android's own
+  recorder writes, e.g. ``+51.5012-000.1245/``;
 - ``moov/meta`` with ``keys`` and ``ilst`` (Apple's QuickTime metadata):
   ``com.apple.quicktime.location.ISO6709`` and
   ``com.apple.quicktime.creationdate`` (a time with its UTC offset);
@@ -34,10 +34,11 @@ The time of a fix, first rule that applies (docs/method.md repeats it):
 
 Bad input never costs more than the limits below: at most ``MAX_BOXES`` boxes
 are visited, ``MAX_READ_BYTES`` read, and no payload larger than ``MAX_PAYLOAD``
-read. A box whose size is
-smaller than its own header (a loop), or runs past its parent (a giant size,
-or a truncated file), is refused with ``VideoUnreadable`` naming the box and
-byte, so the importer can reject the file with that reason.
+read. A box whose size is smaller than its own header (a loop), or runs past
+its parent (a giant size, or a truncated file), is refused with
+``VideoUnreadable`` naming the box and byte, so the importer can reject the
+file with that reason. The three layouts were checked against files
+ExifTool 13.58 wrote (``Keys:``, ``UserData:`` and ``ItemList:GPSCoordinates``).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ _CREATION_KEY = "com.apple.quicktime.creationdate"
 _XYZ = b"\xa9xyz"
 _APPLE_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(?:(Z)|([+-]\d\d):?(\d\d))?$")
 # ISO 6709 point: latitude (±DD, ±DDMM or ±DDMMSS, each with an optional fraction),
-# longitude (±DDD, ±DDDMM or ±DDDMMSS), then an optional altitude and CRS, ending with "/".
+# longitude (±DDD, ±DDDMM or ±DDDMMSS), then an optional altitude and CRS; the closing "/" optional.
 _ISO6709 = re.compile(r"([+-])(\d{2}|\d{4}|\d{6})(\.\d+)?([+-])(\d{3}|\d{5}|\d{7})(\.\d+)?"
                       r"(?:[+-]\d+(?:\.\d+)?)?(?:CRS[A-Za-z0-9_:]*)?/?$")
 
