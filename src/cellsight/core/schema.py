@@ -24,7 +24,7 @@ STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 EVENT_KINDS = ("call", "sms", "mms", "chat", "data", "voicemail", "other")
 DIRECTIONS = ("outgoing", "incoming", "forwarded", "unknown")
-ORIGINS = ("gps", "wifi", "cell", "fused", "visit", "unknown", "photo")  # photo: EXIF of a picture
+ORIGINS = ("gps", "wifi", "cell", "fused", "visit", "unknown", "photo")  # photo: a picture's EXIF, a video's metadata
 TECHNOLOGIES = ("GSM", "UMTS", "LTE", "NR", "CDMA", "unknown")
 ROLES = ("suspect", "victim", "witness", "other")
 
