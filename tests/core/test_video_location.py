@@ -174,16 +174,18 @@ def test_any_broken_video_gives_a_fix_none_or_a_reason(noise: bytes, cut: int, f
 
 
 def _dms(value: float, degree_digits: int, form: str) -> str:
+    """``value`` written in an ISO 6709 form, rounded in its last unit first (so 59.9996 s is never "60.000")."""
     sign = "-" if value < 0 else "+"
     value = abs(value)
     if form == "d":
         return f"{sign}{value:0{degree_digits + 6}.5f}"
-    degrees = int(value)
-    minutes = (value - degrees) * 60
     if form == "dm":
-        return f"{sign}{degrees:0{degree_digits}d}{minutes:08.5f}"
-    seconds = (minutes - int(minutes)) * 60
-    return f"{sign}{degrees:0{degree_digits}d}{int(minutes):02d}{seconds:06.3f}"
+        minutes = round(value * 60, 5)
+        degrees = int(minutes // 60)
+        return f"{sign}{degrees:0{degree_digits}d}{minutes - degrees * 60:08.5f}"
+    seconds = round(value * 3600, 3)
+    degrees, rest = int(seconds // 3600), seconds - int(seconds // 3600) * 3600
+    return f"{sign}{degrees:0{degree_digits}d}{int(rest // 60):02d}{rest - int(rest // 60) * 60:06.3f}"
 
 
 @settings(max_examples=120, deadline=None)
