@@ -6,7 +6,8 @@ that numbers met again in later batches and the 1,000-row probe are both
 exercised): numbers in every written form operators and people use, and junk
 (blanks, dashes, withheld, names, short codes, other countries, a trunk "(0)",
 annotations, WhatsApp accounts, stray letters, odd spaces, unreadable times and
-rows with no identity). Each digest covers every column of the stored scene
+rows with no identity), and on the benchmark's own kind of dump
+(``bench/scene_import.py``, 20,000 rows in batches of 4,000). Each digest covers every column of the stored scene
 rows, in order, and the import report's answers (counts, rejections with their
 reasons, skipped rows, warnings, first and last time, subscribers, cells). A
 change that alters any of them fails here; a deliberate change of answers must
@@ -16,6 +17,7 @@ come with new digests and a reason.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 from pathlib import Path
 
@@ -34,6 +36,9 @@ GOLDEN = {
     "parties": {"rows": "8d8d4b1aafecb542b1d894864ee06a332b653141de8c312eac3dbffb4832e350",
                 "report": "ea96053b91e76975ef3421ce900ee896fd79e4d9c351dc9d438b7ad321c3b1ab"},
 }
+GOLDEN_BENCH = {"rows": "cc6fa41a46ab065922e42eb6ce91c1fdf8543762a397d4d2c2f234547bff1a92",
+                "report": "1972e748589012d6ceaa5ebebae921636dea9d4ee4a73e7fb082d9158752cd62"}
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "scene_import.py"
 LAYOUTS = {"msisdn": "msisdn,imei,event_time,cell_id,other_party,call_type",
            "parties": "Calling Number,IMEI,event_time,cell_id,Called Number,call_type"}
 
@@ -76,8 +81,7 @@ def _dump(path: Path, layout: str, rows: int = 5_000, seed: int = 2024) -> Path:
     return path
 
 
-def _digests(tmp_path: Path, layout: str) -> dict[str, str]:
-    dump = _dump(tmp_path / f"{layout}.csv", layout)
+def _digests(tmp_path: Path, dump: Path) -> dict[str, str]:
     case = factories.new_case()
     case_path = factories.save(case, tmp_path)
     scene, reports, failures = add_scene(case, case_path, [dump], "Mast", tz="UTC")
@@ -94,4 +98,15 @@ def _digests(tmp_path: Path, layout: str) -> dict[str, str]:
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_a_dump_of_every_written_form_imports_as_before(tmp_path: Path, monkeypatch, layout: str) -> None:
     monkeypatch.setattr(towerdump, "BATCH_ROWS", 700)
-    assert _digests(tmp_path, layout) == GOLDEN[layout]
+    assert _digests(tmp_path, _dump(tmp_path / f"{layout}.csv", layout)) == GOLDEN[layout]
+
+
+def test_the_benchmarks_dump_imports_as_before(tmp_path: Path, monkeypatch) -> None:
+    if not BENCH.is_file():
+        pytest.skip("bench/ is not in this copy")
+    spec = importlib.util.spec_from_file_location("bench_scene_import", BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.write_dump(tmp_path / "dump.csv", 20_000, 6_000)
+    monkeypatch.setattr(towerdump, "BATCH_ROWS", 4_000)
+    assert _digests(tmp_path, tmp_path / "dump.csv") == GOLDEN_BENCH
