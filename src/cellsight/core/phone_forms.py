@@ -101,16 +101,38 @@ def fast_normalise(texts: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarr
     if forms is None or n == 0:
         return values, flags
     try:
-        return _normalise(texts, forms, values, flags)
+        numbers = national_numbers(compact_written(pa.array(texts, pa.string())), forms)
+        where = np.flatnonzero(pc.is_valid(numbers).to_numpy(zero_copy_only=False))
+        if not len(where):
+            return values, flags
+        numbers = numbers.take(pa.array(where))
+        valid = valid_numbers(numbers, forms)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return values, flags  # a pattern RE2 cannot take: phonenumbers answers for all
+    values[where] = pc.binary_join_element_wise("+" + forms.country_code, numbers, "").to_numpy(
+        zero_copy_only=False)
+    flags[where] = np.where(valid, "valid", "possible")
+    return values, flags
 
 
-def _normalise(texts: np.ndarray, forms: RegionForms, values: np.ndarray,
-               flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    text = pa.array(texts, pa.string())
-    written = pc.and_(pc.match_substring_regex(text, _WRITTEN), pc.invert(pc.match_substring(text, "(0)")))
-    compact = pc.replace_substring_regex(pc.if_else(written, text, ""), _SEPARATORS, "")
+def written_plainly(text: pa.Array) -> pa.Array:
+    """Which strings are written only with digits, separators and one leading plus (see ``_WRITTEN``):
+    for them, the answer follows from the compact form alone. Missing strings are not."""
+    plain = pc.and_(pc.match_substring_regex(text, _WRITTEN), pc.invert(pc.match_substring(text, "(0)")))
+    return pc.fill_null(plain, False)
+
+
+def compact_written(text: pa.Array) -> pa.Array:
+    """The compact form (``+`` and digits, separators gone) of each string written plainly, else ""."""
+    return pc.replace_substring_regex(pc.if_else(written_plainly(text), text, ""), _SEPARATORS, "")
+
+
+def national_numbers(compact: pa.Array, forms: RegionForms) -> pa.Array:
+    """The national significant number of each compact form, where this path answers; else null.
+
+    The steps of ``phonenumbers.parse`` for the shapes this path takes (see the module's docstring);
+    a number it gives has one of the region's possible lengths and never begins with 0.
+    """
     code = forms.country_code
     # "+CC N" and "00CC N"; "CC N" with no plus (more than 10 digits): phonenumbers parses all three
     # as international. The national number must not begin with what the prefix pattern strips.
@@ -140,14 +162,7 @@ def _normalise(texts: np.ndarray, forms: RegionForms, values: np.ndarray,
     lengths = pc.utf8_length(nsn)
     accepted = pc.and_(pc.is_in(lengths, pa.array(sorted(forms.lengths), lengths.type)),
                        pc.invert(pc.starts_with(nsn, "0")))
-    where = np.flatnonzero(accepted.to_numpy(zero_copy_only=False))
-    if not len(where):
-        return values, flags
-    numbers = nsn.take(pa.array(where))
-    valid = _valid(numbers, forms)
-    values[where] = pc.binary_join_element_wise("+" + code, numbers, "").to_numpy(zero_copy_only=False)
-    flags[where] = np.where(valid, "valid", "possible")
-    return values, flags
+    return pc.if_else(accepted, nsn, pa.scalar(None, nsn.type))
 
 
 def _fullmatch(numbers: pa.Array, pattern: str) -> np.ndarray:
@@ -170,7 +185,7 @@ def _matching(numbers: pa.Array, lengths: np.ndarray, descs: tuple[tuple[tuple[i
     return out
 
 
-def _valid(numbers: pa.Array, forms: RegionForms) -> np.ndarray:
+def valid_numbers(numbers: pa.Array, forms: RegionForms) -> np.ndarray:
     """``is_valid_number``: the region of the number (its leading digits, else the first region
     where it is of a known type), then whether it is of a known type there."""
     lengths = pc.utf8_length(numbers).to_numpy(zero_copy_only=False)

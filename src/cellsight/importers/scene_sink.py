@@ -21,6 +21,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,6 +29,7 @@ import pyarrow.parquet as pq
 
 from cellsight.core import scenestore
 from cellsight.core.outputs import atomic_output
+from cellsight.core.phone_keys import SortedKeys, e164_keys
 from cellsight.core.scenestore import ROW_SCHEMA
 from cellsight.core.verify import file_sha256
 
@@ -46,7 +48,8 @@ class RowSummary:
         self.rows = 0
         self.first: pd.Timestamp | None = None
         self.last: pd.Timestamp | None = None
-        self._numbers: list[pa.Array] = []  # each batch's distinct numbers, merged now and then
+        self._e164 = SortedKeys()  # E.164 numbers, by their digits
+        self._numbers: list[pa.Array] = []  # each batch's distinct other numbers, merged now and then
         self._held = 0  # numbers in ``_numbers`` (with repeats between batches)
         self._distinct = 0  # numbers after the last merge
         self.cells: set[str] = set()
@@ -62,7 +65,10 @@ class RowSummary:
             stamp = pd.Timestamp(stamp)
             self.first = stamp if self.first is None or stamp < self.first else self.first
             self.last = stamp if self.last is None or stamp > self.last else self.last
-        distinct = pc.unique(table["number"].drop_null().combine_chunks())
+        e164, others = e164_keys(table["number"].combine_chunks())
+        new = np.unique(e164)
+        self._e164.add(new[self._e164.find(new) < 0])
+        distinct = pc.unique(others)
         self._numbers.append(distinct)
         self._held += len(distinct)
         if self._held > 2 * self._distinct + MERGE_NUMBERS:  # merged once their repeats could double them
@@ -78,7 +84,7 @@ class RowSummary:
     def numbers(self) -> int:
         """Distinct subscriber numbers of the rows seen so far."""
         self._merge()
-        return self._distinct
+        return len(self._e164) + self._distinct
 
     def as_dict(self) -> dict[str, Any]:
         """As ``towerdump`` records it for the scenes list."""

@@ -45,6 +45,7 @@ from cellsight import __version__
 from cellsight.analysis.windows import epoch_us
 from cellsight.core import scenestore
 from cellsight.core.case import Case, CaseError, Source, utc_stamp
+from cellsight.core.phone_keys import NumberKeys, written_keys
 from cellsight.core.scenestore import Scene, SceneFile
 from cellsight.core.schema import STR
 from cellsight.core.timezones import check_zone, iso_local
@@ -460,7 +461,7 @@ def _rows(ctx: cdr._Context, numbers: dict[str, Answers], keep: np.ndarray) -> d
             other = column("other_party")
         else:
             # On an incoming call or text the handset on the mast is the called party.
-            incoming = pa.array(direction.eq("incoming").to_numpy(bool))
+            incoming = pc.equal(direction, "incoming")
             subscriber, other = (tuple(pc.if_else(incoming, o, s) for s, o in zip(subscriber, other)),
                                  tuple(pc.if_else(incoming, s, o) for s, o in zip(subscriber, other)))
     else:
@@ -473,29 +474,33 @@ def _rows(ctx: cdr._Context, numbers: dict[str, Answers], keep: np.ndarray) -> d
     return {
         "number": pc.if_else(usable, number, pa.scalar(None, pa.string())),
         "number_raw": number_raw, "number_flag": number_flag,
-        "imei": _text_array(cdr._text(ctx, "imei")), "imsi": _text_array(cdr._text(ctx, "imsi")),
-        "other": other_number, "other_raw": other_raw,
-        "kind": _text_array(kind), "direction": _text_array(direction),
+        "imei": _trimmed(ctx, "imei"), "imsi": _trimmed(ctx, "imsi"),
+        "other": other_number, "other_raw": other_raw, "kind": kind, "direction": direction,
         "cell_first": _text_array(cdr._cells(ctx, "_first")),
         "cell_last": _text_array(cdr._cells(ctx, "_last")),
     }
 
 
 NUMBER_ROLES = ("target", "party_a", "party_b", "other_party")
+_KEYED_FLAGS = pa.array(["possible", "valid"])  # a keyed number's flag, by whether it is valid
 
 
 class _NumberCache:
     """Each distinct number of the file normalised once (``cdr``'s normalisation), for all batches.
 
     A dump of millions of rows holds hundreds of thousands of subscribers, each
-    on many rows in every batch: each value is normalised the first time a batch
-    meets it, and every batch takes its rows' answers from here by position (all
-    in Arrow, no Python per row). Memory grows with the distinct values (their
-    text and answers), never with the rows.
+    on many rows and written several ways. A value written plainly (digits,
+    separators, a leading plus) takes its answer from its key (``phone_keys``:
+    ``+44 7700 900123`` and ``0044 7700 900123`` share one), worked out the
+    first time a batch meets the key; any other value is normalised the first
+    time a batch meets it, as written. Every batch takes its rows' answers from
+    here by position (all in Arrow and numpy, no Python per row). Memory grows
+    with the distinct keys and other values, never with the rows.
     """
 
     def __init__(self, region: str) -> None:
         self.region = region
+        self.keys = NumberKeys(region)
         self.known = pa.array([], pa.large_string())  # values as written; answers one position further
         nothing = pa.nulls(1, pa.string())
         self.answers = [nothing, nothing, pa.array(["blank"])]  # first: the answers for a missing cell
@@ -505,7 +510,21 @@ class _NumberCache:
         values = pa.Array.from_pandas(column.reset_index(drop=True).astype(STR))
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
-        encoded = values.cast(pa.large_string()).dictionary_encode()
+        values = values.cast(pa.large_string())
+        numbers, valid = self.keys.answers(written_keys(values))
+        keyed = numbers >= 0
+        raw, value = values.cast(pa.string()), self.keys.e164(numbers)
+        flag = _KEYED_FLAGS.take(pa.array(valid.view(np.int8)))
+        if keyed.all():
+            return raw, value, flag
+        rest = np.flatnonzero(~keyed)
+        others = self._as_written(values.take(pa.array(rest)))
+        mask = pa.array(~keyed)
+        return tuple(pc.replace_with_mask(part, mask, other) for part, other in zip((raw, value, flag), others))
+
+    def _as_written(self, values: pa.Array) -> Answers:
+        """Answers of values without a key: each distinct value as written normalised once for the file."""
+        encoded = values.dictionary_encode()
         uniques = encoded.dictionary
         # Where each known value is among the batch's (hashing the batch's values, not the file's).
         found = pc.index_in(self.known, value_set=uniques)
@@ -530,24 +549,30 @@ class _NumberCache:
         return nothing, nothing, pc.fill_null(nothing, "blank")
 
 
-def _kinds(ctx: cdr._Context) -> tuple[pd.Series, pd.Series]:
+def _kinds(ctx: cdr._Context) -> tuple[pa.Array, pa.Array]:
     """Kind and direction from the event code and direction columns, per distinct code."""
     n = len(ctx.table.frame)
-    kind = pd.Series([None] * n, dtype=object)
-    direction = pd.Series(["unknown"] * n, dtype=object)
+    kind, direction = pa.nulls(n, pa.string()), pa.nulls(n, pa.string())
     for role in ("event", "direction"):
         column = ctx.col(role)
         if column is None:
             continue
         codes, uniques = pd.factorize(column.reset_index(drop=True))
         decoded = [cdr.decode_code(str(u).strip()) for u in uniques] + [(None, None)]
-        positions = np.where(codes < 0, len(uniques), codes)
-        kinds = pd.Series([decoded[p][0] for p in positions], dtype=object)
-        directions = pd.Series([decoded[p][1] for p in positions], dtype=object)
+        positions = pa.array(np.where(codes < 0, len(uniques), codes))
         if role == "event":
-            kind = kinds
-        direction = directions.where(directions.notna(), direction)
-    return kind, direction
+            kind = pa.array([d[0] for d in decoded], pa.string()).take(positions)
+        direction = pc.coalesce(pa.array([d[1] for d in decoded], pa.string()).take(positions), direction)
+    return kind, pc.fill_null(direction, "unknown")
+
+
+def _trimmed(ctx: cdr._Context, role: str) -> pa.Array:
+    """A free-text column (IMEI, IMSI) trimmed, blank as missing: ``cdr._text``'s answer, in Arrow."""
+    column = ctx.col(role)
+    if column is None:
+        return pa.nulls(len(ctx.table.frame), pa.string())
+    text = pc.utf8_trim_whitespace(_text_array(column.astype(STR)))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
 # ----- adding files to a scene -------------------------------------------------------------
