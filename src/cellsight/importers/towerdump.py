@@ -31,6 +31,8 @@ while the time format, day/month order and zone stay one decision for the file.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -158,17 +160,18 @@ def read_dump(path: Path, options: ImportOptions, progress: Progress | None = No
     sink = sink if sink is not None else _Collected()
     progress.update(0, None, f"reading {path.name}")
     month_first = None
-    for _attempt in range(2):
-        try:
-            return _read_once(path, options, progress, sink, month_first)
-        except _Restart as restart:
-            sink.restart()
-            month_first = restart.month_first
+    with ThreadPoolExecutor(1, thread_name_prefix="scene-numbers") as pool:  # see ``_TableReader``
+        for _attempt in range(2):
+            try:
+                return _read_once(path, options, progress, sink, month_first, pool)
+            except _Restart as restart:
+                sink.restart()
+                month_first = restart.month_first
     raise AssertionError("a second restart cannot happen: the order is then fixed")  # pragma: no cover
 
 
 def _read_once(path: Path, options: ImportOptions, progress: Progress, sink: SceneRowWriter | _Collected,
-               month_first: bool | None) -> TowerDump:
+               month_first: bool | None, pool: ThreadPoolExecutor) -> TowerDump:
     def find(rows: list[list[str]]) -> tabular.HeaderChoice | None:
         return tabular.best_header(rows, header_score, 2)
 
@@ -177,7 +180,7 @@ def _read_once(path: Path, options: ImportOptions, progress: Progress, sink: Sce
     try:
         stream = tabular_stream.open_stream(path, find)
         try:
-            reader = _TableReader(options, result, path, numbers, month_first)
+            reader = _TableReader(options, result, path, numbers, month_first, pool)
             for batch in stream.batches(BATCH_ROWS):
                 check(progress)
                 if reader.batches == 0 and stream.lines > tabular.PROBE_ROWS:
@@ -193,7 +196,7 @@ def _read_once(path: Path, options: ImportOptions, progress: Progress, sink: Sce
     tables, warnings = tabular.read_tables(path, find, probe=_probe(path, options, month_first))
     result.warnings.extend(warnings)
     for table in tables:
-        reader = _TableReader(options, result, path, numbers, month_first)
+        reader = _TableReader(options, result, path, numbers, month_first, pool)
         for start in range(0, max(len(table.frame), 1), BATCH_ROWS):
             check(progress)
             reader.read(_head(table, BATCH_ROWS, start), sink)
@@ -270,8 +273,9 @@ class _TableReader:
     """
 
     def __init__(self, options: ImportOptions, result: ImportResult, path: Path, numbers: _NumberCache,
-                 month_first: bool | None) -> None:
+                 month_first: bool | None, pool: ThreadPoolExecutor | None = None) -> None:
         self.options, self.result, self.path, self.numbers = options, result, path, numbers
+        self.pool = pool
         self.forced = month_first  # the order a restart fixed, or None
         self.batches = 0
         self.roles: dict[str, str] = {}
@@ -290,6 +294,7 @@ class _TableReader:
         self.result.skipped.extend(table.skipped)
         self.result.rejections.extend(table.broken)
         ctx = cdr._Context(table, self.roles, None, self.options)
+        numbers = self._number_answers(ctx)
         self._collect_positions(ctx)
         times, zone = self._times(ctx)
         self.batches += 1
@@ -302,8 +307,21 @@ class _TableReader:
         if len(bad):
             self.result.rejections.extend(zip(table.labels(bad), cdr._time_reasons(ctx, bad)))
         keep = np.flatnonzero(readable)
-        numbers = {role: self.numbers.answers_for(ctx.col(role)) for role in NUMBER_ROLES if role in self.roles}
         sink.write(_batch(table, self.roles, self.options, times, zone, numbers, keep, self.result))
+
+    def _number_answers(self, ctx: cdr._Context) -> Callable[[], dict[str, Answers]]:
+        """The batch's numbers, per role: worked out in the second thread while this one reads the
+        times and the rest (numpy and pyarrow work without the GIL), or now without one. The one
+        thread meets the batches in order, so the cache learns as it would in one pass."""
+        columns = {role: ctx.col(role) for role in NUMBER_ROLES if role in self.roles}
+
+        def work() -> dict[str, Answers]:
+            return {role: self.numbers.answers_for(column) for role, column in columns.items()}
+
+        if self.pool is None:
+            done = work()
+            return lambda: done
+        return self.pool.submit(work).result
 
     def _decide_columns(self, table: tabular.Table) -> None:
         names = tabular.unique_names([column_name(h) for h in table.header])
@@ -394,7 +412,7 @@ class _TableReader:
 
 
 def _batch(table: tabular.Table, roles: dict[str, str], options: ImportOptions, times: ParsedTimes, zone: str,
-           numbers: dict[str, Answers], keep: np.ndarray, result: ImportResult) -> pa.Table:
+           numbers: Callable[[], dict[str, Answers]], keep: np.ndarray, result: ImportResult) -> pa.Table:
     """The scene's columns of the rows at positions ``keep`` (rows without any identity rejected)."""
     sub = table.frame if len(keep) == len(table.frame) else table.frame.iloc[keep].reset_index(drop=True)
     rows_ctx = cdr._Context(tabular.Table(frame=sub, rows=table.rows[keep], header=table.header,
@@ -442,14 +460,21 @@ def roles_of(roles: dict[str, str], name: str) -> str:
 Answers = tuple[pa.Array, pa.Array, pa.Array]  # per row: as written, normalised, flag
 
 
-def _rows(ctx: cdr._Context, numbers: dict[str, Answers], keep: np.ndarray) -> dict[str, pa.Array]:
-    """Subscriber, other party, identities, kind and cells of the rows at ``keep`` (per distinct value)."""
+def _rows(ctx: cdr._Context, answers: Callable[[], dict[str, Answers]], keep: np.ndarray) -> dict[str, pa.Array]:
+    """Subscriber, other party, identities, kind and cells of the rows at ``keep`` (per distinct value);
+    the numbers' answers (``answers()``, per row of the whole batch) are awaited last."""
     roles = ctx.roles
     kind, direction = _kinds(ctx)
+    identities = {"imei": _trimmed(ctx, "imei"), "imsi": _trimmed(ctx, "imsi")}
+    cells = {"cell_first": _text_array(cdr._cells(ctx, "_first")), "cell_last": _text_array(cdr._cells(ctx, "_last"))}
+    numbers = answers()
     at = pa.array(keep, pa.int64())
 
     def column(role: str) -> Answers | None:
-        return tuple(part.take(at) for part in numbers[role]) if role in numbers else None
+        if role not in numbers:
+            return None
+        every = len(numbers[role][0]) == len(keep)  # no row of the batch left out: nothing to take
+        return numbers[role] if every else tuple(part.take(at) for part in numbers[role])
 
     if "target" in roles:
         subscriber, other = column("target"), column("other_party")
@@ -474,10 +499,8 @@ def _rows(ctx: cdr._Context, numbers: dict[str, Answers], keep: np.ndarray) -> d
     return {
         "number": pc.if_else(usable, number, pa.scalar(None, pa.string())),
         "number_raw": number_raw, "number_flag": number_flag,
-        "imei": _trimmed(ctx, "imei"), "imsi": _trimmed(ctx, "imsi"),
-        "other": other_number, "other_raw": other_raw, "kind": kind, "direction": direction,
-        "cell_first": _text_array(cdr._cells(ctx, "_first")),
-        "cell_last": _text_array(cdr._cells(ctx, "_last")),
+        **identities, "other": other_number, "other_raw": other_raw, "kind": kind, "direction": direction,
+        **cells,
     }
 
 
