@@ -195,16 +195,16 @@ def valid_numbers(numbers: pa.Array, forms: RegionForms) -> np.ndarray:
         rows = np.flatnonzero(undecided)
         if not len(rows):
             break
-        sub, sub_len = numbers.take(pa.array(rows)), lengths[rows]
-        typed = _matching(sub, sub_len, ((kind.general_lengths, kind.general),))
+        sub = numbers.take(pa.array(rows))
+        if kind.leading_digits:  # the region of every number it leads, of a known type there or not
+            chosen = np.flatnonzero(pc.match_substring_regex(sub, f"^(?:{kind.leading_digits})").to_numpy(
+                zero_copy_only=False))
+            rows, sub = rows[chosen], sub.take(pa.array(chosen))
+            undecided[rows] = False
+        typed = _matching(sub, lengths[rows], ((kind.general_lengths, kind.general),))
         if typed.any():
             inside = np.flatnonzero(typed)
-            typed[inside] = _matching(sub.take(pa.array(inside)), sub_len[inside], kind.types)
-        if kind.leading_digits:
-            chosen = pc.match_substring_regex(sub, f"^(?:{kind.leading_digits})").to_numpy(zero_copy_only=False)
-            valid[rows[chosen & typed]] = True
-        else:
-            chosen = typed
-            valid[rows[chosen]] = True
-        undecided[rows[chosen]] = False
+            typed[inside] = _matching(sub.take(pa.array(inside)), lengths[rows[inside]], kind.types)
+        valid[rows[typed]] = True
+        undecided[rows[typed]] = False  # else the region of the first number of a known type
     return valid

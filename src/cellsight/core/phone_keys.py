@@ -195,7 +195,9 @@ class NumberKeys:
             return numbers, valid
         inverse, distinct = pd.factorize(keys[keyed])
         order = np.argsort(distinct)  # binary searches for keys in order walk the held keys once
-        distinct, inverse = distinct[order], np.argsort(order)[inverse]
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        distinct, inverse = distinct[order], rank[inverse]
         at = self.held.find(distinct)
         new = distinct[at < 0]
         if len(new):

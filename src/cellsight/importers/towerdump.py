@@ -506,6 +506,7 @@ def _rows(ctx: cdr._Context, answers: Callable[[], dict[str, Answers]], keep: np
 
 NUMBER_ROLES = ("target", "party_a", "party_b", "other_party")
 _KEYED_FLAGS = pa.array(["possible", "valid"])  # a keyed number's flag, by whether it is valid
+_MISSING = (pa.nulls(1, pa.string()), pa.nulls(1, pa.string()), pa.array(["blank"]))  # a missing cell's answers
 
 
 class _NumberCache:
@@ -533,17 +534,20 @@ class _NumberCache:
         values = pa.Array.from_pandas(column.reset_index(drop=True).astype(STR))
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
-        values = values.cast(pa.large_string())
-        numbers, valid = self.keys.answers(written_keys(values))
+        encoded = values.cast(pa.large_string()).dictionary_encode()  # the work is per distinct value
+        written = encoded.dictionary
+        numbers, valid = self.keys.answers(written_keys(written))
         keyed = numbers >= 0
-        raw, value = values.cast(pa.string()), self.keys.e164(numbers)
-        flag = _KEYED_FLAGS.take(pa.array(valid.view(np.int8)))
-        if keyed.all():
-            return raw, value, flag
-        rest = np.flatnonzero(~keyed)
-        others = self._as_written(values.take(pa.array(rest)))
-        mask = pa.array(~keyed)
-        return tuple(pc.replace_with_mask(part, mask, other) for part, other in zip((raw, value, flag), others))
+        answers = [written.cast(pa.string()), self.keys.e164(numbers),
+                   _KEYED_FLAGS.take(pa.array(valid.view(np.int8)))]
+        if not keyed.all():
+            mask = pa.array(~keyed)
+            others = self._as_written(written.filter(mask))
+            answers = [pc.replace_with_mask(part, mask, other) for part, other in zip(answers, others)]
+        # One more slot for a missing cell: nothing as written, nothing normalised, flagged blank.
+        at = pc.fill_null(encoded.indices, len(written))
+        raw, value, flag = (pa.concat_arrays([part, missing]).take(at) for part, missing in zip(answers, _MISSING))
+        return raw, value, flag
 
     def _as_written(self, values: pa.Array) -> Answers:
         """Answers of values without a key: each distinct value as written normalised once for the file."""
