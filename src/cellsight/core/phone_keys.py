@@ -137,10 +137,12 @@ def key_compacts(keys: np.ndarray) -> pa.Array:
 def e164_keys(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """E.164 values (``+`` and up to 18 digits, the first not 0) as the integer of their digits, and
     the other non-missing values as they are: one value, one key, so distinct keys count distinct values."""
-    e164 = pc.fill_null(pc.match_substring_regex(values, r"^\+[1-9][0-9]{0,17}$"), False)
-    digits = pc.utf8_slice_codeunits(values.filter(e164), 1)
-    return pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False), values.filter(
-        pc.and_(pc.invert(e164), pc.is_valid(values)))
+    digits = pc.utf8_slice_codeunits(values, 1)
+    e164 = pc.fill_null(pc.and_(pc.and_(pc.starts_with(values, "+"), pc.ascii_is_decimal(digits)),
+                                pc.and_(pc.invert(pc.starts_with(digits, "0")),
+                                        pc.less_equal(pc.binary_length(digits), MAX_DIGITS))), False)
+    keys = pc.cast(digits.filter(e164), pa.int64()).to_numpy(zero_copy_only=False)
+    return keys, values.filter(pc.and_(pc.invert(e164), pc.is_valid(values)))
 
 
 class SortedKeys:

@@ -65,11 +65,12 @@ class RowSummary:
             stamp = pd.Timestamp(stamp)
             self.first = stamp if self.first is None or stamp < self.first else self.first
             self.last = stamp if self.last is None or stamp > self.last else self.last
-        # Each batch's distinct numbers; the E.164 ones held by their digits (a binary search, no
-        # hashing of the batches before), the rest (short codes, names: few) merged now and then.
-        e164, others = e164_keys(pc.unique(table["number"].combine_chunks()))
-        e164 = np.sort(e164)
+        # The E.164 numbers held by their digits (a binary search, no hashing of the batches before);
+        # each batch's distinct other numbers (short codes, names: few) merged now and then.
+        e164, others = e164_keys(table["number"].combine_chunks())
+        e164 = np.sort(pd.unique(e164))
         self._e164.add(e164[self._e164.find(e164) < 0])
+        others = pc.unique(others)
         self._numbers.append(others)
         self._held += len(others)
         if self._held > 2 * self._distinct + MERGE_NUMBERS:  # merged once their repeats could double them
