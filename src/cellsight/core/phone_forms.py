@@ -145,24 +145,34 @@ def national_numbers(compact: pa.Array, forms: RegionForms) -> pa.Array:
     if forms.national_prefix_for_parsing:
         stripped_again = pc.match_substring_regex(nsn, f"^(?:{forms.national_prefix_for_parsing})")
         nsn = pc.if_else(stripped_again, "", nsn)
-        # "0N": the national prefix, stripped as phonenumbers strips it (unless the number with it
-        # fits the national pattern and the number without it does not).
         national = pc.and_(pc.and_(pc.starts_with(compact, "0"), pc.invert(double)),
                            pc.greater(pc.utf8_length(compact), 6))
-        if forms.international_prefix:
-            national = pc.and_(national, pc.invert(
-                pc.match_substring_regex(compact, f"^(?:{forms.international_prefix})")))
-        after = pc.replace_substring_regex(pc.if_else(national, compact, ""),
-                                           f"^(?:{forms.national_prefix_for_parsing})", "", max_replacements=1)
-        cut = pc.and_(national, pc.less(pc.utf8_length(after), pc.utf8_length(compact)))
-        general = f"^(?:{forms.general})$" if forms.general else "^$"
-        keep = pc.or_(pc.invert(pc.match_substring_regex(compact, general)),
-                      pc.match_substring_regex(after, general))
-        nsn = pc.if_else(pc.and_(cut, keep), after, nsn)
+        rows = np.flatnonzero(national.to_numpy(zero_copy_only=False))
+        if len(rows):
+            nsn = _national_forms(compact, rows, nsn, forms)
     lengths = pc.utf8_length(nsn)
     accepted = pc.and_(pc.is_in(lengths, pa.array(sorted(forms.lengths), lengths.type)),
                        pc.invert(pc.starts_with(nsn, "0")))
     return pc.if_else(accepted, nsn, pa.scalar(None, nsn.type))
+
+
+def _national_forms(compact: pa.Array, rows: np.ndarray, nsn: pa.Array, forms: RegionForms) -> pa.Array:
+    """``nsn`` with the national forms ("0N", at ``rows``) given their national number: the national
+    prefix stripped as phonenumbers strips it, unless the number with it fits the national pattern
+    and the number without it does not. Only those rows are read."""
+    written = compact.take(pa.array(rows))
+    if forms.international_prefix:
+        national = pc.invert(pc.match_substring_regex(written, f"^(?:{forms.international_prefix})"))
+        rows, written = rows[national.to_numpy(zero_copy_only=False)], written.filter(national)
+    after = pc.replace_substring_regex(written, f"^(?:{forms.national_prefix_for_parsing})", "",
+                                       max_replacements=1)
+    cut = pc.less(pc.utf8_length(after), pc.utf8_length(written))
+    general = f"^(?:{forms.general})$" if forms.general else "^$"
+    keep = pc.or_(pc.invert(pc.match_substring_regex(written, general)), pc.match_substring_regex(after, general))
+    chosen = pc.and_(cut, keep)
+    mask = np.zeros(len(nsn), dtype=bool)
+    mask[rows[chosen.to_numpy(zero_copy_only=False)]] = True
+    return pc.replace_with_mask(nsn, pa.array(mask), after.filter(chosen))
 
 
 def _fullmatch(numbers: pa.Array, pattern: str) -> np.ndarray:
