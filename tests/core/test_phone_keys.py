@@ -133,10 +133,12 @@ def test_sorted_keys_hold_what_was_added(batches: list[list[int]]) -> None:
     held, expected = SortedKeys(np.int64), {}
     for batch in batches:
         distinct = np.unique(np.array(batch, np.int64))
-        new = distinct[held.find(distinct) < 0]
-        held.add(new[::-1], new[::-1] * 2)  # in any order
+        at, found = held.positions(distinct)
+        assert found.tolist() == [int(k) in expected for k in distinct]
+        new = distinct[~found]
+        held.add(new, new * 2)
+        at += np.searchsorted(new, distinct)
+        assert held.keys[at].tolist() == distinct.tolist()  # where they are after the new ones went in
         expected.update({int(k): int(k) * 2 for k in new})
-    probe = np.array(sorted(expected) + [10**16], np.int64)
-    at = held.find(probe)
-    assert at[-1] == -1 and (at[:-1] >= 0).all()
-    assert held.columns[0][at[:-1]].tolist() == [expected[k] for k in sorted(expected)]
+    assert held.keys.tolist() == sorted(expected)
+    assert held.columns[0].tolist() == [expected[k] for k in sorted(expected)]

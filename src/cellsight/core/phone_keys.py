@@ -130,7 +130,7 @@ def plainly_written(data: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, n
 def key_compacts(keys: np.ndarray) -> pa.Array:
     """The compact form each key stands for: ``+R`` or ``0R``."""
     digits = pc.cast(pa.array(keys & (NATIONAL - 1), pa.int64()), pa.string())
-    front = pa.array(np.where(keys & NATIONAL != 0, "0", "+"))
+    front = pc.if_else(pa.array(keys & NATIONAL != 0), "0", "+")
     return pc.binary_join_element_wise(front, digits, "")
 
 
@@ -160,19 +160,22 @@ class SortedKeys:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def find(self, keys: np.ndarray) -> np.ndarray:
-        """Where each key is held; -1 where it is not (fastest with the keys in order)."""
-        at = np.searchsorted(self.keys, keys)
+    def positions(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For distinct keys in order: where each is held or would go, and whether it is held.
+
+        After ``add(keys[~held])`` a key is at its position plus the number of
+        added keys before it (``np.searchsorted(added, keys)``).
+        """
+        at = np.searchsorted(self.keys, keys)  # keys in order: one walk along the held keys
         held = at < len(self.keys)
         held[held] = self.keys[at[held]] == keys[held]
-        return np.where(held, at, -1)
+        return at, held
 
     def add(self, keys: np.ndarray, *values: np.ndarray) -> None:
-        """Hold ``keys`` (distinct, none held yet), each with its values of the columns."""
-        order = np.argsort(keys, kind="stable")
-        at = np.searchsorted(self.keys, keys[order])
-        self.keys = np.insert(self.keys, at, keys[order])
-        self.columns = [np.insert(column, at, value[order]) for column, value in zip(self.columns, values)]
+        """Hold ``keys`` (distinct, in order, none held yet), each with its values of the columns."""
+        at = np.searchsorted(self.keys, keys)
+        self.keys = np.insert(self.keys, at, keys)
+        self.columns = [np.insert(column, at, value) for column, value in zip(self.columns, values)]
 
 
 class NumberKeys:
@@ -200,11 +203,11 @@ class NumberKeys:
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
         distinct, inverse = distinct[order], rank[inverse]
-        at = self.held.find(distinct)
-        new = distinct[at < 0]
+        at, held = self.held.positions(distinct)
+        new = distinct[~held]
         if len(new):
             self.held.add(new, *self._work_out(new))
-            at = self.held.find(distinct)
+            at += np.searchsorted(new, distinct)
         held_numbers, held_valid = self.held.columns
         numbers[keyed] = held_numbers[at][inverse]
         valid[keyed] = held_valid[at][inverse]
