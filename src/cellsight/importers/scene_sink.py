@@ -5,8 +5,9 @@ they go to the scene's Parquet file batch by batch, and what the scenes list
 and the source record need (rows, first and last time, distinct numbers, the
 cells named) is counted on the way. Row groups are always ``ROW_GROUP_ROWS``
 rows (the last fewer), whatever the batches, so that the file's bytes and its
-SHA-256 do not depend on how the dump was cut into batches; each is written in
-a second thread while the next batch is read.
+SHA-256 do not depend on how the dump was cut into batches; each batch is
+counted, and each row group written, in a second thread while the next batch
+is read.
 
 The file is written beside the case under a temporary name and renamed into
 place only when the whole dump has been read (``scenestore.write_rows``' rule:
@@ -124,7 +125,8 @@ class SceneRowWriter:
         self._held = 0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="scene-rows")
         self._writing: Future[None] | None = None  # at most one row group being written
-        self.summary = RowSummary()
+        self._summary = RowSummary()
+        self._summing: Future[None] | None = None  # the last batch handed to the summary
 
     def __enter__(self) -> SceneRowWriter:
         self._folder.mkdir(mode=0o700, exist_ok=True)
@@ -143,10 +145,22 @@ class SceneRowWriter:
             os.chmod(self.target, 0o600)
         return False
 
+    @property
+    def summary(self) -> RowSummary:
+        """The summary of every row written so far (counted in the writing thread, in order)."""
+        self._counted()
+        return self._summary
+
+    def _counted(self) -> None:
+        """Wait until every batch handed over is counted (a failure to count is raised here)."""
+        if self._summing is not None:
+            self._summing.result()
+
     def restart(self) -> None:
         """Forget every row written: the reader starts the file again."""
         self._close_writer()
-        self._pending, self._held, self.summary = [], 0, RowSummary()
+        self._counted()
+        self._pending, self._held, self._summary, self._summing = [], 0, RowSummary(), None
 
     def _close_writer(self) -> None:
         try:
@@ -159,9 +173,9 @@ class SceneRowWriter:
                 self._writer = None
 
     def write(self, table: pa.Table) -> None:
-        table = table.append_column("source_id", pa.array([self.source_id] * table.num_rows, pa.string()))
+        table = table.append_column("source_id", pa.repeat(pa.scalar(self.source_id, pa.string()), table.num_rows))
         table = table.select(ROW_SCHEMA.names).cast(ROW_SCHEMA)
-        self.summary.add(table)
+        self._summing = self._pool.submit(self._summary.add, table)  # the writing thread takes them in order
         self._pending.append(table)
         self._held += table.num_rows
         self._flush(final=False)
