@@ -26,6 +26,8 @@ A force-wide dump has tens of millions of rows: a CSV dump is streamed in
 batches (``tabular_stream``) and its rows go to the scene's Parquet file as
 they are made (``scene_sink``), so that memory does not grow with the file,
 while the time format, day/month order and zone stay one decision for the file.
+Each batch's numbers are answered per distinct value and key (``phone_keys``)
+in a second thread while its times and the rest are read.
 """
 
 from __future__ import annotations
