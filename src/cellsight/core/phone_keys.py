@@ -198,11 +198,7 @@ class NumberKeys:
         keyed = np.flatnonzero(keys != NO_KEY)
         if self.forms is None or not len(keyed):
             return numbers, valid
-        inverse, distinct = pd.factorize(keys[keyed])
-        order = np.argsort(distinct)  # binary searches for keys in order walk the held keys once
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order))
-        distinct, inverse = distinct[order], rank[inverse]
+        distinct, inverse = np.unique(keys[keyed], return_inverse=True)  # in order: see ``positions``
         at, held = self.held.positions(distinct)
         new = distinct[~held]
         if len(new):
