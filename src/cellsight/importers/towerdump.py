@@ -552,16 +552,15 @@ class _NumberCache:
         keyed = numbers >= 0
         answers = [written.cast(pa.string()), self.keys.e164(numbers),
                    _KEYED_FLAGS.take(pa.array(valid.view(np.int8)))]
-        if keyed.all():
-            answers[0] = None  # every value as written: the column itself
-        else:
+        if not keyed.all():
             mask = pa.array(~keyed)
             others = self._as_written(written.filter(mask))
             answers = [pc.replace_with_mask(part, mask, other) for part, other in zip(answers, others)]
         # One more slot for a missing cell: nothing as written, nothing normalised, flagged blank.
         at = pc.fill_null(encoded.indices, len(written))
-        raw, value, flag = (values.cast(pa.string()) if part is None else pa.concat_arrays([part, missing]).take(at)
-                            for part, missing in zip(answers, _MISSING))
+        value, flag = (pa.concat_arrays([part, missing]).take(at) for part, missing in zip(answers[1:], _MISSING[1:]))
+        # As written: the column itself when every value has a key (none is a blank or a dash).
+        raw = values.cast(pa.string()) if keyed.all() else pa.concat_arrays([answers[0], _MISSING[0]]).take(at)
         return raw, value, flag
 
     def _as_written(self, values: pa.Array) -> Answers:
