@@ -101,16 +101,38 @@ def fast_normalise(texts: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarr
     if forms is None or n == 0:
         return values, flags
     try:
-        return _normalise(texts, forms, values, flags)
+        numbers = national_numbers(compact_written(pa.array(texts, pa.string())), forms)
+        where = np.flatnonzero(pc.is_valid(numbers).to_numpy(zero_copy_only=False))
+        if not len(where):
+            return values, flags
+        numbers = numbers.take(pa.array(where))
+        valid = valid_numbers(numbers, forms)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return values, flags  # a pattern RE2 cannot take: phonenumbers answers for all
+    values[where] = pc.binary_join_element_wise("+" + forms.country_code, numbers, "").to_numpy(
+        zero_copy_only=False)
+    flags[where] = np.where(valid, "valid", "possible")
+    return values, flags
 
 
-def _normalise(texts: np.ndarray, forms: RegionForms, values: np.ndarray,
-               flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    text = pa.array(texts, pa.string())
-    written = pc.and_(pc.match_substring_regex(text, _WRITTEN), pc.invert(pc.match_substring(text, "(0)")))
-    compact = pc.replace_substring_regex(pc.if_else(written, text, ""), _SEPARATORS, "")
+def written_plainly(text: pa.Array) -> pa.Array:
+    """Which strings are written only with digits, separators and one leading plus (see ``_WRITTEN``):
+    for them, the answer follows from the compact form alone. Missing strings are not."""
+    plain = pc.and_(pc.match_substring_regex(text, _WRITTEN), pc.invert(pc.match_substring(text, "(0)")))
+    return pc.fill_null(plain, False)
+
+
+def compact_written(text: pa.Array) -> pa.Array:
+    """The compact form (``+`` and digits, separators gone) of each string written plainly, else ""."""
+    return pc.replace_substring_regex(pc.if_else(written_plainly(text), text, ""), _SEPARATORS, "")
+
+
+def national_numbers(compact: pa.Array, forms: RegionForms) -> pa.Array:
+    """The national significant number of each compact form, where this path answers; else null.
+
+    The steps of ``phonenumbers.parse`` for the shapes this path takes (see the module's docstring);
+    a number it gives has one of the region's possible lengths and never begins with 0.
+    """
     code = forms.country_code
     # "+CC N" and "00CC N"; "CC N" with no plus (more than 10 digits): phonenumbers parses all three
     # as international. The national number must not begin with what the prefix pattern strips.
@@ -123,31 +145,34 @@ def _normalise(texts: np.ndarray, forms: RegionForms, values: np.ndarray,
     if forms.national_prefix_for_parsing:
         stripped_again = pc.match_substring_regex(nsn, f"^(?:{forms.national_prefix_for_parsing})")
         nsn = pc.if_else(stripped_again, "", nsn)
-        # "0N": the national prefix, stripped as phonenumbers strips it (unless the number with it
-        # fits the national pattern and the number without it does not).
         national = pc.and_(pc.and_(pc.starts_with(compact, "0"), pc.invert(double)),
                            pc.greater(pc.utf8_length(compact), 6))
-        if forms.international_prefix:
-            national = pc.and_(national, pc.invert(
-                pc.match_substring_regex(compact, f"^(?:{forms.international_prefix})")))
-        after = pc.replace_substring_regex(pc.if_else(national, compact, ""),
-                                           f"^(?:{forms.national_prefix_for_parsing})", "", max_replacements=1)
-        cut = pc.and_(national, pc.less(pc.utf8_length(after), pc.utf8_length(compact)))
-        general = f"^(?:{forms.general})$" if forms.general else "^$"
-        keep = pc.or_(pc.invert(pc.match_substring_regex(compact, general)),
-                      pc.match_substring_regex(after, general))
-        nsn = pc.if_else(pc.and_(cut, keep), after, nsn)
+        rows = np.flatnonzero(national.to_numpy(zero_copy_only=False))
+        if len(rows):
+            nsn = _national_forms(compact, rows, nsn, forms)
     lengths = pc.utf8_length(nsn)
     accepted = pc.and_(pc.is_in(lengths, pa.array(sorted(forms.lengths), lengths.type)),
                        pc.invert(pc.starts_with(nsn, "0")))
-    where = np.flatnonzero(accepted.to_numpy(zero_copy_only=False))
-    if not len(where):
-        return values, flags
-    numbers = nsn.take(pa.array(where))
-    valid = _valid(numbers, forms)
-    values[where] = pc.binary_join_element_wise("+" + code, numbers, "").to_numpy(zero_copy_only=False)
-    flags[where] = np.where(valid, "valid", "possible")
-    return values, flags
+    return pc.if_else(accepted, nsn, pa.scalar(None, nsn.type))
+
+
+def _national_forms(compact: pa.Array, rows: np.ndarray, nsn: pa.Array, forms: RegionForms) -> pa.Array:
+    """``nsn`` with the national forms ("0N", at ``rows``) given their national number: the national
+    prefix stripped as phonenumbers strips it, unless the number with it fits the national pattern
+    and the number without it does not. Only those rows are read."""
+    written = compact.take(pa.array(rows))
+    if forms.international_prefix:
+        national = pc.invert(pc.match_substring_regex(written, f"^(?:{forms.international_prefix})"))
+        rows, written = rows[national.to_numpy(zero_copy_only=False)], written.filter(national)
+    after = pc.replace_substring_regex(written, f"^(?:{forms.national_prefix_for_parsing})", "",
+                                       max_replacements=1)
+    cut = pc.less(pc.utf8_length(after), pc.utf8_length(written))
+    general = f"^(?:{forms.general})$" if forms.general else "^$"
+    keep = pc.or_(pc.invert(pc.match_substring_regex(written, general)), pc.match_substring_regex(after, general))
+    chosen = pc.and_(cut, keep)
+    mask = np.zeros(len(nsn), dtype=bool)
+    mask[rows[chosen.to_numpy(zero_copy_only=False)]] = True
+    return pc.replace_with_mask(nsn, pa.array(mask), after.filter(chosen))
 
 
 def _fullmatch(numbers: pa.Array, pattern: str) -> np.ndarray:
@@ -170,7 +195,7 @@ def _matching(numbers: pa.Array, lengths: np.ndarray, descs: tuple[tuple[tuple[i
     return out
 
 
-def _valid(numbers: pa.Array, forms: RegionForms) -> np.ndarray:
+def valid_numbers(numbers: pa.Array, forms: RegionForms) -> np.ndarray:
     """``is_valid_number``: the region of the number (its leading digits, else the first region
     where it is of a known type), then whether it is of a known type there."""
     lengths = pc.utf8_length(numbers).to_numpy(zero_copy_only=False)
@@ -180,16 +205,16 @@ def _valid(numbers: pa.Array, forms: RegionForms) -> np.ndarray:
         rows = np.flatnonzero(undecided)
         if not len(rows):
             break
-        sub, sub_len = numbers.take(pa.array(rows)), lengths[rows]
-        typed = _matching(sub, sub_len, ((kind.general_lengths, kind.general),))
+        sub = numbers.take(pa.array(rows))
+        if kind.leading_digits:  # the region of every number it leads, of a known type there or not
+            chosen = np.flatnonzero(pc.match_substring_regex(sub, f"^(?:{kind.leading_digits})").to_numpy(
+                zero_copy_only=False))
+            rows, sub = rows[chosen], sub.take(pa.array(chosen))
+            undecided[rows] = False
+        typed = _matching(sub, lengths[rows], ((kind.general_lengths, kind.general),))
         if typed.any():
             inside = np.flatnonzero(typed)
-            typed[inside] = _matching(sub.take(pa.array(inside)), sub_len[inside], kind.types)
-        if kind.leading_digits:
-            chosen = pc.match_substring_regex(sub, f"^(?:{kind.leading_digits})").to_numpy(zero_copy_only=False)
-            valid[rows[chosen & typed]] = True
-        else:
-            chosen = typed
-            valid[rows[chosen]] = True
-        undecided[rows[chosen]] = False
+            typed[inside] = _matching(sub.take(pa.array(inside)), lengths[rows[inside]], kind.types)
+        valid[rows[typed]] = True
+        undecided[rows[typed]] = False  # else the region of the first number of a known type
     return valid

@@ -5,8 +5,9 @@ they go to the scene's Parquet file batch by batch, and what the scenes list
 and the source record need (rows, first and last time, distinct numbers, the
 cells named) is counted on the way. Row groups are always ``ROW_GROUP_ROWS``
 rows (the last fewer), whatever the batches, so that the file's bytes and its
-SHA-256 do not depend on how the dump was cut into batches; each is written in
-a second thread while the next batch is read.
+SHA-256 do not depend on how the dump was cut into batches; each batch is
+counted, and each row group written, in a second thread while the next batch
+is read.
 
 The file is written beside the case under a temporary name and renamed into
 place only when the whole dump has been read (``scenestore.write_rows``' rule:
@@ -21,6 +22,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,11 +30,20 @@ import pyarrow.parquet as pq
 
 from cellsight.core import scenestore
 from cellsight.core.outputs import atomic_output
+from cellsight.core.phone_keys import SortedKeys, e164_keys
 from cellsight.core.scenestore import ROW_SCHEMA
 from cellsight.core.verify import file_sha256
 
 ROW_GROUP_ROWS = 256 * 1024  # at most this many rows (and one batch) wait to be written
 MAX_LISTED_CELLS = 200
+# Row groups' minimum and maximum of the times, which let a query skip the row groups outside its
+# window; those of the numbers, identities and row labels (spread over every row group: no query
+# skips by them) would cost a quarter of the writing.
+STATISTICS = ["time", "time_us"]
+# Columns whose values come from a small set (flags, kinds, the mast's cells, the source): dictionary
+# pages. Numbers, identities, times and row labels are mostly distinct in a row group: building a
+# dictionary for them, to drop it when it grows too big, would cost a fifth of the writing.
+DICTIONARY = ["time_flag", "number_flag", "kind", "direction", "cell_first", "cell_last", "source_id"]
 MERGE_NUMBERS = 1_000_000  # a batch's distinct numbers are kept apart until this many more are held
 
 
@@ -46,7 +57,8 @@ class RowSummary:
         self.rows = 0
         self.first: pd.Timestamp | None = None
         self.last: pd.Timestamp | None = None
-        self._numbers: list[pa.Array] = []  # each batch's distinct numbers, merged now and then
+        self._e164 = SortedKeys()  # E.164 numbers, by their digits
+        self._numbers: list[pa.Array] = []  # each batch's distinct other numbers, merged now and then
         self._held = 0  # numbers in ``_numbers`` (with repeats between batches)
         self._distinct = 0  # numbers after the last merge
         self.cells: set[str] = set()
@@ -62,9 +74,14 @@ class RowSummary:
             stamp = pd.Timestamp(stamp)
             self.first = stamp if self.first is None or stamp < self.first else self.first
             self.last = stamp if self.last is None or stamp > self.last else self.last
-        distinct = pc.unique(table["number"].drop_null().combine_chunks())
-        self._numbers.append(distinct)
-        self._held += len(distinct)
+        # The E.164 numbers held by their digits (a binary search, no hashing of the batches before);
+        # each batch's distinct other numbers (short codes, names: few) merged now and then.
+        e164, others = e164_keys(table["number"].combine_chunks())
+        e164 = np.sort(pd.unique(e164))
+        self._e164.add(e164[~self._e164.positions(e164)[1]])
+        others = pc.unique(others)
+        self._numbers.append(others)
+        self._held += len(others)
         if self._held > 2 * self._distinct + MERGE_NUMBERS:  # merged once their repeats could double them
             self._merge()
         for column in ("cell_first", "cell_last"):
@@ -78,7 +95,7 @@ class RowSummary:
     def numbers(self) -> int:
         """Distinct subscriber numbers of the rows seen so far."""
         self._merge()
-        return self._distinct
+        return len(self._e164) + self._distinct
 
     def as_dict(self) -> dict[str, Any]:
         """As ``towerdump`` records it for the scenes list."""
@@ -108,7 +125,8 @@ class SceneRowWriter:
         self._held = 0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="scene-rows")
         self._writing: Future[None] | None = None  # at most one row group being written
-        self.summary = RowSummary()
+        self._summary = RowSummary()
+        self._summing: Future[None] | None = None  # the last batch handed to the summary
 
     def __enter__(self) -> SceneRowWriter:
         self._folder.mkdir(mode=0o700, exist_ok=True)
@@ -127,10 +145,22 @@ class SceneRowWriter:
             os.chmod(self.target, 0o600)
         return False
 
+    @property
+    def summary(self) -> RowSummary:
+        """The summary of every row written so far (counted in the writing thread, in order)."""
+        self._counted()
+        return self._summary
+
+    def _counted(self) -> None:
+        """Wait until every batch handed over is counted (a failure to count is raised here)."""
+        if self._summing is not None:
+            self._summing.result()
+
     def restart(self) -> None:
         """Forget every row written: the reader starts the file again."""
         self._close_writer()
-        self._pending, self._held, self.summary = [], 0, RowSummary()
+        self._counted()
+        self._pending, self._held, self._summary, self._summing = [], 0, RowSummary(), None
 
     def _close_writer(self) -> None:
         try:
@@ -143,9 +173,9 @@ class SceneRowWriter:
                 self._writer = None
 
     def write(self, table: pa.Table) -> None:
-        table = table.append_column("source_id", pa.array([self.source_id] * table.num_rows, pa.string()))
+        table = table.append_column("source_id", pa.repeat(pa.scalar(self.source_id, pa.string()), table.num_rows))
         table = table.select(ROW_SCHEMA.names).cast(ROW_SCHEMA)
-        self.summary.add(table)
+        self._summing = self._pool.submit(self._summary.add, table)  # the writing thread takes them in order
         self._pending.append(table)
         self._held += table.num_rows
         self._flush(final=False)
@@ -156,7 +186,8 @@ class SceneRowWriter:
         rows = pa.concat_tables(self._pending) if self._pending else ROW_SCHEMA.empty_table()
         cut = len(rows) if final else len(rows) - len(rows) % ROW_GROUP_ROWS
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self._tmp, ROW_SCHEMA, compression="zstd")
+            self._writer = pq.ParquetWriter(self._tmp, ROW_SCHEMA, compression="zstd", write_statistics=STATISTICS,
+                                           use_dictionary=DICTIONARY)
         if self._writing is not None:
             self._writing.result()  # a failure to write is raised here
         # Encoding and compressing release the GIL: the next batch is read meanwhile.

@@ -26,11 +26,16 @@ A force-wide dump has tens of millions of rows: a CSV dump is streamed in
 batches (``tabular_stream``) and its rows go to the scene's Parquet file as
 they are made (``scene_sink``), so that memory does not grow with the file,
 while the time format, day/month order and zone stay one decision for the file.
+Each batch's numbers are answered per distinct value and key (``phone_keys``)
+in a second thread while its times and the rest are read.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -45,6 +50,7 @@ from cellsight import __version__
 from cellsight.analysis.windows import epoch_us
 from cellsight.core import scenestore
 from cellsight.core.case import Case, CaseError, Source, utc_stamp
+from cellsight.core.phone_keys import NumberKeys, written_keys
 from cellsight.core.scenestore import Scene, SceneFile
 from cellsight.core.schema import STR
 from cellsight.core.timezones import check_zone, iso_local
@@ -157,17 +163,18 @@ def read_dump(path: Path, options: ImportOptions, progress: Progress | None = No
     sink = sink if sink is not None else _Collected()
     progress.update(0, None, f"reading {path.name}")
     month_first = None
-    for _attempt in range(2):
-        try:
-            return _read_once(path, options, progress, sink, month_first)
-        except _Restart as restart:
-            sink.restart()
-            month_first = restart.month_first
+    with ThreadPoolExecutor(1, thread_name_prefix="scene-numbers") as pool:  # see ``_TableReader``
+        for _attempt in range(2):
+            try:
+                return _read_once(path, options, progress, sink, month_first, pool)
+            except _Restart as restart:
+                sink.restart()
+                month_first = restart.month_first
     raise AssertionError("a second restart cannot happen: the order is then fixed")  # pragma: no cover
 
 
 def _read_once(path: Path, options: ImportOptions, progress: Progress, sink: SceneRowWriter | _Collected,
-               month_first: bool | None) -> TowerDump:
+               month_first: bool | None, pool: ThreadPoolExecutor) -> TowerDump:
     def find(rows: list[list[str]]) -> tabular.HeaderChoice | None:
         return tabular.best_header(rows, header_score, 2)
 
@@ -176,7 +183,7 @@ def _read_once(path: Path, options: ImportOptions, progress: Progress, sink: Sce
     try:
         stream = tabular_stream.open_stream(path, find)
         try:
-            reader = _TableReader(options, result, path, numbers, month_first)
+            reader = _TableReader(options, result, path, numbers, month_first, pool)
             for batch in stream.batches(BATCH_ROWS):
                 check(progress)
                 if reader.batches == 0 and stream.lines > tabular.PROBE_ROWS:
@@ -192,7 +199,7 @@ def _read_once(path: Path, options: ImportOptions, progress: Progress, sink: Sce
     tables, warnings = tabular.read_tables(path, find, probe=_probe(path, options, month_first))
     result.warnings.extend(warnings)
     for table in tables:
-        reader = _TableReader(options, result, path, numbers, month_first)
+        reader = _TableReader(options, result, path, numbers, month_first, pool)
         for start in range(0, max(len(table.frame), 1), BATCH_ROWS):
             check(progress)
             reader.read(_head(table, BATCH_ROWS, start), sink)
@@ -269,8 +276,9 @@ class _TableReader:
     """
 
     def __init__(self, options: ImportOptions, result: ImportResult, path: Path, numbers: _NumberCache,
-                 month_first: bool | None) -> None:
+                 month_first: bool | None, pool: ThreadPoolExecutor | None = None) -> None:
         self.options, self.result, self.path, self.numbers = options, result, path, numbers
+        self.pool = pool
         self.forced = month_first  # the order a restart fixed, or None
         self.batches = 0
         self.roles: dict[str, str] = {}
@@ -289,6 +297,7 @@ class _TableReader:
         self.result.skipped.extend(table.skipped)
         self.result.rejections.extend(table.broken)
         ctx = cdr._Context(table, self.roles, None, self.options)
+        numbers = self._number_answers(ctx)
         self._collect_positions(ctx)
         times, zone = self._times(ctx)
         self.batches += 1
@@ -301,8 +310,21 @@ class _TableReader:
         if len(bad):
             self.result.rejections.extend(zip(table.labels(bad), cdr._time_reasons(ctx, bad)))
         keep = np.flatnonzero(readable)
-        numbers = {role: self.numbers.answers_for(ctx.col(role)) for role in NUMBER_ROLES if role in self.roles}
         sink.write(_batch(table, self.roles, self.options, times, zone, numbers, keep, self.result))
+
+    def _number_answers(self, ctx: cdr._Context) -> Callable[[], dict[str, Answers]]:
+        """The batch's numbers, per role: worked out in the second thread while this one reads the
+        times and the rest (numpy and pyarrow work without the GIL), or now without one. The one
+        thread meets the batches in order, so the cache learns as it would in one pass."""
+        columns = {role: ctx.col(role) for role in NUMBER_ROLES if role in self.roles}
+
+        def work() -> dict[str, Answers]:
+            return {role: self.numbers.answers_for(column) for role, column in columns.items()}
+
+        if self.pool is None:
+            done = work()
+            return lambda: done
+        return self.pool.submit(work).result
 
     def _decide_columns(self, table: tabular.Table) -> None:
         names = tabular.unique_names([column_name(h) for h in table.header])
@@ -393,7 +415,7 @@ class _TableReader:
 
 
 def _batch(table: tabular.Table, roles: dict[str, str], options: ImportOptions, times: ParsedTimes, zone: str,
-           numbers: dict[str, Answers], keep: np.ndarray, result: ImportResult) -> pa.Table:
+           numbers: Callable[[], dict[str, Answers]], keep: np.ndarray, result: ImportResult) -> pa.Table:
     """The scene's columns of the rows at positions ``keep`` (rows without any identity rejected)."""
     sub = table.frame if len(keep) == len(table.frame) else table.frame.iloc[keep].reset_index(drop=True)
     rows_ctx = cdr._Context(tabular.Table(frame=sub, rows=table.rows[keep], header=table.header,
@@ -401,7 +423,7 @@ def _batch(table: tabular.Table, roles: dict[str, str], options: ImportOptions, 
     utc, flags = cdr._localise(times, keep, zone)
     utc = utc.reset_index(drop=True)
     columns = {"time": pa.Array.from_pandas(utc), "time_us": pa.array(epoch_us(utc), pa.int64()),
-               "time_flag": _text_array(flags.reset_index(drop=True).astype(str)),
+               "time_flag": _category_text(flags),
                **_rows(rows_ctx, numbers, keep), "source_row": _text_array(rows_ctx.table.labels())}
     rows = pa.table(columns).cast(_BATCH_SCHEMA)
     anonymous = pc.and_kleene(pc.and_kleene(pc.is_null(rows["number"]), pc.is_null(rows["imei"])),
@@ -411,6 +433,15 @@ def _batch(table: tabular.Table, roles: dict[str, str], options: ImportOptions, 
         result.rejections.extend(zip(labels, ["no subscriber number, IMEI or IMSI"] * len(labels)))
         rows = rows.filter(pc.invert(anonymous))
     return rows
+
+
+def _category_text(values: pd.Series) -> pa.Array:
+    """A column of categories as text, missing as null: ``values.astype(str)``, by the categories' codes."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return _text_array(values.astype(str))
+    codes = values.cat.codes.to_numpy()
+    names = pa.array([str(c) for c in values.cat.categories], pa.string())
+    return names.take(pa.array(codes, mask=codes < 0))
 
 
 def _text_array(values: pd.Series) -> pa.Array:
@@ -441,14 +472,21 @@ def roles_of(roles: dict[str, str], name: str) -> str:
 Answers = tuple[pa.Array, pa.Array, pa.Array]  # per row: as written, normalised, flag
 
 
-def _rows(ctx: cdr._Context, numbers: dict[str, Answers], keep: np.ndarray) -> dict[str, pa.Array]:
-    """Subscriber, other party, identities, kind and cells of the rows at ``keep`` (per distinct value)."""
+def _rows(ctx: cdr._Context, answers: Callable[[], dict[str, Answers]], keep: np.ndarray) -> dict[str, pa.Array]:
+    """Subscriber, other party, identities, kind and cells of the rows at ``keep`` (per distinct value);
+    the numbers' answers (``answers()``, per row of the whole batch) are awaited last."""
     roles = ctx.roles
     kind, direction = _kinds(ctx)
+    identities = {"imei": _trimmed(ctx, "imei"), "imsi": _trimmed(ctx, "imsi")}
+    cells = {"cell_first": _text_array(cdr._cells(ctx, "_first")), "cell_last": _text_array(cdr._cells(ctx, "_last"))}
+    numbers = answers()
     at = pa.array(keep, pa.int64())
 
     def column(role: str) -> Answers | None:
-        return tuple(part.take(at) for part in numbers[role]) if role in numbers else None
+        if role not in numbers:
+            return None
+        every = len(numbers[role][0]) == len(keep)  # no row of the batch left out: nothing to take
+        return numbers[role] if every else tuple(part.take(at) for part in numbers[role])
 
     if "target" in roles:
         subscriber, other = column("target"), column("other_party")
@@ -460,7 +498,7 @@ def _rows(ctx: cdr._Context, numbers: dict[str, Answers], keep: np.ndarray) -> d
             other = column("other_party")
         else:
             # On an incoming call or text the handset on the mast is the called party.
-            incoming = pa.array(direction.eq("incoming").to_numpy(bool))
+            incoming = pc.equal(direction, "incoming")
             subscriber, other = (tuple(pc.if_else(incoming, o, s) for s, o in zip(subscriber, other)),
                                  tuple(pc.if_else(incoming, s, o) for s, o in zip(subscriber, other)))
     else:
@@ -473,29 +511,32 @@ def _rows(ctx: cdr._Context, numbers: dict[str, Answers], keep: np.ndarray) -> d
     return {
         "number": pc.if_else(usable, number, pa.scalar(None, pa.string())),
         "number_raw": number_raw, "number_flag": number_flag,
-        "imei": _text_array(cdr._text(ctx, "imei")), "imsi": _text_array(cdr._text(ctx, "imsi")),
-        "other": other_number, "other_raw": other_raw,
-        "kind": _text_array(kind), "direction": _text_array(direction),
-        "cell_first": _text_array(cdr._cells(ctx, "_first")),
-        "cell_last": _text_array(cdr._cells(ctx, "_last")),
+        **identities, "other": other_number, "other_raw": other_raw, "kind": kind, "direction": direction,
+        **cells,
     }
 
 
 NUMBER_ROLES = ("target", "party_a", "party_b", "other_party")
+_KEYED_FLAGS = pa.array(["possible", "valid"])  # a keyed number's flag, by whether it is valid
+_MISSING = (pa.nulls(1, pa.string()), pa.nulls(1, pa.string()), pa.array(["blank"]))  # a missing cell's answers
 
 
 class _NumberCache:
     """Each distinct number of the file normalised once (``cdr``'s normalisation), for all batches.
 
     A dump of millions of rows holds hundreds of thousands of subscribers, each
-    on many rows in every batch: each value is normalised the first time a batch
-    meets it, and every batch takes its rows' answers from here by position (all
-    in Arrow, no Python per row). Memory grows with the distinct values (their
-    text and answers), never with the rows.
+    on many rows and written several ways. A value written plainly (digits,
+    separators, a leading plus) takes its answer from its key (``phone_keys``:
+    ``+44 7700 900123`` and ``0044 7700 900123`` share one), worked out the
+    first time a batch meets the key; any other value is normalised the first
+    time a batch meets it, as written. Every batch takes its rows' answers from
+    here by position (all in Arrow and numpy, no Python per row). Memory grows
+    with the distinct keys and other values, never with the rows.
     """
 
     def __init__(self, region: str) -> None:
         self.region = region
+        self.keys = NumberKeys(region)
         self.known = pa.array([], pa.large_string())  # values as written; answers one position further
         nothing = pa.nulls(1, pa.string())
         self.answers = [nothing, nothing, pa.array(["blank"])]  # first: the answers for a missing cell
@@ -505,7 +546,26 @@ class _NumberCache:
         values = pa.Array.from_pandas(column.reset_index(drop=True).astype(STR))
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
-        encoded = values.cast(pa.large_string()).dictionary_encode()
+        encoded = values.cast(pa.large_string()).dictionary_encode()  # the work is per distinct value
+        written = encoded.dictionary
+        numbers, valid = self.keys.answers(written_keys(written))
+        keyed = numbers >= 0
+        answers = [written.cast(pa.string()), self.keys.e164(numbers),
+                   _KEYED_FLAGS.take(pa.array(valid.view(np.int8)))]
+        if not keyed.all():
+            mask = pa.array(~keyed)
+            others = self._as_written(written.filter(mask))
+            answers = [pc.replace_with_mask(part, mask, other) for part, other in zip(answers, others)]
+        # One more slot for a missing cell: nothing as written, nothing normalised, flagged blank.
+        at = pc.fill_null(encoded.indices, len(written))
+        value, flag = (pa.concat_arrays([part, missing]).take(at) for part, missing in zip(answers[1:], _MISSING[1:]))
+        # As written: the column itself when every value has a key (none is a blank or a dash).
+        raw = values.cast(pa.string()) if keyed.all() else pa.concat_arrays([answers[0], _MISSING[0]]).take(at)
+        return raw, value, flag
+
+    def _as_written(self, values: pa.Array) -> Answers:
+        """Answers of values without a key: each distinct value as written normalised once for the file."""
+        encoded = values.dictionary_encode()
         uniques = encoded.dictionary
         # Where each known value is among the batch's (hashing the batch's values, not the file's).
         found = pc.index_in(self.known, value_set=uniques)
@@ -530,24 +590,35 @@ class _NumberCache:
         return nothing, nothing, pc.fill_null(nothing, "blank")
 
 
-def _kinds(ctx: cdr._Context) -> tuple[pd.Series, pd.Series]:
+def _kinds(ctx: cdr._Context) -> tuple[pa.Array, pa.Array]:
     """Kind and direction from the event code and direction columns, per distinct code."""
     n = len(ctx.table.frame)
-    kind = pd.Series([None] * n, dtype=object)
-    direction = pd.Series(["unknown"] * n, dtype=object)
+    kind, direction = pa.nulls(n, pa.string()), pa.nulls(n, pa.string())
     for role in ("event", "direction"):
         column = ctx.col(role)
         if column is None:
             continue
-        codes, uniques = pd.factorize(column.reset_index(drop=True))
+        if column.dtype == STR:  # its distinct values from Arrow (a quarter of pandas' cost)
+            encoded = _text_array(column).dictionary_encode()
+            uniques = encoded.dictionary.to_pylist()
+            positions = pc.fill_null(encoded.indices, len(uniques))
+        else:
+            codes, uniques = pd.factorize(column.reset_index(drop=True))
+            positions = pa.array(np.where(codes < 0, len(uniques), codes))
         decoded = [cdr.decode_code(str(u).strip()) for u in uniques] + [(None, None)]
-        positions = np.where(codes < 0, len(uniques), codes)
-        kinds = pd.Series([decoded[p][0] for p in positions], dtype=object)
-        directions = pd.Series([decoded[p][1] for p in positions], dtype=object)
         if role == "event":
-            kind = kinds
-        direction = directions.where(directions.notna(), direction)
-    return kind, direction
+            kind = pa.array([d[0] for d in decoded], pa.string()).take(positions)
+        direction = pc.coalesce(pa.array([d[1] for d in decoded], pa.string()).take(positions), direction)
+    return kind, pc.fill_null(direction, "unknown")
+
+
+def _trimmed(ctx: cdr._Context, role: str) -> pa.Array:
+    """A free-text column (IMEI, IMSI) trimmed, blank as missing: ``cdr._text``'s answer, in Arrow."""
+    column = ctx.col(role)
+    if column is None:
+        return pa.nulls(len(ctx.table.frame), pa.string())
+    text = pc.utf8_trim_whitespace(_text_array(column.astype(STR)))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
 # ----- adding files to a scene -------------------------------------------------------------
@@ -656,13 +727,36 @@ def prepare_file(case: Case, case_path: str | Path, scene_name: str, path: Path,
         raise ImportFailure(f"{path.name}: no such file ({path})")
     sha256 = new_file_digest(case, path)
     source_id = case.next_source_id()
-    with SceneRowWriter(case_path, scenestore.file_stem(scene_name, sha256), source_id) as rows:
+    with _arrow_memory(), SceneRowWriter(case_path, scenestore.file_stem(scene_name, sha256), source_id) as rows:
         # any failure of the content: one line naming the file, and no rows left beside the case
         reader = registry.Importer(FORMAT, "Tower dump (a scene)", (), sniff, partial(read_dump, sink=rows))
         dump = _read(reader, path, options, progress)
         require_stated_zone(dump.result, path, options.case_tz, options.assume_case_tz, timed=dump.imported > 0)
         check(progress)
     return Prepared(path, sha256, dump, source_id, scene_name, rows.relative, rows.sha256(), options)
+
+
+@contextmanager
+def _arrow_memory() -> Iterator[None]:
+    """Arrow's buffers from jemalloc while a dump is read and written, where pyarrow has it.
+
+    Four threads (reading ahead, numbers, the rest, writing) make and drop
+    hundreds of megabytes of columns per batch; pyarrow's default allocator
+    (mimalloc) hands freed pages back to the system at once and takes them
+    again, which cost a fifth of the CPU of a million-row dump, where jemalloc
+    keeps them a moment for the next batch. The answers are the same either way.
+    """
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without it (Windows)
+        yield
+        return
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(before)
 
 
 def discard(case_path: str | Path, prepared: Prepared) -> None:
