@@ -403,7 +403,6 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
         text = text.lstrip("\ufeff")
         data, offset = text[_char_line_offset(text, first_line - 1):].encode("utf-8"), 0
     # The body is never copied out of the file's bytes: pyarrow reads a zero-copy slice.
-    lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
     width = len(names)
     fast = _pyarrow_body(data, offset, delimiter, names)
     if fast is None and encoding in ("utf-8", "utf-8-sig") and errors == "strict":
@@ -414,13 +413,28 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
             return table
         if damage.bad:  # not UTF-8 after all (the sample was ASCII): the code page it is in
             return _parse_body(raw, legacy_encoding(raw), delimiter, first_line, names, path)
-    if fast is not None and fast.num_rows == lines:
+    if fast is not None and _one_record_a_line(data, offset, fast.num_rows):
         frame = fast.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
         frame.columns = names
         rows = np.arange(first_line, first_line + len(frame), dtype=np.int64)
         return Table(frame=frame, rows=rows, header=names)
     return _python_body(data[offset:].decode("utf-8", errors="replace"), delimiter, first_line, width,
                         names)
+
+
+def _one_record_a_line(data: bytes, offset: int, records: int) -> bool:
+    """Whether pyarrow's ``records`` from ``data[offset:]`` are its lines, one each, so that a
+    record's line number is its position.
+
+    Without a quote or a CR byte nothing can join or split lines, and pyarrow
+    (stopping at any line that is not one clean record) gives one record a line:
+    then the lines are not counted (two byte searches instead of a count over
+    the whole body). No records at all may be a body of blank lines, counted.
+    """
+    if records and b'"' not in data and b"\r" not in data:
+        return True
+    lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
+    return records == lines
 
 
 def _line_offset(raw: bytes, skip_lines: int, start: int = 0) -> int:
