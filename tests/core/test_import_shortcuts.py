@@ -20,6 +20,8 @@ from cellsight.core.schema import STR
 from cellsight.core.timezones import localize
 from cellsight.importers import tabular
 from cellsight.importers.cdr import checks, dateclock, times
+from cellsight.importers.cdr.context import _party_numbers
+from cellsight.importers.cdr.parties import NumberIds
 from cellsight.importers.cellcounts import named_cells
 
 _STAMPS = st.datetimes(min_value=pd.Timestamp("1975-01-01").to_pydatetime(),
@@ -160,7 +162,7 @@ def test_every_format_reads_the_split_columns_as_the_joined_text(columns, fmt) -
     date, clock = columns
     whole = times.WrittenTimes(_joined(date, clock))
     split = dateclock.DateAndClock(date, clock)
-    assert split.strptime(fmt).to_pylist() == whole.strptime(fmt).to_pylist()
+    assert split.strptime(fmt).cast(pa.int64()).to_pylist() == whole.strptime(fmt).cast(pa.int64()).to_pylist()
     assert split.present.tolist() == whole.present.tolist()
     positions = np.arange(len(date))[::2]
     assert split.take(positions).to_pylist() == whole.take(positions).to_pylist()
@@ -203,3 +205,26 @@ def test_a_body_without_quotes_or_crs_is_one_record_a_line_uncounted(width, data
         return  # a line that is not one clean record: the exact parser reads the body
     lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
     assert tabular._one_record_a_line(data, offset, fast.num_rows) == (fast.num_rows == lines)
+
+
+_WRITTEN_NUMBERS = st.sampled_from([None, "", " ", "-", "07700 900123", "+447700900123", "447700900123",
+                                    "07700900456", "01632 960001", "internet", "12345", "withheld"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(_WRITTEN_NUMBERS, _WRITTEN_NUMBERS, st.booleans()), min_size=1, max_size=30),
+       st.sets(st.sampled_from(["+447700900123", "+447700900456", "+441632960001", "+449999999999"])))
+def test_numbers_by_id_answer_as_the_strings(rows, own) -> None:
+    a = _party_numbers(pd.Series([r[0] for r in rows], dtype=STR), "GB")
+    b = _party_numbers(pd.Series([r[1] for r in rows], dtype=STR), "GB")
+    chosen = np.array([r[2] for r in rows])
+    ids = NumberIds.of(a, b)
+    x, y = ids.columns
+    assert ids.series(x, a.value.index).tolist() == a.value.tolist()
+    assert ids.series(y, b.value.index).tolist() == b.value.tolist()
+    assert ids.holding(own)[x].tolist() == a.value.isin(own).tolist()
+    callers = set(a.value[chosen].dropna())
+    assert ids.seen(x[chosen])[y].tolist() == b.value.isin(callers).tolist()
+    assert int(ids.seen(y[chosen]).sum()) == b.value[chosen].nunique()
+    same = ((x == y) & (y >= 0)).tolist()
+    assert same == (a.value == b.value).fillna(False).astype(bool).tolist()
