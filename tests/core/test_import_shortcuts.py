@@ -23,6 +23,8 @@ from cellsight.importers.cdr import checks, dateclock, times
 from cellsight.importers.cdr.context import _party_numbers
 from cellsight.importers.cdr.parties import NumberIds
 from cellsight.importers.cellcounts import named_cells
+from cellsight.importers.cells import ip_address_rows, is_ip_address
+from cellsight.importers.cdr.codes import decode_code, value_shares
 
 _STAMPS = st.datetimes(min_value=pd.Timestamp("1975-01-01").to_pydatetime(),
                        max_value=pd.Timestamp("2060-12-31").to_pydatetime())
@@ -228,3 +230,27 @@ def test_numbers_by_id_answer_as_the_strings(rows, own) -> None:
     assert int(ids.seen(y[chosen]).sum()) == b.value[chosen].nunique()
     same = ((x == y) & (y >= 0)).tolist()
     assert same == (a.value == b.value).fillna(False).astype(bool).tolist()
+
+
+_CELL_TEXT = st.sampled_from([None, "", " ", "234-30-1-1", "234-30-1-2", "10.0.0.1", " 192.168.1.20 ", "::1",
+                              "fe80::1", "1.2.3", "MOC", "MTC", "SMS-MO", "GPRS", "call forward"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_CELL_TEXT, max_size=60), st.lists(_CELL_TEXT, max_size=60))
+def test_a_column_hashed_once_answers_as_hashing_it_each_time(first, second) -> None:
+    column, other = pd.Series(first, dtype=STR), pd.Series(second, dtype=STR)
+    for values in (column, other, column.astype(STR), column):
+        codes, uniques = tabular.distinct_codes(values)
+        want_codes, want_uniques = pd.factorize(values, use_na_sentinel=True)
+        assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
+    assert ip_address_rows(column) == sum(isinstance(v, str) and is_ip_address(v) for v in first)
+    raw = column.value_counts(dropna=True)  # the way value_shares counted before
+    counts = raw.groupby(raw.index.astype(str).str.strip()).sum()
+    counts = counts[counts.index != ""].sort_values(ascending=False).head(500)
+    total = int(counts.sum())
+    kinds = sum(n for v, n in counts.items() if decode_code(str(v))[0])
+    directions = sum(n for v, n in counts.items() if decode_code(str(v))[1])
+    unknown = [str(v) for v in counts.index if decode_code(str(v)) == (None, None)]
+    want = (kinds / total, directions / total, unknown) if total else (0.0, 0.0, [])
+    assert value_shares(column) == want

@@ -28,6 +28,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -834,12 +835,38 @@ def by_unique(values: pd.Series, fn: Callable[[pd.Series], pd.Series],
     Missing values stay missing. With ``unchanged_ok``, a column that ``fn``
     leaves exactly as it was is returned itself, uncopied.
     """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = distinct_codes(values)
     mapped = fn(pd.Series(uniques)).reset_index(drop=True)
     if unchanged_ok and mapped.dtype == values.dtype and \
             mapped.equals(pd.Series(uniques, dtype=values.dtype)):
         return values
     return spread(mapped, codes, values.index)
+
+
+_DISTINCT: dict[tuple[int, object], tuple[weakref.ref, np.ndarray, pd.Index]] = {}
+
+
+def distinct_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values)`` (code -1 for missing; codes read-only), hashed once per column.
+
+    An import asks it of the same column for several reasons (a cell column's
+    keys and which rows hold an IP address; an event column's share of known
+    codes and each row's kind), and hashing a million strings costs as much as
+    most of the work done with the answer. A column held as pyarrow data is
+    immutable, so its answer is kept for as long as that data lives.
+    """
+    data = getattr(values.array, "_pa_array", None)
+    if data is None:
+        return pd.factorize(values, use_na_sentinel=True)
+    key = (id(data), values.dtype)
+    known = _DISTINCT.get(key)
+    if known is not None and known[0]() is data:
+        return known[1], known[2]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes = codes.astype(np.int32) if len(uniques) < 2**31 else codes
+    codes.flags.writeable = False
+    _DISTINCT[key] = (weakref.ref(data, lambda _gone, key=key: _DISTINCT.pop(key, None)), codes, uniques)
+    return codes, uniques
 
 
 def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:

@@ -240,7 +240,7 @@ def _kinds(ctx: _Context, result: ImportResult) -> tuple[pd.Series, pd.Series]:
     unknown_codes: set[str] = set()
 
     def decode(values: pd.Series, fallback_kind: str | None) -> tuple[pd.Series, pd.Series]:
-        codes, uniques = pd.factorize(values)  # a blank cell has code -1
+        codes, uniques = tabular.distinct_codes(values)  # a blank cell has code -1
         kinds, directions = [], []
         for u in uniques:
             text = str(u).strip()
