@@ -245,6 +245,9 @@ def test_a_column_hashed_once_answers_as_hashing_it_each_time(first, second) -> 
         want_codes, want_uniques = pd.factorize(values, use_na_sentinel=True)
         assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
     assert ip_address_rows(column) == sum(isinstance(v, str) and is_ip_address(v) for v in first)
+    for values in (column, other, column.astype(STR), column.iloc[::2]):
+        for size in (3, 200):
+            assert times._sample(values, size).tolist() == times._sample_rows(values, size).tolist()
     raw = column.value_counts(dropna=True)  # the way value_shares counted before
     counts = raw.groupby(raw.index.astype(str).str.strip()).sum()
     counts = counts[counts.index != ""].sort_values(ascending=False).head(500)

@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -843,29 +844,42 @@ def by_unique(values: pd.Series, fn: Callable[[pd.Series], pd.Series],
     return spread(mapped, codes, values.index)
 
 
-_DISTINCT: dict[tuple[int, object], tuple[weakref.ref, np.ndarray, pd.Index]] = {}
+_PER_COLUMN: dict[tuple[int, object, object], tuple[weakref.ref, object]] = {}
+T = TypeVar("T")
 
 
-def distinct_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize(values)`` (code -1 for missing; codes read-only), hashed once per column.
+def per_column(values: pd.Series, question: object, answer: Callable[[pd.Series], T]) -> T:
+    """``answer(values)``, worked out once per column and ``question``.
 
-    An import asks it of the same column for several reasons (a cell column's
-    keys and which rows hold an IP address; an event column's share of known
-    codes and each row's kind), and hashing a million strings costs as much as
-    most of the work done with the answer. A column held as pyarrow data is
-    immutable, so its answer is kept for as long as that data lives.
+    An import asks the same things of the same column for several reasons
+    (its distinct values; a sample of them), and on a million rows each asking
+    costs a pass. A column held as pyarrow data is immutable, so an answer is
+    kept for as long as that data lives (and the same data under the same
+    dtype is the same column, whichever Series holds it).
     """
     data = getattr(values.array, "_pa_array", None)
     if data is None:
-        return pd.factorize(values, use_na_sentinel=True)
-    key = (id(data), values.dtype)
-    known = _DISTINCT.get(key)
+        return answer(values)
+    key = (id(data), values.dtype, question)
+    known = _PER_COLUMN.get(key)
     if known is not None and known[0]() is data:
-        return known[1], known[2]
+        return known[1]
+    found = answer(values)
+    _PER_COLUMN[key] = (weakref.ref(data, lambda _gone, key=key: _PER_COLUMN.pop(key, None)), found)
+    return found
+
+
+def distinct_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values)`` (code -1 for missing; codes read-only), hashed once per column
+    (``per_column``): a cell column's keys and which rows hold an IP address, an event column's
+    share of known codes and each row's kind, the cells the events name."""
+    return per_column(values, "distinct", _factorized)
+
+
+def _factorized(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     codes = codes.astype(np.int32) if len(uniques) < 2**31 else codes
     codes.flags.writeable = False
-    _DISTINCT[key] = (weakref.ref(data, lambda _gone, key=key: _DISTINCT.pop(key, None)), codes, uniques)
     return codes, uniques
 
 

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from cellsight.core import schema
 from cellsight.core.schema import STR
 from cellsight.core.timezones import localize, parse_offset_times, plausibility_flags
+from cellsight.importers import tabular
 from cellsight.importers.base import (TZ_ASSUMED, TZ_FROM_FILE, TZ_FROM_OPTION, TZ_FROM_VALUES,
                                       ImportFailure, ImportResult)
 from cellsight.importers.cdr.dateclock import DateAndClock
@@ -183,6 +184,12 @@ def _parse(source: WrittenTimes | DateAndClock, month_first: bool, date_format: 
 
 
 def _sample(values: pd.Series, size: int = 200) -> pd.Series:
+    """Up to ``size`` distinct values from rows spread over the column (once per column: the
+    roles, the times and the unused columns all look at the same samples)."""
+    return tabular.per_column(values, ("sample", size), lambda column: _sample_rows(column, size)).copy()
+
+
+def _sample_rows(values: pd.Series, size: int) -> pd.Series:
     if len(values) > size * 20:
         step = len(values) // (size * 20)
         values = values.iloc[::step]
