@@ -874,8 +874,14 @@ def per_column(values: pd.Series, question: object, answer: Callable[[pd.Series]
     (its distinct values; a sample of them), and on a million rows each asking
     costs a pass. A column held as pyarrow data is immutable, so an answer is
     kept for as long as that data lives (and the same data under the same
-    dtype is the same column, whichever Series holds it).
+    dtype is the same column, whichever Series holds it). An answer being
+    worked out on another thread (``hash_ahead``) is waited for.
     """
+    found = _remembered(values, question, answer)
+    return found.result() if isinstance(found, Future) else found
+
+
+def _remembered(values: pd.Series, question: object, answer: Callable[[pd.Series], object]) -> object:
     data = getattr(values.array, "_pa_array", None)
     if data is None:
         return answer(values)
@@ -890,9 +896,19 @@ def per_column(values: pd.Series, question: object, answer: Callable[[pd.Series]
 
 def distinct_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """``pd.factorize(values)`` (code -1 for missing; codes read-only), hashed once per column
-    (``per_column``): a cell column's keys and which rows hold an IP address, an event column's
-    share of known codes and each row's kind, the cells the events name."""
+    (``per_column``): a party column's numbers; a cell column's keys, which rows hold an IP
+    address and the cells the events name; an event column's share of known codes and each
+    row's kind."""
     return per_column(values, "distinct", _factorized)
+
+
+def hash_ahead(pool: ThreadPoolExecutor, columns: list[pd.Series]) -> None:
+    """Start ``distinct_codes`` of each column on ``pool``: pyarrow hashes without the GIL, so a
+    second core finds the distinct values of the columns an import reads next while the first
+    works through the ones before."""
+    for values in columns:
+        if getattr(values.array, "_pa_array", None) is not None:
+            _remembered(values, "distinct", lambda column: pool.submit(_factorized, column))
 
 
 def _factorized(values: pd.Series) -> tuple[np.ndarray, pd.Index]:

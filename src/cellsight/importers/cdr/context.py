@@ -158,8 +158,9 @@ def _party_numbers(raw: pd.Series, region: str) -> PartyNumbers:
     """``_normalised`` with the rows' codes into the distinct strings, so that the party order
     (``cdr.parties``) compares numbers as integers, never a million strings again."""
     raw = raw.astype(STR)
-    codes, uniques = pd.factorize(raw.fillna(""))
-    written = pd.Series(uniques, dtype=STR)
+    codes, uniques = tabular.distinct_codes(raw)
+    codes = np.where(codes < 0, len(uniques), codes)  # a missing cell is written "": blank
+    written = pd.Series([*uniques, ""], dtype=STR)
     blank = written.str.strip().str.fullmatch(r"-{0,3}").fillna(True).to_numpy(bool)
     values, flags = normalise_series(written.where(~blank, ""), region)
     out = [tabular.spread(s, codes, raw.index) for s in (values, flags)]
