@@ -142,9 +142,8 @@ def read_tables(path: Path, find_header: HeaderFinder, *, delimiter: str | None 
     """Every sheet of ``path`` whose header ``find_header`` recognises; plus warnings.
 
     ``probe`` is given the first ``PROBE_ROWS`` data rows of each table before
-    the rest is read (a CSV body's rows are read only after it; pyarrow's parse
-    of a UTF-8 body runs beside it), so that an importer can stop a file of
-    junk early. Raises ImportFailure when no sheet has a
+    the rest is read (a CSV body is parsed only after it), so that an importer
+    can stop a file of junk early. Raises ImportFailure when no sheet has a
     recognisable header.
     """
     kind = kind_of(path)
@@ -373,16 +372,12 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
     else:
         first_data_line = (records[-1][0] + 1) if records else 1
     title, skipped = _title_rows(above)
-    head_end = _line_offset(raw, first_data_line - 1 + PROBE_ROWS) if probe is not None else len(raw)
-    if head_end < len(raw):  # a longer table: its first rows are judged first
-        with ThreadPoolExecutor(1, thread_name_prefix="csv-body") as parser:
-            # pyarrow parses the body (without the GIL) while the first rows are judged; a file
-            # the probe refuses waits for that parse (a second or so a gigabyte) and is refused
-            parsed = _parse_ahead(parser, raw, encoding, delimiter, first_data_line, choice.names)
-            probe(_parse_body(raw[:head_end], encoding, delimiter, first_data_line, choice.names, path))
-            table = _parse_body(raw, encoding, delimiter, first_data_line, choice.names, path, parsed=parsed)
-    else:
-        table = _parse_body(raw, encoding, delimiter, first_data_line, choice.names, path)
+    if probe is not None:
+        head_end = _line_offset(raw, first_data_line - 1 + PROBE_ROWS)
+        if head_end < len(raw):  # a longer table: its first rows are judged first
+            probe(_parse_body(raw[:head_end], encoding, delimiter, first_data_line, choice.names,
+                              path))
+    table = _parse_body(raw, encoding, delimiter, first_data_line, choice.names, path)
     if encoding in ("utf-8", "utf-8-sig") and not table.warnings:
         head = raw[:_line_offset(raw, first_data_line - 1)]  # title and header lines
         table.warnings = _damage_warnings(raw, utf8_damage(head).bad)
@@ -393,28 +388,15 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
     return table
 
 
-def _parse_ahead(parser: ThreadPoolExecutor, raw: bytes, encoding: str, delimiter: str, first_line: int,
-                 names: list[str]) -> Future[pa.Table | None] | None:
-    """``_pyarrow_body`` of a UTF-8 body started on ``parser``, as ``_parse_body`` would run it."""
-    if encoding not in ("utf-8", "utf-8-sig"):
-        return None
-    return parser.submit(_pyarrow_body, raw, _utf8_body(raw, first_line), delimiter, names)
-
-
-def _utf8_body(raw: bytes, first_line: int) -> int:
-    """Where the data lines of UTF-8 bytes start (after a BOM)."""
-    return _line_offset(raw, first_line - 1, 3 if raw.startswith(b"\xef\xbb\xbf") else 0)
-
-
 def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, names: list[str],
-                path: Path, errors: str = "strict", parsed: Future[pa.Table | None] | None = None) -> Table:
+                path: Path, errors: str = "strict") -> Table:
     """Parse the data lines (from ``first_line``) with pyarrow when lines are records.
 
-    ``errors="replace"`` reads UTF-8 with its damaged bytes as U+FFFD. ``parsed``
-    is pyarrow's parse of these bytes already under way (``_parse_ahead``).
+    ``errors="replace"`` reads UTF-8 with its damaged bytes as U+FFFD.
     """
     if encoding in ("utf-8", "utf-8-sig") and errors == "strict":
-        data, offset = raw, _utf8_body(raw, first_line)
+        start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+        data, offset = raw, _line_offset(raw, first_line - 1, start)
     else:
         try:
             text = raw.decode(encoding, errors=errors)
@@ -425,7 +407,7 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
         data, offset = text[_char_line_offset(text, first_line - 1):].encode("utf-8"), 0
     # The body is never copied out of the file's bytes: pyarrow reads a zero-copy slice.
     width = len(names)
-    fast = parsed.result() if parsed is not None else _pyarrow_body(data, offset, delimiter, names)
+    fast = _pyarrow_body(data, offset, delimiter, names)
     if fast is None and encoding in ("utf-8", "utf-8-sig") and errors == "strict":
         damage = utf8_damage(raw)
         if damage.bad and damage.is_utf8:  # a few damaged bytes: UTF-8 still, and say where
