@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cellsight.core.phone import normalise_series
 from cellsight.core.schema import STR
 from cellsight.core.timezones import localize
 from cellsight.importers import tabular
@@ -209,8 +210,20 @@ def test_a_body_without_quotes_or_crs_is_one_record_a_line_uncounted(width, data
     assert tabular._one_record_a_line(data, offset, fast.num_rows) == (fast.num_rows == lines)
 
 
-_WRITTEN_NUMBERS = st.sampled_from([None, "", " ", "-", "07700 900123", "+447700900123", "447700900123",
+_WRITTEN_NUMBERS = st.sampled_from([None, "", " ", "-", " -- ", "07700 900123", "+447700900123", "447700900123",
                                     "07700900456", "01632 960001", "internet", "12345", "withheld"])
+
+
+def _normalised_as_before(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The party column as the import read it before its distinct values were shared."""
+    codes, uniques = pd.factorize(raw.fillna(""))
+    written = pd.Series(uniques, dtype=STR)
+    blank = written.str.strip().str.fullmatch(r"-{0,3}").fillna(True).to_numpy(bool)
+    values, flags = normalise_series(written.where(~blank, ""), "GB")
+    out = [tabular.spread(s, codes, raw.index) for s in (values, flags)]
+    if blank.any():
+        raw = tabular.spread(written.where(~blank, None), codes, raw.index)
+    return raw, out[0], out[1]
 
 
 @settings(max_examples=80, deadline=None)
@@ -220,6 +233,10 @@ def test_numbers_by_id_answer_as_the_strings(rows, own) -> None:
     a = _party_numbers(pd.Series([r[0] for r in rows], dtype=STR), "GB")
     b = _party_numbers(pd.Series([r[1] for r in rows], dtype=STR), "GB")
     chosen = np.array([r[2] for r in rows])
+    for got, written in ((a, [r[0] for r in rows]), (b, [r[1] for r in rows])):
+        want = _normalised_as_before(pd.Series(written, dtype=STR))
+        for part, wanted in zip(got[:3], want):
+            pd.testing.assert_series_equal(part, wanted)
     ids = NumberIds.of(a, b)
     x, y = ids.columns
     assert ids.series(x, a.value.index).tolist() == a.value.tolist()

@@ -164,6 +164,6 @@ def _party_numbers(raw: pd.Series, region: str) -> PartyNumbers:
     blank = written.str.strip().str.fullmatch(r"-{0,3}").fillna(True).to_numpy(bool)
     values, flags = normalise_series(written.where(~blank, ""), region)
     out = [tabular.spread(s, codes, raw.index) for s in (values, flags)]
-    if blank.any():  # whitespace-only cells become missing; otherwise the column is as written
+    if blank[:-1].any():  # whitespace-only cells become missing; otherwise the column is as written
         raw = tabular.spread(written.where(~blank, None), codes, raw.index)
     return PartyNumbers(raw, out[0], out[1], codes, values.reset_index(drop=True))
