@@ -17,9 +17,10 @@ some rows) exactly as the two columns joined by a space would, value for value:
   clock's fields the time of day, and a date refused alone (31/02) is refused
   joined by the same check on the same day.
 - Only rows whose date is written in exactly those widths take that way (the
-  clock then starts right after the one space, as in the joined text), and only while the clock stays inside its day (``23:59:60`` rolls into
-  the next day, which the impossible-day check then judges on the joined
-  value). Every other row (``1/2/2023``, ``01/01/ 2023``, junk) is parsed
+  clock then starts right after the one space, as in the joined text), and
+  only while the clock stays inside its day (``23:59:60`` rolls into the next
+  day, which the impossible-day check then judges on the joined value).
+  Every other row (``1/2/2023``, ``01/01/ 2023``, junk) is parsed
   joined, as before; so is every other format (named months, AM/PM, time first).
 - Offsets and fractions of a second are read from the joined text as written
   (``times._as_written``).

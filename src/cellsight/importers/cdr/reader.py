@@ -162,7 +162,7 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
                 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame | None]:
     """Events of one table, the subscriber (target) each event row belongs to, and the serving
     sites the rows state (``cdr.sites.site_rows``). With ``hasher``, a long table's columns are
-    hashed on it ahead of their turn (``tabular.hash_ahead``)."""
+    hashed on it ahead of their turn (``tabular.hash_ahead``), and its row labels written."""
     written = table.frame
     roles, left = _roles(table, template)
     frame = written if table.plain else _unwrapped(written, roles)
@@ -171,8 +171,10 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
                           broken=table.broken, encoding=table.encoding, delimiter=table.delimiter,
                           plain=table.plain)
     ctx = _Context(table, roles, template, options, written=written)
+    labels = None  # every row's label, written on the second core while the times are read
     if hasher is not None and len(frame) >= HASH_AHEAD_ROWS:
         tabular.hash_ahead(hasher, [frame[roles[role]] for role in HASHED_ROLES if role in roles])
+        labels = hasher.submit(table.labels)
     ctx.target = _stated_target(ctx)
     if ctx.target:
         result.parameters["target"] = ctx.target
@@ -202,7 +204,7 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
         events["duration_s"] = events["duration_s"].fillna(from_end)
     events["start"] = utc.reset_index(drop=True)
     events["time_flag"] = flags.reset_index(drop=True)
-    events["source_row"] = ctx_rows.table.labels()
+    events["source_row"] = labels.result() if labels is not None and ctx_rows is ctx else ctx_rows.table.labels()
     sites = site_rows(ctx_rows.table.frame, roles, events)
     _list_unplaced_addresses(roles, sites, result)
 
