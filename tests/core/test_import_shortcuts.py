@@ -9,17 +9,28 @@ in place; the cells a source's events name, counted in one pass.
 
 from __future__ import annotations
 
+import hashlib
+import re
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cellsight.core.phone import normalise_series
+from cellsight.core.casefile import file_sha256
 from cellsight.core.schema import STR
+from cellsight.importers.api import file_digest
+from cellsight.importers.base import ImportFailure
+from cellsight.importers.safety import check_line_lengths
 from cellsight.core.timezones import localize
-from cellsight.importers import tabular
+from cellsight.importers import tabular, wholefile
 from cellsight.importers.cdr import checks, dateclock, times
 from cellsight.importers.cdr.context import _party_numbers
 from cellsight.importers.cdr.parties import NumberIds
@@ -274,3 +285,30 @@ def test_a_column_hashed_once_answers_as_hashing_it_each_time(first, second) -> 
     unknown = [str(v) for v in counts.index if decode_code(str(v)) == (None, None)]
     want = (kinds / total, directions / total, unknown) if total else (0.0, 0.0, [])
     assert value_shares(column) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=3000), st.sampled_from([b"\n", b"\r\n", b"\r"]), st.integers(0, 40), st.booleans())
+def test_a_file_read_once_is_parsed_and_hashed_from_the_same_bytes(body, end, longest, refused) -> None:
+    data = body.replace(b"\n", end) + end.join([b"x" * longest, b"tail"])
+    limit = max(1, longest - 1) if refused else 10_000  # a small limit stands for the 64 MB one
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "records.csv"
+        path.write_bytes(data)
+        original = wholefile.check_line_lengths
+        wholefile.check_line_lengths = lambda p: check_line_lengths(p, limit)
+        try:
+            with ThreadPoolExecutor(1) as pool:
+                digest = wholefile.read_ahead(path, pool, file_digest)
+                try:
+                    check_line_lengths(path, limit)
+                except ImportFailure as exc:
+                    with pytest.raises(ImportFailure, match=re.escape(str(exc))):
+                        wholefile.read_bytes(path)
+                else:
+                    assert wholefile.read_bytes(path) == data
+                    assert wholefile.read_bytes(path) == data  # taken once: a second read reads the file
+                assert digest.result() == hashlib.sha256(data).hexdigest() == file_sha256(path)
+        finally:
+            wholefile.check_line_lengths = original
+            wholefile.forget()

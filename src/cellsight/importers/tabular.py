@@ -44,7 +44,7 @@ import pyarrow.csv as pacsv
 
 from cellsight.core.schema import STR
 from cellsight.importers.base import ImportFailure, ImportResult
-from cellsight.importers.safety import check_line_lengths
+from cellsight.importers import wholefile
 
 SAMPLE_BYTES = 64 * 1024
 HEADER_SEARCH_ROWS = 60
@@ -351,8 +351,7 @@ def _sample_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
 
 def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
               encoding: str | None, probe: HeadProbe | None = None) -> Table:
-    check_line_lengths(path)  # one huge field is refused before the file is read (importers.safety)
-    raw = path.read_bytes()
+    raw = wholefile.read_bytes(path)  # read once for the parse and the file's digest
     if not raw or raw.isspace():
         raise ImportFailure(f"{path.name}: the file is empty")
     sample_text, detected = _decode_sample(raw[:SAMPLE_BYTES])
