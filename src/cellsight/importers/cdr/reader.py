@@ -188,12 +188,13 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     times, zone, rule = _times(ctx, result, path)
     readable = times.readable.to_numpy()
     unusable = np.flatnonzero(~readable)
-    noise = tabular.noise_reasons(written.iloc[unusable], table.header)
-    is_noise = noise.ne("").to_numpy()
-    result.skipped.extend(zip(table.labels(unusable[is_noise]), noise[is_noise]))
-    bad = unusable[~is_noise]
-    if len(bad):
-        result.rejections.extend(zip(table.labels(bad), _time_reasons(ctx, bad)))
+    if len(unusable):  # (taking even no rows of a million-row frame costs a pass over its chunks)
+        noise = tabular.noise_reasons(written.iloc[unusable], table.header)
+        is_noise = noise.ne("").to_numpy()
+        result.skipped.extend(zip(table.labels(unusable[is_noise]), noise[is_noise]))
+        bad = unusable[~is_noise]
+        if len(bad):
+            result.rejections.extend(zip(table.labels(bad), _time_reasons(ctx, bad)))
 
     keep = np.flatnonzero(readable)
     ctx_rows = ctx.rows(keep)
