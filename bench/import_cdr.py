@@ -12,10 +12,12 @@ then times in the same run:
 Each is run three times, interleaved so that both see the same machine load,
 and the best of each is compared.
 
-Prints seconds, the ratio (target: within 4x of the floor, issue 24), the
-machine's load average while it ran (other work on a shared machine slows the
-import more than pyarrow's parse) and the peak memory of the process
-(ru_maxrss; the file is made in a child process).
+Prints seconds, the import's CPU time (all its threads: the file's digest and
+the columns hashed on a second core are in it), the ratio (target: within 4x
+of the floor, issue 24), the machine's load average while it ran (other work
+on a shared machine slows the import and pyarrow's multi-threaded parse
+differently: a busy machine flatters the ratio) and the peak memory of the
+process (ru_maxrss; the file is made in a child process).
 Run: ``.venv/bin/python bench/import_cdr.py [ROWS]``.
 """
 
