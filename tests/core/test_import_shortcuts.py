@@ -9,16 +9,34 @@ in place; the cells a source's events name, counted in one pass.
 
 from __future__ import annotations
 
+import hashlib
+import re
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cellsight.core.phone import normalise_series
+from cellsight.core.casefile import file_sha256
 from cellsight.core.schema import STR
+from cellsight.importers.api import file_digest
+from cellsight.importers.base import ImportFailure
+from cellsight.importers.safety import check_line_lengths
 from cellsight.core.timezones import localize
-from cellsight.importers.cdr import checks, times
+from cellsight.importers import tabular, wholefile
+from cellsight.importers.cdr import checks, dateclock, times
+from cellsight.importers.cdr.context import _party_numbers
+from cellsight.importers.cdr.parties import NumberIds
 from cellsight.importers.cellcounts import named_cells
+from cellsight.importers.cells import ip_address_rows, is_ip_address
+from cellsight.importers.cdr.codes import decode_code, value_shares
 
 _STAMPS = st.datetimes(min_value=pd.Timestamp("1975-01-01").to_pydatetime(),
                        max_value=pd.Timestamp("2060-12-31").to_pydatetime())
@@ -89,4 +107,208 @@ def test_sampling_the_chosen_rows_in_place_samples_as_copying_them(n, distinct, 
     rng = np.random.default_rng(seed)
     values = pd.Series(rng.integers(0, distinct, n).astype(str), dtype=STR)
     rows = rng.random(n) < rng.random()
-    assert times._sample_where(values, rows).tolist() == times._sample(values[rows]).tolist()
+    assert times._sample_of(times.WrittenTimes(values), rows).tolist() == times._sample(values[rows]).tolist()
+
+
+_DATE_FORMS = ["%d/%m/%Y", "%d/%m/%y", "%m/%d/%Y", "%Y-%m-%d", "%Y%m%d", "%d.%m.%Y", "%d-%m-%y", "%d %b %Y",
+               "%-d/%-m/%Y"]
+_CLOCK_FORMS = ["%H:%M:%S", "%H:%M", "%H%M%S", "%H.%M.%S", "%I:%M:%S %p", "%-H:%M:%S"]
+_ODD_DATES = [None, "", "  ", "31/12/2023", "30/06/2023", "31/02/2023", "29/02/2023", "29/02/2024", "00/01/2023",
+              "01/13/2023", "31/09/2025", "2023-02-30", "20230231", "01/01/ 2023", "01/01/202", "01/01/20231",
+              " 01/01/2023 ", "n/a", "TOTAL", "01/01/2023 12:00:00", "1/1/23", "01/01/", "٠١/٠١/٢٠٢٣"]
+_ODD_CLOCKS = [None, "", " ", "24:00:00", "23:59:60", "23:59:61", "12:60:00", "1:2:3", " 12:00:00 ", "junk",
+               "12:00:00.5", "12:00:00+01:00", "12:00:00Z", "2023 12:00:00", ":00:00", "00:00:00", "12:00:0",
+               "12 :00:00"]
+
+
+def _written(stamp: pd.Timestamp, form: str) -> str:
+    return stamp.strftime(form.replace("%-", "%")).lstrip("0") if form.startswith("%-") else stamp.strftime(form)
+
+
+@st.composite
+def _date_and_clock_columns(draw) -> tuple[pd.Series, pd.Series]:
+    """A date column and a clock column as operators write them: mostly one form each, some rows
+    in another form, impossible, blank or junk."""
+    rows = draw(st.integers(1, 40))
+    date_form, clock_form = draw(st.sampled_from(_DATE_FORMS)), draw(st.sampled_from(_CLOCK_FORMS))
+    dates, clocks = [], []
+    for _ in range(rows):
+        stamp = pd.Timestamp(draw(_STAMPS))
+        odd_date, odd_clock = draw(st.integers(0, 9)), draw(st.integers(0, 9))
+        dates.append(draw(st.sampled_from(_ODD_DATES)) if odd_date == 0 else
+                     _written(stamp, draw(st.sampled_from(_DATE_FORMS))) if odd_date == 1 else
+                     _written(stamp, date_form))
+        clocks.append(draw(st.sampled_from(_ODD_CLOCKS)) if odd_clock == 0 else
+                      _written(stamp, draw(st.sampled_from(_CLOCK_FORMS))) if odd_clock == 1 else
+                      _written(stamp, clock_form))
+    return pd.Series(dates, dtype=STR), pd.Series(clocks, dtype=STR)
+
+
+def _joined(date: pd.Series, clock: pd.Series) -> pd.Series:
+    """The two columns joined row by row, as the import read them before."""
+    joined = pc.binary_join_element_wise(times._arrow(date, keep_missing=True), times._arrow(clock, keep_missing=True),
+                                         " ")
+    return pd.Series(STR.__from_arrow__(pa.chunked_array([joined])), index=date.index)
+
+
+@settings(max_examples=30, deadline=None)
+@given(_date_and_clock_columns(), st.booleans(), st.booleans())
+def test_dates_and_clocks_per_distinct_date_parse_as_joined(columns, month_first, order_fixed) -> None:
+    date, clock = columns
+    joined = _joined(date, clock)
+    split = dateclock.DateAndClock(date, clock)
+    assert split.text_at().tolist() == joined.tolist()
+    got = times._parse(split, month_first, None, order_fixed)
+    want = times.parse_times(joined, month_first, None, order_fixed)
+    pd.testing.assert_series_equal(got.naive, want.naive)
+    pd.testing.assert_series_equal(got.aware, want.aware)
+    assert (got.format, got.month_first) == (want.format, want.month_first)
+
+
+_SPLIT_FORMATS = ["%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%d/%m/%y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y%m%d %H%M%S",
+                  "%d.%m.%Y %H.%M.%S", "%d-%m-%y %H:%M:%S", "%d/%m/%Y %I:%M:%S %p", "%d %b %Y %H:%M:%S",
+                  "%Y%m%d%H%M%S", "%d/%m/%Y"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(_date_and_clock_columns(), st.sampled_from(_SPLIT_FORMATS))
+def test_every_format_reads_the_split_columns_as_the_joined_text(columns, fmt) -> None:
+    date, clock = columns
+    whole = times.WrittenTimes(_joined(date, clock))
+    split = dateclock.DateAndClock(date, clock)
+    assert split.strptime(fmt).cast(pa.int64()).to_pylist() == whole.strptime(fmt).cast(pa.int64()).to_pylist()
+    assert split.present.tolist() == whole.present.tolist()
+    positions = np.arange(len(date))[::2]
+    assert split.take(positions).to_pylist() == whole.take(positions).to_pylist()
+
+
+def test_a_clock_that_rolls_into_the_next_day_or_a_date_cut_short_is_read_joined() -> None:
+    """The rows per distinct date must not take: a leap second at a month's end (joined, the day
+    rolls over and is refused), and a date whose year the joined text finds in the clock column."""
+    date = pd.Series(["31/12/2023", "30/06/2023", "15/06/2023", "01/01/", "28/02/2023", "01/01/2023"], dtype=STR)
+    clock = pd.Series(["23:59:60", "23:59:61", "23:59:60", "2023 12:00:00", "23:59:59", "24:00:00"], dtype=STR)
+    fmt = "%d/%m/%Y %H:%M:%S"
+    got = dateclock.DateAndClock(date, clock).strptime(fmt).to_pylist()
+    assert got == times.WrittenTimes(_joined(date, clock)).strptime(fmt).to_pylist()
+    stamps = [pd.Timestamp(t).to_pydatetime() for t in ("2023-06-16", "2023-01-01 12:00", "2023-02-28 23:59:59")]
+    assert got == [None, None, stamps[0], stamps[1], stamps[2], None]
+
+
+def test_only_fixed_width_numeric_formats_are_read_per_distinct_date() -> None:
+    assert dateclock.split_format("%d/%m/%Y %H:%M:%S") == ("%d/%m/%Y", "%H:%M:%S")
+    assert dateclock.split_format("%Y%m%d %H%M%S") == ("%Y%m%d", "%H%M%S")
+    for fmt in ("%d %b %Y %H:%M", "%d/%m/%Y %I:%M %p", "%H:%M:%S %d/%m/%Y", "%Y%m%d%H%M%S", "%d/%m/%Y",
+                "%Y-%m-%dT%H:%M:%S", "%d %m %Y %H:%M"):
+        assert dateclock.split_format(fmt) is None, fmt
+    assert dateclock.fixed_pattern("%d/%m/%Y", frozenset("dmYy")) == "^[0-9]{2}/[0-9]{2}/[0-9]{4}$"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 3), st.data(), st.sampled_from(["\n", "\r\n", "\r"]), st.booleans(), st.integers(0, 2))
+def test_a_body_without_quotes_or_crs_is_one_record_a_line_uncounted(width, data, end, last_end, head) -> None:
+    text = st.text(alphabet="ab1 \"\r\n", max_size=3)
+    cell = st.one_of(text, text.map(lambda t: f'"{t}"'))  # a quoted field may hold a line end
+    rows = data.draw(st.lists(st.one_of(st.lists(cell, min_size=width, max_size=width),
+                                        st.lists(cell, max_size=width + 1)), max_size=12))
+    body = end.join(",".join(cells) for cells in rows) + (end if last_end and rows else "")
+    data = ("title\n" * head + body).encode()
+    offset = len("title\n") * head
+    names = [f"c{i}" for i in range(width)]
+    fast = tabular._pyarrow_body(data, offset, ",", names)
+    if fast is None:
+        return  # a line that is not one clean record: the exact parser reads the body
+    lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
+    assert tabular._one_record_a_line(data, offset, fast.num_rows) == (fast.num_rows == lines)
+
+
+_WRITTEN_NUMBERS = st.sampled_from([None, "", " ", "-", " -- ", "07700 900123", "+447700900123", "447700900123",
+                                    "07700900456", "01632 960001", "internet", "12345", "withheld"])
+
+
+def _normalised_as_before(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The party column as the import read it before its distinct values were shared."""
+    codes, uniques = pd.factorize(raw.fillna(""))
+    written = pd.Series(uniques, dtype=STR)
+    blank = written.str.strip().str.fullmatch(r"-{0,3}").fillna(True).to_numpy(bool)
+    values, flags = normalise_series(written.where(~blank, ""), "GB")
+    out = [tabular.spread(s, codes, raw.index) for s in (values, flags)]
+    if blank.any():
+        raw = tabular.spread(written.where(~blank, None), codes, raw.index)
+    return raw, out[0], out[1]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(_WRITTEN_NUMBERS, _WRITTEN_NUMBERS, st.booleans()), min_size=1, max_size=30),
+       st.sets(st.sampled_from(["+447700900123", "+447700900456", "+441632960001", "+449999999999"])))
+def test_numbers_by_id_answer_as_the_strings(rows, own) -> None:
+    a = _party_numbers(pd.Series([r[0] for r in rows], dtype=STR), "GB")
+    b = _party_numbers(pd.Series([r[1] for r in rows], dtype=STR), "GB")
+    chosen = np.array([r[2] for r in rows])
+    for got, written in ((a, [r[0] for r in rows]), (b, [r[1] for r in rows])):
+        want = _normalised_as_before(pd.Series(written, dtype=STR))
+        for part, wanted in zip(got[:3], want):
+            pd.testing.assert_series_equal(part, wanted)
+    ids = NumberIds.of(a, b)
+    x, y = ids.columns
+    assert ids.series(x, a.value.index).tolist() == a.value.tolist()
+    assert ids.series(y, b.value.index).tolist() == b.value.tolist()
+    assert ids.holding(own)[x].tolist() == a.value.isin(own).tolist()
+    callers = set(a.value[chosen].dropna())
+    assert ids.seen(x[chosen])[y].tolist() == b.value.isin(callers).tolist()
+    assert int(ids.seen(y[chosen]).sum()) == b.value[chosen].nunique()
+    same = ((x == y) & (y >= 0)).tolist()
+    assert same == (a.value == b.value).fillna(False).astype(bool).tolist()
+
+
+_CELL_TEXT = st.sampled_from([None, "", " ", "234-30-1-1", "234-30-1-2", "10.0.0.1", " 192.168.1.20 ", "::1",
+                              "fe80::1", "1.2.3", "MOC", "MTC", "SMS-MO", "GPRS", "call forward"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_CELL_TEXT, max_size=60), st.lists(_CELL_TEXT, max_size=60))
+def test_a_column_hashed_once_answers_as_hashing_it_each_time(first, second) -> None:
+    column, other = pd.Series(first, dtype=STR), pd.Series(second, dtype=STR)
+    for values in (column, other, column.astype(STR), column):
+        codes, uniques = tabular.distinct_codes(values)
+        want_codes, want_uniques = pd.factorize(values, use_na_sentinel=True)
+        assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
+    assert ip_address_rows(column) == sum(isinstance(v, str) and is_ip_address(v) for v in first)
+    for values in (column, other, column.astype(STR), column.iloc[::2]):
+        for size in (3, 200):
+            assert times._sample(values, size).tolist() == times._sample_rows(values, size).tolist()
+    raw = column.value_counts(dropna=True)  # the way value_shares counted before
+    counts = raw.groupby(raw.index.astype(str).str.strip()).sum()
+    counts = counts[counts.index != ""].sort_values(ascending=False).head(500)
+    total = int(counts.sum())
+    kinds = sum(n for v, n in counts.items() if decode_code(str(v))[0])
+    directions = sum(n for v, n in counts.items() if decode_code(str(v))[1])
+    unknown = [str(v) for v in counts.index if decode_code(str(v)) == (None, None)]
+    want = (kinds / total, directions / total, unknown) if total else (0.0, 0.0, [])
+    assert value_shares(column) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=3000), st.sampled_from([b"\n", b"\r\n", b"\r"]), st.integers(0, 40), st.booleans())
+def test_a_file_read_once_is_parsed_and_hashed_from_the_same_bytes(body, end, longest, refused) -> None:
+    data = body.replace(b"\n", end) + end.join([b"x" * longest, b"tail"])
+    limit = max(1, longest - 1) if refused else 10_000  # a small limit stands for the 64 MB one
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "records.csv"
+        path.write_bytes(data)
+        original = wholefile.check_line_lengths
+        wholefile.check_line_lengths = lambda p: check_line_lengths(p, limit)
+        try:
+            with ThreadPoolExecutor(1) as pool:
+                digest = wholefile.read_ahead(path, pool, file_digest)
+                try:
+                    check_line_lengths(path, limit)
+                except ImportFailure as exc:
+                    with pytest.raises(ImportFailure, match=re.escape(str(exc))):
+                        wholefile.read_bytes(path)
+                else:
+                    assert wholefile.read_bytes(path) == data
+                    assert wholefile.read_bytes(path) == data  # taken once: a second read reads the file
+                assert digest.result() == hashlib.sha256(data).hexdigest() == file_sha256(path)
+        finally:
+            wholefile.check_line_lengths = original
+            wholefile.forget()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from cellsight.core.cellkeys import resolve
 from cellsight.core.phone import is_normalised, normalise
 from cellsight.core.timezones import (check_zone, implausible_durations, iso_local_series,
                                      outside_accepted, outside_reason)
-from cellsight.importers import registry, tabular
+from cellsight.importers import registry, tabular, wholefile
 from cellsight.importers.accounting import check_accounted, records_read, subscriber_device
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.cellcounts import NamedCells, named_cells
@@ -83,7 +83,6 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
     # The file is hashed while it is parsed (hashlib lets go of the GIL): a second read of a
     # large exhibit costs a core rather than time. A file already in the case is refused after.
     with ThreadPoolExecutor(1, thread_name_prefix="sha256") as hasher:
-        digest = hasher.submit(file_digest, path)
         if template and not format:
             format = _template_format(Path(template))  # a template says which importer reads its layout
         chosen = _importer(format, path)
@@ -95,6 +94,7 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
             subject=known.name if known else subject,
             subject_numbers=frozenset(known.numbers) if known else frozenset(),
             assume_case_tz=assume_case_tz, correction=correction)
+        digest = _digest_ahead(hasher, chosen, path)
         result = _read(chosen, path, options, progress)
         sha256 = digest.result()
     require_stated_zone(result, path, case.info.tz, assume_case_tz)
@@ -344,6 +344,17 @@ def _importer(format_name: str | None, path: Path) -> registry.Importer:
                             "choose the format (--format)") from exc
 
 
+WHOLE_CSV_READERS = frozenset({"cdr"})  # importers that parse a CSV from its bytes read whole
+
+
+def _digest_ahead(hasher: ThreadPoolExecutor, chosen: registry.Importer, path: Path) -> Future[str]:
+    """The file's SHA-256, worked out on ``hasher``: from the bytes the importer parses when it reads
+    a CSV whole (``importers.wholefile``: the file is read once), else from the file."""
+    if chosen.name in WHOLE_CSV_READERS and tabular.kind_of(path) == "csv":
+        return wholefile.read_ahead(path, hasher, file_digest)
+    return hasher.submit(file_digest, path)
+
+
 def _read(chosen: registry.Importer, path: Path, options: ImportOptions,
           progress: Progress) -> ImportResult:
     """Run the importer; any failure of the content becomes one ImportFailure naming the file."""
@@ -360,6 +371,8 @@ def _read(chosen: registry.Importer, path: Path, options: ImportOptions,
     except Exception as exc:  # noqa: BLE001 - malformed input raises anything; report it in one line
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ImportFailure(f"{path.name}: cannot be read as {chosen.name} ({detail})") from exc
+    finally:
+        wholefile.forget()
 
 
 def reject_outside_times(result: ImportResult) -> None:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cellsight.core.schema import STR
+from cellsight.importers.tabular import distinct_codes
 
 
 @dataclass
@@ -43,21 +44,21 @@ class NamedCells:
 def named_cells(first: pd.Series, last: pd.Series) -> NamedCells:
     """The cells of ``first`` and ``last`` (cell key columns of the same events)."""
     a, b = _encoded(first), _encoded(last)
-    keys = pc.unique(pa.concat_arrays([a.dictionary, b.dictionary]))
+    keys = pc.unique(pa.concat_arrays([a[1], b[1]]))
     first_at, last_at = _positions(a, keys), _positions(b, keys)
     last_at[last_at == first_at] = -1  # counted once: the last cell only when it differs
     return NamedCells(pd.Series(keys.to_pylist(), dtype=object), first_at, last_at)
 
 
-def _encoded(values: pd.Series) -> pa.DictionaryArray:
-    """The column as indices into its own distinct cells (one pass; missing stays missing)."""
-    arr = pa.array(values.astype(STR).array)
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    return pc.dictionary_encode(arr.cast(pa.large_string()))
+def _encoded(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """The column as codes into its own distinct cells (-1: missing), hashed once per column
+    (``tabular.distinct_codes``: the import found them when it made the keys)."""
+    codes, uniques = distinct_codes(values.astype(STR))
+    return codes, pa.array(np.asarray(uniques, dtype=object), pa.large_string())
 
 
-def _positions(values: pa.DictionaryArray, keys: pa.Array) -> np.ndarray:
-    """Each row's position in ``keys`` (-1 where missing), through its own dictionary."""
-    lookup = np.append(pc.index_in(values.dictionary, value_set=keys).to_numpy(zero_copy_only=False), -1)
-    indices = pc.fill_null(values.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return lookup.astype(np.int64)[indices]
+def _positions(values: tuple[np.ndarray, pa.Array], keys: pa.Array) -> np.ndarray:
+    """Each row's position in ``keys`` (-1 where missing), through its own distinct cells."""
+    codes, distinct = values
+    lookup = np.append(pc.index_in(distinct, value_set=keys).to_numpy(zero_copy_only=False), -1)
+    return lookup.astype(np.int64)[codes]

@@ -24,8 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from cellsight.core.cellkeys import make_key, parse_cell
 from cellsight.core.schema import STR, TECHNOLOGIES
@@ -85,11 +83,9 @@ def is_ip_address(value: object) -> bool:
 
 def ip_address_rows(values: pd.Series) -> int:
     """How many rows of a column hold an IP address (each distinct value looked at once)."""
-    arr = pa.array(values.astype(STR).array)
-    addresses = [v for v in pc.unique(arr).to_pylist() if v is not None and is_ip_address(v)]
-    if not addresses:
-        return 0
-    return int(pc.sum(pc.cast(pc.is_in(arr, value_set=pa.array(addresses, arr.type)), pa.int64())).as_py())
+    codes, uniques = tabular.distinct_codes(values.astype(STR))
+    addresses = np.append([isinstance(v, str) and is_ip_address(v) for v in uniques], False)
+    return int(addresses[codes].sum()) if addresses.any() else 0
 
 
 def keys_from_parts(lac: pd.Series, ci: pd.Series, mcc: pd.Series | None = None,

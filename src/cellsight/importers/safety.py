@@ -28,7 +28,8 @@ so every reader here assumes the file may be hostile or broken:
 - **Delimited text** (CSV) is parsed whole, and one field of 500 MB once cost
   3.6 GB to read: a line longer than ``MAX_CSV_LINE_BYTES`` (which any field
   that long makes) is refused before the file is read, naming the line
-  (``check_line_lengths``, which reads the file a chunk at a time). A quoted
+  (``check_line_lengths``, which reads a chunk at a time, and only around
+  line ends a limit apart). A quoted
   field spread over many lines is cut by the CSV parser's own field limit
   (131,072 characters): its row is rejected, and the lines after it, read as
   rows, are junk that the importers' first-rows probe refuses.
@@ -52,7 +53,6 @@ from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as safe_et
-import numpy as np
 from defusedxml.common import DefusedXmlException, DTDForbidden, EntitiesForbidden
 
 from cellsight.importers.base import ImportFailure
@@ -69,7 +69,7 @@ MAX_XML_TEXT_BYTES = 64 * 1024**2  # one text node (a message body) is kilobytes
 MAX_JSON_RECORD_CHARS = 64 * 1024**2  # one location record is under 1 kB
 JSON_CHUNK_BYTES = 1024**2
 MAX_CSV_LINE_BYTES = 64 * 1024**2  # a call record's line is under 1 kB; as XML text nodes and JSON records
-LINE_SCAN_BYTES = 16 * 1024**2
+LINE_SCAN_BYTES = 1024**2
 SNIFF_BYTES = 64 * 1024
 
 
@@ -533,38 +533,39 @@ def json_head(path: Path, size: int = SNIFF_BYTES) -> str:
 def check_line_lengths(path: Path, limit: int = MAX_CSV_LINE_BYTES) -> None:
     """Refuse (ImportFailure naming the line) a text file with a line longer than ``limit`` bytes.
 
-    Reads ``LINE_SCAN_BYTES`` at a time, so the check itself holds one chunk
-    whatever the file. Lines end at LF, or at CR when the file's first
-    ``SNIFF_BYTES`` hold CR and no LF (classic Mac line ends, as ``tabular`` reads them).
-    Only where each line starts is followed; lines are counted only to name a
-    refused one. When the limit is no shorter than a chunk, only the line running
-    into a chunk from the one before can be too long, and ``bytes.find`` is enough.
+    Lines end at LF, or at CR when the file's first ``SNIFF_BYTES`` hold CR and
+    no LF (classic Mac line ends, as ``tabular`` reads them). The ``limit + 1``
+    bytes from a line's start must hold a line end, or that line is too long;
+    the next window starts after the last line end in this one. That last line
+    end is looked for backwards from the window's end, ``LINE_SCAN_BYTES`` at a
+    time: a file of short lines costs one small read per window (the file is
+    not read whole a second time), a hostile one a chunk in memory at a time.
+    Lines are counted only to name a refused one.
     """
-    if path.stat().st_size <= limit:
+    size = path.stat().st_size
+    if size <= limit:
         return  # no line can be longer than the file: a small file is not read twice
-    start = pos = 0  # where the current line starts; where the chunk starts
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
         end = 13 if b"\r" in head and b"\n" not in head else 10
-        fh.seek(0)
-        while chunk := fh.read(LINE_SCAN_BYTES):
-            if limit >= len(chunk):
-                first = chunk.find(end)
-                if first >= 0:
-                    if pos + first - start > limit:
-                        _long_line(path, start, end, limit)
-                    start = pos + chunk.rfind(end) + 1
-            else:
-                ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == end) + pos
-                if len(ends):
-                    begins = np.concatenate([[start], ends[:-1] + 1])
-                    over = np.flatnonzero(ends - begins > limit)
-                    if len(over):
-                        _long_line(path, int(begins[over[0]]), end, limit)
-                    start = int(ends[-1]) + 1
-            pos += len(chunk)
-            if pos - start > limit:
+        start = 0  # where the current line starts; every line before it is within the limit
+        while size - start > limit:
+            last = _last_line_end(fh, start, start + limit + 1, end)
+            if last < 0:
                 _long_line(path, start, end, limit)
+            start = last + 1
+
+
+def _last_line_end(fh: IO[bytes], low: int, high: int, end: int) -> int:
+    """Where the last ``end`` byte of the file's bytes ``[low, high)`` is, or -1; read backwards."""
+    while high > low:
+        block = max(low, high - LINE_SCAN_BYTES)
+        fh.seek(block)
+        found = fh.read(high - block).rfind(end)
+        if found >= 0:
+            return block + found
+        high = block
+    return -1
 
 
 def _long_line(path: Path, start: int, end: int, limit: int) -> None:

@@ -28,10 +28,13 @@ import datetime as dt
 import io
 import re
 import unicodedata
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -41,7 +44,7 @@ import pyarrow.csv as pacsv
 
 from cellsight.core.schema import STR
 from cellsight.importers.base import ImportFailure, ImportResult
-from cellsight.importers.safety import check_line_lengths
+from cellsight.importers import wholefile
 
 SAMPLE_BYTES = 64 * 1024
 HEADER_SEARCH_ROWS = 60
@@ -348,8 +351,7 @@ def _sample_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
 
 def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
               encoding: str | None, probe: HeadProbe | None = None) -> Table:
-    check_line_lengths(path)  # one huge field is refused before the file is read (importers.safety)
-    raw = path.read_bytes()
+    raw = wholefile.read_bytes(path)  # read once for the parse and the file's digest
     if not raw or raw.isspace():
         raise ImportFailure(f"{path.name}: the file is empty")
     sample_text, detected = _decode_sample(raw[:SAMPLE_BYTES])
@@ -403,7 +405,6 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
         text = text.lstrip("\ufeff")
         data, offset = text[_char_line_offset(text, first_line - 1):].encode("utf-8"), 0
     # The body is never copied out of the file's bytes: pyarrow reads a zero-copy slice.
-    lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
     width = len(names)
     fast = _pyarrow_body(data, offset, delimiter, names)
     if fast is None and encoding in ("utf-8", "utf-8-sig") and errors == "strict":
@@ -414,13 +415,28 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
             return table
         if damage.bad:  # not UTF-8 after all (the sample was ASCII): the code page it is in
             return _parse_body(raw, legacy_encoding(raw), delimiter, first_line, names, path)
-    if fast is not None and fast.num_rows == lines:
+    if fast is not None and _one_record_a_line(data, offset, fast.num_rows):
         frame = fast.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
         frame.columns = names
         rows = np.arange(first_line, first_line + len(frame), dtype=np.int64)
         return Table(frame=frame, rows=rows, header=names)
     return _python_body(data[offset:].decode("utf-8", errors="replace"), delimiter, first_line, width,
                         names)
+
+
+def _one_record_a_line(data: bytes, offset: int, records: int) -> bool:
+    """Whether pyarrow's ``records`` from ``data[offset:]`` are its lines, one each, so that a
+    record's line number is its position.
+
+    Without a quote or a CR byte nothing can join or split lines, and pyarrow
+    (stopping at any line that is not one clean record) gives one record a line:
+    then the lines are not counted (two byte searches instead of a count over
+    the whole body). No records at all may be a body of blank lines, counted.
+    """
+    if records and b'"' not in data and b"\r" not in data:
+        return True
+    lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
+    return records == lines
 
 
 def _line_offset(raw: bytes, skip_lines: int, start: int = 0) -> int:
@@ -820,12 +836,67 @@ def by_unique(values: pd.Series, fn: Callable[[pd.Series], pd.Series],
     Missing values stay missing. With ``unchanged_ok``, a column that ``fn``
     leaves exactly as it was is returned itself, uncopied.
     """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = distinct_codes(values)
     mapped = fn(pd.Series(uniques)).reset_index(drop=True)
     if unchanged_ok and mapped.dtype == values.dtype and \
             mapped.equals(pd.Series(uniques, dtype=values.dtype)):
         return values
     return spread(mapped, codes, values.index)
+
+
+_PER_COLUMN: dict[tuple[int, object, object], tuple[weakref.ref, object]] = {}
+T = TypeVar("T")
+
+
+def per_column(values: pd.Series, question: object, answer: Callable[[pd.Series], T]) -> T:
+    """``answer(values)``, worked out once per column and ``question``.
+
+    An import asks the same things of the same column for several reasons
+    (its distinct values; a sample of them), and on a million rows each asking
+    costs a pass. A column held as pyarrow data is immutable, so an answer is
+    kept for as long as that data lives (and the same data under the same
+    dtype is the same column, whichever Series holds it). An answer being
+    worked out on another thread (``hash_ahead``) is waited for.
+    """
+    found = _remembered(values, question, answer)
+    return found.result() if isinstance(found, Future) else found
+
+
+def _remembered(values: pd.Series, question: object, answer: Callable[[pd.Series], object]) -> object:
+    data = getattr(values.array, "_pa_array", None)
+    if data is None:
+        return answer(values)
+    key = (id(data), values.dtype, question)
+    known = _PER_COLUMN.get(key)
+    if known is not None and known[0]() is data:
+        return known[1]
+    found = answer(values)
+    _PER_COLUMN[key] = (weakref.ref(data, lambda _gone, key=key: _PER_COLUMN.pop(key, None)), found)
+    return found
+
+
+def distinct_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values)`` (code -1 for missing; codes read-only), hashed once per column
+    (``per_column``): a party column's numbers; a cell column's keys, which rows hold an IP
+    address and the cells the events name; an event column's share of known codes and each
+    row's kind."""
+    return per_column(values, "distinct", _factorized)
+
+
+def hash_ahead(pool: ThreadPoolExecutor, columns: list[pd.Series]) -> None:
+    """Start ``distinct_codes`` of each column on ``pool``: pyarrow hashes without the GIL, so a
+    second core finds the distinct values of the columns an import reads next while the first
+    works through the ones before."""
+    for values in columns:
+        if getattr(values.array, "_pa_array", None) is not None:
+            _remembered(values, "distinct", lambda column: pool.submit(_factorized, column))
+
+
+def _factorized(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes = codes.astype(np.int32) if len(uniques) < 2**31 else codes
+    codes.flags.writeable = False
+    return codes, uniques
 
 
 def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
+from cellsight.importers import tabular
 from cellsight.importers.templates import Template
 
 _OUT, _IN, _FWD = "outgoing", "incoming", "forwarded"
@@ -93,7 +95,8 @@ def value_shares(values: pd.Series, template: Template | None = None) -> tuple[f
     Rows are weighted by how often each distinct value occurs (the most common
     ``SAMPLE_DISTINCT`` values decide), so a stray code does not swing it.
     """
-    raw = values.value_counts(dropna=True)  # per distinct value first: cheap on a million rows
+    codes, uniques = tabular.distinct_codes(values)  # per distinct value first: cheap on a million rows
+    raw = pd.Series(np.bincount(codes[codes >= 0], minlength=len(uniques)), index=uniques)
     counts = raw.groupby(raw.index.astype(str).str.strip()).sum()
     counts = counts[counts.index != ""].sort_values(ascending=False).head(SAMPLE_DISTINCT)
     total = int(counts.sum())

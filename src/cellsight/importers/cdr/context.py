@@ -9,6 +9,7 @@ numbers normalised once per distinct string, free text trimmed, cell columns
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -139,12 +140,30 @@ def _normalised(raw: pd.Series | None, region: str
     """
     if raw is None:
         return None, None, None
+    return _party_numbers(raw, region)[:3]
+
+
+class PartyNumbers(NamedTuple):
+    """A party column as ``_normalised`` gives it, and how its rows share numbers: each row's
+    position in ``distinct`` (-1 for none), the E.164 of each distinct string as written."""
+
+    raw: pd.Series
+    value: pd.Series
+    flag: pd.Series
+    codes: np.ndarray
+    distinct: pd.Series
+
+
+def _party_numbers(raw: pd.Series, region: str) -> PartyNumbers:
+    """``_normalised`` with the rows' codes into the distinct strings, so that the party order
+    (``cdr.parties``) compares numbers as integers, never a million strings again."""
     raw = raw.astype(STR)
-    codes, uniques = pd.factorize(raw.fillna(""))
-    written = pd.Series(uniques, dtype=STR)
+    codes, uniques = tabular.distinct_codes(raw)
+    codes = np.where(codes < 0, len(uniques), codes)  # a missing cell is written "": blank
+    written = pd.Series([*uniques, ""], dtype=STR)
     blank = written.str.strip().str.fullmatch(r"-{0,3}").fillna(True).to_numpy(bool)
     values, flags = normalise_series(written.where(~blank, ""), region)
     out = [tabular.spread(s, codes, raw.index) for s in (values, flags)]
-    if blank.any():  # whitespace-only cells become missing; otherwise the column is as written
+    if blank[:-1].any():  # whitespace-only cells become missing; otherwise the column is as written
         raw = tabular.spread(written.where(~blank, None), codes, raw.index)
-    return raw, out[0], out[1]
+    return PartyNumbers(raw, out[0], out[1], codes, values.reset_index(drop=True))

@@ -29,7 +29,7 @@ def parse_durations(text: pd.Series, unit: str = "seconds") -> tuple[pd.Series, 
     missing too, and counted so that the import can say so.
     """
     scale = 60.0 if unit == "minutes" else 1.0
-    codes, uniques = pd.factorize(text.astype(STR))
+    codes, uniques = tabular.distinct_codes(text.astype(STR))
     seconds, unreadable = [], []
     for u in uniques:
         value = str(u).strip()

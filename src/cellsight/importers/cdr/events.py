@@ -18,7 +18,7 @@ from cellsight.importers import tabular
 from cellsight.importers.base import ImportResult
 from cellsight.importers.cells import ip_address_rows
 from cellsight.importers.cdr.codes import decode_code
-from cellsight.importers.cdr.context import _cells, _Context, _normalised, _text
+from cellsight.importers.cdr.context import PartyNumbers, _cells, _Context, _party_numbers, _text
 from cellsight.importers.cdr.durations import _duration
 from cellsight.importers.cdr.parties import Parties, order
 from cellsight.importers.cdr.vocabulary import PARTY_ROLES
@@ -48,7 +48,7 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
         xa = "party_a" if "party_a" in roles else "other_party"
         ya = "party_b" if "party_b" in roles else "other_party"
         x, y = _party(ctx, xa), _party(ctx, ya)
-        target = _party(ctx, "target")[1] if "target" in roles else None
+        target = _party(ctx, "target") if "target" in roles else None
         parties = order(x, y, direction, target=target, own=own,
                                     names=(roles[xa], roles[ya]), target_name=roles.get("target", ""))
         has_party = _mask(x[0].notna() | y[0].notna())
@@ -63,7 +63,7 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
             x = _constant_party(own_text, frame.index, options.region)
             name = "the subscriber's number"
         y = _party(ctx, counterpart) if counterpart else _constant_party("", frame.index, options.region)
-        parties = order(x, y, direction, target=x[1], own=own,
+        parties = order(x, y, direction, target=x, own=own,
                                     names=(name, roles.get(counterpart, "")), target_name=name)
         has_party = _mask(y[0].notna()) if counterpart else np.ones(len(frame), dtype=bool)
     _lost_digits(ctx, result)
@@ -141,8 +141,7 @@ def _direction_by_number(parties: Parties, direction: pd.Series, own: set[str]) 
     unknown = direction.eq("unknown").to_numpy(dtype=bool)
     if not unknown.any() or not parties.layout.directs_by_number or not own:
         return direction
-    a_own = _mask(parties.a.isin(own))
-    b_own = _mask(parties.b.isin(own))
+    a_own, b_own = parties.a_own, parties.b_own  # parties.a.isin(own), by number id
     codes = direction.cat.codes.to_numpy().copy()
     codes[unknown & a_own & ~b_own] = schema.DIRECTIONS.index("outgoing")
     codes[unknown & b_own & ~a_own] = schema.DIRECTIONS.index("incoming")
@@ -201,13 +200,13 @@ def _not_parties(parties: Parties, kind: pd.Series, result: ImportResult
     return b.where(~clear), flag
 
 
-def _party(ctx: _Context, role: str) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """``(as written, E.164, flag)`` of a party column; normalised from its unwrapped values."""
-    raw, value, flag = _normalised(ctx.col(role), ctx.options.region)
+def _party(ctx: _Context, role: str) -> PartyNumbers:
+    """``(as written, E.164, flag, ...)`` of a party column; normalised from its unwrapped values."""
+    numbers = _party_numbers(ctx.col(role), ctx.options.region)
     if ctx.written is None or ctx.written is ctx.table.frame:
-        return raw, value, flag  # nothing was unwrapped: as written, blanks missing
+        return numbers  # nothing was unwrapped: as written, blanks missing
     written = ctx.as_written(role).astype(STR)
-    return written.where(raw.notna(), None).astype(STR), value, flag
+    return numbers._replace(raw=written.where(numbers.raw.notna(), None).astype(STR))
 
 
 def _lost_digits(ctx: _Context, result: ImportResult) -> None:
@@ -227,9 +226,9 @@ def _lost_digits(ctx: _Context, result: ImportResult) -> None:
                 "number: ask the operator for the file as text")
 
 
-def _constant_party(text: str, index: pd.Index, region: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _constant_party(text: str, index: pd.Index, region: str) -> PartyNumbers:
     series = pd.Series([text] * len(index), index=index, dtype=STR)
-    return _normalised(series, region)
+    return _party_numbers(series, region)
 
 
 def _kinds(ctx: _Context, result: ImportResult) -> tuple[pd.Series, pd.Series]:
@@ -241,7 +240,7 @@ def _kinds(ctx: _Context, result: ImportResult) -> tuple[pd.Series, pd.Series]:
     unknown_codes: set[str] = set()
 
     def decode(values: pd.Series, fallback_kind: str | None) -> tuple[pd.Series, pd.Series]:
-        codes, uniques = pd.factorize(values)  # a blank cell has code -1
+        codes, uniques = tabular.distinct_codes(values)  # a blank cell has code -1
         kinds, directions = [], []
         for u in uniques:
             text = str(u).strip()

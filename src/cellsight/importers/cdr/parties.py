@@ -22,8 +22,11 @@ that are called on incoming rows (B), while in a subscriber-column file they
 sit in A on incoming rows too. The decision and its evidence are recorded; a
 file that gives no evidence either way is read as written and says so.
 
-Everything here works on whole columns with pyarrow kernels (comparisons,
-``is_in`` on the distinct numbers, ``if_else``), never row by row in Python.
+Everything here works on whole columns, never row by row in Python: the
+numbers as integer ids into the distinct numbers of the party columns
+(``NumberIds``, from the codes the columns were normalised by), so that
+"who makes the outgoing calls" or "is this the subject's number" are array
+lookups; the columns are swapped with pyarrow's ``if_else``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ import pyarrow.compute as pc
 
 from cellsight.core.phone import normalise
 from cellsight.core.schema import STR
+from cellsight.importers import tabular
+from cellsight.importers.cdr.context import PartyNumbers
 
 
 
@@ -104,13 +109,9 @@ class Parties:
     how: str  # one sentence: how the order was decided, for the source's parameters
     uncertain: bool = False  # the layout was a guess the data could not settle
     swapped: int = 0
+    a_own: np.ndarray | None = None  # whether party A (B) is one of the subscriber's own numbers
+    b_own: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def _mask(values: pd.Series | pa.Array | pa.ChunkedArray) -> np.ndarray:
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
-    return values.fillna(False).to_numpy(dtype=bool)
 
 
 def _arrow(values: pd.Series) -> pa.ChunkedArray:
@@ -124,103 +125,126 @@ def _series(arr: pa.ChunkedArray | pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(STR.__from_arrow__(chunked.cast(pa.large_string())), index=index)
 
 
-def _in(values: pa.ChunkedArray, numbers: pa.Array) -> np.ndarray:
-    if not len(numbers):
-        return np.zeros(len(values), dtype=bool)
-    return _mask(pc.is_in(values, value_set=numbers))
+@dataclass
+class NumberIds:
+    """The numbers of a table's party columns as integers: each row's id in ``numbers`` (-1: none).
+
+    The party columns hold some thousands of distinct numbers over a million
+    rows; who calls out, who sits where and who is the subject's number are
+    then array lookups by id, never comparisons of a million strings.
+    """
+
+    numbers: pd.Series  # distinct E.164 values
+    columns: list[np.ndarray]  # ids of each column given, row by row
+
+    @classmethod
+    def of(cls, *columns: PartyNumbers) -> NumberIds:
+        joint, numbers = pd.factorize(pd.concat([c.distinct for c in columns], ignore_index=True))
+        ids, start = [], 0
+        for column in columns:
+            lookup = np.append(joint[start:start + len(column.distinct)], -1)  # code -1: no number
+            ids.append(lookup[column.codes])
+            start += len(column.distinct)
+        return cls(pd.Series(numbers, dtype=STR), ids)
+
+    def holding(self, values: set[str]) -> np.ndarray:
+        """A lookup by id: which ids are among ``values`` (id -1, no number, never is)."""
+        return np.append(self.numbers.isin(values).to_numpy(dtype=bool), False)
+
+    def seen(self, ids: np.ndarray) -> np.ndarray:
+        """A lookup by id: which ids occur in ``ids``."""
+        lookup = np.zeros(len(self.numbers) + 1, dtype=bool)
+        lookup[ids] = True
+        lookup[-1] = False
+        return lookup
+
+    def series(self, ids: np.ndarray, index: pd.Index) -> pd.Series:
+        return tabular.spread(self.numbers, ids, index)
 
 
-def _numbers(values: set[str]) -> pa.Array:
-    return pa.array(sorted(values), pa.large_string())
-
-
-def order(a: tuple[pd.Series, pd.Series, pd.Series], b: tuple[pd.Series, pd.Series, pd.Series],
-          direction: pd.Series, *, target: pd.Series | None, own: set[str],
-          names: tuple[str, str], target_name: str = "") -> Parties:
+def order(a: PartyNumbers, b: PartyNumbers, direction: pd.Series, *, target: PartyNumbers | None,
+          own: set[str], names: tuple[str, str], target_name: str = "") -> Parties:
     """Put party A first on every row whose direction is known; find each row's subscriber.
 
-    ``a``/``b`` are ``(raw, normalised, flag)`` of the two party columns as the
-    file lays them out (``names`` are their headers); ``target`` the normalised
-    per-row target column, if the file has one; ``own`` the subscriber's
-    numbers known from elsewhere (the subject, a title row).
+    ``a``/``b`` are the two party columns as the file lays them out (``names``
+    are their headers); ``target`` the per-row target column, if the file has
+    one; ``own`` the subscriber's numbers known from elsewhere (the subject, a
+    title row).
     """
-    a_raw, a_num, a_flag = a
-    b_raw, b_num, b_flag = b
-    index = a_num.index
+    index = a.value.index
     out = direction.eq("outgoing").to_numpy(dtype=bool)
     inc = direction.eq("incoming").to_numpy(dtype=bool)
-    x, y = _arrow(a_num), _arrow(b_num)
+    ids = NumberIds.of(a, b, *([target] if target is not None else []))
+    x, y = ids.columns[0], ids.columns[1]
+    is_own = ids.holding(own)
     if target is not None:
-        subscriber = _arrow(target)
+        subscriber = ids.columns[2]
         layout, uncertain = TARGET, False
         how = (f"the target of each row is in column {target_name!r}; the direction puts it first "
                f"on outgoing rows and second on incoming rows")
     else:
-        layout, how, uncertain = _layout(x, y, out, inc, _numbers(own), names)
-        subscriber = x if layout == SUBSCRIBER else _ordered_subscriber(x, y, out, inc, _numbers(own))
+        layout, how, uncertain = _layout(ids, x, y, out, inc, is_own, names)
+        subscriber = x if layout == SUBSCRIBER else _ordered_subscriber(ids, x, y, out, inc, is_own)
     if layout.in_call_order:
         swap = np.zeros(len(index), dtype=bool)  # in the calls' order already, by definition
     else:  # swap where the subscriber sits on the wrong side for the row's direction
-        sub_a = _mask(pc.equal(x, subscriber))
-        sub_b = _mask(pc.equal(y, subscriber))
+        known = subscriber >= 0
+        sub_a, sub_b = known & (x == subscriber), known & (y == subscriber)
         swap = (out & sub_b & ~sub_a) | (inc & sub_a & ~sub_b)
-    parties = Parties(a=a_num, b=b_num, a_raw=a_raw, b_raw=b_raw, a_flag=a_flag, b_flag=b_flag,
-                      subscriber=_series(subscriber, index), layout=layout, how=how,
-                      uncertain=uncertain, swapped=int(swap.sum()))
+    parties = Parties(a=a.value, b=b.value, a_raw=a.raw, b_raw=b.raw, a_flag=a.flag, b_flag=b.flag,
+                      subscriber=ids.series(subscriber, index), layout=layout, how=how,
+                      uncertain=uncertain, swapped=int(swap.sum()), a_own=is_own[x], b_own=is_own[y])
     if parties.swapped:
         mask = pa.array(swap)
         for first, second in (("a", "b"), ("a_raw", "b_raw")):
             p, q = _arrow(getattr(parties, first)), _arrow(getattr(parties, second))
             setattr(parties, first, _series(pc.if_else(mask, q, p), index))
             setattr(parties, second, _series(pc.if_else(mask, p, q), index))
-        parties.a_flag, parties.b_flag = a_flag.where(~swap, b_flag), b_flag.where(~swap, a_flag)
+        parties.a_flag, parties.b_flag = a.flag.where(~swap, b.flag), b.flag.where(~swap, a.flag)
+        parties.a_own, parties.b_own = np.where(swap, parties.b_own, parties.a_own), \
+            np.where(swap, parties.a_own, parties.b_own)
     return parties
 
 
-def _ordered_subscriber(a: pa.ChunkedArray, b: pa.ChunkedArray, out: np.ndarray, inc: np.ndarray,
-                        own: pa.Array) -> pa.ChunkedArray:
+def _ordered_subscriber(ids: NumberIds, a: np.ndarray, b: np.ndarray, out: np.ndarray, inc: np.ndarray,
+                        is_own: np.ndarray) -> np.ndarray:
     """In an ordered file: A on outgoing rows, B on incoming rows, the subject's number elsewhere.
 
     A row with no direction (a data session) is the A party's when it has no B
     party or A is the subject's number; otherwise whose it is stays unknown.
     """
-    none = pa.scalar(None, a.type)
-    distinct = set()
-    for values, rows in ((a, out), (b, inc)):
-        if rows.any():
-            distinct |= set(pc.unique(values.filter(pa.array(rows))).to_pylist()) - {None}
-    if len(distinct) <= 1:
+    if int((ids.seen(a[out]) | ids.seen(b[inc])).sum()) <= 1:
         # One subscriber (or none): nothing to split, and an ordered file names no owner by itself,
         # so the rows need no subscriber each; this keeps the million-row import at its pace.
-        return pa.chunked_array([pa.nulls(len(a), a.type)])
-    sub = pc.if_else(pa.array(out), a, pc.if_else(pa.array(inc), b, none))
+        return np.full(len(a), -1, dtype=np.int64)
+    sub = np.where(out, a, np.where(inc, b, -1))
     rest = ~(out | inc)
     if rest.any():
-        a_own, b_own = _in(a, own), _in(b, own)
-        lone = rest & _mask(pc.is_null(b)) & _mask(pc.is_valid(a))
-        sub = pc.if_else(pa.array(rest & (a_own | lone)), a, sub)
-        sub = pc.if_else(pa.array(rest & b_own & ~a_own), b, sub)
+        a_own, b_own = is_own[a], is_own[b]
+        lone = rest & (b < 0) & (a >= 0)
+        sub = np.where(rest & (a_own | lone), a, sub)
+        sub = np.where(rest & b_own & ~a_own, b, sub)
     return sub
 
 
-def _layout(a: pa.ChunkedArray, b: pa.ChunkedArray, out: np.ndarray, inc: np.ndarray, own: pa.Array,
-            names: tuple[str, str]) -> tuple[PartyLayout, str, bool]:
+def _layout(ids: NumberIds, a: np.ndarray, b: np.ndarray, out: np.ndarray, inc: np.ndarray,
+            is_own: np.ndarray, names: tuple[str, str]) -> tuple[PartyLayout, str, bool]:
     """``(layout, how it was decided, uncertain)`` for two party columns without a target column."""
     first, second = names
     if not inc.any() or not (out | inc).any():
         return ORDERED, (f"party A read from column {first!r} as written: no row says it is incoming, "
                          "so the columns' order is the calls' order"), False
-    a_in, b_in = a.filter(pa.array(inc)), b.filter(pa.array(inc))
+    a_in, b_in = a[inc], b[inc]
     # The file's own evidence first: whoever makes the outgoing calls is the subscriber, and sits in
     # A on incoming rows too only if A is the subscriber's column. The subject's number (which may
     # not be the records' owner) is asked only when the file has no outgoing rows to tell.
-    callers = pc.drop_null(pc.unique(a.filter(pa.array(out)))) if out.any() else _numbers(set())
-    sub_votes = int((_in(a_in, callers) & ~_in(b_in, callers)).sum())
-    ord_votes = int((_in(b_in, callers) & ~_in(a_in, callers)).sum())
+    callers = ids.seen(a[out])
+    sub_votes = int((callers[a_in] & ~callers[b_in]).sum())
+    ord_votes = int((callers[b_in] & ~callers[a_in]).sum())
     evidence = "the numbers that make the outgoing calls"
-    if not sub_votes and not ord_votes and len(own):
-        sub_votes = int((_in(a_in, own) & ~_in(b_in, own)).sum())
-        ord_votes = int((_in(b_in, own) & ~_in(a_in, own)).sum())
+    if not sub_votes and not ord_votes and is_own.any():
+        sub_votes = int((is_own[a_in] & ~is_own[b_in]).sum())
+        ord_votes = int((is_own[b_in] & ~is_own[a_in]).sum())
         evidence = "the subject's number"
     if sub_votes > ord_votes:
         return SUBSCRIBER, (f"column {first!r} holds the subscriber on every row ({evidence} "
@@ -231,7 +255,7 @@ def _layout(a: pa.ChunkedArray, b: pa.ChunkedArray, out: np.ndarray, inc: np.nda
                          f"calls' order ({evidence} sit in {second!r} on {ord_votes:,} incoming "
                          "rows)"), False
     if not out.any():  # only incoming rows and no subject: the subscriber's column repeats one number
-        if pc.count_distinct(a_in).as_py() < pc.count_distinct(b_in).as_py():
+        if ids.seen(a_in).sum() < ids.seen(b_in).sum():
             return SUBSCRIBER, (f"column {first!r} holds fewer numbers than {second!r} on the incoming "
                                 f"rows, so it was taken as the subscriber's: party A is read from "
                                 f"{second!r} on incoming rows"), True

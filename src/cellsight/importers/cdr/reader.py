@@ -9,6 +9,7 @@ the serving sites the rows state, and which subscriber each row belongs to
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -78,14 +79,15 @@ def read(path: Path, options: ImportOptions, progress: Progress) -> ImportResult
     check(progress)
     result = ImportResult(format="cdr", warnings=warnings)
     parts, subscribers, sites = [], [], []
-    for table in tables:
-        layout = template or builtin_for("cdr", table.header)
-        events, subscriber, stated = _read_table(table, layout, options, result, path)
-        parts.append(events)
-        subscribers.append(subscriber)
-        if stated is not None:
-            sites.append(stated)
-        check(progress)
+    with ThreadPoolExecutor(1, thread_name_prefix="hash-ahead") as hasher:
+        for table in tables:
+            layout = template or builtin_for("cdr", table.header)
+            events, subscriber, stated = _read_table(table, layout, options, result, path, hasher)
+            parts.append(events)
+            subscribers.append(subscriber)
+            if stated is not None:
+                sites.append(stated)
+            check(progress)
     events = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     result.events = events
     result.row_targets = pd.concat(subscribers, ignore_index=True) if len(subscribers) > 1 \
@@ -150,10 +152,17 @@ def _list_unplaced_addresses(roles: dict[str, str], sites: pd.DataFrame | None, 
                                                   "position, so it places nothing"})
 
 
+HASH_AHEAD_ROWS = 50_000  # a table this long has its columns' distinct values found on a second core
+HASHED_ROLES = ("party_a", "party_b", "other_party", "target", "cell_first", "cell_last", "duration", "imei",
+                "imsi")  # in the order the events are made from them
+
+
 def _read_table(table: tabular.Table, template: Template | None, options: ImportOptions,
-                result: ImportResult, path: Path) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame | None]:
+                result: ImportResult, path: Path, hasher: ThreadPoolExecutor | None = None
+                ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame | None]:
     """Events of one table, the subscriber (target) each event row belongs to, and the serving
-    sites the rows state (``cdr.sites.site_rows``)."""
+    sites the rows state (``cdr.sites.site_rows``). With ``hasher``, a long table's columns are
+    hashed on it ahead of their turn (``tabular.hash_ahead``), and its row labels written."""
     written = table.frame
     roles, left = _roles(table, template)
     frame = written if table.plain else _unwrapped(written, roles)
@@ -162,6 +171,10 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
                           broken=table.broken, encoding=table.encoding, delimiter=table.delimiter,
                           plain=table.plain)
     ctx = _Context(table, roles, template, options, written=written)
+    labels = None  # every row's label, written on the second core while the times are read
+    if hasher is not None and len(frame) >= HASH_AHEAD_ROWS:
+        tabular.hash_ahead(hasher, [frame[roles[role]] for role in HASHED_ROLES if role in roles])
+        labels = hasher.submit(table.labels)
     ctx.target = _stated_target(ctx)
     if ctx.target:
         result.parameters["target"] = ctx.target
@@ -175,12 +188,13 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     times, zone, rule = _times(ctx, result, path)
     readable = times.readable.to_numpy()
     unusable = np.flatnonzero(~readable)
-    noise = tabular.noise_reasons(written.iloc[unusable], table.header)
-    is_noise = noise.ne("").to_numpy()
-    result.skipped.extend(zip(table.labels(unusable[is_noise]), noise[is_noise]))
-    bad = unusable[~is_noise]
-    if len(bad):
-        result.rejections.extend(zip(table.labels(bad), _time_reasons(ctx, bad)))
+    if len(unusable):  # (taking even no rows of a million-row frame costs a pass over its chunks)
+        noise = tabular.noise_reasons(written.iloc[unusable], table.header)
+        is_noise = noise.ne("").to_numpy()
+        result.skipped.extend(zip(table.labels(unusable[is_noise]), noise[is_noise]))
+        bad = unusable[~is_noise]
+        if len(bad):
+            result.rejections.extend(zip(table.labels(bad), _time_reasons(ctx, bad)))
 
     keep = np.flatnonzero(readable)
     ctx_rows = ctx.rows(keep)
@@ -191,7 +205,7 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
         events["duration_s"] = events["duration_s"].fillna(from_end)
     events["start"] = utc.reset_index(drop=True)
     events["time_flag"] = flags.reset_index(drop=True)
-    events["source_row"] = ctx_rows.table.labels()
+    events["source_row"] = labels.result() if labels is not None and ctx_rows is ctx else ctx_rows.table.labels()
     sites = site_rows(ctx_rows.table.frame, roles, events)
     _list_unplaced_addresses(roles, sites, result)
 

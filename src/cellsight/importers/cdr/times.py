@@ -26,8 +26,11 @@ import pyarrow.compute as pc
 from cellsight.core import schema
 from cellsight.core.schema import STR
 from cellsight.core.timezones import localize, parse_offset_times, plausibility_flags
+from cellsight.importers import tabular
 from cellsight.importers.base import (TZ_ASSUMED, TZ_FROM_FILE, TZ_FROM_OPTION, TZ_FROM_VALUES,
                                       ImportFailure, ImportResult)
+from cellsight.importers.cdr.dateclock import DateAndClock
+from cellsight.importers.cdr.timevalues import _arrow, _strptime
 from cellsight.importers.cdr.titles import header_zone, title_zone
 
 if TYPE_CHECKING:
@@ -67,42 +70,6 @@ def _candidates(month_first: bool) -> list[tuple[str, str]]:
     return out
 
 
-def _strptime(values: pa.Array, fmt: str) -> pa.Array:
-    """pyarrow's strptime, with impossible days (31 September) refused rather than rolled over.
-
-    The C library behind pyarrow reads 31/09/2025 as 1 October: a date the
-    record never gave. A rolled-over day lands on the 1st to 3rd of the next
-    month, so only those rows are checked against the day as written.
-    """
-    parsed = pc.strptime(values, format=fmt, unit="s", error_is_null=True)
-    if "%d" not in fmt or not len(values):
-        return parsed
-    day = pc.day(parsed)
-    suspect = pc.fill_null(pc.less_equal(day, 3), False)
-    if not pc.any(suspect).as_py():
-        return parsed
-    positions = pc.indices_nonzero(suspect)
-    written = _written_day(pc.take(values, positions), fmt)
-    wrong = pc.fill_null(pc.not_equal(written, pc.take(day, positions)), True)
-    if not pc.any(wrong).as_py():
-        return parsed
-    mask = np.zeros(len(values), dtype=bool)
-    mask[positions.to_numpy()[wrong.to_numpy(zero_copy_only=False)]] = True
-    return pc.if_else(pa.array(mask), pa.scalar(None, parsed.type), parsed)
-
-
-def _written_day(texts: pa.Array, fmt: str) -> pa.Array:
-    """The day of the month as written, by the position of ``%d`` among the format's numbers."""
-    if fmt.startswith("%Y%m%d"):
-        digits = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(texts), 6, 8)
-    else:
-        numeric = re.findall(r"%([dmYyHIMS])", fmt)
-        skip = r"(?:\d+\D+)" * numeric.index("d")
-        found = pc.extract_regex(texts, pattern=rf"^\D*{skip}(?P<day>\d+)")
-        digits = pc.struct_field(found, [0])
-    return pc.cast(digits, pa.int64(), safe=False)
-
-
 def _plausible_count(parsed: pa.Array) -> int:
     years = pc.year(parsed)
     ok = pc.and_(pc.greater_equal(years, 1970), pc.less_equal(years, 2100))
@@ -134,17 +101,58 @@ def parse_times(text: pd.Series, month_first: bool, date_format: str | None = No
     the other order can read it (a value above 12 in the second field), unless
     ``order_fixed`` (a template said so).
     """
-    text = text.astype(STR).str.strip()
-    arr = _arrow(text)
-    present = pc.not_equal(arr, "").to_numpy(zero_copy_only=False)  # missing is "" in arr
-    sample = _sample_where(text, present)
-    aware = pd.Series(pd.NaT, index=text.index, dtype=schema.UTC_TIME)
-    if sample.str.contains(_OFFSET, na=False).any():
-        aware = parse_offset_times(text)
+    return _parse(WrittenTimes(text), month_first, date_format, order_fixed)
+
+
+class WrittenTimes:
+    """A column of date-and-time text as written, read value by value.
+
+    ``parse_times`` asks its values only through ``present``, ``text_at``,
+    ``strptime`` and ``take``, so that a date column and a clock column can
+    answer the same questions per distinct value (``cdr.dateclock``) without
+    being joined row by row.
+    """
+
+    def __init__(self, text: pd.Series) -> None:
+        self.text = text.astype(STR).str.strip()
+        self.arr = _arrow(self.text)  # missing as ""
+        self.index = self.text.index
+        self.present = pc.not_equal(self.arr, "").to_numpy(zero_copy_only=False)
+
+    def text_at(self, positions: np.ndarray) -> pd.Series:
+        return self.text.iloc[positions]
+
+    def strptime(self, fmt: str) -> pa.Array:
+        return _strptime(self.arr, fmt)
+
+    def take(self, positions: np.ndarray) -> pa.Array:
+        return self.arr.take(pa.array(positions))
+
+
+def _as_written(source: WrittenTimes | DateAndClock) -> WrittenTimes:
+    return source if isinstance(source, WrittenTimes) else WrittenTimes(source.text_at())
+
+
+def _sample_of(source: WrittenTimes | DateAndClock, rows: np.ndarray) -> pd.Series:
+    """``_sample`` of the source's text at ``rows`` (a mask): only the sampled rows' text is made."""
+    return _sample(source.text_at(sampled_rows(rows)))
+
+
+def _parse(source: WrittenTimes | DateAndClock, month_first: bool, date_format: str | None,
+           order_fixed: bool) -> ParsedTimes:
+    """``parse_times`` over a source of text (``WrittenTimes`` or ``dateclock.DateAndClock``)."""
+    present = source.present
+    sample = _sample_of(source, present)
+    aware = pd.Series(pd.NaT, index=source.index, dtype=schema.UTC_TIME)
+    has_offsets = sample.str.contains(_OFFSET, na=False).any()
+    if has_offsets or sample.str.contains(_FRACTION_TEST, na=False).any():
+        source = _as_written(source)  # offsets and fractions are read from the text as written
+    if has_offsets:
+        aware = parse_offset_times(source.text)
         present = present & aware.isna().to_numpy(dtype=bool)
-        sample = _sample_where(text, present)
+        sample = _sample_of(source, present)
     if sample.str.contains(_FRACTION_TEST, na=False).any():
-        arr = pc.replace_substring_regex(arr, pattern=r"(\d:\d\d)[.,]\d+", replacement=r"\1")
+        source.arr = pc.replace_substring_regex(source.arr, pattern=r"(\d:\d\d)[.,]\d+", replacement=r"\1")
         sample = sample.str.replace(_FRACTION, r"\1", regex=True)
     candidates = _candidates(month_first)
     if order_fixed:  # a template said which order: the other is never tried
@@ -153,21 +161,21 @@ def parse_times(text: pd.Series, month_first: bool, date_format: str | None = No
         candidates = [(date_format, "template")]
     sample_arr = pa.array(sample.tolist(), pa.string())
     chosen, family = _best_format(sample_arr, candidates)
-    parsed = _strptime(arr, chosen) if chosen else pa.nulls(len(arr), pa.timestamp("s"))
+    parsed = source.strptime(chosen) if chosen else pa.nulls(len(present), pa.timestamp("s"))
     switched = False
     ok = parsed.is_valid().to_numpy(zero_copy_only=False)
     if chosen and family in ("dmy", "mdy") and not order_fixed and not date_format \
             and (present & ~ok).any():
         # Only values the column's order cannot read can prove the other order.
         alternative = _swap_day_month(chosen)
-        other = _strptime(arr, alternative)
+        other = source.strptime(alternative)
         ok_other = other.is_valid().to_numpy(zero_copy_only=False)
         if (ok_other & ~ok).any() and not (ok & ~ok_other).any():
             parsed, chosen, switched = other, alternative, True
-    naive = pd.Series(parsed.to_pandas(), index=text.index).astype("datetime64[us]")
+    naive = pd.Series(parsed.to_pandas(), index=source.index).astype("datetime64[us]")
     missing = present & naive.isna().to_numpy()
     if missing.any() and not date_format:
-        naive = _fill_other_formats(naive, arr, missing, candidates, chosen, family, switched)
+        naive = _fill_other_formats(naive, source, missing, candidates, chosen, family, switched)
     if not present.all():
         naive[~present] = pd.NaT
     return ParsedTimes(naive=naive, aware=aware, format=chosen or "",
@@ -176,18 +184,25 @@ def parse_times(text: pd.Series, month_first: bool, date_format: str | None = No
 
 
 def _sample(values: pd.Series, size: int = 200) -> pd.Series:
+    """Up to ``size`` distinct values from rows spread over the column (once per column: the
+    roles, the times and the unused columns all look at the same samples)."""
+    return tabular.per_column(values, ("sample", size), lambda column: _sample_rows(column, size)).copy()
+
+
+def _sample_rows(values: pd.Series, size: int) -> pd.Series:
     if len(values) > size * 20:
         step = len(values) // (size * 20)
         values = values.iloc[::step]
     return pd.Series(pd.unique(values.dropna().astype(object))[:size], dtype=object)
 
 
-def _sample_where(values: pd.Series, rows: np.ndarray, size: int = 200) -> pd.Series:
-    """``_sample(values[rows])``, without copying a million chosen rows to sample a few thousand."""
+def sampled_rows(rows: np.ndarray, size: int = 200) -> np.ndarray:
+    """The positions among ``rows`` (a mask) that ``_sample`` of those rows looks at: the stride it
+    would take (so that a million chosen rows are not copied to sample a few thousand)."""
     positions = np.flatnonzero(rows)
     if len(positions) > size * 20:
-        positions = positions[::len(positions) // (size * 20)]  # the stride _sample would take
-    return _sample(values.iloc[positions], size)
+        positions = positions[::len(positions) // (size * 20)]
+    return positions
 
 
 def _best_format(sample: pa.Array, candidates: list[tuple[str, str]]) -> tuple[str | None, str]:
@@ -216,7 +231,7 @@ def _swap_day_month(fmt: str) -> str:
     return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
 
 
-def _fill_other_formats(naive: pd.Series, arr: pa.Array, missing: np.ndarray,
+def _fill_other_formats(naive: pd.Series, source: WrittenTimes | DateAndClock, missing: np.ndarray,
                         candidates: list[tuple[str, str]], chosen: str | None, family: str,
                         switched: bool) -> pd.Series:
     """Read the values the column's format missed (a date-only midnight, another separator).
@@ -228,7 +243,7 @@ def _fill_other_formats(naive: pd.Series, arr: pa.Array, missing: np.ndarray,
         keep = {"dmy", "mdy"} - {family} if switched else {family}
         candidates = [(f, fam) for f, fam in candidates if fam not in {"dmy", "mdy"} - keep]
     positions = np.flatnonzero(missing)
-    rest = arr.take(pa.array(positions))
+    rest = source.take(positions)
     sample = pa.array(_sample(pd.Series(rest.to_pandas())).tolist(), pa.string())
     for fmt, _family in candidates:
         if fmt == chosen or _plausible_count(_strptime(sample, fmt)) == 0:
@@ -247,7 +262,7 @@ def _fill_other_formats(naive: pd.Series, arr: pa.Array, missing: np.ndarray,
 
 def _time_reasons(ctx: _Context, rows: np.ndarray) -> np.ndarray:
     """Why each of these rows has no usable time: no date, no time, or what could not be read."""
-    written = _time_text(ctx).iloc[rows].fillna("").str.slice(0, 40)
+    written = _time_text(ctx, rows).fillna("").str.slice(0, 40)
     reasons = ("date/time not readable: '" + written + "'").to_numpy(dtype=object)
     reasons[written.eq("").to_numpy()] = "no date/time"
     date, clock = ctx.col("date"), ctx.col("time")
@@ -259,51 +274,55 @@ def _time_reasons(ctx: _Context, rows: np.ndarray) -> np.ndarray:
     return reasons
 
 
-def _time_text(ctx: _Context) -> pd.Series:
-    """The text holding each row's start: one column, or date and time joined."""
+def _time_columns(ctx: _Context) -> tuple[pd.Series, pd.Series | None]:
+    """The column holding each row's start, or a date column and a clock column to read together."""
     frame = ctx.table.frame
     start, date, clock = ctx.col("start"), ctx.col("date"), ctx.col("time")
     if start is not None:
-        return start
+        return start, None
     if date is not None and clock is not None:
         if _sample(clock).astype(str).str.contains(_HAS_DATE).mean() > 0.5:
-            return clock  # a "time" column that holds the date too
+            return clock, None  # a "time" column that holds the date too
         if _sample(date).astype(str).str.contains(_HAS_CLOCK).mean() > 0.5:
-            return date
-        # A blank date or time leaves the pair missing: a date alone is not midnight.
-        joined = pc.binary_join_element_wise(_arrow(date, keep_missing=True),
-                                             _arrow(clock, keep_missing=True), " ")
-        return pd.Series(STR.__from_arrow__(pa.chunked_array([joined])), index=frame.index)
+            return date, None
+        return date, clock
     only = date if date is not None else clock
     if only is not None:
-        return only
+        return only, None
     raise ImportFailure(f"no column holds the date and time of each record (columns: "
                         f"{', '.join(frame.columns)}); map the columns (--template)")
 
 
-def _arrow(values: pd.Series, keep_missing: bool = False) -> pa.Array:
-    """A text column as one pyarrow string array; missing (or, kept, blank) values as ""."""
-    arr = pa.array(values.astype(STR).array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    arr = arr.cast(pa.string()) if arr.type != pa.string() else arr
-    if not keep_missing:
-        return pc.fill_null(arr, "")
-    trimmed = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+def _time_text(ctx: _Context, rows: np.ndarray | None = None) -> pd.Series:
+    """The text holding each row's start (of the rows at ``rows``): one column, or date and time joined."""
+    text, clock = _time_columns(ctx)
+    if rows is not None:
+        text, clock = text.iloc[rows], None if clock is None else clock.iloc[rows]
+    if clock is None:
+        return text
+    # A blank date or time leaves the pair missing: a date alone is not midnight.
+    joined = pc.binary_join_element_wise(_arrow(text, keep_missing=True), _arrow(clock, keep_missing=True), " ")
+    return pd.Series(STR.__from_arrow__(pa.chunked_array([joined])), index=text.index)
+
+
+def _time_source(ctx: _Context) -> WrittenTimes | DateAndClock:
+    """The rows' start times to parse: one column as written, or a date column and a clock
+    column read per distinct value (``cdr.dateclock``)."""
+    text, clock = _time_columns(ctx)
+    return WrittenTimes(text) if clock is None else DateAndClock(text, clock)
 
 
 def _times(ctx: _Context, result: ImportResult, path: Path) -> tuple[ParsedTimes, str, str]:
     """Parse the start times and decide their zone by the contract's order of rules."""
     template, options = ctx.template, ctx.options
     try:
-        text = _time_text(ctx)
+        source = _time_source(ctx)
     except ImportFailure as exc:
         raise ImportFailure(f"{path.name}: {exc}") from None
     month_first = (template.dayfirst is False) if template and template.dayfirst is not None \
         else options.region.upper() in MONTH_FIRST_REGIONS
     fixed = bool(template and template.dayfirst is not None)
-    times = parse_times(text, month_first, template.date_format if template else None, fixed)
+    times = _parse(source, month_first, template.date_format if template else None, fixed)
     result.parameters["date_format"] = times.format
     result.parameters["month_first"] = bool(times.month_first)
     if times.month_first and not month_first and not fixed:

@@ -1,0 +1,80 @@
+"""A file read whole once, for both the importer that parses it whole and its SHA-256.
+
+A call-record CSV is parsed from its bytes in memory, and every exhibit is
+hashed. Read twice (the parse's read on the import's thread, the hash's own
+read on another), a 100 MB file costs two copies out of the page cache, one of
+them on the thread everything else waits for. ``read_ahead`` reads it once on
+the hashing worker, as soon as the importer is chosen, and hashes those very
+bytes (hashlib lets go of the GIL); the importer's ``take`` waits for the read
+instead of reading again. The line-length check (``safety.check_line_lengths``)
+still comes first, so a file with a huge field is refused before it is read;
+a refusal, or a file that cannot be read, is raised by ``take`` where the read
+would have raised it, and the digest is then worked out from the file as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
+from pathlib import Path
+
+from cellsight.importers.safety import check_line_lengths
+
+_AHEAD: ContextVar[WholeFile | None] = ContextVar("cellsight_whole_file", default=None)
+
+
+class WholeFile:
+    """One file's bytes being read on a worker, handed over once."""
+
+    def __init__(self, path: Path, pool: ThreadPoolExecutor, digest: Callable[[Path], str]) -> None:
+        self.path = path
+        self._digest = digest
+        self._ready = threading.Event()
+        self._raw: bytes | None = None
+        self._error: BaseException | None = None
+        self.sha256: Future[str] = pool.submit(self._read_and_hash)
+
+    def _read_and_hash(self) -> str:
+        try:
+            check_line_lengths(self.path)
+            raw = self.path.read_bytes()
+        except BaseException as exc:  # noqa: BLE001 - handed to the importer's thread by take()
+            self._error = exc
+            self._ready.set()
+            return self._digest(self.path)  # as the digest was worked out before: from the file
+        self._raw = raw
+        self._ready.set()
+        return hashlib.sha256(raw).hexdigest()
+
+    def take(self) -> bytes:
+        """The bytes (once: the reference is given up), or what reading them raised."""
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+        raw, self._raw = self._raw, None
+        return raw
+
+
+def read_ahead(path: Path, pool: ThreadPoolExecutor, digest: Callable[[Path], str]) -> Future[str]:
+    """Start reading ``path`` whole on ``pool`` for this thread's import; the future is its SHA-256."""
+    whole = WholeFile(path, pool, digest)
+    _AHEAD.set(whole)
+    return whole.sha256
+
+
+def forget() -> None:
+    """End this thread's read-ahead (bytes not taken are let go once hashed)."""
+    _AHEAD.set(None)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes: the ones read ahead for this import, else read now, after the line check."""
+    whole = _AHEAD.get()
+    if whole is not None and whole.path == path:
+        _AHEAD.set(None)  # handed over once; a second read of the file reads it again
+        return whole.take()
+    check_line_lengths(path)  # one huge field is refused before the file is read (importers.safety)
+    return path.read_bytes()
