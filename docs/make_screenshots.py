@@ -222,6 +222,8 @@ def main() -> int:
     sys.path.insert(0, str(REPO))  # tests.tile_server, for the base map
     from cellsight.demo import build
 
+    from PySide6.QtCore import Qt
+
     from cellsight.gui.app import create_application
 
     app = create_application(["cellsight-screenshots"])
@@ -324,6 +326,16 @@ def main() -> int:
         window.panes[name].ensure_fresh()
         wait(app, lambda: not window.tasks)
         shot(f"pane-{name}", window.docks[name])
+
+    # Device findings: the monitoring app matched on the victim's phone, its evidence below
+    devices = window.panes["devices"]
+    window.docks["devices"].raise_()
+    devices.ensure_fresh()
+    wait(app, lambda: not window.tasks)
+    matched = devices.tree.findItems("TheTruthSpy", Qt.MatchFlag.MatchContains | Qt.MatchFlag.MatchRecursive)
+    devices.tree.setCurrentItem(matched[0])
+    shot("pane-devices", window.docks["devices"])
+    window.clear_selection()
 
     # The storyboard, built from what was on screen
     for name in ("proximity", "contacts", "timeline", "map", "case"):
