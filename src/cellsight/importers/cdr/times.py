@@ -30,7 +30,7 @@ from cellsight.importers import tabular
 from cellsight.importers.base import (TZ_ASSUMED, TZ_FROM_FILE, TZ_FROM_OPTION, TZ_FROM_VALUES,
                                       ImportFailure, ImportResult)
 from cellsight.importers.cdr.dateclock import DateAndClock
-from cellsight.importers.cdr.timevalues import _arrow, _strptime
+from cellsight.importers.cdr.timevalues import _arrow, _strptime, per_distinct, strptime_values
 from cellsight.importers.cdr.titles import header_zone, title_zone
 
 if TYPE_CHECKING:
@@ -110,7 +110,9 @@ class WrittenTimes:
     ``parse_times`` asks its values only through ``present``, ``text_at``,
     ``strptime`` and ``take``, so that a date column and a clock column can
     answer the same questions per distinct value (``cdr.dateclock``) without
-    being joined row by row.
+    being joined row by row. Where the column repeats its values (a tower dump's
+    rows share their seconds), each distinct value is parsed once
+    (``timevalues.per_distinct``).
     """
 
     def __init__(self, text: pd.Series) -> None:
@@ -118,12 +120,15 @@ class WrittenTimes:
         self.arr = _arrow(self.text)  # missing as ""
         self.index = self.text.index
         self.present = pc.not_equal(self.arr, "").to_numpy(zero_copy_only=False)
+        self._encoded: tuple[pa.Array, pa.DictionaryArray | None] | None = None
 
     def text_at(self, positions: np.ndarray) -> pd.Series:
         return self.text.iloc[positions]
 
     def strptime(self, fmt: str) -> pa.Array:
-        return _strptime(self.arr, fmt)
+        if self._encoded is None or self._encoded[0] is not self.arr:  # fractions cut: the text changed
+            self._encoded = (self.arr, per_distinct(self.arr))
+        return strptime_values(self.arr, fmt, self._encoded[1])
 
     def take(self, positions: np.ndarray) -> pa.Array:
         return self.arr.take(pa.array(positions))
