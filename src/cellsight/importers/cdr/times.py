@@ -30,7 +30,7 @@ from cellsight.importers import tabular
 from cellsight.importers.base import (TZ_ASSUMED, TZ_FROM_FILE, TZ_FROM_OPTION, TZ_FROM_VALUES,
                                       ImportFailure, ImportResult)
 from cellsight.importers.cdr.dateclock import DateAndClock
-from cellsight.importers.cdr.timevalues import _arrow, _strptime
+from cellsight.importers.cdr.timevalues import _arrow, _strptime, per_distinct, strptime_values
 from cellsight.importers.cdr.titles import header_zone, title_zone
 
 if TYPE_CHECKING:
@@ -110,7 +110,9 @@ class WrittenTimes:
     ``parse_times`` asks its values only through ``present``, ``text_at``,
     ``strptime`` and ``take``, so that a date column and a clock column can
     answer the same questions per distinct value (``cdr.dateclock``) without
-    being joined row by row.
+    being joined row by row. Where the column repeats its values (a tower dump's
+    rows share their seconds), each distinct value is parsed once
+    (``timevalues.per_distinct``).
     """
 
     def __init__(self, text: pd.Series) -> None:
@@ -118,12 +120,15 @@ class WrittenTimes:
         self.arr = _arrow(self.text)  # missing as ""
         self.index = self.text.index
         self.present = pc.not_equal(self.arr, "").to_numpy(zero_copy_only=False)
+        self._encoded: tuple[pa.Array, pa.DictionaryArray | None] | None = None
 
     def text_at(self, positions: np.ndarray) -> pd.Series:
         return self.text.iloc[positions]
 
     def strptime(self, fmt: str) -> pa.Array:
-        return _strptime(self.arr, fmt)
+        if self._encoded is None or self._encoded[0] is not self.arr:  # fractions cut: the text changed
+            self._encoded = (self.arr, per_distinct(self.arr))
+        return strptime_values(self.arr, fmt, self._encoded[1])
 
     def take(self, positions: np.ndarray) -> pa.Array:
         return self.arr.take(pa.array(positions))
@@ -384,6 +389,11 @@ def _hours(naive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, (np.asarray(distinct, dtype=np.int64) * _HOUR_US).astype("datetime64[us]")
 
 
+def halves(n: int) -> tuple[slice, slice]:
+    """The first ``n`` and the next ``n`` positions: the two halves of two series put end to end."""
+    return slice(0, n), slice(n, 2 * n)
+
+
 def localize_by_hour(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:
     """``core.timezones.localize``, asked once per distinct hour instead of once per row.
 
@@ -400,8 +410,10 @@ def localize_by_hour(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]
         return localize(naive, zone)
     starts = pd.Series(distinct)
     ends = starts + pd.Timedelta(hours=1) - pd.Timedelta(microseconds=1)
-    utc_start, flag_start = localize(starts, zone)
-    utc_end, flag_end = localize(ends, zone)
+    # Both ends in one call (one reading of the clock for "implausible", half the calls' cost).
+    utc_both, flag_both = localize(pd.concat([starts, ends], ignore_index=True), zone)
+    utc_start, utc_end = (utc_both.iloc[part].reset_index(drop=True) for part in halves(len(starts)))
+    flag_start, flag_end = (flag_both.iloc[part].reset_index(drop=True) for part in halves(len(starts)))
     offset = (starts - utc_start.dt.tz_localize(None)).to_numpy()
     same = (offset == (ends - utc_end.dt.tz_localize(None)).to_numpy()) & \
         (flag_start.astype(str).to_numpy() == flag_end.astype(str).to_numpy())
