@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cellsight.core.phone import normalise_series
@@ -312,3 +312,67 @@ def test_a_file_read_once_is_parsed_and_hashed_from_the_same_bytes(body, end, lo
         finally:
             wholefile.check_line_lengths = original
             wholefile.forget()
+
+
+_CSV_LINES = st.sampled_from([b"01/03/2023,10:00,07700900001", b",10:01,07700900002", b"", b"   ", b"TOTAL,3,",
+                              b"a,b", b'"q",1,2', b"x,y,z,w", b"time,when,who", b"Z\xc3\xabe,1,2", b"\xe9t\xe9,1,2"])
+
+
+def _read_outcome(path: Path) -> tuple[object, list[pd.DataFrame]]:
+    """``read_tables`` of ``path`` with a header finder and a probe (refusing heads mostly without
+    a date): the tables' contents or the refusal's text, and the frames the probe was given."""
+    judged: list[pd.DataFrame] = []
+
+    def find(rows: list[list[str]]) -> tabular.HeaderChoice | None:
+        return tabular.best_header(rows, lambda cells: 2.0 * ("time" in cells), 1)
+
+    def probe(head: tabular.Table) -> None:
+        judged.append(head.frame)
+        if head.frame.iloc[:, 0].isna().mean() > 0.5:
+            raise ImportFailure(f"{path.name}: refused by its first rows")
+
+    try:
+        tables, warnings = tabular.read_tables(path, find, probe=probe)
+    except ImportFailure as exc:
+        return str(exc), judged
+    return [(t.frame, t.rows.tolist(), t.header, t.title, t.skipped, t.broken, t.encoding, t.delimiter,
+             t.warnings, t.plain) for t in tables] + [warnings], judged
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_CSV_LINES, max_size=3), st.lists(_CSV_LINES, max_size=6), st.sampled_from([1, 3, 40, 70]),
+       st.sampled_from([b"\n", b"\r\n", b"\r"]), st.integers(1, 3000), st.sampled_from([5, 20, 200, 10_000]))
+@example([], [b"", b"", b"x,y,z,w"], 40, b"\n", 300, 5)  # junk in the head, and a line too long after it
+def test_a_csv_judged_from_its_head_reads_as_judged_from_the_whole_file(title, block, repeat, end, head_bytes,
+                                                                        longest) -> None:
+    """With the file read ahead, the header and the first rows are judged from its first bytes while
+    the rest is read: the tables, the rows the probe judged and every refusal (a line too long
+    first) are those of the file read whole first."""
+    data = end.join(title + [b"time,when,who"] + block * repeat) + end
+    saved = (wholefile.check_line_lengths, wholefile.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS)
+    wholefile.check_line_lengths = lambda p: check_line_lengths(p, longest)  # stands for the 64 MB limit
+    tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = 256, 30  # small, so that heads and probes are many
+    wholefile.HEAD_BYTES = max(head_bytes, tabular.SAMPLE_BYTES)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "records.csv"
+            path.write_bytes(data)
+            whole = _read_outcome(path)
+            with ThreadPoolExecutor(1) as pool:
+                wholefile.read_ahead(path, pool, file_digest)
+                ahead = _read_outcome(path)
+                wholefile.forget()
+    finally:
+        wholefile.check_line_lengths, wholefile.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = saved
+    (found, judged), (expected, expected_judged) = ahead, whole
+    if isinstance(expected, str):
+        assert found == expected  # (the head's rows may have been judged before a line too long)
+        return
+    assert len(judged) == len(expected_judged)
+    for frame, want in zip(judged, expected_judged):
+        pd.testing.assert_frame_equal(frame, want)
+    assert not isinstance(found, str) and len(found) == len(expected)
+    for got, want in zip(found[:-1], expected[:-1]):
+        pd.testing.assert_frame_equal(got[0], want[0])
+        assert got[1:] == want[1:]
+    assert found[-1] == expected[-1]

@@ -351,13 +351,67 @@ def _sample_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
 
 def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
               encoding: str | None, probe: HeadProbe | None = None) -> Table:
+    start, head = None, wholefile.read_head(path)  # the first MBs, while the whole is read ahead
+    if head is not None:
+        try:
+            start = _csv_start(head, len(head) < wholefile.HEAD_BYTES, path, find_header, delimiter,
+                               encoding, probe)
+        except Exception:
+            wholefile.read_bytes(path)  # a line too long is refused first, as when the file came whole
+            raise
     raw = wholefile.read_bytes(path)  # read once for the parse and the file's digest
+    if start is None or not _begins_with(raw, head):
+        start = _csv_start(raw, True, path, find_header, delimiter, encoding, probe)
+    if start.mac:
+        raw = raw.replace(b"\r", b"\n")
+    table = _parse_body(raw, start.encoding, start.delimiter, start.first_data_line, start.choice.names, path)
+    if start.encoding in ("utf-8", "utf-8-sig") and not table.warnings:
+        head = raw[:_line_offset(raw, start.first_data_line - 1)]  # title and header lines
+        table.warnings = _damage_warnings(raw, utf8_damage(head).bad)
+    table.title = start.title
+    table.skipped = start.skipped + table.skipped
+    table.encoding, table.delimiter = start.encoding, start.delimiter
+    table.plain = not any(mark in raw for mark in _WRAP_MARKS)  # a few ms, and unwrap is skipped
+    return table
+
+
+def _begins_with(raw: bytes, head: bytes) -> bool:
+    """Whether the file read whole is the one whose head was judged: it begins with those bytes
+    (and is those bytes, when the head was all the file held)."""
+    return raw.startswith(head) and (len(head) == wholefile.HEAD_BYTES or len(raw) == len(head))
+
+
+@dataclass
+class _CsvStart:
+    """What a CSV's first bytes decide before its body is parsed (its first rows judged too)."""
+
+    encoding: str
+    delimiter: str
+    choice: HeaderChoice
+    first_data_line: int
+    title: list[str]
+    skipped: list[tuple[str, str]]
+    mac: bool  # classic Mac line ends (CR alone), read as LF
+
+
+def _csv_start(raw: bytes, whole: bool, path: Path, find_header: HeaderFinder, delimiter: str | None,
+               encoding: str | None, probe: HeadProbe | None) -> _CsvStart | None:
+    """The encoding, delimiter, header and rows above it of the CSV whose bytes begin with ``raw``
+    (all of them if ``whole``), with its first ``PROBE_ROWS`` data rows given to ``probe``.
+
+    From a head of the file (not ``whole``) each answer is the one the whole file
+    gives, or None where the head cannot tell (shorter than the sample; blank
+    throughout; too short for the probe's rows), and the whole is asked.
+    """
+    if not whole and (len(raw) < SAMPLE_BYTES or raw.isspace()):
+        return None  # its sample, or whether it is blank throughout, is the whole file's to say
     if not raw or raw.isspace():
         raise ImportFailure(f"{path.name}: the file is empty")
     sample_text, detected = _decode_sample(raw[:SAMPLE_BYTES])
     encoding = encoding or detected
-    if "\r" in sample_text and "\n" not in sample_text:
-        raw = raw.replace(b"\r", b"\n")  # classic Mac line ends; one record per line still
+    mac = "\r" in sample_text and "\n" not in sample_text
+    if mac:  # classic Mac line ends; one record per line still (the caller reads its bytes so too)
+        raw = raw.replace(b"\r", b"\n")
         sample_text = sample_text.replace("\r", "\n")
     delimiter = delimiter or sniff_delimiter(sample_text)
     records = _sample_records(sample_text, delimiter)
@@ -373,18 +427,11 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
     title, skipped = _title_rows(above)
     if probe is not None:
         head_end = _line_offset(raw, first_data_line - 1 + PROBE_ROWS)
+        if head_end >= len(raw) and not whole:
+            return None  # the head may end within the probe's rows
         if head_end < len(raw):  # a longer table: its first rows are judged first
-            probe(_parse_body(raw[:head_end], encoding, delimiter, first_data_line, choice.names,
-                              path))
-    table = _parse_body(raw, encoding, delimiter, first_data_line, choice.names, path)
-    if encoding in ("utf-8", "utf-8-sig") and not table.warnings:
-        head = raw[:_line_offset(raw, first_data_line - 1)]  # title and header lines
-        table.warnings = _damage_warnings(raw, utf8_damage(head).bad)
-    table.title = title
-    table.skipped = skipped + table.skipped
-    table.encoding, table.delimiter = encoding, delimiter
-    table.plain = not any(mark in raw for mark in _WRAP_MARKS)  # a few ms, and unwrap is skipped
-    return table
+            probe(_parse_body(raw[:head_end], encoding, delimiter, first_data_line, choice.names, path))
+    return _CsvStart(encoding, delimiter, choice, first_data_line, title, skipped, mac)
 
 
 def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, names: list[str],
