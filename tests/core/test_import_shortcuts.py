@@ -33,7 +33,7 @@ from cellsight.core.timezones import localize
 from cellsight.importers import tabular, wholefile
 from cellsight.importers.cdr import checks, dateclock, times
 from cellsight.importers.cdr.context import _party_numbers
-from cellsight.importers.cdr.parties import NumberIds
+from cellsight.importers.cdr.parties import NumberIds, _votes
 from cellsight.importers.cellcounts import named_cells
 from cellsight.importers.cells import ip_address_rows, is_ip_address
 from cellsight.importers.cdr.codes import decode_code, value_shares
@@ -376,3 +376,45 @@ def test_a_csv_judged_from_its_head_reads_as_judged_from_the_whole_file(title, b
         pd.testing.assert_frame_equal(got[0], want[0])
         assert got[1:] == want[1:]
     assert found[-1] == expected[-1]
+
+
+def _spread_as_before(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """``tabular.spread`` as it was: text by pyarrow with every position masked, the rest by pandas."""
+    if per_distinct.dtype == STR:
+        dictionary = pa.array(per_distinct.array)
+        if isinstance(dictionary, pa.ChunkedArray):
+            dictionary = dictionary.combine_chunks()
+        taken = pc.take(dictionary, pa.array(codes, pa.int64(), mask=codes < 0))
+        return pd.Series(STR.__from_arrow__(pa.chunked_array([taken])), index=index)
+    extended = pd.concat([per_distinct.reset_index(drop=True), pd.Series([None], dtype=per_distinct.dtype)],
+                         ignore_index=True)
+    out = extended.take(np.where(codes < 0, len(per_distinct), codes))
+    out.index = index
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["valid", "possible", "blank", "+447700900123", ""])),
+                min_size=1, max_size=8),
+       st.sampled_from(["text", "category", "Float64"]), st.data(), st.sampled_from(["int32", "int64"]))
+def test_values_spread_by_their_codes_as_before(distinct, kind, data, width) -> None:
+    if kind == "Float64":
+        per_distinct = pd.Series([None if v is None else float(len(v)) for v in distinct], dtype="Float64")
+    else:
+        per_distinct = pd.Series(distinct, dtype=STR if kind == "text" else "category")
+    codes = np.array(data.draw(st.lists(st.integers(-1, len(distinct) - 1), max_size=50)), dtype=width)
+    index = pd.RangeIndex(5, 5 + len(codes))
+    pd.testing.assert_series_equal(tabular.spread(per_distinct, codes, index),
+                                   _spread_as_before(per_distinct, codes, index))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 6), st.integers(-1, 6), st.booleans()), max_size=60),
+       st.lists(st.booleans(), min_size=8, max_size=8))
+def test_votes_over_whole_columns_count_as_over_the_rows_taken(rows, holds) -> None:
+    a, b = (np.array([r[i] for r in rows], dtype=np.int64) for i in (0, 1))
+    chosen = np.array([r[2] for r in rows], dtype=bool)
+    lookup = np.array(holds[:7] + [False])  # id -1 (no number) is the last slot, never held
+    a_in, b_in = a[chosen], b[chosen]
+    before = (int((lookup[a_in] & ~lookup[b_in]).sum()), int((lookup[b_in] & ~lookup[a_in]).sum()))
+    assert _votes(lookup, a, b, chosen) == before

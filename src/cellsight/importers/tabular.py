@@ -950,14 +950,20 @@ def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Se
     """``per_distinct[codes]`` over the rows (code -1: missing), indexed by ``index``.
 
     Text is taken by pyarrow straight from the distinct values (a pandas take
-    of a million strings costs about twice as much); other dtypes by pandas.
+    of a million strings costs about twice as much), a categorical's codes by
+    numpy (code -1 finds the missing one put last); other dtypes by pandas.
     """
     if per_distinct.dtype == STR:
         dictionary = pa.array(per_distinct.array)
         if isinstance(dictionary, pa.ChunkedArray):
             dictionary = dictionary.combine_chunks()
-        taken = pc.take(dictionary, pa.array(codes, pa.int64(), mask=codes < 0))
+        missing = codes < 0
+        positions = pa.array(codes, pa.int64(), mask=missing) if missing.any() else pa.array(codes)
+        taken = pc.take(dictionary, positions)
         return pd.Series(STR.__from_arrow__(pa.chunked_array([taken])), index=index)
+    if isinstance(per_distinct.dtype, pd.CategoricalDtype):
+        lookup = np.append(per_distinct.cat.codes.to_numpy(), -1)
+        return pd.Series(pd.Categorical.from_codes(lookup[codes], dtype=per_distinct.dtype), index=index)
     filler = pd.Series([None], dtype=per_distinct.dtype)
     extended = pd.concat([per_distinct.reset_index(drop=True), filler], ignore_index=True)
     out = extended.take(np.where(codes < 0, len(per_distinct), codes))
