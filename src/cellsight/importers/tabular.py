@@ -364,14 +364,16 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
         start = _csv_start(raw, True, path, find_header, delimiter, encoding, probe)
     if start.mac:
         raw = raw.replace(b"\r", b"\n")
-    table = _parse_body(raw, start.encoding, start.delimiter, start.first_data_line, start.choice.names, path)
+    quoted = b'"' in raw  # asked once: whether lines are records (_one_record_a_line), and values wrapped
+    table = _parse_body(raw, start.encoding, start.delimiter, start.first_data_line, start.choice.names, path,
+                        quoted=quoted)
     if start.encoding in ("utf-8", "utf-8-sig") and not table.warnings:
         head = raw[:_line_offset(raw, start.first_data_line - 1)]  # title and header lines
         table.warnings = _damage_warnings(raw, utf8_damage(head).bad)
     table.title = start.title
     table.skipped = start.skipped + table.skipped
     table.encoding, table.delimiter = start.encoding, start.delimiter
-    table.plain = not any(mark in raw for mark in _WRAP_MARKS)  # a few ms, and unwrap is skipped
+    table.plain = not quoted and not any(mark in raw for mark in _WRAP_MARKS if mark != b'"')  # unwrap skipped
     return table
 
 
@@ -435,10 +437,11 @@ def _csv_start(raw: bytes, whole: bool, path: Path, find_header: HeaderFinder, d
 
 
 def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, names: list[str],
-                path: Path, errors: str = "strict") -> Table:
+                path: Path, errors: str = "strict", quoted: bool | None = None) -> Table:
     """Parse the data lines (from ``first_line``) with pyarrow when lines are records.
 
-    ``errors="replace"`` reads UTF-8 with its damaged bytes as U+FFFD.
+    ``errors="replace"`` reads UTF-8 with its damaged bytes as U+FFFD. ``quoted``:
+    whether ``raw`` holds a double quote, when the caller knows.
     """
     if encoding in ("utf-8", "utf-8-sig") and errors == "strict":
         start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
@@ -462,7 +465,7 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
             return table
         if damage.bad:  # not UTF-8 after all (the sample was ASCII): the code page it is in
             return _parse_body(raw, legacy_encoding(raw), delimiter, first_line, names, path)
-    if fast is not None and _one_record_a_line(data, offset, fast.num_rows):
+    if fast is not None and _one_record_a_line(data, offset, fast.num_rows, quoted if data is raw else None):
         frame = fast.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
         frame.columns = names
         rows = np.arange(first_line, first_line + len(frame), dtype=np.int64)
@@ -471,7 +474,7 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
                         names)
 
 
-def _one_record_a_line(data: bytes, offset: int, records: int) -> bool:
+def _one_record_a_line(data: bytes, offset: int, records: int, quoted: bool | None = None) -> bool:
     """Whether pyarrow's ``records`` from ``data[offset:]`` are its lines, one each, so that a
     record's line number is its position.
 
@@ -479,8 +482,10 @@ def _one_record_a_line(data: bytes, offset: int, records: int) -> bool:
     (stopping at any line that is not one clean record) gives one record a line:
     then the lines are not counted (two byte searches instead of a count over
     the whole body). No records at all may be a body of blank lines, counted.
+    ``quoted``: whether ``data`` holds a quote, if known (else looked for).
     """
-    if records and b'"' not in data and b"\r" not in data:
+    quoted = b'"' in data if quoted is None else quoted
+    if records and not quoted and b"\r" not in data:
         return True
     lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
     return records == lines
