@@ -419,3 +419,15 @@ def test_votes_over_whole_columns_count_as_over_the_rows_taken(rows, holds) -> N
     a_in, b_in = a[chosen], b[chosen]
     before = (int((lookup[a_in] & ~lookup[b_in]).sum()), int((lookup[b_in] & ~lookup[a_in]).sum()))
     assert _votes(lookup, a, b, chosen) == before
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["call", "sms", "data", "valid", "withheld", "other"])),
+                max_size=40),
+       st.lists(st.sampled_from(["call", "sms", "mms", "valid", "possible", "withheld", "x"]), max_size=4),
+       st.booleans())
+def test_a_categorical_column_in_a_set_by_its_codes_as_by_isin(values, wanted, fixed) -> None:
+    dtype = pd.CategoricalDtype(["call", "sms", "mms", "data", "other", "valid", "withheld"]) if fixed \
+        else "category"
+    column = pd.Series(values, dtype=dtype)
+    assert tabular.in_categories(column, wanted).tolist() == column.isin(wanted).to_numpy(dtype=bool).tolist()

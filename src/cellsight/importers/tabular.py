@@ -976,6 +976,13 @@ def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Se
     return out
 
 
+def in_categories(values: pd.Series, wanted: tuple[str, ...] | list[str]) -> np.ndarray:
+    """``values.isin(wanted).to_numpy(bool)`` of a categorical column, by a lookup per category
+    (its codes read once; a missing value, code -1, finds the False put last)."""
+    lookup = np.append(values.cat.categories.isin(list(wanted)), False)
+    return lookup[values.cat.codes.to_numpy()]
+
+
 PROBE_ROWS = 1000  # rows: the first rows judged before the rest is read; and the least
 # number of rows for which "more than half cannot be used" means junk, not a small broken file
 

@@ -211,7 +211,7 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     sites = site_rows(ctx_rows.table.frame, roles, events)
     _list_unplaced_addresses(roles, sites, result)
 
-    needs_party = events["kind"].isin(COMMUNICATION_KINDS).to_numpy() & ~has_party
+    needs_party = tabular.in_categories(events["kind"], COMMUNICATION_KINDS) & ~has_party
     if needs_party.any():
         result.rejections.extend(zip(events.loc[needs_party, "source_row"],
                                      "no party number for a " + events.loc[needs_party, "kind"].astype(str)))
