@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cellsight.core.phone import normalise_series
@@ -33,7 +33,7 @@ from cellsight.core.timezones import localize
 from cellsight.importers import tabular, wholefile
 from cellsight.importers.cdr import checks, dateclock, times
 from cellsight.importers.cdr.context import _party_numbers
-from cellsight.importers.cdr.parties import NumberIds
+from cellsight.importers.cdr.parties import NumberIds, _votes
 from cellsight.importers.cellcounts import named_cells
 from cellsight.importers.cells import ip_address_rows, is_ip_address
 from cellsight.importers.cdr.codes import decode_code, value_shares
@@ -219,6 +219,7 @@ def test_a_body_without_quotes_or_crs_is_one_record_a_line_uncounted(width, data
         return  # a line that is not one clean record: the exact parser reads the body
     lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
     assert tabular._one_record_a_line(data, offset, fast.num_rows) == (fast.num_rows == lines)
+    assert tabular._one_record_a_line(data, offset, fast.num_rows, b'"' in data) == (fast.num_rows == lines)
 
 
 _WRITTEN_NUMBERS = st.sampled_from([None, "", " ", "-", " -- ", "07700 900123", "+447700900123", "447700900123",
@@ -312,3 +313,121 @@ def test_a_file_read_once_is_parsed_and_hashed_from_the_same_bytes(body, end, lo
         finally:
             wholefile.check_line_lengths = original
             wholefile.forget()
+
+
+_CSV_LINES = st.sampled_from([b"01/03/2023,10:00,07700900001", b",10:01,07700900002", b"", b"   ", b"TOTAL,3,",
+                              b"a,b", b'"q",1,2', b"x,y,z,w", b"time,when,who", b"Z\xc3\xabe,1,2", b"\xe9t\xe9,1,2"])
+
+
+def _read_outcome(path: Path) -> tuple[object, list[pd.DataFrame]]:
+    """``read_tables`` of ``path`` with a header finder and a probe (refusing heads mostly without
+    a date): the tables' contents or the refusal's text, and the frames the probe was given."""
+    judged: list[pd.DataFrame] = []
+
+    def find(rows: list[list[str]]) -> tabular.HeaderChoice | None:
+        return tabular.best_header(rows, lambda cells: 2.0 * ("time" in cells), 1)
+
+    def probe(head: tabular.Table) -> None:
+        judged.append(head.frame)
+        if head.frame.iloc[:, 0].isna().mean() > 0.5:
+            raise ImportFailure(f"{path.name}: refused by its first rows")
+
+    try:
+        tables, warnings = tabular.read_tables(path, find, probe=probe)
+    except ImportFailure as exc:
+        return str(exc), judged
+    return [(t.frame, t.rows.tolist(), t.header, t.title, t.skipped, t.broken, t.encoding, t.delimiter,
+             t.warnings, t.plain) for t in tables] + [warnings], judged
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_CSV_LINES, max_size=3), st.lists(_CSV_LINES, max_size=6), st.sampled_from([1, 3, 40, 70]),
+       st.sampled_from([b"\n", b"\r\n", b"\r"]), st.integers(1, 3000), st.sampled_from([5, 20, 200, 10_000]))
+@example([], [b"", b"", b"x,y,z,w"], 40, b"\n", 300, 5)  # junk in the head, and a line too long after it
+def test_a_csv_judged_from_its_head_reads_as_judged_from_the_whole_file(title, block, repeat, end, head_bytes,
+                                                                        longest) -> None:
+    """With the file read ahead, the header and the first rows are judged from its first bytes while
+    the rest is read: the tables, the rows the probe judged and every refusal (a line too long
+    first) are those of the file read whole first."""
+    data = end.join(title + [b"time,when,who"] + block * repeat) + end
+    saved = (wholefile.check_line_lengths, wholefile.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS)
+    wholefile.check_line_lengths = lambda p: check_line_lengths(p, longest)  # stands for the 64 MB limit
+    tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = 256, 30  # small, so that heads and probes are many
+    wholefile.HEAD_BYTES = max(head_bytes, tabular.SAMPLE_BYTES)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "records.csv"
+            path.write_bytes(data)
+            whole = _read_outcome(path)
+            with ThreadPoolExecutor(1) as pool:
+                wholefile.read_ahead(path, pool, file_digest)
+                ahead = _read_outcome(path)
+                wholefile.forget()
+    finally:
+        wholefile.check_line_lengths, wholefile.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = saved
+    (found, judged), (expected, expected_judged) = ahead, whole
+    if isinstance(expected, str):
+        assert found == expected  # (the head's rows may have been judged before a line too long)
+        return
+    assert len(judged) == len(expected_judged)
+    for frame, want in zip(judged, expected_judged):
+        pd.testing.assert_frame_equal(frame, want)
+    assert not isinstance(found, str) and len(found) == len(expected)
+    for got, want in zip(found[:-1], expected[:-1]):
+        pd.testing.assert_frame_equal(got[0], want[0])
+        assert got[1:] == want[1:]
+    assert found[-1] == expected[-1]
+
+
+def _spread_as_before(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """``tabular.spread`` as it was: text by pyarrow with every position masked, the rest by pandas."""
+    if per_distinct.dtype == STR:
+        dictionary = pa.array(per_distinct.array)
+        if isinstance(dictionary, pa.ChunkedArray):
+            dictionary = dictionary.combine_chunks()
+        taken = pc.take(dictionary, pa.array(codes, pa.int64(), mask=codes < 0))
+        return pd.Series(STR.__from_arrow__(pa.chunked_array([taken])), index=index)
+    extended = pd.concat([per_distinct.reset_index(drop=True), pd.Series([None], dtype=per_distinct.dtype)],
+                         ignore_index=True)
+    out = extended.take(np.where(codes < 0, len(per_distinct), codes))
+    out.index = index
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["valid", "possible", "blank", "+447700900123", ""])),
+                min_size=1, max_size=8),
+       st.sampled_from(["text", "category", "Float64"]), st.data(), st.sampled_from(["int32", "int64"]))
+def test_values_spread_by_their_codes_as_before(distinct, kind, data, width) -> None:
+    if kind == "Float64":
+        per_distinct = pd.Series([None if v is None else float(len(v)) for v in distinct], dtype="Float64")
+    else:
+        per_distinct = pd.Series(distinct, dtype=STR if kind == "text" else "category")
+    codes = np.array(data.draw(st.lists(st.integers(-1, len(distinct) - 1), max_size=50)), dtype=width)
+    index = pd.RangeIndex(5, 5 + len(codes))
+    pd.testing.assert_series_equal(tabular.spread(per_distinct, codes, index),
+                                   _spread_as_before(per_distinct, codes, index))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 6), st.integers(-1, 6), st.booleans()), max_size=60),
+       st.lists(st.booleans(), min_size=8, max_size=8))
+def test_votes_over_whole_columns_count_as_over_the_rows_taken(rows, holds) -> None:
+    a, b = (np.array([r[i] for r in rows], dtype=np.int64) for i in (0, 1))
+    chosen = np.array([r[2] for r in rows], dtype=bool)
+    lookup = np.array(holds[:7] + [False])  # id -1 (no number) is the last slot, never held
+    a_in, b_in = a[chosen], b[chosen]
+    before = (int((lookup[a_in] & ~lookup[b_in]).sum()), int((lookup[b_in] & ~lookup[a_in]).sum()))
+    assert _votes(lookup, a, b, chosen) == before
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["call", "sms", "data", "valid", "withheld", "other"])),
+                max_size=40),
+       st.lists(st.sampled_from(["call", "sms", "mms", "valid", "possible", "withheld", "x"]), max_size=4),
+       st.booleans())
+def test_a_categorical_column_in_a_set_by_its_codes_as_by_isin(values, wanted, fixed) -> None:
+    dtype = pd.CategoricalDtype(["call", "sms", "mms", "data", "other", "valid", "withheld"]) if fixed \
+        else "category"
+    column = pd.Series(values, dtype=dtype)
+    assert tabular.in_categories(column, wanted).tolist() == column.isin(wanted).to_numpy(dtype=bool).tolist()

@@ -351,13 +351,69 @@ def _sample_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
 
 def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
               encoding: str | None, probe: HeadProbe | None = None) -> Table:
+    start, head = None, wholefile.read_head(path)  # the first MBs, while the whole is read ahead
+    if head is not None:
+        try:
+            start = _csv_start(head, len(head) < wholefile.HEAD_BYTES, path, find_header, delimiter,
+                               encoding, probe)
+        except Exception:
+            wholefile.read_bytes(path)  # a line too long is refused first, as when the file came whole
+            raise
     raw = wholefile.read_bytes(path)  # read once for the parse and the file's digest
+    if start is None or not _begins_with(raw, head):
+        start = _csv_start(raw, True, path, find_header, delimiter, encoding, probe)
+    if start.mac:
+        raw = raw.replace(b"\r", b"\n")
+    quoted = b'"' in raw  # asked once: whether lines are records (_one_record_a_line), and values wrapped
+    table = _parse_body(raw, start.encoding, start.delimiter, start.first_data_line, start.choice.names, path,
+                        quoted=quoted)
+    if start.encoding in ("utf-8", "utf-8-sig") and not table.warnings:
+        head = raw[:_line_offset(raw, start.first_data_line - 1)]  # title and header lines
+        table.warnings = _damage_warnings(raw, utf8_damage(head).bad)
+    table.title = start.title
+    table.skipped = start.skipped + table.skipped
+    table.encoding, table.delimiter = start.encoding, start.delimiter
+    table.plain = not quoted and not any(mark in raw for mark in _WRAP_MARKS if mark != b'"')  # unwrap skipped
+    return table
+
+
+def _begins_with(raw: bytes, head: bytes) -> bool:
+    """Whether the file read whole is the one whose head was judged: it begins with those bytes
+    (and is those bytes, when the head was all the file held)."""
+    return raw.startswith(head) and (len(head) == wholefile.HEAD_BYTES or len(raw) == len(head))
+
+
+@dataclass
+class _CsvStart:
+    """What a CSV's first bytes decide before its body is parsed (its first rows judged too)."""
+
+    encoding: str
+    delimiter: str
+    choice: HeaderChoice
+    first_data_line: int
+    title: list[str]
+    skipped: list[tuple[str, str]]
+    mac: bool  # classic Mac line ends (CR alone), read as LF
+
+
+def _csv_start(raw: bytes, whole: bool, path: Path, find_header: HeaderFinder, delimiter: str | None,
+               encoding: str | None, probe: HeadProbe | None) -> _CsvStart | None:
+    """The encoding, delimiter, header and rows above it of the CSV whose bytes begin with ``raw``
+    (all of them if ``whole``), with its first ``PROBE_ROWS`` data rows given to ``probe``.
+
+    From a head of the file (not ``whole``) each answer is the one the whole file
+    gives, or None where the head cannot tell (shorter than the sample; blank
+    throughout; too short for the probe's rows), and the whole is asked.
+    """
+    if not whole and (len(raw) < SAMPLE_BYTES or raw.isspace()):
+        return None  # its sample, or whether it is blank throughout, is the whole file's to say
     if not raw or raw.isspace():
         raise ImportFailure(f"{path.name}: the file is empty")
     sample_text, detected = _decode_sample(raw[:SAMPLE_BYTES])
     encoding = encoding or detected
-    if "\r" in sample_text and "\n" not in sample_text:
-        raw = raw.replace(b"\r", b"\n")  # classic Mac line ends; one record per line still
+    mac = "\r" in sample_text and "\n" not in sample_text
+    if mac:  # classic Mac line ends; one record per line still (the caller reads its bytes so too)
+        raw = raw.replace(b"\r", b"\n")
         sample_text = sample_text.replace("\r", "\n")
     delimiter = delimiter or sniff_delimiter(sample_text)
     records = _sample_records(sample_text, delimiter)
@@ -373,25 +429,19 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
     title, skipped = _title_rows(above)
     if probe is not None:
         head_end = _line_offset(raw, first_data_line - 1 + PROBE_ROWS)
+        if head_end >= len(raw) and not whole:
+            return None  # the head may end within the probe's rows
         if head_end < len(raw):  # a longer table: its first rows are judged first
-            probe(_parse_body(raw[:head_end], encoding, delimiter, first_data_line, choice.names,
-                              path))
-    table = _parse_body(raw, encoding, delimiter, first_data_line, choice.names, path)
-    if encoding in ("utf-8", "utf-8-sig") and not table.warnings:
-        head = raw[:_line_offset(raw, first_data_line - 1)]  # title and header lines
-        table.warnings = _damage_warnings(raw, utf8_damage(head).bad)
-    table.title = title
-    table.skipped = skipped + table.skipped
-    table.encoding, table.delimiter = encoding, delimiter
-    table.plain = not any(mark in raw for mark in _WRAP_MARKS)  # a few ms, and unwrap is skipped
-    return table
+            probe(_parse_body(raw[:head_end], encoding, delimiter, first_data_line, choice.names, path))
+    return _CsvStart(encoding, delimiter, choice, first_data_line, title, skipped, mac)
 
 
 def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, names: list[str],
-                path: Path, errors: str = "strict") -> Table:
+                path: Path, errors: str = "strict", quoted: bool | None = None) -> Table:
     """Parse the data lines (from ``first_line``) with pyarrow when lines are records.
 
-    ``errors="replace"`` reads UTF-8 with its damaged bytes as U+FFFD.
+    ``errors="replace"`` reads UTF-8 with its damaged bytes as U+FFFD. ``quoted``:
+    whether ``raw`` holds a double quote, when the caller knows.
     """
     if encoding in ("utf-8", "utf-8-sig") and errors == "strict":
         start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
@@ -415,7 +465,7 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
             return table
         if damage.bad:  # not UTF-8 after all (the sample was ASCII): the code page it is in
             return _parse_body(raw, legacy_encoding(raw), delimiter, first_line, names, path)
-    if fast is not None and _one_record_a_line(data, offset, fast.num_rows):
+    if fast is not None and _one_record_a_line(data, offset, fast.num_rows, quoted if data is raw else None):
         frame = fast.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
         frame.columns = names
         rows = np.arange(first_line, first_line + len(frame), dtype=np.int64)
@@ -424,7 +474,7 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
                         names)
 
 
-def _one_record_a_line(data: bytes, offset: int, records: int) -> bool:
+def _one_record_a_line(data: bytes, offset: int, records: int, quoted: bool | None = None) -> bool:
     """Whether pyarrow's ``records`` from ``data[offset:]`` are its lines, one each, so that a
     record's line number is its position.
 
@@ -432,8 +482,10 @@ def _one_record_a_line(data: bytes, offset: int, records: int) -> bool:
     (stopping at any line that is not one clean record) gives one record a line:
     then the lines are not counted (two byte searches instead of a count over
     the whole body). No records at all may be a body of blank lines, counted.
+    ``quoted``: whether ``data`` holds a quote, if known (else looked for).
     """
-    if records and b'"' not in data and b"\r" not in data:
+    quoted = b'"' in data if quoted is None else quoted
+    if records and not quoted and b"\r" not in data:
         return True
     lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
     return records == lines
@@ -903,19 +955,32 @@ def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Se
     """``per_distinct[codes]`` over the rows (code -1: missing), indexed by ``index``.
 
     Text is taken by pyarrow straight from the distinct values (a pandas take
-    of a million strings costs about twice as much); other dtypes by pandas.
+    of a million strings costs about twice as much), a categorical's codes by
+    numpy (code -1 finds the missing one put last); other dtypes by pandas.
     """
     if per_distinct.dtype == STR:
         dictionary = pa.array(per_distinct.array)
         if isinstance(dictionary, pa.ChunkedArray):
             dictionary = dictionary.combine_chunks()
-        taken = pc.take(dictionary, pa.array(codes, pa.int64(), mask=codes < 0))
+        missing = codes < 0
+        positions = pa.array(codes, pa.int64(), mask=missing) if missing.any() else pa.array(codes)
+        taken = pc.take(dictionary, positions)
         return pd.Series(STR.__from_arrow__(pa.chunked_array([taken])), index=index)
+    if isinstance(per_distinct.dtype, pd.CategoricalDtype):
+        lookup = np.append(per_distinct.cat.codes.to_numpy(), -1)
+        return pd.Series(pd.Categorical.from_codes(lookup[codes], dtype=per_distinct.dtype), index=index)
     filler = pd.Series([None], dtype=per_distinct.dtype)
     extended = pd.concat([per_distinct.reset_index(drop=True), filler], ignore_index=True)
     out = extended.take(np.where(codes < 0, len(per_distinct), codes))
     out.index = index
     return out
+
+
+def in_categories(values: pd.Series, wanted: tuple[str, ...] | list[str]) -> np.ndarray:
+    """``values.isin(wanted).to_numpy(bool)`` of a categorical column, by a lookup per category
+    (its codes read once; a missing value, code -1, finds the False put last)."""
+    lookup = np.append(values.cat.categories.isin(list(wanted)), False)
+    return lookup[values.cat.codes.to_numpy()]
 
 
 PROBE_ROWS = 1000  # rows: the first rows judged before the rest is read; and the least

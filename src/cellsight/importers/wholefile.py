@@ -10,6 +10,12 @@ instead of reading again. The line-length check (``safety.check_line_lengths``)
 still comes first, so a file with a huge field is refused before it is read;
 a refusal, or a file that cannot be read, is raised by ``take`` where the read
 would have raised it, and the digest is then worked out from the file as before.
+
+While the worker reads, the importer need not wait idle: ``read_head`` gives it
+the file's first ``HEAD_BYTES`` at once, enough to find the header and judge
+the first 1,000 rows of any call record, so that this judging overlaps the
+whole read (``tabular._read_csv``; a refusal it reaches is raised only after the
+whole read's own, so a line too long is still refused first).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 
 from cellsight.importers.safety import check_line_lengths
 
+HEAD_BYTES = 4 * 1024**2  # a header and 1,000 rows of up to 4 kB each
 _AHEAD: ContextVar[WholeFile | None] = ContextVar("cellsight_whole_file", default=None)
 
 
@@ -68,6 +75,19 @@ def read_ahead(path: Path, pool: ThreadPoolExecutor, digest: Callable[[Path], st
 def forget() -> None:
     """End this thread's read-ahead (bytes not taken are let go once hashed)."""
     _AHEAD.set(None)
+
+
+def read_head(path: Path) -> bytes | None:
+    """The file's first ``HEAD_BYTES`` (all of a smaller file), read now, while the whole file is
+    read ahead for this import; None when it is not (then nothing could overlap the read)."""
+    whole = _AHEAD.get()
+    if whole is None or whole.path != path:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(HEAD_BYTES)
+    except OSError:
+        return None  # the whole read raises what is wrong, where it always did
 
 
 def read_bytes(path: Path) -> bytes:

@@ -74,7 +74,7 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
         subscriber = originators
         result.parameters["targets_by"] = (f"originating number (column {roles[xa]!r}): no column says "
                                            "whose records these are, and most rows involve no one number")
-    kept = ~(kind.isin(COMMUNICATION_KINDS).to_numpy(dtype=bool) & ~has_party)  # the rest are rejected
+    kept = ~(tabular.in_categories(kind, COMMUNICATION_KINDS) & ~has_party)  # the rest are rejected
     _say_how(parties, kind[kept], direction[kept], own, result, options.subject)
     b, b_flag = _not_parties(parties, kind, result)
 
@@ -184,14 +184,14 @@ def _not_parties(parties: Parties, kind: pd.Series, result: ImportResult
     that no analysis counts a data session as a contact with "internet".
     """
     b, flag = parties.b, parties.b_flag
-    named = b.notna() & ~flag.isin(["valid", "possible", "withheld"])
+    named = b.notna().to_numpy(dtype=bool) & ~tabular.in_categories(flag, ["valid", "possible", "withheld"])
     if not named.any():
         return b, flag
-    positions = np.flatnonzero(_mask(named))
+    positions = np.flatnonzero(named)
     text = b.iloc[positions].str.strip().str.lower()
     service = np.zeros(len(b), dtype=bool)
     service[positions] = _mask(text.str.match(_NOT_A_PARTY))
-    clear = (_mask(named) & kind.eq("data").to_numpy(dtype=bool)) | service
+    clear = (named & kind.eq("data").to_numpy(dtype=bool)) | service
     if not clear.any():
         return b, flag
     values = ", ".join(sorted(set(b[clear].astype(str)))[:4])

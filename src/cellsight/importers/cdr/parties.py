@@ -183,8 +183,9 @@ def order(a: PartyNumbers, b: PartyNumbers, direction: pd.Series, *, target: Par
         how = (f"the target of each row is in column {target_name!r}; the direction puts it first "
                f"on outgoing rows and second on incoming rows")
     else:
-        layout, how, uncertain = _layout(ids, x, y, out, inc, is_own, names)
-        subscriber = x if layout == SUBSCRIBER else _ordered_subscriber(ids, x, y, out, inc, is_own)
+        callers = ids.seen(x[out])  # the numbers that make the outgoing calls
+        layout, how, uncertain = _layout(ids, x, y, out, inc, is_own, names, callers)
+        subscriber = x if layout == SUBSCRIBER else _ordered_subscriber(ids, x, y, out, inc, is_own, callers)
     if layout.in_call_order:
         swap = np.zeros(len(index), dtype=bool)  # in the calls' order already, by definition
     else:  # swap where the subscriber sits on the wrong side for the row's direction
@@ -207,13 +208,14 @@ def order(a: PartyNumbers, b: PartyNumbers, direction: pd.Series, *, target: Par
 
 
 def _ordered_subscriber(ids: NumberIds, a: np.ndarray, b: np.ndarray, out: np.ndarray, inc: np.ndarray,
-                        is_own: np.ndarray) -> np.ndarray:
+                        is_own: np.ndarray, callers: np.ndarray) -> np.ndarray:
     """In an ordered file: A on outgoing rows, B on incoming rows, the subject's number elsewhere.
 
     A row with no direction (a data session) is the A party's when it has no B
     party or A is the subject's number; otherwise whose it is stays unknown.
+    ``callers``: ``ids.seen(a[out])``.
     """
-    if int((ids.seen(a[out]) | ids.seen(b[inc])).sum()) <= 1:
+    if int((callers | ids.seen(b[inc])).sum()) <= 1:
         # One subscriber (or none): nothing to split, and an ordered file names no owner by itself,
         # so the rows need no subscriber each; this keeps the million-row import at its pace.
         return np.full(len(a), -1, dtype=np.int64)
@@ -228,23 +230,20 @@ def _ordered_subscriber(ids: NumberIds, a: np.ndarray, b: np.ndarray, out: np.nd
 
 
 def _layout(ids: NumberIds, a: np.ndarray, b: np.ndarray, out: np.ndarray, inc: np.ndarray,
-            is_own: np.ndarray, names: tuple[str, str]) -> tuple[PartyLayout, str, bool]:
-    """``(layout, how it was decided, uncertain)`` for two party columns without a target column."""
+            is_own: np.ndarray, names: tuple[str, str], callers: np.ndarray) -> tuple[PartyLayout, str, bool]:
+    """``(layout, how it was decided, uncertain)`` for two party columns without a target column
+    (``callers``: ``ids.seen(a[out])``)."""
     first, second = names
     if not inc.any() or not (out | inc).any():
         return ORDERED, (f"party A read from column {first!r} as written: no row says it is incoming, "
                          "so the columns' order is the calls' order"), False
-    a_in, b_in = a[inc], b[inc]
     # The file's own evidence first: whoever makes the outgoing calls is the subscriber, and sits in
     # A on incoming rows too only if A is the subscriber's column. The subject's number (which may
     # not be the records' owner) is asked only when the file has no outgoing rows to tell.
-    callers = ids.seen(a[out])
-    sub_votes = int((callers[a_in] & ~callers[b_in]).sum())
-    ord_votes = int((callers[b_in] & ~callers[a_in]).sum())
+    sub_votes, ord_votes = _votes(callers, a, b, inc)
     evidence = "the numbers that make the outgoing calls"
     if not sub_votes and not ord_votes and is_own.any():
-        sub_votes = int((is_own[a_in] & ~is_own[b_in]).sum())
-        ord_votes = int((is_own[b_in] & ~is_own[a_in]).sum())
+        sub_votes, ord_votes = _votes(is_own, a, b, inc)
         evidence = "the subject's number"
     if sub_votes > ord_votes:
         return SUBSCRIBER, (f"column {first!r} holds the subscriber on every row ({evidence} "
@@ -255,12 +254,19 @@ def _layout(ids: NumberIds, a: np.ndarray, b: np.ndarray, out: np.ndarray, inc: 
                          f"calls' order ({evidence} sit in {second!r} on {ord_votes:,} incoming "
                          "rows)"), False
     if not out.any():  # only incoming rows and no subject: the subscriber's column repeats one number
-        if ids.seen(a_in).sum() < ids.seen(b_in).sum():
+        if ids.seen(a[inc]).sum() < ids.seen(b[inc]).sum():
             return SUBSCRIBER, (f"column {first!r} holds fewer numbers than {second!r} on the incoming "
                                 f"rows, so it was taken as the subscriber's: party A is read from "
                                 f"{second!r} on incoming rows"), True
     return ORDERED, (f"party A read from column {first!r} as written: nothing in the file shows "
                      f"whether {first!r} is the caller or the subscriber; check the direction"), True
+
+
+def _votes(holds: np.ndarray, a: np.ndarray, b: np.ndarray, rows: np.ndarray) -> tuple[int, int]:
+    """Of ``rows``, how many have a number ``holds`` (a lookup by id) in A and not in B, and the
+    other way round: whole-column lookups, no copy of the rows' ids."""
+    in_a, in_b = holds[a] & rows, holds[b] & rows
+    return int(np.count_nonzero(in_a & ~in_b)), int(np.count_nonzero(in_b & ~in_a))
 
 
 def subscriber_keys(subscriber: pd.Series) -> pd.Series:

@@ -25,7 +25,7 @@ from cellsight.importers.cdr.durations import _duration_from_end
 from cellsight.importers.cdr.events import COMMUNICATION_KINDS, _events
 from cellsight.importers.cdr.parties import PartyLayout, subscriber_keys, targets_table
 from cellsight.importers.cdr.times import _localise, _time_reasons, _times
-from cellsight.importers.cdr.vocabulary import header_groups, header_score
+from cellsight.importers.cdr.vocabulary import column_role, header_groups, header_score
 from cellsight.importers.registry import importer
 from cellsight.importers.templates import Template, builtin_for, template_option
 from cellsight.progress import Progress, check
@@ -164,6 +164,8 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     sites the rows state (``cdr.sites.site_rows``). With ``hasher``, a long table's columns are
     hashed on it ahead of their turn (``tabular.hash_ahead``), and its row labels written."""
     written = table.frame
+    if hasher is not None and len(written) >= HASH_AHEAD_ROWS:  # the columns _roles weighs by their codes
+        tabular.hash_ahead(hasher, [written[n] for n in table.header if column_role(n) in ("event", "direction")])
     roles, left = _roles(table, template)
     frame = written if table.plain else _unwrapped(written, roles)
     table = tabular.Table(frame=frame, rows=table.rows, header=table.header, sheet=table.sheet,
@@ -209,7 +211,7 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     sites = site_rows(ctx_rows.table.frame, roles, events)
     _list_unplaced_addresses(roles, sites, result)
 
-    needs_party = events["kind"].isin(COMMUNICATION_KINDS).to_numpy() & ~has_party
+    needs_party = tabular.in_categories(events["kind"], COMMUNICATION_KINDS) & ~has_party
     if needs_party.any():
         result.rejections.extend(zip(events.loc[needs_party, "source_row"],
                                      "no party number for a " + events.loc[needs_party, "kind"].astype(str)))
