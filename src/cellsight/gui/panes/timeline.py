@@ -74,6 +74,10 @@ class TimelinePane(Pane):
             plot.setMouseEnabled(x=True, y=False)
             plot.showGrid(x=True, y=False, alpha=0.15)
             plot.getViewBox().setLimits(yMin=-1)
+        # One date scale, under the bars: the lanes share it (their x is linked), so their own axis
+        # keeps its ticks for the eye but no labels, and the band fits a laptop without scrolling.
+        self.lanes.getAxis("bottom").setStyle(showValues=False)
+        self.lanes.getAxis("bottom").setHeight(6)
         self.lanes.hideButtons()
         self.bars_plot.hideButtons()
         self.lanes.getAxis("left").setWidth(130)
@@ -197,7 +201,8 @@ class TimelinePane(Pane):
     def _fit_lane_labels(self, lanes: int) -> None:
         """Give every lane a line of text, so that no label is printed over its neighbour."""
         line = self.fontMetrics().lineSpacing() + 2
-        axis = 2 * self.lanes.getAxis("bottom").height() + 8  # the two date axes and the plots' margins
+        axis = (self.lanes.getAxis("bottom").height() + self.bars_plot.getAxis("bottom").height()
+                + 8)  # the lanes' unlabelled axis, the date axis and the plots' margins
         lanes_height = max(lanes, 1) * line + line
         self.lanes.setMinimumHeight(lanes_height)
         self.bars_plot.setMinimumHeight(BARS_MIN_HEIGHT)
