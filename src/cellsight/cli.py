@@ -41,6 +41,7 @@ from cellsight.core.case import Case, CaseError
 from cellsight.core.casefile import CaseFileError, is_encrypted, open_case, save_case
 from cellsight.core.companions import check_replaceable
 from cellsight.core.crypto import derive
+from cellsight.core.device_records import also_held
 from cellsight.core.scenestore import scenes
 from cellsight.core.schema import ROLES
 from cellsight.core.tempfiles import sweep_leftovers
@@ -410,7 +411,8 @@ def _import_each(args: argparse.Namespace, case: Case) -> tuple[list[dict[str, A
                  f"({part['subject']}): {part['rows']} rows, {part['imported']} imported, "
                  f"{part['rejected']} rejected")
         _say(f"{report['file']}: {report['format']}, {report['rows']} rows, "
-             f"{report['imported']} imported, {report['rejected']} rejected")
+             f"{report['imported']} imported, {report['rejected']} rejected"
+             f"{also_held(report.get('device_records'))}")
     return reports, failed
 
 

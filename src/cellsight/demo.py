@@ -26,6 +26,7 @@ from typing import Any
 
 from cellsight.core.case import Case
 from cellsight.core.casefile import save_case
+from cellsight.core.device_records import also_held
 from cellsight.importers.api import import_file
 from cellsight.packagedata import resource
 from cellsight.progress import NullProgress, Progress
@@ -102,4 +103,4 @@ def make_demo(folder: Path, progress: Progress | None = None,
 def describe(reports: list[dict[str, Any]]) -> str:
     """One line per imported exhibit: its format and how its rows were accounted for."""
     return "\n".join(f"{r['file']}: {r['format']}, {r['rows']} rows, {r['imported']} imported, "
-                     f"{r['rejected']} rejected" for r in reports)
+                     f"{r['rejected']} rejected{also_held(r.get('device_records'))}" for r in reports)

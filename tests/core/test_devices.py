@@ -253,15 +253,17 @@ def test_report_counts_photographs_only_when_asked(case: Case, tmp_path: Path, c
 
 
 def test_exhibits_tables_say_what_a_download_holds_beside_its_rows(case: Case, tmp_path: Path) -> None:
-    from cellsight.analysis.devices import holdings, rows_cell
+    from cellsight.analysis.devices import rows_cell
+    from cellsight.core.device_records import holdings
     from cellsight.report.build import exhibits_section
 
     alice, dan = case.sources
     assert holdings(alice) == "7 apps, 2 Wi-Fi networks, 1 Bluetooth device"
     assert rows_cell(dan) == f"{dan.rows:,} rows; also 2 Wi-Fi networks (device records)"
     only_apps = Case.new(name="Apps", tz="UTC")
-    import_file(only_apps, phone_download(tmp_path / "a.ufdr", apps=[app("x", "org.example.maps", "Maps")]),
-                subject="Ann", tz="UTC")
+    report = import_file(only_apps, phone_download(tmp_path / "a.ufdr", apps=[app("x", "org.example.maps", "Maps")]),
+                         subject="Ann", tz="UTC")
+    assert report["rows"] == 0 and report["device_records"] == {"apps": 1, "wifi": 0, "bluetooth": 0}
     (source,) = only_apps.sources
     assert source.rows == 0 and rows_cell(source) == "0 rows; also 1 app (device records)"
     table = next(f for f in exhibits_section(only_apps).frames if f.kind == "table")
@@ -270,3 +272,17 @@ def test_exhibits_tables_say_what_a_download_holds_beside_its_rows(case: Case, t
     import_file(calls_only, phone_download(tmp_path / "c.ufdr", calls=[call("c", "2024-03-01T10:00:00+00:00",
                                                                           "07700900002")]), subject="Ann", tz="UTC")
     assert holdings(calls_only.sources[0]) == "" and rows_cell(calls_only.sources[0]) == 1  # a plain count
+
+
+def test_the_import_line_says_what_a_download_of_apps_only_holds(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "apps.cellsight"
+    save_case(Case.new(name="Apps", tz="UTC"), path)
+    download = phone_download(tmp_path / "a.ufdr", apps=[app("x", "org.example.maps", "Maps"),
+                                                           app("y", "org.example.notes", "Notes")])
+    assert main(["import", str(path), str(download), "--subject", "Ann", "--tz", "UTC"]) == 0
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line == "a.ufdr: ufdr, 0 rows, 0 imported, 0 rejected; also 2 apps (device records)"
+    assert main(["import", str(path), str(phone_download(tmp_path / "c.ufdr", calls=[
+        call("c", "2024-03-01T10:00:00+00:00", "07700900002")])), "--subject", "Ann", "--tz", "UTC", "--json"]) == 0
+    (doc,) = json.loads(capsys.readouterr().out)
+    assert doc["rows"] == 1 and "device_records" not in doc  # calls only: nothing beside the rows

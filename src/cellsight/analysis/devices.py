@@ -28,6 +28,7 @@ import pandas as pd
 
 from cellsight.core.case import Case, Source
 from cellsight.core.citations import exhibit_label
+from cellsight.core.device_records import also_held, counts, records
 from cellsight.core.indicators import IndicatorSet, for_case
 from cellsight.core.timezones import iso_local
 
@@ -45,29 +46,10 @@ NO_MATCH_MEANING = ("The indicator lists are known to be incomplete: no match is
 WATCHWARE_WORDS = "a monitoring app of a kind sold for family use"
 
 
-def records(source: Source) -> dict[str, list[dict]]:
-    """A source's device records (apps, wifi, bluetooth), empty lists where it has none."""
-    stored = source.parameters.get("device_records") or {}
-    return {kind: list(stored.get(kind) or []) for kind in ("apps", "wifi", "bluetooth")}
-
-
-def holdings(source: Source) -> str:
-    """What a phone download keeps beside its rows ("6 apps, 3 Wi-Fi networks"), or "" when nothing.
-
-    Apps, networks and Bluetooth devices are not rows (they are kept with the
-    source), so a download holding only them counts 0 rows; wherever that count
-    is shown, this says what the exhibit does hold.
-    """
-    stored = records(source)
-    words = (("app", "apps"), ("Wi-Fi network", "Wi-Fi networks"), ("Bluetooth device", "Bluetooth devices"))
-    return ", ".join(f"{len(stored[kind])} {one if len(stored[kind]) == 1 else many}"
-                     for kind, (one, many) in zip(("apps", "wifi", "bluetooth"), words) if stored[kind])
-
-
 def rows_cell(source: Source) -> int | str:
     """An exhibits table's Rows cell: the count, with the device records beside it where there are any."""
-    held = holdings(source)
-    return f"{source.rows:,} rows; also {held} (device records)" if held else source.rows
+    held = counts(source)
+    return f"{source.rows:,} rows{also_held(held)}" if held else source.rows
 
 
 def phone_sources(case: Case) -> list[Source]:

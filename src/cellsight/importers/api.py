@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from cellsight import __version__
-from cellsight.core import schema
+from cellsight.core import device_records, schema
 from cellsight.core.case import Case, CaseError, Source, utc_stamp
 from cellsight.core.casefile import file_sha256
 from cellsight.core.cellkeys import resolve
@@ -569,6 +569,7 @@ def _report(source: Source, result: ImportResult, frames: dict[str, pd.DataFrame
         "unused_columns": _unused(result), "target": source.parameters.get("file_target"),
         "derived_cells": derived,
         **({"targets": source.parameters["targets"]} if "targets" in source.parameters else {}),
+        **({"device_records": held} if (held := device_records.counts(source)) else {}),
     }
 
 

@@ -204,12 +204,13 @@ def statement_lines(case: Any) -> list[str]:
 def describe_phones(phones: list[dict[str, Any]]) -> str:
     """The human summary of ``cellsight device`` (one block per phone download)."""
     if not phones:
-        return "no phone download in this case carries installed apps, Wi-Fi networks or photo positions"
+        return ("no phone download in this case carries installed apps, Wi-Fi networks or photograph or "
+                "video positions")
     blocks = []
     for p in phones:
         lines = [f"{p['exhibit']} ({p['subject'] or 'no subject'}): {p['installed_apps']} installed apps, "
                  f"{len(p['wifi'])} saved Wi-Fi networks, {len(p['bluetooth'])} Bluetooth devices, "
-                 f"{p['photo_fixes']} photo positions"]
+                 f"{p['photo_fixes']} photograph and video positions"]
         lines += [f"  MATCH {a['package']} ({a['name'] or 'no name'}): {a['indicator']}, {a['type']} "
                   f"[model {a['row']}]" for a in p["apps"]]
         lines += [f"  to look at: {a['package']} requests {', '.join(a['permissions'])} [model {a['row']}]"

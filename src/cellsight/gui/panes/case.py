@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QPushButton, QSplitter, QTableView, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from cellsight.analysis.devices import holdings, rows_cell
+from cellsight.analysis.devices import rows_cell
+from cellsight.core.device_records import holdings
 from cellsight.core.hub import Change
 from cellsight.core.citations import exhibit_for, row_words
 from cellsight.core.selection import Subjects
