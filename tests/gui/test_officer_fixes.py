@@ -335,6 +335,22 @@ def test_the_import_summary_shows_a_dash_for_a_file_of_no_one(qtbot, case, tmp_p
     assert subjects == ["—", "Bob", ""]
 
 
+def test_the_import_summary_says_what_a_download_of_apps_only_holds() -> None:
+    from pathlib import Path
+
+    from cellsight.gui.dialogs.import_summary import account
+    from cellsight.gui.import_flow import FileOutcome
+
+    apps = FileOutcome(Path("phone.ufdr"), report={"format": "ufdr", "subject": "Sam", "rows": 0, "imported": 0,
+                                                   "rejected": 0, "device_records": {"apps": 6, "wifi": 1,
+                                                                                     "bluetooth": 0}})
+    calls = FileOutcome(Path("calls.csv"), report={"format": "cdr", "subject": "Sam", "rows": 3, "imported": 3,
+                                                   "rejected": 0})
+    assert account(apps).splitlines()[0] == ("phone.ufdr: 0 records, 0 imported, 0 could not be used; "
+                                             "also 6 apps, 1 Wi-Fi network (device records).")
+    assert account(calls).splitlines()[0] == "calls.csv: 3 records, 3 imported, 0 could not be used."
+
+
 # 11 --------------------------------------------------------------------------------------------------
 def test_clear_selection_resets_the_contacts_pair(window, qtbot) -> None:
     from tests.gui.cases import ANN

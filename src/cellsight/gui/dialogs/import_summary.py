@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
+from cellsight.core.device_records import also_held
 from cellsight.gui.models.frame_model import FrameModel
 
 
@@ -138,7 +139,8 @@ def account(outcome: Any) -> str:
     if not outcome.ok:
         return plain_words(outcome.error)
     lines = [f"{outcome.path.name}: {report.get('rows', 0):,} records, {report.get('imported', 0):,} "
-             f"imported, {report.get('rejected', 0):,} could not be used."]
+             f"imported, {report.get('rejected', 0):,} could not be used"
+             f"{also_held(report.get('device_records'))}."]
     for part in report.get("sources", []):
         lines.append(f"  {part['target']}: {part['imported']:,} records, to {part['subject']}")
     if report.get("target") and not report.get("sources"):
