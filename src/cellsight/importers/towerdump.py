@@ -518,7 +518,6 @@ def _rows(ctx: cdr._Context, answers: Callable[[], dict[str, Answers]], keep: np
 
 NUMBER_ROLES = ("target", "party_a", "party_b", "other_party")
 _KEYED_FLAGS = pa.array(["possible", "valid"])  # a keyed number's flag, by whether it is valid
-_MISSING = (pa.nulls(1, pa.string()), pa.nulls(1, pa.string()), pa.array(["blank"]))  # a missing cell's answers
 
 
 class _NumberCache:
@@ -537,9 +536,8 @@ class _NumberCache:
     def __init__(self, region: str) -> None:
         self.region = region
         self.keys = NumberKeys(region)
-        self.known = pa.array([], pa.large_string())  # values as written; answers one position further
-        nothing = pa.nulls(1, pa.string())
-        self.answers = [nothing, nothing, pa.array(["blank"])]  # first: the answers for a missing cell
+        self.known = pa.array([], pa.large_string())  # values as written, without a key
+        self.answers = [pa.array([], pa.string()) for _ in range(3)]  # theirs, at the same positions
 
     def answers_for(self, column: pd.Series) -> Answers:
         """As written (blank and dashes as missing), normalised and flagged, per row of a batch's column."""
@@ -558,28 +556,28 @@ class _NumberCache:
             answers = [pc.replace_with_mask(part, mask, other) for part, other in zip(answers, others)]
         # One more slot for a missing cell: nothing as written, nothing normalised, flagged blank.
         at = pc.fill_null(encoded.indices, len(written))
-        value, flag = (pa.concat_arrays([part, missing]).take(at) for part, missing in zip(answers[1:], _MISSING[1:]))
+        missing = self.missing(1)
+        value, flag = (pa.concat_arrays([part, none]).take(at) for part, none in zip(answers[1:], missing[1:]))
         # As written: the column itself when every value has a key (none is a blank or a dash).
-        raw = values.cast(pa.string()) if keyed.all() else pa.concat_arrays([answers[0], _MISSING[0]]).take(at)
+        raw = values.cast(pa.string()) if keyed.all() else pa.concat_arrays([answers[0], missing[0]]).take(at)
         return raw, value, flag
 
     def _as_written(self, values: pa.Array) -> Answers:
-        """Answers of values without a key: each distinct value as written normalised once for the file."""
-        encoded = values.dictionary_encode()
-        uniques = encoded.dictionary
+        """Answers of distinct values (a batch's, without a key, never missing): each value as written
+        normalised once for the file."""
         # Where each known value is among the batch's (hashing the batch's values, not the file's).
-        found = pc.index_in(self.known, value_set=uniques)
-        at = np.full(len(uniques), -1, dtype=np.int64)
+        found = pc.index_in(self.known, value_set=values)
+        at = np.full(len(values), -1, dtype=np.int64)
         hit = pc.indices_nonzero(pc.is_valid(found))
         at[pc.take(found, hit).to_numpy()] = hit.to_numpy()
         new = np.flatnonzero(at < 0)
         if len(new):
-            written = uniques.take(pa.array(new))
+            written = values.take(pa.array(new))
             parts = cdr._normalised(pd.Series(written.to_pylist(), dtype=STR), self.region)
             at[new] = len(self.known) + np.arange(len(new))
             self.answers = [pa.concat_arrays([old, _text_array(part)]) for old, part in zip(self.answers, parts)]
             self.known = pa.concat_arrays([self.known, written])
-        rows = pc.fill_null(pa.array(at + 1).take(encoded.indices), 0)  # a missing cell: the first answers
+        rows = pa.array(at)
         raw, value, flag = (part.take(rows) for part in self.answers)
         return raw, value, flag
 
