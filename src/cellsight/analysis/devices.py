@@ -22,6 +22,7 @@ gives the contract's ``device --json`` object:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -57,6 +58,15 @@ def phone_sources(case: Case) -> list[Source]:
     photo_ids = set(_photo_counts(case))
     return [s for s in case.sources
             if any(records(s).values()) or s.id in photo_ids]
+
+
+def photo_fixes(case: Case, sources: Collection[str]) -> pd.DataFrame:
+    """The fixes of origin ``photo`` (photographs' and videos' positions) of these sources, the
+    evidence behind each phone's ``photo_fixes`` count."""
+    loc = case.locations
+    if loc.empty:
+        return loc
+    return loc[(loc["origin"] == "photo") & loc["source_id"].astype(str).isin(list(sources))]
 
 
 def _photo_counts(case: Case) -> dict[str, int]:

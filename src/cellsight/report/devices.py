@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from cellsight.analysis.devices import (MATCH_MEANING, NO_MATCH_MEANING, device_findings, findings_count,
-                                        type_words)
+                                        photo_fixes, type_words)
 from cellsight.core.citations import cite
 from cellsight.core.timezones import court_time
 from cellsight.report.pdf import Section
@@ -152,11 +152,10 @@ def device_section(case: Any, phones: list[dict[str, Any]]) -> Section:
 
 def _media_frames(case: Any, phones: list[dict[str, Any]]) -> list[Frame]:
     """The photographs' and videos' positions, each cited by its file in the download, earliest first."""
-    loc = case.locations
     sources = {p["source"]: p["subject"] for p in phones if p["photo_fixes"]}
-    if loc.empty or not sources:
+    media = photo_fixes(case, sources).sort_values("time")
+    if media.empty:
         return []
-    media = loc[(loc["origin"] == "photo") & loc["source_id"].astype(str).isin(sources)].sort_values("time")
     rows = [[cite(case, str(m.source_id), str(m.source_row)), sources[str(m.source_id)], m.label or "",
              f"{m.lat:.5f}, {m.lon:.5f}", court_time(m.time, case.info.tz)]
             for m in media.head(MEDIA_LISTED).itertuples(index=False)]

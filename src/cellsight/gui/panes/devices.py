@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QSplitter, QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout
 
-from cellsight.analysis.devices import MATCH_MEANING, NO_MATCH_MEANING, device_findings, type_words
+from cellsight.analysis.devices import MATCH_MEANING, NO_MATCH_MEANING, device_findings, photo_fixes, type_words
 from cellsight.core.citations import cite
 from cellsight.core.selection import SourceRows
 from cellsight.core.timezones import court_time
@@ -116,8 +116,7 @@ class DevicesPane(Pane):
             return
         kind, phone, data = item.data(0, _ROLE)
         if kind == "photos" and phone["photo_fixes"]:
-            loc = self.case.locations
-            rows = loc[(loc["origin"] == "photo") & (loc["source_id"].astype(str) == phone["source"])]
+            rows = photo_fixes(self.case, [phone["source"]])
             pairs = frozenset((phone["source"], str(r)) for r in rows["source_row"])
             self.publish(FACET, SourceRows(pairs, label=f"photograph and video positions of {phone['exhibit']}"))
         else:
