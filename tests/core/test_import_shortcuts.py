@@ -182,6 +182,53 @@ def test_every_format_reads_the_split_columns_as_the_joined_text(columns, fmt) -
     assert split.take(positions).to_pylist() == whole.take(positions).to_pylist()
 
 
+_GRID_CLOCKS = {"%H:%M:%S": ":", "%H.%M.%S": ".", "%H%M%S": "", "%H:%M": ":"}
+
+
+@st.composite
+def _fixed_width_clocks(draw) -> tuple[pd.Series, pd.Series, str]:
+    """A date column and a clock column written in one fixed width throughout (two digits a
+    field, any two digits: 24, 60 and 99 too), or all blank of one width; and a format to read."""
+    rows = draw(st.integers(1, 30))
+    written = draw(st.sampled_from(sorted(_GRID_CLOCKS)))
+    fields = written.count("%")
+    two_digits = st.one_of(st.integers(0, 23), st.sampled_from([0, 23, 24, 59, 60, 61, 99]),
+                           st.integers(0, 99)).map(lambda n: f"{n:02d}")
+    if draw(st.integers(0, 9)) == 0:
+        clocks = [" " * (3 * fields - 1)] * rows
+    else:
+        clocks = [_GRID_CLOCKS[written].join(draw(st.lists(two_digits, min_size=fields, max_size=fields)))
+                  for _ in range(rows)]
+    dates = [draw(st.sampled_from(_ODD_DATES)) if draw(st.integers(0, 5)) == 0 else
+             pd.Timestamp(draw(_STAMPS)).strftime("%d/%m/%Y") for _ in range(rows)]
+    fmt = "%d/%m/%Y " + draw(st.sampled_from([written, *_GRID_CLOCKS]))
+    return pd.Series(dates, dtype=STR), pd.Series(clocks, dtype=STR), fmt
+
+
+@settings(max_examples=150, deadline=None)
+@given(_fixed_width_clocks())
+def test_clocks_written_in_fixed_widths_read_by_their_digits_as_by_the_parser(columns) -> None:
+    """Clocks all written in the format's widths are read by array arithmetic (``ByteGrid``); each
+    row's time and presence must be what the parser gives the joined text."""
+    date, clock, fmt = columns
+    whole = times.WrittenTimes(_joined(date, clock))
+    split = dateclock.DateAndClock(date, clock)
+    assert split._grid is not None
+    assert split.strptime(fmt).cast(pa.int64()).to_pylist() == whole.strptime(fmt).cast(pa.int64()).to_pylist()
+    assert split.present.tolist() == whole.present.tolist()
+
+
+def test_a_clock_grid_tells_digits_from_punctuation_byte_by_byte() -> None:
+    grid = dateclock.byte_grid(pa.array(["12:30:05", "00:00:60", "99:59:59"]))
+    assert grid.shape == ("digit", "digit", b":", "digit", "digit", b":", "digit", "digit")
+    assert grid.fits(dateclock.clock_layout("%H:%M:%S")) and not grid.fits(dateclock.clock_layout("%H.%M.%S"))
+    seconds, ok = grid.seconds(dateclock.clock_layout("%H:%M:%S"))
+    assert seconds[0] == 12 * 3600 + 30 * 60 + 5 and ok.tolist() == [True, False, False]
+    assert dateclock.byte_grid(pa.array(["12:30:05", "1:30:05"])) is None  # two widths
+    assert dateclock.byte_grid(pa.array(["12:30:05", None])) is None
+    assert dateclock.clock_layout("%H:%M:%S %p") is None and dateclock.clock_layout("%H:%H") is None
+
+
 def test_a_clock_that_rolls_into_the_next_day_or_a_date_cut_short_is_read_joined() -> None:
     """The rows per distinct date must not take: a leap second at a month's end (joined, the day
     rolls over and is refused), and a date whose year the joined text finds in the clock column."""

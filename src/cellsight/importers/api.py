@@ -548,9 +548,10 @@ def _complete(frame: pd.DataFrame, table: str) -> pd.DataFrame:
                                                       categories=categories)
         elif dtype == schema.UTC_TIME:
             missing[name] = pd.Series(pd.NaT, index=frame.index, dtype=schema.UTC_TIME)
+        elif dtype == schema.STR:
+            missing[name] = schema.missing_text(frame.index)
         else:
-            missing[name] = pd.Series(np.nan if dtype == schema.STR else pd.NA, index=frame.index,
-                                      dtype=dtype)
+            missing[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
     return frame.assign(**missing) if missing else frame.copy()
 
 

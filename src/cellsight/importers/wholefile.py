@@ -20,7 +20,10 @@ whole read's own, so a line too long is still refused first).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -54,6 +57,7 @@ class WholeFile:
             return self._digest(self.path)  # as the digest was worked out before: from the file
         self._raw = raw
         self._ready.set()
+        _behind_the_import()
         return hashlib.sha256(raw).hexdigest()
 
     def take(self) -> bytes:
@@ -63,6 +67,23 @@ class WholeFile:
             raise self._error
         raw, self._raw = self._raw, None
         return raw
+
+
+BACKGROUND_NICENESS = 10  # CFS gives such a thread about a tenth of a core that others want
+
+
+def _behind_the_import() -> None:
+    """Let this worker thread (the pool's own, ended with the import) run only on CPU the import
+    does not use.
+
+    The digest is needed only when the source is recorded, at the end; worked out at once it
+    takes a core from pyarrow's parse of the same bytes, which the import waits for. On Linux a
+    thread has its own nice value (``setpriority`` on its thread id); elsewhere the call would
+    name a process, so nothing is changed there.
+    """
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
 
 
 def read_ahead(path: Path, pool: ThreadPoolExecutor, digest: Callable[[Path], str]) -> Future[str]:

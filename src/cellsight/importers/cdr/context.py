@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cellsight.core.phone import is_normalised, normalise, normalise_series
-from cellsight.core.schema import STR
+from cellsight.core.schema import STR, missing_text
 from cellsight.importers import tabular
 from cellsight.importers.base import ImportOptions
 from cellsight.importers.cells import eci_from_enodeb, keys_from_parts, keys_from_text, says_hex
@@ -87,7 +87,7 @@ def _cells(ctx: _Context, which: str) -> pd.Series:
         if mcc is not None and mnc is not None:
             keys = _fill_network(keys, mcc, mnc)
         return keys
-    return pd.Series(np.nan, index=frame.index, dtype=STR)
+    return missing_text(frame.index)
 
 
 def _fill_network(keys: pd.Series, mcc: pd.Series, mnc: pd.Series) -> pd.Series:
@@ -103,7 +103,7 @@ def _fill_network(keys: pd.Series, mcc: pd.Series, mnc: pd.Series) -> pd.Series:
 def _text(ctx: _Context, role: str) -> pd.Series:
     col = ctx.col(role)
     if col is None:
-        return pd.Series(np.nan, index=ctx.table.frame.index, dtype=STR)
+        return missing_text(ctx.table.frame.index)
 
     def clean(uniques: pd.Series) -> pd.Series:
         out = uniques.astype(STR).str.strip()

@@ -37,7 +37,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cellsight.core.schema import STR
-from cellsight.importers.cdr.timevalues import _arrow, _strptime
+from cellsight.importers import tabular
+from cellsight.importers.cdr.timevalues import _arrow, _one_array, _strptime, _trimmed
 
 _WIDTHS = {"d": 2, "m": 2, "Y": 4, "y": 2, "H": 2, "M": 2, "S": 2}  # at most this many digits each
 _DATE_FIELDS, _CLOCK_FIELDS = frozenset("dmYy"), frozenset("HMS")
@@ -50,15 +51,30 @@ class DateAndClock:
     def __init__(self, date: pd.Series, clock: pd.Series) -> None:
         self.index = date.index
         self.dates, self._date_codes = _distinct(date)
-        self.clocks = _arrow(clock, keep_missing=True)  # a clock time is read row by row: as fast
+        self._written = _one_array(clock)  # as read: trimmed only where a row is asked for
+        self._grid = byte_grid(self._written)
+        self._clocks: pa.Array | None = None
         # Both parts are trimmed and not blank, so the joined text is too: the rows with a time.
-        self.present = (self._date_codes >= 0) & self.clocks.is_valid().to_numpy(zero_copy_only=False)
+        # A grid with a digit in every row holds no blank clock.
+        clock_present = np.ones(len(self.index), dtype=bool) if self._grid is not None and \
+            "digit" in self._grid.shape else self.clocks.is_valid().to_numpy(zero_copy_only=False)
+        self.present = (self._date_codes >= 0) & clock_present
+
+    @property
+    def clocks(self) -> pa.Array:
+        """Every row's clock trimmed, blank as missing (made once, when first asked)."""
+        if self._clocks is None:
+            self._clocks = _trimmed(self._written)
+        return self._clocks
 
     def text_at(self, positions: np.ndarray | None = None) -> pd.Series:
         """The joined text (missing where a part is blank), of all rows or those at ``positions``."""
-        codes, clocks, index = self._date_codes, self.clocks, self.index
-        if positions is not None:
-            codes, clocks, index = codes[positions], clocks.take(pa.array(positions)), index[positions]
+        codes, index = self._date_codes, self.index
+        if positions is None:
+            clocks = self.clocks
+        else:
+            codes, index = codes[positions], index[positions]
+            clocks = _trimmed(self._written.take(pa.array(positions)))
         dates = pc.take(self.dates, pa.array(codes, pa.int64(), mask=codes < 0))
         joined = pc.binary_join_element_wise(dates, clocks, " ")
         return pd.Series(STR.__from_arrow__(pa.chunked_array([joined], pa.string())), index=index)
@@ -74,8 +90,7 @@ class DateAndClock:
             return _strptime(self.take(), fmt)
         date_fmt, clock_fmt = parts
         day, day_ok = _seconds(_strptime(self.dates, date_fmt))
-        clock, clock_ok = _seconds(_strptime(self.clocks, clock_fmt))
-        clock, clock_ok = clock[:-1] - midnight(clock_fmt), clock_ok[:-1]
+        clock, clock_ok = self._clock_seconds(clock_fmt)
         fixed = _fixed(self.dates, fixed_pattern(date_fmt, _DATE_FIELDS))
         d = self._date_codes  # -1 (missing) picks the sentinel at the end
         fast = self.present & fixed[d] & (~clock_ok | ((clock >= 0) & (clock < _DAY_S)))
@@ -87,6 +102,108 @@ class DateAndClock:
             seconds[slow] = pc.fill_null(joined.cast(pa.int64()), 0).to_numpy()
             valid[slow] = joined.is_valid().to_numpy(zero_copy_only=False)
         return pa.array(seconds, pa.timestamp("s"), mask=~valid)
+
+    def _clock_seconds(self, clock_fmt: str) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's clock read alone with ``clock_fmt``, as seconds into its day, and whether it read.
+
+        Where every clock is written in the format's own fixed widths (``byte_grid``
+        matches ``clock_layout``), the digits are read by array arithmetic; a value
+        outside 00:00:00-23:59:59 there, and every clock of any other column, is
+        read by the parser, so that each answer is the parser's.
+        """
+        layout = clock_layout(clock_fmt)
+        if self._grid is None or layout is None or not self._grid.fits(layout):
+            seconds, ok = _seconds(_strptime(self.clocks, clock_fmt))
+            return seconds[:-1] - midnight(clock_fmt), ok[:-1]
+        seconds, ok = self._grid.seconds(layout)
+        odd = np.flatnonzero(~ok)
+        if len(odd):
+            parsed, parsed_ok = _seconds(_strptime(self._written.take(pa.array(odd)), clock_fmt))
+            seconds[odd], ok[odd] = parsed[:-1] - midnight(clock_fmt), parsed_ok[:-1]
+        return seconds, ok
+
+
+class ByteGrid:
+    """A text column whose values all have one width, as a rows-by-bytes array (no copy), and at
+    each byte position whether every row holds a digit there (``"digit"``), or else the one byte
+    they all hold (None if neither)."""
+
+    def __init__(self, grid: np.ndarray) -> None:
+        self.grid = grid
+        self.shape = tuple(_position(grid[:, p]) for p in range(grid.shape[1]))
+
+    def fits(self, layout: tuple[bytes | str, ...]) -> bool:
+        """Whether every value is written as ``layout`` (``clock_layout``) says."""
+        return len(layout) == len(self.shape) and all(
+            have == (want if isinstance(want, bytes) else "digit") for want, have in zip(layout, self.shape))
+
+    def seconds(self, layout: tuple[bytes | str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Seconds into the day of each value written as ``layout``, and whether each of its
+        fields is within 00:00:00-23:59:59 (a field the layout lacks reads 0).
+
+        A field's two digits are read together as one little-endian 16-bit number (a strided view
+        of the bytes, no copy) and looked up in ``_FIELD_SECONDS``."""
+        rows, width = self.grid.shape
+        flat = self.grid.reshape(-1)
+        seconds = np.zeros(rows, dtype=np.int32)
+        for field in "HMS":
+            if field in layout:
+                pairs = np.ndarray((rows,), dtype="<u2", buffer=flat, offset=layout.index(field),
+                                   strides=(width,))
+                seconds += _FIELD_SECONDS[field][pairs]
+        ok = seconds < _OUT_OF_RANGE
+        return seconds.astype(np.int64), ok
+
+
+def _field_seconds(scale: int, top: int) -> np.ndarray:
+    """Two ASCII digits read as a little-endian 16-bit number -> their value times ``scale``;
+    a value above ``top``, or bytes that are not two digits, -> ``_OUT_OF_RANGE``."""
+    table = np.full(1 << 16, _OUT_OF_RANGE, dtype=np.int32)
+    for tens in range(10):
+        units = np.arange(10)
+        value = 10 * tens + units
+        table[(48 + tens) + 256 * (48 + units)] = np.where(value <= top, value * scale, _OUT_OF_RANGE)
+    return table
+
+
+_OUT_OF_RANGE = 1 << 24  # above any clock's seconds; three of them still fit in 32 bits
+_FIELD_SECONDS = {"H": _field_seconds(3600, 23), "M": _field_seconds(60, 59), "S": _field_seconds(1, 59)}
+
+
+def _position(column: np.ndarray) -> str | bytes | None:
+    if bool(np.all((column - 48) < 10)):  # uint8: anything below "0" wraps round to above 10
+        return "digit"
+    if bool(np.all(column == column[0])):
+        return bytes(column[:1])
+    return None
+
+
+def byte_grid(values: pa.Array) -> ByteGrid | None:
+    """``values`` as a ``ByteGrid`` when none is missing and all have one width of at most 16 bytes."""
+    if values.null_count or not len(values) or values.type != pa.string():
+        return None
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset:values.offset + len(values) + 1]
+    width = int(offsets[1] - offsets[0])
+    if not 0 < width <= 16 or int(offsets[-1] - offsets[0]) != width * len(values) or \
+            not bool(np.all(np.diff(offsets) == width)):
+        return None
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return ByteGrid(data.reshape(len(values), width))
+
+
+@lru_cache(maxsize=64)
+def clock_layout(clock_fmt: str) -> tuple[bytes | str, ...] | None:
+    """Byte by byte, what a clock written in ``clock_fmt``'s fixed widths holds: the field
+    (``"H"``, ``"M"``, ``"S"``) a digit belongs to, or the punctuation byte; None if the format is
+    not so made (or names a field twice)."""
+    if fixed_pattern(clock_fmt, _CLOCK_FIELDS) is None:
+        return None
+    layout: list[bytes | str] = []
+    for directive, literal in re.findall(r"%(.)|(.)", clock_fmt, flags=re.S):
+        if directive in layout or (literal and not literal.isascii()):
+            return None
+        layout += [directive, directive] if directive else [literal.encode()]
+    return tuple(layout)
 
 
 def split_format(fmt: str) -> tuple[str, str] | None:
@@ -123,15 +240,14 @@ def midnight(clock_fmt: str) -> int:
 
 
 def _distinct(values: pd.Series) -> tuple[pa.Array, np.ndarray]:
-    """The column's distinct values trimmed, and each row's code into them (-1: missing or blank)."""
-    arr = pa.array(values.astype(STR).array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    encoded = pc.dictionary_encode(arr)
-    dictionary = pc.utf8_trim_whitespace(encoded.dictionary.cast(pa.string()))
-    codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64)
+    """The column's distinct values trimmed, and each row's code into them (-1: missing or blank).
+
+    The distinct values are the column's own (``tabular.distinct_codes``: found once, on the
+    second core for a long table)."""
+    codes, uniques = tabular.distinct_codes(values.astype(STR))
+    dictionary = pc.utf8_trim_whitespace(_one_array(pd.Series(uniques, dtype=STR)))
     blank = np.append(pc.equal(dictionary, "").to_numpy(zero_copy_only=False), True)
-    return dictionary, np.where(blank[codes], -1, codes)
+    return dictionary, np.where(blank[codes], -1, codes).astype(np.int64)
 
 
 def _seconds(parsed: pa.Array) -> tuple[np.ndarray, np.ndarray]:

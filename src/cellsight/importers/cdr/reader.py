@@ -153,8 +153,8 @@ def _list_unplaced_addresses(roles: dict[str, str], sites: pd.DataFrame | None, 
 
 
 HASH_AHEAD_ROWS = 50_000  # a table this long has its columns' distinct values found on a second core
-HASHED_ROLES = ("party_a", "party_b", "other_party", "target", "cell_first", "cell_last", "duration", "imei",
-                "imsi")  # in the order the events are made from them
+HASHED_ROLES = ("date", "party_a", "party_b", "other_party", "target", "cell_first", "cell_last", "duration",
+                "imei", "imsi")  # in the order the times, then the events, are made from them
 
 
 def _read_table(table: tabular.Table, template: Template | None, options: ImportOptions,

@@ -86,11 +86,19 @@ def _written_day(texts: pa.Array, fmt: str) -> pa.Array:
 
 def _arrow(values: pd.Series, keep_missing: bool = False) -> pa.Array:
     """A text column as one pyarrow string array; missing (or, kept, blank) values as ""."""
+    arr = _one_array(values)
+    return _trimmed(arr) if keep_missing else pc.fill_null(arr, "")
+
+
+def _one_array(values: pd.Series) -> pa.Array:
+    """A text column as one pyarrow string array, as read (missing values missing)."""
     arr = pa.array(values.astype(STR).array)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    arr = arr.cast(pa.string()) if arr.type != pa.string() else arr
-    if not keep_missing:
-        return pc.fill_null(arr, "")
+    return arr.cast(pa.string()) if arr.type != pa.string() else arr
+
+
+def _trimmed(arr: pa.Array) -> pa.Array:
+    """Text values trimmed of white space, blank ones missing."""
     trimmed = pc.utf8_trim_whitespace(arr)
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
