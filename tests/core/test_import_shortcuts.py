@@ -31,7 +31,7 @@ from cellsight.importers.base import ImportFailure
 from cellsight.importers.safety import check_line_lengths
 from cellsight.core.timezones import localize
 from cellsight.importers import tabular, wholefile
-from cellsight.importers.cdr import checks, dateclock, times
+from cellsight.importers.cdr import checks, dateclock, durations, times
 from cellsight.importers.cdr.context import _party_numbers
 from cellsight.importers.cdr.parties import NumberIds, _votes
 from cellsight.importers.cellcounts import named_cells
@@ -478,3 +478,23 @@ def test_a_categorical_column_in_a_set_by_its_codes_as_by_isin(values, wanted, f
         else "category"
     column = pd.Series(values, dtype=dtype)
     assert tabular.in_categories(column, wanted).tolist() == column.isin(wanted).to_numpy(dtype=bool).tolist()
+
+
+_DURATION_TEXT = st.one_of(
+    st.text("0123456789:.,-", max_size=14),
+    st.text("0123456789:., -\t٣", max_size=8),
+    st.sampled_from(["0:02:53", "2:53", "173", "1,5", "-", "--", "n/a", " 12 ", "99:99:99", "1:2:3:4", "00000000000:00",
+                     "123456789012", "9" * 13, "", "-0", "1.", ".5", "٣:٤٥"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_DURATION_TEXT, min_size=1, max_size=30), st.sampled_from(["seconds", "minutes"]))
+def test_durations_read_together_as_one_by_one(values, unit) -> None:
+    """The durations read by pyarrow over all distinct values at once equal ``duration_of`` of each,
+    and the unreadable ones are counted alike."""
+    got, bad = durations.parse_durations(pd.Series(values, dtype=STR), unit)
+    scale = 60.0 if unit == "minutes" else 1.0
+    want = [durations.duration_of(v.strip(), scale) for v in values]
+    assert got.astype("float64").fillna(np.nan).tolist() == pytest.approx(want, nan_ok=True, abs=0, rel=0)
+    assert bad == sum(1 for v, w in zip(values, want)
+                      if np.isnan(w) and v.strip().lower() not in durations._NO_DURATION and v.strip() != "")

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cellsight.core.schema import STR
 from cellsight.importers import tabular
@@ -26,28 +28,63 @@ def parse_durations(text: pd.Series, unit: str = "seconds") -> tuple[pd.Series, 
     """Seconds from ``173``, ``2:53`` (MM:SS) or ``0:02:53`` (hh:mm:ss); and how many were unreadable.
 
     Blank and "-" durations are missing; anything else that cannot be read is
-    missing too, and counted so that the import can say so.
+    missing too, and counted so that the import can say so. Worked out once per
+    distinct value: short values of ASCII digits and punctuation (nearly all) by
+    ``_plain_durations`` over them all at once, any other by ``duration_of``.
     """
     scale = 60.0 if unit == "minutes" else 1.0
     codes, uniques = tabular.distinct_codes(text.astype(STR))
-    seconds, unreadable = [], []
-    for u in uniques:
-        value = str(u).strip()
-        m = _CLOCK_DURATION.match(value)
-        if m:
-            hours = int(m.group(1) or 0)
-            seconds.append(hours * 3600 + int(m.group(2)) * 60 + float(m.group(3).replace(",", ".")))
-        elif _NUMBER.match(value):
-            seconds.append(float(value.replace(",", ".")) * scale)
-        else:
-            seconds.append(np.nan)
-        unreadable.append(bool(np.isnan(seconds[-1])) and value.lower() not in _NO_DURATION)
-    lookup = np.append(np.array(seconds, dtype="float64"), np.nan)
+    written = pa.array(pd.array(uniques, dtype=STR)).cast(pa.string()) if len(uniques) else pa.array([], pa.string())
+    if isinstance(written, pa.ChunkedArray):
+        written = written.combine_chunks()
+    plain = pc.match_substring_regex(written, _PLAIN).to_numpy(zero_copy_only=False)
+    seconds = np.full(len(uniques), np.nan)
+    unreadable = np.zeros(len(uniques), dtype=bool)
+    at = np.flatnonzero(plain)
+    seconds[at], unreadable[at] = _plain_durations(written.take(pa.array(at, pa.int64())), scale)
+    for position in np.flatnonzero(~plain):
+        value = str(uniques[position]).strip()
+        seconds[position] = duration_of(value, scale)
+        unreadable[position] = bool(np.isnan(seconds[position])) and value.lower() not in _NO_DURATION
+    lookup = np.append(seconds, np.nan)
     out = pd.Series(lookup[codes], index=text.index).astype("Float64")  # code -1 (missing) -> NaN
-    bad = int(np.bincount(codes[codes >= 0], minlength=len(uniques))[np.array(unreadable, bool)].sum()) \
-        if len(uniques) else 0
+    bad = int(np.bincount(codes[codes >= 0], minlength=len(uniques))[unreadable].sum()) if len(uniques) else 0
     return out, bad
 
+
+def duration_of(value: str, scale: float = 1.0) -> float:
+    """Seconds of one duration as written (trimmed), NaN if it reads as none."""
+    m = _CLOCK_DURATION.match(value)
+    if m:
+        hours = int(m.group(1) or 0)
+        return hours * 3600 + int(m.group(2)) * 60 + float(m.group(3).replace(",", "."))
+    if _NUMBER.match(value):
+        return float(value.replace(",", ".")) * scale
+    return np.nan
+
+
+# At most 12 ASCII digits and separators: read by pyarrow exactly as ``duration_of`` reads them
+# (ASCII digits are the only digits; every sum of whole hours and minutes is exact in a float).
+_PLAIN = r"^[0-9:.,-]{1,12}$"
+_PLAIN_CLOCK = r"^(?:(?P<h>[0-9]+):)?(?P<m>[0-9]+):(?P<s>[0-9]+(?:[.,][0-9]+)?)$"  # _CLOCK_DURATION
+_PLAIN_NUMBER = r"^-?[0-9]+(?:[.,][0-9]+)?$"  # _NUMBER
+
+
+def _plain_durations(values: pa.Array, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """``duration_of`` of each value (``_PLAIN``: none holds white space), and which are unreadable."""
+    def number(part: pa.Array, read: pa.Array) -> np.ndarray:
+        """Each ``part`` that ``read`` marks as a decimal number (comma or point), else 0."""
+        dotted = pc.replace_substring(pc.if_else(read, part, "0"), ",", ".")
+        return pc.cast(pc.if_else(pc.equal(dotted, ""), "0", dotted), pa.float64()).to_numpy(zero_copy_only=False)
+
+    clock = pc.extract_regex(values, pattern=_PLAIN_CLOCK)
+    is_clock = pc.fill_null(clock.is_valid(), False)
+    hours, minutes, secs = (number(pc.fill_null(pc.struct_field(clock, [i]), "0"), is_clock) for i in range(3))
+    is_number = pc.match_substring_regex(values, _PLAIN_NUMBER)
+    seconds = np.where(is_clock.to_numpy(zero_copy_only=False), hours * 3600.0 + minutes * 60.0 + secs,
+                       np.where(is_number.to_numpy(zero_copy_only=False), number(values, is_number) * scale, np.nan))
+    unreadable = np.isnan(seconds) & ~pc.is_in(values, pa.array(sorted(_NO_DURATION))).to_numpy(zero_copy_only=False)
+    return seconds, unreadable
 
 
 def _duration(ctx: _Context, kind: pd.Series, parameters: dict[str, object]) -> tuple[pd.Series, int]:

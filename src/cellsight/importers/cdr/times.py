@@ -373,19 +373,24 @@ def _hours(naive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     too wide for that, such as a few times decades apart).
     """
     present = ~np.isnat(naive)
-    hours = np.floor_divide(naive.view("int64")[present], _HOUR_US)
+    every = bool(present.all())  # then no row is copied out or put back by the mask
+    hours = np.floor_divide(naive.view("int64") if every else naive.view("int64")[present], _HOUR_US)
     if not len(hours):
         return np.full(len(naive), -1, dtype=np.int64), np.array([], dtype="datetime64[us]")
     low, span = int(hours.min()), int(hours.max()) - int(hours.min()) + 1
-    codes = np.full(len(naive), -1, dtype=np.int64)
     if span > 4 * len(naive) + 1024:
         found, distinct = pd.factorize(hours)
-        codes[present] = found
     else:
+        offset = hours - low
         seen = np.zeros(span, dtype=bool)
-        seen[hours - low] = True
-        codes[present] = (np.cumsum(seen) - 1)[hours - low]
+        seen[offset] = True
+        found = (np.cumsum(seen) - 1)[offset]
         distinct = np.flatnonzero(seen) + low
+    if every:
+        codes = found.astype(np.int64, copy=False)
+    else:
+        codes = np.full(len(naive), -1, dtype=np.int64)
+        codes[present] = found
     return codes, (np.asarray(distinct, dtype=np.int64) * _HOUR_US).astype("datetime64[us]")
 
 
@@ -417,13 +422,15 @@ def localize_by_hour(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]
     offset = (starts - utc_start.dt.tz_localize(None)).to_numpy()
     same = (offset == (ends - utc_end.dt.tz_localize(None)).to_numpy()) & \
         (flag_start.astype(str).to_numpy() == flag_end.astype(str).to_numpy())
-    row_same = np.where(codes >= 0, same[np.maximum(codes, 0)], True)
-    shift = offset[np.maximum(codes, 0)]
+    hour = np.maximum(codes, 0)  # a NaT row (code -1) is read as the first hour, then put right
+    no_time = codes < 0
+    row_same, shift = same[hour], offset[hour]
+    flag_codes = flag_start.cat.codes.to_numpy()[hour]
+    if no_time.any():
+        row_same[no_time], flag_codes[no_time] = True, 0
     utc = pd.Series((naive.to_numpy() - shift), index=naive.index).dt.tz_localize("UTC")
     utc = utc.astype(schema.UTC_TIME)
-    flag_codes = flag_start.cat.codes.to_numpy()[np.maximum(codes, 0)]
-    flags = pd.Series(pd.Categorical.from_codes(np.where(codes >= 0, flag_codes, 0),
-                                                dtype=flag_start.dtype), index=naive.index)
+    flags = pd.Series(pd.Categorical.from_codes(flag_codes, dtype=flag_start.dtype), index=naive.index)
     exact = np.flatnonzero(~row_same)
     if len(exact):
         utc_exact, flags_exact = localize(naive.iloc[exact], zone)
