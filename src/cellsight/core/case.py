@@ -235,7 +235,7 @@ class Case:
         text = details if isinstance(details, str) else json.dumps(details, sort_keys=True, default=str)
         row = pd.DataFrame({"time": [_now()], "user": [current_user()], "action": [action],
                             "details": [text]})
-        self.tables["audit"] = _append(self.tables["audit"], row, "audit")
+        self.tables["audit"] = _append(self.tables["audit"], schema.conform(row, "audit"), "audit")
         self.dirty = True
 
     # ----- subjects ------------------------------------------------------------------
@@ -470,13 +470,13 @@ class Case:
 
 
 def _append(existing: pd.DataFrame, new: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Concatenate and re-conform, so categoricals keep their dtype across sources."""
+    """``new`` (conformed already) after ``existing``, re-conformed so that categoricals keep
+    their dtype across sources."""
     if new.empty:
         return existing
     if existing.empty:
-        return schema.conform(new, table)
-    combined = pd.concat([existing, schema.conform(new, table)], ignore_index=True)
-    return schema.conform(combined, table)
+        return new
+    return schema.conform(pd.concat([existing, new], ignore_index=True), table)
 
 
 def _known_region(region: str) -> bool:

@@ -196,7 +196,7 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
         else:
             col = pd.Series([pd.NA] * n if n else [], index=df.index, dtype="object")
         out[name] = _cast(col, dtype, name)
-    result = pd.DataFrame(out, index=df.index)
+    result = pd.DataFrame(out, index=df.index, copy=False)  # copy on write: the caller's columns are safe
     return result.reset_index(drop=True)
 
 
