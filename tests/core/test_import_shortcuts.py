@@ -316,10 +316,14 @@ _CELL_TEXT = st.sampled_from([None, "", " ", "234-30-1-1", "234-30-1-2", "10.0.0
 @given(st.lists(_CELL_TEXT, max_size=60), st.lists(_CELL_TEXT, max_size=60))
 def test_a_column_hashed_once_answers_as_hashing_it_each_time(first, second) -> None:
     column, other = pd.Series(first, dtype=STR), pd.Series(second, dtype=STR)
-    for values in (column, other, column.astype(STR), column):
+    cut = len(first) // 3  # as pyarrow's parse gives a column: in chunks (one of them empty)
+    chunked = pd.Series(STR.__from_arrow__(pa.chunked_array(
+        [pa.array(part, pa.large_string()) for part in (first[:cut], [], first[cut:])], pa.large_string())))
+    for values in (column, other, column.astype(STR), column, chunked):
         codes, uniques = tabular.distinct_codes(values)
         want_codes, want_uniques = pd.factorize(values, use_na_sentinel=True)
         assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
+        assert uniques.dtype == want_uniques.dtype and isinstance(uniques, pd.Index)
     assert ip_address_rows(column) == sum(isinstance(v, str) and is_ip_address(v) for v in first)
     for values in (column, other, column.astype(STR), column.iloc[::2]):
         for size in (3, 200):

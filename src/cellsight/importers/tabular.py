@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from cellsight.core.schema import STR
+from cellsight.core.schema import STR, missing_text
 from cellsight.importers.base import ImportFailure, ImportResult
 from cellsight.importers import wholefile
 
@@ -945,7 +945,16 @@ def hash_ahead(pool: ThreadPoolExecutor, columns: list[pd.Series]) -> None:
 
 
 def _factorized(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    data = getattr(values.array, "_pa_array", None)
+    if values.dtype == STR and data is not None and len(data):
+        # pyarrow's own encoding: every chunk shares the one dictionary, in order of first
+        # appearance (as pd.factorize gives it), and the int32 indices are used as they come,
+        # without pandas's combined copy widened to int64 and narrowed again here.
+        encoded = data.dictionary_encode()
+        codes = np.concatenate([pc.fill_null(chunk.indices, -1).to_numpy() for chunk in encoded.chunks])
+        uniques = pd.Index(STR.__from_arrow__(pa.chunked_array([encoded.chunk(0).dictionary])))
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
     codes = codes.astype(np.int32) if len(uniques) < 2**31 else codes
     codes.flags.writeable = False
     return codes, uniques
@@ -959,6 +968,8 @@ def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Se
     numpy (code -1 finds the missing one put last); other dtypes by pandas.
     """
     if per_distinct.dtype == STR:
+        if not len(codes) or int(codes.max()) < 0:  # nothing to take (one subscriber's rows, say)
+            return missing_text(index)
         dictionary = pa.array(per_distinct.array)
         if isinstance(dictionary, pa.ChunkedArray):
             dictionary = dictionary.combine_chunks()

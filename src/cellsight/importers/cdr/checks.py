@@ -9,6 +9,8 @@ The first line of each docstring is what docs/formats.md shows for it.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from cellsight.importers.cdr.codes import decode_code
@@ -26,11 +28,14 @@ def _distinct(values: pd.Series) -> list[str]:
     """
     rows = 4 * SAMPLE
     while True:
-        found = pd.Series(pd.unique(values.iloc[:rows].dropna()), dtype=object).astype(str).str.strip()
-        found = found[found.ne("") & ~found.str.fullmatch(r"-{1,3}")]
+        written = dict.fromkeys(values.iloc[:rows].dropna().tolist())  # in the order first written
+        found = [text for text in (str(v).strip() for v in written) if text and not _DASHES.fullmatch(text)]
         if len(found) >= SAMPLE or rows >= len(values):
-            return list(found.head(SAMPLE))
+            return found[:SAMPLE]
         rows *= 8
+
+
+_DASHES = re.compile(r"-{1,3}")
 
 
 def _listed(values: list[str]) -> str:

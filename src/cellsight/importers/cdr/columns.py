@@ -81,9 +81,12 @@ def _roles(table: tabular.Table, template: Template | None) -> tuple[dict[str, s
 
 
 def _numeric(values: pd.Series) -> bool:
-    sample = _sample(values).astype(str).str.strip()
-    sample = sample[sample.ne("")]
-    return bool(len(sample)) and sample.str.fullmatch(r"-?\d+(?:[.,]\d+)?").mean() >= 0.8
+    """Whether four in five of the column's sampled values (``times._sample``) are plain numbers."""
+    sample = [text for text in (str(v).strip() for v in _sample(values)) if text]
+    return bool(sample) and sum(1 for text in sample if _NUMBER.fullmatch(text)) / len(sample) >= 0.8
+
+
+_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 
 
 _SUBSCRIPTION = re.compile(r"^(pre|post)\s*(paid)?$", re.I)
