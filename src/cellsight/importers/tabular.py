@@ -862,21 +862,23 @@ def lost_digits(value: str) -> bool:
 def unwrap(values: pd.Series) -> pd.Series:
     """``unwrap_text`` over a text column, once per distinct value; the column itself when none is wrapped.
 
-    The check that anything is wrapped at all is one vectorised pass; a CSV
-    whose bytes hold no mark of wrapping (``Table.plain``) skips even that.
+    Whether any value is wrapped is asked of the column's distinct values
+    (``distinct_codes``: found once per column, on the second core when hashed
+    ahead, and used again by the import's later steps), never of every row; a
+    CSV whose bytes hold no mark of wrapping (``Table.plain``) skips even that.
     """
-    arr = pa.array(values.astype(STR).array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if not len(arr):
+    if not len(values):
         return values
-    if not pc.any(pc.match_substring_regex(arr, r"^\s*['=\"]|\d[eE]\+?\d")).as_py():
+    text = values.astype(STR)
+    _codes, uniques = distinct_codes(text)
+    if not len(uniques) or not pc.any(pc.match_substring_regex(
+            pa.array(uniques.array), r"^\s*['=\"]|\d[eE]\+?\d")).as_py():
         return values
 
-    def clean(uniques: pd.Series) -> pd.Series:
-        return pd.Series([unwrap_text(u) if isinstance(u, str) else u for u in uniques], dtype=STR)
+    def clean(distinct: pd.Series) -> pd.Series:
+        return pd.Series([unwrap_text(u) if isinstance(u, str) else u for u in distinct], dtype=STR)
 
-    return by_unique(values.astype(STR), clean)
+    return by_unique(text, clean)
 
 
 def by_unique(values: pd.Series, fn: Callable[[pd.Series], pd.Series],
@@ -911,18 +913,28 @@ def per_column(values: pd.Series, question: object, answer: Callable[[pd.Series]
     worked out on another thread (``hash_ahead``) is waited for.
     """
     found = _remembered(values, question, answer)
-    return found.result() if isinstance(found, Future) else found
+    if not isinstance(found, Future):
+        return found
+    if not found.cancel():
+        return found.result()
+    # Not begun on the other core: worked out here, while that core works through the ones before.
+    return _remember(values, question, answer(values))
 
 
 def _remembered(values: pd.Series, question: object, answer: Callable[[pd.Series], object]) -> object:
     data = getattr(values.array, "_pa_array", None)
     if data is None:
         return answer(values)
-    key = (id(data), values.dtype, question)
-    known = _PER_COLUMN.get(key)
+    known = _PER_COLUMN.get((id(data), values.dtype, question))
     if known is not None and known[0]() is data:
         return known[1]
-    found = answer(values)
+    return _remember(values, question, answer(values))
+
+
+def _remember(values: pd.Series, question: object, found: T) -> T:
+    """Keep ``found`` as the answer to ``question`` of the column for as long as its data lives."""
+    data = values.array._pa_array
+    key = (id(data), values.dtype, question)
     _PER_COLUMN[key] = (weakref.ref(data, lambda _gone, key=key: _PER_COLUMN.pop(key, None)), found)
     return found
 

@@ -29,9 +29,13 @@ _CGI_LIKE = re.compile(r"^\s*\d{3}-\d{1,3}-\d+-\d+\s*$")
 
 
 def _unwrapped(frame: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
-    """The frame with every column the import reads unwrapped (values as operators wrap them)."""
+    """The frame with every column the import reads unwrapped (values as operators wrap them).
+
+    Each column's distinct values are asked (``tabular.unwrap``): last column first, so that
+    this thread works out those not yet begun while the hashing core works from the first
+    (``tabular.hash_ahead``)."""
     changed = {}
-    for name in dict.fromkeys(roles.values()):
+    for name in reversed(dict.fromkeys(roles.values())):
         if name in frame.columns:
             original = frame[name]
             unwrapped = tabular.unwrap(original)

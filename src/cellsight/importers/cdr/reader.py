@@ -164,9 +164,12 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     sites the rows state (``cdr.sites.site_rows``). With ``hasher``, a long table's columns are
     hashed on it ahead of their turn (``tabular.hash_ahead``), and its row labels written."""
     written = table.frame
-    if hasher is not None and len(written) >= HASH_AHEAD_ROWS:  # the columns _roles weighs by their codes
+    ahead = hasher is not None and len(written) >= HASH_AHEAD_ROWS
+    if ahead:  # the columns _roles weighs by their codes
         tabular.hash_ahead(hasher, [written[n] for n in table.header if column_role(n) in ("event", "direction")])
     roles, left = _roles(table, template)
+    if ahead:  # as written: a column nothing wraps is the one the events are made from
+        tabular.hash_ahead(hasher, [written[roles[role]] for role in HASHED_ROLES if role in roles])
     frame = written if table.plain else _unwrapped(written, roles)
     table = tabular.Table(frame=frame, rows=table.rows, header=table.header, sheet=table.sheet,
                           prefix=table.prefix, title=table.title, skipped=table.skipped,
@@ -174,8 +177,8 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
                           plain=table.plain)
     ctx = _Context(table, roles, template, options, written=written)
     labels = None  # every row's label, written on the second core while the times are read
-    if hasher is not None and len(frame) >= HASH_AHEAD_ROWS:
-        tabular.hash_ahead(hasher, [frame[roles[role]] for role in HASHED_ROLES if role in roles])
+    if ahead:
+        tabular.hash_ahead(hasher, [frame[roles[role]] for role in HASHED_ROLES if role in roles])  # unwrapped ones
         labels = hasher.submit(table.labels)
     ctx.target = _stated_target(ctx)
     if ctx.target:
