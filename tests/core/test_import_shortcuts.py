@@ -360,6 +360,8 @@ def test_a_file_read_once_is_parsed_and_hashed_from_the_same_bytes(body, end, lo
                 else:
                     assert wholefile.read_bytes(path) == data
                     assert wholefile.read_bytes(path) == data  # taken once: a second read reads the file
+                    assert not digest.done()  # the digest of bytes read waits for their parse ...
+                wholefile.parsed()  # ... which the importer says is over
                 assert digest.result() == hashlib.sha256(data).hexdigest() == file_sha256(path)
         finally:
             wholefile.check_line_lengths = original

@@ -367,6 +367,7 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
     quoted = b'"' in raw  # asked once: whether lines are records (_one_record_a_line), and values wrapped
     table = _parse_body(raw, start.encoding, start.delimiter, start.first_data_line, start.choice.names, path,
                         quoted=quoted)
+    wholefile.parsed()  # the cores are free for the file's digest
     if start.encoding in ("utf-8", "utf-8-sig") and not table.warnings:
         head = raw[:_line_offset(raw, start.first_data_line - 1)]  # title and header lines
         table.warnings = _damage_warnings(raw, utf8_damage(head).bad)

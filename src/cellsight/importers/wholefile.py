@@ -6,7 +6,10 @@ read on another), a 100 MB file costs two copies out of the page cache, one of
 them on the thread everything else waits for. ``read_ahead`` reads it once on
 the hashing worker, as soon as the importer is chosen, and hashes those very
 bytes (hashlib lets go of the GIL); the importer's ``take`` waits for the read
-instead of reading again. The line-length check (``safety.check_line_lengths``)
+instead of reading again. The hashing waits until the importer says its parse
+is done (``parsed``; or ``forget``, when it stops), and runs at a lower priority:
+pyarrow's parse of the same bytes wants both cores, and the digest is needed
+only when the source is recorded. The line-length check (``safety.check_line_lengths``)
 still comes first, so a file with a huge field is refused before it is read;
 a refusal, or a file that cannot be read, is raised by ``take`` where the read
 would have raised it, and the digest is then worked out from the file as before.
@@ -33,6 +36,7 @@ from pathlib import Path
 from cellsight.importers.safety import check_line_lengths
 
 HEAD_BYTES = 4 * 1024**2  # a header and 1,000 rows of up to 4 kB each
+PARSE_WAIT_S = 60.0  # the digest waits at most this long for the parse (a safety net: forget() ends it)
 _AHEAD: ContextVar[WholeFile | None] = ContextVar("cellsight_whole_file", default=None)
 
 
@@ -43,6 +47,8 @@ class WholeFile:
         self.path = path
         self._digest = digest
         self._ready = threading.Event()
+        self._parsed = threading.Event()  # the importer is done with both cores (or has stopped)
+        self.taken = False
         self._raw: bytes | None = None
         self._error: BaseException | None = None
         self.sha256: Future[str] = pool.submit(self._read_and_hash)
@@ -57,8 +63,13 @@ class WholeFile:
             return self._digest(self.path)  # as the digest was worked out before: from the file
         self._raw = raw
         self._ready.set()
+        self._parsed.wait(PARSE_WAIT_S)
         _behind_the_import()
         return hashlib.sha256(raw).hexdigest()
+
+    def parsed(self) -> None:
+        """Let the digest be worked out now: the parse that wanted both cores is over."""
+        self._parsed.set()
 
     def take(self) -> bytes:
         """The bytes (once: the reference is given up), or what reading them raised."""
@@ -93,8 +104,17 @@ def read_ahead(path: Path, pool: ThreadPoolExecutor, digest: Callable[[Path], st
     return whole.sha256
 
 
+def parsed() -> None:
+    """The importer has parsed the bytes read ahead for this thread's import: their digest is
+    worked out from now on, on the core the parse no longer needs."""
+    whole = _AHEAD.get()
+    if whole is not None:
+        whole.parsed()
+
+
 def forget() -> None:
     """End this thread's read-ahead (bytes not taken are let go once hashed)."""
+    parsed()
     _AHEAD.set(None)
 
 
@@ -102,7 +122,7 @@ def read_head(path: Path) -> bytes | None:
     """The file's first ``HEAD_BYTES`` (all of a smaller file), read now, while the whole file is
     read ahead for this import; None when it is not (then nothing could overlap the read)."""
     whole = _AHEAD.get()
-    if whole is None or whole.path != path:
+    if whole is None or whole.path != path or whole.taken:
         return None
     try:
         with open(path, "rb") as fh:
@@ -114,8 +134,8 @@ def read_head(path: Path) -> bytes | None:
 def read_bytes(path: Path) -> bytes:
     """The file's bytes: the ones read ahead for this import, else read now, after the line check."""
     whole = _AHEAD.get()
-    if whole is not None and whole.path == path:
-        _AHEAD.set(None)  # handed over once; a second read of the file reads it again
+    if whole is not None and whole.path == path and not whole.taken:
+        whole.taken = True  # handed over once; a second read of the file reads it again
         return whole.take()
     check_line_lengths(path)  # one huge field is refused before the file is read (importers.safety)
     return path.read_bytes()
