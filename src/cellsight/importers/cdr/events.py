@@ -91,9 +91,19 @@ def _events(ctx: _Context, result: ImportResult) -> tuple[pd.DataFrame, np.ndarr
         "party_a_flag": parties.a_flag, "party_b_flag": b_flag,
         "cell_first": _cells(ctx, "_first"), "cell_last": _cells(ctx, "_last"),
         "imei": _text(ctx, "imei"), "imsi": _text(ctx, "imsi"),
-        "status": _text(ctx, "status").astype("category"),
+        "status": _status(ctx),
     }, index=frame.index)
     return events, has_party, subscriber.reset_index(drop=True)
+
+
+def _status(ctx: _Context) -> pd.Series:
+    """The status column as a categorical; with none, the all-missing one made at once (not by
+    turning a million missing values into categories)."""
+    if ctx.col("status") is None:
+        none = pd.CategoricalDtype(pd.Index([], dtype=STR))
+        return pd.Series(pd.Categorical.from_codes(np.full(len(ctx.table.frame), -1, dtype=np.int8), dtype=none),
+                         index=ctx.table.frame.index)
+    return _text(ctx, "status").astype("category")
 
 
 BULK_SHARE = 0.5  # an undirected file of which fewer rows involve one number is a bulk extract
