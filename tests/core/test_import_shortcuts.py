@@ -30,7 +30,7 @@ from cellsight.importers.api import file_digest
 from cellsight.importers.base import ImportFailure
 from cellsight.importers.safety import check_line_lengths
 from cellsight.core.timezones import localize
-from cellsight.importers import tabular, wholefile
+from cellsight.importers import registry, tabular, wholefile
 from cellsight.importers.cdr import checks, dateclock, durations, times
 from cellsight.importers.cdr.context import _party_numbers
 from cellsight.importers.cdr.parties import NumberIds, _votes
@@ -504,3 +504,20 @@ def test_durations_read_together_as_one_by_one(values, unit) -> None:
     assert got.astype("float64").fillna(np.nan).tolist() == pytest.approx(want, nan_ok=True, abs=0, rel=0)
     assert bad == sum(1 for v, w in zip(values, want)
                       if np.isnan(w) and v.strip().lower() not in durations._NO_DURATION and v.strip() != "")
+
+
+def test_sniffers_share_one_reading_of_a_files_first_rows(tmp_path, monkeypatch) -> None:
+    """Detection asks every importer; the first rows are read once within it, each sniffer gets
+    lists of its own, and outside detection every peek reads the file as it is then."""
+    path = tmp_path / "records.csv"
+    path.write_text("Date,Time,Calling Number\n01/03/2023,10:00,07700900001\n", encoding="utf-8")
+    reads = []
+    real = tabular._peek
+    monkeypatch.setattr(tabular, "_peek", lambda p, n: reads.append(p) or real(p, n))
+    with tabular.peeks_shared():
+        first = tabular.peek(path)
+        first[0][1][0].append("changed by a sniffer")
+        assert tabular.peek(path) == real(path, tabular.HEADER_SEARCH_ROWS) and len(reads) == 1
+    path.write_text("Time,Latitude,Longitude\n2023-03-01 10:00:00,51.5,-0.1\n", encoding="utf-8")
+    assert tabular.peek(path)[0][1][0] == ["Time", "Latitude", "Longitude"] and len(reads) == 2
+    assert registry.detect(path).name == "fixes" and len(reads) == 3  # one reading for every sniffer

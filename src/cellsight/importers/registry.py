@@ -17,6 +17,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from cellsight.importers import tabular
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.progress import Progress
 
@@ -88,12 +89,13 @@ def get(name: str) -> Importer:
 def detect(path: Path) -> Importer:
     """The importer most confident it can read ``path``; ImportFailure if none is."""
     scored = []
-    for imp in all_importers():
-        try:
-            confidence = float(imp.sniff(path))
-        except (OSError, ValueError, UnicodeError):
-            confidence = 0.0
-        scored.append((confidence, imp.priority, imp.name, imp))
+    with tabular.peeks_shared():
+        for imp in all_importers():
+            try:
+                confidence = float(imp.sniff(path))
+            except (OSError, ValueError, UnicodeError):
+                confidence = 0.0
+            scored.append((confidence, imp.priority, imp.name, imp))
     scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
     if not scored or scored[0][0] <= 0:
         raise ImportFailure(f"{path.name}: not a format Cellsight recognises "

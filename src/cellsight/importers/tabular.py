@@ -32,6 +32,8 @@ import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -122,8 +124,33 @@ def kind_of(path: Path) -> str:
     return "csv"
 
 
+_PEEKS: ContextVar[dict[tuple[Path, int], list[tuple[str, list[list[str]]]]] | None] = \
+    ContextVar("cellsight_peeks", default=None)
+
+
+@contextmanager
+def peeks_shared() -> Iterator[None]:
+    """Within this block a file's first rows are read once, however many sniffers ask
+    (``registry.detect`` asks every importer, and several look at the same rows)."""
+    token = _PEEKS.set({})
+    try:
+        yield
+    finally:
+        _PEEKS.reset(token)
+
+
 def peek(path: Path, max_rows: int = HEADER_SEARCH_ROWS) -> list[tuple[str, list[list[str]]]]:
-    """The first rows of each sheet as text, cheaply: what sniffers look at."""
+    """The first rows of each sheet as text, cheaply: what sniffers look at (each caller gets
+    its own lists)."""
+    shared = _PEEKS.get()
+    if shared is None:
+        return _peek(path, max_rows)
+    if (path, max_rows) not in shared:
+        shared[(path, max_rows)] = _peek(path, max_rows)
+    return [(name, [list(cells) for cells in rows]) for name, rows in shared[(path, max_rows)]]
+
+
+def _peek(path: Path, max_rows: int) -> list[tuple[str, list[list[str]]]]:
     kind = kind_of(path)
     if kind == "xlsx":
         return [(name, [cells for _, cells in rows]) for name, rows in _xlsx_rows(path, max_rows)]
