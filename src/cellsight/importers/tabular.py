@@ -391,18 +391,39 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
         start = _csv_start(raw, True, path, find_header, delimiter, encoding, probe)
     if start.mac:
         raw = raw.replace(b"\r", b"\n")
-    quoted = b'"' in raw  # asked once: whether lines are records (_one_record_a_line), and values wrapped
-    table = _parse_body(raw, start.encoding, start.delimiter, start.first_data_line, start.choice.names, path,
-                        quoted=quoted)
-    wholefile.parsed()  # the cores are free for the file's digest
+    with ThreadPoolExecutor(1, thread_name_prefix="byte-marks") as side:
+        marks = side.submit(ByteMarks.of, raw)  # looked for while pyarrow parses (it lets go of the GIL)
+        table = _parse_body(raw, start.encoding, start.delimiter, start.first_data_line, start.choice.names,
+                            path, marks=marks)
+        wholefile.parsed()  # the cores are free for the file's digest
+        found = marks.result()
     if start.encoding in ("utf-8", "utf-8-sig") and not table.warnings:
         head = raw[:_line_offset(raw, start.first_data_line - 1)]  # title and header lines
         table.warnings = _damage_warnings(raw, utf8_damage(head).bad)
     table.title = start.title
     table.skipped = start.skipped + table.skipped
     table.encoding, table.delimiter = start.encoding, start.delimiter
-    table.plain = not quoted and not any(mark in raw for mark in _WRAP_MARKS if mark != b'"')  # unwrap skipped
+    table.plain = found.plain  # unwrapping skipped
     return table
+
+
+@dataclass(frozen=True)
+class ByteMarks:
+    """What a CSV's bytes hold that decides how its parse is checked and its values read."""
+
+    quoted: bool  # a double quote: a record may span lines, and a value may be wrapped in quotes
+    cr: bool  # a CR byte: lines may end otherwise than pyarrow ends them
+    lines: int | None  # LF bytes in all, counted only when a quote or a CR makes the count matter
+    plain: bool  # no mark of wrapping at all (_WRAP_MARKS): no value needs unwrapping
+
+    @classmethod
+    def of(cls, raw: bytes) -> ByteMarks:
+        """A byte search per mark (each a pass of memchr; the marks of wrapping stop at the first
+        found), and the line count only where it is needed."""
+        quoted, cr = b'"' in raw, b"\r" in raw
+        lines = raw.count(b"\n") if quoted or cr else None
+        plain = not quoted and not any(mark in raw for mark in _WRAP_MARKS if mark != b'"')
+        return cls(quoted, cr, lines, plain)
 
 
 def _begins_with(raw: bytes, head: bytes) -> bool:
@@ -465,11 +486,12 @@ def _csv_start(raw: bytes, whole: bool, path: Path, find_header: HeaderFinder, d
 
 
 def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, names: list[str],
-                path: Path, errors: str = "strict", quoted: bool | None = None) -> Table:
+                path: Path, errors: str = "strict", marks: Future[ByteMarks] | None = None) -> Table:
     """Parse the data lines (from ``first_line``) with pyarrow when lines are records.
 
-    ``errors="replace"`` reads UTF-8 with its damaged bytes as U+FFFD. ``quoted``:
-    whether ``raw`` holds a double quote, when the caller knows.
+    ``errors="replace"`` reads UTF-8 with its damaged bytes as U+FFFD. ``marks``:
+    what ``raw`` holds (``ByteMarks``), being found while pyarrow parses, when the
+    caller looks for them.
     """
     if encoding in ("utf-8", "utf-8-sig") and errors == "strict":
         start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
@@ -493,7 +515,8 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
             return table
         if damage.bad:  # not UTF-8 after all (the sample was ASCII): the code page it is in
             return _parse_body(raw, legacy_encoding(raw), delimiter, first_line, names, path)
-    if fast is not None and _one_record_a_line(data, offset, fast.num_rows, quoted if data is raw else None):
+    if fast is not None and _one_record_a_line(data, offset, fast.num_rows,
+                                               marks.result() if marks is not None and data is raw else None):
         frame = fast.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
         frame.columns = names
         rows = np.arange(first_line, first_line + len(frame), dtype=np.int64)
@@ -502,7 +525,7 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
                         names)
 
 
-def _one_record_a_line(data: bytes, offset: int, records: int, quoted: bool | None = None) -> bool:
+def _one_record_a_line(data: bytes, offset: int, records: int, marks: ByteMarks | None = None) -> bool:
     """Whether pyarrow's ``records`` from ``data[offset:]`` are its lines, one each, so that a
     record's line number is its position.
 
@@ -510,13 +533,16 @@ def _one_record_a_line(data: bytes, offset: int, records: int, quoted: bool | No
     (stopping at any line that is not one clean record) gives one record a line:
     then the lines are not counted (two byte searches instead of a count over
     the whole body). No records at all may be a body of blank lines, counted.
-    ``quoted``: whether ``data`` holds a quote, if known (else looked for).
+    ``marks``: what ``data`` holds, if known (else looked for here).
     """
-    quoted = b'"' in data if quoted is None else quoted
-    if records and not quoted and b"\r" not in data:
+    marks = marks or ByteMarks.of(data)
+    if records and not marks.quoted and not marks.cr:
         return True
-    lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
-    return records == lines
+    if marks.lines is None:
+        lines = data.count(b"\n", offset)
+    else:  # the count of the whole bytes, made beside the parse, less the lines above the body
+        lines = marks.lines - data.count(b"\n", 0, offset)
+    return records == lines + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
 
 
 def _line_offset(raw: bytes, skip_lines: int, start: int = 0) -> int:
