@@ -25,7 +25,7 @@ from cellsight.importers.cdr.durations import _duration_from_end
 from cellsight.importers.cdr.events import COMMUNICATION_KINDS, _events
 from cellsight.importers.cdr.parties import PartyLayout, subscriber_keys, targets_table
 from cellsight.importers.cdr.times import _localise, _time_reasons, _times
-from cellsight.importers.cdr.vocabulary import column_role, header_groups, header_score
+from cellsight.importers.cdr.vocabulary import column_role, header_groups, header_score, map_columns
 from cellsight.importers.registry import importer
 from cellsight.importers.templates import Template, builtin_for, template_option
 from cellsight.progress import Progress, check
@@ -165,8 +165,10 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     hashed on it ahead of their turn (``tabular.hash_ahead``), and its row labels written."""
     written = table.frame
     ahead = hasher is not None and len(written) >= HASH_AHEAD_ROWS
-    if ahead:  # the columns _roles weighs by their codes
-        tabular.hash_ahead(hasher, [written[n] for n in table.header if column_role(n) in ("event", "direction")])
+    if ahead:  # the columns _roles weighs by their codes, then those the header names for the times and events
+        by_header = map_columns(table.header, template)
+        tabular.hash_ahead(hasher, [written[n] for n in table.header if column_role(n) in ("event", "direction")]
+                           + [written[by_header[role]] for role in HASHED_ROLES if role in by_header])
     roles, left = _roles(table, template)
     if ahead:  # as written: a column nothing wraps is the one the events are made from
         tabular.hash_ahead(hasher, [written[roles[role]] for role in HASHED_ROLES if role in roles])
