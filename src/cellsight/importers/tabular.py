@@ -565,6 +565,10 @@ def _char_line_offset(text: str, skip_lines: int) -> int:
     return pos
 
 
+PARSE_BLOCK_BYTES = 8 * 1024**2  # pyarrow parses this much at a time (its own default is 1 MB): a column
+# comes in a few chunks rather than a hundred, so each pass over it later (hashing, taking) is one call
+
+
 def _pyarrow_body(data: bytes, offset: int, delimiter: str, names: list[str]) -> pa.Table | None:
     """``data[offset:]`` parsed by pyarrow as text columns, or None if a line is not one clean record."""
     if not _NOT_SPACE.search(data, offset):
@@ -576,7 +580,7 @@ def _pyarrow_body(data: bytes, offset: int, delimiter: str, names: list[str]) ->
     try:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data).slice(offset)),
-            read_options=pacsv.ReadOptions(column_names=keys),
+            read_options=pacsv.ReadOptions(column_names=keys, block_size=PARSE_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
                                               ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={k: pa.large_string() for k in keys},
