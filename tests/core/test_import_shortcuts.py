@@ -522,3 +522,25 @@ def test_sniffers_share_one_reading_of_a_files_first_rows(tmp_path, monkeypatch)
     path.write_text("Time,Latitude,Longitude\n2023-03-01 10:00:00,51.5,-0.1\n", encoding="utf-8")
     assert tabular.peek(path)[0][1][0] == ["Time", "Latitude", "Longitude"] and len(reads) == 2
     assert registry.detect(path).name == "fixes" and len(reads) == 3  # one reading for every sniffer
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet='0129 \t"ABxyz-.:\u00a0', max_size=8)), min_size=1, max_size=40),
+       st.integers(0, 40))
+def test_a_column_of_a_quotes_only_file_unwraps_as_by_its_distinct_values(values, cut) -> None:
+    """In a file whose only mark of wrapping is the double quote and whose body holds no e or E
+    (``ByteMarks.quotes_only``), a column is told unwrapped by its values' first bytes; the answer
+    must be what asking its distinct values gives."""
+    column = pd.Series(STR.__from_arrow__(pa.chunked_array(
+        [pa.array(part, pa.large_string()) for part in (values[:cut], values[cut:])], pa.large_string())))
+    assert tabular.unwrap(column, quotes_only=True).tolist() == tabular.unwrap(column).tolist()
+    plain = pd.Series([v for v in values if not v or v[0] not in '" \t'] or [None], dtype=STR)
+    assert tabular.unwrap(plain, quotes_only=True) is plain  # told by the first bytes alone
+
+
+def test_only_a_quoted_body_without_other_marks_or_an_e_is_quotes_only() -> None:
+    header = b"Date,Time,Event\n"
+    assert tabular.ByteMarks.of(header + b'"01/03/2023","10:00","MOC"\n', len(header)).quotes_only
+    for body in (b'"01/03/2023","10:00","Voice"\n', b'"01/03/2023","10:00","1.5E2"\n',
+                 b'"01/03/2023","10:00","9.1E+11"\n', b"'x',1,2\n", b"01/03/2023,10:00,MOC\n", b'"="1","2","3"\n'):
+        assert not tabular.ByteMarks.of(header + body, len(header)).quotes_only, body

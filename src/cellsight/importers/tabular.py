@@ -98,6 +98,8 @@ class Table:
     delimiter: str = ""
     warnings: list[str] = field(default_factory=list)  # e.g. lines with bytes that are not UTF-8
     plain: bool = False  # no value can be wrapped ('x', ="x", 9.1E+11): the file's bytes hold none
+    quotes_only: bool = False  # a quoted CSV with no other mark of wrapping, and no e or E in its body:
+    # only a value that begins with a quote (after white space) can be wrapped (ByteMarks)
 
     def labels(self, positions: np.ndarray | None = None) -> pd.Series:
         """Row labels as text (``"14"``, ``"Calls!14"``) for the given positions (default all)."""
@@ -391,8 +393,9 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
         start = _csv_start(raw, True, path, find_header, delimiter, encoding, probe)
     if start.mac:
         raw = raw.replace(b"\r", b"\n")
+    body = _line_offset(raw, start.first_data_line - 1)
     with ThreadPoolExecutor(1, thread_name_prefix="byte-marks") as side:
-        marks = side.submit(ByteMarks.of, raw)  # looked for while pyarrow parses (it lets go of the GIL)
+        marks = side.submit(ByteMarks.of, raw, body)  # looked for while pyarrow parses (it lets go of the GIL)
         table = _parse_body(raw, start.encoding, start.delimiter, start.first_data_line, start.choice.names,
                             path, marks=marks)
         wholefile.parsed()  # the cores are free for the file's digest
@@ -403,7 +406,7 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
     table.title = start.title
     table.skipped = start.skipped + table.skipped
     table.encoding, table.delimiter = start.encoding, start.delimiter
-    table.plain = found.plain  # unwrapping skipped
+    table.plain, table.quotes_only = found.plain, found.quotes_only  # unwrapping skipped, or asked cheaply
     return table
 
 
@@ -415,15 +418,19 @@ class ByteMarks:
     cr: bool  # a CR byte: lines may end otherwise than pyarrow ends them
     lines: int | None  # LF bytes in all, counted only when a quote or a CR makes the count matter
     plain: bool  # no mark of wrapping at all (_WRAP_MARKS): no value needs unwrapping
+    quotes_only: bool = False  # quoted, no other mark, and no e or E from ``body`` on (Table.quotes_only)
 
     @classmethod
-    def of(cls, raw: bytes) -> ByteMarks:
+    def of(cls, raw: bytes, body: int = 0) -> ByteMarks:
         """A byte search per mark (each a pass of memchr; the marks of wrapping stop at the first
-        found), and the line count only where it is needed."""
+        found), and the line count only where it is needed. ``body``: where the data lines begin
+        (the header's words hold e's)."""
         quoted, cr = b'"' in raw, b"\r" in raw
         lines = raw.count(b"\n") if quoted or cr else None
-        plain = not quoted and not any(mark in raw for mark in _WRAP_MARKS if mark != b'"')
-        return cls(quoted, cr, lines, plain)
+        others = any(mark in raw for mark in _WRAP_MARKS if mark != b'"')
+        plain = not quoted and not others
+        quotes_only = quoted and not others and raw.find(b"e", body) < 0 and raw.find(b"E", body) < 0
+        return cls(quoted, cr, lines, plain, quotes_only)
 
 
 def _begins_with(raw: bytes, head: bytes) -> bool:
@@ -917,15 +924,18 @@ def lost_digits(value: str) -> bool:
     return bool(_SCIENTIFIC.match(value)) and unwrap_text(value) == value.strip()
 
 
-def unwrap(values: pd.Series) -> pd.Series:
+def unwrap(values: pd.Series, quotes_only: bool = False) -> pd.Series:
     """``unwrap_text`` over a text column, once per distinct value; the column itself when none is wrapped.
 
     Whether any value is wrapped is asked of the column's distinct values
     (``distinct_codes``: found once per column, on the second core when hashed
     ahead, and used again by the import's later steps), never of every row; a
     CSV whose bytes hold no mark of wrapping (``Table.plain``) skips even that.
+    In a file whose only mark is the double quote (``Table.quotes_only``), a
+    column none of whose values begins with a mark or white space is not wrapped:
+    told from each value's first byte, without its distinct values.
     """
-    if not len(values):
+    if not len(values) or (quotes_only and _begins_plainly(values)):
         return values
     text = values.astype(STR)
     _codes, uniques = distinct_codes(text)
@@ -937,6 +947,31 @@ def unwrap(values: pd.Series) -> pd.Series:
         return pd.Series([unwrap_text(u) if isinstance(u, str) else u for u in distinct], dtype=STR)
 
     return by_unique(text, clean)
+
+
+def _begins_plainly(values: pd.Series) -> bool:
+    """Whether no value of a pyarrow text column begins with a mark of wrapping or white space
+    (``_WRAPPED_START``), told from each value's first byte; False for any other column."""
+    data = getattr(values.array, "_pa_array", None)
+    if data is None or not pa.types.is_large_string(data.type):
+        return False
+    for chunk in data.chunks:
+        if not len(chunk) or chunk.null_count == len(chunk):
+            continue
+        _validity, offsets_buffer, text_buffer = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
+        starts, ends = offsets[:-1], offsets[1:]
+        if chunk.null_count:
+            present = chunk.is_valid().to_numpy(zero_copy_only=False)
+            starts, ends = starts[present], ends[present]
+        starts = starts[ends > starts]  # an empty value begins with nothing
+        if len(starts) and bool(_WRAPPED_START[np.frombuffer(text_buffer, dtype=np.uint8)[starts]].any()):
+            return False
+    return True
+
+
+_WRAPPED_START = np.zeros(256, dtype=bool)
+_WRAPPED_START[list(b"'=\"\t\n\x0b\x0c\r ")] = True  # unwrap's ^\s*['=\"]: a mark, or white space before one
 
 
 def by_unique(values: pd.Series, fn: Callable[[pd.Series], pd.Series],

@@ -28,7 +28,7 @@ _PHONE = re.compile(r"\s*\+?\d[\d ()-]{5,18}\d\s*")
 _CGI_LIKE = re.compile(r"^\s*\d{3}-\d{1,3}-\d+-\d+\s*$")
 
 
-def _unwrapped(frame: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
+def _unwrapped(frame: pd.DataFrame, roles: dict[str, str], quotes_only: bool = False) -> pd.DataFrame:
     """The frame with every column the import reads unwrapped (values as operators wrap them).
 
     Each column's distinct values are asked (``tabular.unwrap``): last column first, so that
@@ -38,7 +38,7 @@ def _unwrapped(frame: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
     for name in reversed(dict.fromkeys(roles.values())):
         if name in frame.columns:
             original = frame[name]
-            unwrapped = tabular.unwrap(original)
+            unwrapped = tabular.unwrap(original, quotes_only)
             if unwrapped is not original:
                 changed[name] = unwrapped
     return frame.assign(**changed) if changed else frame

@@ -172,11 +172,11 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     roles, left = _roles(table, template)
     if ahead:  # as written: a column nothing wraps is the one the events are made from
         tabular.hash_ahead(hasher, [written[roles[role]] for role in HASHED_ROLES if role in roles])
-    frame = written if table.plain else _unwrapped(written, roles)
+    frame = written if table.plain else _unwrapped(written, roles, table.quotes_only)
     table = tabular.Table(frame=frame, rows=table.rows, header=table.header, sheet=table.sheet,
                           prefix=table.prefix, title=table.title, skipped=table.skipped,
                           broken=table.broken, encoding=table.encoding, delimiter=table.delimiter,
-                          plain=table.plain)
+                          plain=table.plain, quotes_only=table.quotes_only)
     ctx = _Context(table, roles, template, options, written=written)
     labels = None  # every row's label, written on the second core while the times are read
     if ahead:
