@@ -401,8 +401,7 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
         wholefile.parsed()  # the cores are free for the file's digest
         found = marks.result()
     if start.encoding in ("utf-8", "utf-8-sig") and not table.warnings:
-        head = raw[:_line_offset(raw, start.first_data_line - 1)]  # title and header lines
-        table.warnings = _damage_warnings(raw, utf8_damage(head).bad)
+        table.warnings = _damage_warnings(raw, utf8_damage(raw[:body]).bad)  # in the title and header lines
     table.title = start.title
     table.skipped = start.skipped + table.skipped
     table.encoding, table.delimiter = start.encoding, start.delimiter

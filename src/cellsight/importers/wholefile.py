@@ -87,10 +87,10 @@ def _behind_the_import() -> None:
     """Let this worker thread (the pool's own, ended with the import) run only on CPU the import
     does not use.
 
-    The digest is needed only when the source is recorded, at the end; worked out at once it
-    takes a core from pyarrow's parse of the same bytes, which the import waits for. On Linux a
-    thread has its own nice value (``setpriority`` on its thread id); elsewhere the call would
-    name a process, so nothing is changed there.
+    The digest is needed only when the source is recorded, at the end; after the parse it would
+    otherwise take turns with the columns hashed ahead on the second core, which the import waits
+    for. On Linux a thread has its own nice value (``setpriority`` on its thread id); elsewhere the
+    call would name a process, so nothing is changed there.
     """
     if sys.platform == "linux":
         with contextlib.suppress(OSError):
