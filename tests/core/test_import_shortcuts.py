@@ -30,7 +30,7 @@ from cellsight.importers.api import file_digest
 from cellsight.importers.base import ImportFailure
 from cellsight.importers.safety import check_line_lengths
 from cellsight.core.timezones import localize
-from cellsight.importers import registry, tabular, wholefile
+from cellsight.importers import bytegrid, registry, tabular, wholefile
 from cellsight.importers.cdr import checks, dateclock, durations, times
 from cellsight.importers.cdr.context import _party_numbers
 from cellsight.importers.cdr.parties import NumberIds, _votes
@@ -219,13 +219,15 @@ def test_clocks_written_in_fixed_widths_read_by_their_digits_as_by_the_parser(co
 
 
 def test_a_clock_grid_tells_digits_from_punctuation_byte_by_byte() -> None:
-    grid = dateclock.byte_grid(pa.array(["12:30:05", "00:00:60", "99:59:59"]))
+    grid = bytegrid.byte_grid(pa.array(["12:30:05", "00:00:60", "99:59:59"]))
     assert grid.shape == ("digit", "digit", b":", "digit", "digit", b":", "digit", "digit")
     assert grid.fits(dateclock.clock_layout("%H:%M:%S")) and not grid.fits(dateclock.clock_layout("%H.%M.%S"))
-    seconds, ok = grid.seconds(dateclock.clock_layout("%H:%M:%S"))
+    seconds, ok = dateclock.clock_seconds(grid, dateclock.clock_layout("%H:%M:%S"))
     assert seconds[0] == 12 * 3600 + 30 * 60 + 5 and ok.tolist() == [True, False, False]
-    assert dateclock.byte_grid(pa.array(["12:30:05", "1:30:05"])) is None  # two widths
-    assert dateclock.byte_grid(pa.array(["12:30:05", None])) is None
+    assert bytegrid.byte_grid(pa.array(["12:30:05", "1:30:05"])) is None  # two widths
+    assert bytegrid.byte_grid(pa.array(["12:30:05", None])) is None
+    assert bytegrid.byte_grid(pa.array(["12:30:05", "12:30:06"], pa.large_string())).bytes_held == {b":"}
+    assert bytegrid.byte_grid(pa.array(["ab", "cb"])).bytes_held is None  # a position of two letters
     assert dateclock.clock_layout("%H:%M:%S %p") is None and dateclock.clock_layout("%H:%H") is None
 
 
@@ -544,3 +546,29 @@ def test_only_a_quoted_body_without_other_marks_or_an_e_is_quotes_only() -> None
     for body in (b'"01/03/2023","10:00","Voice"\n', b'"01/03/2023","10:00","1.5E2"\n',
                  b'"01/03/2023","10:00","9.1E+11"\n', b"'x',1,2\n", b"01/03/2023,10:00,MOC\n", b'"="1","2","3"\n'):
         assert not tabular.ByteMarks.of(header + body, len(header)).quotes_only, body
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 6), st.lists(st.text(alphabet="0123456789:/-'=\"eE x", min_size=6, max_size=6), min_size=1,
+                                    max_size=30), st.integers(0, 30))
+@example(1, ['"00000', '"11111'], 0)  # every value a lone quote: wrapped, and one width
+@example(3, ["'12xxx", "'34xxx"], 1)  # Excel's text marker before digits
+@example(5, ["1.5E1x", "2.5E1x"], 1)  # scientific notation of one width, all digits there
+def test_a_fixed_width_column_is_told_unwrapped_by_its_bytes_as_by_its_distinct_values(width, texts, cut) -> None:
+    """A column of one width whose bytes are digits and punctuation no wrapping uses is returned
+    as it is without its distinct values; the answer must be what asking them gives."""
+    values = [t[:width] for t in texts]
+    column = pd.Series(STR.__from_arrow__(pa.chunked_array(
+        [pa.array(part, pa.large_string()) for part in (values[:cut], values[cut:])], pa.large_string())))
+    unwrapped = tabular.unwrap(column)
+    if tabular._grid_without_marks(column):
+        assert unwrapped is column
+    shortcut = tabular._grid_without_marks
+    tabular._grid_without_marks = lambda _values: False  # asking the distinct values, as before
+    try:
+        by_distinct = tabular.unwrap(column)
+    finally:
+        tabular._grid_without_marks = shortcut
+    assert unwrapped.tolist() == by_distinct.tolist()
+    dates = pd.Series(STR.__from_arrow__(pa.chunked_array([pa.array(["01/03/2023", "02/03/2023"], pa.large_string())])))
+    assert tabular._grid_without_marks(dates)

@@ -47,6 +47,7 @@ import pyarrow.csv as pacsv
 from cellsight.core.schema import STR, missing_text
 from cellsight.importers.base import ImportFailure, ImportResult
 from cellsight.importers import wholefile
+from cellsight.importers.bytegrid import byte_grid
 
 SAMPLE_BYTES = 64 * 1024
 HEADER_SEARCH_ROWS = 60
@@ -932,9 +933,11 @@ def unwrap(values: pd.Series, quotes_only: bool = False) -> pd.Series:
     CSV whose bytes hold no mark of wrapping (``Table.plain``) skips even that.
     In a file whose only mark is the double quote (``Table.quotes_only``), a
     column none of whose values begins with a mark or white space is not wrapped:
-    told from each value's first byte, without its distinct values.
+    told from each value's first byte, without its distinct values; and so is a
+    column of one width throughout whose bytes are digits and punctuation no
+    wrapping uses (a date, a clock, an IMEI: ``bytegrid``).
     """
-    if not len(values) or (quotes_only and _begins_plainly(values)):
+    if not len(values) or (quotes_only and _begins_plainly(values)) or _grid_without_marks(values):
         return values
     text = values.astype(STR)
     _codes, uniques = distinct_codes(text)
@@ -946,6 +949,23 @@ def unwrap(values: pd.Series, quotes_only: bool = False) -> pd.Series:
         return pd.Series([unwrap_text(u) if isinstance(u, str) else u for u in distinct], dtype=STR)
 
     return by_unique(text, clean)
+
+
+def _grid_without_marks(values: pd.Series) -> bool:
+    """Whether every chunk of a pyarrow text column is a ``bytegrid.ByteGrid`` (one width, no
+    value missing) holding no byte that wrapping or scientific notation needs (``_WRAPPING``)."""
+    data = getattr(values.array, "_pa_array", None)
+    if data is None or not data.num_chunks:
+        return False
+    for chunk in data.chunks:
+        grid = byte_grid(chunk) if len(chunk) else None
+        held = grid.bytes_held if grid is not None else None
+        if held is None or held & _WRAPPING:
+            return False
+    return True
+
+
+_WRAPPING = {b"'", b"=", b'"', b"e", b"E"}  # unwrap's ^\s*['=\"] and \d[eE]\+?\d need one of these
 
 
 def _begins_plainly(values: pd.Series) -> bool:

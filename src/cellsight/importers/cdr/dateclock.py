@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 
 from cellsight.core.schema import STR
 from cellsight.importers import tabular
+from cellsight.importers.bytegrid import ByteGrid, byte_grid
 from cellsight.importers.cdr.timevalues import _arrow, _one_array, _strptime, _trimmed
 
 _WIDTHS = {"d": 2, "m": 2, "Y": 4, "y": 2, "H": 2, "M": 2, "S": 2}  # at most this many digits each
@@ -115,7 +116,7 @@ class DateAndClock:
         if self._grid is None or layout is None or not self._grid.fits(layout):
             seconds, ok = _seconds(_strptime(self.clocks, clock_fmt))
             return seconds[:-1] - midnight(clock_fmt), ok[:-1]
-        seconds, ok = self._grid.seconds(layout)
+        seconds, ok = clock_seconds(self._grid, layout)
         odd = np.flatnonzero(~ok)
         if len(odd):
             parsed, parsed_ok = _seconds(_strptime(self._written.take(pa.array(odd)), clock_fmt))
@@ -123,36 +124,21 @@ class DateAndClock:
         return seconds, ok
 
 
-class ByteGrid:
-    """A text column whose values all have one width, as a rows-by-bytes array (no copy), and at
-    each byte position whether every row holds a digit there (``"digit"``), or else the one byte
-    they all hold (None if neither)."""
+def clock_seconds(grid: ByteGrid, layout: tuple[bytes | str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds into the day of each value of ``grid`` written as ``layout`` (``clock_layout``), and
+    whether each of its fields is within 00:00:00-23:59:59 (a field the layout lacks reads 0).
 
-    def __init__(self, grid: np.ndarray) -> None:
-        self.grid = grid
-        self.shape = tuple(_position(grid[:, p]) for p in range(grid.shape[1]))
-
-    def fits(self, layout: tuple[bytes | str, ...]) -> bool:
-        """Whether every value is written as ``layout`` (``clock_layout``) says."""
-        return len(layout) == len(self.shape) and all(
-            have == (want if isinstance(want, bytes) else "digit") for want, have in zip(layout, self.shape))
-
-    def seconds(self, layout: tuple[bytes | str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """Seconds into the day of each value written as ``layout``, and whether each of its
-        fields is within 00:00:00-23:59:59 (a field the layout lacks reads 0).
-
-        A field's two digits are read together as one little-endian 16-bit number (a strided view
-        of the bytes, no copy) and looked up in ``_FIELD_SECONDS``."""
-        rows, width = self.grid.shape
-        flat = self.grid.reshape(-1)
-        seconds = np.zeros(rows, dtype=np.int32)
-        for field in "HMS":
-            if field in layout:
-                pairs = np.ndarray((rows,), dtype="<u2", buffer=flat, offset=layout.index(field),
-                                   strides=(width,))
-                seconds += _FIELD_SECONDS[field][pairs]
-        ok = seconds < _OUT_OF_RANGE
-        return seconds.astype(np.int64), ok
+    A field's two digits are read together as one little-endian 16-bit number (a strided view
+    of the bytes, no copy) and looked up in ``_FIELD_SECONDS``."""
+    rows, width = grid.grid.shape
+    flat = grid.grid.reshape(-1)
+    seconds = np.zeros(rows, dtype=np.int32)
+    for field in "HMS":
+        if field in layout:
+            pairs = np.ndarray((rows,), dtype="<u2", buffer=flat, offset=layout.index(field), strides=(width,))
+            seconds += _FIELD_SECONDS[field][pairs]
+    ok = seconds < _OUT_OF_RANGE
+    return seconds.astype(np.int64), ok
 
 
 def _field_seconds(scale: int, top: int) -> np.ndarray:
@@ -168,27 +154,6 @@ def _field_seconds(scale: int, top: int) -> np.ndarray:
 
 _OUT_OF_RANGE = 1 << 24  # above any clock's seconds; three of them still fit in 32 bits
 _FIELD_SECONDS = {"H": _field_seconds(3600, 23), "M": _field_seconds(60, 59), "S": _field_seconds(1, 59)}
-
-
-def _position(column: np.ndarray) -> str | bytes | None:
-    if bool(np.all((column - 48) < 10)):  # uint8: anything below "0" wraps round to above 10
-        return "digit"
-    if bool(np.all(column == column[0])):
-        return bytes(column[:1])
-    return None
-
-
-def byte_grid(values: pa.Array) -> ByteGrid | None:
-    """``values`` as a ``ByteGrid`` when none is missing and all have one width of at most 16 bytes."""
-    if values.null_count or not len(values) or values.type != pa.string():
-        return None
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset:values.offset + len(values) + 1]
-    width = int(offsets[1] - offsets[0])
-    if not 0 < width <= 16 or int(offsets[-1] - offsets[0]) != width * len(values) or \
-            not bool(np.all(np.diff(offsets) == width)):
-        return None
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    return ByteGrid(data.reshape(len(values), width))
 
 
 @lru_cache(maxsize=64)

@@ -1,0 +1,65 @@
+"""A text column whose values all have one width, seen as a grid of bytes.
+
+Operators write dates, clock times, durations, IMEIs and cell identities in one
+fixed width (``01/03/2023``, ``12:30:05``, ``234-30-10451-23308``). Such a column
+is a rows-by-width array of bytes over pyarrow's own buffer, with no copy, and a
+few array passes tell, position by position, whether every row holds a digit
+there or one and the same byte. That answers questions about every value at
+once that would otherwise need its distinct values, or a parser per row: what
+clock each value reads (``cdr.dateclock``), or whether any value can be wrapped
+(``tabular.unwrap``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+MAX_WIDTH = 24  # bytes a value: wider columns are not looked at so
+
+
+class ByteGrid:
+    """Values of one width as a rows-by-bytes array (no copy), and at each byte position whether
+    every row holds a digit there (``"digit"``), or else the one byte they all hold (None if
+    neither)."""
+
+    def __init__(self, grid: np.ndarray) -> None:
+        self.grid = grid
+        self.shape = tuple(_position(grid[:, p]) for p in range(grid.shape[1]))
+
+    def fits(self, layout: tuple[bytes | str, ...]) -> bool:
+        """Whether every value is written as ``layout`` says: at each position its one byte, or
+        (any other entry) a digit."""
+        return len(layout) == len(self.shape) and all(
+            have == (want if isinstance(want, bytes) else "digit") for want, have in zip(layout, self.shape))
+
+    @property
+    def bytes_held(self) -> set[bytes] | None:
+        """Every byte other than a digit that a value holds; None where a position holds neither
+        digits throughout nor one byte."""
+        if None in self.shape:
+            return None
+        return {have for have in self.shape if isinstance(have, bytes)}
+
+
+def _position(column: np.ndarray) -> str | bytes | None:
+    if bool(np.all((column - 48) < 10)):  # uint8: anything below "0" wraps round to above 10
+        return "digit"
+    if bool(np.all(column == column[0])):
+        return bytes(column[:1])
+    return None
+
+
+def byte_grid(values: pa.Array) -> ByteGrid | None:
+    """``values`` (pyarrow text) as a ``ByteGrid`` when none is missing and all have one width of
+    at most ``MAX_WIDTH`` bytes; else None."""
+    if values.null_count or not len(values) or values.type not in (pa.string(), pa.large_string()):
+        return None
+    kind = np.int64 if values.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(values.buffers()[1], dtype=kind)[values.offset:values.offset + len(values) + 1]
+    width = int(offsets[1] - offsets[0])
+    if not 0 < width <= MAX_WIDTH or int(offsets[-1] - offsets[0]) != width * len(values) or \
+            not bool(np.all(np.diff(offsets) == width)):
+        return None
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return ByteGrid(data.reshape(len(values), width))
