@@ -180,7 +180,8 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     ctx = _Context(table, roles, template, options, written=written)
     labels = None  # every row's label, written on the second core while the times are read
     if ahead:
-        tabular.hash_ahead(hasher, [frame[roles[role]] for role in HASHED_ROLES if role in roles])  # unwrapped ones
+        if frame is not written:  # the columns unwrapping changed
+            tabular.hash_ahead(hasher, [frame[roles[role]] for role in HASHED_ROLES if role in roles])
         labels = hasher.submit(table.labels)
     ctx.target = _stated_target(ctx)
     if ctx.target:
