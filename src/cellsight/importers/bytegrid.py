@@ -50,13 +50,19 @@ def _position(column: np.ndarray) -> str | bytes | None:
     return None
 
 
+def value_offsets(values: pa.Array) -> np.ndarray:
+    """Where each value of a pyarrow text array begins in its data buffer, and (last) where the
+    last one ends: the array's own offsets, no copy."""
+    kind = np.int64 if values.type == pa.large_string() else np.int32
+    return np.frombuffer(values.buffers()[1], dtype=kind)[values.offset:values.offset + len(values) + 1]
+
+
 def byte_grid(values: pa.Array) -> ByteGrid | None:
     """``values`` (pyarrow text) as a ``ByteGrid`` when none is missing and all have one width of
     at most ``MAX_WIDTH`` bytes; else None."""
     if values.null_count or not len(values) or values.type not in (pa.string(), pa.large_string()):
         return None
-    kind = np.int64 if values.type == pa.large_string() else np.int32
-    offsets = np.frombuffer(values.buffers()[1], dtype=kind)[values.offset:values.offset + len(values) + 1]
+    offsets = value_offsets(values)
     width = int(offsets[1] - offsets[0])
     if not 0 < width <= MAX_WIDTH or int(offsets[-1] - offsets[0]) != width * len(values) or \
             not bool(np.all(np.diff(offsets) == width)):

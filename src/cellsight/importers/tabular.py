@@ -47,7 +47,7 @@ import pyarrow.csv as pacsv
 from cellsight.core.schema import STR, missing_text
 from cellsight.importers.base import ImportFailure, ImportResult
 from cellsight.importers import wholefile
-from cellsight.importers.bytegrid import byte_grid
+from cellsight.importers.bytegrid import byte_grid, value_offsets
 
 SAMPLE_BYTES = 64 * 1024
 HEADER_SEARCH_ROWS = 60
@@ -977,14 +977,13 @@ def _begins_plainly(values: pd.Series) -> bool:
     for chunk in data.chunks:
         if not len(chunk) or chunk.null_count == len(chunk):
             continue
-        _validity, offsets_buffer, text_buffer = chunk.buffers()
-        offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
+        offsets = value_offsets(chunk)
         starts, ends = offsets[:-1], offsets[1:]
         if chunk.null_count:
             present = chunk.is_valid().to_numpy(zero_copy_only=False)
             starts, ends = starts[present], ends[present]
         starts = starts[ends > starts]  # an empty value begins with nothing
-        if len(starts) and bool(_WRAPPED_START[np.frombuffer(text_buffer, dtype=np.uint8)[starts]].any()):
+        if len(starts) and bool(_WRAPPED_START[np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[starts]].any()):
             return False
     return True
 

@@ -59,6 +59,7 @@ from cellsight.importers.accounting import finish
 from cellsight.importers.api import _read, new_file_digest
 from cellsight.importers.base import TZ_FROM_VALUES, ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.cdr.times import MONTH_FIRST_REGIONS, ParsedTimes, _time_text
+from cellsight.importers.cdr.timevalues import trimmed_text
 from cellsight.importers.cdr.sites import positions
 from cellsight.importers.scene_sink import RowSummary, SceneRowWriter
 from cellsight.importers.templates import Template
@@ -615,8 +616,7 @@ def _trimmed(ctx: cdr._Context, role: str) -> pa.Array:
     column = ctx.col(role)
     if column is None:
         return pa.nulls(len(ctx.table.frame), pa.string())
-    text = pc.utf8_trim_whitespace(_text_array(column.astype(STR)))
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return trimmed_text(_text_array(column.astype(STR)))
 
 
 # ----- adding files to a scene -------------------------------------------------------------

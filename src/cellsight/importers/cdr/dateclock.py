@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 from cellsight.core.schema import STR
 from cellsight.importers import tabular
 from cellsight.importers.bytegrid import ByteGrid, byte_grid
-from cellsight.importers.cdr.timevalues import _arrow, _one_array, _strptime, _trimmed
+from cellsight.importers.cdr.timevalues import _arrow, _one_array, _strptime, trimmed_text
 
 _WIDTHS = {"d": 2, "m": 2, "Y": 4, "y": 2, "H": 2, "M": 2, "S": 2}  # at most this many digits each
 _DATE_FIELDS, _CLOCK_FIELDS = frozenset("dmYy"), frozenset("HMS")
@@ -65,7 +65,7 @@ class DateAndClock:
     def clocks(self) -> pa.Array:
         """Every row's clock trimmed, blank as missing (made once, when first asked)."""
         if self._clocks is None:
-            self._clocks = _trimmed(self._written)
+            self._clocks = trimmed_text(self._written)
         return self._clocks
 
     def text_at(self, positions: np.ndarray | None = None) -> pd.Series:
@@ -75,7 +75,7 @@ class DateAndClock:
             clocks = self.clocks
         else:
             codes, index = codes[positions], index[positions]
-            clocks = _trimmed(self._written.take(pa.array(positions)))
+            clocks = trimmed_text(self._written.take(pa.array(positions)))
         dates = pc.take(self.dates, pa.array(codes, pa.int64(), mask=codes < 0))
         joined = pc.binary_join_element_wise(dates, clocks, " ")
         return pd.Series(STR.__from_arrow__(pa.chunked_array([joined], pa.string())), index=index)

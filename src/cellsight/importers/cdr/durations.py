@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from cellsight.core.schema import STR
 from cellsight.importers import tabular
 from cellsight.importers.cdr.times import _HAS_DATE, _sample, parse_times
+from cellsight.importers.cdr.timevalues import _one_array
 
 if TYPE_CHECKING:
     from cellsight.importers.cdr.context import _Context
@@ -34,9 +35,7 @@ def parse_durations(text: pd.Series, unit: str = "seconds") -> tuple[pd.Series, 
     """
     scale = 60.0 if unit == "minutes" else 1.0
     codes, uniques = tabular.distinct_codes(text.astype(STR))
-    written = pa.array(pd.array(uniques, dtype=STR)).cast(pa.string()) if len(uniques) else pa.array([], pa.string())
-    if isinstance(written, pa.ChunkedArray):
-        written = written.combine_chunks()
+    written = _one_array(pd.Series(uniques, dtype=STR))
     plain = pc.match_substring_regex(written, _PLAIN).to_numpy(zero_copy_only=False)
     seconds = np.full(len(uniques), np.nan)
     unreadable = np.zeros(len(uniques), dtype=bool)

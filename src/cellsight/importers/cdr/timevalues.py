@@ -87,7 +87,7 @@ def _written_day(texts: pa.Array, fmt: str) -> pa.Array:
 def _arrow(values: pd.Series, keep_missing: bool = False) -> pa.Array:
     """A text column as one pyarrow string array; missing (or, kept, blank) values as ""."""
     arr = _one_array(values)
-    return _trimmed(arr) if keep_missing else pc.fill_null(arr, "")
+    return trimmed_text(arr) if keep_missing else pc.fill_null(arr, "")
 
 
 def _one_array(values: pd.Series) -> pa.Array:
@@ -98,7 +98,8 @@ def _one_array(values: pd.Series) -> pa.Array:
     return arr.cast(pa.string()) if arr.type != pa.string() else arr
 
 
-def _trimmed(arr: pa.Array) -> pa.Array:
-    """Text values trimmed of white space, blank ones missing."""
+def trimmed_text(arr: pa.Array) -> pa.Array:
+    """Text values trimmed of white space, blank ones missing (the clock column of a call
+    record; a tower dump's identifiers)."""
     trimmed = pc.utf8_trim_whitespace(arr)
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
