@@ -389,13 +389,16 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
         except Exception:
             wholefile.read_bytes(path)  # a line too long is refused first, as when the file came whole
             raise
-    raw = wholefile.read_bytes(path)  # read once for the parse and the file's digest
-    if start is None or not _begins_with(raw, head):
-        start = _csv_start(raw, True, path, find_header, delimiter, encoding, probe)
-    if start.mac:
-        raw = raw.replace(b"\r", b"\n")
-    body = _line_offset(raw, start.first_data_line - 1)
     with ThreadPoolExecutor(1, thread_name_prefix="byte-marks") as side:
+        # Its thread is started now, while the file is read: started with the search below, the new
+        # thread would take the GIL for a whole byte scan (bytes.find keeps it) before the parse began.
+        side.submit(int)
+        raw = wholefile.read_bytes(path)  # read once for the parse and the file's digest
+        if start is None or not _begins_with(raw, head):
+            start = _csv_start(raw, True, path, find_header, delimiter, encoding, probe)
+        if start.mac:
+            raw = raw.replace(b"\r", b"\n")
+        body = _line_offset(raw, start.first_data_line - 1)
         marks = side.submit(ByteMarks.of, raw, body)  # looked for while pyarrow parses (it lets go of the GIL)
         table = _parse_body(raw, start.encoding, start.delimiter, start.first_data_line, start.choice.names,
                             path, marks=marks)

@@ -24,7 +24,7 @@ from cellsight.importers.cdr.context import _Context, _stated_target
 from cellsight.importers.cdr.durations import _duration_from_end
 from cellsight.importers.cdr.events import COMMUNICATION_KINDS, _events
 from cellsight.importers.cdr.parties import PartyLayout, subscriber_keys, targets_table
-from cellsight.importers.cdr.times import _localise, _time_reasons, _times
+from cellsight.importers.cdr.times import _localise, _sample, _time_reasons, _times
 from cellsight.importers.cdr.vocabulary import column_role, header_groups, header_score, map_columns
 from cellsight.importers.registry import importer
 from cellsight.importers.templates import Template, builtin_for, template_option
@@ -155,6 +155,7 @@ def _list_unplaced_addresses(roles: dict[str, str], sites: pd.DataFrame | None, 
 HASH_AHEAD_ROWS = 50_000  # a table this long has its columns' distinct values found on a second core
 HASHED_ROLES = ("date", "party_a", "party_b", "other_party", "target", "cell_first", "cell_last", "duration",
                 "imei", "imsi")  # in the order the times, then the events, are made from them
+SAMPLED_ROLES = ("cell_first", "cell_last", "date", "time", "start")  # looked at by their samples (roles, times)
 
 
 def _read_table(table: tabular.Table, template: Template | None, options: ImportOptions,
@@ -167,8 +168,10 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     ahead = hasher is not None and len(written) >= HASH_AHEAD_ROWS
     if ahead:  # the columns _roles weighs by their codes, then those the header names for the times and events
         by_header = map_columns(table.header, template)
-        tabular.hash_ahead(hasher, [written[n] for n in table.header if column_role(n) in ("event", "direction")]
-                           + [written[by_header[role]] for role in HASHED_ROLES if role in by_header])
+        coded = [written[n] for n in table.header if column_role(n) in ("event", "direction")]
+        tabular.hash_ahead(hasher, coded + [written[by_header[role]] for role in HASHED_ROLES if role in by_header])
+        for column in coded + [written[by_header[role]] for role in SAMPLED_ROLES if role in by_header]:
+            _sample(column)  # meanwhile, not waited for: the first column's distinct values take as long
     roles, left = _roles(table, template)
     if ahead:  # as written: a column nothing wraps is the one the events are made from
         tabular.hash_ahead(hasher, [written[roles[role]] for role in HASHED_ROLES if role in roles])
