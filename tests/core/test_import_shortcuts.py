@@ -572,3 +572,43 @@ def test_a_fixed_width_column_is_told_unwrapped_by_its_bytes_as_by_its_distinct_
     assert unwrapped.tolist() == by_distinct.tolist()
     dates = pd.Series(STR.__from_arrow__(pa.chunked_array([pa.array(["01/03/2023", "02/03/2023"], pa.large_string())])))
     assert tabular._grid_without_marks(dates)
+
+
+def _sampled_as_before(values: pd.Series, size: int) -> pd.Series:
+    """``times._sample_rows`` as it was: every step-th row taken from the whole column."""
+    if len(values) > size * 20:
+        values = values.iloc[::len(values) // (size * 20)]
+    return pd.Series(pd.unique(values.dropna().astype(object))[:size], dtype=object)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 15), min_size=1, max_size=60), st.integers(1, 4), st.data())
+def test_a_sample_taken_chunk_by_chunk_is_the_one_taken_from_the_whole_column(lengths, size, data) -> None:
+    # Short chunks of (mostly) distinct values: the rows taken cross many chunk boundaries.
+    values = [None if data.draw(st.integers(0, 9)) == 0 else data.draw(st.sampled_from([str(i), "MOC", "Ω"]))
+              for i in range(sum(lengths))]
+    starts = np.cumsum([0, *lengths])
+    column = pd.Series(STR.__from_arrow__(pa.chunked_array(
+        [pa.array(values[a:b], pa.large_string()) for a, b in zip(starts[:-1], starts[1:])], pa.large_string())))
+    got = times._sample_rows(column, size)
+    want = _sampled_as_before(column, size)
+    assert got.tolist() == want.tolist() and got.dtype == want.dtype
+
+
+_NEAR_CHANGES = st.sampled_from(["2023-03-25 12:00", "2023-10-28 12:00", "2023-11-04 12:00"]).flatmap(
+    lambda start: st.lists(st.one_of(st.none(), st.integers(0, 4 * 24 * 60).map(
+        lambda minutes: (pd.Timestamp(start) + pd.Timedelta(minutes=minutes)).to_pydatetime())),
+        min_size=1, max_size=200))
+
+
+@settings(max_examples=40, deadline=None)
+@given(_NEAR_CHANGES, st.sampled_from(["Europe/London", "America/New_York", "Australia/Lord_Howe", "UTC"]))
+def test_hours_a_few_days_apart_localise_as_row_by_row(stamps, zone) -> None:
+    # A span of a few days: the hours are told apart by an array over the span (not by hashing),
+    # and the hours of a clock change are among them.
+    naive = pd.Series(pd.to_datetime(pd.Series(stamps, dtype=object))).astype("datetime64[us]")
+    naive = pd.concat([naive] * 5, ignore_index=True)
+    utc, flags = times.localize_by_hour(naive, zone)
+    want_utc, want_flags = localize(naive, zone)
+    pd.testing.assert_series_equal(utc, want_utc, check_names=False)
+    pd.testing.assert_series_equal(flags, want_flags, check_names=False)

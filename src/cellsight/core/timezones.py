@@ -121,18 +121,27 @@ def localize(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:
         before = gap_times.dt.tz_localize(zone, nonexistent="shift_backward")
         offsets = pd.to_timedelta([t.utcoffset() for t in before], unit="us")
         utc[nonexistent] = (gap_times - offsets.values).dt.tz_localize("UTC").astype(UTC_TIME)
-    flags = plausibility_flags(utc).astype(object)
-    flags[ambiguous] = "dst_ambiguous"
-    flags[nonexistent] = "dst_nonexistent"
-    return utc, flags.astype(_FLAG_DTYPE)
+    codes = _implausible(utc)
+    codes[ambiguous.to_numpy(dtype=bool)] = TIME_FLAGS.index("dst_ambiguous")
+    codes[nonexistent.to_numpy(dtype=bool)] = TIME_FLAGS.index("dst_nonexistent")
+    return utc, _flags(codes, utc.index)
 
 
 def plausibility_flags(utc: pd.Series, now: pd.Timestamp | None = None) -> pd.Series:
     """``implausible`` for times before 1980 or more than a day ahead of ``now``."""
+    return _flags(_implausible(utc, now), utc.index)
+
+
+def _implausible(utc: pd.Series, now: pd.Timestamp | None = None) -> np.ndarray:
+    """The flag codes (into ``TIME_FLAGS``) of ``plausibility_flags``: the categories' codes are
+    set directly, never a million strings made and then hashed back into categories."""
     now = now or pd.Timestamp.now(tz="UTC")
-    bad = (utc < _EARLIEST_PLAUSIBLE) | (utc > now + pd.Timedelta(days=1))
-    flags = pd.Series("", index=utc.index, dtype=object).where(~bad, "implausible")
-    return flags.astype(_FLAG_DTYPE)
+    bad = ((utc < _EARLIEST_PLAUSIBLE) | (utc > now + pd.Timedelta(days=1))).to_numpy(dtype=bool)
+    return np.where(bad, TIME_FLAGS.index("implausible"), TIME_FLAGS.index("")).astype(np.int8)
+
+
+def _flags(codes: np.ndarray, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=_FLAG_DTYPE), index=index)
 
 
 def outside_accepted(times: pd.Series) -> np.ndarray:

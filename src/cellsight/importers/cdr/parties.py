@@ -217,8 +217,9 @@ def _ordered_subscriber(ids: NumberIds, a: np.ndarray, b: np.ndarray, out: np.nd
     """
     if int((callers | ids.seen(b[inc])).sum()) <= 1:
         # One subscriber (or none): nothing to split, and an ordered file names no owner by itself,
-        # so the rows need no subscriber each; this keeps the million-row import at its pace.
-        return np.full(len(a), -1, dtype=np.int64)
+        # so the rows need no subscriber each; this keeps the million-row import at its pace (one
+        # -1 seen as every row's, not a million written out: they are only read).
+        return np.broadcast_to(np.int64(-1), len(a))
     sub = np.where(out, a, np.where(inc, b, -1))
     rest = ~(out | inc)
     if rest.any():

@@ -195,9 +195,17 @@ def _sample(values: pd.Series, size: int = 200) -> pd.Series:
 
 
 def _sample_rows(values: pd.Series, size: int) -> pd.Series:
+    data = getattr(values.array, "_pa_array", None)
     if len(values) > size * 20:
         step = len(values) // (size * 20)
-        values = values.iloc[::step]
+        if data is None:
+            values = values.iloc[::step]
+        else:  # every step-th row, chunk by chunk (a take from the whole column first joins its chunks)
+            taken, start = [], 0
+            for chunk in data.chunks:
+                taken += chunk.take(pa.array(np.arange((-start) % step, len(chunk), step))).to_pylist()
+                start += len(chunk)
+            return pd.Series([v for v in dict.fromkeys(taken) if v is not None][:size], dtype=object)
     return pd.Series(pd.unique(values.dropna().astype(object))[:size], dtype=object)
 
 
@@ -381,15 +389,15 @@ def _hours(naive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if span > 4 * len(naive) + 1024:
         found, distinct = pd.factorize(hours)
     else:
-        offset = hours - low
+        offset = np.subtract(hours, low, out=hours)  # (hours is this function's own array)
         seen = np.zeros(span, dtype=bool)
         seen[offset] = True
-        found = (np.cumsum(seen) - 1)[offset]
+        found = (np.cumsum(seen, dtype=np.int32) - 1)[offset]
         distinct = np.flatnonzero(seen) + low
     if every:
-        codes = found.astype(np.int64, copy=False)
+        codes = found
     else:
-        codes = np.full(len(naive), -1, dtype=np.int64)
+        codes = np.full(len(naive), -1, dtype=found.dtype)
         codes[present] = found
     return codes, (np.asarray(distinct, dtype=np.int64) * _HOUR_US).astype("datetime64[us]")
 
@@ -421,9 +429,9 @@ def localize_by_hour(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]
     flag_start, flag_end = (flag_both.iloc[part].reset_index(drop=True) for part in halves(len(starts)))
     offset = (starts - utc_start.dt.tz_localize(None)).to_numpy()
     same = (offset == (ends - utc_end.dt.tz_localize(None)).to_numpy()) & \
-        (flag_start.astype(str).to_numpy() == flag_end.astype(str).to_numpy())
-    hour = np.maximum(codes, 0)  # a NaT row (code -1) is read as the first hour, then put right
+        (flag_start.cat.codes.to_numpy() == flag_end.cat.codes.to_numpy())  # (one categorical's halves)
     no_time = codes < 0
+    hour = np.maximum(codes, 0) if no_time.any() else codes  # a NaT row is read as the first hour, then put right
     row_same, shift = same[hour], offset[hour]
     flag_codes = flag_start.cat.codes.to_numpy()[hour]
     if no_time.any():
