@@ -159,7 +159,8 @@ def _party_numbers(raw: pd.Series, region: str) -> PartyNumbers:
     (``cdr.parties``) compares numbers as integers, never a million strings again."""
     raw = raw.astype(STR)
     codes, uniques = tabular.distinct_codes(raw)
-    codes = np.where(codes < 0, len(uniques), codes)  # a missing cell is written "": blank
+    if len(codes) and codes.min() < 0:  # a missing cell is written "": blank
+        codes = np.where(codes < 0, len(uniques), codes)
     written = pd.Series([*uniques, ""], dtype=STR)
     blank = written.str.strip().str.fullmatch(r"-{0,3}").fillna(True).to_numpy(bool)
     values, flags = normalise_series(written.where(~blank, ""), region)

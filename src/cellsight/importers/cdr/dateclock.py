@@ -138,7 +138,7 @@ def clock_seconds(grid: ByteGrid, layout: tuple[bytes | str, ...]) -> tuple[np.n
             pairs = np.ndarray((rows,), dtype="<u2", buffer=flat, offset=layout.index(field), strides=(width,))
             seconds += _FIELD_SECONDS[field][pairs]
     ok = seconds < _OUT_OF_RANGE
-    return seconds.astype(np.int64), ok
+    return seconds, ok
 
 
 def _field_seconds(scale: int, top: int) -> np.ndarray:
@@ -211,8 +211,10 @@ def _distinct(values: pd.Series) -> tuple[pa.Array, np.ndarray]:
     second core for a long table)."""
     codes, uniques = tabular.distinct_codes(values.astype(STR))
     dictionary = pc.utf8_trim_whitespace(_one_array(pd.Series(uniques, dtype=STR)))
-    blank = np.append(pc.equal(dictionary, "").to_numpy(zero_copy_only=False), True)
-    return dictionary, np.where(blank[codes], -1, codes).astype(np.int64)
+    blank = pc.equal(dictionary, "").to_numpy(zero_copy_only=False)
+    if not blank.any():  # the codes as found (-1: missing), not rewritten row by row
+        return dictionary, codes
+    return dictionary, np.where(np.append(blank, True)[codes], -1, codes)
 
 
 def _seconds(parsed: pa.Array) -> tuple[np.ndarray, np.ndarray]:

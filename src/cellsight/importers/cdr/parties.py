@@ -142,7 +142,7 @@ class NumberIds:
         joint, numbers = pd.factorize(pd.concat([c.distinct for c in columns], ignore_index=True))
         ids, start = [], 0
         for column in columns:
-            lookup = np.append(joint[start:start + len(column.distinct)], -1)  # code -1: no number
+            lookup = np.append(joint[start:start + len(column.distinct)], -1).astype(np.int32)  # code -1: no number
             ids.append(lookup[column.codes])
             start += len(column.distinct)
         return cls(pd.Series(numbers, dtype=STR), ids)

@@ -212,6 +212,8 @@ def _sample_rows(values: pd.Series, size: int) -> pd.Series:
 def sampled_rows(rows: np.ndarray, size: int = 200) -> np.ndarray:
     """The positions among ``rows`` (a mask) that ``_sample`` of those rows looks at: the stride it
     would take (so that a million chosen rows are not copied to sample a few thousand)."""
+    if rows.all():  # every row: the stride over all of them, without listing a million positions first
+        return np.arange(0, len(rows), len(rows) // (size * 20) if len(rows) > size * 20 else 1)
     positions = np.flatnonzero(rows)
     if len(positions) > size * 20:
         positions = positions[::len(positions) // (size * 20)]
