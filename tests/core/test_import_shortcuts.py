@@ -612,3 +612,22 @@ def test_hours_a_few_days_apart_localise_as_row_by_row(stamps, zone) -> None:
     want_utc, want_flags = localize(naive, zone)
     pd.testing.assert_series_equal(utc, want_utc, check_names=False)
     pd.testing.assert_series_equal(flags, want_flags, check_names=False)
+
+
+def test_unplaced_cells_counted_while_the_case_takes_the_rows_are_the_cases_own(tmp_path) -> None:
+    # The import counts the cells its events name on a second core while the case takes the rows
+    # in; the warning must be the one worked out afterwards from the case's own events.
+    from cellsight.core.case import Case
+    from cellsight.importers.api import import_file, unplaced_cells_warning
+
+    (tmp_path / "towers.csv").write_text("tower_id,longitude,latitude,azimuth\nTWR-1,-0.1,51.5,120\n")
+    rows = [("TWR-1", "TWR-2"), ("TWR-2", "TWR-2"), ("TWR-3", "TWR-1"), ("TWR-1", "TWR-1"), ("TWR-3", "")]
+    (tmp_path / "records.csv").write_text(
+        "Date,Time,Calling Number,Called Number,Call Type,First tower_id,Last tower_id\n" + "".join(
+            f"01/03/2023,10:0{i}:00,+447700900123,+447700900456,MOC,{a},{b}\n" for i, (a, b) in enumerate(rows)))
+    case = Case.new()
+    import_file(case, tmp_path / "towers.csv", tz="UTC")
+    report = import_file(case, tmp_path / "records.csv", tz="UTC", subject="Sam")
+    said = [w for w in report["warnings"] if "no cell list places" in w]
+    assert said == [unplaced_cells_warning(case, report["source_id"])]
+    assert said[0].startswith("4 events name 2 cells")  # TWR-2 (rows 1, 2), TWR-3 (rows 3, 5)

@@ -106,26 +106,30 @@ def import_file(case: Case, path: str | os.PathLike[str], *, subject: str | None
     parts = _parts(result, path, sha256, wanted, split_by_target, done)
     read = check_accounted(path.name, result, parts)
 
-    # From here the case changes: subjects, then the sources; any failure puts it back.
+    # From here the case changes: subjects, then the sources; any failure puts it back. Meanwhile a
+    # second core counts the cells each part's events name, for the warning about unplaced cells.
     before = (copy.deepcopy(case.subjects), len(case.audit), dict(case.tables), list(case.sources))
     reports = []
-    try:
-        for part in parts:
-            owner = _owner(case, part, subject, path, region)
-            source = _source(case, path, sha256, chosen.name, owner, part, options)
-            source.exhibit = exhibit.strip()
-            frames = _frames(part, source.id, owner, case)
-            case.add_source(source, frames)
-            reports.append(_report(source, part, frames))
-    except BaseException:
-        case.subjects = before[0]
-        case.tables = before[2]
-        case.tables["audit"] = case.audit.iloc[:before[1]]
-        case.sources = before[3]
-        raise
-    for report, source in zip(reports, case.sources[-len(reports):]):
-        _warn_unlinked(case, source, report)
-        report_clock_checks(case, source, report)
+    with ThreadPoolExecutor(1, thread_name_prefix="named-cells") as counter:
+        named = [counter.submit(named_cells, part.events["cell_first"], part.events["cell_last"])
+                 if chosen.name in NETWORK_FORMATS and len(part.events) else None for part in parts]
+        try:
+            for part in parts:
+                owner = _owner(case, part, subject, path, region)
+                source = _source(case, path, sha256, chosen.name, owner, part, options)
+                source.exhibit = exhibit.strip()
+                frames = _frames(part, source.id, owner, case)
+                case.add_source(source, frames)
+                reports.append(_report(source, part, frames))
+        except BaseException:
+            case.subjects = before[0]
+            case.tables = before[2]
+            case.tables["audit"] = case.audit.iloc[:before[1]]
+            case.sources = before[3]
+            raise
+        for report, source, cells in zip(reports, case.sources[-len(reports):], named):
+            _warn_unlinked(case, source, report, cells.result() if cells is not None else None)
+            report_clock_checks(case, source, report)
     final = reports[0] if len(reports) == 1 else _combined(reports, result)
     return {**final, "records_read": read}
 
@@ -579,13 +583,18 @@ def _report(source: Source, result: ImportResult, frames: dict[str, pd.DataFrame
 UNPLACED_ADVICE = "import a cell list to place them"  # ends the warning, which a later cell list may answer
 
 
-def unplaced_cells_warning(case: Case, source_id: str) -> str | None:
-    """The warning that a source's events name cells no imported list places (None when all are placed)."""
-    events = case.events[["cell_first", "cell_last"]]
-    mine = case.events["source_id"].eq(source_id).to_numpy()
-    if not mine.all():  # a case of one source's events: no million-row copy to select them
-        events = events[mine]
-    cells, unlinked = _unplaced(case, events)
+def unplaced_cells_warning(case: Case, source_id: str, named: NamedCells | None = None) -> str | None:
+    """The warning that a source's events name cells no imported list places (None when all are placed).
+
+    ``named``: the cells the source's events name, if already counted (``named_cells`` of the rows
+    the source added, in their order)."""
+    if named is None:
+        events = case.events[["cell_first", "cell_last"]]
+        mine = case.events["source_id"].eq(source_id).to_numpy()
+        if not mine.all():  # a case of one source's events: no million-row copy to select them
+            events = events[mine]
+        named = _named(events)
+    cells, unlinked = named, _unplaced(case, named)
     if not unlinked.any():
         return None
     events_n, cells_n = int(cells.naming(unlinked).sum()), int(unlinked.sum())
@@ -593,21 +602,24 @@ def unplaced_cells_warning(case: Case, source_id: str) -> str | None:
             f"cell{'s' if cells_n != 1 else ''} that no cell list places yet; {UNPLACED_ADVICE}")
 
 
-def _warn_unlinked(case: Case, source: Source, report: dict[str, Any]) -> None:
+def _warn_unlinked(case: Case, source: Source, report: dict[str, Any], named: NamedCells | None) -> None:
     """Say when a source's events name cells that no imported list places (yet)."""
     if source.format not in NETWORK_FORMATS:
         return
-    message = unplaced_cells_warning(case, source.id)
+    message = unplaced_cells_warning(case, source.id, named)
     if message is None:
         return
     report["warnings"].append(message)
     source.warnings.append(message)
 
 
-def _unplaced(case: Case, events: pd.DataFrame) -> tuple[NamedCells, np.ndarray]:
-    """The cells ``events`` name, and which of them no imported cell list places."""
-    cells = named_cells(events["cell_first"], events["cell_last"])
-    return cells, resolve(cells.keys, case.cells).to_numpy() < 0
+def _named(events: pd.DataFrame) -> NamedCells:
+    return named_cells(events["cell_first"], events["cell_last"])
+
+
+def _unplaced(case: Case, cells: NamedCells) -> np.ndarray:
+    """Which of ``cells`` no imported cell list places."""
+    return resolve(cells.keys, case.cells).to_numpy() < 0
 
 
 def unlinked_cells(case: Case, source_ids: list[str] | None = None) -> pd.DataFrame:
@@ -621,7 +633,8 @@ def unlinked_cells(case: Case, source_ids: list[str] | None = None) -> pd.DataFr
         events = events[events["source_id"].isin(source_ids).to_numpy()]
     parts = []
     for source_id, group in events.groupby("source_id", observed=True):
-        cells, unlinked = _unplaced(case, group)
+        cells = _named(group)
+        unlinked = _unplaced(case, cells)
         if not len(cells.keys):
             continue
         parts.append(pd.DataFrame({"source_id": str(source_id), "cell": cells.keys[unlinked].to_numpy(),
