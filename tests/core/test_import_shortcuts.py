@@ -631,3 +631,36 @@ def test_unplaced_cells_counted_while_the_case_takes_the_rows_are_the_cases_own(
     said = [w for w in report["warnings"] if "no cell list places" in w]
     assert said == [unplaced_cells_warning(case, report["source_id"])]
     assert said[0].startswith("4 events name 2 cells")  # TWR-2 (rows 1, 2), TWR-3 (rows 3, 5)
+
+
+_SAME_WIDTH = st.integers(6, 18).flatmap(lambda width: st.tuples(
+    st.text(alphabet="0123456789/:- ", min_size=width, max_size=width),
+    st.lists(st.tuples(st.text(alphabet="0123456789", min_size=2, max_size=2), st.booleans()),
+             min_size=1, max_size=4)).map(
+    # One base, its last two characters varied (so values may differ only past their eighth byte),
+    # and é (two bytes) in place of its first two characters in some.
+    lambda made: [("é" + made[0][2:-2] if accent else made[0][:-2]) + tail for tail, accent in made[1]]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SAME_WIDTH, st.lists(st.tuples(st.integers(0, 3), st.integers(1, 60)), min_size=1, max_size=12),
+       st.lists(st.integers(1, 90), min_size=1, max_size=8), st.booleans(), st.booleans())
+def test_a_column_of_long_runs_factorises_as_pandas(values, runs, chunks, missing, any_runs) -> None:
+    # Values of one byte width in runs, cut into chunks anywhere: factorised by their runs when the
+    # column allows it (with any_runs, however short its runs), else by hashing; always pd.factorize's
+    # codes and values.
+    rows = [values[i % len(values)] for i, n in runs for _ in range(n)]
+    if missing:
+        rows[len(rows) // 2] = None
+    bounds = np.unique(np.clip(np.cumsum(chunks), 0, len(rows)))
+    pieces = np.split(np.array(rows, dtype=object), bounds[bounds < len(rows)])
+    column = pd.Series(STR.__from_arrow__(pa.chunked_array(
+        [pa.array(list(p), pa.large_string()) for p in pieces if len(p)], pa.large_string())))
+    saved = tabular.RUNS_SHARE
+    tabular.RUNS_SHARE = 1 if any_runs else saved
+    try:
+        codes, uniques = tabular._factorized(column)
+    finally:
+        tabular.RUNS_SHARE = saved
+    want_codes, want_uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+    assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)

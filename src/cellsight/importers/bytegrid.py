@@ -60,6 +60,12 @@ def value_offsets(values: pa.Array) -> np.ndarray:
 def byte_grid(values: pa.Array) -> ByteGrid | None:
     """``values`` (pyarrow text) as a ``ByteGrid`` when none is missing and all have one width of
     at most ``MAX_WIDTH`` bytes; else None."""
+    grid = byte_rows(values)
+    return None if grid is None else ByteGrid(grid)
+
+
+def byte_rows(values: pa.Array) -> np.ndarray | None:
+    """The rows-by-width bytes of ``byte_grid``, its positions not looked at."""
     if values.null_count or not len(values) or values.type not in (pa.string(), pa.large_string()):
         return None
     offsets = value_offsets(values)
@@ -68,4 +74,4 @@ def byte_grid(values: pa.Array) -> ByteGrid | None:
             not bool(np.all(np.diff(offsets) == width)):
         return None
     data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    return ByteGrid(data.reshape(len(values), width))
+    return data.reshape(len(values), width)

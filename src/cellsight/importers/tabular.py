@@ -47,7 +47,7 @@ import pyarrow.csv as pacsv
 from cellsight.core.schema import STR, missing_text
 from cellsight.importers.base import ImportFailure, ImportResult
 from cellsight.importers import wholefile
-from cellsight.importers.bytegrid import byte_grid, value_offsets
+from cellsight.importers.bytegrid import byte_grid, byte_rows, value_offsets
 
 SAMPLE_BYTES = 64 * 1024
 HEADER_SEARCH_ROWS = 60
@@ -1076,14 +1076,50 @@ def _factorized(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         # pyarrow's own encoding: every chunk shares the one dictionary, in order of first
         # appearance (as pd.factorize gives it), and the int32 indices are used as they come,
         # without pandas's combined copy widened to int64 and narrowed again here.
-        encoded = data.dictionary_encode()
-        codes = np.concatenate([pc.fill_null(chunk.indices, -1).to_numpy() for chunk in encoded.chunks])
-        uniques = pd.Index(STR.__from_arrow__(pa.chunked_array([encoded.chunk(0).dictionary])))
+        runs = _by_runs(data)
+        if runs is not None:
+            codes, distinct = runs
+        else:
+            encoded = data.dictionary_encode()
+            codes = np.concatenate([pc.fill_null(chunk.indices, -1).to_numpy() for chunk in encoded.chunks])
+            distinct = encoded.chunk(0).dictionary
+        uniques = pd.Index(STR.__from_arrow__(pa.chunked_array([distinct])))
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    codes = codes.astype(np.int32) if len(uniques) < 2**31 else codes
+    codes = codes.astype(np.int32, copy=False) if len(uniques) < 2**31 else codes
     codes.flags.writeable = False
     return codes, uniques
+
+
+RUNS_SHARE = 16  # a column with fewer runs of equal values than one in this many rows is factorised by them
+
+
+def _by_runs(data: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array] | None:
+    """``pd.factorize`` of a text column of one width of 8-16 bytes, nothing missing, whose equal
+    values come in long runs (dates in time order, one handset's IMEI): each row is compared with
+    the one before as two overlapping 8-byte words, and only the runs' first values are hashed.
+    Codes and distinct values (pyarrow), or None for any other column (then hashed row by row)."""
+    grids = [byte_rows(chunk) for chunk in data.chunks]
+    if not grids or any(grid is None for grid in grids) or len({grid.shape[1] for grid in grids}) != 1 \
+            or not 8 <= grids[0].shape[1] <= 16:
+        return None
+    width, starts, found, last = grids[0].shape[1], [], 0, None
+    for grid in grids:
+        flat = grid.reshape(-1)
+        words = [np.ndarray((len(grid),), dtype="<u8", buffer=flat, offset=o, strides=(width,))
+                 for o in (0, width - 8)]
+        local = np.flatnonzero((words[0][1:] != words[0][:-1]) | (words[1][1:] != words[1][:-1])) + 1
+        if last is None or not np.array_equal(grid[0], last):  # a run begins with the chunk
+            local = np.concatenate([[0], local])
+        starts.append(local)
+        found, last = found + len(local), grid[-1]
+        if found * RUNS_SHARE > len(data):
+            return None  # not a column of long runs
+    heads = [bytes(row).decode("utf-8") for grid, local in zip(grids, starts) for row in grid[local]]
+    first = np.concatenate([local + at for local, at in zip(starts, np.cumsum([0, *map(len, grids)]))])
+    run_codes, distinct = pd.factorize(np.array(heads, dtype=object))
+    codes = np.repeat(run_codes.astype(np.int32), np.diff(np.append(first, len(data))))
+    return codes, pa.array(distinct, pa.large_string())
 
 
 def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
