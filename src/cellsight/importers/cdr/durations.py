@@ -45,9 +45,9 @@ def parse_durations(text: pd.Series, unit: str = "seconds") -> tuple[pd.Series, 
         value = str(uniques[position]).strip()
         seconds[position] = duration_of(value, scale)
         unreadable[position] = bool(np.isnan(seconds[position])) and value.lower() not in _NO_DURATION
-    lookup = np.append(seconds, np.nan)
-    out = pd.Series(lookup[codes], index=text.index).astype("Float64")  # code -1 (missing) -> NaN
-    bad = int(np.bincount(codes[codes >= 0], minlength=len(uniques))[unreadable].sum()) if len(uniques) else 0
+    values = np.append(seconds, np.nan)[codes]  # code -1 (missing) -> NaN
+    out = pd.Series(pd.arrays.FloatingArray(values, np.isnan(values)), index=text.index)  # NaN: missing
+    bad = int(np.bincount(codes[codes >= 0], minlength=len(uniques))[unreadable].sum()) if unreadable.any() else 0
     return out, bad
 
 

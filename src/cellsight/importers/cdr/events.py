@@ -263,17 +263,17 @@ def _kinds(ctx: _Context, result: ImportResult) -> tuple[pd.Series, pd.Series]:
         return (_spread_category(kinds, codes, schema.EVENT_KINDS, fallback_kind),
                 _spread_category(directions, codes, schema.DIRECTIONS))
 
-    kind = pd.Series(pd.Categorical.from_codes(
-        np.full(len(index), schema.EVENT_KINDS.index(default_kind)), list(schema.EVENT_KINDS)),
-        index=index)
-    direction = pd.Series(pd.Categorical.from_codes(np.full(len(index), -1), list(schema.DIRECTIONS)),
-                          index=index)
     coded = np.zeros(len(index), dtype=bool)  # rows whose kind a code gave
     if event is not None:
         kind, direction = decode(event, default_kind)
         if unknown_codes:
             result.warnings.append("event types not recognised, imported as 'other': "
                                    + ", ".join(sorted(unknown_codes)[:10]))
+    else:  # the default kind, and no direction yet
+        kind = pd.Series(pd.Categorical.from_codes(np.full(len(index), schema.EVENT_KINDS.index(default_kind),
+                                                           dtype=np.int8), list(schema.EVENT_KINDS)), index=index)
+        direction = pd.Series(pd.Categorical.from_codes(np.full(len(index), -1, dtype=np.int8),
+                                                        list(schema.DIRECTIONS)), index=index)
     if direction_col is not None:
         unknown_codes.clear()
         coded_kind, stated = decode(direction_col, None)
