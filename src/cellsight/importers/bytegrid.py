@@ -2,8 +2,8 @@
 
 Operators write dates, clock times, durations, IMEIs and cell identities in one
 fixed width (``01/03/2023``, ``12:30:05``, ``234-30-10451-23308``). Such a column
-is a rows-by-width array of bytes over pyarrow's own buffer, with no copy, and a
-few array passes tell, position by position, whether every row holds a digit
+is a rows-by-width array of bytes over pyarrow's own buffer (one a chunk), with no
+copy, and a few array passes tell, position by position, whether every row holds a digit
 there or one and the same byte. That answers questions about every value at
 once that would otherwise need its distinct values, or a parser per row: what
 clock each value reads (``cdr.dateclock``), or whether any value can be wrapped
@@ -19,13 +19,13 @@ MAX_WIDTH = 24  # bytes a value: wider columns are not looked at so
 
 
 class ByteGrid:
-    """Values of one width as a rows-by-bytes array (no copy), and at each byte position whether
-    every row holds a digit there (``"digit"``), or else the one byte they all hold (None if
-    neither)."""
+    """Values of one width as rows-by-bytes arrays (one a chunk of the column, no copy), and at each
+    byte position whether every row holds a digit there (``"digit"``), or else the one byte they all
+    hold (None if neither)."""
 
-    def __init__(self, grid: np.ndarray) -> None:
-        self.grid = grid
-        self.shape = tuple(_position(grid[:, p]) for p in range(grid.shape[1]))
+    def __init__(self, blocks: list[np.ndarray]) -> None:
+        self.blocks = blocks
+        self.shape = tuple(_joined([_position(block[:, p]) for block in blocks]) for p in range(blocks[0].shape[1]))
 
     def fits(self, layout: tuple[bytes | str, ...]) -> bool:
         """Whether every value is written as ``layout`` says: at each position its one byte, or
@@ -40,6 +40,11 @@ class ByteGrid:
         if None in self.shape:
             return None
         return {have for have in self.shape if isinstance(have, bytes)}
+
+
+def _joined(positions: list[str | bytes | None]) -> str | bytes | None:
+    """One position over all the blocks: what each block holds there, if they all hold the same."""
+    return positions[0] if all(p == positions[0] for p in positions) else None
 
 
 def _position(column: np.ndarray) -> str | bytes | None:
@@ -57,11 +62,14 @@ def value_offsets(values: pa.Array) -> np.ndarray:
     return np.frombuffer(values.buffers()[1], dtype=kind)[values.offset:values.offset + len(values) + 1]
 
 
-def byte_grid(values: pa.Array) -> ByteGrid | None:
-    """``values`` (pyarrow text) as a ``ByteGrid`` when none is missing and all have one width of
-    at most ``MAX_WIDTH`` bytes; else None."""
-    grid = byte_rows(values)
-    return None if grid is None else ByteGrid(grid)
+def byte_grid(values: pa.Array | pa.ChunkedArray) -> ByteGrid | None:
+    """``values`` (pyarrow text, one array or a column's chunks) as a ``ByteGrid`` when none is
+    missing and all have one width of at most ``MAX_WIDTH`` bytes; else None."""
+    chunks = [c for c in values.chunks if len(c)] if isinstance(values, pa.ChunkedArray) else [values]
+    blocks = [byte_rows(chunk) for chunk in chunks]
+    if not blocks or any(b is None for b in blocks) or len({b.shape[1] for b in blocks}) != 1:
+        return None
+    return ByteGrid(blocks)
 
 
 def byte_rows(values: pa.Array) -> np.ndarray | None:

@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 from cellsight.core.schema import STR
 from cellsight.importers import tabular
 from cellsight.importers.bytegrid import ByteGrid, byte_grid
-from cellsight.importers.cdr.timevalues import _arrow, _one_array, _strptime, trimmed_text
+from cellsight.importers.cdr.timevalues import _arrow, _one_array, _strptime, one_string_array, trimmed_text
 
 _WIDTHS = {"d": 2, "m": 2, "Y": 4, "y": 2, "H": 2, "M": 2, "S": 2}  # at most this many digits each
 _DATE_FIELDS, _CLOCK_FIELDS = frozenset("dmYy"), frozenset("HMS")
@@ -52,8 +52,8 @@ class DateAndClock:
     def __init__(self, date: pd.Series, clock: pd.Series) -> None:
         self.index = date.index
         self.dates, self._date_codes = _distinct(date)
-        self._written = _one_array(clock)  # as read: trimmed only where a row is asked for
-        self._grid = byte_grid(self._written)
+        self._column = pa.array(clock.astype(STR).array)  # as read: trimmed only where a row is asked for
+        self._grid = byte_grid(self._column)  # (its chunks as they are: not joined into one array)
         self._clocks: pa.Array | None = None
         # Both parts are trimmed and not blank, so the joined text is too: the rows with a time.
         # A grid with a digit in every row holds no blank clock.
@@ -65,7 +65,7 @@ class DateAndClock:
     def clocks(self) -> pa.Array:
         """Every row's clock trimmed, blank as missing (made once, when first asked)."""
         if self._clocks is None:
-            self._clocks = trimmed_text(self._written)
+            self._clocks = trimmed_text(one_string_array(self._column))
         return self._clocks
 
     def text_at(self, positions: np.ndarray | None = None) -> pd.Series:
@@ -75,7 +75,7 @@ class DateAndClock:
             clocks = self.clocks
         else:
             codes, index = codes[positions], index[positions]
-            clocks = trimmed_text(self._written.take(pa.array(positions)))
+            clocks = trimmed_text(self._written_at(positions))
         dates = pc.take(self.dates, pa.array(codes, pa.int64(), mask=codes < 0))
         joined = pc.binary_join_element_wise(dates, clocks, " ")
         return pd.Series(STR.__from_arrow__(pa.chunked_array([joined], pa.string())), index=index)
@@ -104,6 +104,10 @@ class DateAndClock:
             valid[slow] = joined.is_valid().to_numpy(zero_copy_only=False)
         return pa.array(seconds, pa.timestamp("s"), mask=~valid)
 
+    def _written_at(self, positions: np.ndarray) -> pa.Array:
+        """The clocks of the rows at ``positions`` as read, as one array."""
+        return one_string_array(self._column.take(pa.array(positions, pa.int64())))
+
     def _clock_seconds(self, clock_fmt: str) -> tuple[np.ndarray, np.ndarray]:
         """Each row's clock read alone with ``clock_fmt``, as seconds into its day, and whether it read.
 
@@ -119,7 +123,7 @@ class DateAndClock:
         seconds, ok = clock_seconds(self._grid, layout)
         odd = np.flatnonzero(~ok)
         if len(odd):
-            parsed, parsed_ok = _seconds(_strptime(self._written.take(pa.array(odd)), clock_fmt))
+            parsed, parsed_ok = _seconds(_strptime(self._written_at(odd), clock_fmt))
             seconds[odd], ok[odd] = parsed[:-1] - midnight(clock_fmt), parsed_ok[:-1]
         return seconds, ok
 
@@ -130,15 +134,18 @@ def clock_seconds(grid: ByteGrid, layout: tuple[bytes | str, ...]) -> tuple[np.n
 
     A field's two digits are read together as one little-endian 16-bit number (a strided view
     of the bytes, no copy) and looked up in ``_FIELD_SECONDS``."""
-    rows, width = grid.grid.shape
-    flat = grid.grid.reshape(-1)
-    seconds = np.zeros(rows, dtype=np.int32)
-    for field in "HMS":
-        if field in layout:
-            pairs = np.ndarray((rows,), dtype="<u2", buffer=flat, offset=layout.index(field), strides=(width,))
-            seconds += _FIELD_SECONDS[field][pairs]
-    ok = seconds < _OUT_OF_RANGE
-    return seconds, ok
+    parts = []
+    for block in grid.blocks:
+        rows, width = block.shape
+        flat = block.reshape(-1)
+        seconds = np.zeros(rows, dtype=np.int32)
+        for field in "HMS":
+            if field in layout:
+                pairs = np.ndarray((rows,), dtype="<u2", buffer=flat, offset=layout.index(field), strides=(width,))
+                seconds += _FIELD_SECONDS[field][pairs]
+        parts.append(seconds)
+    seconds = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    return seconds, seconds < _OUT_OF_RANGE
 
 
 def _field_seconds(scale: int, top: int) -> np.ndarray:

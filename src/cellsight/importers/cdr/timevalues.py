@@ -92,7 +92,11 @@ def _arrow(values: pd.Series, keep_missing: bool = False) -> pa.Array:
 
 def _one_array(values: pd.Series) -> pa.Array:
     """A text column as one pyarrow string array, as read (missing values missing)."""
-    arr = pa.array(values.astype(STR).array)
+    return one_string_array(pa.array(values.astype(STR).array))
+
+
+def one_string_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Pyarrow text (chunks joined) as one string array."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     return arr.cast(pa.string()) if arr.type != pa.string() else arr
