@@ -14,6 +14,7 @@ million-row case small and fast to filter.
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 
 import numpy as np
@@ -29,10 +30,18 @@ def missing_text(index: pd.Index) -> pd.Series:
 
     Made from pyarrow's all-null array: ``pd.Series(np.nan, index, dtype=STR)``
     repeats one missing value by a take over every row, ten times the cost on
-    a million rows (a column no file states, in every import).
+    a million rows (a column no file states, in every import). Columns of one
+    length share one such array while any of them lives (pyarrow arrays never
+    change): an import makes several (no IMSI, no status, no subscriber of the
+    rows), each otherwise a fresh block of zeroed offsets.
     """
-    nulls = pa.chunked_array([pa.nulls(len(index), pa.large_string())])
+    nulls = _NOTHING.get(len(index))
+    if nulls is None:
+        nulls = _NOTHING[len(index)] = pa.chunked_array([pa.nulls(len(index), pa.large_string())])
     return pd.Series(STR.__from_arrow__(nulls), index=index)
+
+
+_NOTHING: weakref.WeakValueDictionary[int, pa.ChunkedArray] = weakref.WeakValueDictionary()
 
 EVENT_KINDS = ("call", "sms", "mms", "chat", "data", "voicemail", "other")
 DIRECTIONS = ("outgoing", "incoming", "forwarded", "unknown")

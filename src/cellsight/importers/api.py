@@ -543,7 +543,6 @@ def _complete(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """The frame with every schema column, missing ones as typed empty columns (cheap to conform)."""
     frame = frame.reset_index(drop=True)
     missing = {}
-    nothing = None  # one all-missing text column, shared by each text column the frame lacks (immutable)
     for name, dtype in schema.TABLES[table].items():
         if name in frame.columns or name in ("source_id", "subject"):
             continue
@@ -554,8 +553,7 @@ def _complete(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         elif dtype == schema.UTC_TIME:
             missing[name] = pd.Series(pd.NaT, index=frame.index, dtype=schema.UTC_TIME)
         elif dtype == schema.STR:
-            nothing = schema.missing_text(frame.index) if nothing is None else nothing
-            missing[name] = nothing
+            missing[name] = schema.missing_text(frame.index)
         else:
             missing[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
     return frame.assign(**missing) if missing else frame.copy()

@@ -95,7 +95,8 @@ class DateAndClock:
         fixed = _fixed(self.dates, fixed_pattern(date_fmt, _DATE_FIELDS))
         d = self._date_codes  # -1 (missing) picks the sentinel at the end
         fast = self.present & fixed[d] & (~clock_ok | ((clock >= 0) & (clock < _DAY_S)))
-        seconds = day[d] + clock
+        seconds = day[d]  # (a new array: the clock is added in place)
+        seconds += clock
         valid = fast & day_ok[d] & clock_ok
         slow = np.flatnonzero(self.present & ~fast)
         if len(slow):
