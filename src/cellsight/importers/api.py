@@ -592,10 +592,10 @@ def unplaced_cells_warning(case: Case, source_id: str, named: NamedCells | None 
         if not mine.all():  # a case of one source's events: no million-row copy to select them
             events = events[mine]
         named = _named(events)
-    cells, unlinked = named, _unplaced(case, named)
+    unlinked = _unplaced(case, named)
     if not unlinked.any():
         return None
-    events_n, cells_n = int(cells.naming(unlinked).sum()), int(unlinked.sum())
+    events_n, cells_n = int(named.naming(unlinked).sum()), int(unlinked.sum())
     return (f"{events_n} event{'s name' if events_n != 1 else ' names'} {cells_n} "
             f"cell{'s' if cells_n != 1 else ''} that no cell list places yet; {UNPLACED_ADVICE}")
 

@@ -65,15 +65,21 @@ def value_offsets(values: pa.Array) -> np.ndarray:
 def byte_grid(values: pa.Array | pa.ChunkedArray) -> ByteGrid | None:
     """``values`` (pyarrow text, one array or a column's chunks) as a ``ByteGrid`` when none is
     missing and all have one width of at most ``MAX_WIDTH`` bytes; else None."""
+    blocks = byte_blocks(values)
+    return None if blocks is None else ByteGrid(blocks)
+
+
+def byte_blocks(values: pa.Array | pa.ChunkedArray) -> list[np.ndarray] | None:
+    """The rows-by-width bytes of ``byte_grid``, a block a (non-empty) chunk, their positions not
+    looked at; None unless there is one and every one is of the same width."""
     chunks = [c for c in values.chunks if len(c)] if isinstance(values, pa.ChunkedArray) else [values]
-    blocks = [byte_rows(chunk) for chunk in chunks]
+    blocks = [_rows(chunk) for chunk in chunks]
     if not blocks or any(b is None for b in blocks) or len({b.shape[1] for b in blocks}) != 1:
         return None
-    return ByteGrid(blocks)
+    return blocks
 
 
-def byte_rows(values: pa.Array) -> np.ndarray | None:
-    """The rows-by-width bytes of ``byte_grid``, its positions not looked at."""
+def _rows(values: pa.Array) -> np.ndarray | None:
     if values.null_count or not len(values) or values.type not in (pa.string(), pa.large_string()):
         return None
     offsets = value_offsets(values)

@@ -47,7 +47,7 @@ import pyarrow.csv as pacsv
 from cellsight.core.schema import STR, missing_text
 from cellsight.importers.base import ImportFailure, ImportResult
 from cellsight.importers import wholefile
-from cellsight.importers.bytegrid import byte_grid, byte_rows, value_offsets
+from cellsight.importers.bytegrid import byte_blocks, byte_grid, value_offsets
 
 SAMPLE_BYTES = 64 * 1024
 HEADER_SEARCH_ROWS = 60
@@ -1099,9 +1099,8 @@ def _by_runs(data: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array] | None:
     values come in long runs (dates in time order, one handset's IMEI): each row is compared with
     the one before as two overlapping 8-byte words, and only the runs' first values are hashed.
     Codes and distinct values (pyarrow), or None for any other column (then hashed row by row)."""
-    grids = [byte_rows(chunk) for chunk in data.chunks]
-    if not grids or any(grid is None for grid in grids) or len({grid.shape[1] for grid in grids}) != 1 \
-            or not 8 <= grids[0].shape[1] <= 16:
+    grids = byte_blocks(data)
+    if grids is None or not 8 <= grids[0].shape[1] <= 16:
         return None
     width, starts, found, last = grids[0].shape[1], [], 0, None
     for grid in grids:

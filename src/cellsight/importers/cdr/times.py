@@ -194,10 +194,15 @@ def _sample(values: pd.Series, size: int = 200) -> pd.Series:
     return tabular.per_column(values, ("sample", size), lambda column: _sample_rows(column, size)).copy()
 
 
+def _stride(rows: int, size: int) -> int:
+    """Every how many rows a sample of ``size`` values looks: about 20 rows a value, spread over all."""
+    return rows // (size * 20) if rows > size * 20 else 1
+
+
 def _sample_rows(values: pd.Series, size: int) -> pd.Series:
     data = getattr(values.array, "_pa_array", None)
-    if len(values) > size * 20:
-        step = len(values) // (size * 20)
+    step = _stride(len(values), size)
+    if step > 1:
         if data is None:
             values = values.iloc[::step]
         else:  # every step-th row, chunk by chunk (a take from the whole column first joins its chunks)
@@ -213,11 +218,9 @@ def sampled_rows(rows: np.ndarray, size: int = 200) -> np.ndarray:
     """The positions among ``rows`` (a mask) that ``_sample`` of those rows looks at: the stride it
     would take (so that a million chosen rows are not copied to sample a few thousand)."""
     if rows.all():  # every row: the stride over all of them, without listing a million positions first
-        return np.arange(0, len(rows), len(rows) // (size * 20) if len(rows) > size * 20 else 1)
+        return np.arange(0, len(rows), _stride(len(rows), size))
     positions = np.flatnonzero(rows)
-    if len(positions) > size * 20:
-        positions = positions[::len(positions) // (size * 20)]
-    return positions
+    return positions[::_stride(len(positions), size)]
 
 
 def _best_format(sample: pa.Array, candidates: list[tuple[str, str]]) -> tuple[str | None, str]:
@@ -433,10 +436,11 @@ def localize_by_hour(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]
     same = (offset == (ends - utc_end.dt.tz_localize(None)).to_numpy()) & \
         (flag_start.cat.codes.to_numpy() == flag_end.cat.codes.to_numpy())  # (one categorical's halves)
     no_time = codes < 0
-    hour = np.maximum(codes, 0) if no_time.any() else codes  # a NaT row is read as the first hour, then put right
+    timeless = bool(no_time.any())
+    hour = np.maximum(codes, 0) if timeless else codes  # a NaT row is read as the first hour, then put right
     row_same, shift = same[hour], offset[hour]
     flag_codes = flag_start.cat.codes.to_numpy()[hour]
-    if no_time.any():
+    if timeless:
         row_same[no_time], flag_codes[no_time] = True, 0
     utc = pd.Series((naive.to_numpy() - shift), index=naive.index).dt.tz_localize("UTC")
     utc = utc.astype(schema.UTC_TIME)
