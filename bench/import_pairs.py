@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from import_cdr import make_cdr  # (this folder: the same file bench/import_cdr.py measures)
+
 # One worker: imports the file each time it reads a line, and prints the seconds.
 _WORKER = """
 import gc, sys, time
@@ -81,8 +83,7 @@ def main() -> None:
         path = args.file
         if path is None:
             path = Path(folder) / "cdr.csv"
-            subprocess.run([sys.executable, str(Path(__file__).with_name("import_cdr.py")), "--make", str(path),
-                            "1000000"], check=True)
+            make_cdr(path, 1_000_000)
         differences = compare(args.old, args.new, path, args.pairs, args.rounds)
     mean = statistics.mean(differences)
     error = statistics.stdev(differences) / len(differences) ** 0.5 if len(differences) > 1 else float("nan")
