@@ -9,7 +9,9 @@ in place; the cells a source's events name, counted in one pass.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import os
 import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -20,13 +22,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from cellsight.core.phone import normalise_series
 from cellsight.core.casefile import file_sha256
 from cellsight.core.schema import STR
-from cellsight.importers.api import file_digest
 from cellsight.importers.base import ImportFailure
 from cellsight.importers.safety import check_line_lengths
 from cellsight.core.timezones import localize
@@ -275,8 +276,8 @@ def test_a_body_without_quotes_or_crs_is_one_record_a_line_uncounted(width, data
     if fast is None:
         return  # a line that is not one clean record: the exact parser reads the body
     lines = data.count(b"\n", offset) + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
-    assert tabular._one_record_a_line(data, offset, fast.num_rows) == (fast.num_rows == lines)
-    assert tabular._one_record_a_line(data, offset, fast.num_rows, tabular.ByteMarks.of(data)) == \
+    assert tabular._records_are_lines(data, offset, fast.num_rows) == (fast.num_rows == lines)
+    assert tabular._records_are_lines(data, offset, fast.num_rows, tabular.ByteMarks.of(data)) == \
         (fast.num_rows == lines)
 
 
@@ -350,9 +351,55 @@ def test_a_column_hashed_once_answers_as_hashing_it_each_time(first, second) -> 
     assert value_shares(column) == want
 
 
-@settings(max_examples=60, deadline=None)
+def _marked_part(quote: bool, cr: bool, other: bool, e: bool, big_e: bool) -> st.SearchStrategy[bytes]:
+    tokens = [b"a", b"1", b",", b"\n", b"x" * 9] + [b'"'] * quote + [b"\r"] * cr + [b"'", b"=", b"+"] * other \
+        + [b"e"] * e + [b"E"] * big_e
+    return st.lists(st.sampled_from(tokens), max_size=150).map(b"".join)
+
+
+_MARKED_PART = st.tuples(*[st.booleans()] * 5).flatmap(lambda marks: _marked_part(*marks))
+_MARKED_BYTES = st.tuples(_MARKED_PART, _MARKED_PART).map(b"".join)  # e's before the first quote, say
+
+
+def _marks_as_defined(raw: bytes, body: int) -> tabular.ByteMarks:
+    """``ByteMarks`` as its fields are defined, by a search of the whole bytes per question."""
+    quoted, cr, others = b'"' in raw, b"\r" in raw, any(mark in raw for mark in (b"'", b"=", b"+"))
+    no_e = raw.find(b"e", body) < 0 and raw.find(b"E", body) < 0
+    return tabular.ByteMarks(quoted, cr, raw.count(b"\n") if quoted or cr else None, not quoted and not others,
+                             quoted and not others and no_e)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_MARKED_BYTES, st.integers(1, 40), st.integers(0, 400))
+@example(b"xe\n" * 20 + b'"q"\n', 4, 0)  # a quote first seen late, an e in the body before it
+@example(b"xE\n" * 20 + b'"q"\n', 4, 0)
+def test_the_file_pass_finds_the_digest_and_marks_the_whole_bytes_give(data, window, body) -> None:
+    """The pass reads the file a window at a time (a few bytes here, 1 MB in use); its digest and
+    marks, for any place the body may begin, are those of the bytes read whole (counting the lines
+    and looking for e from the start when a quote or CR is first seen in a later window)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "records.csv"
+        path.write_bytes(data)
+        original = wholefile.SCAN_BYTES
+        wholefile.SCAN_BYTES = window
+        try:
+            with ThreadPoolExecutor(1) as pool:
+                digest = wholefile.read_ahead(path, pool)
+                scan = wholefile.passing(path).scan.result()
+                assert wholefile.read_bytes(path) == data
+                assert wholefile.read_bytes(path) == data  # each whole read reads the pass's file again
+                assert digest.result() == hashlib.sha256(data).hexdigest() == file_sha256(path)
+                wholefile.forget()
+        finally:
+            wholefile.SCAN_BYTES = original
+    body = min(body, len(data))
+    assert scan.marks(body) == tabular.ByteMarks.of(data, body) == _marks_as_defined(data, body)
+    assert scan.size == len(data) and scan.ends_with_lf == data.endswith(b"\n")
+
+
+@settings(max_examples=40, deadline=None)
 @given(st.binary(max_size=3000), st.sampled_from([b"\n", b"\r\n", b"\r"]), st.integers(0, 40), st.booleans())
-def test_a_file_read_once_is_parsed_and_hashed_from_the_same_bytes(body, end, longest, refused) -> None:
+def test_a_line_too_long_is_refused_before_the_file_is_read_whole(body, end, longest, refused) -> None:
     data = body.replace(b"\n", end) + end.join([b"x" * longest, b"tail"])
     limit = max(1, longest - 1) if refused else 10_000  # a small limit stands for the 64 MB one
     with tempfile.TemporaryDirectory() as folder:
@@ -362,21 +409,47 @@ def test_a_file_read_once_is_parsed_and_hashed_from_the_same_bytes(body, end, lo
         wholefile.check_line_lengths = lambda p: check_line_lengths(p, limit)
         try:
             with ThreadPoolExecutor(1) as pool:
-                digest = wholefile.read_ahead(path, pool, file_digest)
+                digest = wholefile.read_ahead(path, pool)
                 try:
                     check_line_lengths(path, limit)
                 except ImportFailure as exc:
-                    with pytest.raises(ImportFailure, match=re.escape(str(exc))):
-                        wholefile.read_bytes(path)
+                    for refusal in (wholefile.read_bytes, wholefile.check_lines):
+                        with pytest.raises(ImportFailure, match=re.escape(str(exc))):
+                            refusal(path)
+                    with pytest.raises(ImportFailure):
+                        digest.result()  # no digest of a file refused
                 else:
+                    wholefile.check_lines(path)
                     assert wholefile.read_bytes(path) == data
-                    assert wholefile.read_bytes(path) == data  # taken once: a second read reads the file
-                    assert not digest.done()  # the digest of bytes read waits for their parse ...
-                wholefile.parsed()  # ... which the importer says is over
-                assert digest.result() == hashlib.sha256(data).hexdigest() == file_sha256(path)
+                    assert digest.result() == hashlib.sha256(data).hexdigest()
         finally:
             wholefile.check_line_lengths = original
             wholefile.forget()
+
+
+def test_a_file_changed_while_it_is_read_is_refused(tmp_path) -> None:
+    """The digest must be of the bytes imported: a file written to, or put in another's place, after
+    the pass opened it is refused by every read that follows, and by the check after the parse."""
+    path, other = tmp_path / "records.csv", tmp_path / "other.csv"
+    changes = {"append": lambda: path.open("ab").write(b"02/03/2023,11:00\n"),
+               "replace": lambda: (other.write_bytes(b"Date,Time\n09/09/2029,09:09\n"), other.replace(path)),
+               "touch": lambda: os.utime(path, ns=(0, 0))}
+    for change in changes.values():
+        path.write_bytes(b"Date,Time\n01/03/2023,10:00\n")
+        with ThreadPoolExecutor(1) as pool:
+            wholefile.read_ahead(path, pool)
+            ahead = wholefile.passing(path)
+            ahead.scan.result()
+            assert wholefile.read_head(path) == path.read_bytes()
+            ahead.unchanged()
+            change()
+            for read in (lambda: ahead.unchanged(), lambda: wholefile.read_bytes(path),
+                         lambda: ahead.reopen(pa.OSFile).read()):
+                with pytest.raises(ImportFailure, match="records.csv: the file changed while it was read"):
+                    read()
+            assert wholefile.read_head(path) is None  # (the whole read then says why)
+            wholefile.forget(failed=True)
+        assert wholefile.passing(path) is None
 
 
 _CSV_LINES = st.sampled_from([b"01/03/2023,10:00,07700900001", b",10:01,07700900002", b"", b"   ", b"TOTAL,3,",
@@ -401,7 +474,7 @@ def _read_outcome(path: Path) -> tuple[object, list[pd.DataFrame]]:
     except ImportFailure as exc:
         return str(exc), judged
     return [(t.frame, t.rows.tolist(), t.header, t.title, t.skipped, t.broken, t.encoding, t.delimiter,
-             t.warnings, t.plain) for t in tables] + [warnings], judged
+             t.warnings, t.plain, t.quotes_only) for t in tables] + [warnings], judged
 
 
 @settings(max_examples=80, deadline=None)
@@ -410,25 +483,34 @@ def _read_outcome(path: Path) -> tuple[object, list[pd.DataFrame]]:
 @example([], [b"", b"", b"x,y,z,w"], 40, b"\n", 300, 5)  # junk in the head, and a line too long after it
 def test_a_csv_judged_from_its_head_reads_as_judged_from_the_whole_file(title, block, repeat, end, head_bytes,
                                                                         longest) -> None:
-    """With the file read ahead, the header and the first rows are judged from its first bytes while
-    the rest is read: the tables, the rows the probe judged and every refusal (a line too long
-    first) are those of the file read whole first."""
+    """With the file's pass running, the header and the first rows are judged from its first bytes,
+    and a file longer than that head is parsed by pyarrow from the file, its marks found by the pass:
+    the tables, the rows the probe judged and every refusal (a line too long first) are those of
+    the file read whole first."""
     data = end.join(title + [b"time,when,who"] + block * repeat) + end
-    saved = (wholefile.check_line_lengths, wholefile.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS)
+    saved = (wholefile.check_line_lengths, wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES,
+             tabular.PROBE_ROWS)
     wholefile.check_line_lengths = lambda p: check_line_lengths(p, longest)  # stands for the 64 MB limit
     tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = 256, 30  # small, so that heads and probes are many
     wholefile.HEAD_BYTES = max(head_bytes, tabular.SAMPLE_BYTES)
+    wholefile.SCAN_BYTES = 97  # windows of the pass, many
     try:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "records.csv"
             path.write_bytes(data)
             whole = _read_outcome(path)
             with ThreadPoolExecutor(1) as pool:
-                wholefile.read_ahead(path, pool, file_digest)
+                wholefile.read_ahead(path, pool)
                 ahead = _read_outcome(path)
                 wholefile.forget()
     finally:
-        wholefile.check_line_lengths, wholefile.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = saved
+        (wholefile.check_line_lengths, wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES,
+         tabular.PROBE_ROWS) = saved
+    _assert_same_outcome(ahead, whole)
+
+
+def _assert_same_outcome(ahead: tuple[object, list[pd.DataFrame]], whole: tuple[object, list[pd.DataFrame]]) -> None:
+    """``_read_outcome`` with the file's pass running is that of the file read whole."""
     (found, judged), (expected, expected_judged) = ahead, whole
     if isinstance(expected, str):
         assert found == expected  # (the head's rows may have been judged before a line too long)
@@ -441,6 +523,72 @@ def test_a_csv_judged_from_its_head_reads_as_judged_from_the_whole_file(title, b
         pd.testing.assert_frame_equal(got[0], want[0])
         assert got[1:] == want[1:]
     assert found[-1] == expected[-1]
+
+
+_CELLS = st.sampled_from(["01/03/2023", "10:00", "07700900001", "", '"q"', '"a,b"', '"x\ny"', "1.5E2", "'7", "Zo\u00eb",
+                          "Voice", '"="01"'])
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.lists(_CELLS, min_size=3, max_size=3), min_size=1, max_size=40), st.sampled_from(["\n", "\r\n"]),
+       st.booleans(), st.booleans(), st.sampled_from([5, 64, 1 << 20]), st.data())
+def test_a_csv_parsed_from_the_file_reads_as_from_its_bytes(rows, end, last_end, bom, window, draw) -> None:
+    """A CSV longer than its head is parsed by pyarrow from the file, with the pass's marks; whenever
+    that is done (each line one record, UTF-8), the table, its labels, title, warnings and marks are
+    those of the bytes read whole (and when it is not, the bytes are read whole)."""
+    text = "Title\n" * draw.draw(st.integers(0, 2)) + "time,when,who" + end
+    text += end.join(",".join(cells) for cells in rows) + (end if last_end else "")
+    data = (codecs.BOM_UTF8 if bom else b"") + text.encode()
+    head = draw.draw(st.integers(60, max(60, len(data))))
+    saved = (wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS)
+    wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = head, window, 50, 1
+    parsed: list[bool] = []
+    from_the_file = tabular._from_the_file
+
+    def spied(*args: object) -> object:
+        found = from_the_file(*args)
+        parsed.append(found is not None)
+        return found
+
+    tabular._from_the_file = spied
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "records.csv"
+            path.write_bytes(data)
+            whole = _read_outcome(path)
+            with ThreadPoolExecutor(1) as pool:
+                wholefile.read_ahead(path, pool)
+                ahead = _read_outcome(path)
+                wholefile.forget()
+    finally:
+        wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = saved
+        tabular._from_the_file = from_the_file
+    event(f"parsed from the file: {parsed}")
+    _assert_same_outcome(ahead, whole)
+
+
+def test_a_plain_csv_is_parsed_from_the_file_and_one_with_a_line_break_in_a_value_read_whole(tmp_path) -> None:
+    path = tmp_path / "records.csv"
+    saved = (wholefile.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS)
+    wholefile.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = 200, 100, 2
+    try:
+        for rows, from_the_file in ((['01/03/2023,10:00,"07700 900001"'] * 50, True),
+                                    (['01/03/2023,10:00,"07700 900001"'] * 50 + ['01/03/2023,10:01,"a\nb"'], False)):
+            path.write_text("time,when,who\n" + "\n".join(rows) + "\n", encoding="utf-8")
+            with ThreadPoolExecutor(1) as pool:
+                wholefile.read_ahead(path, pool)
+                ahead = wholefile.passing(path)
+                head = wholefile.read_head(path)
+                start = tabular._csv_start(head, False, path, lambda r: tabular.best_header(
+                    r, lambda cells: 2.0 * ("time" in cells), 1), None, None, lambda t: None)
+                found = tabular._from_the_file(ahead, head, start)
+                wholefile.forget()
+            assert (found is not None) == from_the_file
+            if found is not None:
+                assert found[0].rows.tolist() == list(range(2, 52)) and found[4].quoted and found[4].quotes_only
+                assert found[0].frame["who"].unique().tolist() == ["07700 900001"]
+    finally:
+        wholefile.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = saved
 
 
 def _spread_as_before(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:

@@ -348,22 +348,25 @@ def _importer(format_name: str | None, path: Path) -> registry.Importer:
                             "choose the format (--format)") from exc
 
 
-WHOLE_CSV_READERS = frozenset({"cdr"})  # importers that parse a CSV from its bytes read whole
+WHOLE_CSV_READERS = frozenset({"cdr"})  # importers that parse a CSV whole (not in batches)
 
 
 def _digest_ahead(hasher: ThreadPoolExecutor, chosen: registry.Importer, path: Path) -> Future[str]:
-    """The file's SHA-256, worked out on ``hasher``: from the bytes the importer parses when it reads
-    a CSV whole (``importers.wholefile``: the file is read once), else from the file."""
+    """The file's SHA-256, worked out on ``hasher``: for a CSV parsed whole, in one pass with the
+    marks its parse is checked by (``importers.wholefile``), else from the file."""
     if chosen.name in WHOLE_CSV_READERS and tabular.kind_of(path) == "csv":
-        return wholefile.read_ahead(path, hasher, file_digest)
+        return wholefile.read_ahead(path, hasher)
     return hasher.submit(file_digest, path)
 
 
 def _read(chosen: registry.Importer, path: Path, options: ImportOptions,
           progress: Progress) -> ImportResult:
     """Run the importer; any failure of the content becomes one ImportFailure naming the file."""
+    failed = True
     try:
-        return chosen.read(path, options, progress)
+        result = chosen.read(path, options, progress)
+        failed = False
+        return result
     except ImportFailure as exc:
         if str(exc).startswith(path.name):
             raise
@@ -376,7 +379,7 @@ def _read(chosen: registry.Importer, path: Path, options: ImportOptions,
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ImportFailure(f"{path.name}: cannot be read as {chosen.name} ({detail})") from exc
     finally:
-        wholefile.forget()
+        wholefile.forget(failed)
 
 
 def reject_outside_times(result: ImportResult) -> None:

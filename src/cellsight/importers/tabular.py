@@ -47,6 +47,7 @@ import pyarrow.csv as pacsv
 from cellsight.core.schema import STR, missing_text
 from cellsight.importers.base import ImportFailure, ImportResult
 from cellsight.importers import wholefile
+from cellsight.importers.bytemarks import ByteMarks
 from cellsight.importers.bytegrid import byte_blocks, byte_grid, value_offsets
 
 SAMPLE_BYTES = 64 * 1024
@@ -381,31 +382,22 @@ def _sample_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
 
 def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
               encoding: str | None, probe: HeadProbe | None = None) -> Table:
-    start, head = None, wholefile.read_head(path)  # the first MBs, while the whole is read ahead
+    start, head = None, wholefile.read_head(path)  # the first MBs, while the file's pass runs
     if head is not None:
         try:
             start = _csv_start(head, len(head) < wholefile.HEAD_BYTES, path, find_header, delimiter,
                                encoding, probe)
         except Exception:
-            wholefile.read_bytes(path)  # a line too long is refused first, as when the file came whole
+            wholefile.check_lines(path)  # a line too long is refused first, as when the file came whole
             raise
-    with ThreadPoolExecutor(1, thread_name_prefix="byte-marks") as side:
-        # Its thread is started now, while the file is read: started with the search below, the new
-        # thread would take the GIL for a whole byte scan (bytes.find keeps it) before the parse began.
-        side.submit(int)
-        raw = wholefile.read_bytes(path)  # read once for the parse and the file's digest
-        if start is None or not _begins_with(raw, head):
-            start = _csv_start(raw, True, path, find_header, delimiter, encoding, probe)
-        if start.mac:
-            raw = raw.replace(b"\r", b"\n")
-        body = _line_offset(raw, start.first_data_line - 1)
-        marks = side.submit(ByteMarks.of, raw, body)  # looked for while pyarrow parses (it lets go of the GIL)
-        table = _parse_body(raw, start.encoding, start.delimiter, start.first_data_line, start.choice.names,
-                            path, marks=marks)
-        wholefile.parsed()  # the cores are free for the file's digest
-        found = marks.result()
+    ahead = wholefile.passing(path)
+    parsed = _from_the_file(ahead, head, start) if ahead is not None and head is not None \
+        and start is not None else None
+    if parsed is None:
+        parsed = _from_bytes(path, head, start, find_header, delimiter, encoding, probe)
+    table, start, lead, body, found = parsed
     if start.encoding in ("utf-8", "utf-8-sig") and not table.warnings:
-        table.warnings = _damage_warnings(raw, utf8_damage(raw[:body]).bad)  # in the title and header lines
+        table.warnings = _damage_warnings(lead, utf8_damage(lead[:body]).bad)  # in the title and header lines
     table.title = start.title
     table.skipped = start.skipped + table.skipped
     table.encoding, table.delimiter = start.encoding, start.delimiter
@@ -413,27 +405,51 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
     return table
 
 
-@dataclass(frozen=True)
-class ByteMarks:
-    """What a CSV's bytes hold that decides how its parse is checked and its values read."""
+# A parsed CSV: its table, what its first bytes decided, the bytes up to its body (at least),
+# where its body begins, and its marks.
+_Parsed = tuple[Table, "_CsvStart", bytes, int, ByteMarks]
 
-    quoted: bool  # a double quote: a record may span lines, and a value may be wrapped in quotes
-    cr: bool  # a CR byte: lines may end otherwise than pyarrow ends them
-    lines: int | None  # LF bytes in all, counted only when a quote or a CR makes the count matter
-    plain: bool  # no mark of wrapping at all (_WRAP_MARKS): no value needs unwrapping
-    quotes_only: bool = False  # quoted, no other mark, and no e or E from ``body`` on (Table.quotes_only)
 
-    @classmethod
-    def of(cls, raw: bytes, body: int = 0) -> ByteMarks:
-        """A byte search per mark (each a pass of memchr; the marks of wrapping stop at the first
-        found), and the line count only where it is needed. ``body``: where the data lines begin
-        (the header's words hold e's)."""
-        quoted, cr = b'"' in raw, b"\r" in raw
-        lines = raw.count(b"\n") if quoted or cr else None
-        others = any(mark in raw for mark in _WRAP_MARKS if mark != b'"')
-        plain = not quoted and not others
-        quotes_only = quoted and not others and raw.find(b"e", body) < 0 and raw.find(b"E", body) < 0
-        return cls(quoted, cr, lines, plain, quotes_only)
+def _from_the_file(ahead: wholefile.FilePass, head: bytes, start: _CsvStart) -> _Parsed | None:
+    """A large UTF-8 CSV's body parsed by pyarrow from the file itself, each line one record,
+    the marks from the file's pass; None when the bytes are needed whole (another code page,
+    classic Mac line ends, a line that is not one clean record, bytes that are not UTF-8)."""
+    if len(head) < wholefile.HEAD_BYTES or start.mac or start.encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    body = _line_offset(head, start.first_data_line - 1, 3 if head.startswith(codecs.BOM_UTF8) else 0)
+    ahead.check_lines()  # a line too long is refused before the file is parsed
+    with ahead.reopen(pa.OSFile) as source:
+        source.seek(body)
+        fast = _pyarrow_read(source, start.delimiter, start.choice.names)
+    if fast is None or not fast.num_rows:  # (no records from 4 MB and more: as the bytes read whole say)
+        return None
+    scan = ahead.scan.result()
+    found = scan.marks(body)
+    if not _one_record_a_line(fast.num_rows, found, lambda: found.lines - head.count(b"\n", 0, body),
+                              not scan.ends_with_lf):
+        return None
+    ahead.unchanged()  # the digest is of the bytes parsed
+    return _text_table(fast, start.choice.names, start.first_data_line), start, head, body, found
+
+
+def _from_bytes(path: Path, head: bytes | None, start: _CsvStart | None, find_header: HeaderFinder,
+                delimiter: str | None, encoding: str | None, probe: HeadProbe | None) -> _Parsed:
+    """The CSV read whole and parsed from its bytes (by pyarrow when lines are records)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="byte-marks") as side:
+        # Its thread is started now, while the file is read: started with the search below, the new
+        # thread would take the GIL for a whole byte scan (bytes.find keeps it) before the parse began.
+        side.submit(int)
+        raw = wholefile.read_bytes(path)
+        if start is None or head is None or not _begins_with(raw, head):
+            start = _csv_start(raw, True, path, find_header, delimiter, encoding, probe)
+        if start.mac:
+            raw = raw.replace(b"\r", b"\n")
+        body = _line_offset(raw, start.first_data_line - 1)
+        marks = side.submit(ByteMarks.of, raw, body)  # looked for while pyarrow parses (it lets go of the GIL)
+        table = _parse_body(raw, start.encoding, start.delimiter, start.first_data_line, start.choice.names,
+                            path, marks=marks)
+        found = marks.result()
+    return table, start, raw, body, found
 
 
 def _begins_with(raw: bytes, head: bytes) -> bool:
@@ -525,34 +541,49 @@ def _parse_body(raw: bytes, encoding: str, delimiter: str, first_line: int, name
             return table
         if damage.bad:  # not UTF-8 after all (the sample was ASCII): the code page it is in
             return _parse_body(raw, legacy_encoding(raw), delimiter, first_line, names, path)
-    if fast is not None and _one_record_a_line(data, offset, fast.num_rows,
+    if fast is not None and _records_are_lines(data, offset, fast.num_rows,
                                                marks.result() if marks is not None and data is raw else None):
-        frame = fast.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
-        frame.columns = names
-        rows = np.arange(first_line, first_line + len(frame), dtype=np.int64)
-        return Table(frame=frame, rows=rows, header=names)
+        return _text_table(fast, names, first_line)
     return _python_body(data[offset:].decode("utf-8", errors="replace"), delimiter, first_line, width,
                         names)
 
 
-def _one_record_a_line(data: bytes, offset: int, records: int, marks: ByteMarks | None = None) -> bool:
-    """Whether pyarrow's ``records`` from ``data[offset:]`` are its lines, one each, so that a
-    record's line number is its position.
+def _text_table(parsed: pa.Table, names: list[str], first_line: int) -> Table:
+    """Pyarrow's text columns under the header's names, each row labelled with its line."""
+    frame = parsed.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
+    frame.columns = names
+    rows = np.arange(first_line, first_line + len(frame), dtype=np.int64)
+    return Table(frame=frame, rows=rows, header=names)
+
+
+def _records_are_lines(data: bytes, offset: int, records: int, marks: ByteMarks | None = None) -> bool:
+    """``_one_record_a_line`` for pyarrow's ``records`` from ``data[offset:]``; ``marks``: what
+    ``data`` holds, if known (else looked for here)."""
+    found = marks or ByteMarks.of(data)
+
+    def body_lines() -> int:
+        if found.lines is None:
+            return data.count(b"\n", offset)
+        return found.lines - data.count(b"\n", 0, offset)  # the count made beside the parse, less the lines above
+
+    return _one_record_a_line(records, found, body_lines, len(data) > offset and not data.endswith(b"\n"))
+
+
+def _one_record_a_line(records: int, marks: ByteMarks, body_lines: Callable[[], int], unended: bool) -> bool:
+    """Whether pyarrow's ``records`` from a body are its lines, one each, so that a record's line
+    number is its position.
 
     Without a quote or a CR byte nothing can join or split lines, and pyarrow
     (stopping at any line that is not one clean record) gives one record a line:
     then the lines are not counted (two byte searches instead of a count over
     the whole body). No records at all may be a body of blank lines, counted.
-    ``marks``: what ``data`` holds, if known (else looked for here).
+    ``marks``: what the file's bytes hold; ``body_lines``: the body's LF bytes,
+    asked only when they must be counted; ``unended``: whether its last line has
+    no LF.
     """
-    marks = marks or ByteMarks.of(data)
     if records and not marks.quoted and not marks.cr:
         return True
-    if marks.lines is None:
-        lines = data.count(b"\n", offset)
-    else:  # the count of the whole bytes, made beside the parse, less the lines above the body
-        lines = marks.lines - data.count(b"\n", 0, offset)
-    return records == lines + (1 if len(data) > offset and not data.endswith(b"\n") else 0)
+    return records == body_lines() + unended
 
 
 def _line_offset(raw: bytes, skip_lines: int, start: int = 0) -> int:
@@ -583,13 +614,19 @@ def _pyarrow_body(data: bytes, offset: int, delimiter: str, names: list[str]) ->
     """``data[offset:]`` parsed by pyarrow as text columns, or None if a line is not one clean record."""
     if not _NOT_SPACE.search(data, offset):
         return pa.table({f"c{i}": pa.array([], pa.large_string()) for i in range(len(names))})
+    return _pyarrow_read(pa.BufferReader(pa.py_buffer(data).slice(offset)), delimiter, names)
+
+
+def _pyarrow_read(source: pa.NativeFile, delimiter: str, names: list[str]) -> pa.Table | None:
+    """The CSV lines ``source`` reads parsed by pyarrow as text columns, or None if a line is not one
+    clean record (or not UTF-8)."""
     def on_invalid(_row: object) -> str:
         return "error"  # the first line that is not one clean record ends the fast path
 
     keys = [f"c{i}" for i in range(len(names))]
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data).slice(offset)),
+        return pacsv.read_csv(
+            source,
             read_options=pacsv.ReadOptions(column_names=keys, block_size=PARSE_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
                                               ignore_empty_lines=False, invalid_row_handler=on_invalid),
@@ -597,7 +634,6 @@ def _pyarrow_body(data: bytes, offset: int, delimiter: str, names: list[str]) ->
                                                   strings_can_be_null=True))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-    return table
 
 
 def _python_body(text: str, delimiter: str, first_line: int, width: int, names: list[str]) -> Table:
@@ -890,7 +926,6 @@ def header_text(header: str) -> str:
 # ----- values as operators wrap them --------------------------------------------------------
 # A file whose bytes hold none of these has no wrapped value ('x', ="x", "x" in quotes, 9.1E+11).
 # Single bytes: each test is a memchr over the file, ~10 ms for 100 MB.
-_WRAP_MARKS = (b"'", b"=", b'"', b"+")
 _SCIENTIFIC = re.compile(r"^\s*([+-]?)(\d)(?:[.,](\d+))?[eE]\+?(\d{1,2})\s*$")
 
 

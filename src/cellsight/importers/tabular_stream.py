@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 from cellsight.core.schema import STR
 from cellsight.importers import tabular
 from cellsight.importers.base import ImportFailure
+from cellsight.importers.bytemarks import WRAP_MARKS
 from cellsight.importers.safety import check_line_lengths
 
 BLOCK_BYTES = 8 << 20  # pyarrow's parsing block: a few MB of text at a time
@@ -157,7 +158,7 @@ def open_stream(path: Path, find_header: tabular.HeaderFinder) -> StreamedCsv:
     with open(path, "rb") as fh:  # the marks anywhere in the file, as ``tabular`` looks for them
         while chunk := fh.read(SCAN_BYTES):
             lines += chunk.count(b"\n")
-            plain = plain and not any(mark in chunk for mark in tabular._WRAP_MARKS)
+            plain = plain and not any(mark in chunk for mark in WRAP_MARKS)
             last = chunk[-1:]
     lines += last != b"\n"
     return StreamedCsv(path, choice.names, delimiter, offset, first_line, lines, title, skipped, plain)

@@ -1,141 +1,224 @@
-"""A file read whole once, for both the importer that parses it whole and its SHA-256.
+"""A call-record CSV's SHA-256 and byte marks, found in one pass while pyarrow parses the file.
 
-A call-record CSV is parsed from its bytes in memory, and every exhibit is
-hashed. Read twice (the parse's read on the import's thread, the hash's own
-read on another), a 100 MB file costs two copies out of the page cache, one of
-them on the thread everything else waits for. ``read_ahead`` reads it once on
-the hashing worker, as soon as the importer is chosen, and hashes those very
-bytes (hashlib lets go of the GIL); the importer's ``take`` waits for the read
-instead of reading again. The hashing waits until the importer says its parse
-is done (``parsed``; or ``forget``, when it stops), and runs at a lower priority:
-pyarrow's parse of the same bytes wants both cores, and the digest is needed
-only when the source is recorded. The line-length check (``safety.check_line_lengths``)
-still comes first, so a file with a huge field is refused before it is read;
-a refusal, or a file that cannot be read, is raised by ``take`` where the read
-would have raised it, and the digest is then worked out from the file as before.
+Every exhibit is hashed, and a CSV's bytes are searched for the marks that
+decide how its parse is checked and its values read (``importers.bytemarks``).
+A large UTF-8 CSV is parsed by pyarrow straight from the file, a few MB at a
+time into its own memory pool: held whole as one Python ``bytes`` instead, a
+100 MB file costs a page fault for every 4 kB of it, as much as the copy. So
+``read_ahead`` starts, as soon as the importer is chosen, one pass over the file
+through a small buffer used again and again, on the hashing worker: the digest
+and the marks of each window at once, while the window is in the cache.
 
-While the worker reads, the importer need not wait idle: ``read_head`` gives it
-the file's first ``HEAD_BYTES`` at once, enough to find the header and judge
-the first 1,000 rows of any call record, so that this judging overlaps the
-whole read (``tabular._read_csv``; a refusal it reaches is raised only after the
-whole read's own, so a line too long is still refused first).
+The digest must describe the bytes imported. The pass opens the file first; the
+head the importer judges, pyarrow's parse and any whole read open it again, and
+each checks that it is the same file, unchanged since (device, inode, size,
+modification and change times: writing to a file changes them, and so does
+putting another in its place, which unlinks it); ``unchanged`` asks again once
+the parse is done. An import whose file changed while it was read is refused,
+rather than record a digest of other bytes.
+
+The line-length check (``safety.check_line_lengths``) comes first in the pass:
+a file with a huge field is refused before any of it is parsed beyond the head.
+The importer's ``read_head`` gives it the file's first ``HEAD_BYTES`` at once,
+enough to find the header and judge the first 1,000 rows of any call record
+while the pass runs. A file the parse needs whole (small, another code page,
+classic Mac line ends, a record that spans lines) is read by ``read_bytes``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from pathlib import Path
+from typing import IO, Protocol, TypeVar
 
+from cellsight.importers.base import ImportFailure
+from cellsight.importers.bytemarks import MarkScan, lines_and_last_e
 from cellsight.importers.safety import check_line_lengths
 
 HEAD_BYTES = 4 * 1024**2  # a header and 1,000 rows of up to 4 kB each
-PARSE_WAIT_S = 60.0  # the digest waits at most this long for the parse (a safety net: forget() ends it)
-_AHEAD: ContextVar[WholeFile | None] = ContextVar("cellsight_whole_file", default=None)
+SCAN_BYTES = 1024**2  # the pass's window: hashed and searched while it is in the cache
+_AHEAD: ContextVar[FilePass | None] = ContextVar("cellsight_file_pass", default=None)
 
 
-class WholeFile:
-    """One file's bytes being read on a worker, handed over once."""
+class _File(Protocol):
+    def fileno(self) -> int: ...
 
-    def __init__(self, path: Path, pool: ThreadPoolExecutor, digest: Callable[[Path], str]) -> None:
+    def close(self) -> None: ...
+
+
+_Opened = TypeVar("_Opened", bound=_File)
+
+
+class _Stopped(Exception):
+    """The import ended without the pass (it failed): the rest of the file is not read."""
+
+
+class FilePass:
+    """One pass over a file on a worker: its SHA-256 (``sha256``) and its marks (``scan``)."""
+
+    def __init__(self, path: Path, pool: ThreadPoolExecutor) -> None:
         self.path = path
-        self._digest = digest
-        self._ready = threading.Event()
-        self._parsed = threading.Event()  # the importer is done with both cores (or has stopped)
-        self.taken = False
-        self._raw: bytes | None = None
+        self._opened = threading.Event()  # the file is open (or could not be opened)
+        self._checked = threading.Event()  # and its line lengths checked
+        self._stop = threading.Event()
+        self._file: IO[bytes] | None = None
+        self._identity: tuple[int, ...] = ()
         self._error: BaseException | None = None
-        self.sha256: Future[str] = pool.submit(self._read_and_hash)
+        self.sha256: Future[str] = Future()
+        self.scan: Future[MarkScan] = pool.submit(self._pass)
 
-    def _read_and_hash(self) -> str:
+    def _pass(self) -> MarkScan:
         try:
+            self._file = open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed by close()
+            self._identity = _identity(self._file.fileno())
+            self._opened.set()
             check_line_lengths(self.path)
-            raw = self.path.read_bytes()
-        except BaseException as exc:  # noqa: BLE001 - handed to the importer's thread by take()
+            self._checked.set()
+            scan, digest = MarkScan(), hashlib.sha256()
+            window = bytearray(SCAN_BYTES)
+            view = memoryview(window)
+            while n := self._file.readinto(window):
+                if self._stop.is_set():
+                    raise _Stopped
+                digest.update(view[:n])  # (hashlib lets go of the GIL)
+                scan.add(window, n, self._lines_before)
+        except BaseException as exc:  # noqa: BLE001 - raised to the importer where it asks for the file
             self._error = exc
-            self._ready.set()
-            return self._digest(self.path)  # as the digest was worked out before: from the file
-        self._raw = raw
-        self._ready.set()
-        self._parsed.wait(PARSE_WAIT_S)
-        _behind_the_import()
-        return hashlib.sha256(raw).hexdigest()
+            self._opened.set()
+            self._checked.set()
+            self.sha256.set_exception(exc)
+            raise
+        self.sha256.set_result(digest.hexdigest())
+        return scan
 
-    def parsed(self) -> None:
-        """Let the digest be worked out now: the parse that wanted both cores is over."""
-        self._parsed.set()
+    def _lines_before(self, end: int) -> tuple[int, int]:
+        """LFs and the last e in the file's first ``end`` bytes, read again (``MarkScan.add``)."""
+        assert self._file is not None
+        here = self._file.tell()
+        self._file.seek(0)
+        lines, last_e, done, window = 0, -1, 0, bytearray(SCAN_BYTES)
+        while done < end and (n := self._file.readinto(memoryview(window)[:min(SCAN_BYTES, end - done)])):
+            found_lines, found_e = lines_and_last_e(window, n)
+            lines, last_e = lines + found_lines, done + found_e if found_e >= 0 else last_e
+            done += n
+        self._file.seek(here)
+        return lines, last_e
 
-    def take(self) -> bytes:
-        """The bytes (once: the reference is given up), or what reading them raised."""
-        self._ready.wait()
-        if self._error is not None:
+    def reopen(self, opener: Callable[[str], _Opened]) -> _Opened:
+        """The pass's file opened again by ``opener`` (given its path), checked to be the same file,
+        unchanged."""
+        self._opened.wait()
+        if self._file is None:
+            raise self._error or _changed(self.path)
+        opened = opener(str(self.path))
+        if _identity(opened.fileno()) != self._identity:
+            opened.close()
+            raise _changed(self.path)
+        return opened
+
+    def check_lines(self) -> None:
+        """Wait for the line-length check; raise what it (or opening the file) raised."""
+        self._checked.wait()
+        if self._error is not None and not isinstance(self._error, _Stopped):
             raise self._error
-        raw, self._raw = self._raw, None
-        return raw
+
+    def unchanged(self) -> None:
+        """Refuse the import if the file has changed since the pass opened it."""
+        if self._file is not None and _identity(self._file.fileno()) != self._identity:
+            raise _changed(self.path)
+
+    def stop(self) -> None:
+        """End the pass early (the import failed before needing the file's digest)."""
+        self._stop.set()
+
+    def close(self) -> None:
+        """Close the pass's file once the pass is over (now, or when it ends)."""
+        self.scan.add_done_callback(self._close)
+
+    def _close(self, _: Future[MarkScan]) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
-BACKGROUND_NICENESS = 10  # CFS gives such a thread about a tenth of a core that others want
+def _identity(descriptor: int) -> tuple[int, ...]:
+    """What changes when a file is replaced or written: device, inode, size, modification and change
+    times (to the nanosecond)."""
+    found = os.fstat(descriptor)
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 
 
-def _behind_the_import() -> None:
-    """Let this worker thread (the pool's own, ended with the import) run only on CPU the import
-    does not use.
-
-    The digest is needed only when the source is recorded, at the end; after the parse it would
-    otherwise take turns with the columns hashed ahead on the second core, which the import waits
-    for. On Linux a thread has its own nice value (``setpriority`` on its thread id); elsewhere the
-    call would name a process, so nothing is changed there.
-    """
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+def _binary(name: str) -> IO[bytes]:
+    return open(name, "rb")  # noqa: SIM115 - the caller closes it
 
 
-def read_ahead(path: Path, pool: ThreadPoolExecutor, digest: Callable[[Path], str]) -> Future[str]:
-    """Start reading ``path`` whole on ``pool`` for this thread's import; the future is its SHA-256."""
-    whole = WholeFile(path, pool, digest)
-    _AHEAD.set(whole)
-    return whole.sha256
+def _changed(path: Path) -> ImportFailure:
+    return ImportFailure(f"{path.name}: the file changed while it was read; nothing was imported "
+                         "(import it again once it is no longer being written)")
 
 
-def parsed() -> None:
-    """The importer has parsed the bytes read ahead for this thread's import: their digest is
-    worked out from now on, on the core the parse no longer needs."""
-    whole = _AHEAD.get()
-    if whole is not None:
-        whole.parsed()
+def read_ahead(path: Path, pool: ThreadPoolExecutor) -> Future[str]:
+    """Start the pass over ``path`` on ``pool`` for this thread's import; the future is its SHA-256."""
+    ahead = FilePass(path, pool)
+    _AHEAD.set(ahead)
+    return ahead.sha256
 
 
-def forget() -> None:
-    """End this thread's read-ahead (bytes not taken are let go once hashed)."""
-    parsed()
+def _ahead(path: Path) -> FilePass | None:
+    ahead = _AHEAD.get()
+    return ahead if ahead is not None and ahead.path == path else None
+
+
+def forget(failed: bool = False) -> None:
+    """End this thread's pass: stopped early if the import ``failed`` before it needed the file."""
+    ahead = _AHEAD.get()
+    if ahead is None:
+        return
+    if failed:
+        ahead.stop()
+    ahead.close()
     _AHEAD.set(None)
 
 
 def read_head(path: Path) -> bytes | None:
-    """The file's first ``HEAD_BYTES`` (all of a smaller file), read now, while the whole file is
-    read ahead for this import; None when it is not (then nothing could overlap the read)."""
-    whole = _AHEAD.get()
-    if whole is None or whole.path != path or whole.taken:
+    """The file's first ``HEAD_BYTES`` (all of a smaller file), read now, while the pass runs for
+    this import; None when it does not (or the head cannot be read: then the whole read says why)."""
+    ahead = _ahead(path)
+    if ahead is None:
         return None
     try:
-        with open(path, "rb") as fh:
+        with ahead.reopen(_binary) as fh:
             return fh.read(HEAD_BYTES)
-    except OSError:
-        return None  # the whole read raises what is wrong, where it always did
+    except (OSError, ImportFailure):
+        return None
+
+
+def passing(path: Path) -> FilePass | None:
+    """This thread's pass over ``path``, if one runs: the importer may parse the file itself."""
+    return _ahead(path)
+
+
+def check_lines(path: Path) -> None:
+    """Raise the refusal of a line too long (after the pass's check), if the file has one."""
+    ahead = _ahead(path)
+    if ahead is not None:
+        ahead.check_lines()
+    else:
+        check_line_lengths(path)
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes: the ones read ahead for this import, else read now, after the line check."""
-    whole = _AHEAD.get()
-    if whole is not None and whole.path == path and not whole.taken:
-        whole.taken = True  # handed over once; a second read of the file reads it again
-        return whole.take()
-    check_line_lengths(path)  # one huge field is refused before the file is read (importers.safety)
-    return path.read_bytes()
+    """The file's bytes, read whole after the line check: the pass's file, checked unchanged."""
+    ahead = _ahead(path)
+    if ahead is None:
+        check_line_lengths(path)  # one huge field is refused before the file is read (importers.safety)
+        return path.read_bytes()
+    ahead.check_lines()
+    with ahead.reopen(_binary) as fh:
+        raw = fh.read()
+    ahead.unchanged()
+    return raw
