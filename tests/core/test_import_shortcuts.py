@@ -352,7 +352,7 @@ def test_a_column_hashed_once_answers_as_hashing_it_each_time(first, second) -> 
 
 
 def _marked_part(quote: bool, cr: bool, other: bool, e: bool, big_e: bool) -> st.SearchStrategy[bytes]:
-    tokens = [b"a", b"1", b",", b"\n", b"x" * 9] + [b'"'] * quote + [b"\r"] * cr + [b"'", b"=", b"+"] * other \
+    tokens = [b"a", b"1", b",", b"\n", b"x" * 9, b"\xc3\xab"] + [b'"'] * quote + [b"\r"] * cr + [b"'", b"=", b"+"] * other \
         + [b"e"] * e + [b"E"] * big_e
     return st.lists(st.sampled_from(tokens), max_size=150).map(b"".join)
 
@@ -394,7 +394,7 @@ def test_the_file_pass_finds_the_digest_and_marks_the_whole_bytes_give(data, win
             wholefile.SCAN_BYTES = original
     body = min(body, len(data))
     assert scan.marks(body) == tabular.ByteMarks.of(data, body) == _marks_as_defined(data, body)
-    assert scan.size == len(data) and scan.ends_with_lf == data.endswith(b"\n")
+    assert scan.size == len(data) and scan.ends_with_lf == data.endswith(b"\n") and scan.ascii == data.isascii()
 
 
 @settings(max_examples=40, deadline=None)
@@ -526,19 +526,20 @@ def _assert_same_outcome(ahead: tuple[object, list[pd.DataFrame]], whole: tuple[
 
 
 _CELLS = st.sampled_from(["01/03/2023", "10:00", "07700900001", "", '"q"', '"a,b"', '"x\ny"', "1.5E2", "'7", "Zo\u00eb",
-                          "Voice", '"="01"'])
+                          "Voice", '"="01"', "<not UTF-8>"])
 
 
 @settings(max_examples=120, deadline=None)
 @given(st.lists(st.lists(_CELLS, min_size=3, max_size=3), min_size=1, max_size=40), st.sampled_from(["\n", "\r\n"]),
        st.booleans(), st.booleans(), st.sampled_from([5, 64, 1 << 20]), st.data())
 def test_a_csv_parsed_from_the_file_reads_as_from_its_bytes(rows, end, last_end, bom, window, draw) -> None:
-    """A CSV longer than its head is parsed by pyarrow from the file, with the pass's marks; whenever
-    that is done (each line one record, UTF-8), the table, its labels, title, warnings and marks are
-    those of the bytes read whole (and when it is not, the bytes are read whole)."""
+    """A CSV longer than its head is parsed by pyarrow from the file, with the pass's marks (and its
+    UTF-8 checked after the parse when the head is ASCII); whenever that is done (each line one
+    record, UTF-8), the table, its labels, title, warnings and marks are those of the bytes read
+    whole (and when it is not, the bytes are read whole)."""
     text = "Title\n" * draw.draw(st.integers(0, 2)) + "time,when,who" + end
     text += end.join(",".join(cells) for cells in rows) + (end if last_end else "")
-    data = (codecs.BOM_UTF8 if bom else b"") + text.encode()
+    data = (codecs.BOM_UTF8 if bom else b"") + text.encode().replace(b"<not UTF-8>", b"\xe9t\xe9")
     head = draw.draw(st.integers(60, max(60, len(data))))
     saved = (wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS)
     wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = head, window, 50, 1

@@ -61,6 +61,7 @@ class MarkScan:
     lines: int | None = None  # LFs, counted once a quote or a CR is seen
     last_e: int = -1  # where the last e or E is, looked for once quoted while no other mark is seen
     ends_with_lf: bool = False
+    ascii: bool = True  # no byte above 127: the file is valid UTF-8, whatever else it is
     _e_sought: bool = False  # whether last_e covers the bytes seen
 
     def add(self, window: bytes | bytearray, n: int,
@@ -88,6 +89,7 @@ class MarkScan:
         if n:
             self.size += n
             self.ends_with_lf = window[n - 1] == 0x0A
+            self.ascii = self.ascii and (window if n == len(window) else window[:n]).isascii()
 
     def marks(self, body: int = 0) -> ByteMarks:
         """The marks, with ``quotes_only`` asked of the bytes from ``body`` on."""

@@ -418,12 +418,15 @@ def _from_the_file(ahead: wholefile.FilePass, head: bytes, start: _CsvStart) -> 
         return None
     body = _line_offset(head, start.first_data_line - 1, 3 if head.startswith(codecs.BOM_UTF8) else 0)
     ahead.check_lines()  # a line too long is refused before the file is parsed
+    plain_text = head.isascii()  # then UTF-8 is checked after the parse, and only if the pass finds a byte above 127
     with ahead.reopen(pa.OSFile) as source:
         source.seek(body)
-        fast = _pyarrow_read(source, start.delimiter, start.choice.names)
+        fast = _pyarrow_read(source, start.delimiter, start.choice.names, check_utf8=not plain_text)
     if fast is None or not fast.num_rows:  # (no records from 4 MB and more: as the bytes read whole say)
         return None
     scan = ahead.scan.result()
+    if plain_text and not scan.ascii and not _valid_utf8(fast):
+        return None
     found = scan.marks(body)
     if not _one_record_a_line(fast.num_rows, found, lambda: found.lines - head.count(b"\n", 0, body),
                               not scan.ends_with_lf):
@@ -617,9 +620,10 @@ def _pyarrow_body(data: bytes, offset: int, delimiter: str, names: list[str]) ->
     return _pyarrow_read(pa.BufferReader(pa.py_buffer(data).slice(offset)), delimiter, names)
 
 
-def _pyarrow_read(source: pa.NativeFile, delimiter: str, names: list[str]) -> pa.Table | None:
+def _pyarrow_read(source: pa.NativeFile, delimiter: str, names: list[str], check_utf8: bool = True
+                  ) -> pa.Table | None:
     """The CSV lines ``source`` reads parsed by pyarrow as text columns, or None if a line is not one
-    clean record (or not UTF-8)."""
+    clean record (or, with ``check_utf8``, not UTF-8: the caller checks it otherwise)."""
     def on_invalid(_row: object) -> str:
         return "error"  # the first line that is not one clean record ends the fast path
 
@@ -631,9 +635,18 @@ def _pyarrow_read(source: pa.NativeFile, delimiter: str, names: list[str]) -> pa
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
                                               ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={k: pa.large_string() for k in keys},
-                                                  strings_can_be_null=True))
+                                                  strings_can_be_null=True, check_utf8=check_utf8))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
+
+
+def _valid_utf8(table: pa.Table) -> bool:
+    """Whether every text value of a table parsed without the UTF-8 check is UTF-8."""
+    try:
+        table.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _python_body(text: str, delimiter: str, first_line: int, width: int, names: list[str]) -> Table:
