@@ -31,7 +31,7 @@ import pyarrow.csv as pacsv
 from cellsight.core.schema import STR
 from cellsight.importers import tabular
 from cellsight.importers.base import ImportFailure
-from cellsight.importers.bytemarks import WRAP_MARKS
+from cellsight.importers.bytemarks import COUNT_BYTES, WRAP_MARKS, lf_count
 from cellsight.importers.safety import check_line_lengths
 
 BLOCK_BYTES = 8 << 20  # pyarrow's parsing block: a few MB of text at a time
@@ -155,9 +155,10 @@ def open_stream(path: Path, find_header: tabular.HeaderFinder) -> StreamedCsv:
         raise Unstreamable("header lines beyond the sample, or damaged")
     title, skipped = tabular._title_rows(records[:choice.index if choice.index is not None else choice.data_start])
     lines, plain, last = -head.count(b"\n"), True, b"\n"
+    scratch = np.empty(COUNT_BYTES, dtype=bool)
     with open(path, "rb") as fh:  # the marks anywhere in the file, as ``tabular`` looks for them
         while chunk := fh.read(SCAN_BYTES):
-            lines += chunk.count(b"\n")
+            lines += lf_count(chunk, len(chunk), scratch)
             plain = plain and not any(mark in chunk for mark in WRAP_MARKS)
             last = chunk[-1:]
     lines += last != b"\n"
