@@ -10,10 +10,12 @@ in place; the cells a source's events name, counted in one pass.
 from __future__ import annotations
 
 import codecs
+import gc
 import hashlib
 import os
 import re
 import tempfile
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -33,7 +35,7 @@ from cellsight.importers.safety import check_line_lengths
 from cellsight.core.timezones import localize
 from cellsight.importers import bytegrid, registry, tabular, wholefile
 from cellsight.importers.cdr import checks, dateclock, durations, times
-from cellsight.importers.cdr.context import _party_numbers
+from cellsight.importers.cdr.context import _party_numbers, numbers_ahead, party_numbers
 from cellsight.importers.cdr.parties import NumberIds, _votes
 from cellsight.importers.cellcounts import named_cells
 from cellsight.importers.cells import ip_address_rows, is_ip_address
@@ -318,6 +320,25 @@ def test_numbers_by_id_answer_as_the_strings(rows, own) -> None:
     assert int(ids.seen(y[chosen]).sum()) == b.value[chosen].nunique()
     same = ((x == y) & (y >= 0)).tolist()
     assert same == (a.value == b.value).fillna(False).astype(bool).tolist()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(_WRITTEN_NUMBERS, min_size=1, max_size=40))
+def test_party_numbers_worked_out_ahead_are_those_worked_out_in_turn_and_free_their_column(written) -> None:
+    """A party column's numbers, started on a second core (``numbers_ahead``) and asked for later,
+    are ``_party_numbers`` of the column; the answer kept for the column does not keep it alive."""
+    column = pd.Series(written, dtype=STR)
+    with ThreadPoolExecutor(1) as pool:
+        numbers_ahead(pool, column, "GB")
+        ahead = party_numbers(column, "GB")
+    inline = _party_numbers(column, "GB")
+    for got, want in zip(ahead[:3], inline[:3]):
+        pd.testing.assert_series_equal(got, want)
+    assert ahead.codes.tolist() == inline.codes.tolist() and ahead.distinct.tolist() == inline.distinct.tolist()
+    data = weakref.ref(column.array._pa_array)
+    del column, ahead, inline
+    gc.collect()
+    assert data() is None
 
 
 _CELL_TEXT = st.sampled_from([None, "", " ", "234-30-1-1", "234-30-1-2", "10.0.0.1", " 192.168.1.20 ", "::1",

@@ -1114,8 +1114,15 @@ def hash_ahead(pool: ThreadPoolExecutor, columns: list[pd.Series]) -> None:
     second core finds the distinct values of the columns an import reads next while the first
     works through the ones before."""
     for values in columns:
-        if getattr(values.array, "_pa_array", None) is not None:
-            _remembered(values, "distinct", lambda column: pool.submit(_factorized, column))
+        ask_ahead(pool, values, "distinct", _factorized)
+
+
+def ask_ahead(pool: ThreadPoolExecutor, values: pd.Series, question: object,
+              answer: Callable[[pd.Series], object]) -> None:
+    """Start ``per_column(values, question, answer)`` on ``pool`` (a column held as pyarrow data):
+    the answer is waited for where it is asked, or worked out there if ``pool`` has not begun it."""
+    if getattr(values.array, "_pa_array", None) is not None:
+        _remembered(values, question, lambda column: pool.submit(answer, column))
 
 
 def _factorized(values: pd.Series) -> tuple[np.ndarray, pd.Index]:

@@ -8,7 +8,9 @@ numbers normalised once per distinct string, free text trimmed, cell columns
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -152,6 +154,25 @@ class PartyNumbers(NamedTuple):
     flag: pd.Series
     codes: np.ndarray
     distinct: pd.Series
+
+
+def party_numbers(raw: pd.Series, region: str) -> PartyNumbers:
+    """``_party_numbers`` of a column, worked out once (``tabular.per_column``): on a second core
+    ahead of its turn for a long table (``numbers_ahead``)."""
+    numbers = tabular.per_column(raw, ("party numbers", region), partial(_kept_numbers, region=region))
+    return numbers if numbers.raw is not None else numbers._replace(raw=raw.astype(STR))
+
+
+def numbers_ahead(pool: ThreadPoolExecutor, raw: pd.Series, region: str) -> None:
+    """Start ``party_numbers`` of a column on ``pool``."""
+    tabular.ask_ahead(pool, raw, ("party numbers", region), partial(_kept_numbers, region=region))
+
+
+def _kept_numbers(raw: pd.Series, region: str) -> PartyNumbers:
+    """``_party_numbers`` as kept for the column: without the column itself as ``raw`` (None when
+    it is as written), which would keep the column's data alive with the answer kept for it."""
+    numbers = _party_numbers(raw, region)
+    return numbers._replace(raw=None) if numbers.raw.array is raw.astype(STR).array else numbers
 
 
 def _party_numbers(raw: pd.Series, region: str) -> PartyNumbers:

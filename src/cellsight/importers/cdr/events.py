@@ -18,7 +18,7 @@ from cellsight.importers import tabular
 from cellsight.importers.base import ImportResult
 from cellsight.importers.cells import ip_address_rows
 from cellsight.importers.cdr.codes import decode_code
-from cellsight.importers.cdr.context import PartyNumbers, _cells, _Context, _party_numbers, _text
+from cellsight.importers.cdr.context import PartyNumbers, _cells, _Context, _party_numbers, _text, party_numbers
 from cellsight.importers.cdr.durations import _duration
 from cellsight.importers.cdr.parties import Parties, order
 from cellsight.importers.cdr.vocabulary import PARTY_ROLES
@@ -212,7 +212,7 @@ def _not_parties(parties: Parties, kind: pd.Series, result: ImportResult
 
 def _party(ctx: _Context, role: str) -> PartyNumbers:
     """``(as written, E.164, flag, ...)`` of a party column; normalised from its unwrapped values."""
-    numbers = _party_numbers(ctx.col(role), ctx.options.region)
+    numbers = party_numbers(ctx.col(role), ctx.options.region)
     if ctx.written is None or ctx.written is ctx.table.frame:
         return numbers  # nothing was unwrapped: as written, blanks missing
     written = ctx.as_written(role).astype(STR)

@@ -20,12 +20,12 @@ from cellsight.importers.accounting import finish, subscriber_device
 from cellsight.importers.base import ImportOptions, ImportResult
 from cellsight.importers.cdr.sites import derived_cells, site_rows
 from cellsight.importers.cdr.columns import _record_parameters, _roles, _unwrapped, header_by_values
-from cellsight.importers.cdr.context import _Context, _stated_target
+from cellsight.importers.cdr.context import _Context, _stated_target, numbers_ahead
 from cellsight.importers.cdr.durations import _duration_from_end
 from cellsight.importers.cdr.events import COMMUNICATION_KINDS, _events
 from cellsight.importers.cdr.parties import PartyLayout, subscriber_keys, targets_table
 from cellsight.importers.cdr.times import _localise, _sample, _time_reasons, _times
-from cellsight.importers.cdr.vocabulary import column_role, header_groups, header_score, map_columns
+from cellsight.importers.cdr.vocabulary import PARTY_ROLES, column_role, header_groups, header_score, map_columns
 from cellsight.importers.registry import importer
 from cellsight.importers.templates import Template, builtin_for, template_option
 from cellsight.progress import Progress, check
@@ -158,6 +158,16 @@ HASHED_ROLES = ("date", "party_a", "party_b", "other_party", "target", "cell_fir
 SAMPLED_ROLES = ("cell_first", "cell_last", "date", "time", "start")  # looked at by their samples (roles, times)
 
 
+def _hash_ahead(hasher: ThreadPoolExecutor, frame: pd.DataFrame, columns: dict[str, str], region: str) -> None:
+    """Start the distinct values of the columns of ``HASHED_ROLES`` on ``hasher``, each party
+    column's numbers (``context.party_numbers``) right after its own: the events need them in turn."""
+    for role in HASHED_ROLES:
+        if role in columns:
+            tabular.hash_ahead(hasher, [frame[columns[role]]])
+            if role in PARTY_ROLES:
+                numbers_ahead(hasher, frame[columns[role]], region)
+
+
 def _read_table(table: tabular.Table, template: Template | None, options: ImportOptions,
                 result: ImportResult, path: Path, hasher: ThreadPoolExecutor | None = None
                 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame | None]:
@@ -169,12 +179,13 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     if ahead:  # the columns _roles weighs by their codes, then those the header names for the times and events
         by_header = map_columns(table.header, template)
         coded = [written[n] for n in table.header if column_role(n) in ("event", "direction")]
-        tabular.hash_ahead(hasher, coded + [written[by_header[role]] for role in HASHED_ROLES if role in by_header])
+        tabular.hash_ahead(hasher, coded)
+        _hash_ahead(hasher, written, by_header, options.region)
         for column in coded + [written[by_header[role]] for role in SAMPLED_ROLES if role in by_header]:
             _sample(column)  # meanwhile, not waited for: the first column's distinct values take as long
     roles, left = _roles(table, template)
     if ahead:  # as written: a column nothing wraps is the one the events are made from
-        tabular.hash_ahead(hasher, [written[roles[role]] for role in HASHED_ROLES if role in roles])
+        _hash_ahead(hasher, written, roles, options.region)
     frame = written if table.plain else _unwrapped(written, roles, table.quotes_only)
     table = tabular.Table(frame=frame, rows=table.rows, header=table.header, sheet=table.sheet,
                           prefix=table.prefix, title=table.title, skipped=table.skipped,
@@ -184,7 +195,7 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     labels = None  # every row's label, written on the second core while the times are read
     if ahead:
         if frame is not written:  # the columns unwrapping changed
-            tabular.hash_ahead(hasher, [frame[roles[role]] for role in HASHED_ROLES if role in roles])
+            _hash_ahead(hasher, frame, roles, options.region)
         labels = hasher.submit(table.labels)
     ctx.target = _stated_target(ctx)
     if ctx.target:
