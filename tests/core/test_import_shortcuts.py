@@ -341,6 +341,31 @@ def test_party_numbers_worked_out_ahead_are_those_worked_out_in_turn_and_free_th
     assert data() is None
 
 
+_TWO_DIGITS = st.integers(0, 99).map("{:02d}".format)
+
+
+@settings(max_examples=60, deadline=None)
+@example(2, [["01", "02", "03"]], ["00:01"], "seconds", 0)  # another row of the same layout
+@given(st.sampled_from([3, 2]), st.lists(st.lists(_TWO_DIGITS, min_size=3, max_size=3), min_size=1, max_size=30),
+       st.lists(st.sampled_from(["", "7", "1:02:03", " 00:01:02", "00:01", "aa:bb:cc", None]), max_size=2),
+       st.sampled_from(["seconds", "minutes"]), st.integers(0, 30))
+def test_durations_read_by_their_bytes_are_those_read_per_distinct_value(fields, rows, odd, unit, cut) -> None:
+    """A duration column written throughout as ``00:02:53`` (or ``02:53``) is read by its bytes; the
+    seconds are those of each distinct value read as before, and no other column is read so."""
+    values = [":".join(row[:fields]) for row in rows] + odd
+    column = pd.Series(STR.__from_arrow__(pa.chunked_array(
+        [pa.array(part, pa.large_string()) for part in (values[:cut], values[cut:])], pa.large_string())))
+    by_grid = durations._by_grid(column)
+    one_layout = all(v is not None and re.fullmatch(r"\d\d(:\d\d){1,2}", v) for v in values) and \
+        len({len(v) for v in values}) == 1
+    assert (by_grid is not None) == one_layout
+    seconds, bad = durations._by_distinct(column, unit)
+    if by_grid is not None:
+        pd.testing.assert_series_equal(by_grid, seconds)
+        assert bad == 0
+    assert durations.parse_durations(column, unit)[0].equals(seconds)
+
+
 _CELL_TEXT = st.sampled_from([None, "", " ", "234-30-1-1", "234-30-1-2", "10.0.0.1", " 192.168.1.20 ", "::1",
                               "fe80::1", "1.2.3", "MOC", "MTC", "SMS-MO", "GPRS", "call forward"])
 

@@ -129,12 +129,15 @@ class DateAndClock:
         return seconds, ok
 
 
-def clock_seconds(grid: ByteGrid, layout: tuple[bytes | str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def clock_seconds(grid: ByteGrid, layout: tuple[bytes | str, ...], fields: dict[str, np.ndarray] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Seconds into the day of each value of ``grid`` written as ``layout`` (``clock_layout``), and
     whether each of its fields is within 00:00:00-23:59:59 (a field the layout lacks reads 0).
 
     A field's two digits are read together as one little-endian 16-bit number (a strided view
-    of the bytes, no copy) and looked up in ``_FIELD_SECONDS``."""
+    of the bytes, no copy) and looked up in ``fields`` (default ``_FIELD_SECONDS``; a duration's
+    fields go up to 99, ``DURATION_FIELDS``)."""
+    fields = fields or _FIELD_SECONDS
     parts = []
     for block in grid.blocks:
         rows, width = block.shape
@@ -143,7 +146,7 @@ def clock_seconds(grid: ByteGrid, layout: tuple[bytes | str, ...]) -> tuple[np.n
         for field in "HMS":
             if field in layout:
                 pairs = np.ndarray((rows,), dtype="<u2", buffer=flat, offset=layout.index(field), strides=(width,))
-                seconds += _FIELD_SECONDS[field][pairs]
+                seconds += fields[field][pairs]
         parts.append(seconds)
     seconds = np.concatenate(parts) if len(parts) > 1 else parts[0]
     return seconds, seconds < _OUT_OF_RANGE
@@ -162,6 +165,7 @@ def _field_seconds(scale: int, top: int) -> np.ndarray:
 
 _OUT_OF_RANGE = 1 << 24  # above any clock's seconds; three of them still fit in 32 bits
 _FIELD_SECONDS = {"H": _field_seconds(3600, 23), "M": _field_seconds(60, 59), "S": _field_seconds(1, 59)}
+DURATION_FIELDS = {"H": _field_seconds(3600, 99), "M": _field_seconds(60, 99), "S": _field_seconds(1, 99)}
 
 
 @lru_cache(maxsize=64)

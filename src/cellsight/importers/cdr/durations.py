@@ -5,6 +5,8 @@ says so), a usage column whose unit column says seconds or minutes, or the time 
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,11 +16,14 @@ import pyarrow.compute as pc
 
 from cellsight.core.schema import STR
 from cellsight.importers import tabular
+from cellsight.importers.bytegrid import byte_grid
+from cellsight.importers.cdr.dateclock import DURATION_FIELDS, clock_seconds
 from cellsight.importers.cdr.times import _HAS_DATE, _sample, parse_times
 from cellsight.importers.cdr.timevalues import _one_array
 
 if TYPE_CHECKING:
     from cellsight.importers.cdr.context import _Context
+    from cellsight.importers.templates import Template
 
 _CLOCK_DURATION = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:[.,]\d+)?)$")
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")  # negative: kept as written, then named in a warning
@@ -30,9 +35,52 @@ def parse_durations(text: pd.Series, unit: str = "seconds") -> tuple[pd.Series, 
 
     Blank and "-" durations are missing; anything else that cannot be read is
     missing too, and counted so that the import can say so. Worked out once per
-    distinct value: short values of ASCII digits and punctuation (nearly all) by
-    ``_plain_durations`` over them all at once, any other by ``duration_of``.
+    column (on a second core ahead of its turn for a long table: ``durations_ahead``):
+    a column written throughout in one clock layout of two-digit fields by array
+    arithmetic over its bytes (``_by_grid``); any other once per distinct value,
+    short values of ASCII digits and punctuation (nearly all) by ``_plain_durations``
+    over them all at once, any other by ``duration_of``.
     """
+    return tabular.per_column(text, ("durations", unit), partial(_parse_durations, unit=unit))
+
+
+def durations_ahead(pool: ThreadPoolExecutor, text: pd.Series, unit: str) -> None:
+    """Start ``parse_durations`` of a column on ``pool``."""
+    tabular.ask_ahead(pool, text, ("durations", unit), partial(_parse_durations, unit=unit))
+
+
+def duration_unit(name: str, template: Template | None) -> str:
+    """The unit of a duration column's numbers: minutes where its header says so, else the
+    template's (seconds by default)."""
+    if re.search(r"\b(mins?|minutes)\b", tabular.header_text(name)):
+        return "minutes"
+    return template.duration_unit if template else "seconds"
+
+
+_GRID_LAYOUTS = (("H", "H", b":", "M", "M", b":", "S", "S"), ("M", "M", b":", "S", "S"))  # 00:02:53, 02:53
+
+
+def _by_grid(text: pd.Series) -> pd.Series | None:
+    """``duration_of`` of every value of a column written throughout as ``00:02:53`` or ``02:53``
+    (two digits a field, none missing: ``_CLOCK_DURATION`` reads them so, whatever the unit), by
+    its digits' bytes (``dateclock.clock_seconds``); None for any other column."""
+    data = getattr(text.array, "_pa_array", None)
+    grid = byte_grid(data) if text.dtype == STR and data is not None else None
+    layout = next((layout for layout in _GRID_LAYOUTS if grid is not None and grid.fits(layout)), None)
+    if layout is None:
+        return None
+    seconds, _ = clock_seconds(grid, layout, DURATION_FIELDS)  # (every field reads: each is two digits)
+    return pd.Series(pd.arrays.FloatingArray(seconds.astype(np.float64), np.zeros(len(seconds), dtype=bool)),
+                     index=text.index)
+
+
+def _parse_durations(text: pd.Series, unit: str) -> tuple[pd.Series, int]:
+    by_grid = _by_grid(text)
+    return (by_grid, 0) if by_grid is not None else _by_distinct(text, unit)
+
+
+def _by_distinct(text: pd.Series, unit: str) -> tuple[pd.Series, int]:
+    """``parse_durations`` worked out once per distinct value."""
     scale = 60.0 if unit == "minutes" else 1.0
     codes, uniques = tabular.distinct_codes(text.astype(STR))
     written = _one_array(pd.Series(uniques, dtype=STR))
@@ -94,12 +142,9 @@ def _duration(ctx: _Context, kind: pd.Series, parameters: dict[str, object]) -> 
     duration on call rows (``Call_Network_Volume``: seconds on a call, bytes on
     a data session), as ``parameters["duration_from"]`` records.
     """
-    unit = ctx.template.duration_unit if ctx.template else "seconds"
     name = ctx.roles.get("duration")
     if name is not None:
-        if re.search(r"\b(mins?|minutes)\b", tabular.header_text(name)):
-            unit = "minutes"
-        return parse_durations(ctx.table.frame[name], unit)
+        return parse_durations(ctx.table.frame[name], duration_unit(name, ctx.template))
     if "volume" in ctx.roles and "unit" in ctx.roles:
         return _duration_from_volume(ctx.col("volume"), ctx.col("unit")), 0
     if "volume" in ctx.roles and "end" not in ctx.roles:

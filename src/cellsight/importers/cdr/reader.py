@@ -21,7 +21,7 @@ from cellsight.importers.base import ImportOptions, ImportResult
 from cellsight.importers.cdr.sites import derived_cells, site_rows
 from cellsight.importers.cdr.columns import _record_parameters, _roles, _unwrapped, header_by_values
 from cellsight.importers.cdr.context import _Context, _stated_target, numbers_ahead
-from cellsight.importers.cdr.durations import _duration_from_end
+from cellsight.importers.cdr.durations import _duration_from_end, duration_unit, durations_ahead
 from cellsight.importers.cdr.events import COMMUNICATION_KINDS, _events
 from cellsight.importers.cdr.parties import PartyLayout, subscriber_keys, targets_table
 from cellsight.importers.cdr.times import _localise, _sample, _time_reasons, _times
@@ -158,14 +158,22 @@ HASHED_ROLES = ("date", "party_a", "party_b", "other_party", "target", "cell_fir
 SAMPLED_ROLES = ("cell_first", "cell_last", "date", "time", "start")  # looked at by their samples (roles, times)
 
 
-def _hash_ahead(hasher: ThreadPoolExecutor, frame: pd.DataFrame, columns: dict[str, str], region: str) -> None:
+def _hash_ahead(hasher: ThreadPoolExecutor, frame: pd.DataFrame, columns: dict[str, str], options: ImportOptions,
+                template: Template | None) -> None:
     """Start the distinct values of the columns of ``HASHED_ROLES`` on ``hasher``, each party
-    column's numbers (``context.party_numbers``) right after its own: the events need them in turn."""
+    column's numbers (``context.party_numbers``) right after its own, and the durations (which
+    ask for the distinct values only where they are not read by their bytes): the events need
+    them in that order."""
     for role in HASHED_ROLES:
-        if role in columns:
-            tabular.hash_ahead(hasher, [frame[columns[role]]])
-            if role in PARTY_ROLES:
-                numbers_ahead(hasher, frame[columns[role]], region)
+        if role not in columns:
+            continue
+        column = frame[columns[role]]
+        if role == "duration":
+            durations_ahead(hasher, column, duration_unit(columns[role], template))
+            continue
+        tabular.hash_ahead(hasher, [column])
+        if role in PARTY_ROLES:
+            numbers_ahead(hasher, column, options.region)
 
 
 def _read_table(table: tabular.Table, template: Template | None, options: ImportOptions,
@@ -180,12 +188,12 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
         by_header = map_columns(table.header, template)
         coded = [written[n] for n in table.header if column_role(n) in ("event", "direction")]
         tabular.hash_ahead(hasher, coded)
-        _hash_ahead(hasher, written, by_header, options.region)
+        _hash_ahead(hasher, written, by_header, options, template)
         for column in coded + [written[by_header[role]] for role in SAMPLED_ROLES if role in by_header]:
             _sample(column)  # meanwhile, not waited for: the first column's distinct values take as long
     roles, left = _roles(table, template)
     if ahead:  # as written: a column nothing wraps is the one the events are made from
-        _hash_ahead(hasher, written, roles, options.region)
+        _hash_ahead(hasher, written, roles, options, template)
     frame = written if table.plain else _unwrapped(written, roles, table.quotes_only)
     table = tabular.Table(frame=frame, rows=table.rows, header=table.header, sheet=table.sheet,
                           prefix=table.prefix, title=table.title, skipped=table.skipped,
@@ -195,7 +203,7 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
     labels = None  # every row's label, written on the second core while the times are read
     if ahead:
         if frame is not written:  # the columns unwrapping changed
-            _hash_ahead(hasher, frame, roles, options.region)
+            _hash_ahead(hasher, frame, roles, options, template)
         labels = hasher.submit(table.labels)
     ctx.target = _stated_target(ctx)
     if ctx.target:
