@@ -732,6 +732,8 @@ def test_sniffers_share_one_reading_of_a_files_first_rows(tmp_path, monkeypatch)
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(alphabet='0129 \t"ABxyz-.:\u00a0', max_size=8)), min_size=1, max_size=40),
        st.integers(0, 40))
+@example(['"1"', "2"], 0)  # a chunk's first value wrapped
+@example(["1", "", None, ' "2"', ""], 0)  # empty and missing values before and after one
 def test_a_column_of_a_quotes_only_file_unwraps_as_by_its_distinct_values(values, cut) -> None:
     """In a file whose only mark of wrapping is the double quote and whose body holds no e or E
     (``ByteMarks.quotes_only``), a column is told unwrapped by its values' first bytes; the answer

@@ -1029,12 +1029,20 @@ def _begins_plainly(values: pd.Series) -> bool:
         if not len(chunk) or chunk.null_count == len(chunk):
             continue
         offsets = value_offsets(chunk)
+        if offsets[-1] == offsets[0]:
+            continue  # every value empty
+        held = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+        # A first look at the byte where each value begins (an empty or missing one's is its next
+        # value's, or the last byte): a cautious answer in three passes; only a mark found so is
+        # looked at again for the values that hold bytes.
+        if not bool(_WRAPPED_START[held[np.minimum(offsets[:-1], len(held) - 1)]].any()):
+            continue
         starts, ends = offsets[:-1], offsets[1:]
         if chunk.null_count:
             present = chunk.is_valid().to_numpy(zero_copy_only=False)
             starts, ends = starts[present], ends[present]
         starts = starts[ends > starts]  # an empty value begins with nothing
-        if len(starts) and bool(_WRAPPED_START[np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[starts]].any()):
+        if len(starts) and bool(_WRAPPED_START[held[starts]].any()):
             return False
     return True
 
