@@ -541,18 +541,24 @@ def test_a_csv_judged_from_its_head_reads_as_judged_from_the_whole_file(title, b
     wholefile.HEAD_BYTES = max(head_bytes, tabular.SAMPLE_BYTES)
     wholefile.SCAN_BYTES = 97  # windows of the pass, many
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "records.csv"
-            path.write_bytes(data)
-            whole = _read_outcome(path)
-            with ThreadPoolExecutor(1) as pool:
-                wholefile.read_ahead(path, pool)
-                ahead = _read_outcome(path)
-                wholefile.forget()
+        ahead, whole = _read_both_ways(data)
     finally:
         (wholefile.check_line_lengths, wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES,
          tabular.PROBE_ROWS) = saved
     _assert_same_outcome(ahead, whole)
+
+
+def _read_both_ways(data: bytes) -> tuple[tuple[object, list[pd.DataFrame]], tuple[object, list[pd.DataFrame]]]:
+    """``_read_outcome`` of a file holding ``data``: with the file's pass running, and read whole."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "records.csv"
+        path.write_bytes(data)
+        whole = _read_outcome(path)
+        with ThreadPoolExecutor(1) as pool:
+            wholefile.read_ahead(path, pool)
+            ahead = _read_outcome(path)
+            wholefile.forget()
+    return ahead, whole
 
 
 def _assert_same_outcome(ahead: tuple[object, list[pd.DataFrame]], whole: tuple[object, list[pd.DataFrame]]) -> None:
@@ -599,14 +605,7 @@ def test_a_csv_parsed_from_the_file_reads_as_from_its_bytes(rows, end, last_end,
 
     tabular._from_the_file = spied
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "records.csv"
-            path.write_bytes(data)
-            whole = _read_outcome(path)
-            with ThreadPoolExecutor(1) as pool:
-                wholefile.read_ahead(path, pool)
-                ahead = _read_outcome(path)
-                wholefile.forget()
+        ahead, whole = _read_both_ways(data)
     finally:
         wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = saved
         tabular._from_the_file = from_the_file
