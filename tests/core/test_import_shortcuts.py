@@ -254,6 +254,18 @@ def test_a_clock_that_rolls_into_the_next_day_or_a_date_cut_short_is_read_joined
     assert got == [None, None, stamps[0], stamps[1], stamps[2], None]
 
 
+def test_one_impossible_date_or_a_leap_second_among_good_rows_is_read_joined() -> None:
+    """Where every row but one is read per distinct date, the one must still be what the joined text
+    gives: an impossible date of the right width refused, a leap second rolled into the next day."""
+    fmt = "%d/%m/%Y %H:%M:%S"
+    for odd_date, odd_clock in (("31/02/2023", "11:00:00"), ("01/03/2023", "23:59:60")):
+        date = pd.Series(["01/03/2023", odd_date, "02/03/2023"], dtype=STR)
+        clock = pd.Series(["10:00:00", odd_clock, "12:00:00"], dtype=STR)
+        got = dateclock.DateAndClock(date, clock).strptime(fmt).to_pylist()
+        assert got == times.WrittenTimes(_joined(date, clock)).strptime(fmt).to_pylist()
+        assert got[0] == pd.Timestamp("2023-03-01 10:00").to_pydatetime()
+
+
 def test_only_fixed_width_numeric_formats_are_read_per_distinct_date() -> None:
     assert dateclock.split_format("%d/%m/%Y %H:%M:%S") == ("%d/%m/%Y", "%H:%M:%S")
     assert dateclock.split_format("%Y%m%d %H%M%S") == ("%Y%m%d", "%H%M%S")

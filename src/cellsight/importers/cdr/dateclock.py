@@ -94,9 +94,12 @@ class DateAndClock:
         clock, clock_ok = self._clock_seconds(clock_fmt)
         fixed = _fixed(self.dates, fixed_pattern(date_fmt, _DATE_FIELDS))
         d = self._date_codes  # -1 (missing) picks the sentinel at the end
-        fast = self.present & fixed[d] & (~clock_ok | ((clock >= 0) & (clock < _DAY_S)))
         seconds = day[d]  # (a new array: the clock is added in place)
         seconds += clock
+        if fixed[:-1].all() and day_ok[:-1].all() and self.present.all() and clock_ok.all() and \
+                int(clock.max()) < _DAY_S:  # (a clock read is never before midnight)
+            return pa.array(seconds, pa.timestamp("s"))  # every row read so, and read: as below, in fewer passes
+        fast = self.present & fixed[d] & (~clock_ok | ((clock >= 0) & (clock < _DAY_S)))
         valid = fast & day_ok[d] & clock_ok
         slow = np.flatnonzero(self.present & ~fast)
         if len(slow):
