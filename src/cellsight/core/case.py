@@ -233,9 +233,11 @@ class Case:
     def log(self, action: str, details: dict[str, Any] | str = "") -> None:
         """Append one line to the audit log (never edited, never removed)."""
         text = details if isinstance(details, str) else json.dumps(details, sort_keys=True, default=str)
-        row = pd.DataFrame({"time": [_now()], "user": [current_user()], "action": [action],
-                            "details": [text]})
-        self.tables["audit"] = _append(self.tables["audit"], schema.conform(row, "audit"), "audit")
+        row = pd.DataFrame({"time": pd.Series([_now()], dtype=schema.UTC_TIME),
+                            **{name: pd.Series([value], dtype=schema.STR) for name, value in
+                               (("user", current_user()), ("action", action), ("details", text))}})
+        audit = self.tables["audit"]  # (its columns are text and times: no categories to keep across rows)
+        self.tables["audit"] = pd.concat([audit, row], ignore_index=True) if len(audit) else row
         self.dirty = True
 
     # ----- subjects ------------------------------------------------------------------
