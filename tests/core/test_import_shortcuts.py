@@ -33,7 +33,7 @@ from cellsight.core.schema import STR
 from cellsight.importers.base import ImportFailure
 from cellsight.importers.safety import check_line_lengths
 from cellsight.core.timezones import localize
-from cellsight.importers import bytegrid, registry, tabular, wholefile
+from cellsight.importers import bytegrid, filepass, registry, tabular
 from cellsight.importers.cdr import checks, dateclock, durations, times
 from cellsight.importers.cdr.context import _party_numbers, numbers_ahead, party_numbers
 from cellsight.importers.cdr.parties import NumberIds, _votes
@@ -438,18 +438,18 @@ def test_the_file_pass_finds_the_digest_and_marks_the_whole_bytes_give(data, win
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "records.csv"
         path.write_bytes(data)
-        original = wholefile.SCAN_BYTES
-        wholefile.SCAN_BYTES = window
+        original = filepass.SCAN_BYTES
+        filepass.SCAN_BYTES = window
         try:
             with ThreadPoolExecutor(1) as pool:
-                digest = wholefile.read_ahead(path, pool)
-                scan = wholefile.passing(path).scan.result()
-                assert wholefile.read_bytes(path) == data
-                assert wholefile.read_bytes(path) == data  # each whole read reads the pass's file again
+                digest = filepass.read_ahead(path, pool)
+                scan = filepass.passing(path).scan.result()
+                assert filepass.read_bytes(path) == data
+                assert filepass.read_bytes(path) == data  # each whole read reads the pass's file again
                 assert digest.result() == hashlib.sha256(data).hexdigest() == file_sha256(path)
-                wholefile.forget()
+                filepass.forget()
         finally:
-            wholefile.SCAN_BYTES = original
+            filepass.SCAN_BYTES = original
     body = min(body, len(data))
     assert scan.marks(body) == tabular.ByteMarks.of(data, body) == _marks_as_defined(data, body)
     assert scan.size == len(data) and scan.ends_with_lf == data.endswith(b"\n") and scan.ascii == data.isascii()
@@ -463,26 +463,26 @@ def test_a_line_too_long_is_refused_before_the_file_is_read_whole(body, end, lon
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "records.csv"
         path.write_bytes(data)
-        original = wholefile.check_line_lengths
-        wholefile.check_line_lengths = lambda p: check_line_lengths(p, limit)
+        original = filepass.check_line_lengths
+        filepass.check_line_lengths = lambda p: check_line_lengths(p, limit)
         try:
             with ThreadPoolExecutor(1) as pool:
-                digest = wholefile.read_ahead(path, pool)
+                digest = filepass.read_ahead(path, pool)
                 try:
                     check_line_lengths(path, limit)
                 except ImportFailure as exc:
-                    for refusal in (wholefile.read_bytes, wholefile.check_lines):
+                    for refusal in (filepass.read_bytes, filepass.check_lines):
                         with pytest.raises(ImportFailure, match=re.escape(str(exc))):
                             refusal(path)
                     with pytest.raises(ImportFailure):
                         digest.result()  # no digest of a file refused
                 else:
-                    wholefile.check_lines(path)
-                    assert wholefile.read_bytes(path) == data
+                    filepass.check_lines(path)
+                    assert filepass.read_bytes(path) == data
                     assert digest.result() == hashlib.sha256(data).hexdigest()
         finally:
-            wholefile.check_line_lengths = original
-            wholefile.forget()
+            filepass.check_line_lengths = original
+            filepass.forget()
 
 
 def test_a_file_changed_while_it_is_read_is_refused(tmp_path) -> None:
@@ -495,19 +495,19 @@ def test_a_file_changed_while_it_is_read_is_refused(tmp_path) -> None:
     for change in changes.values():
         path.write_bytes(b"Date,Time\n01/03/2023,10:00\n")
         with ThreadPoolExecutor(1) as pool:
-            wholefile.read_ahead(path, pool)
-            ahead = wholefile.passing(path)
+            filepass.read_ahead(path, pool)
+            ahead = filepass.passing(path)
             ahead.scan.result()
-            assert wholefile.read_head(path) == path.read_bytes()
+            assert filepass.read_head(path) == path.read_bytes()
             ahead.unchanged()
             change()
-            for read in (lambda: ahead.unchanged(), lambda: wholefile.read_bytes(path),
+            for read in (lambda: ahead.unchanged(), lambda: filepass.read_bytes(path),
                          lambda: ahead.reopen(pa.OSFile).read()):
                 with pytest.raises(ImportFailure, match="records.csv: the file changed while it was read"):
                     read()
-            assert wholefile.read_head(path) is None  # (the whole read then says why)
-            wholefile.forget(failed=True)
-        assert wholefile.passing(path) is None
+            assert filepass.read_head(path) is None  # (the whole read then says why)
+            filepass.forget(failed=True)
+        assert filepass.passing(path) is None
 
 
 _CSV_LINES = st.sampled_from([b"01/03/2023,10:00,07700900001", b",10:01,07700900002", b"", b"   ", b"TOTAL,3,",
@@ -546,16 +546,16 @@ def test_a_csv_judged_from_its_head_reads_as_judged_from_the_whole_file(title, b
     the tables, the rows the probe judged and every refusal (a line too long first) are those of
     the file read whole first."""
     data = end.join(title + [b"time,when,who"] + block * repeat) + end
-    saved = (wholefile.check_line_lengths, wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES,
+    saved = (filepass.check_line_lengths, filepass.HEAD_BYTES, filepass.SCAN_BYTES, tabular.SAMPLE_BYTES,
              tabular.PROBE_ROWS)
-    wholefile.check_line_lengths = lambda p: check_line_lengths(p, longest)  # stands for the 64 MB limit
+    filepass.check_line_lengths = lambda p: check_line_lengths(p, longest)  # stands for the 64 MB limit
     tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = 256, 30  # small, so that heads and probes are many
-    wholefile.HEAD_BYTES = max(head_bytes, tabular.SAMPLE_BYTES)
-    wholefile.SCAN_BYTES = 97  # windows of the pass, many
+    filepass.HEAD_BYTES = max(head_bytes, tabular.SAMPLE_BYTES)
+    filepass.SCAN_BYTES = 97  # windows of the pass, many
     try:
         ahead, whole = _read_both_ways(data)
     finally:
-        (wholefile.check_line_lengths, wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES,
+        (filepass.check_line_lengths, filepass.HEAD_BYTES, filepass.SCAN_BYTES, tabular.SAMPLE_BYTES,
          tabular.PROBE_ROWS) = saved
     _assert_same_outcome(ahead, whole)
 
@@ -567,9 +567,9 @@ def _read_both_ways(data: bytes) -> tuple[tuple[object, list[pd.DataFrame]], tup
         path.write_bytes(data)
         whole = _read_outcome(path)
         with ThreadPoolExecutor(1) as pool:
-            wholefile.read_ahead(path, pool)
+            filepass.read_ahead(path, pool)
             ahead = _read_outcome(path)
-            wholefile.forget()
+            filepass.forget()
     return ahead, whole
 
 
@@ -605,8 +605,8 @@ def test_a_csv_parsed_from_the_file_reads_as_from_its_bytes(rows, end, last_end,
     text += end.join(",".join(cells) for cells in rows) + (end if last_end else "")
     data = (codecs.BOM_UTF8 if bom else b"") + text.encode().replace(b"<not UTF-8>", b"\xe9t\xe9")
     head = draw.draw(st.integers(60, max(60, len(data))))
-    saved = (wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS)
-    wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = head, window, 50, 1
+    saved = (filepass.HEAD_BYTES, filepass.SCAN_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS)
+    filepass.HEAD_BYTES, filepass.SCAN_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = head, window, 50, 1
     parsed: list[bool] = []
     from_the_file = tabular._from_the_file
 
@@ -619,7 +619,7 @@ def test_a_csv_parsed_from_the_file_reads_as_from_its_bytes(rows, end, last_end,
     try:
         ahead, whole = _read_both_ways(data)
     finally:
-        wholefile.HEAD_BYTES, wholefile.SCAN_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = saved
+        filepass.HEAD_BYTES, filepass.SCAN_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = saved
         tabular._from_the_file = from_the_file
     event(f"parsed from the file: {parsed}")
     _assert_same_outcome(ahead, whole)
@@ -627,26 +627,26 @@ def test_a_csv_parsed_from_the_file_reads_as_from_its_bytes(rows, end, last_end,
 
 def test_a_plain_csv_is_parsed_from_the_file_and_one_with_a_line_break_in_a_value_read_whole(tmp_path) -> None:
     path = tmp_path / "records.csv"
-    saved = (wholefile.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS)
-    wholefile.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = 200, 100, 2
+    saved = (filepass.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS)
+    filepass.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = 200, 100, 2
     try:
         for rows, from_the_file in ((['01/03/2023,10:00,"07700 900001"'] * 50, True),
                                     (['01/03/2023,10:00,"07700 900001"'] * 50 + ['01/03/2023,10:01,"a\nb"'], False)):
             path.write_text("time,when,who\n" + "\n".join(rows) + "\n", encoding="utf-8")
             with ThreadPoolExecutor(1) as pool:
-                wholefile.read_ahead(path, pool)
-                ahead = wholefile.passing(path)
-                head = wholefile.read_head(path)
+                filepass.read_ahead(path, pool)
+                ahead = filepass.passing(path)
+                head = filepass.read_head(path)
                 start = tabular._csv_start(head, False, path, lambda r: tabular.best_header(
                     r, lambda cells: 2.0 * ("time" in cells), 1), None, None, lambda t: None)
                 found = tabular._from_the_file(ahead, head, start)
-                wholefile.forget()
+                filepass.forget()
             assert (found is not None) == from_the_file
             if found is not None:
                 assert found[0].rows.tolist() == list(range(2, 52)) and found[4].quoted and found[4].quotes_only
                 assert found[0].frame["who"].unique().tolist() == ["07700 900001"]
     finally:
-        wholefile.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = saved
+        filepass.HEAD_BYTES, tabular.SAMPLE_BYTES, tabular.PROBE_ROWS = saved
 
 
 def _spread_as_before(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:

@@ -31,7 +31,7 @@ from cellsight.core.cellkeys import resolve
 from cellsight.core.phone import is_normalised, normalise
 from cellsight.core.timezones import (check_zone, implausible_durations, iso_local_series,
                                      outside_accepted, outside_reason)
-from cellsight.importers import registry, tabular, wholefile
+from cellsight.importers import filepass, registry, tabular
 from cellsight.importers.accounting import check_accounted, records_read, subscriber_device
 from cellsight.importers.base import ImportFailure, ImportOptions, ImportResult
 from cellsight.importers.cellcounts import NamedCells, named_cells
@@ -353,9 +353,9 @@ WHOLE_CSV_READERS = frozenset({"cdr"})  # importers that parse a CSV whole (not 
 
 def _digest_ahead(hasher: ThreadPoolExecutor, chosen: registry.Importer, path: Path) -> Future[str]:
     """The file's SHA-256, worked out on ``hasher``: for a CSV parsed whole, in one pass with the
-    marks its parse is checked by (``importers.wholefile``), else from the file."""
+    marks its parse is checked by (``importers.filepass``), else from the file."""
     if chosen.name in WHOLE_CSV_READERS and tabular.kind_of(path) == "csv":
-        return wholefile.read_ahead(path, hasher)
+        return filepass.read_ahead(path, hasher)
     return hasher.submit(file_digest, path)
 
 
@@ -379,7 +379,7 @@ def _read(chosen: registry.Importer, path: Path, options: ImportOptions,
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ImportFailure(f"{path.name}: cannot be read as {chosen.name} ({detail})") from exc
     finally:
-        wholefile.forget(failed)
+        filepass.forget(failed)
 
 
 def reject_outside_times(result: ImportResult) -> None:

@@ -6,7 +6,7 @@ lines may end otherwise than pyarrow ends them; a quote, apostrophe, equals or
 plus sign anywhere means some value may be wrapped as Excel or an operator
 wraps it (``'919234228158``, ``="0123"``, ``9.1E+11``), and none at all that no
 value needs unwrapping. The marks are looked for in the bytes read whole, or
-window by window as the file is read once for its digest (``importers.wholefile``):
+window by window as the file is read once for its digest (``importers.filepass``):
 ``MarkScan`` gives the same answer either way, a window at a time.
 """
 

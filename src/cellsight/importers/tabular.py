@@ -46,7 +46,7 @@ import pyarrow.csv as pacsv
 
 from cellsight.core.schema import STR, missing_text
 from cellsight.importers.base import ImportFailure, ImportResult
-from cellsight.importers import wholefile
+from cellsight.importers import filepass
 from cellsight.importers.bytemarks import ByteMarks
 from cellsight.importers.bytegrid import byte_blocks, byte_grid, value_offsets
 
@@ -382,15 +382,15 @@ def _sample_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
 
 def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
               encoding: str | None, probe: HeadProbe | None = None) -> Table:
-    start, head = None, wholefile.read_head(path)  # the first MBs, while the file's pass runs
+    start, head = None, filepass.read_head(path)  # the first MBs, while the file's pass runs
     if head is not None:
         try:
-            start = _csv_start(head, len(head) < wholefile.HEAD_BYTES, path, find_header, delimiter,
+            start = _csv_start(head, len(head) < filepass.HEAD_BYTES, path, find_header, delimiter,
                                encoding, probe)
         except Exception:
-            wholefile.check_lines(path)  # a line too long is refused first, as when the file came whole
+            filepass.check_lines(path)  # a line too long is refused first, as when the file came whole
             raise
-    ahead = wholefile.passing(path)
+    ahead = filepass.passing(path)
     parsed = _from_the_file(ahead, head, start) if ahead is not None and head is not None \
         and start is not None else None
     if parsed is None:
@@ -410,11 +410,11 @@ def _read_csv(path: Path, find_header: HeaderFinder, delimiter: str | None,
 _Parsed = tuple[Table, "_CsvStart", bytes, int, ByteMarks]
 
 
-def _from_the_file(ahead: wholefile.FilePass, head: bytes, start: _CsvStart) -> _Parsed | None:
+def _from_the_file(ahead: filepass.FilePass, head: bytes, start: _CsvStart) -> _Parsed | None:
     """A large UTF-8 CSV's body parsed by pyarrow from the file itself, each line one record,
     the marks from the file's pass; None when the bytes are needed whole (another code page,
     classic Mac line ends, a line that is not one clean record, bytes that are not UTF-8)."""
-    if len(head) < wholefile.HEAD_BYTES or start.mac or start.encoding not in ("utf-8", "utf-8-sig"):
+    if len(head) < filepass.HEAD_BYTES or start.mac or start.encoding not in ("utf-8", "utf-8-sig"):
         return None
     body = _line_offset(head, start.first_data_line - 1, 3 if head.startswith(codecs.BOM_UTF8) else 0)
     ahead.check_lines()  # a line too long is refused before the file is parsed
@@ -442,7 +442,7 @@ def _from_bytes(path: Path, head: bytes | None, start: _CsvStart | None, find_he
         # Its thread is started now, while the file is read: started with the search below, the new
         # thread would take the GIL for a whole byte scan (bytes.find keeps it) before the parse began.
         side.submit(int)
-        raw = wholefile.read_bytes(path)
+        raw = filepass.read_bytes(path)
         if start is None or head is None or not _begins_with(raw, head):
             start = _csv_start(raw, True, path, find_header, delimiter, encoding, probe)
         if start.mac:
@@ -458,7 +458,7 @@ def _from_bytes(path: Path, head: bytes | None, start: _CsvStart | None, find_he
 def _begins_with(raw: bytes, head: bytes) -> bool:
     """Whether the file read whole is the one whose head was judged: it begins with those bytes
     (and is those bytes, when the head was all the file held)."""
-    return raw.startswith(head) and (len(head) == wholefile.HEAD_BYTES or len(raw) == len(head))
+    return raw.startswith(head) and (len(head) == filepass.HEAD_BYTES or len(raw) == len(head))
 
 
 @dataclass
