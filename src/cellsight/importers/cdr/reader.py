@@ -181,7 +181,7 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
                 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame | None]:
     """Events of one table, the subscriber (target) each event row belongs to, and the serving
     sites the rows state (``cdr.sites.site_rows``). With ``hasher``, a long table's columns are
-    hashed on it ahead of their turn (``tabular.hash_ahead``), and its row labels written."""
+    hashed on it ahead of their turn (``tabular.hash_ahead``)."""
     written = table.frame
     ahead = hasher is not None and len(written) >= HASH_AHEAD_ROWS
     if ahead:  # the columns _roles weighs by their codes, then those the header names for the times and events
@@ -191,6 +191,9 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
         _hash_ahead(hasher, written, by_header, options, template)
         for column in coded + [written[by_header[role]] for role in SAMPLED_ROLES if role in by_header]:
             _sample(column)  # meanwhile, not waited for: the first column's distinct values take as long
+    # Every row's label, written here while the second core finds the first column's distinct values
+    # (the roles wait for them), rather than after all its columns (the events would wait for it).
+    labels = table.labels() if ahead else None
     roles, left = _roles(table, template)
     if ahead:  # as written: a column nothing wraps is the one the events are made from
         _hash_ahead(hasher, written, roles, options, template)
@@ -200,11 +203,8 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
                           broken=table.broken, encoding=table.encoding, delimiter=table.delimiter,
                           plain=table.plain, quotes_only=table.quotes_only)
     ctx = _Context(table, roles, template, options, written=written)
-    labels = None  # every row's label, written on the second core while the times are read
-    if ahead:
-        if frame is not written:  # the columns unwrapping changed
-            _hash_ahead(hasher, frame, roles, options, template)
-        labels = hasher.submit(table.labels)
+    if ahead and frame is not written:  # the columns unwrapping changed
+        _hash_ahead(hasher, frame, roles, options, template)
     ctx.target = _stated_target(ctx)
     if ctx.target:
         result.parameters["target"] = ctx.target
@@ -235,7 +235,7 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
         events["duration_s"] = events["duration_s"].fillna(from_end)
     events["start"] = utc.reset_index(drop=True)
     events["time_flag"] = flags.reset_index(drop=True)
-    events["source_row"] = labels.result() if labels is not None and ctx_rows is ctx else ctx_rows.table.labels()
+    events["source_row"] = labels if labels is not None and ctx_rows is ctx else ctx_rows.table.labels()
     sites = site_rows(ctx_rows.table.frame, roles, events)
     _list_unplaced_addresses(roles, sites, result)
 
