@@ -233,7 +233,7 @@ def test_a_clock_grid_tells_digits_from_punctuation_byte_by_byte() -> None:
     grid = bytegrid.byte_grid(pa.array(["12:30:05", "00:00:60", "99:59:59"]))
     assert grid.shape == ("digit", "digit", b":", "digit", "digit", b":", "digit", "digit")
     assert grid.fits(dateclock.clock_layout("%H:%M:%S")) and not grid.fits(dateclock.clock_layout("%H.%M.%S"))
-    seconds, ok = dateclock.clock_seconds(grid, dateclock.clock_layout("%H:%M:%S"))
+    seconds, ok = dateclock.clock_seconds(grid.blocks, dateclock.clock_layout("%H:%M:%S"))
     assert seconds[0] == 12 * 3600 + 30 * 60 + 5 and ok.tolist() == [True, False, False]
     assert bytegrid.byte_grid(pa.array(["12:30:05", "1:30:05"])) is None  # two widths
     assert bytegrid.byte_grid(pa.array(["12:30:05", None])) is None
@@ -358,6 +358,7 @@ _TWO_DIGITS = st.integers(0, 99).map("{:02d}".format)
 
 @settings(max_examples=60, deadline=None)
 @example(2, [["01", "02", "03"]], ["00:01"], "seconds", 0)  # another row of the same layout
+@example(3, [["01", "02", "03"]], ["aa:bb:cc"], "seconds", 0)  # the layout's punctuation, not its digits
 @given(st.sampled_from([3, 2]), st.lists(st.lists(_TWO_DIGITS, min_size=3, max_size=3), min_size=1, max_size=30),
        st.lists(st.sampled_from(["", "7", "1:02:03", " 00:01:02", "00:01", "aa:bb:cc", None]), max_size=2),
        st.sampled_from(["seconds", "minutes"]), st.integers(0, 30))

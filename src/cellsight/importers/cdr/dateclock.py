@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 
 from cellsight.core.schema import STR
 from cellsight.importers import tabular
-from cellsight.importers.bytegrid import ByteGrid, byte_grid
+from cellsight.importers.bytegrid import byte_grid
 from cellsight.importers.cdr.timevalues import _arrow, _one_array, _strptime, one_string_array, trimmed_text
 
 _WIDTHS = {"d": 2, "m": 2, "Y": 4, "y": 2, "H": 2, "M": 2, "S": 2}  # at most this many digits each
@@ -124,7 +124,7 @@ class DateAndClock:
         if self._grid is None or layout is None or not self._grid.fits(layout):
             seconds, ok = _seconds(_strptime(self.clocks, clock_fmt))
             return seconds[:-1] - midnight(clock_fmt), ok[:-1]
-        seconds, ok = clock_seconds(self._grid, layout)
+        seconds, ok = clock_seconds(self._grid.blocks, layout)
         odd = np.flatnonzero(~ok)
         if len(odd):
             parsed, parsed_ok = _seconds(_strptime(self._written_at(odd), clock_fmt))
@@ -132,17 +132,18 @@ class DateAndClock:
         return seconds, ok
 
 
-def clock_seconds(grid: ByteGrid, layout: tuple[bytes | str, ...], fields: dict[str, np.ndarray] | None = None
+def clock_seconds(blocks: list[np.ndarray], layout: tuple[bytes | str, ...], fields: dict[str, np.ndarray] | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Seconds into the day of each value of ``grid`` written as ``layout`` (``clock_layout``), and
-    whether each of its fields is within 00:00:00-23:59:59 (a field the layout lacks reads 0).
+    """Seconds into the day of each value of a ``ByteGrid``'s ``blocks`` written as ``layout``
+    (``clock_layout``), and whether each of its fields is two digits within 00:00:00-23:59:59 (a
+    field the layout lacks reads 0).
 
     A field's two digits are read together as one little-endian 16-bit number (a strided view
     of the bytes, no copy) and looked up in ``fields`` (default ``_FIELD_SECONDS``; a duration's
     fields go up to 99, ``DURATION_FIELDS``)."""
     fields = fields or _FIELD_SECONDS
     parts = []
-    for block in grid.blocks:
+    for block in blocks:
         rows, width = block.shape
         flat = block.reshape(-1)
         seconds = np.zeros(rows, dtype=np.int32)

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from cellsight.core.schema import STR
 from cellsight.importers import tabular
-from cellsight.importers.bytegrid import byte_grid
+from cellsight.importers.bytegrid import byte_blocks
 from cellsight.importers.cdr.dateclock import DURATION_FIELDS, clock_seconds
 from cellsight.importers.cdr.times import _HAS_DATE, _sample, parse_times
 from cellsight.importers.cdr.timevalues import _one_array
@@ -63,13 +63,20 @@ _GRID_LAYOUTS = (("H", "H", b":", "M", "M", b":", "S", "S"), ("M", "M", b":", "S
 def _by_grid(text: pd.Series) -> pd.Series | None:
     """``duration_of`` of every value of a column written throughout as ``00:02:53`` or ``02:53``
     (two digits a field, none missing: ``_CLOCK_DURATION`` reads them so, whatever the unit), by
-    its digits' bytes (``dateclock.clock_seconds``); None for any other column."""
+    its digits' bytes (``dateclock.clock_seconds``); None for any other column.
+
+    The punctuation is looked for where the layout puts it; the digits are checked by the field
+    tables themselves (two bytes that are not two digits read as out of range)."""
     data = getattr(text.array, "_pa_array", None)
-    grid = byte_grid(data) if text.dtype == STR and data is not None else None
-    layout = next((layout for layout in _GRID_LAYOUTS if grid is not None and grid.fits(layout)), None)
-    if layout is None:
+    blocks = byte_blocks(data) if text.dtype == STR and data is not None else None
+    layout = next((layout for layout in _GRID_LAYOUTS if blocks is not None and blocks[0].shape[1] == len(layout)),
+                  None)
+    if layout is None or not all(bool(np.all(block[:, at] == mark[0])) for at, mark in enumerate(layout)
+                                 if isinstance(mark, bytes) for block in blocks):
         return None
-    seconds, _ = clock_seconds(grid, layout, DURATION_FIELDS)  # (every field reads: each is two digits)
+    seconds, read = clock_seconds(blocks, layout, DURATION_FIELDS)
+    if not read.all():
+        return None
     return pd.Series(pd.arrays.FloatingArray(seconds.astype(np.float64), np.zeros(len(seconds), dtype=bool)),
                      index=text.index)
 
