@@ -160,20 +160,18 @@ SAMPLED_ROLES = ("cell_first", "cell_last", "date", "time", "start")  # looked a
 
 def _hash_ahead(hasher: ThreadPoolExecutor, frame: pd.DataFrame, columns: dict[str, str], options: ImportOptions,
                 template: Template | None) -> None:
-    """Start the distinct values of the columns of ``HASHED_ROLES`` on ``hasher``, each party
-    column's numbers (``context.party_numbers``) right after its own, and the durations (which
-    ask for the distinct values only where they are not read by their bytes): the events need
-    them in that order."""
+    """Start the distinct values of the columns of ``HASHED_ROLES`` on ``hasher`` in the order the
+    events need them, each party column's numbers (``context.party_numbers``) right after its own,
+    and the durations last (they ask for the distinct values only where they are not read by their
+    bytes): the second core is the busier, and the events, reaching the durations before the cells'
+    keys, read them themselves when it has not begun them (``tabular.per_column``)."""
     for role in HASHED_ROLES:
-        if role not in columns:
-            continue
-        column = frame[columns[role]]
-        if role == "duration":
-            durations_ahead(hasher, column, duration_unit(columns[role], template))
-            continue
-        tabular.hash_ahead(hasher, [column])
-        if role in PARTY_ROLES:
-            numbers_ahead(hasher, column, options.region)
+        if role in columns and role != "duration":
+            tabular.hash_ahead(hasher, [frame[columns[role]]])
+            if role in PARTY_ROLES:
+                numbers_ahead(hasher, frame[columns[role]], options.region)
+    if "duration" in columns:
+        durations_ahead(hasher, frame[columns["duration"]], duration_unit(columns["duration"], template))
 
 
 def _read_table(table: tabular.Table, template: Template | None, options: ImportOptions,
