@@ -37,12 +37,8 @@ class ByteMarks:
         """The marks of ``raw``, a file's bytes; ``body``: where its data lines begin (the header's
         words hold e's)."""
         scan = MarkScan()
-        scan.add(raw, len(raw), _nothing_before)
+        scan.add(raw, len(raw), lambda end: lines_and_last_e(raw, end))  # (one window: nothing before it)
         return scan.marks(body)
-
-
-def _nothing_before(end: int) -> tuple[int, int]:
-    raise AssertionError(f"the first window has no bytes before it (asked for {end})")
 
 
 @dataclass
