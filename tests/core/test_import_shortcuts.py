@@ -850,6 +850,32 @@ def test_unplaced_cells_counted_while_the_case_takes_the_rows_are_the_cases_own(
     assert said[0].startswith("4 events name 2 cells")  # TWR-2 (rows 1, 2), TWR-3 (rows 3, 5)
 
 
+def test_a_long_table_with_unreadable_times_reads_as_a_short_one(tmp_path, monkeypatch) -> None:
+    """A table long enough for its columns to be worked out ahead (``HASH_AHEAD_ROWS``, made small
+    here) gives the events, labels and rejections of one worked out in turn, rows with unreadable
+    times among them (the kept rows' labels are taken from every row's)."""
+    from cellsight.core.case import Case
+    from cellsight.importers.api import import_file
+    from cellsight.importers.cdr import reader
+
+    other, target = (f"07700900{i % 50:03d}" for i in range(60)), "07700 900123"
+    lines = [f"0{1 + i % 9}/03/2023,{'xx:yy' if i % 7 == 3 else f'10:{i % 60:02d}:00'},"
+             + (f"{target},{number},MOC" if i % 2 else f"{number},{target},MTC") + f",00:01:{i % 60:02d}"
+             for i, number in enumerate(other)]
+    (tmp_path / "records.csv").write_text("Date,Time,Calling Number,Called Number,Call Type,Duration\n"
+                                          + "\n".join(lines) + "\n")
+    imported = []
+    for rows in (10**9, 10):
+        monkeypatch.setattr(reader, "HASH_AHEAD_ROWS", rows)
+        case = Case.new()
+        report = import_file(case, tmp_path / "records.csv", tz="UTC", subject="Sam")
+        imported.append((case.events.drop(columns=["source_id"]), report["rejections"]))
+    (inline, rejected_inline), (ahead, rejected_ahead) = imported
+    assert len(ahead) == 51 and rejected_ahead == rejected_inline and len(rejected_ahead) == 9
+    pd.testing.assert_frame_equal(ahead, inline)
+    assert ahead["source_row"].tolist()[:4] == ["2", "3", "4", "6"]  # line 5 (i = 3): no time
+
+
 _SAME_WIDTH = st.integers(6, 18).flatmap(lambda width: st.tuples(
     st.text(alphabet="0123456789/:- ", min_size=width, max_size=width),
     st.lists(st.tuples(st.text(alphabet="0123456789", min_size=2, max_size=2), st.booleans()),

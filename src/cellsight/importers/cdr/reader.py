@@ -153,8 +153,8 @@ def _list_unplaced_addresses(roles: dict[str, str], sites: pd.DataFrame | None, 
 
 
 HASH_AHEAD_ROWS = 50_000  # a table this long has its columns' distinct values found on a second core
-HASHED_ROLES = ("date", "party_a", "party_b", "other_party", "target", "cell_first", "cell_last", "duration",
-                "imei", "imsi")  # in the order the times, then the events, are made from them
+HASHED_ROLES = ("date", "party_a", "party_b", "other_party", "target", "cell_first", "cell_last",
+                "imei", "imsi")  # in the order the times, then the events, are made from them (durations: last)
 SAMPLED_ROLES = ("cell_first", "cell_last", "date", "time", "start")  # looked at by their samples (roles, times)
 
 
@@ -166,7 +166,7 @@ def _hash_ahead(hasher: ThreadPoolExecutor, frame: pd.DataFrame, columns: dict[s
     bytes): the second core is the busier, and the events, reaching the durations before the cells'
     keys, read them themselves when it has not begun them (``tabular.per_column``)."""
     for role in HASHED_ROLES:
-        if role in columns and role != "duration":
+        if role in columns:
             tabular.hash_ahead(hasher, [frame[columns[role]]])
             if role in PARTY_ROLES:
                 numbers_ahead(hasher, frame[columns[role]], options.region)
@@ -233,7 +233,11 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
         events["duration_s"] = events["duration_s"].fillna(from_end)
     events["start"] = utc.reset_index(drop=True)
     events["time_flag"] = flags.reset_index(drop=True)
-    events["source_row"] = labels if labels is not None and ctx_rows is ctx else ctx_rows.table.labels()
+    if labels is None:
+        labels = ctx_rows.table.labels()
+    elif ctx_rows is not ctx:  # the rows kept: their labels taken, not written again
+        labels = labels.iloc[keep].reset_index(drop=True)
+    events["source_row"] = labels
     sites = site_rows(ctx_rows.table.frame, roles, events)
     _list_unplaced_addresses(roles, sites, result)
 
