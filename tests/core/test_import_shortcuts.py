@@ -33,7 +33,7 @@ from cellsight.core.schema import STR
 from cellsight.importers.base import ImportFailure
 from cellsight.importers.safety import check_line_lengths
 from cellsight.core.timezones import localize
-from cellsight.importers import bytegrid, filepass, registry, tabular
+from cellsight.importers import bytegrid, factorise, filepass, registry, tabular
 from cellsight.importers.cdr import checks, dateclock, durations, times
 from cellsight.importers.cdr.context import _party_numbers, numbers_ahead, party_numbers
 from cellsight.importers.cdr.parties import NumberIds, _votes
@@ -899,11 +899,36 @@ def test_a_column_of_long_runs_factorises_as_pandas(values, runs, chunks, missin
     pieces = np.split(np.array(rows, dtype=object), bounds[bounds < len(rows)])
     column = pd.Series(STR.__from_arrow__(pa.chunked_array(
         [pa.array(list(p), pa.large_string()) for p in pieces if len(p)], pa.large_string())))
-    saved = tabular.RUNS_SHARE
-    tabular.RUNS_SHARE = 1 if any_runs else saved
+    saved = factorise.RUNS_SHARE
+    factorise.RUNS_SHARE = 1 if any_runs else saved
     try:
-        codes, uniques = tabular._factorized(column)
+        codes, uniques = factorise.factorise(column)
     finally:
-        tabular.RUNS_SHARE = saved
+        factorise.RUNS_SHARE = saved
     want_codes, want_uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
     assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([None, "", "a", "b", "MOC", "07700 900123", "ë", "234-30-1-1"])
+                | st.text(alphabet="ab ë", max_size=3), max_size=80),
+       st.lists(st.integers(0, 12), min_size=1, max_size=10), st.integers(0, 2), st.integers(0, 2))
+def test_a_column_looked_up_chunk_by_chunk_factorises_as_pandas(rows, cuts, lookup, missed) -> None:
+    # Cut into chunks anywhere (empty ones too), with values first seen in any chunk; looked up among
+    # those found before for every chunk (shares of 0), some, or none: always pd.factorize's answer.
+    bounds = np.clip(np.cumsum(cuts), 0, len(rows))
+    pieces = [rows[a:b] for a, b in zip([0, *bounds], [*bounds, len(rows)])]
+    column = pd.Series(STR.__from_arrow__(pa.chunked_array(
+        [pa.array(p, pa.large_string()) for p in pieces], pa.large_string())))
+    if not len(column):
+        return
+    shares = (factorise.LOOKUP_SHARE, factorise.MISSED_SHARE)
+    factorise.LOOKUP_SHARE, factorise.MISSED_SHARE = (0, 1, 10**6)[lookup], (0, 1, 10**6)[missed]
+    try:
+        codes, distinct = factorise._by_lookup(column.array._pa_array)
+    finally:
+        factorise.LOOKUP_SHARE, factorise.MISSED_SHARE = shares
+    want_codes, want_uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+    event(f"chunks of values: {min(sum(1 for p in pieces if p), 3)}")
+    assert codes.dtype == np.int32 and codes.tolist() == want_codes.tolist()
+    assert distinct.to_pylist() == list(want_uniques)

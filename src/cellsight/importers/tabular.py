@@ -48,7 +48,8 @@ from cellsight.core.schema import STR, missing_text
 from cellsight.importers.base import ImportFailure, ImportResult
 from cellsight.importers import filepass
 from cellsight.importers.bytemarks import ByteMarks
-from cellsight.importers.bytegrid import byte_blocks, byte_grid, value_offsets
+from cellsight.importers.bytegrid import byte_grid, value_offsets
+from cellsight.importers.factorise import factorise
 
 SAMPLE_BYTES = 64 * 1024
 HEADER_SEARCH_ROWS = 60
@@ -1114,7 +1115,7 @@ def distinct_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     (``per_column``): a party column's numbers; a cell column's keys, which rows hold an IP
     address and the cells the events name; an event column's share of known codes and each
     row's kind."""
-    return per_column(values, "distinct", _factorized)
+    return per_column(values, "distinct", factorise)
 
 
 def hash_ahead(pool: ThreadPoolExecutor, columns: list[pd.Series]) -> None:
@@ -1122,7 +1123,7 @@ def hash_ahead(pool: ThreadPoolExecutor, columns: list[pd.Series]) -> None:
     second core finds the distinct values of the columns an import reads next while the first
     works through the ones before."""
     for values in columns:
-        ask_ahead(pool, values, "distinct", _factorized)
+        ask_ahead(pool, values, "distinct", factorise)
 
 
 def ask_ahead(pool: ThreadPoolExecutor, values: pd.Series, question: object,
@@ -1131,57 +1132,6 @@ def ask_ahead(pool: ThreadPoolExecutor, values: pd.Series, question: object,
     the answer is waited for where it is asked, or worked out there if ``pool`` has not begun it."""
     if getattr(values.array, "_pa_array", None) is not None:
         _remembered(values, question, lambda column: pool.submit(answer, column))
-
-
-def _factorized(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    data = getattr(values.array, "_pa_array", None)
-    if values.dtype == STR and data is not None and len(data):
-        # pyarrow's own encoding: every chunk shares the one dictionary, in order of first
-        # appearance (as pd.factorize gives it), and the int32 indices are used as they come,
-        # without pandas's combined copy widened to int64 and narrowed again here.
-        runs = _by_runs(data)
-        if runs is not None:
-            codes, distinct = runs
-        else:
-            encoded = data.dictionary_encode()
-            codes = np.concatenate([pc.fill_null(chunk.indices, -1).to_numpy() for chunk in encoded.chunks])
-            distinct = encoded.chunk(0).dictionary
-        uniques = pd.Index(STR.__from_arrow__(pa.chunked_array([distinct])))
-    else:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    codes = codes.astype(np.int32, copy=False) if len(uniques) < 2**31 else codes
-    codes.flags.writeable = False
-    return codes, uniques
-
-
-RUNS_SHARE = 16  # a column with fewer runs of equal values than one in this many rows is factorised by them
-
-
-def _by_runs(data: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array] | None:
-    """``pd.factorize`` of a text column of one width of 8-16 bytes, nothing missing, whose equal
-    values come in long runs (dates in time order, one handset's IMEI): each row is compared with
-    the one before as two overlapping 8-byte words, and only the runs' first values are hashed.
-    Codes and distinct values (pyarrow), or None for any other column (then hashed row by row)."""
-    grids = byte_blocks(data)
-    if grids is None or not 8 <= grids[0].shape[1] <= 16:
-        return None
-    width, starts, found, last = grids[0].shape[1], [], 0, None
-    for grid in grids:
-        flat = grid.reshape(-1)
-        words = [np.ndarray((len(grid),), dtype="<u8", buffer=flat, offset=o, strides=(width,))
-                 for o in (0, width - 8)]
-        local = np.flatnonzero((words[0][1:] != words[0][:-1]) | (words[1][1:] != words[1][:-1])) + 1
-        if last is None or not np.array_equal(grid[0], last):  # a run begins with the chunk
-            local = np.concatenate([[0], local])
-        starts.append(local)
-        found, last = found + len(local), grid[-1]
-        if found * RUNS_SHARE > len(data):
-            return None  # not a column of long runs
-    heads = [bytes(row).decode("utf-8") for grid, local in zip(grids, starts) for row in grid[local]]
-    first = np.concatenate([local + at for local, at in zip(starts, np.cumsum([0, *map(len, grids)]))])
-    run_codes, distinct = pd.factorize(np.array(heads, dtype=object))
-    codes = np.repeat(run_codes.astype(np.int32), np.diff(np.append(first, len(data))))
-    return codes, pa.array(distinct, pa.large_string())
 
 
 def spread(per_distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
