@@ -78,7 +78,7 @@ def _by_grid(text: pd.Series) -> pd.Series | None:
     if not read.all():
         return None
     return pd.Series(pd.arrays.FloatingArray(seconds.astype(np.float64), np.zeros(len(seconds), dtype=bool)),
-                     index=text.index)
+                     index=text.index, copy=False)  # (arrays of its own: not copied again)
 
 
 def _parse_durations(text: pd.Series, unit: str) -> tuple[pd.Series, int]:
@@ -101,7 +101,7 @@ def _by_distinct(text: pd.Series, unit: str) -> tuple[pd.Series, int]:
         seconds[position] = duration_of(value, scale)
         unreadable[position] = bool(np.isnan(seconds[position])) and value.lower() not in _NO_DURATION
     values = np.append(seconds, np.nan)[codes]  # code -1 (missing) -> NaN
-    out = pd.Series(pd.arrays.FloatingArray(values, np.isnan(values)), index=text.index)  # NaN: missing
+    out = pd.Series(pd.arrays.FloatingArray(values, np.isnan(values)), index=text.index, copy=False)  # NaN: missing
     bad = int(np.bincount(codes[codes >= 0], minlength=len(uniques))[unreadable].sum()) if unreadable.any() else 0
     return out, bad
 

@@ -442,9 +442,9 @@ def localize_by_hour(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]
     flag_codes = flag_start.cat.codes.to_numpy()[hour]
     if timeless:
         row_same[no_time], flag_codes[no_time] = True, 0
-    utc = pd.Series((naive.to_numpy() - shift), index=naive.index).dt.tz_localize("UTC")
+    utc = pd.Series((naive.to_numpy() - shift), index=naive.index, copy=False).dt.tz_localize("UTC")
     utc = utc.astype(schema.UTC_TIME)
-    flags = pd.Series(pd.Categorical.from_codes(flag_codes, dtype=flag_start.dtype), index=naive.index)
+    flags = pd.Series(pd.Categorical.from_codes(flag_codes, dtype=flag_start.dtype), index=naive.index, copy=False)
     exact = np.flatnonzero(~row_same)
     if len(exact):
         utc_exact, flags_exact = localize(naive.iloc[exact], zone)
