@@ -5,7 +5,9 @@ for their whole life (where their memory landed, huge pages or not), and the
 machine itself speeds up and slows down over minutes. A change worth 10-30 ms
 is then visible only in pairs: each pair of fresh processes (one per checkout)
 takes turns importing the same file, in ABBA order, and the difference of their
-medians is one sample; the mean over the pairs and its standard error decide.
+medians is one sample; the mean over the pairs and its standard error decide. The
+same is printed for their CPU time (all threads), which the machine's other work
+moves less than seconds.
 
 Run: ``.venv/bin/python bench/import_pairs.py OLD_SRC NEW_SRC [--pairs 10]
 [--rounds 6] [--file CDR.csv]``, where each ``*_SRC`` is a checkout's ``src``
@@ -33,9 +35,9 @@ from cellsight.importers.api import import_file
 for _ in sys.stdin:
     case = Case.new(name="pairs")
     gc.collect()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     import_file(case, Path(sys.argv[1]), subject="Target", assume_case_tz=True)
-    print(time.perf_counter() - start, flush=True)
+    print(time.perf_counter() - start, time.process_time() - cpu, flush=True)
     del case
 """
 
@@ -45,30 +47,39 @@ def _worker(src: str, path: Path) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, text=True, env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"})
 
 
-def _import(worker: subprocess.Popen[str]) -> float:
+def _import(worker: subprocess.Popen[str]) -> tuple[float, float]:
+    """Seconds and CPU seconds (all the worker's threads) of one import."""
     worker.stdin.write("go\n")
     worker.stdin.flush()
-    return float(worker.stdout.readline())
+    wall, cpu = worker.stdout.readline().split()
+    return float(wall), float(cpu)
 
 
-def compare(old: str, new: str, path: Path, pairs: int, rounds: int) -> list[float]:
-    """Per process pair, the median import of ``new`` less that of ``old`` (seconds)."""
-    differences = []
+def compare(old: str, new: str, path: Path, pairs: int, rounds: int) -> tuple[list[float], list[float]]:
+    """Per process pair, the median import of ``new`` less that of ``old``: in seconds, and in CPU
+    seconds (less moved than seconds by when the machine's other work takes a core)."""
+    differences, cpu_differences = [], []
     for pair in range(pairs):
         workers = {"old": _worker(old, path), "new": _worker(new, path)}
         for worker in workers.values():
             _import(worker)  # the first import of a process pays its start-up: not counted
         times: dict[str, list[float]] = {"old": [], "new": []}
+        cpus: dict[str, list[float]] = {"old": [], "new": []}
         for turn in range(rounds):
             for name in ("old", "new") if turn % 2 == 0 else ("new", "old"):
-                times[name].append(_import(workers[name]))
+                wall, cpu = _import(workers[name])
+                times[name].append(wall)
+                cpus[name].append(cpu)
         for worker in workers.values():
             worker.stdin.close()
             worker.wait()
         medians = {name: statistics.median(values) for name, values in times.items()}
+        cpu_medians = {name: statistics.median(values) for name, values in cpus.items()}
         differences.append(medians["new"] - medians["old"])
-        print(f"pair {pair + 1}: old {medians['old']:.3f} s, new {medians['new']:.3f} s", flush=True)
-    return differences
+        cpu_differences.append(cpu_medians["new"] - cpu_medians["old"])
+        print(f"pair {pair + 1}: old {medians['old']:.3f} s ({cpu_medians['old']:.3f} s CPU), "
+              f"new {medians['new']:.3f} s ({cpu_medians['new']:.3f} s CPU)", flush=True)
+    return differences, cpu_differences
 
 
 def main() -> None:
@@ -84,13 +95,14 @@ def main() -> None:
         if path is None:
             path = Path(folder) / "cdr.csv"
             make_cdr(path, 1_000_000)
-        differences = compare(args.old, args.new, path, args.pairs, args.rounds)
-    mean = statistics.mean(differences)
-    error = statistics.stdev(differences) / len(differences) ** 0.5 if len(differences) > 1 else float("nan")
-    faster = sum(d < 0 for d in differences)
+        differences, cpu_differences = compare(args.old, args.new, path, args.pairs, args.rounds)
     what = "a 1,000,000-row import" if args.file is None else f"an import of {args.file.name}"
-    print(f"new - old: {mean * 1000:+.1f} ms {what} (standard error {error * 1000:.1f} ms over "
-          f"{len(differences)} process pairs); new faster in {faster} of {len(differences)}")
+    for label, values in (("", differences), (" of CPU", cpu_differences)):
+        mean = statistics.mean(values)
+        error = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else float("nan")
+        faster = sum(d < 0 for d in values)
+        print(f"new - old: {mean * 1000:+.1f} ms{label} {what} (standard error {error * 1000:.1f} ms over "
+              f"{len(values)} process pairs); new less in {faster} of {len(values)}")
 
 
 if __name__ == "__main__":
