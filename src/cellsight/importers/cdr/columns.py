@@ -52,7 +52,7 @@ def _roles(table: tabular.Table, template: Template | None) -> tuple[dict[str, s
     and the values fill in what the header left unsaid (times, parties, cells).
     """
     frame = table.frame
-    roles, left = assign_roles(table.header, template, frame)
+    roles, left = assign_roles(table.header, template, frame, table.plain)
     fixed = {n for n in table.header if template is not None and template.role_of(n) is not None}
     if not fixed & {roles.get("event"), roles.get("direction")}:
         candidates = [n for n in table.header if n not in fixed and n not in left

@@ -331,14 +331,16 @@ def map_columns(header: list[str], template: Template | None) -> dict[str, str]:
     return assign_roles(header, template, None)[0]
 
 
-def assign_roles(header: list[str], template: Template | None, frame: pd.DataFrame | None
-                 ) -> tuple[dict[str, str], dict[str, str]]:
+def assign_roles(header: list[str], template: Template | None, frame: pd.DataFrame | None,
+                 plain: bool = False) -> tuple[dict[str, str], dict[str, str]]:
     """Role -> column name, and the columns whose values refused the role their header names.
 
     The template's roles first, then the vocabulary's; with ``frame``, each
     rule's value check is asked before a column takes its role, so that the
     role goes to the next column that can hold it (``sms_number`` holding
     counts is no party; ``PGW_ADDRESS`` holding IP addresses is no site).
+    The checks look at values unwrapped, unless ``plain`` (``tabular.Table.plain``:
+    the file holds no mark of wrapping).
     """
     roles: dict[str, str] = {}
     refused: dict[str, str] = {}
@@ -354,7 +356,8 @@ def assign_roles(header: list[str], template: Template | None, frame: pd.DataFra
     def objection(name: str, check: Callable[[pd.Series], str | None] | None) -> str | None:
         if frame is None or check is None or name not in frame:
             return None
-        why = check(tabular.unwrap(frame[name].iloc[:CHECKED_ROWS]))  # a sample, as written
+        sample = frame[name].iloc[:CHECKED_ROWS]  # as written
+        why = check(sample if plain else tabular.unwrap(sample))
         if why:
             refused[name] = why
         return why
