@@ -812,14 +812,22 @@ def test_a_sample_taken_chunk_by_chunk_is_the_one_taken_from_the_whole_column(le
     assert got.tolist() == want.tolist() and got.dtype == want.dtype
 
 
-_NEAR_CHANGES = st.sampled_from(["2023-03-25 12:00", "2023-10-28 12:00", "2023-11-04 12:00"]).flatmap(
+# The days before clock changes: London and New York (whole hours), Lord Howe (half an hour, so that
+# an hour holds times of two offsets and is localised row by row).
+_NEAR_CHANGES = st.sampled_from(["2023-03-25 12:00", "2023-10-28 12:00", "2023-11-04 12:00",
+                                 "2023-04-01 12:00", "2023-09-30 12:00"]).flatmap(
     lambda start: st.lists(st.one_of(st.none(), st.integers(0, 4 * 24 * 60).map(
         lambda minutes: (pd.Timestamp(start) + pd.Timedelta(minutes=minutes)).to_pydatetime())),
         min_size=1, max_size=200))
 
 
+_LORD_HOWE_CHANGES = [(pd.Timestamp(day) + pd.Timedelta(minutes=m)).to_pydatetime()
+                      for day in ("2023-04-02 00:50", "2023-10-01 01:50") for m in range(0, 110, 7)]
+
+
 @settings(max_examples=40, deadline=None)
 @given(_NEAR_CHANGES, st.sampled_from(["Europe/London", "America/New_York", "Australia/Lord_Howe", "UTC"]))
+@example(_LORD_HOWE_CHANGES, "Australia/Lord_Howe")  # hours holding a change of half an hour, every time
 def test_hours_a_few_days_apart_localise_as_row_by_row(stamps, zone) -> None:
     # A span of a few days: the hours are told apart by an array over the span (not by hashing),
     # and the hours of a clock change are among them.

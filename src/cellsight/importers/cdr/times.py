@@ -438,14 +438,15 @@ def localize_by_hour(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]
     no_time = codes < 0
     timeless = bool(no_time.any())
     hour = np.maximum(codes, 0) if timeless else codes  # a NaT row is read as the first hour, then put right
-    row_same, shift = same[hour], offset[hour]
+    # Each row's UTC in one array of its own: its hour's offset taken, then taken from its wall time.
+    utc_us = np.take(offset.astype("timedelta64[us]").view(np.int64), hour)
+    np.subtract(naive.to_numpy().view(np.int64), utc_us, out=utc_us)
     flag_codes = flag_start.cat.codes.to_numpy()[hour]
     if timeless:
-        row_same[no_time], flag_codes[no_time] = True, 0
-    utc = pd.Series((naive.to_numpy() - shift), index=naive.index, copy=False).dt.tz_localize("UTC")
-    utc = utc.astype(schema.UTC_TIME)
+        utc_us[no_time], flag_codes[no_time] = np.iinfo(np.int64).min, 0  # NaT
+    utc = pd.Series(utc_us.view("datetime64[us]"), index=naive.index, dtype=schema.UTC_TIME, copy=False)
     flags = pd.Series(pd.Categorical.from_codes(flag_codes, dtype=flag_start.dtype), index=naive.index, copy=False)
-    exact = np.flatnonzero(~row_same)
+    exact = np.array([], dtype=np.int64) if same.all() else np.flatnonzero(~same[hour] & ~no_time)
     if len(exact):
         utc_exact, flags_exact = localize(naive.iloc[exact], zone)
         utc.iloc[exact] = utc_exact.to_numpy()
