@@ -25,6 +25,7 @@ the machine's other work than seconds), the machine's load average while it ran 
 on a shared machine slows the import and pyarrow's multi-threaded parse
 differently: a busy machine flatters the ratio) and the peak memory of the
 process (ru_maxrss; the file is made in a child process).
+The process declines huge pages first, as ``cellsight``'s own does (``cellsight.hugepages``).
 Run: ``.venv/bin/python bench/import_cdr.py [ROWS]``.
 """
 
@@ -44,6 +45,7 @@ import pandas as pd
 import pyarrow.csv as pacsv
 
 from cellsight.core.case import Case
+from cellsight.hugepages import decline_huge_pages
 from cellsight.importers.api import import_file
 
 ROUNDS = 5
@@ -98,6 +100,7 @@ def main() -> None:
         make_cdr(quoted_copy(path), rows, quoting=csv.QUOTE_ALL)
         return
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    decline_huge_pages()  # as the command line's process does (floor and import alike)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "cdr.csv"
         t0 = time.perf_counter()

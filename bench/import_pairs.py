@@ -32,6 +32,11 @@ import gc, sys, time
 from pathlib import Path
 from cellsight.core.case import Case
 from cellsight.importers.api import import_file
+try:  # as the command line's process does, where the checkout has it
+    from cellsight.hugepages import decline_huge_pages
+    decline_huge_pages()
+except ImportError:
+    pass
 for _ in sys.stdin:
     case = Case.new(name="pairs")
     gc.collect()

@@ -47,6 +47,7 @@ from cellsight.core.schema import ROLES
 from cellsight.core.tempfiles import sweep_leftovers
 from cellsight.core.text import reveal, reveal_any
 from cellsight.core.timezones import DEFAULT_ZONE, ZoneError
+from cellsight.hugepages import decline_huge_pages
 from cellsight.progress import Cancelled, TerminalProgress
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -978,6 +979,7 @@ def _analysis_options(p: argparse.ArgumentParser, method_default: str | None = "
 
 
 def main(argv: list[str] | None = None) -> int:
+    decline_huge_pages()  # before the first large array (cellsight.hugepages says why)
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
