@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -209,6 +210,7 @@ def test_court_times_letters_are_the_zones_own_for_every_time(zone: str, base: i
 # ----- formatting that survives any time pandas can hold ------------------------------
 from cellsight.core.timezones import (  # noqa: E402
     ACCEPTED_YEARS,
+    implausible_durations,
     iso_local_series,
     outside_accepted,
 )
@@ -277,3 +279,22 @@ def test_accepted_times_are_the_years_1900_to_2100_in_utc() -> None:
     assert outside_accepted(times).tolist() == [True, False, False, True, True, False]
     naive = pd.Series(pd.to_datetime(["1899-12-31 23:59", "2023-01-01 00:00"]))
     assert outside_accepted(naive).tolist() == [True, False]
+
+
+_DURATIONS = st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False), st.integers(-10**6, 10**6),
+                                st.sampled_from([0.0, 86400.0, 86400.5, -0.5])), max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_DURATIONS, st.sampled_from(["Float64", "float64", "Int64", "object"]))
+def test_implausible_durations_read_numbers_as_to_numeric_does(values, dtype) -> None:
+    # A numeric column is read as it is (missing as NaN); any other through pd.to_numeric, as before.
+    if dtype in ("Int64",):
+        values = [None if v is None else int(v) for v in values]
+    if dtype == "float64":
+        values = [float("nan") if v is None else float(v) for v in values]
+    seconds = pd.Series(values, dtype=dtype)
+    want = pd.to_numeric(seconds, errors="coerce").astype("float64").to_numpy()
+    with np.errstate(invalid="ignore"):
+        expected = (want < 0) | (want > 24 * 3600)
+    assert implausible_durations(seconds).tolist() == expected.tolist()

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from cellsight.core.schema import TIME_FLAGS, UTC_TIME
 
@@ -153,9 +154,10 @@ def outside_accepted(times: pd.Series) -> np.ndarray:
     times = pd.Series(times)
     if not isinstance(times.dtype, (pd.DatetimeTZDtype, np.dtypes.DateTime64DType)):
         times = pd.to_datetime(times, utc=True)
-    if isinstance(times.dtype, pd.DatetimeTZDtype):
-        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
-    values = times.to_numpy(dtype="datetime64[us]")
+    if isinstance(times.dtype, pd.DatetimeTZDtype):  # held as UTC: its integers read as such, no copy
+        values = times.dt.tz_convert("UTC").array.asi8.view(f"datetime64[{times.dtype.unit}]")
+    else:
+        values = times.to_numpy(dtype="datetime64[us]")
     present = ~np.isnat(values)
     early = values < _ACCEPTED_FROM.to_datetime64()
     late = values >= _ACCEPTED_UNTIL.to_datetime64()
@@ -169,7 +171,11 @@ MAX_PLAUSIBLE_DURATION_S = 24 * 3600
 
 def implausible_durations(seconds: pd.Series) -> np.ndarray:
     """True for each duration (seconds) that is negative or longer than 24 hours."""
-    values = pd.to_numeric(pd.Series(seconds), errors="coerce").astype("float64").to_numpy()
+    seconds = pd.Series(seconds)
+    if is_numeric_dtype(seconds.dtype) and not is_bool_dtype(seconds.dtype):  # read as they are, missing as NaN
+        values = seconds.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        values = pd.to_numeric(seconds, errors="coerce").astype("float64").to_numpy()
     with np.errstate(invalid="ignore"):
         return (values < 0) | (values > MAX_PLAUSIBLE_DURATION_S)
 
