@@ -317,7 +317,7 @@ def _data_by_access_point(ctx: _Context, kind: pd.Series, event: pd.Series | Non
 def _spread_category(values: list[str | None], codes: np.ndarray, categories: tuple[str, ...],
                      missing: str | None = None) -> pd.Series:
     """Per-distinct results spread over the rows as a categorical; code -1 (a blank cell) gets ``missing``."""
-    lookup = np.array([categories.index(v) if v in categories else -1 for v in [*values, missing]])
-    return pd.Series(pd.Categorical.from_codes(lookup[codes], list(categories)))
+    lookup = np.array([categories.index(v) if v in categories else -1 for v in [*values, missing]], dtype=np.int8)
+    return pd.Series(pd.Categorical.from_codes(lookup[codes], list(categories)), copy=False)  # (int8 codes, taken once)
 
 
