@@ -361,8 +361,10 @@ def _times(ctx: _Context, result: ImportResult, path: Path) -> tuple[ParsedTimes
 
 
 def _localise(times: ParsedTimes, keep: np.ndarray, zone: str) -> tuple[pd.Series, pd.Series]:
-    naive = times.naive.iloc[keep].reset_index(drop=True)
-    aware = times.aware.iloc[keep].reset_index(drop=True)
+    naive, aware = times.naive, times.aware
+    if len(keep) != len(naive):  # (every row kept: no take of a million times, twice)
+        naive, aware = naive.iloc[keep], aware.iloc[keep]
+    naive, aware = naive.reset_index(drop=True), aware.reset_index(drop=True)
     if zone:
         utc, flags = localize_by_hour(naive, zone)
     else:
