@@ -44,6 +44,7 @@ from cellsight.importers.cdr.timevalues import _arrow, _one_array, _strptime, on
 _WIDTHS = {"d": 2, "m": 2, "Y": 4, "y": 2, "H": 2, "M": 2, "S": 2}  # at most this many digits each
 _DATE_FIELDS, _CLOCK_FIELDS = frozenset("dmYy"), frozenset("HMS")
 _DAY_S = 86_400
+_US = 1_000_000  # microseconds a second
 
 
 class DateAndClock:
@@ -85,10 +86,12 @@ class DateAndClock:
         return _arrow(self.text_at(positions))
 
     def strptime(self, fmt: str) -> pa.Array:
-        """Every row parsed with ``fmt``: per distinct date where that is exact, else joined."""
+        """Every row parsed with ``fmt``: per distinct date where that is exact, else joined; in
+        microseconds (``timestamp("us")``), the unit the times are kept in, so that a million
+        seconds are not converted again."""
         parts = split_format(fmt)
         if parts is None:
-            return _strptime(self.take(), fmt)
+            return _strptime(self.take(), fmt).cast(pa.timestamp("us"))
         date_fmt, clock_fmt = parts
         day, day_ok = _seconds(_strptime(self.dates, date_fmt))
         clock, clock_ok = self._clock_seconds(clock_fmt)
@@ -98,7 +101,8 @@ class DateAndClock:
         seconds += clock
         if fixed[:-1].all() and day_ok[:-1].all() and self.present.all() and clock_ok.all() and \
                 int(clock.max()) < _DAY_S:  # (a clock read is never before midnight)
-            return pa.array(seconds, pa.timestamp("s"))  # every row read so, and read: as below, in fewer passes
+            seconds *= _US  # every row read so, and read: as below, in fewer passes
+            return pa.array(seconds, pa.timestamp("us"))
         fast = self.present & fixed[d] & (~clock_ok | ((clock >= 0) & (clock < _DAY_S)))
         valid = fast & day_ok[d] & clock_ok
         slow = np.flatnonzero(self.present & ~fast)
@@ -106,7 +110,9 @@ class DateAndClock:
             joined = _strptime(self.take(slow), fmt)
             seconds[slow] = pc.fill_null(joined.cast(pa.int64()), 0).to_numpy()
             valid[slow] = joined.is_valid().to_numpy(zero_copy_only=False)
-        return pa.array(seconds, pa.timestamp("s"), mask=~valid)
+        seconds[~valid] = 0  # (a row that did not read may hold anything: kept from overflowing)
+        seconds *= _US
+        return pa.array(seconds, pa.timestamp("us"), mask=~valid)
 
     def _written_at(self, positions: np.ndarray) -> pa.Array:
         """The clocks of the rows at ``positions`` as read, as one array."""

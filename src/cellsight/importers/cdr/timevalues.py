@@ -65,11 +65,11 @@ def per_distinct(values: pa.Array) -> pa.DictionaryArray | None:
 
 
 def strptime_values(values: pa.Array, fmt: str, encoded: pa.DictionaryArray | None) -> pa.Array:
-    """``_strptime(values, fmt)``, once per distinct value where ``encoded`` (``per_distinct(values)``)
-    is given."""
+    """``_strptime(values, fmt)`` in microseconds (``timestamp("us")``, the unit the times are kept
+    in), once per distinct value where ``encoded`` (``per_distinct(values)``) is given."""
     if encoded is None:
-        return _strptime(values, fmt)
-    return _strptime(encoded.dictionary, fmt).take(encoded.indices)
+        return _strptime(values, fmt).cast(pa.timestamp("us"))
+    return _strptime(encoded.dictionary, fmt).cast(pa.timestamp("us")).take(encoded.indices)
 
 
 def _written_day(texts: pa.Array, fmt: str) -> pa.Array:
