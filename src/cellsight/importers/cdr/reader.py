@@ -224,18 +224,19 @@ def _read_table(table: tabular.Table, template: Template | None, options: Import
         if len(bad):
             result.rejections.extend(zip(table.labels(bad), _time_reasons(ctx, bad)))
 
-    keep = np.flatnonzero(readable)
-    ctx_rows = ctx.rows(keep)
+    keep = np.flatnonzero(readable) if len(unusable) else None  # None: every row (no million positions)
+    ctx_rows = ctx if keep is None else ctx.rows(keep)
     utc, flags = _localise(times, keep, zone)
     events, has_party, subscriber = _events(ctx_rows, result)
     if "duration" not in roles and "end" in roles:
-        from_end = _duration_from_end(ctx_rows, times.naive.iloc[keep], times.month_first)
+        naive = times.naive if keep is None else times.naive.iloc[keep]
+        from_end = _duration_from_end(ctx_rows, naive, times.month_first)
         events["duration_s"] = events["duration_s"].fillna(from_end)
     events["start"] = utc.reset_index(drop=True)
     events["time_flag"] = flags.reset_index(drop=True)
     if labels is None:
         labels = ctx_rows.table.labels()
-    elif ctx_rows is not ctx:  # the rows kept: their labels taken, not written again
+    elif keep is not None:  # the rows kept: their labels taken, not written again
         labels = labels.iloc[keep].reset_index(drop=True)
     events["source_row"] = labels
     sites = site_rows(ctx_rows.table.frame, roles, events)

@@ -81,13 +81,23 @@ class ParsedTimes:
     """Times read from text: naive wall clock, or UTC where the values carry offsets."""
 
     naive: pd.Series  # datetime64[us]; NaT where unreadable or offset-aware
-    aware: pd.Series  # datetime64[us, UTC]; NaT where the value has no offset
+    offset_times: pd.Series | None  # datetime64[us, UTC], NaT where the value has no offset; None
+    # when the column writes no offsets (then no million missing times are made to say so)
     format: str
     month_first: bool
 
     @property
+    def aware(self) -> pd.Series:
+        """UTC where the value carries an offset, NaT elsewhere."""
+        if self.offset_times is not None:
+            return self.offset_times
+        return pd.Series(pd.NaT, index=self.naive.index, dtype=schema.UTC_TIME)
+
+    @property
     def readable(self) -> pd.Series:
-        return self.naive.notna() | self.aware.notna()
+        if self.offset_times is None:
+            return self.naive.notna()
+        return self.naive.notna() | self.offset_times.notna()
 
 
 def parse_times(text: pd.Series, month_first: bool, date_format: str | None = None,
@@ -148,7 +158,7 @@ def _parse(source: WrittenTimes | DateAndClock, month_first: bool, date_format: 
     """``parse_times`` over a source of text (``WrittenTimes`` or ``dateclock.DateAndClock``)."""
     present = source.present
     sample = _sample_of(source, present)
-    aware = pd.Series(pd.NaT, index=source.index, dtype=schema.UTC_TIME)
+    aware = None
     has_offsets = sample.str.contains(_OFFSET, na=False).any()
     if has_offsets or sample.str.contains(_FRACTION_TEST, na=False).any():
         source = _as_written(source)  # offsets and fractions are read from the text as written
@@ -183,7 +193,7 @@ def _parse(source: WrittenTimes | DateAndClock, month_first: bool, date_format: 
         naive = _fill_other_formats(naive, source, missing, candidates, chosen, family, switched)
     if not present.all():
         naive[~present] = pd.NaT
-    return ParsedTimes(naive=naive, aware=aware, format=chosen or "",
+    return ParsedTimes(naive=naive, offset_times=aware, format=chosen or "",
                        month_first=(family == "mdy") != switched if family in ("dmy", "mdy")
                        else month_first)
 
@@ -348,7 +358,7 @@ def _times(ctx: _Context, result: ImportResult, path: Path) -> tuple[ParsedTimes
     stated = "UTC" if header_zone(ctx.table.header, ctx.roles) else title_zone(ctx.table.title)
     if stated is None and template is not None and template.zone:
         stated = template.zone
-    if times.aware.notna().any() and times.naive.isna().all():
+    if times.offset_times is not None and times.offset_times.notna().any() and times.naive.isna().all():
         return times, "", TZ_FROM_VALUES
     if options.tz:
         return times, options.tz, TZ_FROM_OPTION
@@ -360,16 +370,20 @@ def _times(ctx: _Context, result: ImportResult, path: Path) -> tuple[ParsedTimes
     return times, options.case_tz, TZ_ASSUMED
 
 
-def _localise(times: ParsedTimes, keep: np.ndarray, zone: str) -> tuple[pd.Series, pd.Series]:
-    naive, aware = times.naive, times.aware
-    if len(keep) != len(naive):  # (every row kept: no take of a million times, twice)
-        naive, aware = naive.iloc[keep], aware.iloc[keep]
-    naive, aware = naive.reset_index(drop=True), aware.reset_index(drop=True)
+def _localise(times: ParsedTimes, keep: np.ndarray | None, zone: str) -> tuple[pd.Series, pd.Series]:
+    """UTC and flags of the rows at ``keep`` (None: every row)."""
+    naive, aware = times.naive, times.offset_times
+    if keep is not None:  # (None: every row kept, and no take of a million times)
+        naive, aware = naive.iloc[keep], None if aware is None else aware.iloc[keep]
+    naive = naive.reset_index(drop=True)
     if zone:
         utc, flags = localize_by_hour(naive, zone)
     else:
         utc = pd.Series(pd.NaT, index=naive.index, dtype=schema.UTC_TIME)
         flags = pd.Series("", index=naive.index).astype(pd.CategoricalDtype(list(schema.TIME_FLAGS)))
+    if aware is None:
+        return utc, flags
+    aware = aware.reset_index(drop=True)
     has_offset = aware.notna()
     if has_offset.any():
         utc = utc.where(~has_offset, aware)
