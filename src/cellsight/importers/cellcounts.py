@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cellsight.core.schema import STR
+from cellsight.importers.factorise import code_counts
 from cellsight.importers.tabular import distinct_codes
 
 
@@ -32,8 +33,7 @@ class NamedCells:
     def events(self) -> np.ndarray:
         """How many events name each cell (an event naming one cell twice counts once)."""
         n = len(self.keys)
-        return (np.bincount(self.first[self.first >= 0], minlength=n)
-                + np.bincount(self.last[self.last >= 0], minlength=n)).astype("int64")
+        return (code_counts(self.first, n) + code_counts(self.last, n)).astype("int64")
 
     def naming(self, chosen: np.ndarray) -> np.ndarray:
         """Which events name at least one of the cells where ``chosen`` (a mask over ``keys``) is true."""

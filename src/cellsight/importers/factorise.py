@@ -115,3 +115,11 @@ def _encoded_after(values: pa.Array | pa.ChunkedArray, known: pa.Array) -> tuple
     indices = [pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False) for chunk in chunks]
     codes = lookup[np.concatenate(indices) if len(indices) > 1 else indices[0]]
     return codes, pa.concat_arrays([known, dictionary.filter(pa.array(new))])
+
+
+def code_counts(codes: np.ndarray, distinct: int) -> np.ndarray:
+    """How many rows hold each of ``distinct`` codes (code -1, missing, not counted): the codes
+    counted as they are where none is missing, without first copying out the rows that are not."""
+    if len(codes) and int(codes.min()) >= 0:
+        return np.bincount(codes, minlength=distinct)
+    return np.bincount(codes[codes >= 0], minlength=distinct)

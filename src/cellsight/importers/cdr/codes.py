@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
 from cellsight.importers import tabular
+from cellsight.importers.factorise import code_counts
 from cellsight.importers.templates import Template
 
 _OUT, _IN, _FWD = "outgoing", "incoming", "forwarded"
@@ -96,7 +96,7 @@ def value_shares(values: pd.Series, template: Template | None = None) -> tuple[f
     ``SAMPLE_DISTINCT`` values decide), so a stray code does not swing it.
     """
     codes, uniques = tabular.distinct_codes(values)  # per distinct value first: cheap on a million rows
-    raw = pd.Series(np.bincount(codes[codes >= 0], minlength=len(uniques)), index=uniques)
+    raw = pd.Series(code_counts(codes, len(uniques)), index=uniques)
     counts = raw.groupby(raw.index.astype(str).str.strip()).sum()
     counts = counts[counts.index != ""].sort_values(ascending=False).head(SAMPLE_DISTINCT)
     total = int(counts.sum())

@@ -20,6 +20,7 @@ from cellsight.importers.bytegrid import byte_blocks
 from cellsight.importers.cdr.dateclock import DURATION_FIELDS, clock_seconds
 from cellsight.importers.cdr.times import _HAS_DATE, _sample, parse_times
 from cellsight.importers.cdr.timevalues import _one_array
+from cellsight.importers.factorise import code_counts
 
 if TYPE_CHECKING:
     from cellsight.importers.cdr.context import _Context
@@ -102,7 +103,7 @@ def _by_distinct(text: pd.Series, unit: str) -> tuple[pd.Series, int]:
         unreadable[position] = bool(np.isnan(seconds[position])) and value.lower() not in _NO_DURATION
     values = np.append(seconds, np.nan)[codes]  # code -1 (missing) -> NaN
     out = pd.Series(pd.arrays.FloatingArray(values, np.isnan(values)), index=text.index, copy=False)  # NaN: missing
-    bad = int(np.bincount(codes[codes >= 0], minlength=len(uniques))[unreadable].sum()) if unreadable.any() else 0
+    bad = int(code_counts(codes, len(uniques))[unreadable].sum()) if unreadable.any() else 0
     return out, bad
 
 
