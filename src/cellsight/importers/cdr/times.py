@@ -371,9 +371,9 @@ def _times(ctx: _Context, result: ImportResult, path: Path) -> tuple[ParsedTimes
 
 
 def _localise(times: ParsedTimes, keep: np.ndarray | None, zone: str) -> tuple[pd.Series, pd.Series]:
-    """UTC and flags of the rows at ``keep`` (None: every row)."""
+    """UTC and flags of the rows at ``keep`` (positions in order; None: every row)."""
     naive, aware = times.naive, times.offset_times
-    if keep is not None:  # (None: every row kept, and no take of a million times)
+    if keep is not None and len(keep) != len(naive):  # (every row kept: no take of a million times)
         naive, aware = naive.iloc[keep], None if aware is None else aware.iloc[keep]
     naive = naive.reset_index(drop=True)
     if zone:
